@@ -1,0 +1,11 @@
+import { endpoint, ok } from '../lib/http';
+import { type Services, services } from '../lib/services';
+import { RefreshBody } from '../lib/validation';
+
+/** POST /sessions/refresh — trade a refresh token for a new token pair (the old one is spent). */
+export const createHandler = ({ http, accounts }: Services) =>
+  endpoint(http, { auth: false, body: RefreshBody }, async ({ body, client }) =>
+    ok(await accounts.refresh(body, client)),
+  );
+
+export const handler = createHandler(services());

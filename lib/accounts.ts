@@ -1,0 +1,297 @@
+import type { AuditLog } from './audit';
+import type { Config } from './config';
+import {
+  CurrentPasswordIncorrectError,
+  EmailTakenError,
+  InvalidCredentialsError,
+  InvalidRefreshTokenError,
+  NotFoundError,
+  RateLimitedError,
+  UnauthorizedError,
+  ValidationError,
+} from './errors';
+import { checkPasswordPolicy, type PasswordHasher } from './passwords';
+import { type RateLimits, secondsUntil } from './rate-limits';
+import type { SessionStore, SessionSummary } from './sessions';
+import { hashRefreshToken, newId, newRefreshToken, type TokenService } from './tokens';
+import { type Caller, type NewSession, toPublicUser, type User, type UserStore } from './users';
+import type {
+  ChangePasswordBody,
+  DeleteAccountBody,
+  LoginBody,
+  RefreshBody,
+  RegisterBody,
+  UpdateProfileBody,
+} from './validation';
+
+/** The API.md `Session` resource: the token pair of one session. */
+export interface SessionTokens {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  refreshToken: string;
+  refreshExpiresIn: number;
+  sessionId: string;
+}
+
+/** Where a request came from: the API Gateway source IP and the User-Agent header. */
+export interface ClientInfo {
+  ip: string;
+  userAgent: string;
+}
+
+export interface AccountDeps {
+  users: UserStore;
+  sessions: SessionStore;
+  passwords: PasswordHasher;
+  tokens: TokenService;
+  rateLimits: RateLimits;
+  audit: AuditLog;
+  settings: Pick<Config, 'refreshTokenTtlSeconds' | 'passwordMinLength'>;
+  now: () => number;
+}
+
+/** The account service: every operation an endpoint can ask for, and nothing about HTTP. */
+export type Accounts = ReturnType<typeof createAccounts>;
+
+const USER_AGENT_MAX = 256;
+
+/** Builds the account service from its stores and collaborators. */
+export function createAccounts(deps: AccountDeps) {
+  const { users, sessions, passwords, tokens, rateLimits, audit, settings, now } = deps;
+  const refreshTtlMs = settings.refreshTokenTtlSeconds * 1000;
+
+  const newSession = (client: ClientInfo): { refreshToken: string; record: NewSession } => {
+    const refreshToken = newRefreshToken();
+    return {
+      refreshToken,
+      record: {
+        id: newId('ses'),
+        refreshHash: hashRefreshToken(refreshToken),
+        ttlMs: refreshTtlMs,
+        userAgent: client.userAgent.slice(0, USER_AGENT_MAX),
+      },
+    };
+  };
+
+  const sessionTokens = async (
+    userId: string,
+    sessionId: string,
+    refreshToken: string,
+  ): Promise<SessionTokens> => {
+    const { accessToken, expiresIn } = await tokens.issueAccessToken({ userId, sessionId });
+    return {
+      accessToken,
+      tokenType: 'Bearer',
+      expiresIn,
+      refreshToken,
+      refreshExpiresIn: settings.refreshTokenTtlSeconds,
+      sessionId,
+    };
+  };
+
+  const refusePassword = (field: string, password: string, owner: { email: string; name: string }) => {
+    const problem = checkPasswordPolicy(password, { minLength: settings.passwordMinLength, ...owner });
+    if (problem) throw new ValidationError([{ field, message: problem }]);
+  };
+
+  /** The caller's stored user, with a fresh session check; 401 when the session is gone. */
+  const requireUser = async (caller: Caller) => {
+    const user = await users.authenticate(caller, now());
+    if (!user) throw new UnauthorizedError(true);
+    return user;
+  };
+
+  const requirePassword = async (passwordHash: string, password: string) => {
+    if (!(await passwords.verify(passwordHash, password))) throw new CurrentPasswordIncorrectError();
+  };
+
+  return {
+    /** Creates the account and logs it in. 409 when the email is taken (a deliberate, documented disclosure). */
+    async register(body: RegisterBody, client: ClientInfo): Promise<{ user: User; session: SessionTokens }> {
+      refusePassword('password', body.password, body);
+      await rateLimits.checkRegisterIp(client.ip).catch((error: unknown) => {
+        if (error instanceof RateLimitedError) {
+          audit.record('rate_limited', {
+            ip: client.ip,
+            limit: 'register_ip',
+            retryAfterSeconds: error.retryAfterSeconds,
+          });
+        }
+        throw error;
+      });
+      const at = now();
+      const user = {
+        id: newId('usr'),
+        name: body.name,
+        email: body.email,
+        passwordHash: await passwords.hash(body.password),
+        createdAt: at,
+        updatedAt: at,
+      };
+      const { refreshToken, record } = newSession(client);
+      if ((await users.register(user, record)) === 'email_taken') throw new EmailTakenError();
+      audit.record('registered', { userId: user.id, sessionId: record.id, ip: client.ip });
+      return {
+        user: toPublicUser(user),
+        session: await sessionTokens(user.id, record.id, refreshToken),
+      };
+    },
+
+    /**
+     * Logs in. Unknown email and wrong password are indistinguishable: same error, and a dummy
+     * Argon2 verification keeps the timing alike. Failures count towards the account's back-off.
+     */
+    async login(body: LoginBody, client: ClientInfo): Promise<{ user: User; session: SessionTokens }> {
+      await rateLimits.checkLoginIp(client.ip).catch((error: unknown) => {
+        if (error instanceof RateLimitedError) {
+          audit.record('rate_limited', {
+            ip: client.ip,
+            limit: 'login_ip',
+            retryAfterSeconds: error.retryAfterSeconds,
+          });
+        }
+        throw error;
+      });
+      const { user, lockedUntil } = await users.findForLogin(body.email, now());
+      if (lockedUntil > now()) {
+        const retryAfterSeconds = secondsUntil(lockedUntil, now());
+        audit.record('rate_limited', {
+          userId: user?.id ?? null,
+          ip: client.ip,
+          limit: 'login_account',
+          retryAfterSeconds,
+        });
+        throw new RateLimitedError(retryAfterSeconds);
+      }
+      const fail = async (reason: 'unknown_email' | 'wrong_password' | 'password_changed_concurrently') => {
+        await rateLimits.recordLoginFailure(body.email, now());
+        audit.record('login_failed', { userId: user?.id ?? null, ip: client.ip, reason });
+        return new InvalidCredentialsError();
+      };
+      if (!user) {
+        await passwords.verifyDummy(body.password);
+        throw await fail('unknown_email');
+      }
+      if (!(await passwords.verify(user.passwordHash, body.password))) throw await fail('wrong_password');
+      // Transparent upgrade: a hash made with older parameters is replaced now that we know the password.
+      const newHash = passwords.needsRehash(user.passwordHash) ? await passwords.hash(body.password) : null;
+      const { refreshToken, record } = newSession(client);
+      const opened = await users.openSession(user, user.passwordHash, newHash, record, now());
+      if (!opened) throw await fail('password_changed_concurrently');
+      audit.record('logged_in', { userId: user.id, sessionId: record.id, ip: client.ip });
+      return { user: opened, session: await sessionTokens(user.id, record.id, refreshToken) };
+    },
+
+    /** Rotates a refresh token. A spent token revokes its whole session (theft detection). */
+    async refresh(body: RefreshBody, client: ClientInfo): Promise<{ session: SessionTokens }> {
+      const refreshToken = newRefreshToken();
+      const outcome = await sessions.rotate(
+        hashRefreshToken(body.refreshToken),
+        hashRefreshToken(refreshToken),
+        refreshTtlMs,
+        now(),
+      );
+      if (outcome.status === 'reused') {
+        audit.record('refresh_reuse_detected', {
+          userId: outcome.userId,
+          sessionId: outcome.sessionId,
+          ip: client.ip,
+        });
+      }
+      if (outcome.status !== 'ok') throw new InvalidRefreshTokenError();
+      return { session: await sessionTokens(outcome.userId, outcome.sessionId, refreshToken) };
+    },
+
+    /** The caller's profile. */
+    async getProfile(caller: Caller): Promise<{ user: User }> {
+      return { user: toPublicUser(await requireUser(caller)) };
+    },
+
+    /** Merge-patches name and/or email; an email change needs the current password and a free email. */
+    async updateProfile(caller: Caller, body: UpdateProfileBody): Promise<{ user: User }> {
+      let verifiedHash: string | undefined;
+      if (body.currentPassword !== undefined) {
+        const user = await requireUser(caller);
+        await requirePassword(user.passwordHash, body.currentPassword);
+        verifiedHash = user.passwordHash;
+      }
+      const result = await users.updateProfile(
+        caller,
+        { name: body.name, email: body.email, verifiedHash },
+        now(),
+      );
+      if (result.status === 'ok') return { user: result.value };
+      if (result.status === 'email_taken') throw new EmailTakenError();
+      if (result.status === 'stale') throw new CurrentPasswordIncorrectError();
+      throw new UnauthorizedError(true);
+    },
+
+    /** Changes the password and revokes every other session of the user, atomically. */
+    async changePassword(caller: Caller, body: ChangePasswordBody): Promise<void> {
+      const user = await requireUser(caller);
+      refusePassword('newPassword', body.newPassword, user);
+      await requirePassword(user.passwordHash, body.currentPassword);
+      const result = await users.changePassword(
+        caller,
+        user.passwordHash,
+        await passwords.hash(body.newPassword),
+        now(),
+      );
+      if (result.status === 'stale') throw new CurrentPasswordIncorrectError();
+      if (result.status !== 'ok') throw new UnauthorizedError(true);
+      audit.record('password_changed', {
+        userId: caller.userId,
+        sessionId: caller.sessionId,
+        revokedSessions: result.value,
+      });
+    },
+
+    /** Deletes the account: user, email and every session, atomically. */
+    async deleteAccount(caller: Caller, body: DeleteAccountBody): Promise<void> {
+      const user = await requireUser(caller);
+      await requirePassword(user.passwordHash, body.password);
+      const result = await users.deleteAccount(caller, user.passwordHash, now());
+      if (result.status === 'stale') throw new CurrentPasswordIncorrectError();
+      if (result.status !== 'ok') throw new UnauthorizedError(true);
+      audit.record('account_deleted', { userId: caller.userId, revokedSessions: result.value });
+    },
+
+    /** Logs out: revokes the caller's own session. */
+    async logout(caller: Caller): Promise<void> {
+      if ((await sessions.revoke(caller, caller.sessionId, now())) !== 'ok')
+        throw new UnauthorizedError(true);
+      audit.record('logged_out', { userId: caller.userId, sessionId: caller.sessionId });
+    },
+
+    /** The caller's sessions, newest use first, the current one marked. */
+    async listSessions(caller: Caller): Promise<{ sessions: SessionSummary[] }> {
+      const list = await sessions.list(caller, now());
+      if (!list) throw new UnauthorizedError(true);
+      return { sessions: list };
+    },
+
+    /** Revokes one of the caller's sessions; anything that is not the caller's is 404. */
+    async revokeSession(caller: Caller, sessionId: string): Promise<void> {
+      const outcome = await sessions.revoke(caller, sessionId, now());
+      if (outcome === 'unauthorized') throw new UnauthorizedError(true);
+      if (outcome === 'not_found') throw new NotFoundError('No such session.');
+      audit.record('sessions_revoked', {
+        userId: caller.userId,
+        sessionId: caller.sessionId,
+        revokedSessions: 1,
+      });
+    },
+
+    /** Revokes every session of the caller, the current one included. */
+    async revokeAllSessions(caller: Caller): Promise<void> {
+      const revoked = await sessions.revokeAll(caller, now());
+      if (revoked === null) throw new UnauthorizedError(true);
+      audit.record('sessions_revoked', {
+        userId: caller.userId,
+        sessionId: caller.sessionId,
+        revokedSessions: revoked,
+      });
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+
+/** Every authentication event the audit trail records. */
+export type AuditEvent =
+  | 'registered'
+  | 'logged_in'
+  | 'login_failed'
+  | 'logged_out'
+  | 'refresh_reuse_detected'
+  | 'password_changed'
+  | 'sessions_revoked'
+  | 'account_deleted'
+  | 'rate_limited';
+
+/**
+ * What an audit line may carry. Deliberately closed: no field can hold a password, token, hash
+ * or email, so a careless call cannot leak one into the logs.
+ */
+export interface AuditFields {
+  userId?: string | null;
+  sessionId?: string;
+  ip?: string;
+  reason?:
+    | 'unknown_email'
+    | 'wrong_password'
+    | 'account_backoff'
+    | 'ip_limit'
+    | 'password_changed_concurrently';
+  limit?: 'login_ip' | 'register_ip' | 'login_account';
+  revokedSessions?: number;
+  retryAfterSeconds?: number;
+}
+
+/** Structured audit trail: one JSON log line per authentication event, with the Lambda request id. */
+export interface AuditLog {
+  record(event: AuditEvent, fields: AuditFields): void;
+}
+
+/** Writes audit events through the Powertools logger as `{"message":"audit","event":…}` lines. */
+export function createAuditLog(logger: Logger): AuditLog {
+  return {
+    record(event, fields) {
+      logger.info('audit', { event, ...fields });
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { Redis } from '@upstash/redis';
+import type { Config } from './config';
+import { AppError, InternalError, ServiceUnavailableError } from './errors';
+
+/** Runs one Lua script (EVALSHA, EVAL on NOSCRIPT) and returns its JSON-decoded reply. One round trip when warm. */
+export type ScriptRunner = (keys: string[], args: (string | number)[]) => Promise<unknown>;
+
+/** The Redis REST client plus the script runner every store uses. */
+export interface Datastore {
+  redis: Redis;
+  script(lua: string): ScriptRunner;
+}
+
+/**
+ * Builds the Upstash REST client. No retries: every write here is a Lua script, and replaying one
+ * after a timeout could apply it twice (a user created, then answered 409). A datastore that does
+ * not answer within `timeoutMs` makes the request fail fast with 503 instead.
+ */
+export function createDatastore(config: Config['datastore']): Datastore {
+  const redis = new Redis({
+    url: config.url,
+    token: config.token,
+    enableTelemetry: false,
+    automaticDeserialization: false,
+    readYourWrites: false,
+    retry: false,
+    signal: () => AbortSignal.timeout(config.timeoutMs),
+  });
+  return {
+    redis,
+    script(lua) {
+      const script = redis.createScript<string>(lua);
+      return async (keys, args) => {
+        const reply = await translateErrors(() => script.exec(keys, args.map(String)));
+        return typeof reply === 'string' ? (JSON.parse(reply) as unknown) : reply;
+      };
+    },
+  };
+}
+
+/**
+ * Maps datastore failures onto the error contract: a Lua error is a bug (500); anything else —
+ * unreachable, timed out, throttled, a proxy's HTML error page — is 503 with `Retry-After`.
+ */
+export async function translateErrors<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    // The client appends the whole command to its messages; it carries hashes, so it is cut off here.
+    const message = (error instanceof Error ? error.message : String(error)).split(', command was:')[0] ?? '';
+    const cause = new Error(`datastore: ${message.slice(0, 300)}`);
+    if (/user_script|Error running script|ERR Error compiling/i.test(message)) {
+      throw Object.assign(new InternalError(), { cause });
+    }
+    throw Object.assign(new ServiceUnavailableError(), { cause });
+  }
+}

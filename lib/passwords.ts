@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import commonPasswordList from './common-passwords.txt';
+import type { Config } from './config';
+import { PASSWORD_MIN_LENGTH_FLOOR } from './config';
+import { codePointLength } from './validation';
+
+type Argon2 = typeof import('@node-rs/argon2');
+
+/** Argon2id cost parameters (OWASP's second recommended set by default). */
+export type Argon2Params = Config['argon2'];
+
+/** Hashes and verifies passwords; the only place that touches Argon2. */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(passwordHash: string, password: string): Promise<boolean>;
+  /** True when `passwordHash` was made with other parameters than the current ones: re-hash it at log-in. */
+  needsRehash(passwordHash: string): boolean;
+  /** Burns the time of one verification, for unknown emails, so log-in timing does not reveal which emails exist. */
+  verifyDummy(password: string): Promise<void>;
+}
+
+/**
+ * The common-password list (the 10,000 most common, SecLists). Entries shorter than the lowest
+ * allowed minimum length can never pass the length rule, so the bundler may drop them.
+ */
+const COMMON_PASSWORDS = new Set(
+  commonPasswordList
+    .split('\n')
+    .map((line) => line.trim().toLowerCase())
+    .filter((line) => codePointLength(line) >= PASSWORD_MIN_LENGTH_FLOOR),
+);
+
+/** Passwords are NFKC-normalised before hashing so that visually identical input on any keyboard matches. */
+const normalise = (password: string): string => password.normalize('NFKC');
+
+let argon2: Promise<Argon2> | undefined;
+// Loaded on first use so that functions that never hash do not load (or ship) the native addon.
+const loadArgon2 = (): Promise<Argon2> => {
+  argon2 ??= import('@node-rs/argon2');
+  return argon2;
+};
+
+/** Builds the Argon2id hasher for the given cost parameters. */
+export function createPasswordHasher(params: Argon2Params): PasswordHasher {
+  // Argon2id is the library's default algorithm (its `Algorithm` export is a const enum, unusable here).
+  const options = {
+    memoryCost: params.memoryKib,
+    timeCost: params.timeCost,
+    parallelism: params.parallelism,
+  };
+  let dummyHash: Promise<string> | undefined;
+  const hash = async (password: string) => (await loadArgon2()).hash(normalise(password), options);
+  return {
+    hash,
+    async verify(passwordHash, password) {
+      try {
+        return await (await loadArgon2()).verify(passwordHash, normalise(password));
+      } catch {
+        // A malformed stored hash must fail closed, never throw a 500 mid-login.
+        return false;
+      }
+    },
+    needsRehash(passwordHash) {
+      try {
+        return needsRehashWith(passwordHash, params);
+      } catch {
+        return true;
+      }
+    },
+    async verifyDummy(password) {
+      dummyHash ??= hash(randomBytes(16).toString('base64url'));
+      await (await loadArgon2()).verify(await dummyHash, normalise(password));
+    },
+  };
+}
+
+/** Parses the PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) and compares its parameters. */
+function needsRehashWith(passwordHash: string, params: Argon2Params): boolean {
+  const match = /^\$(argon2(?:id|i|d))\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(passwordHash);
+  if (!match) return true;
+  const [, algorithm, version, m, t, p] = match;
+  return (
+    algorithm !== 'argon2id' ||
+    version !== '19' ||
+    Number(m) !== params.memoryKib ||
+    Number(t) !== params.timeCost ||
+    Number(p) !== params.parallelism
+  );
+}
+
+/** Context for the password policy: the account's own name and email are never acceptable passwords. */
+export interface PasswordContext {
+  minLength: number;
+  email: string;
+  name: string;
+}
+
+/** True when the password is on the bundled common-password list (case-insensitive). */
+export const isCommonPassword = (password: string): boolean =>
+  COMMON_PASSWORDS.has(normalise(password).toLowerCase());
+
+/**
+ * Applies the password rules of API.md; returns the reason a password is refused, or null.
+ * Length is counted in code points after NFKC, as the hash sees it.
+ */
+export function checkPasswordPolicy(password: string, context: PasswordContext): string | null {
+  const normalised = normalise(password);
+  if (codePointLength(normalised) < context.minLength)
+    return `must be at least ${context.minLength} characters`;
+  if (isCommonPassword(normalised)) return 'is too common; choose a less predictable password';
+  const lower = normalised.toLowerCase();
+  if (lower === context.email.toLowerCase() || lower === context.name.trim().toLowerCase()) {
+    return 'must not be your email or name';
+  }
+  return null;
+}

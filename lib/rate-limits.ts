@@ -1,0 +1,71 @@
+import { Ratelimit } from '@upstash/ratelimit';
+import type { RateLimitRule } from './config';
+import { type Datastore, translateErrors } from './datastore';
+import { RateLimitedError } from './errors';
+import type { Keys } from './keys';
+import * as scripts from './scripts';
+
+/** Consecutive failed log-ins an account may have before back-off starts. */
+export const LOGIN_FAILURE_THRESHOLD = 5;
+/** Longest back-off after repeated failed log-ins. */
+export const LOGIN_BACKOFF_CAP_SECONDS = 900;
+// The failure counter outlives the longest back-off many times over, then forgets.
+const LOGIN_FAILURE_MEMORY_SECONDS = 86_400;
+
+/** The limits API.md names. Each `check…` throws `RateLimitedError` (429 with `Retry-After`) when over. */
+export interface RateLimits {
+  checkLoginIp(ip: string): Promise<void>;
+  checkRegisterIp(ip: string): Promise<void>;
+  /** Counts one failed log-in for the email; returns the back-off deadline (epoch ms, 0 if none yet). */
+  recordLoginFailure(email: string, now: number): Promise<number>;
+}
+
+/** Seconds until `deadlineMs`, at least 1: a `Retry-After` of 0 would invite an immediate retry. */
+export const secondsUntil = (deadlineMs: number, now: number): number =>
+  Math.max(1, Math.ceil((deadlineMs - now) / 1000));
+
+/**
+ * Builds the limiters on the same datastore. They fail closed: when the datastore cannot be
+ * reached the request gets 503, never an unlimited pass (the request needs the datastore anyway).
+ */
+export function createRateLimits(
+  datastore: Datastore,
+  keys: Keys,
+  rules: { loginPerIp: RateLimitRule; registerPerIp: RateLimitRule },
+): RateLimits {
+  const limiter = (name: string, rule: RateLimitRule) => {
+    const ratelimit = new Ratelimit({
+      redis: datastore.redis,
+      prefix: keys.rateLimit(name),
+      limiter: Ratelimit.fixedWindow(rule.limit, `${rule.windowSeconds} s`),
+      analytics: false,
+      timeout: 0,
+      // The in-memory cache of blocked callers would answer from one Lambda instance's memory
+      // with a reset time the datastore no longer agrees with after a deploy; keep one source of truth.
+      ephemeralCache: false,
+    });
+    return async (ip: string) => {
+      const result = await translateErrors(() => ratelimit.limit(ip));
+      if (!result.success) throw new RateLimitedError(secondsUntil(result.reset, Date.now()));
+    };
+  };
+  const recordFailure = datastore.script(scripts.RECORD_LOGIN_FAILURE);
+  return {
+    checkLoginIp: limiter('login-ip', rules.loginPerIp),
+    checkRegisterIp: limiter('register-ip', rules.registerPerIp),
+    async recordLoginFailure(email, now) {
+      const reply = (await recordFailure(
+        [],
+        [
+          keys.prefix,
+          email,
+          now,
+          LOGIN_FAILURE_THRESHOLD,
+          LOGIN_BACKOFF_CAP_SECONDS,
+          LOGIN_FAILURE_MEMORY_SECONDS,
+        ],
+      )) as { lockedUntil: number };
+      return Number(reply.lockedUntil);
+    },
+  };
+}

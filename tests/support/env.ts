@@ -1,0 +1,16 @@
+// Runs before each test file (jest `setupFiles`): a complete, valid environment so that function
+// modules, which build their services from process.env at import, load as they would on Lambda.
+// Cheap Argon2 parameters here; the few tests about hashing cost set the real ones themselves.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+
+const { privateKey } = generateKeyPairSync('ed25519');
+
+Object.assign(process.env, {
+  JWT_PRIVATE_KEY: JSON.stringify(privateKey.export({ format: 'jwk' })),
+  KEY_PREFIX: `test:${randomBytes(6).toString('hex')}:`,
+  ARGON2_MEMORY_KIB: '1024',
+  ARGON2_TIME_COST: '1',
+  LOG_LEVEL: 'SILENT',
+  RATE_LIMIT_LOGIN_PER_IP: '1000/60',
+  RATE_LIMIT_REGISTER_PER_IP: '1000/60',
+});
