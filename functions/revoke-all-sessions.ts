@@ -1,11 +1,11 @@
 import { endpoint, noContent } from '../lib/http';
-import { type Services, services } from '../lib/services';
+import { type BaseServices, baseServices } from '../lib/services';
 
 /** DELETE /sessions — log out everywhere: revoke every session of the caller. */
-export const createHandler = ({ http, accounts }: Services) =>
+export const createHandler = ({ http, access }: BaseServices) =>
   endpoint(http, { auth: true }, async ({ caller }) => {
-    await accounts.revokeAllSessions(caller);
+    await access.revokeAllSessions(caller);
     return noContent();
   });
 
-export const handler = createHandler(services());
+export const handler = createHandler(baseServices());

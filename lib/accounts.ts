@@ -4,35 +4,21 @@ import {
   CurrentPasswordIncorrectError,
   EmailTakenError,
   InvalidCredentialsError,
-  InvalidRefreshTokenError,
-  NotFoundError,
   RateLimitedError,
   UnauthorizedError,
   ValidationError,
 } from './errors';
 import { checkPasswordPolicy, type PasswordHasher } from './passwords';
 import { type RateLimits, secondsUntil } from './rate-limits';
-import type { SessionStore, SessionSummary } from './sessions';
-import { hashRefreshToken, newId, newRefreshToken, type TokenService } from './tokens';
+import { hashRefreshToken, newId, newRefreshToken, type SessionTokens, type TokenService } from './tokens';
 import { type Caller, type NewSession, toPublicUser, type User, type UserStore } from './users';
 import type {
   ChangePasswordBody,
   DeleteAccountBody,
   LoginBody,
-  RefreshBody,
   RegisterBody,
   UpdateProfileBody,
 } from './validation';
-
-/** The API.md `Session` resource: the token pair of one session. */
-export interface SessionTokens {
-  accessToken: string;
-  tokenType: 'Bearer';
-  expiresIn: number;
-  refreshToken: string;
-  refreshExpiresIn: number;
-  sessionId: string;
-}
 
 /** Where a request came from: the API Gateway source IP and the User-Agent header. */
 export interface ClientInfo {
@@ -42,7 +28,6 @@ export interface ClientInfo {
 
 export interface AccountDeps {
   users: UserStore;
-  sessions: SessionStore;
   passwords: PasswordHasher;
   tokens: TokenService;
   rateLimits: RateLimits;
@@ -51,14 +36,17 @@ export interface AccountDeps {
   now: () => number;
 }
 
-/** The account service: every operation an endpoint can ask for, and nothing about HTTP. */
+/**
+ * The account service: every operation that needs a password (Argon2) or a rate limit, and
+ * nothing about HTTP. Operations on a token already held live in `access.ts`.
+ */
 export type Accounts = ReturnType<typeof createAccounts>;
 
 const USER_AGENT_MAX = 256;
 
 /** Builds the account service from its stores and collaborators. */
 export function createAccounts(deps: AccountDeps) {
-  const { users, sessions, passwords, tokens, rateLimits, audit, settings, now } = deps;
+  const { users, passwords, tokens, rateLimits, audit, settings, now } = deps;
   const refreshTtlMs = settings.refreshTokenTtlSeconds * 1000;
 
   const newSession = (client: ClientInfo): { refreshToken: string; record: NewSession } => {
@@ -71,22 +59,6 @@ export function createAccounts(deps: AccountDeps) {
         ttlMs: refreshTtlMs,
         userAgent: client.userAgent.slice(0, USER_AGENT_MAX),
       },
-    };
-  };
-
-  const sessionTokens = async (
-    userId: string,
-    sessionId: string,
-    refreshToken: string,
-  ): Promise<SessionTokens> => {
-    const { accessToken, expiresIn } = await tokens.issueAccessToken({ userId, sessionId });
-    return {
-      accessToken,
-      tokenType: 'Bearer',
-      expiresIn,
-      refreshToken,
-      refreshExpiresIn: settings.refreshTokenTtlSeconds,
-      sessionId,
     };
   };
 
@@ -134,7 +106,7 @@ export function createAccounts(deps: AccountDeps) {
       audit.record('registered', { userId: user.id, sessionId: record.id, ip: client.ip });
       return {
         user: toPublicUser(user),
-        session: await sessionTokens(user.id, record.id, refreshToken),
+        session: await tokens.issueSession(user.id, record.id, refreshToken),
       };
     },
 
@@ -180,32 +152,7 @@ export function createAccounts(deps: AccountDeps) {
       const opened = await users.openSession(user, user.passwordHash, newHash, record, now());
       if (!opened) throw await fail('password_changed_concurrently');
       audit.record('logged_in', { userId: user.id, sessionId: record.id, ip: client.ip });
-      return { user: opened, session: await sessionTokens(user.id, record.id, refreshToken) };
-    },
-
-    /** Rotates a refresh token. A spent token revokes its whole session (theft detection). */
-    async refresh(body: RefreshBody, client: ClientInfo): Promise<{ session: SessionTokens }> {
-      const refreshToken = newRefreshToken();
-      const outcome = await sessions.rotate(
-        hashRefreshToken(body.refreshToken),
-        hashRefreshToken(refreshToken),
-        refreshTtlMs,
-        now(),
-      );
-      if (outcome.status === 'reused') {
-        audit.record('refresh_reuse_detected', {
-          userId: outcome.userId,
-          sessionId: outcome.sessionId,
-          ip: client.ip,
-        });
-      }
-      if (outcome.status !== 'ok') throw new InvalidRefreshTokenError();
-      return { session: await sessionTokens(outcome.userId, outcome.sessionId, refreshToken) };
-    },
-
-    /** The caller's profile. */
-    async getProfile(caller: Caller): Promise<{ user: User }> {
-      return { user: toPublicUser(await requireUser(caller)) };
+      return { user: opened, session: await tokens.issueSession(user.id, record.id, refreshToken) };
     },
 
     /** Merge-patches name and/or email; an email change needs the current password and a free email. */
@@ -255,43 +202,6 @@ export function createAccounts(deps: AccountDeps) {
       if (result.status === 'stale') throw new CurrentPasswordIncorrectError();
       if (result.status !== 'ok') throw new UnauthorizedError(true);
       audit.record('account_deleted', { userId: caller.userId, revokedSessions: result.value });
-    },
-
-    /** Logs out: revokes the caller's own session. */
-    async logout(caller: Caller): Promise<void> {
-      if ((await sessions.revoke(caller, caller.sessionId, now())) !== 'ok')
-        throw new UnauthorizedError(true);
-      audit.record('logged_out', { userId: caller.userId, sessionId: caller.sessionId });
-    },
-
-    /** The caller's sessions, newest use first, the current one marked. */
-    async listSessions(caller: Caller): Promise<{ sessions: SessionSummary[] }> {
-      const list = await sessions.list(caller, now());
-      if (!list) throw new UnauthorizedError(true);
-      return { sessions: list };
-    },
-
-    /** Revokes one of the caller's sessions; anything that is not the caller's is 404. */
-    async revokeSession(caller: Caller, sessionId: string): Promise<void> {
-      const outcome = await sessions.revoke(caller, sessionId, now());
-      if (outcome === 'unauthorized') throw new UnauthorizedError(true);
-      if (outcome === 'not_found') throw new NotFoundError('No such session.');
-      audit.record('sessions_revoked', {
-        userId: caller.userId,
-        sessionId: caller.sessionId,
-        revokedSessions: 1,
-      });
-    },
-
-    /** Revokes every session of the caller, the current one included. */
-    async revokeAllSessions(caller: Caller): Promise<void> {
-      const revoked = await sessions.revokeAll(caller, now());
-      if (revoked === null) throw new UnauthorizedError(true);
-      audit.record('sessions_revoked', {
-        userId: caller.userId,
-        sessionId: caller.sessionId,
-        revokedSessions: revoked,
-      });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** A fixed-window quota: `limit` requests per `windowSeconds`. */
 export interface RateLimitRule {
@@ -32,80 +32,110 @@ export const PASSWORD_MAX_LENGTH = 256;
 const Ed25519Jwk = z.looseObject({
   kty: z.literal('OKP'),
   crv: z.literal('Ed25519'),
-  x: z.string().min(1),
-  d: z.string().min(1).optional(),
-  kid: z.string().min(1).optional(),
+  x: z.string().check(z.minLength(1)),
+  d: z.optional(z.string().check(z.minLength(1))),
+  kid: z.optional(z.string().check(z.minLength(1))),
 });
 export type Ed25519Jwk = z.infer<typeof Ed25519Jwk>;
 
-const jsonText = <T extends z.ZodType>(schema: T) =>
-  z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
+const jsonText = <T extends z.ZodMiniType>(schema: T) =>
+  z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((text: string, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.issues.push({ code: 'custom', message: 'is not valid JSON', input: undefined });
+          return z.NEVER;
+        }
+      }),
+    ),
+    schema,
+  );
 
-const integer = (min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max))
-    .default(fallback);
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  z.prefault(
+    z.pipe(
+      z.string().check(z.regex(/^\d+$/, 'must be a whole number')),
+      z.pipe(
+        z.transform(Number),
+        z.number().check(z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`)),
+      ),
+    ),
+    String(fallback),
+  );
 
 const rateLimit = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((text, ctx) => {
-      const match = /^(\d+)\/(\d+)$/.exec(text.trim());
-      const limit = Number(match?.[1]);
-      const windowSeconds = Number(match?.[2]);
-      if (!match || limit < 1 || windowSeconds < 1) {
-        ctx.addIssue({ code: 'custom', message: 'must look like N/SECONDS, e.g. 30/300' });
-        return z.NEVER;
-      }
-      return { limit, windowSeconds };
-    });
+  z.prefault(
+    z.pipe(
+      z.string(),
+      z.transform((text: string, ctx): RateLimitRule => {
+        const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+        const limit = Number(match?.[1]);
+        const windowSeconds = Number(match?.[2]);
+        if (!match || limit < 1 || windowSeconds < 1) {
+          ctx.issues.push({ code: 'custom', message: 'must look like N/SECONDS, e.g. 30/300', input: text });
+          return z.NEVER;
+        }
+        return { limit, windowSeconds };
+      }),
+    ),
+    fallback,
+  );
+
+const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 const Env = z.object({
-  UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/ }),
-  UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
-  DATASTORE_TIMEOUT_MS: integer(50, 60_000, 2_000),
-  KEY_PREFIX: z.string().min(1).max(64).default('acct:'),
-  JWT_PRIVATE_KEY: jsonText(Ed25519Jwk.refine((k) => k.d !== undefined, 'must be a private key (with "d")')),
-  JWT_PREVIOUS_PUBLIC_KEYS: jsonText(z.array(Ed25519Jwk)).default([]),
-  JWT_ISSUER: z.string().min(1).default('account-service'),
-  JWT_AUDIENCE: z.string().min(1).default('account-service'),
-  ACCESS_TOKEN_TTL_SECONDS: integer(1, 86_400, 900),
-  REFRESH_TOKEN_TTL_SECONDS: integer(60, 31_536_000, 2_592_000),
-  PASSWORD_MIN_LENGTH: integer(PASSWORD_MIN_LENGTH_FLOOR, PASSWORD_MAX_LENGTH, 12),
-  ARGON2_MEMORY_KIB: integer(8, 4_194_304, 19_456),
-  ARGON2_TIME_COST: integer(1, 100, 2),
-  ARGON2_PARALLELISM: integer(1, 16, 1),
+  UPSTASH_REDIS_REST_URL: httpUrl(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().check(z.minLength(1)),
+  DATASTORE_TIMEOUT_MS: wholeNumber(50, 60_000, 2_000),
+  KEY_PREFIX: z.prefault(
+    z.string().check(z.minLength(1), z.maxLength(64, 'must be at most 64 characters')),
+    'acct:',
+  ),
+  JWT_PRIVATE_KEY: jsonText(
+    Ed25519Jwk.check(z.refine((k) => k.d !== undefined, 'must be an Ed25519 private JWK (with "d")')),
+  ),
+  JWT_PREVIOUS_PUBLIC_KEYS: z.prefault(jsonText(z.array(Ed25519Jwk)), '[]'),
+  JWT_ISSUER: z.prefault(z.string().check(z.minLength(1)), 'account-service'),
+  JWT_AUDIENCE: z.prefault(z.string().check(z.minLength(1)), 'account-service'),
+  ACCESS_TOKEN_TTL_SECONDS: wholeNumber(1, 86_400, 900),
+  REFRESH_TOKEN_TTL_SECONDS: wholeNumber(60, 31_536_000, 2_592_000),
+  PASSWORD_MIN_LENGTH: wholeNumber(PASSWORD_MIN_LENGTH_FLOOR, PASSWORD_MAX_LENGTH, 12),
+  ARGON2_MEMORY_KIB: wholeNumber(8, 4_194_304, 19_456),
+  ARGON2_TIME_COST: wholeNumber(1, 100, 2),
+  ARGON2_PARALLELISM: wholeNumber(1, 16, 1),
   RATE_LIMIT_LOGIN_PER_IP: rateLimit('30/300'),
   RATE_LIMIT_REGISTER_PER_IP: rateLimit('20/3600'),
-  CORS_ALLOWED_ORIGINS: z
-    .string()
-    .default('')
-    .transform((text) =>
-      text
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/ })]))),
-  LOG_LEVEL: z
-    .string()
-    .default('INFO')
-    .transform((level) => level.toUpperCase())
-    .pipe(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'])),
+  CORS_ALLOWED_ORIGINS: z.prefault(
+    z.pipe(
+      z.string(),
+      z.pipe(
+        z.transform((text: string) =>
+          text
+            .split(',')
+            .map((origin) => origin.trim())
+            .filter(Boolean),
+        ),
+        z.array(z.union([z.literal('*'), httpUrl()])),
+      ),
+    ),
+    '',
+  ),
+  LOG_LEVEL: z.prefault(
+    z.pipe(
+      z.string(),
+      z.pipe(
+        z.transform((level: string) => level.toUpperCase()),
+        z.enum(
+          ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'],
+          'must be one of DEBUG, INFO, WARN, ERROR, SILENT',
+        ),
+      ),
+    ),
+    'INFO',
+  ),
 });
 
 /** Raised at cold start when the environment is unusable; the message lists every problem at once. */
@@ -129,7 +159,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'environment');
-        return present[name] === undefined ? `${name} is required` : `${name} ${issue.message}`;
+        if (present[name] === undefined) return `${name} is required`;
+        // Messages name the rule, never the value: some of these variables are secrets.
+        const where = issue.path.length > 1 ? ` (at ${issue.path.slice(1).join('.')})` : '';
+        return `${name}${where} ${issue.message}`;
       }),
     );
   }

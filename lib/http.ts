@@ -5,7 +5,7 @@ import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { ClientInfo } from './accounts';
 import {
   AppError,
@@ -132,7 +132,7 @@ function toAppError(error: unknown, logger: Logger): AppError {
   return new InternalError();
 }
 
-interface EndpointOptions<S extends z.ZodType | undefined, A extends boolean> {
+interface EndpointOptions<S extends z.ZodMiniType | undefined, A extends boolean> {
   /** Require a valid bearer token (checked before the body is looked at). */
   auth: A;
   /** The strict schema of the JSON body; omit for endpoints without a body. */
@@ -148,10 +148,10 @@ interface EndpointOptions<S extends z.ZodType | undefined, A extends boolean> {
  * headers, bearer authentication, body checks and the problem+json error contract (registered
  * last, so it runs first on error and the CORS/security middlewares still decorate its response).
  */
-export function endpoint<S extends z.ZodType | undefined = undefined, A extends boolean = false>(
+export function endpoint<S extends z.ZodMiniType | undefined = undefined, A extends boolean = false>(
   deps: HttpDeps,
   options: EndpointOptions<S, A>,
-  handle: (input: Input<S extends z.ZodType ? z.infer<S> : undefined, A>) => Promise<Reply>,
+  handle: (input: Input<S extends z.ZodMiniType ? z.infer<S> : undefined, A>) => Promise<Reply>,
 ): HttpHandler {
   const { tokens, logger } = deps;
   const accepted = options.mergePatch ? PATCH_TYPES : JSON_TYPES;
@@ -167,7 +167,7 @@ export function endpoint<S extends z.ZodType | undefined = undefined, A extends 
       },
       pathParameters: event.pathParameters ?? {},
       path: event.rawPath ?? event.requestContext?.http?.path ?? '/',
-    } as Input<S extends z.ZodType ? z.infer<S> : undefined, A>);
+    } as Input<S extends z.ZodMiniType ? z.infer<S> : undefined, A>);
     return {
       statusCode: reply.statusCode,
       headers: {

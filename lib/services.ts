@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { type Access, createAccess } from './access';
 import { type Accounts, createAccounts } from './accounts';
 import { createAuditLog } from './audit';
 import { type Config, parseConfig } from './config';
@@ -9,59 +10,91 @@ import { createPasswordHasher } from './passwords';
 import { createRateLimits } from './rate-limits';
 import { createSessionStore } from './sessions';
 import { createTokenService, type TokenService } from './tokens';
-import { createUserStore } from './users';
+import { createUserStore, type UserStore } from './users';
 
-/** Everything a handler may depend on. `createHandler(services)` in each function is the test seam. */
-export interface Services {
+/**
+ * What every function may depend on. Functions that never see a password use only these, so
+ * their bundles leave out Argon2, the rate limiter and the common-password list.
+ */
+export interface BaseServices {
   config: Config;
-  accounts: Accounts;
+  access: Access;
   tokens: TokenService;
   datastore: Datastore;
   keys: Keys;
+  users: UserStore;
   http: HttpDeps;
+  now: () => number;
 }
 
-/** What tests may replace: the clock, and anything else that is slow or nondeterministic. */
+/** Everything, including the credential operations (`accounts`). */
+export interface Services extends BaseServices {
+  accounts: Accounts;
+}
+
+/** What tests may replace: the clock, the logger. */
 export interface ServiceOverrides {
   now?: () => number;
   logger?: Logger;
 }
 
-/** The composition root: builds every client and service from a validated configuration. */
-export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
+/** Composition root, first tier: clients, stores, tokens and the access service. */
+export function createBaseServices(config: Config, overrides: ServiceOverrides = {}): BaseServices {
   const now = overrides.now ?? Date.now;
   const logger =
     overrides.logger ?? new Logger({ serviceName: 'account-service', logLevel: config.logLevel });
   const datastore = createDatastore(config.datastore);
-  const keys = createKeys(config.keyPrefix);
-  const tokens = createTokenService(config.jwt, config.accessTokenTtlSeconds, now);
-  const accounts = createAccounts({
-    users: createUserStore(datastore, config.keyPrefix),
+  const tokens = createTokenService(config.jwt, config, now);
+  const users = createUserStore(datastore, config.keyPrefix);
+  const access = createAccess({
+    users,
     sessions: createSessionStore(datastore, config.keyPrefix),
-    passwords: createPasswordHasher(config.argon2),
     tokens,
-    rateLimits: createRateLimits(datastore, keys, config.rateLimits),
     audit: createAuditLog(logger),
-    settings: config,
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     now,
   });
   return {
     config,
-    accounts,
+    access,
     tokens,
     datastore,
-    keys,
+    keys: createKeys(config.keyPrefix),
+    users,
     http: { tokens, logger, corsAllowedOrigins: config.corsAllowedOrigins },
+    now,
   };
 }
 
-let instance: Services | undefined;
+/** Composition root, second tier: adds Argon2, the rate limits and the account operations. */
+export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
+  const base = createBaseServices(config, overrides);
+  const accounts = createAccounts({
+    users: base.users,
+    passwords: createPasswordHasher(config.argon2),
+    tokens: base.tokens,
+    rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
+    audit: createAuditLog(base.http.logger),
+    settings: config,
+    now: base.now,
+  });
+  return { ...base, accounts };
+}
+
+let base: BaseServices | undefined;
+let full: Services | undefined;
 
 /**
  * The process-wide services, built from `process.env` at cold start (the one place that reads
  * the environment). A bad configuration throws here, listing every problem.
  */
+export function baseServices(): BaseServices {
+  base ??= createBaseServices(parseConfig(process.env));
+  return base;
+}
+
+/** As `baseServices()`, with the credential operations. */
 export function services(): Services {
-  instance ??= createServices(parseConfig(process.env));
-  return instance;
+  full ??= createServices(parseConfig(process.env));
+  return full;
 }

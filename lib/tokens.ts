@@ -17,6 +17,16 @@ export interface AccessClaims {
   sessionId: string;
 }
 
+/** The API.md `Session` resource: the token pair of one session. */
+export interface SessionTokens {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  refreshToken: string;
+  refreshExpiresIn: number;
+  sessionId: string;
+}
+
 export interface IssuedAccessToken {
   accessToken: string;
   expiresIn: number;
@@ -25,6 +35,8 @@ export interface IssuedAccessToken {
 /** Issues and verifies EdDSA access tokens and publishes the public keys. */
 export interface TokenService {
   issueAccessToken(claims: AccessClaims): Promise<IssuedAccessToken>;
+  /** The `Session` resource for a session: a new access token next to the given refresh token. */
+  issueSession(userId: string, sessionId: string, refreshToken: string): Promise<SessionTokens>;
   /** Returns the claims of a valid token, or null for anything else (malformed, expired, wrong key, alg, typ…). */
   verifyAccessToken(token: string): Promise<AccessClaims | null>;
   /** The JWKS document: current and previous public keys, never a private member. */
@@ -74,9 +86,10 @@ async function loadKeyRing(jwt: Config['jwt']): Promise<KeyRing> {
 /** Builds the token service; keys are imported once, on first use. `now` is injectable for tests (ms). */
 export function createTokenService(
   jwt: Config['jwt'],
-  accessTokenTtlSeconds: number,
+  lifetimes: { accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number },
   now: () => number = Date.now,
 ): TokenService {
+  const { accessTokenTtlSeconds, refreshTokenTtlSeconds } = lifetimes;
   let ring: Promise<KeyRing> | undefined;
   const keys = () => {
     ring ??= loadKeyRing(jwt);
@@ -87,7 +100,7 @@ export function createTokenService(
     if (!key) throw new joseErrors.JWKSNoMatchingKey();
     return key;
   };
-  return {
+  const service: TokenService = {
     async issueAccessToken({ userId, sessionId }) {
       const { signingKey, signingKid } = await keys();
       const issuedAt = Math.floor(now() / 1000);
@@ -101,6 +114,17 @@ export function createTokenService(
         .setExpirationTime(issuedAt + accessTokenTtlSeconds)
         .sign(signingKey);
       return { accessToken, expiresIn: accessTokenTtlSeconds };
+    },
+    async issueSession(userId, sessionId, refreshToken) {
+      const { accessToken, expiresIn } = await service.issueAccessToken({ userId, sessionId });
+      return {
+        accessToken,
+        tokenType: 'Bearer',
+        expiresIn,
+        refreshToken,
+        refreshExpiresIn: refreshTokenTtlSeconds,
+        sessionId,
+      };
     },
     async verifyAccessToken(token) {
       try {
@@ -123,4 +147,5 @@ export function createTokenService(
       return { keys: (await keys()).published };
     },
   };
+  return service;
 }

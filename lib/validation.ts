@@ -1,5 +1,5 @@
 import emailValidator from 'email-validator';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { PASSWORD_MAX_LENGTH } from './config';
 import { type FieldError, ValidationError } from './errors';
 
@@ -11,39 +11,38 @@ export const canonicalEmail = (email: string): string => email.trim().normalize(
 
 const CONTROL_CHARACTERS = /\p{Cc}/u;
 
-export const Name = z
-  .string({ error: 'must be a string' })
-  .transform((name) => name.trim())
-  .refine((name) => codePointLength(name) >= 1, 'must not be empty')
-  .refine((name) => codePointLength(name) <= 100, 'must be at most 100 characters')
-  .refine((name) => !CONTROL_CHARACTERS.test(name), 'must not contain control characters');
+const text = () => z.string({ error: 'must be a string' });
+const maxCodePoints = (max: number) =>
+  z.refine<string>((value) => codePointLength(value) <= max, `must be at most ${max} characters`);
 
-export const Email = z
-  .string({ error: 'must be a string' })
-  .transform(canonicalEmail)
-  .refine((email) => email.length <= 254, 'must be at most 254 characters')
-  .refine((email) => emailValidator.validate(email), 'must be a valid email address');
+export const Name = z
+  .pipe(
+    text(),
+    z.transform((name: string) => name.trim()),
+  )
+  .check(
+    z.refine((name: string) => codePointLength(name) >= 1, 'must not be empty'),
+    maxCodePoints(100),
+    z.refine((name: string) => !CONTROL_CHARACTERS.test(name), 'must not contain control characters'),
+  );
+
+export const Email = z.pipe(text(), z.transform(canonicalEmail)).check(
+  z.refine((email: string) => email.length <= 254, 'must be at most 254 characters'),
+  z.refine((email: string) => emailValidator.validate(email), 'must be a valid email address'),
+);
 
 /**
- * Shape of a password field only (type and maximum length). The policy that needs context
- * (minimum length, common list, equal to email/name) is `passwords.checkPolicy`.
+ * Shape of a new password field only (type and maximum length). The policy that needs context
+ * (minimum length, common list, equal to email/name) is `passwords.checkPasswordPolicy`.
  * Never trimmed: whitespace is part of the secret.
  */
-export const Password = z
-  .string({ error: 'must be a string' })
-  .refine(
-    (password) => codePointLength(password) <= PASSWORD_MAX_LENGTH,
-    `must be at most ${PASSWORD_MAX_LENGTH} characters`,
-  );
+export const Password = text().check(maxCodePoints(PASSWORD_MAX_LENGTH));
 
-/** A password presented for verification: any string up to the maximum, no policy. */
-export const PresentedPassword = z
-  .string({ error: 'must be a string' })
-  .min(1, 'must not be empty')
-  .refine(
-    (password) => codePointLength(password) <= PASSWORD_MAX_LENGTH,
-    `must be at most ${PASSWORD_MAX_LENGTH} characters`,
-  );
+/** A password presented for verification: any non-empty string up to the maximum, no policy. */
+export const PresentedPassword = text().check(
+  z.minLength(1, 'must not be empty'),
+  maxCodePoints(PASSWORD_MAX_LENGTH),
+);
 
 export const RegisterBody = z.strictObject({ name: Name, email: Email, password: Password });
 export type RegisterBody = z.infer<typeof RegisterBody>;
@@ -52,24 +51,36 @@ export const LoginBody = z.strictObject({ email: Email, password: PresentedPassw
 export type LoginBody = z.infer<typeof LoginBody>;
 
 export const RefreshBody = z.strictObject({
-  refreshToken: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(512, 'is too long'),
+  refreshToken: text().check(z.minLength(1, 'must not be empty'), z.maxLength(512, 'is too long')),
 });
 export type RefreshBody = z.infer<typeof RefreshBody>;
 
 export const UpdateProfileBody = z
   .strictObject({
-    name: Name.optional(),
-    email: Email.optional(),
-    currentPassword: PresentedPassword.optional(),
+    name: z.optional(Name),
+    email: z.optional(Email),
+    currentPassword: z.optional(PresentedPassword),
   })
-  .superRefine((body, ctx) => {
-    if (body.name === undefined && body.email === undefined) {
-      ctx.addIssue({ code: 'custom', path: [], message: 'must change at least one of name, email' });
-    }
-    if (body.email !== undefined && body.currentPassword === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['currentPassword'], message: 'is required to change the email' });
-    }
-  });
+  .check(
+    z.superRefine((body, ctx) => {
+      if (body.name === undefined && body.email === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [],
+          message: 'must change at least one of name, email',
+          input: body,
+        });
+      }
+      if (body.email !== undefined && body.currentPassword === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['currentPassword'],
+          message: 'is required to change the email',
+          input: body,
+        });
+      }
+    }),
+  );
 export type UpdateProfileBody = z.infer<typeof UpdateProfileBody>;
 
 export const ChangePasswordBody = z.strictObject({
@@ -81,10 +92,10 @@ export type ChangePasswordBody = z.infer<typeof ChangePasswordBody>;
 export const DeleteAccountBody = z.strictObject({ password: PresentedPassword });
 export type DeleteAccountBody = z.infer<typeof DeleteAccountBody>;
 
-export const SessionId = z.string().regex(/^ses_[A-Za-z0-9_-]{22}$/);
+export const SessionId = z.string().check(z.regex(/^ses_[A-Za-z0-9_-]{22}$/));
 
 /** Turns zod issues into the `errors` list of a `validation_failed` problem. */
-export function fieldErrors(error: z.ZodError): FieldError[] {
+export function fieldErrors(error: z.core.$ZodError): FieldError[] {
   return error.issues.flatMap((issue): FieldError[] => {
     const field = issue.path.map(String).join('.') || '(body)';
     if (issue.code === 'unrecognized_keys') {
@@ -102,7 +113,7 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
 }
 
 /** Validates `input` against `schema`; throws `ValidationError` listing every problem. */
-export function parseBody<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+export function parseBody<T extends z.ZodMiniType>(schema: T, input: unknown): z.infer<T> {
   const result = schema.safeParse(input);
   if (!result.success) throw new ValidationError(fieldErrors(result.error));
   return result.data;

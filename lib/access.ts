@@ -1,0 +1,93 @@
+import type { AuditLog } from './audit';
+import { InvalidRefreshTokenError, NotFoundError, UnauthorizedError } from './errors';
+import type { SessionStore, SessionSummary } from './sessions';
+import { hashRefreshToken, newRefreshToken, type SessionTokens, type TokenService } from './tokens';
+import { type Caller, toPublicUser, type User, type UserStore } from './users';
+import type { RefreshBody } from './validation';
+
+export interface AccessDeps {
+  users: UserStore;
+  sessions: SessionStore;
+  tokens: TokenService;
+  audit: AuditLog;
+  refreshTokenTtlSeconds: number;
+  now: () => number;
+}
+
+/**
+ * What a caller can do with a token it already holds — refresh it, read its profile, list and
+ * revoke its sessions. Nothing here hashes a password or rate-limits, so the functions built on
+ * it ship neither Argon2 nor the limiter (see README, "Architecture").
+ */
+export type Access = ReturnType<typeof createAccess>;
+
+/** Builds the access service. Every operation is one datastore round trip. */
+export function createAccess(deps: AccessDeps) {
+  const { users, sessions, tokens, audit, now } = deps;
+  const refreshTtlMs = deps.refreshTokenTtlSeconds * 1000;
+  return {
+    /** Rotates a refresh token. A spent token revokes its whole session (theft detection). */
+    async refresh(body: RefreshBody, client: { ip: string }): Promise<{ session: SessionTokens }> {
+      const refreshToken = newRefreshToken();
+      const outcome = await sessions.rotate(
+        hashRefreshToken(body.refreshToken),
+        hashRefreshToken(refreshToken),
+        refreshTtlMs,
+        now(),
+      );
+      if (outcome.status === 'reused') {
+        audit.record('refresh_reuse_detected', {
+          userId: outcome.userId,
+          sessionId: outcome.sessionId,
+          ip: client.ip,
+        });
+      }
+      if (outcome.status !== 'ok') throw new InvalidRefreshTokenError();
+      return { session: await tokens.issueSession(outcome.userId, outcome.sessionId, refreshToken) };
+    },
+
+    /** The caller's profile. */
+    async getProfile(caller: Caller): Promise<{ user: User }> {
+      const user = await users.authenticate(caller, now());
+      if (!user) throw new UnauthorizedError(true);
+      return { user: toPublicUser(user) };
+    },
+
+    /** Logs out: revokes the caller's own session. */
+    async logout(caller: Caller): Promise<void> {
+      if ((await sessions.revoke(caller, caller.sessionId, now())) !== 'ok')
+        throw new UnauthorizedError(true);
+      audit.record('logged_out', { userId: caller.userId, sessionId: caller.sessionId });
+    },
+
+    /** The caller's sessions, most recently used first, the current one marked. */
+    async listSessions(caller: Caller): Promise<{ sessions: SessionSummary[] }> {
+      const list = await sessions.list(caller, now());
+      if (!list) throw new UnauthorizedError(true);
+      return { sessions: list };
+    },
+
+    /** Revokes one of the caller's sessions; anything that is not the caller's is 404. */
+    async revokeSession(caller: Caller, sessionId: string): Promise<void> {
+      const outcome = await sessions.revoke(caller, sessionId, now());
+      if (outcome === 'unauthorized') throw new UnauthorizedError(true);
+      if (outcome === 'not_found') throw new NotFoundError('No such session.');
+      audit.record('sessions_revoked', {
+        userId: caller.userId,
+        sessionId: caller.sessionId,
+        revokedSessions: 1,
+      });
+    },
+
+    /** Revokes every session of the caller, the current one included. */
+    async revokeAllSessions(caller: Caller): Promise<void> {
+      const revoked = await sessions.revokeAll(caller, now());
+      if (revoked === null) throw new UnauthorizedError(true);
+      audit.record('sessions_revoked', {
+        userId: caller.userId,
+        sessionId: caller.sessionId,
+        revokedSessions: revoked,
+      });
+    },
+  };
+}
