@@ -1,0 +1,87 @@
+// `npm start`: the whole API at http://localhost:3000 with nothing to install or configure.
+// Starts the local datastore (embedded, or in front of REDIS_URL), makes a fresh signing key,
+// runs serverless offline on the built bundles, and stops everything on Ctrl-C or SIGTERM.
+// Any API.md configuration variable set in the environment is passed through unchanged.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { startDatastore } from './datastore/server';
+import { CONFIG_VARIABLES, startOffline } from './offline';
+import { generateSigningKey } from './signing-key';
+
+const root = join(__dirname, '../..');
+
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? 3000);
+  const datastore = process.env.UPSTASH_REDIS_REST_URL
+    ? null
+    : await startDatastore({
+        redisUrl: process.env.REDIS_URL || undefined,
+        token: randomBytes(18).toString('hex'),
+      });
+
+  const passedThrough = Object.fromEntries(
+    CONFIG_VARIABLES.flatMap((name) => (process.env[name] ? [[name, process.env[name] as string]] : [])),
+  );
+  const env: Record<string, string> = {
+    // Safe local values first; anything set in the environment wins.
+    CORS_ALLOWED_ORIGINS: 'http://localhost:5173,http://127.0.0.1:5173',
+    JWT_PRIVATE_KEY: process.env.JWT_PRIVATE_KEY ?? JSON.stringify((await generateSigningKey()).privateJwk),
+    ...(datastore
+      ? { UPSTASH_REDIS_REST_URL: datastore.url, UPSTASH_REDIS_REST_TOKEN: datastore.token }
+      : {}),
+    ...passedThrough,
+  };
+
+  const offline = await startOffline({
+    root,
+    port,
+    host: process.env.HOST ?? '127.0.0.1',
+    env,
+    onOutput: (text) => {
+      // serverless-offline prints each request; keep errors and warnings visible, drop the noise.
+      if (/error|warn/i.test(text)) process.stderr.write(text);
+    },
+  });
+
+  const base = `http://localhost:${offline.port}`;
+  console.log(`
+  Account API ready at ${base}
+  Datastore: ${datastore ? `${datastore.backend} (${datastore.url})` : env.UPSTASH_REDIS_REST_URL}
+
+  POST   /users                 register          GET    /users/me            profile
+  POST   /sessions              log in            PATCH  /users/me            update profile
+  POST   /sessions/refresh      refresh tokens    PUT    /users/me/password   change password
+  GET    /sessions              my sessions       DELETE /users/me            delete account
+  DELETE /sessions/current      log out           DELETE /sessions/{id}       revoke a session
+  DELETE /sessions              log out everywhere
+  GET    /.well-known/jwks.json public keys
+
+  Try:
+    curl -si ${base}/users -H 'content-type: application/json' \\
+      -d '{"name":"Ada","email":"ada@example.com","password":"correct horse battery staple"}'
+
+  Ctrl-C stops everything.
+`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    await offline.stop();
+    await datastore?.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  offline.child.once('exit', (code) => {
+    if (stopping) return;
+    console.error(`serverless offline exited (${code}); stopping.`);
+    void datastore?.close().then(() => process.exit(1));
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
