@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import type { CommandArgs } from './commands';
+
+/** A command ready for the backend, and how to turn its reply back into what the client expects. */
+export interface PreparedCommand {
+  args: CommandArgs;
+  mapReply: (reply: unknown) => unknown;
+}
+
+const keepReply = (reply: unknown): unknown => reply;
+
+/**
+ * Lets scripts written for Upstash run on Redis 7.0 and the embedded engine.
+ *
+ * Upstash accepts a first line such as `#!lua flags=allow-key-locking`; Redis 7.0 rejects
+ * flags it does not know and the embedded engine rejects any shebang. So the shebang line
+ * is blanked (the newline stays, keeping Lua's line numbers in error messages) before the
+ * script reaches the backend, and the SHA-1 of the original text is remembered as an alias
+ * of the stripped script's: `EVALSHA <original sha>` runs the stripped script and
+ * `SCRIPT LOAD <original>` answers with the original's SHA, as Upstash would.
+ */
+export class ScriptAliases {
+  /** SHA-1 of an original script → SHA-1 of the stripped script the backend knows. */
+  readonly #backendShas = new Map<string, string>();
+
+  /** Rewrites EVAL, EVALSHA (and their `_RO` forms), SCRIPT LOAD and SCRIPT EXISTS; passes anything else through. */
+  prepare(args: CommandArgs): PreparedCommand {
+    const name = args[0].toLowerCase();
+    if ((name === 'eval' || name === 'eval_ro') && args[1] !== undefined) {
+      return { args: replaceAt(args, 1, this.#strip(args[1])), mapReply: keepReply };
+    }
+    if ((name === 'evalsha' || name === 'evalsha_ro') && args[1] !== undefined) {
+      return { args: replaceAt(args, 1, this.#backendSha(args[1])), mapReply: keepReply };
+    }
+    const subcommand = args[1]?.toLowerCase();
+    if (name === 'script' && subcommand === 'load' && args[2] !== undefined) {
+      const original = args[2];
+      const stripped = this.#strip(original);
+      if (stripped === original) return { args, mapReply: keepReply };
+      const originalSha = sha1(original);
+      return {
+        args: replaceAt(args, 2, stripped),
+        mapReply: (reply) => (Buffer.isBuffer(reply) ? Buffer.from(originalSha) : reply),
+      };
+    }
+    if (name === 'script' && subcommand === 'exists') {
+      const [command, sub, ...shas] = args;
+      return {
+        args: [command, sub as string, ...shas.map((sha) => this.#backendSha(sha))],
+        mapReply: keepReply,
+      };
+    }
+    return { args, mapReply: keepReply };
+  }
+
+  #strip(script: string): string {
+    if (!/^#!lua(?:[ \t]|\r?\n|$)/.test(script)) return script;
+    const newline = script.indexOf('\n');
+    const stripped = newline === -1 ? '' : script.slice(newline);
+    this.#backendShas.set(sha1(script), sha1(stripped));
+    return stripped;
+  }
+
+  #backendSha(sha: string): string {
+    return this.#backendShas.get(sha.toLowerCase()) ?? sha;
+  }
+}
+
+function sha1(text: string): string {
+  return createHash('sha1').update(text, 'utf8').digest('hex');
+}
+
+function replaceAt(args: CommandArgs, index: number, value: string): CommandArgs {
+  const copy = [...args];
+  copy[index] = value;
+  return copy as unknown as CommandArgs;
+}

@@ -1,0 +1,20 @@
+import type { Datastore } from '../../dev/datastore/server';
+import { startDatastore } from '../../dev/datastore/server';
+
+declare global {
+  // The datastore shared by the whole jest run, kept here for global-teardown.
+  var __DATASTORE__: Datastore | undefined;
+}
+
+/**
+ * Starts one REST datastore for the whole run, a real Redis behind it when REDIS_URL is set
+ * and the embedded engine otherwise, and publishes it through the environment that the
+ * test workers inherit.
+ */
+export default async function globalSetup(): Promise<void> {
+  const datastore = await startDatastore({ redisUrl: process.env.REDIS_URL || undefined });
+  globalThis.__DATASTORE__ = datastore;
+  process.env.UPSTASH_REDIS_REST_URL = datastore.url;
+  process.env.UPSTASH_REDIS_REST_TOKEN = datastore.token;
+  process.env.DATASTORE_REDIS_URL = datastore.redisUrl;
+}
