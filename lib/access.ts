@@ -11,6 +11,7 @@ export interface AccessDeps {
   tokens: TokenService;
   audit: AuditLog;
   refreshTokenTtlSeconds: number;
+  refreshReuseGraceSeconds: number;
   now: () => number;
 }
 
@@ -33,13 +34,16 @@ export function createAccess(deps: AccessDeps) {
         hashRefreshToken(body.refreshToken),
         hashRefreshToken(refreshToken),
         refreshTtlMs,
+        deps.refreshReuseGraceSeconds * 1000,
         now(),
       );
-      if (outcome.status === 'reused') {
+      if (outcome.status === 'reused' || outcome.status === 'raced') {
+        // `raced`: within the grace window, so a client racing itself; nothing was revoked.
         audit.record('refresh_reuse_detected', {
           userId: outcome.userId,
           sessionId: outcome.sessionId,
           ip: client.ip,
+          revokedSessions: outcome.status === 'reused' ? 1 : 0,
         });
       }
       if (outcome.status !== 'ok') throw new InvalidRefreshTokenError();

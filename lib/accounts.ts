@@ -9,7 +9,7 @@ import {
   ValidationError,
 } from './errors';
 import { checkPasswordPolicy, type PasswordHasher } from './passwords';
-import { type RateLimits, secondsUntil } from './rate-limits';
+import { LOGIN_BACKOFF, type RateLimits, secondsUntil } from './rate-limits';
 import { hashRefreshToken, newId, newRefreshToken, type SessionTokens, type TokenService } from './tokens';
 import { type Caller, type NewSession, toPublicUser, type User, type UserStore } from './users';
 import type {
@@ -125,32 +125,28 @@ export function createAccounts(deps: AccountDeps) {
         }
         throw error;
       });
-      const { user, lockedUntil } = await users.findForLogin(body.email, now());
-      if (lockedUntil > now()) {
-        const retryAfterSeconds = secondsUntil(lockedUntil, now());
-        audit.record('rate_limited', {
-          userId: user?.id ?? null,
-          ip: client.ip,
-          limit: 'login_account',
-          retryAfterSeconds,
-        });
+      const start = await users.beginLogin(body.email, now(), LOGIN_BACKOFF);
+      if (start.status === 'locked') {
+        const retryAfterSeconds = secondsUntil(start.lockedUntil, now());
+        audit.record('rate_limited', { ip: client.ip, limit: 'login_account', retryAfterSeconds });
         throw new RateLimitedError(retryAfterSeconds);
       }
-      const fail = async (reason: 'unknown_email' | 'wrong_password' | 'password_changed_concurrently') => {
-        await rateLimits.recordLoginFailure(body.email, now());
+      const { user } = start;
+      // The attempt is already counted as a failure (BEGIN_LOGIN); a success clears it.
+      const fail = (reason: 'unknown_email' | 'wrong_password' | 'password_changed_concurrently') => {
         audit.record('login_failed', { userId: user?.id ?? null, ip: client.ip, reason });
         return new InvalidCredentialsError();
       };
       if (!user) {
         await passwords.verifyDummy(body.password);
-        throw await fail('unknown_email');
+        throw fail('unknown_email');
       }
-      if (!(await passwords.verify(user.passwordHash, body.password))) throw await fail('wrong_password');
+      if (!(await passwords.verify(user.passwordHash, body.password))) throw fail('wrong_password');
       // Transparent upgrade: a hash made with older parameters is replaced now that we know the password.
       const newHash = passwords.needsRehash(user.passwordHash) ? await passwords.hash(body.password) : null;
       const { refreshToken, record } = newSession(client);
       const opened = await users.openSession(user, user.passwordHash, newHash, record, now());
-      if (!opened) throw await fail('password_changed_concurrently');
+      if (!opened) throw fail('password_changed_concurrently');
       audit.record('logged_in', { userId: user.id, sessionId: record.id, ip: client.ip });
       return { user: opened, session: await tokens.issueSession(user.id, record.id, refreshToken) };
     },

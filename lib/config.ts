@@ -18,6 +18,7 @@ export interface Config {
   };
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  refreshReuseGraceSeconds: number;
   passwordMinLength: number;
   argon2: { memoryKib: number; timeCost: number; parallelism: number };
   rateLimits: { loginPerIp: RateLimitRule; registerPerIp: RateLimitRule };
@@ -102,6 +103,7 @@ const Env = z.object({
   JWT_AUDIENCE: z.prefault(z.string().check(z.minLength(1)), 'account-service'),
   ACCESS_TOKEN_TTL_SECONDS: wholeNumber(1, 86_400, 900),
   REFRESH_TOKEN_TTL_SECONDS: wholeNumber(60, 31_536_000, 2_592_000),
+  REFRESH_REUSE_GRACE_SECONDS: wholeNumber(0, 300, 10),
   PASSWORD_MIN_LENGTH: wholeNumber(PASSWORD_MIN_LENGTH_FLOOR, PASSWORD_MAX_LENGTH, 12),
   ARGON2_MEMORY_KIB: wholeNumber(8, 4_194_304, 19_456),
   ARGON2_TIME_COST: wholeNumber(1, 100, 2),
@@ -182,6 +184,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+    refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
     passwordMinLength: e.PASSWORD_MIN_LENGTH,
     argon2: {
       memoryKib: e.ARGON2_MEMORY_KIB,

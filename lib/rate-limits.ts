@@ -3,21 +3,19 @@ import type { RateLimitRule } from './config';
 import { type Datastore, translateErrors } from './datastore';
 import { RateLimitedError } from './errors';
 import type { Keys } from './keys';
-import * as scripts from './scripts';
+import type { LoginBackoff } from './users';
 
-/** Consecutive failed log-ins an account may have before back-off starts. */
-export const LOGIN_FAILURE_THRESHOLD = 5;
-/** Longest back-off after repeated failed log-ins. */
-export const LOGIN_BACKOFF_CAP_SECONDS = 900;
-// The failure counter outlives the longest back-off many times over, then forgets.
-const LOGIN_FAILURE_MEMORY_SECONDS = 86_400;
+/**
+ * Per-account back-off (API.md): after 5 consecutive failed log-ins, 2^(n−5) s, capped at 900 s.
+ * The counter outlives the longest back-off many times over, then forgets (24 h).
+ * Kept by the log-in scripts themselves (see `scripts.BEGIN_LOGIN`), atomically with the lookup.
+ */
+export const LOGIN_BACKOFF: LoginBackoff = { threshold: 5, capSeconds: 900, memorySeconds: 86_400 };
 
 /** The limits API.md names. Each `check…` throws `RateLimitedError` (429 with `Retry-After`) when over. */
 export interface RateLimits {
   checkLoginIp(ip: string): Promise<void>;
   checkRegisterIp(ip: string): Promise<void>;
-  /** Counts one failed log-in for the email; returns the back-off deadline (epoch ms, 0 if none yet). */
-  recordLoginFailure(email: string, now: number): Promise<number>;
 }
 
 /** Seconds until `deadlineMs`, at least 1: a `Retry-After` of 0 would invite an immediate retry. */
@@ -49,23 +47,8 @@ export function createRateLimits(
       if (!result.success) throw new RateLimitedError(secondsUntil(result.reset, Date.now()));
     };
   };
-  const recordFailure = datastore.script(scripts.RECORD_LOGIN_FAILURE);
   return {
     checkLoginIp: limiter('login-ip', rules.loginPerIp),
     checkRegisterIp: limiter('register-ip', rules.registerPerIp),
-    async recordLoginFailure(email, now) {
-      const reply = (await recordFailure(
-        [],
-        [
-          keys.prefix,
-          email,
-          now,
-          LOGIN_FAILURE_THRESHOLD,
-          LOGIN_BACKOFF_CAP_SECONDS,
-          LOGIN_FAILURE_MEMORY_SECONDS,
-        ],
-      )) as { lockedUntil: number };
-      return Number(reply.lockedUntil);
-    },
   };
 }

@@ -8,7 +8,7 @@
  * Invariants kept by all of them together:
  *   I1  email:<e> exists  ⇔  user:<id> exists with email = e, and email:<e> = id
  *   I2  session:<sid> exists ⇒ its user exists and sid ∈ user-sessions:<userId>
- *   I3  refresh:<h> = sid (live) ⇒ session:<sid>.refreshHash = h; spent tokens are stored as "!" .. sid
+ *   I3  refresh:<h> = sid (live) ⇒ session:<sid>.refreshHash = h; spent tokens are "!" .. sid .. ":" .. rotatedAt
  *   I4  session:<sid> and refresh:<h> always carry a TTL; nothing outlives its session's expiry
  */
 
@@ -79,17 +79,29 @@ return reply({ status = 'ok' })
 `);
 
 /**
- * Log-in lookup (read-only): the user behind an email, with its hash, and the account's back-off.
- * ARGV: prefix, email, now
+ * Log-in start: check the account's back-off and count this attempt as a failure up front, in
+ * one step, so parallel guesses cannot all slip past the lock while their hashes are checked.
+ * A success clears the count (LOGIN). The same happens for unknown emails: no enumeration.
+ * After `threshold` counted attempts the account is locked for 2^(n-threshold) s, capped.
+ * ARGV: prefix, email, now, threshold, capSeconds, memorySeconds
  */
-export const FIND_LOGIN = script(`
-local failures = redis.call('HMGET', P .. 'login-failures:' .. ARGV[2], 'count', 'lockedUntil')
-local locked_until = tonumber(failures[2] or '0')
+export const BEGIN_LOGIN = script(`
+local key = P .. 'login-failures:' .. ARGV[2]
+local now = tonumber(ARGV[3])
+local locked_until = tonumber(redis.call('HGET', key, 'lockedUntil') or '0')
+if locked_until > now then return reply({ status = 'locked', lockedUntil = locked_until }) end
+local count = redis.call('HINCRBY', key, 'count', 1)
+local threshold = tonumber(ARGV[4])
+if count >= threshold then
+  local seconds = math.min(2 ^ (count - threshold), tonumber(ARGV[5]))
+  redis.call('HSET', key, 'lockedUntil', string.format('%.0f', now + seconds * 1000))
+end
+redis.call('EXPIRE', key, ARGV[6])
 local user_id = redis.call('GET', P .. 'email:' .. ARGV[2])
 local u = nil
 if user_id then u = hmap(P .. 'user:' .. user_id) end
 if u and not u.id then u = nil end
-return reply({ status = 'ok', user = u, lockedUntil = locked_until })
+return reply({ status = 'ok', user = u })
 `);
 
 /**
@@ -104,25 +116,6 @@ if ARGV[4] ~= '' then redis.call('HSET', user_key, 'passwordHash', ARGV[4]) end
 redis.call('DEL', P .. 'login-failures:' .. ARGV[5])
 create_session(ARGV[2], ARGV[7], ARGV[8], ARGV[6], ARGV[9], ARGV[10])
 return reply({ status = 'ok', user = public_user(hmap(user_key)) })
-`);
-
-/**
- * One more failed log-in for an email (known or not, so the answer reveals nothing): after
- * \`threshold\` consecutive failures the account is locked for 2^(n-threshold) s, capped.
- * ARGV: prefix, email, now, threshold, capSeconds, keyTtlSeconds
- */
-export const RECORD_LOGIN_FAILURE = script(`
-local key = P .. 'login-failures:' .. ARGV[2]
-local count = redis.call('HINCRBY', key, 'count', 1)
-local locked_until = 0
-local threshold = tonumber(ARGV[4])
-if count >= threshold then
-  local seconds = math.min(2 ^ (count - threshold), tonumber(ARGV[5]))
-  locked_until = tonumber(ARGV[3]) + seconds * 1000
-  redis.call('HSET', key, 'lockedUntil', string.format('%.0f', locked_until))
-end
-redis.call('EXPIRE', key, ARGV[6])
-return reply({ status = 'ok', count = count, lockedUntil = locked_until })
 `);
 
 /**
@@ -184,26 +177,34 @@ return reply({ status = 'ok', revoked = revoked })
 `);
 
 /**
- * Refresh-token rotation (I3): the presented token is spent and a new one issued, once. A token
- * that was already spent is theft: the whole session is revoked.
- * ARGV: prefix, presentedHash, newHash, now, sessionTtlMs
+ * Refresh-token rotation (I3): the presented token is spent and a new one issued, once. A spent
+ * token presented again is theft and revokes the whole session — unless it comes within the
+ * grace window after its rotation: then it is a client racing itself (two tabs refreshing at
+ * once) and only gets a 401, so a race never signs the user out.
+ * Spent tokens are stored as "!" .. sessionId .. ":" .. rotatedAt.
+ * ARGV: prefix, presentedHash, newHash, now, sessionTtlMs, graceMs
  */
 export const REFRESH = script(`
 local token_key = P .. 'refresh:' .. ARGV[2]
 local value = redis.call('GET', token_key)
 if not value then return reply({ status = 'invalid' }) end
+local now = tonumber(ARGV[4])
 if string.sub(value, 1, 1) == '!' then
-  local sid = string.sub(value, 2)
+  local sid, rotated_at = string.match(value, '^!([^:]+):(%d+)$')
+  if not sid then return reply({ status = 'invalid' }) end
   local owner = redis.call('HGET', P .. 'session:' .. sid, 'userId')
+  if now - tonumber(rotated_at) < tonumber(ARGV[6]) then
+    return reply({ status = 'raced', sessionId = sid, userId = owner })
+  end
   if owner then revoke_session(sid) end
   return reply({ status = 'reused', sessionId = sid, userId = owner })
 end
 local s = hmap(P .. 'session:' .. value)
 if not s.id or s.refreshHash ~= ARGV[2] then return reply({ status = 'invalid' }) end
 local ttl_ms = tonumber(ARGV[5])
-redis.call('SET', token_key, '!' .. value, 'PX', ttl_ms)
+redis.call('SET', token_key, '!' .. value .. ':' .. ARGV[4], 'PX', ttl_ms)
 redis.call('SET', P .. 'refresh:' .. ARGV[3], value, 'PX', ttl_ms)
-local expires_at = tostring(tonumber(ARGV[4]) + ttl_ms)
+local expires_at = tostring(now + ttl_ms)
 redis.call('HSET', P .. 'session:' .. value, 'refreshHash', ARGV[3], 'lastUsedAt', ARGV[4], 'expiresAt', expires_at)
 redis.call('PEXPIRE', P .. 'session:' .. value, ttl_ms)
 return reply({ status = 'ok', sessionId = value, userId = s.userId })

@@ -52,6 +52,7 @@ export function createBaseServices(config: Config, overrides: ServiceOverrides =
     tokens,
     audit: createAuditLog(logger),
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
     now,
   });
   return {

@@ -12,11 +12,14 @@ export interface SessionSummary {
   current: boolean;
 }
 
-/** What a refresh attempt found. `reused`: a spent token was presented and its session was revoked. */
+/**
+ * What a refresh attempt found. `reused`: a spent token was presented and its session was
+ * revoked; `raced`: a spent token came back within the grace window, nothing was revoked.
+ */
 export type RefreshOutcome =
   | { status: 'ok'; userId: string; sessionId: string }
   | { status: 'invalid' }
-  | { status: 'reused'; userId: string | null; sessionId: string };
+  | { status: 'reused' | 'raced'; userId: string | null; sessionId: string };
 
 interface Reply {
   status: string;
@@ -29,7 +32,13 @@ interface Reply {
 /** Sessions in Redis; one round trip and one atomic script per method. */
 export interface SessionStore {
   /** Spends the refresh token with this hash and stores `newHash` in its place. */
-  rotate(presentedHash: string, newHash: string, ttlMs: number, now: number): Promise<RefreshOutcome>;
+  rotate(
+    presentedHash: string,
+    newHash: string,
+    ttlMs: number,
+    graceMs: number,
+    now: number,
+  ): Promise<RefreshOutcome>;
   /** Revokes one of the caller's sessions (the caller's own for log-out). */
   revoke(caller: Caller, sessionId: string, now: number): Promise<'ok' | 'unauthorized' | 'not_found'>;
   /** Revokes every session of the caller; returns how many, or null when the caller's session is gone. */
@@ -52,13 +61,13 @@ export function createSessionStore(datastore: Datastore, prefix: string): Sessio
   const list = run(scripts.LIST_SESSIONS);
 
   return {
-    async rotate(presentedHash, newHash, ttlMs, now) {
-      const reply = await refresh([presentedHash, newHash, now, ttlMs]);
+    async rotate(presentedHash, newHash, ttlMs, graceMs, now) {
+      const reply = await refresh([presentedHash, newHash, now, ttlMs, graceMs]);
       if (reply.status === 'ok')
         return { status: 'ok', userId: String(reply.userId), sessionId: String(reply.sessionId) };
-      if (reply.status === 'reused') {
+      if (reply.status === 'reused' || reply.status === 'raced') {
         return {
-          status: 'reused',
+          status: reply.status,
           userId: reply.userId ? reply.userId : null,
           sessionId: String(reply.sessionId),
         };

@@ -28,6 +28,13 @@ export interface NewSession {
   userAgent: string;
 }
 
+/** Per-account log-in back-off: after `threshold` failures, 2^(n−threshold) s, capped; forgotten after `memorySeconds`. */
+export interface LoginBackoff {
+  threshold: number;
+  capSeconds: number;
+  memorySeconds: number;
+}
+
 /** The token claims that name an authenticated caller. */
 export interface Caller {
   userId: string;
@@ -72,8 +79,15 @@ export type GuardedResult<T> =
 export interface UserStore {
   /** Creates the user and its first session unless the email is taken. */
   register(user: StoredUser, session: NewSession): Promise<'ok' | 'email_taken'>;
-  /** The user with this canonical email (or null) and the account's back-off deadline (epoch ms, 0 if none). */
-  findForLogin(email: string, now: number): Promise<{ user: StoredUser | null; lockedUntil: number }>;
+  /**
+   * Starts a log-in: if the email's back-off is not running, counts the attempt (a success
+   * clears it) and returns the user with this canonical email, or null; else returns the deadline.
+   */
+  beginLogin(
+    email: string,
+    now: number,
+    backoff: LoginBackoff,
+  ): Promise<{ status: 'ok'; user: StoredUser | null } | { status: 'locked'; lockedUntil: number }>;
   /** Opens a session if the hash is still `verifiedHash`; stores `newHash` when re-hashing. Clears the back-off. */
   openSession(
     user: StoredUser,
@@ -108,7 +122,7 @@ export function createUserStore(datastore: Datastore, prefix: string): UserStore
       (await runner(keys, [prefix, ...args])) as Reply;
   };
   const register = run(scripts.REGISTER);
-  const findLogin = run(scripts.FIND_LOGIN);
+  const beginLogin = run(scripts.BEGIN_LOGIN);
   const login = run(scripts.LOGIN);
   const authenticate = run(scripts.AUTHENTICATE);
   const updateProfile = run(scripts.UPDATE_PROFILE);
@@ -134,12 +148,13 @@ export function createUserStore(datastore: Datastore, prefix: string): UserStore
       );
       return reply.status === 'ok' ? 'ok' : 'email_taken';
     },
-    async findForLogin(email, now) {
-      const reply = await findLogin([], [email, now]);
-      return {
-        user: reply.user ? toStoredUser(reply.user) : null,
-        lockedUntil: Number(reply.lockedUntil ?? 0),
-      };
+    async beginLogin(email, now, backoff) {
+      const reply = await beginLogin(
+        [],
+        [email, now, backoff.threshold, backoff.capSeconds, backoff.memorySeconds],
+      );
+      if (reply.status === 'locked') return { status: 'locked', lockedUntil: Number(reply.lockedUntil) };
+      return { status: 'ok', user: reply.user ? toStoredUser(reply.user) : null };
     },
     async openSession(user, verifiedHash, newHash, session, now) {
       const reply = await login(

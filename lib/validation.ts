@@ -94,8 +94,18 @@ export type DeleteAccountBody = z.infer<typeof DeleteAccountBody>;
 
 export const SessionId = z.string().check(z.regex(/^ses_[A-Za-z0-9_-]{22}$/));
 
-/** Turns zod issues into the `errors` list of a `validation_failed` problem. */
-export function fieldErrors(error: z.core.$ZodError): FieldError[] {
+const valueAt = (input: unknown, path: PropertyKey[]): unknown =>
+  path.reduce<unknown>(
+    (value, key) =>
+      value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined,
+    input,
+  );
+
+/**
+ * Turns zod issues into the `errors` list of a `validation_failed` problem. Issues carry no input
+ * (on purpose: it would copy passwords around), so "missing" is decided by looking at `input`.
+ */
+export function fieldErrors(error: z.core.$ZodError, input: unknown): FieldError[] {
   return error.issues.flatMap((issue): FieldError[] => {
     const field = issue.path.map(String).join('.') || '(body)';
     if (issue.code === 'unrecognized_keys') {
@@ -104,10 +114,10 @@ export function fieldErrors(error: z.core.$ZodError): FieldError[] {
         message: 'is not allowed',
       }));
     }
-    if (issue.code === 'invalid_type' && issue.input === undefined)
-      return [{ field, message: 'is required' }];
-    if (issue.code === 'invalid_type' && field === '(body)')
-      return [{ field, message: 'must be a JSON object' }];
+    if (issue.code === 'invalid_type') {
+      if (valueAt(input, issue.path) === undefined) return [{ field, message: 'is required' }];
+      if (issue.path.length === 0) return [{ field, message: 'must be a JSON object' }];
+    }
     return [{ field, message: issue.message }];
   });
 }
@@ -115,6 +125,6 @@ export function fieldErrors(error: z.core.$ZodError): FieldError[] {
 /** Validates `input` against `schema`; throws `ValidationError` listing every problem. */
 export function parseBody<T extends z.ZodMiniType>(schema: T, input: unknown): z.infer<T> {
   const result = schema.safeParse(input);
-  if (!result.success) throw new ValidationError(fieldErrors(result.error));
+  if (!result.success) throw new ValidationError(fieldErrors(result.error, input));
   return result.data;
 }
