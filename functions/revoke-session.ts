@@ -1,14 +1,14 @@
 import { NotFoundError } from '../lib/errors';
 import { endpoint, noContent } from '../lib/http';
 import { type BaseServices, baseServices } from '../lib/services';
-import { SessionId } from '../lib/validation';
+import { SESSION_ID_PATTERN } from '../lib/sessions';
 
 /** DELETE /sessions/{id} — revoke one of the caller's sessions; any other id is 404. */
 export const createHandler = ({ http, access }: BaseServices) =>
   endpoint(http, { auth: true }, async ({ caller, pathParameters }) => {
-    const id = SessionId.safeParse(pathParameters.id);
-    if (!id.success) throw new NotFoundError('No such session.');
-    await access.revokeSession(caller, id.data);
+    const id = pathParameters.id ?? '';
+    if (!SESSION_ID_PATTERN.test(id)) throw new NotFoundError('No such session.');
+    await access.revokeSession(caller, id);
     return noContent();
   });
 

@@ -1,5 +1,3 @@
-import * as z from 'zod/mini';
-
 /** A fixed-window quota: `limit` requests per `windowSeconds`. */
 export interface RateLimitRule {
   limit: number;
@@ -30,115 +28,124 @@ export interface Config {
 export const PASSWORD_MIN_LENGTH_FLOOR = 8;
 export const PASSWORD_MAX_LENGTH = 256;
 
-const Ed25519Jwk = z.looseObject({
-  kty: z.literal('OKP'),
-  crv: z.literal('Ed25519'),
-  x: z.string().check(z.minLength(1)),
-  d: z.optional(z.string().check(z.minLength(1))),
-  kid: z.optional(z.string().check(z.minLength(1))),
-});
-export type Ed25519Jwk = z.infer<typeof Ed25519Jwk>;
+/** An Ed25519 JWK as the configuration takes it: `d` only in the private key. */
+export interface Ed25519Jwk {
+  kty: 'OKP';
+  crv: 'Ed25519';
+  x: string;
+  d?: string;
+  kid?: string;
+  [member: string]: unknown;
+}
 
-const jsonText = <T extends z.ZodMiniType>(schema: T) =>
-  z.pipe(
-    z.pipe(
-      z.string(),
-      z.transform((text: string, ctx) => {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          ctx.issues.push({ code: 'custom', message: 'is not valid JSON', input: undefined });
-          return z.NEVER;
-        }
-      }),
-    ),
-    schema,
-  );
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
 
-const wholeNumber = (min: number, max: number, fallback: number) =>
-  z.prefault(
-    z.pipe(
-      z.string().check(z.regex(/^\d+$/, 'must be a whole number')),
-      z.pipe(
-        z.transform(Number),
-        z.number().check(z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`)),
-      ),
-    ),
-    String(fallback),
-  );
-
-const rateLimit = (fallback: string) =>
-  z.prefault(
-    z.pipe(
-      z.string(),
-      z.transform((text: string, ctx): RateLimitRule => {
-        const match = /^(\d+)\/(\d+)$/.exec(text.trim());
-        const limit = Number(match?.[1]);
-        const windowSeconds = Number(match?.[2]);
-        if (!match || limit < 1 || windowSeconds < 1) {
-          ctx.issues.push({ code: 'custom', message: 'must look like N/SECONDS, e.g. 30/300', input: text });
-          return z.NEVER;
-        }
-        return { limit, windowSeconds };
-      }),
-    ),
-    fallback,
-  );
-
-const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-
-const Env = z.object({
-  UPSTASH_REDIS_REST_URL: httpUrl(),
-  UPSTASH_REDIS_REST_TOKEN: z.string().check(z.minLength(1)),
-  DATASTORE_TIMEOUT_MS: wholeNumber(50, 60_000, 2_000),
-  KEY_PREFIX: z.prefault(
-    z.string().check(z.minLength(1), z.maxLength(64, 'must be at most 64 characters')),
-    'acct:',
-  ),
-  JWT_PRIVATE_KEY: jsonText(
-    Ed25519Jwk.check(z.refine((k) => k.d !== undefined, 'must be an Ed25519 private JWK (with "d")')),
-  ),
-  JWT_PREVIOUS_PUBLIC_KEYS: z.prefault(jsonText(z.array(Ed25519Jwk)), '[]'),
-  JWT_ISSUER: z.prefault(z.string().check(z.minLength(1)), 'account-service'),
-  JWT_AUDIENCE: z.prefault(z.string().check(z.minLength(1)), 'account-service'),
-  ACCESS_TOKEN_TTL_SECONDS: wholeNumber(1, 86_400, 900),
-  REFRESH_TOKEN_TTL_SECONDS: wholeNumber(60, 31_536_000, 2_592_000),
-  REFRESH_REUSE_GRACE_SECONDS: wholeNumber(0, 300, 10),
-  PASSWORD_MIN_LENGTH: wholeNumber(PASSWORD_MIN_LENGTH_FLOOR, PASSWORD_MAX_LENGTH, 12),
-  ARGON2_MEMORY_KIB: wholeNumber(8, 4_194_304, 19_456),
-  ARGON2_TIME_COST: wholeNumber(1, 100, 2),
-  ARGON2_PARALLELISM: wholeNumber(1, 16, 1),
-  RATE_LIMIT_LOGIN_PER_IP: rateLimit('30/300'),
-  RATE_LIMIT_REGISTER_PER_IP: rateLimit('20/3600'),
-  CORS_ALLOWED_ORIGINS: z.prefault(
-    z.pipe(
-      z.string(),
-      z.pipe(
-        z.transform((text: string) =>
-          text
-            .split(',')
-            .map((origin) => origin.trim())
-            .filter(Boolean),
-        ),
-        z.array(z.union([z.literal('*'), httpUrl()])),
-      ),
-    ),
-    '',
-  ),
-  LOG_LEVEL: z.prefault(
-    z.pipe(
-      z.string(),
-      z.pipe(
-        z.transform((level: string) => level.toUpperCase()),
-        z.enum(
-          ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'],
-          'must be one of DEBUG, INFO, WARN, ERROR, SILENT',
-        ),
-      ),
-    ),
-    'INFO',
-  ),
-});
+// Hand-written rather than a zod schema: this module is in every function's bundle, and zod would
+// add ~25 KiB to functions that otherwise never validate a body (see README, "Performance").
+// Every reader records its problem and returns a placeholder, so one pass finds every problem.
+// Messages name the rule, never the value: some of these variables are secrets.
+function reader(env: Record<string, string | undefined>, problems: string[]) {
+  const raw = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
+  const fail = <T>(name: string, message: string, placeholder: T): T => {
+    problems.push(`${name} ${message}`);
+    return placeholder;
+  };
+  const isHttpUrl = (text: string) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(text).protocol);
+    } catch {
+      return false;
+    }
+  };
+  const isJwk = (value: unknown): value is Ed25519Jwk => {
+    const jwk = value as Record<string, unknown> | null;
+    return (
+      typeof jwk === 'object' &&
+      jwk !== null &&
+      !Array.isArray(jwk) &&
+      jwk.kty === 'OKP' &&
+      jwk.crv === 'Ed25519' &&
+      typeof jwk.x === 'string' &&
+      jwk.x !== '' &&
+      (jwk.d === undefined || (typeof jwk.d === 'string' && jwk.d !== '')) &&
+      (jwk.kid === undefined || (typeof jwk.kid === 'string' && jwk.kid !== ''))
+    );
+  };
+  const json = (name: string, text: string): unknown => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return fail(name, 'is not valid JSON', undefined);
+    }
+  };
+  return {
+    required(name: string): string {
+      return raw(name) ?? fail(name, 'is required', '');
+    },
+    text(name: string, fallback: string, maxLength = 1024): string {
+      const value = raw(name) ?? fallback;
+      return value.length <= maxLength
+        ? value
+        : fail(name, `must be at most ${maxLength} characters`, fallback);
+    },
+    httpUrl(name: string): string {
+      const value = raw(name);
+      if (value === undefined) return fail(name, 'is required', '');
+      return isHttpUrl(value) ? value : fail(name, 'must be an http(s) URL', '');
+    },
+    wholeNumber(name: string, min: number, max: number, fallback: number): number {
+      const value = raw(name);
+      if (value === undefined) return fallback;
+      if (!/^\d+$/.test(value)) return fail(name, 'must be a whole number', fallback);
+      const n = Number(value);
+      if (n < min) return fail(name, `must be at least ${min}`, fallback);
+      return n <= max ? n : fail(name, `must be at most ${max}`, fallback);
+    },
+    rate(name: string, fallback: RateLimitRule): RateLimitRule {
+      const value = raw(name);
+      if (value === undefined) return fallback;
+      const match = /^(\d+)\/(\d+)$/.exec(value.trim());
+      const limit = Number(match?.[1]);
+      const windowSeconds = Number(match?.[2]);
+      if (!match || limit < 1 || windowSeconds < 1)
+        return fail(name, 'must look like N/SECONDS, e.g. 30/300', fallback);
+      return { limit, windowSeconds };
+    },
+    privateKey(name: string): Ed25519Jwk {
+      const text = raw(name);
+      const placeholder: Ed25519Jwk = { kty: 'OKP', crv: 'Ed25519', x: '' };
+      if (text === undefined) return fail(name, 'is required', placeholder);
+      const value = json(name, text);
+      if (value === undefined) return placeholder;
+      return isJwk(value) && value.d !== undefined
+        ? value
+        : fail(name, 'must be an Ed25519 private JWK (kty OKP, crv Ed25519, x and d)', placeholder);
+    },
+    publicKeys(name: string): Ed25519Jwk[] {
+      const text = raw(name);
+      if (text === undefined) return [];
+      const value = json(name, text);
+      if (value === undefined) return [];
+      if (!Array.isArray(value)) return fail(name, 'must be a JSON array of Ed25519 public JWKs', []);
+      return value.every(isJwk) ? value : fail(name, 'must be a JSON array of Ed25519 public JWKs', []);
+    },
+    origins(name: string): string[] {
+      const origins = (raw(name) ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean);
+      return origins.every((origin) => origin === '*' || isHttpUrl(origin))
+        ? origins
+        : fail(name, 'must be a comma-separated list of http(s) origins or *', []);
+    },
+    logLevel(name: string): Config['logLevel'] {
+      const value = (raw(name) ?? 'INFO').toUpperCase();
+      return (LOG_LEVELS as readonly string[]).includes(value)
+        ? (value as Config['logLevel'])
+        : fail(name, `must be one of ${LOG_LEVELS.join(', ')}`, 'INFO');
+    },
+  };
+}
 
 /** Raised at cold start when the environment is unusable; the message lists every problem at once. */
 export class ConfigError extends Error {
@@ -150,49 +157,45 @@ export class ConfigError extends Error {
 
 /**
  * Parses and validates the environment. Pure: reads only `env`. Empty strings count as unset.
- * Throws one `ConfigError` naming every bad or missing variable (never echoing secret values).
+ * Throws one `ConfigError` naming every bad or missing variable (never echoing their values).
  */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
-  );
-  const parsed = Env.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? 'environment');
-        if (present[name] === undefined) return `${name} is required`;
-        // Messages name the rule, never the value: some of these variables are secrets.
-        const where = issue.path.length > 1 ? ` (at ${issue.path.slice(1).join('.')})` : '';
-        return `${name}${where} ${issue.message}`;
-      }),
-    );
-  }
-  const e = parsed.data;
-  return {
+  const problems: string[] = [];
+  const read = reader(env, problems);
+  const config: Config = {
     datastore: {
-      url: e.UPSTASH_REDIS_REST_URL,
-      token: e.UPSTASH_REDIS_REST_TOKEN,
-      timeoutMs: e.DATASTORE_TIMEOUT_MS,
+      url: read.httpUrl('UPSTASH_REDIS_REST_URL'),
+      token: read.required('UPSTASH_REDIS_REST_TOKEN'),
+      timeoutMs: read.wholeNumber('DATASTORE_TIMEOUT_MS', 50, 60_000, 2_000),
     },
-    keyPrefix: e.KEY_PREFIX,
+    keyPrefix: read.text('KEY_PREFIX', 'acct:', 64),
     jwt: {
-      privateKey: e.JWT_PRIVATE_KEY,
-      previousPublicKeys: e.JWT_PREVIOUS_PUBLIC_KEYS,
-      issuer: e.JWT_ISSUER,
-      audience: e.JWT_AUDIENCE,
+      privateKey: read.privateKey('JWT_PRIVATE_KEY'),
+      previousPublicKeys: read.publicKeys('JWT_PREVIOUS_PUBLIC_KEYS'),
+      issuer: read.text('JWT_ISSUER', 'account-service'),
+      audience: read.text('JWT_AUDIENCE', 'account-service'),
     },
-    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
-    refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
-    refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
-    passwordMinLength: e.PASSWORD_MIN_LENGTH,
+    accessTokenTtlSeconds: read.wholeNumber('ACCESS_TOKEN_TTL_SECONDS', 1, 86_400, 900),
+    refreshTokenTtlSeconds: read.wholeNumber('REFRESH_TOKEN_TTL_SECONDS', 60, 31_536_000, 2_592_000),
+    refreshReuseGraceSeconds: read.wholeNumber('REFRESH_REUSE_GRACE_SECONDS', 0, 300, 10),
+    passwordMinLength: read.wholeNumber(
+      'PASSWORD_MIN_LENGTH',
+      PASSWORD_MIN_LENGTH_FLOOR,
+      PASSWORD_MAX_LENGTH,
+      12,
+    ),
     argon2: {
-      memoryKib: e.ARGON2_MEMORY_KIB,
-      timeCost: e.ARGON2_TIME_COST,
-      parallelism: e.ARGON2_PARALLELISM,
+      memoryKib: read.wholeNumber('ARGON2_MEMORY_KIB', 8, 4_194_304, 19_456),
+      timeCost: read.wholeNumber('ARGON2_TIME_COST', 1, 100, 2),
+      parallelism: read.wholeNumber('ARGON2_PARALLELISM', 1, 16, 1),
     },
-    rateLimits: { loginPerIp: e.RATE_LIMIT_LOGIN_PER_IP, registerPerIp: e.RATE_LIMIT_REGISTER_PER_IP },
-    corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS,
-    logLevel: e.LOG_LEVEL,
+    rateLimits: {
+      loginPerIp: read.rate('RATE_LIMIT_LOGIN_PER_IP', { limit: 30, windowSeconds: 300 }),
+      registerPerIp: read.rate('RATE_LIMIT_REGISTER_PER_IP', { limit: 20, windowSeconds: 3600 }),
+    },
+    corsAllowedOrigins: read.origins('CORS_ALLOWED_ORIGINS'),
+    logLevel: read.logLevel('LOG_LEVEL'),
   };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
 }

@@ -7,31 +7,22 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import type { ClientInfo } from './accounts';
-import {
-  AppError,
-  InternalError,
-  MalformedJsonError,
-  PayloadTooLargeError,
-  UnauthorizedError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from './errors';
+import { AppError, InternalError, UnauthorizedError, ValidationError } from './errors';
+import { parseBody, readJsonBody } from './request-body';
 import type { TokenService } from './tokens';
 import type { Caller } from './users';
-import { parseBody } from './validation';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
-
-/** Largest accepted request body (API.md). API Gateway itself would take 10 MB. */
-export const MAX_BODY_BYTES = 16 * 1024;
 
 /** What the shared stack needs from the composition root. */
 export interface HttpDeps {
   tokens: TokenService;
   logger: Logger;
   corsAllowedOrigins: string[];
+  /** Whether the caller's session still exists (one round trip); asked only before refusing a body. */
+  sessionAlive(caller: Caller): Promise<boolean>;
 }
 
 /** What a handler receives: the validated body, the caller when authenticated, and the client. */
@@ -88,38 +79,12 @@ const problemResponse = (error: AppError, requestId: string): HttpResult => ({
  */
 async function authenticate(event: HttpEvent, tokens: TokenService): Promise<Caller> {
   const header = event.headers?.authorization;
-  if (header === undefined || header === '') throw new UnauthorizedError(false);
+  // No bearer token at all (absent, or another scheme such as Basic): a bare challenge (RFC 6750 §3.1).
+  if (header === undefined || !/^bearer(\s|$)/i.test(header.trim())) throw new UnauthorizedError(false);
   const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i.exec(header.trim());
   const claims = match?.[1] ? await tokens.verifyAccessToken(match[1]) : null;
   if (!claims) throw new UnauthorizedError(true);
   return claims;
-}
-
-/** Decodes and checks the wire format of a JSON body: type, size, UTF-8, syntax. Returns the parsed value. */
-function readJsonBody(event: HttpEvent, accepted: string[]): unknown {
-  if (event.body === undefined || event.body === null || event.body === '') return undefined;
-  const bytes = Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
-  if (bytes.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
-  const contentType = (event.headers?.['content-type'] ?? '').toLowerCase();
-  const [mediaType = '', ...parameters] = contentType.split(';').map((part) => part.trim());
-  const charset = parameters
-    .find((p) => p.startsWith('charset='))
-    ?.slice('charset='.length)
-    .replace(/"/g, '');
-  if (!accepted.includes(mediaType) || (charset !== undefined && charset !== 'utf-8')) {
-    throw new UnsupportedMediaTypeError(accepted);
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new MalformedJsonError();
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new MalformedJsonError();
-  }
 }
 
 /** Turns whatever was thrown into an AppError; anything unexpected is logged and becomes a generic 500. */
@@ -157,7 +122,16 @@ export function endpoint<S extends z.ZodMiniType | undefined = undefined, A exte
   const accepted = options.mergePatch ? PATCH_TYPES : JSON_TYPES;
   const core = async (event: HttpEvent): Promise<HttpResult> => {
     const caller = options.auth ? await authenticate(event, tokens) : undefined;
-    const body = options.body ? parseBody(options.body, readJsonBody(event, accepted)) : undefined;
+    let body: unknown;
+    try {
+      body = options.body ? parseBody(options.body, readJsonBody(event, accepted)) : undefined;
+    } catch (error) {
+      // API.md: a revoked token is refused before the body is looked at. The operation checks the
+      // session atomically on success; on a bad body we check it here first, so the happy path
+      // keeps its single round trip and a revoked token never learns about its body.
+      if (caller && !(await deps.sessionAlive(caller))) throw new UnauthorizedError(true);
+      throw error;
+    }
     const reply = await handle({
       body,
       caller,

@@ -62,7 +62,12 @@ export function createBaseServices(config: Config, overrides: ServiceOverrides =
     datastore,
     keys: createKeys(config.keyPrefix),
     users,
-    http: { tokens, logger, corsAllowedOrigins: config.corsAllowedOrigins },
+    http: {
+      tokens,
+      logger,
+      corsAllowedOrigins: config.corsAllowedOrigins,
+      sessionAlive: async (caller) => (await users.authenticate(caller, now())) !== null,
+    },
     now,
   };
 }

@@ -2,6 +2,9 @@ import type { Datastore } from './datastore';
 import * as scripts from './scripts';
 import type { Caller } from './users';
 
+/** What `tokens.newId('ses')` makes: `ses_` and 22 base64url characters (128 bits). */
+export const SESSION_ID_PATTERN = /^ses_[A-Za-z0-9_-]{22}$/;
+
 /** A session as listed to its owner (API.md); never carries a token or hash. */
 export interface SessionSummary {
   id: string;

@@ -1,7 +1,7 @@
 import emailValidator from 'email-validator';
 import * as z from 'zod/mini';
 import { PASSWORD_MAX_LENGTH } from './config';
-import { type FieldError, ValidationError } from './errors';
+import { SESSION_ID_PATTERN } from './sessions';
 
 /** Counts Unicode code points, not UTF-16 units: "é" and "😀" are one character each. */
 export const codePointLength = (text: string): number => [...text].length;
@@ -92,39 +92,6 @@ export type ChangePasswordBody = z.infer<typeof ChangePasswordBody>;
 export const DeleteAccountBody = z.strictObject({ password: PresentedPassword });
 export type DeleteAccountBody = z.infer<typeof DeleteAccountBody>;
 
-export const SessionId = z.string().check(z.regex(/^ses_[A-Za-z0-9_-]{22}$/));
+export const SessionId = z.string().check(z.regex(SESSION_ID_PATTERN));
 
-const valueAt = (input: unknown, path: PropertyKey[]): unknown =>
-  path.reduce<unknown>(
-    (value, key) =>
-      value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined,
-    input,
-  );
-
-/**
- * Turns zod issues into the `errors` list of a `validation_failed` problem. Issues carry no input
- * (on purpose: it would copy passwords around), so "missing" is decided by looking at `input`.
- */
-export function fieldErrors(error: z.core.$ZodError, input: unknown): FieldError[] {
-  return error.issues.flatMap((issue): FieldError[] => {
-    const field = issue.path.map(String).join('.') || '(body)';
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({
-        field: field === '(body)' ? key : `${field}.${key}`,
-        message: 'is not allowed',
-      }));
-    }
-    if (issue.code === 'invalid_type') {
-      if (valueAt(input, issue.path) === undefined) return [{ field, message: 'is required' }];
-      if (issue.path.length === 0) return [{ field, message: 'must be a JSON object' }];
-    }
-    return [{ field, message: issue.message }];
-  });
-}
-
-/** Validates `input` against `schema`; throws `ValidationError` listing every problem. */
-export function parseBody<T extends z.ZodMiniType>(schema: T, input: unknown): z.infer<T> {
-  const result = schema.safeParse(input);
-  if (!result.success) throw new ValidationError(fieldErrors(result.error, input));
-  return result.data;
-}
+export { fieldErrors, parseBody } from './request-body';

@@ -56,26 +56,52 @@ describe('account lifecycle through the real handlers', () => {
     expect(me.status).toBe(200);
     expect(me.body).toEqual({ user: reg.body.user });
 
-    const renamed = await invoke(h.update, { method: 'PATCH', path: '/users/me', token, body: { name: 'Ada King' } });
+    const renamed = await invoke(h.update, {
+      method: 'PATCH',
+      path: '/users/me',
+      token,
+      body: { name: 'Ada King' },
+    });
     expect(renamed.status).toBe(200);
     expect(renamed.body.user.name).toBe('Ada King');
 
     expect((await invoke(h.logout, { method: 'DELETE', path: '/sessions/current', token })).status).toBe(204);
+    // A revoked token is refused before its body is looked at, even a bad body.
+    const badBodyAfterLogout = await invoke(h.update, {
+      method: 'PATCH',
+      path: '/users/me',
+      token,
+      body: { id: 'x' },
+    });
+    expect(badBodyAfterLogout.status).toBe(401);
     const after = await invoke(h.me, { method: 'GET', path: '/users/me', token });
     expect(after.status).toBe(401);
     expect(after.body.code).toBe('unauthorized');
     expect(after.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
 
-    const li = await invoke(h.login, { method: 'POST', path: '/sessions', body: { email, password: PASSWORD } });
+    const li = await invoke(h.login, {
+      method: 'POST',
+      path: '/sessions',
+      body: { email, password: PASSWORD },
+    });
     expect(li.status).toBe(200);
     expect(li.body.user.name).toBe('Ada King');
     const token2 = li.body.session.accessToken;
 
-    const del = await invoke(h.remove, { method: 'DELETE', path: '/users/me', token: token2, body: { password: PASSWORD } });
+    const del = await invoke(h.remove, {
+      method: 'DELETE',
+      path: '/users/me',
+      token: token2,
+      body: { password: PASSWORD },
+    });
     expect(del.status).toBe(204);
     expect((await invoke(h.me, { method: 'GET', path: '/users/me', token: token2 })).status).toBe(401);
 
-    const li2 = await invoke(h.login, { method: 'POST', path: '/sessions', body: { email, password: PASSWORD } });
+    const li2 = await invoke(h.login, {
+      method: 'POST',
+      path: '/sessions',
+      body: { email, password: PASSWORD },
+    });
     expect(li2.status).toBe(401);
     expect(li2.body.code).toBe('invalid_credentials');
 
@@ -89,8 +115,16 @@ describe('account lifecycle through the real handlers', () => {
 
   test('password change keeps the current session and revokes the others', async () => {
     const email = `grace.${Date.now()}@example.com`;
-    const reg = await invoke(h.register, { method: 'POST', path: '/users', body: { name: 'Grace', email, password: PASSWORD } });
-    const other = await invoke(h.login, { method: 'POST', path: '/sessions', body: { email, password: PASSWORD } });
+    const reg = await invoke(h.register, {
+      method: 'POST',
+      path: '/users',
+      body: { name: 'Grace', email, password: PASSWORD },
+    });
+    const other = await invoke(h.login, {
+      method: 'POST',
+      path: '/sessions',
+      body: { email, password: PASSWORD },
+    });
     const token = reg.body.session.accessToken;
 
     const changed = await invoke(h.password, {
@@ -102,6 +136,9 @@ describe('account lifecycle through the real handlers', () => {
 
     expect(changed.status).toBe(204);
     expect((await invoke(h.me, { method: 'GET', path: '/users/me', token })).status).toBe(200);
-    expect((await invoke(h.me, { method: 'GET', path: '/users/me', token: other.body.session.accessToken })).status).toBe(401);
+    expect(
+      (await invoke(h.me, { method: 'GET', path: '/users/me', token: other.body.session.accessToken }))
+        .status,
+    ).toBe(401);
   });
 });

@@ -1,0 +1,78 @@
+import type * as z from 'zod/mini';
+import {
+  type FieldError,
+  MalformedJsonError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from './errors';
+import type { HttpEvent } from './http';
+
+/** Largest accepted request body (API.md). API Gateway itself would take 10 MB. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/**
+ * Decodes and checks the wire format of a JSON body: type, size, UTF-8, syntax. Returns the parsed value,
+ * or undefined when there is no body. Zod stays out of this module (types only), so functions
+ * without a body do not bundle it.
+ */
+export function readJsonBody(event: HttpEvent, accepted: string[]): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  const bytes = Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+  if (bytes.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  const contentType = (event.headers?.['content-type'] ?? '').toLowerCase();
+  const [mediaType = '', ...parameters] = contentType.split(';').map((part) => part.trim());
+  const charset = parameters
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
+  if (!accepted.includes(mediaType) || (charset !== undefined && charset !== 'utf-8')) {
+    throw new UnsupportedMediaTypeError(accepted);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new MalformedJsonError();
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new MalformedJsonError();
+  }
+}
+
+const valueAt = (input: unknown, path: PropertyKey[]): unknown =>
+  path.reduce<unknown>(
+    (value, key) =>
+      value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined,
+    input,
+  );
+
+/**
+ * Turns zod issues into the `errors` list of a `validation_failed` problem. Issues carry no input
+ * (on purpose: it would copy passwords around), so "missing" is decided by looking at `input`.
+ */
+export function fieldErrors(error: z.core.$ZodError, input: unknown): FieldError[] {
+  return error.issues.flatMap((issue): FieldError[] => {
+    const field = issue.path.map(String).join('.') || '(body)';
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        field: field === '(body)' ? key : `${field}.${key}`,
+        message: 'is not allowed',
+      }));
+    }
+    if (issue.code === 'invalid_type') {
+      if (valueAt(input, issue.path) === undefined) return [{ field, message: 'is required' }];
+      if (issue.path.length === 0) return [{ field, message: 'must be a JSON object' }];
+    }
+    return [{ field, message: issue.message }];
+  });
+}
+
+/** Validates `input` against `schema`; throws `ValidationError` listing every problem. */
+export function parseBody<T extends z.ZodMiniType>(schema: T, input: unknown): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new ValidationError(fieldErrors(result.error, input));
+  return result.data;
+}

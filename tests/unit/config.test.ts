@@ -1,0 +1,286 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { ConfigError, parseConfig } from '../../lib/config';
+
+const keyPair = () => generateKeyPairSync('ed25519');
+const privateJwk = keyPair().privateKey.export({ format: 'jwk' });
+const previousJwk = keyPair().publicKey.export({ format: 'jwk' });
+
+const REST_TOKEN = 'rest-token-that-must-never-be-echoed';
+
+/** The smallest valid environment: only the required variables. */
+const required = (): Record<string, string> => ({
+  UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:8079',
+  UPSTASH_REDIS_REST_TOKEN: REST_TOKEN,
+  JWT_PRIVATE_KEY: JSON.stringify(privateJwk),
+});
+
+/** Runs parseConfig and returns the ConfigError it throws (fails the test when it does not throw). */
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('parseConfig accepted a bad environment');
+}
+
+describe('parseConfig defaults', () => {
+  test('the required variables alone give every default API.md names', () => {
+    // Act
+    const config = parseConfig(required());
+
+    // Assess
+    expect(config).toEqual({
+      datastore: { url: 'http://127.0.0.1:8079', token: REST_TOKEN, timeoutMs: 2000 },
+      keyPrefix: 'acct:',
+      jwt: {
+        privateKey: privateJwk,
+        previousPublicKeys: [],
+        issuer: 'account-service',
+        audience: 'account-service',
+      },
+      accessTokenTtlSeconds: 900,
+      refreshTokenTtlSeconds: 2_592_000,
+      refreshReuseGraceSeconds: 10,
+      passwordMinLength: 12,
+      argon2: { memoryKib: 19_456, timeCost: 2, parallelism: 1 },
+      rateLimits: {
+        loginPerIp: { limit: 30, windowSeconds: 300 },
+        registerPerIp: { limit: 20, windowSeconds: 3600 },
+      },
+      corsAllowedOrigins: [],
+      logLevel: 'INFO',
+    });
+  });
+
+  test('empty strings count as unset and take the default', () => {
+    // Prepare
+    const env = { ...required(), KEY_PREFIX: '', ACCESS_TOKEN_TTL_SECONDS: '', LOG_LEVEL: '' };
+
+    // Act
+    const config = parseConfig(env);
+
+    // Assess
+    expect([config.keyPrefix, config.accessTokenTtlSeconds, config.logLevel]).toEqual(['acct:', 900, 'INFO']);
+  });
+
+  test('reads nothing but its argument (no process.env)', () => {
+    // Prepare: process.env carries the test setup's values (cheap Argon2, SILENT logs)
+    expect(process.env.ARGON2_MEMORY_KIB).toBe('1024');
+
+    // Act
+    const config = parseConfig(required());
+
+    // Assess
+    expect(config.argon2.memoryKib).toBe(19_456);
+    expect(config.logLevel).toBe('INFO');
+  });
+});
+
+describe('parseConfig accepts and converts good values', () => {
+  test.each<[string, string, (c: ReturnType<typeof parseConfig>) => unknown, unknown]>([
+    ['KEY_PREFIX', 'tenant-a:', (c) => c.keyPrefix, 'tenant-a:'],
+    ['JWT_ISSUER', 'https://auth.example.com', (c) => c.jwt.issuer, 'https://auth.example.com'],
+    ['JWT_AUDIENCE', 'api.example.com', (c) => c.jwt.audience, 'api.example.com'],
+    ['ACCESS_TOKEN_TTL_SECONDS', '1', (c) => c.accessTokenTtlSeconds, 1],
+    ['ACCESS_TOKEN_TTL_SECONDS', '86400', (c) => c.accessTokenTtlSeconds, 86_400],
+    ['REFRESH_TOKEN_TTL_SECONDS', '60', (c) => c.refreshTokenTtlSeconds, 60],
+    ['REFRESH_TOKEN_TTL_SECONDS', '31536000', (c) => c.refreshTokenTtlSeconds, 31_536_000],
+    ['PASSWORD_MIN_LENGTH', '8', (c) => c.passwordMinLength, 8],
+    ['PASSWORD_MIN_LENGTH', '256', (c) => c.passwordMinLength, 256],
+    ['ARGON2_MEMORY_KIB', '65536', (c) => c.argon2.memoryKib, 65_536],
+    ['ARGON2_TIME_COST', '3', (c) => c.argon2.timeCost, 3],
+    ['ARGON2_PARALLELISM', '4', (c) => c.argon2.parallelism, 4],
+    ['DATASTORE_TIMEOUT_MS', '500', (c) => c.datastore.timeoutMs, 500],
+    ['RATE_LIMIT_LOGIN_PER_IP', '5/60', (c) => c.rateLimits.loginPerIp, { limit: 5, windowSeconds: 60 }],
+    [
+      'RATE_LIMIT_REGISTER_PER_IP',
+      ' 3/86400 ',
+      (c) => c.rateLimits.registerPerIp,
+      { limit: 3, windowSeconds: 86_400 },
+    ],
+    [
+      'CORS_ALLOWED_ORIGINS',
+      ' https://app.example.com , http://localhost:5173 ,',
+      (c) => c.corsAllowedOrigins,
+      ['https://app.example.com', 'http://localhost:5173'],
+    ],
+    ['CORS_ALLOWED_ORIGINS', '*', (c) => c.corsAllowedOrigins, ['*']],
+    ['LOG_LEVEL', 'debug', (c) => c.logLevel, 'DEBUG'],
+    ['LOG_LEVEL', 'Silent', (c) => c.logLevel, 'SILENT'],
+    [
+      'JWT_PREVIOUS_PUBLIC_KEYS',
+      JSON.stringify([previousJwk]),
+      (c) => c.jwt.previousPublicKeys,
+      [previousJwk],
+    ],
+    [
+      'UPSTASH_REDIS_REST_URL',
+      'https://eu1-example.upstash.io',
+      (c) => c.datastore.url,
+      'https://eu1-example.upstash.io',
+    ],
+  ])('%s=%j', (name, value, pick, expected) => {
+    // Act
+    const config = parseConfig({ ...required(), [name]: value });
+
+    // Assess
+    expect(pick(config)).toEqual(expected);
+  });
+});
+
+describe('parseConfig rejects bad values', () => {
+  test.each<[string, string]>([
+    ['UPSTASH_REDIS_REST_URL', 'not a url'],
+    ['UPSTASH_REDIS_REST_URL', 'ftp://127.0.0.1:8079'],
+    ['UPSTASH_REDIS_REST_URL', 'redis://127.0.0.1:6379'],
+    ['DATASTORE_TIMEOUT_MS', '10'],
+    ['DATASTORE_TIMEOUT_MS', 'soon'],
+    ['KEY_PREFIX', 'k'.repeat(65)],
+    ['JWT_PRIVATE_KEY', '{not json'],
+    ['JWT_PRIVATE_KEY', JSON.stringify(previousJwk)],
+    ['JWT_PRIVATE_KEY', JSON.stringify({ ...privateJwk, crv: 'X25519' })],
+    ['JWT_PRIVATE_KEY', JSON.stringify({ kty: 'RSA', n: 'abc', e: 'AQAB', d: 'abc' })],
+    ['JWT_PRIVATE_KEY', JSON.stringify([privateJwk])],
+    ['JWT_PREVIOUS_PUBLIC_KEYS', 'nope'],
+    ['JWT_PREVIOUS_PUBLIC_KEYS', JSON.stringify(previousJwk)],
+    ['JWT_PREVIOUS_PUBLIC_KEYS', JSON.stringify([{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b' }])],
+    ['ACCESS_TOKEN_TTL_SECONDS', '0'],
+    ['ACCESS_TOKEN_TTL_SECONDS', '-1'],
+    ['ACCESS_TOKEN_TTL_SECONDS', '1.5'],
+    ['ACCESS_TOKEN_TTL_SECONDS', '15m'],
+    ['ACCESS_TOKEN_TTL_SECONDS', '1e3'],
+    ['ACCESS_TOKEN_TTL_SECONDS', '86401'],
+    ['REFRESH_TOKEN_TTL_SECONDS', '59'],
+    ['REFRESH_TOKEN_TTL_SECONDS', '31536001'],
+    ['REFRESH_REUSE_GRACE_SECONDS', '301'],
+    ['REFRESH_REUSE_GRACE_SECONDS', '-1'],
+    ['PASSWORD_MIN_LENGTH', '7'],
+    ['PASSWORD_MIN_LENGTH', '257'],
+    ['PASSWORD_MIN_LENGTH', 'twelve'],
+    ['ARGON2_MEMORY_KIB', '7'],
+    ['ARGON2_MEMORY_KIB', '4194305'],
+    ['ARGON2_TIME_COST', '0'],
+    ['ARGON2_TIME_COST', '101'],
+    ['ARGON2_PARALLELISM', '0'],
+    ['ARGON2_PARALLELISM', '17'],
+    ['RATE_LIMIT_LOGIN_PER_IP', '30'],
+    ['RATE_LIMIT_LOGIN_PER_IP', '0/300'],
+    ['RATE_LIMIT_LOGIN_PER_IP', '30/0'],
+    ['RATE_LIMIT_LOGIN_PER_IP', '30/300/1'],
+    ['RATE_LIMIT_LOGIN_PER_IP', '-1/300'],
+    ['RATE_LIMIT_REGISTER_PER_IP', 'twenty/hour'],
+    ['CORS_ALLOWED_ORIGINS', 'app.example.com'],
+    ['CORS_ALLOWED_ORIGINS', 'https://ok.example.com,ftp://files.example.com'],
+    ['LOG_LEVEL', 'verbose'],
+  ])('%s=%j', (name, value) => {
+    // Act
+    const error = configError({ ...required(), [name]: value });
+
+    // Assess: every problem names the variable (a JWK may have several wrong members), none other
+    expect(error.problems.length).toBeGreaterThanOrEqual(1);
+    for (const problem of error.problems) {
+      expect(problem).toMatch(new RegExp(`^${name} `));
+      expect(error.message).toContain(problem);
+    }
+  });
+});
+
+describe('parseConfig reports missing variables', () => {
+  test.each(['UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'JWT_PRIVATE_KEY'])('%s', (name) => {
+    // Prepare
+    const env: Record<string, string | undefined> = required();
+    delete env[name];
+
+    // Act
+    const error = configError(env);
+
+    // Assess
+    expect(error.problems).toEqual([`${name} is required`]);
+  });
+
+  test('an empty string is as missing as an absent variable', () => {
+    // Act
+    const error = configError({ ...required(), UPSTASH_REDIS_REST_TOKEN: '' });
+
+    // Assess
+    expect(error.problems).toEqual(['UPSTASH_REDIS_REST_TOKEN is required']);
+  });
+});
+
+describe('one ConfigError lists every problem at once', () => {
+  test('an empty environment names all three required variables', () => {
+    // Act
+    const error = configError({});
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.name).toBe('ConfigError');
+    expect([...error.problems].sort()).toEqual([
+      'JWT_PRIVATE_KEY is required',
+      'UPSTASH_REDIS_REST_TOKEN is required',
+      'UPSTASH_REDIS_REST_URL is required',
+    ]);
+  });
+
+  test('every bad and missing variable is in the one message', () => {
+    // Prepare
+    const env = {
+      UPSTASH_REDIS_REST_TOKEN: REST_TOKEN,
+      ACCESS_TOKEN_TTL_SECONDS: '0',
+      PASSWORD_MIN_LENGTH: '4',
+      ARGON2_TIME_COST: 'x',
+      RATE_LIMIT_LOGIN_PER_IP: '30',
+      LOG_LEVEL: 'loud',
+    };
+
+    // Act
+    const error = configError(env);
+
+    // Assess
+    const named = [...new Set(error.problems.map((problem) => problem.split(' ')[0]))].sort();
+    expect(named).toEqual([
+      'ACCESS_TOKEN_TTL_SECONDS',
+      'ARGON2_TIME_COST',
+      'JWT_PRIVATE_KEY',
+      'LOG_LEVEL',
+      'PASSWORD_MIN_LENGTH',
+      'RATE_LIMIT_LOGIN_PER_IP',
+      'UPSTASH_REDIS_REST_URL',
+    ]);
+    for (const problem of error.problems) expect(error.message).toContain(problem);
+    expect(error.message.startsWith('Invalid configuration:\n')).toBe(true);
+  });
+});
+
+describe('a ConfigError never echoes a secret value', () => {
+  const secretD = privateJwk.d as string;
+
+  test.each<[string, Record<string, string>]>([
+    [
+      'a private key with the wrong curve',
+      { JWT_PRIVATE_KEY: JSON.stringify({ ...privateJwk, crv: 'X25519' }) },
+    ],
+    ['a private key with a non-string x', { JWT_PRIVATE_KEY: JSON.stringify({ ...privateJwk, x: 42 }) }],
+    ['a truncated private key', { JWT_PRIVATE_KEY: JSON.stringify(privateJwk).slice(0, -2) }],
+    ['a private key in an array', { JWT_PRIVATE_KEY: JSON.stringify([privateJwk]) }],
+    [
+      'a private key as a previous public key with a bad kty',
+      {
+        JWT_PREVIOUS_PUBLIC_KEYS: JSON.stringify([{ ...privateJwk, kty: 'oct' }]),
+      },
+    ],
+    ['a bad URL next to the token', { UPSTASH_REDIS_REST_URL: `http://:${REST_TOKEN}` }],
+  ])('%s', (_, bad) => {
+    // Act
+    const error = configError({ ...required(), ...bad });
+
+    // Assess
+    expect(error.problems.length).toBeGreaterThan(0);
+    expect(error.message).not.toContain(secretD);
+    expect(error.message).not.toContain(REST_TOKEN);
+    expect(JSON.stringify(error.problems)).not.toContain(secretD);
+    expect(String(error.stack)).not.toContain(secretD);
+  });
+});
