@@ -2,7 +2,6 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
@@ -155,7 +154,6 @@ export function endpoint<S extends z.ZodMiniType | undefined = undefined, A exte
   };
   return middy<HttpEvent, HttpResult, Error, Context>(core)
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(httpHeaderNormalizer())
     .use(
       httpCors({
         origins: deps.corsAllowedOrigins,
@@ -163,7 +161,7 @@ export function endpoint<S extends z.ZodMiniType | undefined = undefined, A exte
         disableBeforePreflightResponse: true,
       }),
     )
-    .use(httpSecurityHeaders({ crossOriginResourcePolicy: { policy: 'cross-origin' } }))
+    .use(httpSecurityHeaders({ reportingEndpoints: false }))
     .use({
       onError: async (request) => {
         const error = toAppError(request.error, logger);
