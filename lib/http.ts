@@ -152,20 +152,23 @@ export function endpoint<S extends z.ZodMiniType | undefined = undefined, A exte
       body: reply.body === undefined ? '' : JSON.stringify(reply.body),
     };
   };
-  return middy<HttpEvent, HttpResult, Error, Context>(core)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(
-      httpCors({
-        origins: deps.corsAllowedOrigins,
-        exposeHeaders: 'Location, Retry-After, WWW-Authenticate',
-        disableBeforePreflightResponse: true,
-      }),
-    )
-    .use(httpSecurityHeaders({ reportingEndpoints: false }))
-    .use({
-      onError: async (request) => {
-        const error = toAppError(request.error, logger);
-        request.response = problemResponse(error, request.context.awsRequestId);
-      },
-    }) as unknown as HttpHandler;
+  return (
+    middy<HttpEvent, HttpResult, Error, Context>(core)
+      .use(injectLambdaContext(logger, { resetKeys: true }))
+      .use(
+        httpCors({
+          origins: deps.corsAllowedOrigins,
+          exposeHeaders: 'Location, Retry-After, WWW-Authenticate',
+          disableBeforePreflightResponse: true,
+        }),
+      )
+      // No Reporting-Endpoints: without endpoints Middy would send it empty (the option is missing from its types).
+      .use(httpSecurityHeaders({ reportingEndpoints: false } as Parameters<typeof httpSecurityHeaders>[0]))
+      .use({
+        onError: async (request) => {
+          const error = toAppError(request.error, logger);
+          request.response = problemResponse(error, request.context.awsRequestId);
+        },
+      }) as unknown as HttpHandler
+  );
 }
