@@ -2,11 +2,11 @@ import type { AuditLog } from './audit';
 import { InvalidRefreshTokenError, NotFoundError, UnauthorizedError } from './errors';
 import type { SessionStore, SessionSummary } from './sessions';
 import { hashRefreshToken, newRefreshToken, type SessionTokens, type TokenService } from './tokens';
-import { type Caller, toPublicUser, type User, type UserStore } from './users';
+import { type Caller, toPublicUser, type User, type UserReader } from './users';
 import type { RefreshBody } from './validation';
 
 export interface AccessDeps {
-  users: UserStore;
+  users: UserReader;
   sessions: SessionStore;
   tokens: TokenService;
   audit: AuditLog;

@@ -68,7 +68,7 @@ const script = (body: string): string => `${PRELUDE}\n${body}`;
  * Register (I1, I2): claim the email, create the user and its first session — all or nothing.
  * ARGV: prefix, userId, name, email, passwordHash, now, sessionId, refreshHash, sessionTtlMs, userAgent
  */
-export const REGISTER = script(`
+export const REGISTER = /* @__PURE__ */ script(`
 local email_key = P .. 'email:' .. ARGV[4]
 if redis.call('EXISTS', email_key) == 1 then return reply({ status = 'email_taken' }) end
 redis.call('SET', email_key, ARGV[2])
@@ -85,7 +85,7 @@ return reply({ status = 'ok' })
  * After `threshold` counted attempts the account is locked for 2^(n-threshold) s, capped.
  * ARGV: prefix, email, now, threshold, capSeconds, memorySeconds
  */
-export const BEGIN_LOGIN = script(`
+export const BEGIN_LOGIN = /* @__PURE__ */ script(`
 local key = P .. 'login-failures:' .. ARGV[2]
 local now = tonumber(ARGV[3])
 local locked_until = tonumber(redis.call('HGET', key, 'lockedUntil') or '0')
@@ -109,7 +109,7 @@ return reply({ status = 'ok', user = u })
  * (a concurrent password change or deletion wins), re-hash if asked, and clear the back-off.
  * ARGV: prefix, userId, verifiedHash, newHash or '', email, now, sessionId, refreshHash, sessionTtlMs, userAgent
  */
-export const LOGIN = script(`
+export const LOGIN = /* @__PURE__ */ script(`
 local user_key = P .. 'user:' .. ARGV[2]
 if redis.call('HGET', user_key, 'passwordHash') ~= ARGV[3] then return reply({ status = 'stale' }) end
 if ARGV[4] ~= '' then redis.call('HSET', user_key, 'passwordHash', ARGV[4]) end
@@ -122,7 +122,7 @@ return reply({ status = 'ok', user = public_user(hmap(user_key)) })
  * Profile read: the session check and the user in one round trip.
  * ARGV: prefix, userId, sessionId, now
  */
-export const AUTHENTICATE = script(`
+export const AUTHENTICATE = /* @__PURE__ */ script(`
 local u = authenticate(ARGV[2], ARGV[3], ARGV[4])
 if not u then return reply({ status = 'unauthorized' }) end
 return reply({ status = 'ok', user = u })
@@ -133,7 +133,7 @@ return reply({ status = 'ok', user = u })
  * An email change also requires the hash to be the one just verified. The new email must be free.
  * ARGV: prefix, userId, sessionId, now, name or '', email or '', verifiedHash or ''
  */
-export const UPDATE_PROFILE = script(`
+export const UPDATE_PROFILE = /* @__PURE__ */ script(`
 local u = authenticate(ARGV[2], ARGV[3], ARGV[4])
 if not u then return reply({ status = 'unauthorized' }) end
 local user_key = P .. 'user:' .. ARGV[2]
@@ -154,7 +154,7 @@ return reply({ status = 'ok', user = public_user(hmap(user_key)) })
  * Password change (I2): swap the hash if it is still the verified one, and revoke every other session.
  * ARGV: prefix, userId, sessionId, now, verifiedHash, newHash
  */
-export const CHANGE_PASSWORD = script(`
+export const CHANGE_PASSWORD = /* @__PURE__ */ script(`
 local u = authenticate(ARGV[2], ARGV[3], ARGV[4])
 if not u then return reply({ status = 'unauthorized' }) end
 if u.passwordHash ~= ARGV[5] then return reply({ status = 'stale' }) end
@@ -167,7 +167,7 @@ return reply({ status = 'ok', revoked = revoked })
  * Account deletion (I1, I2): the user, its email index and every session go together.
  * ARGV: prefix, userId, sessionId, now, verifiedHash
  */
-export const DELETE_ACCOUNT = script(`
+export const DELETE_ACCOUNT = /* @__PURE__ */ script(`
 local u = authenticate(ARGV[2], ARGV[3], ARGV[4])
 if not u then return reply({ status = 'unauthorized' }) end
 if u.passwordHash ~= ARGV[5] then return reply({ status = 'stale' }) end
@@ -184,7 +184,7 @@ return reply({ status = 'ok', revoked = revoked })
  * Spent tokens are stored as "!" .. sessionId .. ":" .. rotatedAt.
  * ARGV: prefix, presentedHash, newHash, now, sessionTtlMs, graceMs
  */
-export const REFRESH = script(`
+export const REFRESH = /* @__PURE__ */ script(`
 local token_key = P .. 'refresh:' .. ARGV[2]
 local value = redis.call('GET', token_key)
 if not value then return reply({ status = 'invalid' }) end
@@ -214,7 +214,7 @@ return reply({ status = 'ok', sessionId = value, userId = s.userId })
  * Revoke one of the caller's sessions (log out, or a named session). Another user's id is 'not_found'.
  * ARGV: prefix, userId, callerSessionId, now, targetSessionId
  */
-export const REVOKE_SESSION = script(`
+export const REVOKE_SESSION = /* @__PURE__ */ script(`
 if not authenticate(ARGV[2], ARGV[3], ARGV[4]) then return reply({ status = 'unauthorized' }) end
 if redis.call('HGET', P .. 'session:' .. ARGV[5], 'userId') ~= ARGV[2] then return reply({ status = 'not_found' }) end
 revoke_session(ARGV[5])
@@ -225,7 +225,7 @@ return reply({ status = 'ok' })
  * Revoke every session of the caller, the current one included.
  * ARGV: prefix, userId, callerSessionId, now
  */
-export const REVOKE_ALL_SESSIONS = script(`
+export const REVOKE_ALL_SESSIONS = /* @__PURE__ */ script(`
 if not authenticate(ARGV[2], ARGV[3], ARGV[4]) then return reply({ status = 'unauthorized' }) end
 local revoked = revoke_sessions_of(ARGV[2], '')
 return reply({ status = 'ok', revoked = revoked })
@@ -235,7 +235,7 @@ return reply({ status = 'ok', revoked = revoked })
  * The caller's sessions; ids of sessions that expired on their own are pruned from the set (I2).
  * ARGV: prefix, userId, callerSessionId, now
  */
-export const LIST_SESSIONS = script(`
+export const LIST_SESSIONS = /* @__PURE__ */ script(`
 if not authenticate(ARGV[2], ARGV[3], ARGV[4]) then return reply({ status = 'unauthorized' }) end
 local set_key = P .. 'user-sessions:' .. ARGV[2]
 local sessions = {}

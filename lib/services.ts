@@ -10,7 +10,7 @@ import { createPasswordHasher } from './passwords';
 import { createRateLimits } from './rate-limits';
 import { createSessionStore } from './sessions';
 import { createTokenService, type TokenService } from './tokens';
-import { createUserStore, type UserStore } from './users';
+import { createUserReader, createUserStore, type UserReader } from './users';
 
 /**
  * What every function may depend on. Functions that never see a password use only these, so
@@ -22,7 +22,7 @@ export interface BaseServices {
   tokens: TokenService;
   datastore: Datastore;
   keys: Keys;
-  users: UserStore;
+  users: UserReader;
   http: HttpDeps;
   now: () => number;
 }
@@ -45,7 +45,7 @@ export function createBaseServices(config: Config, overrides: ServiceOverrides =
     overrides.logger ?? new Logger({ serviceName: 'account-service', logLevel: config.logLevel });
   const datastore = createDatastore(config.datastore);
   const tokens = createTokenService(config.jwt, config, now);
-  const users = createUserStore(datastore, config.keyPrefix);
+  const users = createUserReader(datastore, config.keyPrefix);
   const access = createAccess({
     users,
     sessions: createSessionStore(datastore, config.keyPrefix),
@@ -76,7 +76,7 @@ export function createBaseServices(config: Config, overrides: ServiceOverrides =
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
   const base = createBaseServices(config, overrides);
   const accounts = createAccounts({
-    users: base.users,
+    users: createUserStore(base.datastore, config.keyPrefix),
     passwords: createPasswordHasher(config.argon2),
     tokens: base.tokens,
     rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),

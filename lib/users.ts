@@ -75,8 +75,14 @@ export type GuardedResult<T> =
   | { status: 'ok'; value: T }
   | { status: 'unauthorized' | 'stale' | 'email_taken' | 'not_found' };
 
+/** The read every function needs: the session check, with the user. */
+export interface UserReader {
+  /** The caller's user if its session is alive, else null. Touches the session's `lastUsedAt`. */
+  authenticate(caller: Caller, now: number): Promise<StoredUser | null>;
+}
+
 /** User records in Redis. Every method is one round trip; every change is one atomic script. */
-export interface UserStore {
+export interface UserStore extends UserReader {
   /** Creates the user and its first session unless the email is taken. */
   register(user: StoredUser, session: NewSession): Promise<'ok' | 'email_taken'>;
   /**
@@ -96,8 +102,6 @@ export interface UserStore {
     session: NewSession,
     now: number,
   ): Promise<User | null>;
-  /** The caller's user if its session is alive, else null. */
-  authenticate(caller: Caller, now: number): Promise<StoredUser | null>;
   updateProfile(
     caller: Caller,
     change: { name?: string; email?: string; verifiedHash?: string },
@@ -114,23 +118,37 @@ export interface UserStore {
   deleteAccount(caller: Caller, verifiedHash: string, now: number): Promise<GuardedResult<number>>;
 }
 
+const scriptRunner = (datastore: Datastore, prefix: string) => (lua: string) => {
+  const runner = datastore.script(lua);
+  return async (keys: string[], args: (string | number)[]) =>
+    (await runner(keys, [prefix, ...args])) as Reply;
+};
+
+const callerArgs = (caller: Caller, now: number) => [caller.userId, caller.sessionId, now];
+
+/** Builds the read side alone, so functions that never write a user bundle none of the write scripts. */
+export function createUserReader(datastore: Datastore, prefix: string): UserReader {
+  const authenticate = scriptRunner(datastore, prefix)(scripts.AUTHENTICATE);
+  return {
+    async authenticate(caller, now) {
+      const reply = await authenticate([], callerArgs(caller, now));
+      return reply.status === 'ok' && reply.user ? toStoredUser(reply.user) : null;
+    },
+  };
+}
+
 /** Builds the user store on a datastore under a key prefix. */
 export function createUserStore(datastore: Datastore, prefix: string): UserStore {
-  const run = (lua: string) => {
-    const runner = datastore.script(lua);
-    return async (keys: string[], args: (string | number)[]) =>
-      (await runner(keys, [prefix, ...args])) as Reply;
-  };
+  const run = scriptRunner(datastore, prefix);
   const register = run(scripts.REGISTER);
   const beginLogin = run(scripts.BEGIN_LOGIN);
   const login = run(scripts.LOGIN);
-  const authenticate = run(scripts.AUTHENTICATE);
   const updateProfile = run(scripts.UPDATE_PROFILE);
   const changePassword = run(scripts.CHANGE_PASSWORD);
   const deleteAccount = run(scripts.DELETE_ACCOUNT);
-  const callerArgs = (caller: Caller, now: number) => [caller.userId, caller.sessionId, now];
 
   return {
+    ...createUserReader(datastore, prefix),
     async register(user, session) {
       const reply = await register(
         [],
@@ -172,10 +190,6 @@ export function createUserStore(datastore: Datastore, prefix: string): UserStore
         ],
       );
       return reply.status === 'ok' && reply.user ? toPublicUser(reply.user) : null;
-    },
-    async authenticate(caller, now) {
-      const reply = await authenticate([], callerArgs(caller, now));
-      return reply.status === 'ok' && reply.user ? toStoredUser(reply.user) : null;
     },
     async updateProfile(caller, change, now) {
       const reply = await updateProfile(

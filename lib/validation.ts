@@ -11,24 +11,35 @@ export const canonicalEmail = (email: string): string => email.trim().normalize(
 
 const CONTROL_CHARACTERS = /\p{Cc}/u;
 
+/**
+ * Builds a schema at once. Each export wraps its schema in a pure-annotated `schema(() => …)`
+ * call, so esbuild drops every schema a function does not use (zod/mini's own calls are not
+ * marked pure): refresh-session bundles its one-field schema, not every body and the email validator.
+ */
+const schema = <T>(build: () => T): T => build();
+
 const text = () => z.string({ error: 'must be a string' });
 const maxCodePoints = (max: number) =>
   z.refine<string>((value) => codePointLength(value) <= max, `must be at most ${max} characters`);
 
-export const Name = z
-  .pipe(
-    text(),
-    z.transform((name: string) => name.trim()),
-  )
-  .check(
-    z.refine((name: string) => codePointLength(name) >= 1, 'must not be empty'),
-    maxCodePoints(100),
-    z.refine((name: string) => !CONTROL_CHARACTERS.test(name), 'must not contain control characters'),
-  );
+export const Name = /* @__PURE__ */ schema(() =>
+  z
+    .pipe(
+      text(),
+      z.transform((name: string) => name.trim()),
+    )
+    .check(
+      z.refine((name: string) => codePointLength(name) >= 1, 'must not be empty'),
+      maxCodePoints(100),
+      z.refine((name: string) => !CONTROL_CHARACTERS.test(name), 'must not contain control characters'),
+    ),
+);
 
-export const Email = z.pipe(text(), z.transform(canonicalEmail)).check(
-  z.refine((email: string) => email.length <= 254, 'must be at most 254 characters'),
-  z.refine((email: string) => emailValidator.validate(email), 'must be a valid email address'),
+export const Email = /* @__PURE__ */ schema(() =>
+  z.pipe(text(), z.transform(canonicalEmail)).check(
+    z.refine((email: string) => email.length <= 254, 'must be at most 254 characters'),
+    z.refine((email: string) => emailValidator.validate(email), 'must be a valid email address'),
+  ),
 );
 
 /**
@@ -36,62 +47,73 @@ export const Email = z.pipe(text(), z.transform(canonicalEmail)).check(
  * (minimum length, common list, equal to email/name) is `passwords.checkPasswordPolicy`.
  * Never trimmed: whitespace is part of the secret.
  */
-export const Password = text().check(maxCodePoints(PASSWORD_MAX_LENGTH));
+export const Password = /* @__PURE__ */ schema(() => text().check(maxCodePoints(PASSWORD_MAX_LENGTH)));
 
 /** A password presented for verification: any non-empty string up to the maximum, no policy. */
-export const PresentedPassword = text().check(
-  z.minLength(1, 'must not be empty'),
-  maxCodePoints(PASSWORD_MAX_LENGTH),
+export const PresentedPassword = /* @__PURE__ */ schema(() =>
+  text().check(z.minLength(1, 'must not be empty'), maxCodePoints(PASSWORD_MAX_LENGTH)),
 );
 
-export const RegisterBody = z.strictObject({ name: Name, email: Email, password: Password });
+export const RegisterBody = /* @__PURE__ */ schema(() =>
+  z.strictObject({ name: Name, email: Email, password: Password }),
+);
 export type RegisterBody = z.infer<typeof RegisterBody>;
 
-export const LoginBody = z.strictObject({ email: Email, password: PresentedPassword });
+export const LoginBody = /* @__PURE__ */ schema(() =>
+  z.strictObject({ email: Email, password: PresentedPassword }),
+);
 export type LoginBody = z.infer<typeof LoginBody>;
 
-export const RefreshBody = z.strictObject({
-  refreshToken: text().check(z.minLength(1, 'must not be empty'), z.maxLength(512, 'is too long')),
-});
+export const RefreshBody = /* @__PURE__ */ schema(() =>
+  z.strictObject({
+    refreshToken: text().check(z.minLength(1, 'must not be empty'), z.maxLength(512, 'is too long')),
+  }),
+);
 export type RefreshBody = z.infer<typeof RefreshBody>;
 
-export const UpdateProfileBody = z
-  .strictObject({
-    name: z.optional(Name),
-    email: z.optional(Email),
-    currentPassword: z.optional(PresentedPassword),
-  })
-  .check(
-    z.superRefine((body, ctx) => {
-      if (body.name === undefined && body.email === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [],
-          message: 'must change at least one of name, email',
-          input: body,
-        });
-      }
-      if (body.email !== undefined && body.currentPassword === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['currentPassword'],
-          message: 'is required to change the email',
-          input: body,
-        });
-      }
-    }),
-  );
+export const UpdateProfileBody = /* @__PURE__ */ schema(() =>
+  z
+    .strictObject({
+      name: z.optional(Name),
+      email: z.optional(Email),
+      currentPassword: z.optional(PresentedPassword),
+    })
+    .check(
+      z.superRefine((body, ctx) => {
+        if (body.name === undefined && body.email === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [],
+            message: 'must change at least one of name, email',
+            input: body,
+          });
+        }
+        if (body.email !== undefined && body.currentPassword === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['currentPassword'],
+            message: 'is required to change the email',
+            input: body,
+          });
+        }
+      }),
+    ),
+);
 export type UpdateProfileBody = z.infer<typeof UpdateProfileBody>;
 
-export const ChangePasswordBody = z.strictObject({
-  currentPassword: PresentedPassword,
-  newPassword: Password,
-});
+export const ChangePasswordBody = /* @__PURE__ */ schema(() =>
+  z.strictObject({
+    currentPassword: PresentedPassword,
+    newPassword: Password,
+  }),
+);
 export type ChangePasswordBody = z.infer<typeof ChangePasswordBody>;
 
-export const DeleteAccountBody = z.strictObject({ password: PresentedPassword });
+export const DeleteAccountBody = /* @__PURE__ */ schema(() =>
+  z.strictObject({ password: PresentedPassword }),
+);
 export type DeleteAccountBody = z.infer<typeof DeleteAccountBody>;
 
-export const SessionId = z.string().check(z.regex(SESSION_ID_PATTERN));
+export const SessionId = /* @__PURE__ */ schema(() => z.string().check(z.regex(SESSION_ID_PATTERN)));
 
 export { fieldErrors, parseBody } from './request-body';

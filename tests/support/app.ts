@@ -33,7 +33,8 @@ export interface EventInput {
 /** An API Gateway HTTP API (payload 2.0) event, as Lambda receives it. */
 export function httpEvent(input: EventInput): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = { 'user-agent': 'jest', ...input.headers };
-  if (input.body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+  if (input.body !== undefined && headers['content-type'] === undefined)
+    headers['content-type'] = 'application/json';
   if (input.token !== undefined) headers.authorization = `Bearer ${input.token}`;
   return {
     version: '2.0',

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { Datastore } from '../../dev/datastore/server';
 import { startDatastore } from '../../dev/datastore/server';
 
@@ -12,6 +14,12 @@ declare global {
  * test workers inherit.
  */
 export default async function globalSetup(): Promise<void> {
+  // The suites that run the built bundles (serverless offline: e2e, browser, load) share one
+  // build made here, before any of them starts: a build empties dist/functions first, so a suite
+  // rebuilding in place would pull the bundles from under another one that is serving them.
+  execFileSync(process.execPath, [join(__dirname, '../../esbuild.config.mjs'), 'functions'], {
+    stdio: 'inherit',
+  });
   const datastore = await startDatastore({ redisUrl: process.env.REDIS_URL || undefined });
   globalThis.__DATASTORE__ = datastore;
   process.env.UPSTASH_REDIS_REST_URL = datastore.url;

@@ -1,0 +1,225 @@
+import type { EventInput } from '../tests/support/app';
+import { type Fixtures, OTHER_PASSWORD, PASSWORD } from './fixtures';
+
+/** The unavoidable Argon2 work of a request. */
+export type Argon2Work = 'verify' | 'hash';
+
+/** One API endpoint as the bench drives it. */
+export interface Endpoint {
+  route: string;
+  /** The function (bundle) serving it: dist/functions/<fn>/index.js. */
+  fn: string;
+  /** The success status every bench request must get. */
+  status: number;
+  /** Whether the request carries an access token (its floor includes a JWT verification). */
+  auth: boolean;
+  argon2: Argon2Work[];
+  /** Issue 5's round-trip budget, where it sets one. */
+  budget?: { roundTrips: number; exact: boolean };
+  /** `count` requests that each succeed when sent in this order; their fixtures are made now. */
+  requests(fixtures: Fixtures, count: number): Promise<EventInput[]>;
+}
+
+const repeat = <T>(count: number, make: (i: number) => T): T[] =>
+  Array.from({ length: count }, (_, i) => make(i));
+
+export const ENDPOINTS: Endpoint[] = [
+  {
+    route: 'GET /users/me',
+    fn: 'get-profile',
+    status: 200,
+    auth: true,
+    argon2: [],
+    budget: { roundTrips: 1, exact: true },
+    async requests(f, count) {
+      const { session } = await f.account();
+      return repeat(count, () => ({ method: 'GET', path: '/users/me', token: session.accessToken }));
+    },
+  },
+  {
+    route: 'PATCH /users/me (name)',
+    fn: 'update-profile',
+    status: 200,
+    auth: true,
+    argon2: [],
+    budget: { roundTrips: 1, exact: true },
+    async requests(f, count) {
+      const { session } = await f.account();
+      return repeat(count, (i) => ({
+        method: 'PATCH',
+        path: '/users/me',
+        token: session.accessToken,
+        body: { name: `Bench User ${i % 2 ? 'A' : 'B'}` },
+      }));
+    },
+  },
+  {
+    route: 'DELETE /sessions/current',
+    fn: 'logout',
+    status: 204,
+    auth: true,
+    argon2: [],
+    budget: { roundTrips: 1, exact: true },
+    async requests(f, count) {
+      const sessions = await f.sessions(await f.account(), count);
+      return sessions.map((s) => ({ method: 'DELETE', path: '/sessions/current', token: s.accessToken }));
+    },
+  },
+  {
+    route: 'POST /sessions/refresh',
+    fn: 'refresh-session',
+    status: 200,
+    auth: false,
+    argon2: [],
+    budget: { roundTrips: 1, exact: true },
+    async requests(f, count) {
+      const sessions = await f.sessions(await f.account(), count);
+      return sessions.map((s) => ({
+        method: 'POST',
+        path: '/sessions/refresh',
+        body: { refreshToken: s.refreshToken },
+      }));
+    },
+  },
+  {
+    route: 'GET /sessions',
+    fn: 'list-sessions',
+    status: 200,
+    auth: true,
+    argon2: [],
+    budget: { roundTrips: 1, exact: true },
+    async requests(f, count) {
+      const account = await f.account();
+      await f.sessions(account, 2);
+      return repeat(count, () => ({ method: 'GET', path: '/sessions', token: account.session.accessToken }));
+    },
+  },
+  {
+    route: 'DELETE /sessions/{id}',
+    fn: 'revoke-session',
+    status: 204,
+    auth: true,
+    argon2: [],
+    async requests(f, count) {
+      const account = await f.account();
+      const targets = await f.sessions(account, count);
+      return targets.map((t) => ({
+        method: 'DELETE',
+        path: `/sessions/${t.sessionId}`,
+        pathParameters: { id: t.sessionId },
+        token: account.session.accessToken,
+      }));
+    },
+  },
+  {
+    route: 'DELETE /sessions',
+    fn: 'revoke-all-sessions',
+    status: 204,
+    auth: true,
+    argon2: [],
+    async requests(f, count) {
+      const accounts = await f.accounts(count);
+      return accounts.map((a) => ({ method: 'DELETE', path: '/sessions', token: a.session.accessToken }));
+    },
+  },
+  {
+    route: 'POST /users',
+    fn: 'register',
+    status: 201,
+    auth: false,
+    argon2: ['hash'],
+    budget: { roundTrips: 2, exact: false },
+    async requests(f, count) {
+      return repeat(count, () => ({
+        method: 'POST',
+        path: '/users',
+        body: { name: 'Bench User', email: f.newEmail(), password: PASSWORD },
+        ip: f.newIp(),
+      }));
+    },
+  },
+  {
+    route: 'POST /sessions',
+    fn: 'login',
+    status: 200,
+    auth: false,
+    argon2: ['verify'],
+    budget: { roundTrips: 3, exact: false },
+    async requests(f, count) {
+      const { user, password } = await f.account();
+      return repeat(count, () => ({
+        method: 'POST',
+        path: '/sessions',
+        body: { email: user.email, password },
+        ip: f.newIp(),
+      }));
+    },
+  },
+  {
+    route: 'PUT /users/me/password',
+    fn: 'change-password',
+    status: 204,
+    auth: true,
+    argon2: ['verify', 'hash'],
+    budget: { roundTrips: 2, exact: false },
+    async requests(f, count) {
+      const { session } = await f.account();
+      return repeat(count, (i) => ({
+        method: 'PUT',
+        path: '/users/me/password',
+        token: session.accessToken,
+        body:
+          i % 2 === 0
+            ? { currentPassword: PASSWORD, newPassword: OTHER_PASSWORD }
+            : { currentPassword: OTHER_PASSWORD, newPassword: PASSWORD },
+      }));
+    },
+  },
+  {
+    route: 'DELETE /users/me',
+    fn: 'delete-account',
+    status: 204,
+    auth: true,
+    argon2: ['verify'],
+    budget: { roundTrips: 2, exact: false },
+    async requests(f, count) {
+      const accounts = await f.accounts(count);
+      return accounts.map((a) => ({
+        method: 'DELETE',
+        path: '/users/me',
+        token: a.session.accessToken,
+        body: { password: a.password },
+      }));
+    },
+  },
+  {
+    route: 'GET /.well-known/jwks.json',
+    fn: 'jwks',
+    status: 200,
+    auth: false,
+    argon2: [],
+    async requests(_f, count) {
+      return repeat(count, () => ({ method: 'GET', path: '/.well-known/jwks.json' }));
+    },
+  },
+  {
+    route: 'GET /openapi.json',
+    fn: 'openapi',
+    status: 200,
+    auth: false,
+    argon2: [],
+    async requests(_f, count) {
+      return repeat(count, () => ({ method: 'GET', path: '/openapi.json' }));
+    },
+  },
+  {
+    route: '$default (GET /nope → 404)',
+    fn: 'not-found',
+    status: 404,
+    auth: false,
+    argon2: [],
+    async requests(_f, count) {
+      return repeat(count, () => ({ method: 'GET', path: '/nope' }));
+    },
+  },
+];

@@ -1,0 +1,62 @@
+// A child process of `npm run bench`, kept free of every import but Node's own so that it
+// measures nothing but the bundle it loads:
+//   node dist/tools/probe.js import <bundle.js>           → {"importMs": …}
+//   node dist/tools/probe.js serve <bundle.js> <requests.json> → {"maxRssKiB": …, "served": …}
+// The bundle's log lines are swallowed (as in the bench process); the result is the only output.
+import { writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+
+type Handler = (event: unknown, context: unknown) => Promise<{ statusCode?: number }>;
+
+const load = createRequire(__filename);
+
+function lambdaContext(i: number) {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'bench',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:bench',
+    memoryLimitInMB: '1024',
+    awsRequestId: `bench-${process.pid}-${i}`,
+    logGroupName: '/aws/lambda/bench',
+    logStreamName: 'bench',
+    getRemainingTimeInMillis: () => 10_000,
+  };
+}
+
+async function main(): Promise<void> {
+  const [mode, bundle, requestsFile] = process.argv.slice(2);
+  if (!bundle || (mode !== 'import' && mode !== 'serve'))
+    throw new Error('usage: probe.js import|serve <bundle> [requests.json]');
+  process.stdout.write = () => true;
+  const start = performance.now();
+  const { handler } = load(bundle) as { handler?: Handler };
+  const importMs = performance.now() - start;
+  if (mode === 'import') {
+    writeSync(1, `${JSON.stringify({ importMs })}\n`);
+    return;
+  }
+  if (!handler || !requestsFile)
+    throw new Error('serve needs a bundle exporting `handler` and a requests file');
+  const { events, status } = JSON.parse(await readFile(requestsFile, 'utf8')) as {
+    events: unknown[];
+    status: number;
+  };
+  let served = 0;
+  for (const event of events) {
+    const result = await handler(event, lambdaContext(served));
+    if (result.statusCode !== status) throw new Error(`expected ${status}, got ${result.statusCode}`);
+    served += 1;
+  }
+  writeSync(1, `${JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS, served })}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    writeSync(2, `probe: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

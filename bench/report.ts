@@ -1,0 +1,200 @@
+import { writeFileSync } from 'node:fs';
+import type { Bundle } from './bundles';
+import type { ColdStart } from './cold-start';
+import type { Endpoint } from './endpoints';
+import type { Memory } from './memory';
+import type { MiddlewareOverhead } from './middleware';
+import type { Summary } from './statistics';
+import type { WarmLatency } from './warm-latency';
+
+/** Issue 5's targets (reported, never asserted: timings are not deterministic). */
+export const TARGETS = {
+  warmRatio: new Map([
+    ['GET /users/me', 1.5],
+    ['POST /sessions', 1.15],
+  ]),
+  coldRatio: 1.3,
+  bundleKiB: { light: 150, argon2: 170 },
+};
+
+export interface Results {
+  meta: Record<string, unknown>;
+  bundles: Bundle[];
+  nativeAddon: { file: string; bytes: number } | null;
+  coldStarts: ColdStart[];
+  warm: WarmLatency[];
+  memory: Memory[];
+  middleware: MiddlewareOverhead;
+  endpoints: Endpoint[];
+}
+
+interface Row {
+  section: string;
+  subject: string;
+  measured: string;
+  reference: string;
+  ratio: string;
+  target: string;
+  verdict: string;
+  note: string;
+}
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)} ms`;
+const spread = (s: Summary) => `med ${ms(s.medianMs)} · p95 ${ms(s.p95Ms)}`;
+const times = (ratio: number | null) => (ratio === null ? '' : `${ratio.toFixed(2)}×`);
+const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
+
+function rows(results: Results): Row[] {
+  const out: Row[] = [];
+  const row = (r: Partial<Row> & Pick<Row, 'section' | 'subject' | 'measured'>) =>
+    out.push({ reference: '', ratio: '', target: '', verdict: '', note: '', ...r });
+
+  for (const b of results.bundles) {
+    const budget = b.argon2 ? TARGETS.bundleKiB.argon2 : TARGETS.bundleKiB.light;
+    row({
+      section: 'bundle size',
+      subject: b.fn,
+      measured: kib(b.bytes),
+      target: `≤ ${budget} KiB${b.argon2 ? ' (Argon2)' : ''}`,
+      verdict: verdict(b.bytes <= budget * 1024),
+      note: b.parts
+        .slice(0, 4)
+        .map((p) => `${p.name} ${(p.bytes / 1024).toFixed(1)}`)
+        .join(', '),
+    });
+  }
+  if (results.nativeAddon) {
+    row({
+      section: 'bundle size',
+      subject: 'native addon',
+      measured: kib(results.nativeAddon.bytes),
+      note: `${results.nativeAddon.file}: shipped beside the Argon2 functions, not in any bundle`,
+    });
+  }
+  for (const c of results.coldStarts) {
+    row({
+      section: 'cold start',
+      subject: c.fn,
+      measured: ms(c.medianMs),
+      reference: `floor ${ms(c.floorMs)}`,
+      ratio: times(c.ratio),
+      target: `≤ ${TARGETS.coldRatio}×`,
+      verdict: verdict(c.ratio <= TARGETS.coldRatio),
+      note: `median of ${c.runs} processes`,
+    });
+  }
+  for (const w of results.warm) {
+    const target = TARGETS.warmRatio.get(w.route);
+    row({
+      section: 'warm latency',
+      subject: w.route,
+      measured: spread(w.handler),
+      reference: w.floor ? `floor ${spread(w.floor)}` : 'no floor work',
+      ratio: times(w.ratio),
+      target: target ? `≤ ${target}×` : '',
+      verdict: target && w.ratio !== null ? verdict(w.ratio <= target) : '',
+      note: `n=${w.handler.n}; floor: ${w.floorWork.join(' + ') || '—'}`,
+    });
+  }
+  for (const w of results.warm) {
+    const budget = results.endpoints.find((e) => e.route === w.route)?.budget;
+    row({
+      section: 'round trips',
+      subject: w.route,
+      measured: String(w.roundTrips),
+      target: budget ? `${budget.exact ? '=' : '≤'} ${budget.roundTrips}` : '',
+      verdict: budget
+        ? verdict(budget.exact ? w.roundTrips === budget.roundTrips : w.roundTrips <= budget.roundTrips)
+        : '',
+      note: 'datastore REST requests per warm request, rate limits included',
+    });
+  }
+  for (const m of results.memory) {
+    row({
+      section: 'memory',
+      subject: m.fn,
+      measured: `${m.maxRssMiB.toFixed(1)} MiB peak RSS`,
+      reference: m.memorySizeMb === null ? 'memorySize ?' : `memorySize ${m.memorySizeMb} MB`,
+      note: `${m.requests} × ${m.route}; ${m.reason}`,
+    });
+  }
+  const mw = results.middleware;
+  row({
+    section: 'middleware',
+    subject: mw.route,
+    measured: `Middy ${spread(mw.full)}`,
+    reference: `bare ${spread(mw.bare)}`,
+    ratio: times(mw.ratio),
+    note: 'full stack (functions/get-profile.ts) vs verify + getProfile + JSON, same services',
+  });
+  return out;
+}
+
+/** Prints the one table of the run. */
+export function printTable(results: Results, heading: string): void {
+  const header: Row = {
+    section: 'section',
+    subject: 'subject',
+    measured: 'measured',
+    reference: 'reference',
+    ratio: 'ratio',
+    target: 'target',
+    verdict: 'verdict',
+    note: 'note',
+  };
+  const all = [header, ...rows(results)];
+  const keys = Object.keys(header) as Array<keyof Row>;
+  const widths = keys.map((k) => Math.max(...all.map((r) => [...r[k]].length)));
+  const line = (r: Row) =>
+    keys
+      .map((k, i) => (k === 'note' ? r[k] : r[k].padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const lines = all.map(line);
+  const rule = '-'.repeat(Math.max(...lines.map((l) => [...l].length)));
+  console.log(heading);
+  console.log(rule);
+  let section = '';
+  all.forEach((r, i) => {
+    if (i > 1 && r.section !== section) console.log('');
+    section = r.section;
+    console.log(lines[i]);
+    if (i === 0) console.log(rule);
+  });
+  console.log(rule);
+}
+
+/** Writes the run as JSON (metafiles left out: they are in dist/meta/), for comparing runs. */
+export function writeJson(path: string, results: Results): void {
+  const targets = [
+    ...results.warm
+      .filter((w) => TARGETS.warmRatio.has(w.route))
+      .map((w) => ({
+        target: `warm ${w.route} within ${TARGETS.warmRatio.get(w.route)}× floor`,
+        ratio: w.ratio,
+        met: w.ratio !== null && w.ratio <= (TARGETS.warmRatio.get(w.route) ?? 0),
+      })),
+    ...results.coldStarts.map((c) => ({
+      target: `cold import of ${c.fn} within ${TARGETS.coldRatio}× floor`,
+      ratio: c.ratio,
+      met: c.ratio <= TARGETS.coldRatio,
+    })),
+  ];
+  const json = {
+    ...results.meta,
+    bundles: results.bundles.map(({ metafile: _metafile, path: _path, ...b }) => b),
+    nativeAddon: results.nativeAddon,
+    coldStarts: results.coldStarts,
+    warmLatency: results.warm.map(({ roundTrips: _roundTrips, ...w }) => w),
+    roundTrips: results.warm.map((w) => ({
+      route: w.route,
+      roundTrips: w.roundTrips,
+      budget: results.endpoints.find((e) => e.route === w.route)?.budget ?? null,
+    })),
+    memory: results.memory,
+    middleware: results.middleware,
+    targets,
+  };
+  writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);
+}

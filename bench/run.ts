@@ -1,0 +1,140 @@
+// `npm run bench`: how close each function is to the least it could cost. Prints one table and
+// writes bench/results.json. Bundle size, cold import against a floor bundle of the same
+// third-party imports, warm latency of every endpoint against its unavoidable work, datastore
+// round trips, peak memory, and the Middy stack's overhead. Timings are a report, never a test:
+// the budgets that are deterministic (round trips, bundle size) are asserted in tests/budgets/.
+import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Redis } from '@upstash/redis';
+import { generateSigningKey } from '../dev/signing-key';
+import { parseConfig } from '../lib/config';
+import { nativeAddon, ROOT, readBundles, snapshotBundles } from './bundles';
+import { measureColdStarts } from './cold-start';
+import { startDatastoreProcess } from './datastore-process';
+import { ENDPOINTS } from './endpoints';
+import { createFixtures } from './fixtures';
+import { measureMemory } from './memory';
+import { measureMiddlewareOverhead } from './middleware';
+import { printTable, writeJson } from './report';
+import { loadHandler, measureWarmLatency, type WarmLatency } from './warm-latency';
+
+const COLD_RUNS = 15;
+const WARM_SAMPLES = 200;
+const MEMORY_REQUESTS = 30;
+/** Production Argon2 parameters (API.md), whatever the shell says. */
+const ARGON2 = { ARGON2_MEMORY_KIB: '19456', ARGON2_TIME_COST: '2', ARGON2_PARALLELISM: '1' };
+
+const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+/** Drops what the handlers log (audit lines, as in production at INFO) while they are measured; returns the undo. */
+function silenceStdout(): () => void {
+  const write = process.stdout.write;
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  return () => {
+    process.stdout.write = write;
+  };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const datastore = await startDatastoreProcess();
+  try {
+    const signingKey = await generateSigningKey();
+    // The functions build their services from the environment at import, so it is set first.
+    Object.assign(process.env, {
+      UPSTASH_REDIS_REST_URL: datastore.url,
+      UPSTASH_REDIS_REST_TOKEN: datastore.token,
+      JWT_PRIVATE_KEY: JSON.stringify(signingKey.privateJwk),
+      KEY_PREFIX: `bench:${randomBytes(6).toString('hex')}:`,
+      ...ARGON2,
+      // Limits far out of reach: the bench measures the work, not the 429s. Every request also
+      // comes from an address of its own and logs in successfully, so no back-off starts.
+      RATE_LIMIT_LOGIN_PER_IP: '1000000/60',
+      RATE_LIMIT_REGISTER_PER_IP: '1000000/60',
+      LOG_LEVEL: 'INFO',
+    });
+    const config = parseConfig(process.env);
+    await snapshotBundles();
+    const bundles = readBundles();
+
+    progress(`cold start: ${bundles.length} functions and their floors × ${COLD_RUNS} processes`);
+    const coldStarts = await measureColdStarts(bundles, process.env, COLD_RUNS);
+
+    const fixtures = await createFixtures(config);
+    // The datastore process sat idle through the cold starts: bring its code paths up to speed
+    // first, or the first endpoint measured pays for that.
+    const warmClient = new Redis({ url: datastore.url, token: datastore.token, enableTelemetry: false });
+    for (let i = 0; i < 500; i++) await warmClient.get(`${config.keyPrefix}warm`);
+    const warm: WarmLatency[] = [];
+    const restore = silenceStdout();
+    let middleware: Awaited<ReturnType<typeof measureMiddlewareOverhead>>;
+    try {
+      for (const endpoint of ENDPOINTS) {
+        const bundle = bundles.find((b) => b.fn === endpoint.fn);
+        if (!bundle) throw new Error(`no bundle for ${endpoint.fn}: run the build first`);
+        progress(`warm latency: ${endpoint.route}`);
+        warm.push(
+          await measureWarmLatency(endpoint, loadHandler(bundle.path), {
+            config,
+            publicJwk: signingKey.publicJwk,
+            datastore,
+            fixtures,
+            samples: WARM_SAMPLES,
+            warmup: (e) => (e.argon2.length > 0 ? 3 : 50),
+          }),
+        );
+      }
+      progress('middleware overhead');
+      middleware = await measureMiddlewareOverhead(config, fixtures, WARM_SAMPLES, 20);
+    } finally {
+      restore();
+    }
+
+    progress(`memory: ${ENDPOINTS.length} processes × ${MEMORY_REQUESTS} requests`);
+    const memory = await measureMemory(bundles, ENDPOINTS, fixtures, process.env, MEMORY_REQUESTS);
+
+    const seconds = (performance.now() - started) / 1000;
+    const meta = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
+      datastore: datastore.backend,
+      argon2: config.argon2,
+      coldRuns: COLD_RUNS,
+      warmSamples: WARM_SAMPLES,
+      memoryRequests: MEMORY_REQUESTS,
+      seconds: Number(seconds.toFixed(1)),
+    };
+    const results = {
+      meta,
+      bundles,
+      nativeAddon: nativeAddon(),
+      coldStarts,
+      warm,
+      memory,
+      middleware,
+      endpoints: ENDPOINTS,
+    };
+    printTable(
+      results,
+      `npm run bench: Node ${process.version}, ${meta.cpus} × ${meta.cpuModel}, load ${meta.loadAverage.join(' ')}; ` +
+        `datastore: ${datastore.backend} in its own process; Argon2 m=${config.argon2.memoryKib},t=${config.argon2.timeCost},p=${config.argon2.parallelism}; ` +
+        `${seconds.toFixed(0)} s`,
+    );
+    writeJson(join(ROOT, 'bench/results.json'), results);
+  } finally {
+    await datastore.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,198 @@
+// Round-trip budgets (issue 5): each Redis REST call is a network hop to Upstash in production,
+// so the number of datastore requests one warm API request makes is part of the contract.
+// Counted by a REST front of this file's own (in front of the run's backend), so no other test
+// file's traffic lands in the counts.
+import { randomBytes } from 'node:crypto';
+import { type Datastore, startDatastore } from '../../dev/datastore/server';
+import * as changePassword from '../../functions/change-password';
+import * as deleteAccount from '../../functions/delete-account';
+import * as getProfile from '../../functions/get-profile';
+import * as listSessions from '../../functions/list-sessions';
+import * as login from '../../functions/login';
+import * as logout from '../../functions/logout';
+import * as refreshSession from '../../functions/refresh-session';
+import * as register from '../../functions/register';
+import * as updateProfile from '../../functions/update-profile';
+import type { HttpHandler } from '../../lib/http';
+import type { Services } from '../../lib/services';
+import { type EventInput, invoke, testServices } from '../support/app';
+
+const PASSWORD = 'correct horse battery staple';
+const NEW_PASSWORD = 'an even longer passphrase';
+
+let datastore: Datastore;
+let services: Services;
+
+beforeAll(async () => {
+  datastore = await startDatastore({ redisUrl: process.env.DATASTORE_REDIS_URL });
+  services = testServices({
+    UPSTASH_REDIS_REST_URL: datastore.url,
+    UPSTASH_REDIS_REST_TOKEN: datastore.token,
+  });
+});
+
+afterAll(async () => {
+  await datastore?.close();
+});
+
+interface Account {
+  email: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+// A client address of its own per request, so no per-IP limit is ever near.
+const newIp = (): string => `198.51.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
+const newEmail = (): string => `budget.${randomBytes(6).toString('hex')}@example.com`;
+
+/** A fresh account, logged in, through the real register handler. */
+async function signUp(): Promise<Account> {
+  const email = newEmail();
+  const res = await invoke(register.createHandler(services), {
+    method: 'POST',
+    path: '/users',
+    body: { name: 'Budget Tester', email, password: PASSWORD },
+    ip: newIp(),
+  });
+  expect(res.status).toBe(201);
+  return { email, accessToken: res.body.session.accessToken, refreshToken: res.body.session.refreshToken };
+}
+
+interface Budget {
+  route: string;
+  /** Warm round trips allowed; `exact` budgets are also the least the endpoint can do (it must check the session). */
+  budget: number;
+  exact: boolean;
+  status: number;
+  createHandler: (services: Services) => HttpHandler;
+  /** A request ready to succeed, on fixtures of its own (made before the counts are reset). */
+  request: () => Promise<EventInput>;
+}
+
+const budgets: Budget[] = [
+  {
+    route: 'GET /users/me',
+    budget: 1,
+    exact: true,
+    status: 200,
+    createHandler: getProfile.createHandler,
+    request: async () => ({ method: 'GET', path: '/users/me', token: (await signUp()).accessToken }),
+  },
+  {
+    route: 'PATCH /users/me (name)',
+    budget: 1,
+    exact: true,
+    status: 200,
+    createHandler: updateProfile.createHandler,
+    request: async () => ({
+      method: 'PATCH',
+      path: '/users/me',
+      token: (await signUp()).accessToken,
+      body: { name: 'Renamed Tester' },
+    }),
+  },
+  {
+    route: 'DELETE /sessions/current',
+    budget: 1,
+    exact: true,
+    status: 204,
+    createHandler: logout.createHandler,
+    request: async () => ({
+      method: 'DELETE',
+      path: '/sessions/current',
+      token: (await signUp()).accessToken,
+    }),
+  },
+  {
+    route: 'POST /sessions/refresh',
+    budget: 1,
+    exact: true,
+    status: 200,
+    createHandler: refreshSession.createHandler,
+    request: async () => ({
+      method: 'POST',
+      path: '/sessions/refresh',
+      body: { refreshToken: (await signUp()).refreshToken },
+    }),
+  },
+  {
+    route: 'GET /sessions',
+    budget: 1,
+    exact: true,
+    status: 200,
+    createHandler: listSessions.createHandler,
+    request: async () => ({ method: 'GET', path: '/sessions', token: (await signUp()).accessToken }),
+  },
+  {
+    route: 'POST /users',
+    budget: 2,
+    exact: false,
+    status: 201,
+    createHandler: register.createHandler,
+    request: async () => ({
+      method: 'POST',
+      path: '/users',
+      body: { name: 'Budget Tester', email: newEmail(), password: PASSWORD },
+      ip: newIp(),
+    }),
+  },
+  {
+    route: 'POST /sessions',
+    budget: 3,
+    exact: false,
+    status: 200,
+    createHandler: login.createHandler,
+    request: async () => ({
+      method: 'POST',
+      path: '/sessions',
+      body: { email: (await signUp()).email, password: PASSWORD },
+      ip: newIp(),
+    }),
+  },
+  {
+    route: 'PUT /users/me/password',
+    budget: 2,
+    exact: false,
+    status: 204,
+    createHandler: changePassword.createHandler,
+    request: async () => ({
+      method: 'PUT',
+      path: '/users/me/password',
+      token: (await signUp()).accessToken,
+      body: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+    }),
+  },
+  {
+    route: 'DELETE /users/me',
+    budget: 2,
+    exact: false,
+    status: 204,
+    createHandler: deleteAccount.createHandler,
+    request: async () => ({
+      method: 'DELETE',
+      path: '/users/me',
+      token: (await signUp()).accessToken,
+      body: { password: PASSWORD },
+    }),
+  },
+];
+
+describe('datastore round trips per warm request (rate-limit calls included)', () => {
+  test.each(budgets)('$route: budget $budget', async ({ budget, exact, status, createHandler, request }) => {
+    // Prepare: one call first, so every Lua script is loaded (a script's first call costs
+    // EVALSHA → NOSCRIPT → EVAL, two round trips); then a fresh request, and zero counts.
+    const handler = createHandler(services);
+    expect((await invoke(handler, await request())).status).toBe(status);
+    const event = await request();
+    datastore.resetCounts();
+
+    // Act
+    const response = await invoke(handler, event);
+
+    // Assess
+    const roundTrips = datastore.counts().total;
+    expect(response.status).toBe(status);
+    if (exact) expect(roundTrips).toBe(budget);
+    else expect(roundTrips).toBeLessThanOrEqual(budget);
+  });
+});
