@@ -23,12 +23,18 @@ export interface PasswordHasher {
  * The common-password list (the 10,000 most common, SecLists). Entries shorter than the lowest
  * allowed minimum length can never pass the length rule, so the bundler may drop them.
  */
-const COMMON_PASSWORDS = new Set(
-  commonPasswordList
-    .split('\n')
-    .map((line) => line.trim().toLowerCase())
-    .filter((line) => codePointLength(line) >= PASSWORD_MIN_LENGTH_FLOOR),
-);
+let commonPasswords: Set<string> | undefined;
+// Built on first use, not at import: only register and password change check the policy, and
+// the other functions that share this module should not pay for it at cold start.
+const commonPasswordSet = (): Set<string> => {
+  commonPasswords ??= new Set(
+    commonPasswordList
+      .split('\n')
+      .map((line) => line.trim().toLowerCase())
+      .filter((line) => codePointLength(line) >= PASSWORD_MIN_LENGTH_FLOOR),
+  );
+  return commonPasswords;
+};
 
 /** Passwords are NFKC-normalised before hashing so that visually identical input on any keyboard matches. */
 const normalise = (password: string): string => password.normalize('NFKC');
@@ -97,7 +103,7 @@ export interface PasswordContext {
 
 /** True when the password is on the bundled common-password list (case-insensitive). */
 export const isCommonPassword = (password: string): boolean =>
-  COMMON_PASSWORDS.has(normalise(password).toLowerCase());
+  commonPasswordSet().has(normalise(password).toLowerCase());
 
 /**
  * Applies the password rules of API.md; returns the reason a password is refused, or null.
