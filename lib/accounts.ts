@@ -74,6 +74,18 @@ export function createAccounts(deps: AccountDeps) {
     return user;
   };
 
+  /** Awaits a per-IP limit check; a refusal is audited before it becomes the 429. */
+  const withinLimit = async (check: Promise<void>, limit: 'login_ip' | 'register_ip', client: ClientInfo) => {
+    try {
+      await check;
+    } catch (error) {
+      if (error instanceof RateLimitedError) {
+        audit.record('rate_limited', { ip: client.ip, limit, retryAfterSeconds: error.retryAfterSeconds });
+      }
+      throw error;
+    }
+  };
+
   const requirePassword = async (passwordHash: string, password: string) => {
     if (!(await passwords.verify(passwordHash, password))) throw new CurrentPasswordIncorrectError();
   };
@@ -82,16 +94,7 @@ export function createAccounts(deps: AccountDeps) {
     /** Creates the account and logs it in. 409 when the email is taken (a deliberate, documented disclosure). */
     async register(body: RegisterBody, client: ClientInfo): Promise<{ user: User; session: SessionTokens }> {
       refusePassword('password', body.password, body);
-      await rateLimits.checkRegisterIp(client.ip).catch((error: unknown) => {
-        if (error instanceof RateLimitedError) {
-          audit.record('rate_limited', {
-            ip: client.ip,
-            limit: 'register_ip',
-            retryAfterSeconds: error.retryAfterSeconds,
-          });
-        }
-        throw error;
-      });
+      await withinLimit(rateLimits.checkRegisterIp(client.ip), 'register_ip', client);
       const at = now();
       const user = {
         id: newId('usr'),
@@ -115,16 +118,7 @@ export function createAccounts(deps: AccountDeps) {
      * Argon2 verification keeps the timing alike. Failures count towards the account's back-off.
      */
     async login(body: LoginBody, client: ClientInfo): Promise<{ user: User; session: SessionTokens }> {
-      await rateLimits.checkLoginIp(client.ip).catch((error: unknown) => {
-        if (error instanceof RateLimitedError) {
-          audit.record('rate_limited', {
-            ip: client.ip,
-            limit: 'login_ip',
-            retryAfterSeconds: error.retryAfterSeconds,
-          });
-        }
-        throw error;
-      });
+      await withinLimit(rateLimits.checkLoginIp(client.ip), 'login_ip', client);
       const start = await users.beginLogin(body.email, now(), LOGIN_BACKOFF);
       if (start.status === 'locked') {
         const retryAfterSeconds = secondsUntil(start.lockedUntil, now());
