@@ -23,6 +23,9 @@ export function createDatastore(config: Config['datastore']): Datastore {
     enableTelemetry: false,
     automaticDeserialization: false,
     readYourWrites: false,
+    // A Lambda serves one request at a time and every operation is one script: batching
+    // concurrent calls into /pipeline would only add a tick.
+    enableAutoPipelining: false,
     retry: false,
     signal: () => AbortSignal.timeout(config.timeoutMs),
   });
