@@ -1,7 +1,18 @@
-// Read by serverless.yml (`${file(./dev/cors-origins.cjs):origins}`) when it is resolved, for
-// offline, package and deploy alike: API Gateway wants an array, the environment has a string.
-module.exports.origins = () =>
-  (process.env.CORS_ALLOWED_ORIGINS ?? '')
+// Read by serverless.yml (`${file(./dev/cors-origins.cjs):cors}`) when it is resolved, for
+// offline, package and deploy alike. API Gateway wants an array of origins where the
+// environment has a comma-separated string, and no CORS block at all when there is none
+// (an empty `allowedOrigins` is refused by serverless-offline's route validation).
+module.exports.cors = () => {
+  const allowedOrigins = (process.env.CORS_ALLOWED_ORIGINS ?? '')
     .split(',')
     .map((origin) => origin.trim())
     .filter(Boolean);
+  if (allowedOrigins.length === 0) return false;
+  return {
+    allowedOrigins,
+    allowedHeaders: ['Authorization', 'Content-Type'],
+    allowedMethods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'],
+    exposedResponseHeaders: ['Location', 'Retry-After', 'WWW-Authenticate'],
+    maxAge: 600,
+  };
+};

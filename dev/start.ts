@@ -1,10 +1,12 @@
 // `npm start`: the whole API at http://localhost:3000 with nothing to install or configure.
 // Starts the local datastore (embedded, or in front of REDIS_URL), makes a fresh signing key,
-// runs serverless offline on the built bundles, and stops everything on Ctrl-C or SIGTERM.
+// runs serverless offline on the built bundles, serves the demo page (dev/demo/, port 5173 or
+// DEMO_PORT), and stops everything on Ctrl-C or SIGTERM.
 // Any API.md configuration variable set in the environment is passed through unchanged.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startDatastore } from './datastore/server';
+import { type DemoServer, startDemoServer } from './demo-server';
 import { CONFIG_VARIABLES, startOffline } from './offline';
 import { generateSigningKey } from './signing-key';
 
@@ -12,6 +14,7 @@ const root = join(__dirname, '../..');
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
+  const demoPort = Number(process.env.DEMO_PORT ?? 5173);
   const datastore = process.env.UPSTASH_REDIS_REST_URL
     ? null
     : await startDatastore({
@@ -24,7 +27,8 @@ async function main(): Promise<void> {
   );
   const env: Record<string, string> = {
     // Safe local values first; anything set in the environment wins.
-    CORS_ALLOWED_ORIGINS: 'http://localhost:5173,http://127.0.0.1:5173',
+    // The demo page's origins (http://localhost:5173,http://127.0.0.1:5173 by default).
+    CORS_ALLOWED_ORIGINS: `http://localhost:${demoPort},http://127.0.0.1:${demoPort}`,
     JWT_PRIVATE_KEY: process.env.JWT_PRIVATE_KEY ?? JSON.stringify((await generateSigningKey()).privateJwk),
     ...(datastore
       ? { UPSTASH_REDIS_REST_URL: datastore.url, UPSTASH_REDIS_REST_TOKEN: datastore.token }
@@ -44,8 +48,19 @@ async function main(): Promise<void> {
   });
 
   const base = `http://localhost:${offline.port}`;
+  let demo: DemoServer;
+  try {
+    demo = await startDemoServer({ port: demoPort, host: process.env.HOST ?? '127.0.0.1', apiUrl: base });
+  } catch (error) {
+    await offline.stop();
+    await datastore?.close();
+    throw new Error(
+      `demo page: cannot listen on port ${demoPort} (set DEMO_PORT): ${(error as Error).message}`,
+    );
+  }
   console.log(`
   Account API ready at ${base}
+  Demo page: http://localhost:${demo.port}
   Datastore: ${datastore ? `${datastore.backend} (${datastore.url})` : env.UPSTASH_REDIS_REST_URL}
 
   POST   /users                 register          GET    /users/me            profile
@@ -54,7 +69,7 @@ async function main(): Promise<void> {
   GET    /sessions              my sessions       DELETE /users/me            delete account
   DELETE /sessions/current      log out           DELETE /sessions/{id}       revoke a session
   DELETE /sessions              log out everywhere
-  GET    /.well-known/jwks.json public keys
+  GET    /.well-known/jwks.json public keys       GET    /openapi.json        OpenAPI 3.1
 
   Try:
     curl -si ${base}/users -H 'content-type: application/json' \\
@@ -68,6 +83,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping…`);
+    await demo.close();
     await offline.stop();
     await datastore?.close();
     process.exit(0);
@@ -77,7 +93,7 @@ async function main(): Promise<void> {
   offline.child.once('exit', (code) => {
     if (stopping) return;
     console.error(`serverless offline exited (${code}); stopping.`);
-    void datastore?.close().then(() => process.exit(1));
+    void Promise.all([demo.close(), datastore?.close()]).then(() => process.exit(1));
   });
 }
 

@@ -34,8 +34,11 @@ export function createDatastore(config: Config['datastore']): Datastore {
     script(lua) {
       const script = redis.createScript<string>(lua);
       return async (keys, args) => {
-        const reply = await translateErrors(() => script.exec(keys, args.map(String)));
-        return typeof reply === 'string' ? (JSON.parse(reply) as unknown) : reply;
+        // Decoding is part of the call: a reply that is not the script's JSON is a datastore fault (503).
+        return translateErrors(async () => {
+          const reply = await script.exec(keys, args.map(String));
+          return typeof reply === 'string' ? (JSON.parse(reply) as unknown) : reply;
+        });
       };
     },
   };

@@ -1,16 +1,18 @@
 // End to end over HTTP: the built bundles under serverless offline, started here, against the
 // run's local datastore. This is exactly what `npm start` serves and `serverless deploy` ships.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { type Offline, startOffline } from '../../dev/offline';
+import { buildOpenApiDocument } from '../../lib/openapi';
 import { newSigningKey } from '../support/app';
 
 const root = join(__dirname, '../..');
 let api: Offline;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [join(root, 'esbuild.config.mjs'), 'functions'], { cwd: root });
+  // (the bundles were built once for the whole run by tests/support/global-setup.ts)
   api = await startOffline({
     root,
     env: {
@@ -26,6 +28,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.stop();
+});
+
+// The OpenAPI document as the API serves it; responses below are checked against its schemas.
+// biome-ignore lint/suspicious/noExplicitAny: a JSON document, walked by path
+let openapi: any;
+const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }));
+beforeAll(async () => {
+  openapi = await (await fetch(`${api.url}/openapi.json`)).json();
+  ajv.addSchema({ $id: 'openapi.json', components: { schemas: openapi.components.schemas } });
 });
 
 interface Call {
@@ -50,6 +61,38 @@ async function call(path: string, { method = 'GET', body, raw, token, headers = 
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
 
+/**
+ * Asserts that a response is one the OpenAPI document gives for this operation: a documented
+ * status, the documented media type, and a body valid against the documented schema.
+ */
+function expectDocumented(
+  path: string,
+  method: string,
+  response: { status: number; headers: Headers; body: unknown },
+): void {
+  const operation = openapi.paths[path]?.[method.toLowerCase()];
+  let documented = operation?.responses?.[String(response.status)];
+  if (documented?.$ref) documented = openapi.components.responses[documented.$ref.split('/').pop()];
+  expect({ operation: `${method} ${path}`, status: response.status, documented: !!documented }).toEqual({
+    operation: `${method} ${path}`,
+    status: response.status,
+    documented: true,
+  });
+  if (!documented.content) {
+    expect(response.body).toBeUndefined();
+    return;
+  }
+  const type = (response.headers.get('content-type') ?? '').split(';')[0] as string;
+  expect(Object.keys(documented.content)).toContain(type);
+  // The document's `$ref`s are relative to the document, which ajv holds as `openapi.json`.
+  const schema = JSON.stringify(documented.content[type].schema).replaceAll('"#/', '"openapi.json#/');
+  const validate = ajv.compile(JSON.parse(schema));
+  expect({ body: response.body, errors: validate(response.body) ? null : validate.errors }).toEqual({
+    body: response.body,
+    errors: null,
+  });
+}
+
 const PASSWORD = 'correct horse battery staple';
 
 test('register → me → rename → logout → 401 → login → delete → login 401 → re-register', async () => {
@@ -57,10 +100,12 @@ test('register → me → rename → logout → 401 → login → delete → log
   const reg = await call('/users', { method: 'POST', body: { name: 'Ada', email, password: PASSWORD } });
   expect(reg.status).toBe(201);
   expect(reg.headers.get('location')).toBe('/users/me');
+  expectDocumented('/users', 'POST', reg);
   const token = reg.body.session.accessToken;
 
   const me = await call('/users/me', { token });
   expect(me.status).toBe(200);
+  expectDocumented('/users/me', 'GET', me);
   expect(me.body).toEqual({ user: reg.body.user });
   expect(me.headers.get('cache-control')).toBe('no-store');
   expect(me.headers.get('x-content-type-options')).toBe('nosniff');
@@ -72,16 +117,30 @@ test('register → me → rename → logout → 401 → login → delete → log
     headers: { 'content-type': 'application/merge-patch+json' },
   });
   expect(renamed.status).toBe(200);
+  expectDocumented('/users/me', 'PATCH', renamed);
   expect(renamed.body.user.name).toBe('Ada King');
 
-  expect((await call('/sessions/current', { method: 'DELETE', token })).status).toBe(204);
+  const sessions = await call('/sessions', { token });
+  expectDocumented('/sessions', 'GET', sessions);
+  expect(sessions.body.sessions).toHaveLength(1);
+
+  const logout = await call('/sessions/current', { method: 'DELETE', token });
+  expect(logout.status).toBe(204);
+  expectDocumented('/sessions/current', 'DELETE', logout);
   const gone = await call('/users/me', { token });
   expect(gone.status).toBe(401);
+  expectDocumented('/users/me', 'GET', gone);
   expect(gone.headers.get('content-type')).toBe('application/problem+json');
   expect(gone.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
 
   const login = await call('/sessions', { method: 'POST', body: { email, password: PASSWORD } });
   expect(login.status).toBe(200);
+  expectDocumented('/sessions', 'POST', login);
+  const refreshed = await call('/sessions/refresh', {
+    method: 'POST',
+    body: { refreshToken: login.body.session.refreshToken },
+  });
+  expectDocumented('/sessions/refresh', 'POST', refreshed);
   const token2 = login.body.session.accessToken;
 
   expect(
@@ -91,6 +150,7 @@ test('register → me → rename → logout → 401 → login → delete → log
   const refused = await call('/sessions', { method: 'POST', body: { email, password: PASSWORD } });
   expect(refused.status).toBe(401);
   expect(refused.body.code).toBe('invalid_credentials');
+  expectDocumented('/sessions', 'POST', refused);
 
   expect(
     (await call('/users', { method: 'POST', body: { name: 'Ada', email, password: PASSWORD } })).status,
@@ -107,6 +167,7 @@ test('a duplicate email is 409 email_taken', async () => {
     body: { name: 'B', email: email.toUpperCase(), password: PASSWORD },
   });
   expect(again.status).toBe(409);
+  expectDocumented('/users', 'POST', again);
   expect(again.body).toEqual({
     type: 'urn:account-service:problem:email_taken',
     title: 'Email taken',
@@ -138,11 +199,22 @@ test.each([
     'validation_failed',
   ],
   ['a body over 16 KiB', { body: { name: 'x'.repeat(17_000) } }, 413, 'payload_too_large'],
-])('register with %s → %i %s', async (_, input, status, code) => {
+])('register with %s', async (_, input, status, code) => {
   const response = await call('/users', { method: 'POST', ...(input as Call) });
   expect(response.status).toBe(status);
   expect(response.headers.get('content-type')).toBe('application/problem+json');
   expect(response.body.code).toBe(code);
+  expectDocumented('/users', 'POST', response);
+});
+
+test('a validation problem names the offending fields, as documented', async () => {
+  const response = await call('/users', {
+    method: 'POST',
+    body: { name: '', email: 'nope', password: PASSWORD },
+  });
+  expect(response.status).toBe(400);
+  expectDocumented('/users', 'POST', response);
+  expect(response.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['email', 'name']);
 });
 
 test('unknown path → 404, known path with another method → 405 with Allow', async () => {
@@ -179,7 +251,16 @@ test('JWKS publishes the public key only, with a cache lifetime', async () => {
   const jwks = await call('/.well-known/jwks.json');
   expect(jwks.status).toBe(200);
   expect(jwks.headers.get('cache-control')).toBe('public, max-age=300');
+  expectDocumented('/.well-known/jwks.json', 'GET', jwks);
   expect(jwks.body.keys).toEqual([
     { kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: expect.any(String), alg: 'EdDSA', use: 'sig' },
   ]);
+});
+
+test('GET /openapi.json serves the document generated from the source schemas, cacheable', async () => {
+  const response = await call('/openapi.json');
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^application\/json(;|$)/);
+  expect(response.headers.get('cache-control')).toBe('public, max-age=300');
+  expect(response.body).toEqual(buildOpenApiDocument());
 });

@@ -87,6 +87,7 @@ export function lambdaContext(): Context {
 export interface Response {
   status: number;
   headers: Record<string, string>;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON shapes and assert on them
   body: any;
 }
 

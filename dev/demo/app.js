@@ -1,0 +1,410 @@
+// The demo page: plain browser JavaScript, no build step. It calls the account API cross-origin
+// with bearer tokens, exactly as a frontend would.
+//
+// Tokens live in this module's memory only, never in localStorage/sessionStorage or cookies: any
+// script running on the origin can read Web Storage, and the refresh token is a 30-day credential.
+// The price is that a reload signs you out, which is fine for a demo (a real app would keep the
+// refresh token in an HttpOnly cookie set by a backend-for-frontend).
+import { config } from './config.js';
+
+const apiUrl = config.apiUrl.replace(/\/+$/, '');
+
+/** @type {{ accessToken: string, refreshToken: string, sessionId: string } | null} */
+let tokens = null;
+/** The refresh in flight, shared by every call that needs it (single flight). */
+let refreshing = null;
+
+/** A problem+json answer from the API. */
+class ApiProblem extends Error {
+  constructor(status, problem) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.name = 'ApiProblem';
+    this.status = status;
+    this.code = problem.code;
+    this.errors = Array.isArray(problem.errors) ? problem.errors : [];
+    this.retryAfter = null;
+  }
+}
+
+/** The session ended on the server (revoked, expired, or the refresh was refused). */
+class SessionEnded extends Error {
+  constructor() {
+    super('Your session has ended. Please log in again.');
+    this.name = 'SessionEnded';
+  }
+}
+
+/** The API could not be reached at all (down, wrong URL, or CORS refused this origin). */
+class Unreachable extends Error {
+  constructor() {
+    super(
+      `Could not reach the API at ${apiUrl}. Is it running, and is this page's origin in CORS_ALLOWED_ORIGINS?`,
+    );
+    this.name = 'Unreachable';
+  }
+}
+
+const $ = (selector) => document.querySelector(selector);
+
+// --- HTTP -----------------------------------------------------------------------------------
+
+async function send(method, path, { body, token, contentType = 'application/json' } = {}) {
+  const headers = {};
+  if (body !== undefined) headers['Content-Type'] = contentType;
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+  } catch {
+    // fetch rejects without a status for network and CORS failures alike; the browser's console
+    // has the specifics.
+    logActivity(`${method} ${path} → no response`);
+    throw new Unreachable();
+  }
+  logActivity(`${method} ${path} → ${response.status}`);
+  return response;
+}
+
+async function read(response) {
+  const type = response.headers.get('content-type') ?? '';
+  const text = await response.text();
+  const data = text && /[/+]json\b/.test(type) ? JSON.parse(text) : null;
+  if (response.ok) return data;
+  if (data && type.startsWith('application/problem+json')) {
+    const problem = new ApiProblem(response.status, data);
+    problem.retryAfter = response.headers.get('retry-after');
+    throw problem;
+  }
+  throw new ApiProblem(response.status, { title: `The API answered HTTP ${response.status}.` });
+}
+
+/**
+ * An authenticated call. A 401 means the access token expired (or the session is gone): refresh
+ * once, then retry once with the new access token. A second 401 ends the session here too.
+ */
+async function authed(method, path, options = {}) {
+  if (!tokens) throw new SessionEnded();
+  const used = tokens.accessToken;
+  let response = await send(method, path, { ...options, token: used });
+  if (response.status === 401) {
+    await renewAfter(used);
+    response = await send(method, path, { ...options, token: tokens.accessToken });
+    if (response.status === 401) {
+      endSession();
+      throw new SessionEnded();
+    }
+  }
+  return read(response);
+}
+
+/**
+ * Gets a fresh access token after `used` was refused. Concurrent callers share one refresh: the
+ * server rotates the refresh token on every use and treats a spent one, presented after a short
+ * grace window, as stolen (it revokes the whole session). A caller whose 401 arrives after
+ * another caller already renewed simply retries with the new token.
+ */
+function renewAfter(used) {
+  if (!tokens) return Promise.reject(new SessionEnded());
+  if (tokens.accessToken !== used && !refreshing) return Promise.resolve();
+  if (!refreshing) {
+    refreshing = refreshSession().finally(() => {
+      refreshing = null;
+    });
+  }
+  return refreshing;
+}
+
+async function refreshSession() {
+  const current = tokens;
+  const response = await send('POST', '/sessions/refresh', { body: { refreshToken: current.refreshToken } });
+  if (response.status === 401 || response.status === 400) {
+    endSession();
+    throw new SessionEnded();
+  }
+  const { session } = await read(response);
+  // Someone logged in or out meanwhile: that newer state wins.
+  if (tokens === current) keepSession(session);
+  logActivity('access token renewed');
+}
+
+function keepSession(session) {
+  tokens = {
+    accessToken: session.accessToken,
+    refreshToken: session.refreshToken,
+    sessionId: session.sessionId,
+  };
+}
+
+function endSession(message = 'Your session has ended. Please log in again.') {
+  const wasSignedIn = tokens !== null;
+  tokens = null;
+  if (wasSignedIn) showSignedOut(message);
+}
+
+// --- Views ----------------------------------------------------------------------------------
+
+function notice(message) {
+  $('#notice').textContent = message;
+}
+
+function logActivity(message) {
+  const list = $('#activity');
+  const item = document.createElement('li');
+  const time = document.createElement('time');
+  const now = new Date();
+  time.dateTime = now.toISOString();
+  time.textContent = now.toLocaleTimeString();
+  item.append(time, ` ${message}`);
+  list.prepend(item);
+  while (list.children.length > 20) list.lastElementChild.remove();
+}
+
+const formatTime = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
+
+/** Shows an error in `box` (never a stack trace) and marks the fields the API named. */
+function showProblem(box, error, form = null) {
+  box.replaceChildren();
+  for (const input of form?.querySelectorAll('[aria-invalid]') ?? []) input.removeAttribute('aria-invalid');
+  if (!error) return;
+  const message = document.createElement('p');
+  if (error instanceof ApiProblem) {
+    message.textContent =
+      error.retryAfter && error.status === 429
+        ? `${error.message} Try again in ${error.retryAfter} s.`
+        : error.message;
+    box.append(message);
+    if (error.errors.length) {
+      const list = document.createElement('ul');
+      for (const { field, message: text } of error.errors) {
+        const item = document.createElement('li');
+        item.textContent = field ? `${field}: ${text}` : text;
+        list.append(item);
+        form?.querySelector(`[name="${CSS.escape(field ?? '')}"]`)?.setAttribute('aria-invalid', 'true');
+      }
+      box.append(list);
+    }
+  } else if (error instanceof SessionEnded || error instanceof Unreachable) {
+    message.textContent = error.message;
+    box.append(message);
+  } else {
+    message.textContent = 'Something went wrong. Please try again.';
+    box.append(message);
+    console.error(error);
+  }
+}
+
+function showUser(user) {
+  for (const dd of document.querySelectorAll('#profile [data-field]')) {
+    const field = dd.dataset.field;
+    const value = field === 'createdAt' || field === 'updatedAt' ? formatTime(user[field]) : user[field];
+    (dd.querySelector('code') ?? dd).textContent = value;
+  }
+  $('#profile-name').value = user.name;
+  $('#profile-email').value = user.email;
+  $('#profile-name').dataset.saved = user.name;
+  $('#profile-email').dataset.saved = user.email;
+}
+
+function describeAgent(userAgent) {
+  if (!userAgent) return 'Unknown device';
+  const known = /(HeadlessChrome|Edg|OPR|Firefox|Chrome|Safari|curl|node)\/[\d.]+/.exec(userAgent);
+  if (known) return known[0];
+  return userAgent.length > 40 ? `${userAgent.slice(0, 40)}…` : userAgent;
+}
+
+function showSessions(sessions) {
+  const rows = sessions.map((session) => {
+    const row = document.createElement('tr');
+    if (session.current) row.className = 'current';
+    const device = document.createElement('td');
+    device.textContent = describeAgent(session.userAgent);
+    device.title = session.userAgent ?? '';
+    if (session.current) {
+      const badge = document.createElement('strong');
+      badge.className = 'badge';
+      badge.textContent = 'this session';
+      device.append(' ', badge);
+    }
+    const created = document.createElement('td');
+    created.textContent = formatTime(session.createdAt);
+    const used = document.createElement('td');
+    used.textContent = formatTime(session.lastUsedAt);
+    const action = document.createElement('td');
+    if (!session.current) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = 'Revoke';
+      button.dataset.sessionId = session.id;
+      button.setAttribute(
+        'aria-label',
+        `Revoke session ${describeAgent(session.userAgent)} signed in ${formatTime(session.createdAt)}`,
+      );
+      action.append(button);
+    }
+    row.append(device, created, used, action);
+    return row;
+  });
+  $('#sessions').replaceChildren(...rows);
+}
+
+function showSignedIn(user) {
+  showUser(user);
+  $('#signed-out').hidden = true;
+  $('#signed-in').hidden = false;
+  for (const form of document.querySelectorAll('#signed-out form')) form.reset();
+  $('#profile-title').focus();
+}
+
+function showSignedOut(message) {
+  $('#signed-in').hidden = true;
+  $('#signed-out').hidden = false;
+  for (const form of document.querySelectorAll('#signed-in form')) form.reset();
+  for (const box of document.querySelectorAll('#signed-in .problem')) box.replaceChildren();
+  $('#sessions').replaceChildren();
+  notice(message);
+  $('#login-email').focus();
+}
+
+// --- Actions --------------------------------------------------------------------------------
+
+async function loadProfile() {
+  const { user } = await authed('GET', '/users/me');
+  showUser(user);
+}
+
+async function loadSessions() {
+  try {
+    const { sessions } = await authed('GET', '/sessions');
+    showSessions(sessions);
+    showProblem($('#sessions-problem'), null);
+  } catch (error) {
+    if (tokens) showProblem($('#sessions-problem'), error);
+  }
+}
+
+async function signIn({ user, session }, message) {
+  keepSession(session);
+  showSignedIn(user);
+  notice(message);
+  await loadSessions();
+}
+
+/** Wires a form: disables it while the call runs and shows the API's problem in its alert box. */
+function onSubmit(selector, action) {
+  const form = $(selector);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const box = form.querySelector('.problem');
+    const button = form.querySelector('button[type="submit"]');
+    showProblem(box, null, form);
+    button.disabled = true;
+    form.setAttribute('aria-busy', 'true');
+    try {
+      await action(Object.fromEntries(new FormData(form)), form);
+    } catch (error) {
+      if (error instanceof SessionEnded && !tokens) return;
+      showProblem(box, error, form);
+    } finally {
+      button.disabled = false;
+      form.removeAttribute('aria-busy');
+    }
+  });
+}
+
+/** Wires a button outside a form the same way. */
+function onClick(selector, action) {
+  const button = $(selector);
+  button.addEventListener('click', async () => {
+    const box = $('#signed-in-problem');
+    showProblem(box, null);
+    button.disabled = true;
+    try {
+      await action();
+    } catch (error) {
+      if (error instanceof SessionEnded && !tokens) return;
+      showProblem(box, error);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+onSubmit('#register-form', async ({ name, email, password }) => {
+  const result = await read(await send('POST', '/users', { body: { name, email, password } }));
+  await signIn(result, `Welcome, ${result.user.name}. Your account is ready.`);
+});
+
+onSubmit('#login-form', async ({ email, password }) => {
+  const result = await read(await send('POST', '/sessions', { body: { email, password } }));
+  await signIn(result, `Welcome back, ${result.user.name}.`);
+});
+
+onSubmit('#profile-form', async ({ name, email, currentPassword }, form) => {
+  const patch = {};
+  if (name.trim() !== $('#profile-name').dataset.saved) patch.name = name;
+  if (email.trim() !== $('#profile-email').dataset.saved) patch.email = email;
+  if (patch.email !== undefined && currentPassword) patch.currentPassword = currentPassword;
+  if (Object.keys(patch).length === 0) {
+    notice('Nothing to save: the name and email are unchanged.');
+    return;
+  }
+  const { user } = await authed('PATCH', '/users/me', {
+    body: patch,
+    contentType: 'application/merge-patch+json',
+  });
+  showUser(user);
+  form.querySelector('[name="currentPassword"]').value = '';
+  notice('Profile saved.');
+});
+
+onSubmit('#password-form', async ({ currentPassword, newPassword }, form) => {
+  await authed('PUT', '/users/me/password', { body: { currentPassword, newPassword } });
+  form.reset();
+  await loadSessions();
+  notice('Password changed. Your other sessions were signed out.');
+});
+
+onSubmit('#delete-form', async ({ password }) => {
+  await authed('DELETE', '/users/me', { body: { password } });
+  endSession('Your account was deleted.');
+});
+
+onClick('#reload', async () => {
+  // Both at once on purpose: after the access token expires they share one refresh.
+  await Promise.all([loadProfile(), loadSessions()]);
+  notice('Profile and sessions reloaded.');
+});
+
+onClick('#logout', async () => {
+  await authed('DELETE', '/sessions/current');
+  endSession('You are logged out.');
+});
+
+onClick('#logout-everywhere', async () => {
+  await authed('DELETE', '/sessions');
+  endSession('You are logged out on every device.');
+});
+
+$('#sessions').addEventListener('click', async (event) => {
+  const button = event.target.closest('button[data-session-id]');
+  if (!button) return;
+  button.disabled = true;
+  try {
+    await authed('DELETE', `/sessions/${encodeURIComponent(button.dataset.sessionId)}`);
+    await loadSessions();
+    notice('Session revoked.');
+  } catch (error) {
+    if (tokens) showProblem($('#sessions-problem'), error);
+    button.disabled = false;
+  }
+});
+
+$('#api-url').textContent = apiUrl;
+$('#signed-out').hidden = false;
+document.documentElement.dataset.ready = 'true';

@@ -1,0 +1,86 @@
+import * as z from 'zod/mini';
+import { SESSION_ID_PATTERN } from './sessions';
+
+// The shapes the API sends back (API.md "Resources"), declared once as zod schemas so the
+// OpenAPI document (lib/openapi.ts) is generated from them and the end-to-end suite can check
+// real responses against it. Every object is strict: a response with an extra member (a
+// password hash, a private key part) fails the documented schema.
+//
+// Build-time and test-time only: no function bundle imports this file.
+
+const timestamp = () => z.iso.datetime({ error: 'must be an ISO 8601 UTC time' });
+
+/** API.md `User`: never anything else. */
+export const User = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  createdAt: timestamp(),
+  updatedAt: timestamp(),
+});
+
+/** API.md `Session`: one session's token pair; lifetimes in seconds. */
+export const Session = z.strictObject({
+  accessToken: z.string(),
+  tokenType: z.literal('Bearer'),
+  expiresIn: z.int().check(z.positive()),
+  refreshToken: z.string(),
+  refreshExpiresIn: z.int().check(z.positive()),
+  sessionId: z.string().check(z.regex(SESSION_ID_PATTERN)),
+});
+
+/** One entry of `GET /sessions`: never a token or a hash. */
+export const SessionSummary = z.strictObject({
+  id: z.string().check(z.regex(SESSION_ID_PATTERN)),
+  createdAt: timestamp(),
+  lastUsedAt: timestamp(),
+  expiresAt: timestamp(),
+  userAgent: z.nullable(z.string()),
+  current: z.boolean(),
+});
+
+/** `POST /users` and `POST /sessions`: the user and the new session. */
+export const UserAndSession = z.strictObject({ user: User, session: Session });
+/** `POST /sessions/refresh`: the new token pair. */
+export const SessionEnvelope = z.strictObject({ session: Session });
+/** `GET /users/me` and `PATCH /users/me`. */
+export const UserEnvelope = z.strictObject({ user: User });
+/** `GET /sessions`. */
+export const SessionList = z.strictObject({ sessions: z.array(SessionSummary) });
+
+/** A public Ed25519 key as published: never the private member `d`. */
+export const PublicJwk = z.strictObject({
+  kty: z.literal('OKP'),
+  crv: z.literal('Ed25519'),
+  x: z.string(),
+  kid: z.string(),
+  alg: z.literal('EdDSA'),
+  use: z.literal('sig'),
+});
+/** `GET /.well-known/jwks.json`. */
+export const Jwks = z.strictObject({ keys: z.array(PublicJwk) });
+
+/** One field-level problem of a `validation_failed` response. */
+export const FieldError = z.strictObject({ field: z.string(), message: z.string() });
+
+const problemMembers = {
+  type: z.string(),
+  title: z.string(),
+  status: z.int(),
+  detail: z.string(),
+  requestId: z.string(),
+};
+
+/**
+ * RFC 9457 problem details for every code but `validation_failed`. `codes` is the registry of
+ * codes (lib/errors.ts); lib/openapi.ts narrows `status` and `code` per response.
+ */
+export const problem = (codes: [string, ...string[]]) =>
+  z.strictObject({ ...problemMembers, code: z.enum(codes) });
+
+/** `validation_failed`: a problem that also names each offending field. */
+export const ValidationProblem = z.strictObject({
+  ...problemMembers,
+  code: z.literal('validation_failed'),
+  errors: z.array(FieldError),
+});

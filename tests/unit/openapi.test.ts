@@ -1,0 +1,222 @@
+// The OpenAPI document (GET /openapi.json): a valid OpenAPI 3.1 document, with every route of the
+// route table, every problem code of API.md, and request-body schemas that accept and refuse
+// what the handlers' zod schemas accept and refuse.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import type * as z from 'zod/mini';
+import { buildOpenApiDocument } from '../../lib/openapi';
+import { ROUTES } from '../../lib/routes';
+import {
+  ChangePasswordBody,
+  DeleteAccountBody,
+  LoginBody,
+  RefreshBody,
+  RegisterBody,
+  UpdateProfileBody,
+} from '../../lib/validation';
+
+const root = join(__dirname, '../..');
+// biome-ignore lint/suspicious/noExplicitAny: a JSON document, walked by path
+type Json = any;
+const document: Json = buildOpenApiDocument();
+
+interface Validity {
+  valid: boolean;
+  errors?: unknown;
+}
+
+/**
+ * Validates with @seriousme/openapi-schema-validator (the OpenAPI 3.1 schema, offline). The
+ * package is ESM-only and jest runs CommonJS, so it runs in a child node.
+ */
+function validateOpenApi(spec: unknown): Validity {
+  const script = `
+    import { Validator } from '@seriousme/openapi-schema-validator';
+    let input = '';
+    for await (const chunk of process.stdin) input += chunk;
+    const result = await new Validator().validate(JSON.parse(input));
+    process.stdout.write(JSON.stringify(result));`;
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: root,
+    input: JSON.stringify(spec),
+    encoding: 'utf8',
+  });
+  return JSON.parse(output) as Validity;
+}
+
+/** Every problem code API.md names: its endpoint table, then "other codes any endpoint may return". */
+const API_MD_CODES = [
+  'validation_failed',
+  'email_taken',
+  'rate_limited',
+  'invalid_credentials',
+  'invalid_refresh_token',
+  'unauthorized',
+  'not_found',
+  'current_password_incorrect',
+  'payload_too_large',
+  'unsupported_media_type',
+  'malformed_json',
+  'service_unavailable',
+  'internal_error',
+  'method_not_allowed',
+];
+
+/** The problem codes an operation documents, from its (possibly shared) responses. */
+function documentedCodes(path: string, method: string): string[] {
+  const codes: string[] = [];
+  const collect = (schema: Json): void => {
+    if (!schema || typeof schema !== 'object') return;
+    if (schema.$ref?.startsWith('#/components/schemas/')) {
+      const target = document.components.schemas[schema.$ref.split('/').pop()];
+      if (target.properties?.code?.const) codes.push(target.properties.code.const);
+      return;
+    }
+    if (schema.properties?.code?.enum) codes.push(...schema.properties.code.enum);
+    for (const variant of [...(schema.oneOf ?? []), ...(schema.allOf ?? [])]) collect(variant);
+  };
+  for (const response of Object.values<Json>(document.paths[path][method].responses)) {
+    const resolved = response.$ref ? document.components.responses[response.$ref.split('/').pop()] : response;
+    collect(resolved.content?.['application/problem+json']?.schema);
+  }
+  return codes.sort();
+}
+
+/** JSON Schema 2020-12 with formats, holding the document's schemas under their `$ref` paths. */
+function compiler(strict: boolean): Ajv2020 {
+  const ajv = addFormats(new Ajv2020({ strict, strictRequired: false, allErrors: true }));
+  ajv.addKeyword('components');
+  ajv.addSchema({ $id: 'openapi.json', components: { schemas: document.components.schemas } });
+  return ajv;
+}
+
+const BODY = ['validation_failed', 'malformed_json', 'payload_too_large', 'unsupported_media_type'];
+const BEARER = ['unauthorized'];
+const ALWAYS = ['service_unavailable', 'internal_error'];
+
+describe('the OpenAPI document', () => {
+  test('is a valid OpenAPI 3.1 document', () => {
+    // Act
+    const result = validateOpenApi(document);
+
+    // Assess
+    expect(document.openapi).toMatch(/^3\.1\./);
+    expect(result).toEqual({ valid: true });
+  });
+
+  test('the validator does refuse a broken document', () => {
+    const broken = { ...document, paths: { '/users': { post: { responses: { 201: {} } } } } };
+    expect(validateOpenApi(broken).valid).toBe(false);
+  });
+
+  test('every schema in it compiles as JSON Schema 2020-12 in strict mode', () => {
+    const ajv = compiler(true);
+    for (const id of Object.keys(document.components.schemas)) {
+      expect(() => ajv.compile({ $ref: `openapi.json#/components/schemas/${id}` })).not.toThrow();
+    }
+  });
+
+  test('has every route of the route table, and nothing else', () => {
+    const documented = Object.entries<Record<string, unknown>>(document.paths)
+      .flatMap(([path, operations]) =>
+        Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+      )
+      .sort();
+    const routed = ROUTES.flatMap((route) => route.methods.map((method) => `${method} ${route.path}`)).sort();
+    expect(documented).toEqual(routed);
+  });
+
+  test('names every problem code of API.md', () => {
+    expect([...document.components.schemas.Problem.properties.code.enum].sort()).toEqual(
+      API_MD_CODES.filter((code) => code !== 'validation_failed').sort(),
+    );
+    expect(document.components.schemas.ValidationProblem.properties.code.const).toBe('validation_failed');
+  });
+
+  test.each([
+    ['/users', 'post', [...BODY, 'email_taken', 'rate_limited']],
+    ['/sessions', 'post', [...BODY, 'invalid_credentials', 'rate_limited']],
+    ['/sessions/refresh', 'post', [...BODY, 'invalid_refresh_token']],
+    ['/sessions', 'get', BEARER],
+    ['/sessions/current', 'delete', BEARER],
+    ['/sessions/{id}', 'delete', [...BEARER, 'not_found']],
+    ['/sessions', 'delete', BEARER],
+    ['/users/me', 'get', BEARER],
+    ['/users/me', 'patch', [...BODY, ...BEARER, 'current_password_incorrect', 'email_taken']],
+    ['/users/me/password', 'put', [...BODY, ...BEARER, 'current_password_incorrect']],
+    ['/users/me', 'delete', [...BODY, ...BEARER, 'current_password_incorrect']],
+    ['/.well-known/jwks.json', 'get', []],
+    ['/openapi.json', 'get', []],
+  ])('%s %s documents exactly the problem codes API.md gives it', (path, method, codes) => {
+    expect(documentedCodes(path, method)).toEqual([...codes, ...ALWAYS].sort());
+  });
+
+  test('bearer endpoints require the bearer JWT scheme; the others need nothing', () => {
+    expect(document.components.securitySchemes.bearerAuth).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+    });
+    for (const [path, operations] of Object.entries<Record<string, Json>>(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const bearer = documentedCodes(path, method).includes('unauthorized');
+        expect([`${method} ${path}`, operation.security]).toEqual([
+          `${method} ${path}`,
+          bearer ? [{ bearerAuth: [] }] : undefined,
+        ]);
+      }
+    }
+  });
+
+  test('is deterministic', () => {
+    expect(JSON.stringify(buildOpenApiDocument())).toBe(JSON.stringify(document));
+  });
+});
+
+describe('request-body schemas agree with the handlers’ zod schemas', () => {
+  const ajv = compiler(false);
+  const documented = (id: string) => ajv.compile({ $ref: `openapi.json#/components/schemas/${id}` });
+  const PASSWORD = 'correct horse battery staple';
+
+  const HANDLER_SCHEMAS: Record<string, z.ZodMiniType> = {
+    RegisterBody,
+    LoginBody,
+    RefreshBody,
+    UpdateProfileBody,
+    ChangePasswordBody,
+    DeleteAccountBody,
+  };
+
+  test.each<[string, unknown]>([
+    ['RegisterBody', { name: 'Ada', email: 'ada@example.com', password: PASSWORD }],
+    ['RegisterBody', { name: 'Ada', email: 'ada@example.com' }],
+    ['RegisterBody', { name: 'Ada', email: 'ada@example.com', password: PASSWORD, id: 'x' }],
+    ['RegisterBody', { name: '', email: 'ada@example.com', password: PASSWORD }],
+    ['RegisterBody', { name: 'x'.repeat(101), email: 'ada@example.com', password: PASSWORD }],
+    ['RegisterBody', { name: '😀'.repeat(100), email: 'ada@example.com', password: PASSWORD }],
+    ['RegisterBody', { name: 'Ada', email: 'not an email', password: PASSWORD }],
+    ['RegisterBody', { name: 'Ada', email: 'ada@example.com', password: 'x'.repeat(257) }],
+    ['RegisterBody', { name: 7, email: 'ada@example.com', password: PASSWORD }],
+    ['RegisterBody', []],
+    ['LoginBody', { email: 'ada@example.com', password: PASSWORD }],
+    ['LoginBody', { email: 'ada@example.com', password: '' }],
+    ['LoginBody', { email: 'ada@example.com', password: PASSWORD, remember: true }],
+    ['RefreshBody', { refreshToken: 'abc' }],
+    ['RefreshBody', { refreshToken: '' }],
+    ['RefreshBody', { refreshToken: 'x'.repeat(513) }],
+    ['UpdateProfileBody', { name: 'Ada King' }],
+    ['UpdateProfileBody', {}],
+    ['UpdateProfileBody', { currentPassword: PASSWORD }],
+    ['UpdateProfileBody', { email: 'new@example.com' }],
+    ['UpdateProfileBody', { email: 'new@example.com', currentPassword: PASSWORD }],
+    ['UpdateProfileBody', { name: 'Ada', passwordHash: 'x' }],
+    ['ChangePasswordBody', { currentPassword: PASSWORD, newPassword: `${PASSWORD}!` }],
+    ['ChangePasswordBody', { newPassword: `${PASSWORD}!` }],
+    ['DeleteAccountBody', { password: PASSWORD }],
+    ['DeleteAccountBody', { password: PASSWORD, force: true }],
+  ])('%s: %j', (id, body) => {
+    expect(documented(id)(body)).toBe((HANDLER_SCHEMAS[id] as z.ZodMiniType).safeParse(body).success);
+  });
+});
