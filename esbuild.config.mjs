@@ -41,7 +41,13 @@ const commonPasswords = {
         .join('\n');
       const packed = gzipSync(kept, { level: 9 }).toString('base64');
       return {
-        contents: `module.exports = require('node:zlib').gunzipSync(Buffer.from(${JSON.stringify(packed)}, 'base64')).toString('utf8');`,
+        // Unpacked on first read, not at import: functions that never check a password skip it.
+        contents: [
+          'let text;',
+          "Object.defineProperty(exports, '__esModule', { value: true });",
+          "Object.defineProperty(exports, 'default', { enumerable: true, get: () => (text ??= require('node:zlib')",
+          `  .gunzipSync(Buffer.from(${JSON.stringify(packed)}, 'base64')).toString('utf8')) });`,
+        ].join('\n'),
         loader: 'js',
       };
     });

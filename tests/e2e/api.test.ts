@@ -199,6 +199,13 @@ test.each([
     'validation_failed',
   ],
   ['a body over 16 KiB', { body: { name: 'x'.repeat(17_000) } }, 413, 'payload_too_large'],
+  [
+    // the bundled, gzipped common-password list at work (12+ characters, on the top-10,000 list)
+    'a common password',
+    { body: { name: 'A', email: 'common@example.com', password: '1q2w3e4r5t6y' } },
+    400,
+    'validation_failed',
+  ],
 ])('register with %s', async (_, input, status, code) => {
   const response = await call('/users', { method: 'POST', ...(input as Call) });
   expect(response.status).toBe(status);
