@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { build } from 'esbuild';
@@ -69,9 +78,9 @@ export async function snapshotBundles(): Promise<void> {
     try {
       rmSync(SCRATCH, { recursive: true, force: true });
       for (const fn of functionNames()) {
-        mkdirSync(join(SNAPSHOT.functions, fn), { recursive: true });
         mkdirSync(SNAPSHOT.meta, { recursive: true });
-        copyFileSync(join(ROOT, 'dist/functions', fn, 'index.js'), join(SNAPSHOT.functions, fn, 'index.js'));
+        // The whole folder: a bundle may read a file shipped beside it (openapi.json).
+        cpSync(join(ROOT, 'dist/functions', fn), join(SNAPSHOT.functions, fn), { recursive: true });
         copyFileSync(join(ROOT, 'dist/meta', `${fn}.json`), join(SNAPSHOT.meta, `${fn}.json`));
       }
       return;
