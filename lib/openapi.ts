@@ -42,7 +42,7 @@ import {
 type JsonSchema = Record<string, unknown>;
 
 /** One instance of each error a client can see: the single source of codes, statuses and titles. */
-const PROBLEMS = {
+export const PROBLEMS = {
   validationFailed: new ValidationError([]),
   malformedJson: new MalformedJsonError(),
   unauthorized: new UnauthorizedError(true),

@@ -2,14 +2,14 @@
 // playwright-core) loads dev/demo/ from the demo server and calls the API cross-origin: the
 // bundles built by the jest global setup, under serverless offline, against the run's
 // datastore. The access token lives two seconds here, so the page has to refresh it mid-flow.
-import { randomBytes } from 'node:crypto';
+
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type DemoServer, startDemoServer } from '../../dev/demo-server';
-import { freePort, type Offline, startOffline } from '../../dev/offline';
-import { newSigningKey } from '../support/app';
+import { freePort, type Offline } from '../../dev/offline';
+import { startTestApi } from '../support/offline';
 
 const root = join(__dirname, '../..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -50,17 +50,9 @@ beforeAll(async () => {
   }
   const demoPort = await freePort();
   demoOrigin = `http://127.0.0.1:${demoPort}`;
-  api = await startOffline({
-    root,
-    env: {
-      UPSTASH_REDIS_REST_URL: process.env.UPSTASH_REDIS_REST_URL as string,
-      UPSTASH_REDIS_REST_TOKEN: process.env.UPSTASH_REDIS_REST_TOKEN as string,
-      JWT_PRIVATE_KEY: newSigningKey(),
-      KEY_PREFIX: `browser:${randomBytes(6).toString('hex')}:`,
-      CORS_ALLOWED_ORIGINS: demoOrigin,
-      ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS),
-      LOG_LEVEL: 'ERROR',
-    },
+  api = await startTestApi('browser', {
+    CORS_ALLOWED_ORIGINS: demoOrigin,
+    ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS),
   });
   demo = await startDemoServer({ port: demoPort, host: '127.0.0.1', apiUrl: api.url });
   profileDir = mkdtempSync(join(tmpdir(), 'chromium-profile-'));

@@ -1,29 +1,20 @@
 // End to end over HTTP: the built bundles under serverless offline, started here, against the
 // run's local datastore. This is exactly what `npm start` serves and `serverless deploy` ships.
+
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { type Offline, startOffline } from '../../dev/offline';
+import type { Offline } from '../../dev/offline';
 import { buildOpenApiDocument } from '../../lib/openapi';
-import { newSigningKey } from '../support/app';
+import { startTestApi } from '../support/offline';
 
-const root = join(__dirname, '../..');
+const _root = join(__dirname, '../..');
 let api: Offline;
 
 beforeAll(async () => {
   // (the bundles were built once for the whole run by tests/support/global-setup.ts)
-  api = await startOffline({
-    root,
-    env: {
-      UPSTASH_REDIS_REST_URL: process.env.UPSTASH_REDIS_REST_URL as string,
-      UPSTASH_REDIS_REST_TOKEN: process.env.UPSTASH_REDIS_REST_TOKEN as string,
-      JWT_PRIVATE_KEY: newSigningKey(),
-      KEY_PREFIX: `e2e:${randomBytes(6).toString('hex')}:`,
-      CORS_ALLOWED_ORIGINS: 'http://app.example',
-      LOG_LEVEL: 'ERROR',
-    },
-  });
+  api = await startTestApi('e2e', { CORS_ALLOWED_ORIGINS: 'http://app.example' });
 }, 90_000);
 
 afterAll(async () => {

@@ -1,18 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import * as changePassword from '../../functions/change-password';
-import * as deleteAccount from '../../functions/delete-account';
 import * as getProfile from '../../functions/get-profile';
-import * as jwks from '../../functions/jwks';
-import * as listSessions from '../../functions/list-sessions';
-import * as login from '../../functions/login';
-import * as logout from '../../functions/logout';
-import * as notFound from '../../functions/not-found';
-import * as refreshSession from '../../functions/refresh-session';
-import * as register from '../../functions/register';
-import * as revokeAllSessions from '../../functions/revoke-all-sessions';
-import * as revokeSession from '../../functions/revoke-session';
-import * as updateProfile from '../../functions/update-profile';
 import type { HttpEvent, HttpHandler } from '../../lib/http';
 import {
   type EventInput,
@@ -22,23 +10,10 @@ import {
   type Response,
   testServices,
 } from '../support/app';
+import { createHandlers } from '../support/handlers';
 
 const services = testServices();
-const h = {
-  register: register.createHandler(services),
-  login: login.createHandler(services),
-  refresh: refreshSession.createHandler(services),
-  me: getProfile.createHandler(services),
-  update: updateProfile.createHandler(services),
-  password: changePassword.createHandler(services),
-  remove: deleteAccount.createHandler(services),
-  list: listSessions.createHandler(services),
-  logout: logout.createHandler(services),
-  revoke: revokeSession.createHandler(services),
-  revokeAll: revokeAllSessions.createHandler(services),
-  jwks: jwks.createHandler(services),
-  fallback: notFound.createHandler(services),
-};
+const h = createHandlers(services);
 
 const PASSWORD = 'correct horse battery staple';
 

@@ -5,21 +5,14 @@
 // and the same services instance works again as soon as the proxy passes traffic.
 //
 // Timings are measured and printed, never asserted beyond a generous hang guard (5 s).
+
 import { randomBytes } from 'node:crypto';
 import { verifyData } from '../../dev/verify-data';
-import * as changePassword from '../../functions/change-password';
-import * as deleteAccount from '../../functions/delete-account';
-import * as getProfile from '../../functions/get-profile';
-import * as listSessions from '../../functions/list-sessions';
-import * as login from '../../functions/login';
-import * as logout from '../../functions/logout';
-import * as refreshSession from '../../functions/refresh-session';
-import * as register from '../../functions/register';
-import * as updateProfile from '../../functions/update-profile';
 import type { HttpHandler } from '../../lib/http';
 import { type EventInput, invoke, type Response, testServices } from '../support/app';
 import { restClient, restEndpoint } from '../support/datastore';
 import { type FaultMode, type FaultProxy, startFaultProxy } from '../support/fault-proxy';
+import { createHandlers } from '../support/handlers';
 
 jest.setTimeout(60_000);
 
@@ -45,17 +38,7 @@ beforeAll(async () => {
     DATASTORE_TIMEOUT_MS: String(TIMEOUT_MS),
   });
   prefix = services.config.keyPrefix;
-  h = {
-    register: register.createHandler(services),
-    login: login.createHandler(services),
-    refresh: refreshSession.createHandler(services),
-    me: getProfile.createHandler(services),
-    update: updateProfile.createHandler(services),
-    password: changePassword.createHandler(services),
-    remove: deleteAccount.createHandler(services),
-    list: listSessions.createHandler(services),
-    logout: logout.createHandler(services),
-  };
+  h = createHandlers(services);
 });
 
 afterAll(async () => {

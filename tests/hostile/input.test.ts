@@ -7,84 +7,29 @@
 // file's KEY_PREFIX (session `lastUsedAt` masked: a request that reaches the session check with a
 // real token touches it, which is bookkeeping, not a change of state). Bodies the schema accepts
 // are filtered out where they would legitimately write (register, log in, a name change).
+
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { base64url, type CryptoKey, decodeProtectedHeader, importJWK, type JWK, SignJWT } from 'jose';
 import { verifyData } from '../../dev/verify-data';
-import * as changePassword from '../../functions/change-password';
-import * as deleteAccount from '../../functions/delete-account';
-import * as getProfile from '../../functions/get-profile';
-import * as listSessions from '../../functions/list-sessions';
-import * as login from '../../functions/login';
-import * as logout from '../../functions/logout';
-import * as notFound from '../../functions/not-found';
-import * as refreshSession from '../../functions/refresh-session';
-import * as register from '../../functions/register';
-import * as revokeAllSessions from '../../functions/revoke-all-sessions';
-import * as revokeSession from '../../functions/revoke-session';
-import * as updateProfile from '../../functions/update-profile';
-import {
-  type AppError,
-  CurrentPasswordIncorrectError,
-  EmailTakenError,
-  InternalError,
-  InvalidCredentialsError,
-  InvalidRefreshTokenError,
-  MalformedJsonError,
-  MethodNotAllowedError,
-  NotFoundError,
-  PayloadTooLargeError,
-  RateLimitedError,
-  ServiceUnavailableError,
-  UnauthorizedError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from '../../lib/errors';
+import type { AppError } from '../../lib/errors';
 import type { HttpEvent, HttpHandler } from '../../lib/http';
+import { PROBLEMS } from '../../lib/openapi';
 import { LoginBody, RegisterBody, UpdateProfileBody } from '../../lib/validation';
 import { httpEvent, invoke, lambdaContext, testServices } from '../support/app';
 import { restClient } from '../support/datastore';
+import { createHandlers } from '../support/handlers';
 
 jest.setTimeout(60_000);
 
 const services = testServices({ CORS_ALLOWED_ORIGINS: 'http://app.example' });
 const prefix = services.config.keyPrefix;
 const redis = restClient({ automaticDeserialization: false });
-const h = {
-  register: register.createHandler(services),
-  login: login.createHandler(services),
-  refresh: refreshSession.createHandler(services),
-  me: getProfile.createHandler(services),
-  update: updateProfile.createHandler(services),
-  password: changePassword.createHandler(services),
-  remove: deleteAccount.createHandler(services),
-  list: listSessions.createHandler(services),
-  logout: logout.createHandler(services),
-  revoke: revokeSession.createHandler(services),
-  revokeAll: revokeAllSessions.createHandler(services),
-  fallback: notFound.createHandler(services),
-};
+const h = createHandlers(services);
 
 /** Every client-visible code lib/errors.ts defines, with its status; the 4xx ones are the allowed answers. */
-const CODES = new Map(
-  [
-    new ValidationError([]),
-    new MalformedJsonError(),
-    new UnauthorizedError(true),
-    new InvalidCredentialsError(),
-    new InvalidRefreshTokenError(),
-    new CurrentPasswordIncorrectError(),
-    new NotFoundError(),
-    new MethodNotAllowedError([]),
-    new EmailTakenError(),
-    new PayloadTooLargeError(1),
-    new UnsupportedMediaTypeError([]),
-    new RateLimitedError(1),
-    new ServiceUnavailableError(),
-    new InternalError(),
-  ].map((error: AppError) => [error.code, error.statusCode]),
-);
+const CODES = new Map(Object.values(PROBLEMS).map((error: AppError) => [error.code, error.statusCode]));
 const CLIENT_ERRORS = new Map([...CODES].filter(([, status]) => status < 500));
 
 const PASSWORD = 'correct horse battery staple';

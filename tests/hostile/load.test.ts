@@ -11,14 +11,15 @@
 // timeout is tested in faults.test.ts. Not a benchmark of the password hash, limits or timeout.
 // Throughput and latency percentiles are printed, not asserted. Stops by itself: a fixed number of
 // users and a deadline for starting new ones.
+
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { type Offline, startOffline } from '../../dev/offline';
+import type { Offline } from '../../dev/offline';
 import { verifyData } from '../../dev/verify-data';
-import { newSigningKey } from '../support/app';
 import { restClient } from '../support/datastore';
+import { startTestApi } from '../support/offline';
 
-const root = join(__dirname, '../..');
+const _root = join(__dirname, '../..');
 const USERS = Number(process.env.LOAD_USERS ?? 300);
 const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 24);
 /** No new virtual user starts after this; the ones running finish. */
@@ -28,30 +29,20 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const DUPLICATE_EVERY = 10;
 const PASSWORD = 'correct horse battery staple';
 
-const prefix = `load:${randomBytes(6).toString('hex')}:`;
 const redis = restClient({ automaticDeserialization: false });
-let api: Offline;
+let api: Offline & { prefix: string };
 
 jest.setTimeout(150_000);
 
 beforeAll(async () => {
   // (the bundles were built once for the whole run by tests/support/global-setup.ts)
-  api = await startOffline({
-    root,
-    env: {
-      UPSTASH_REDIS_REST_URL: process.env.UPSTASH_REDIS_REST_URL as string,
-      UPSTASH_REDIS_REST_TOKEN: process.env.UPSTASH_REDIS_REST_TOKEN as string,
-      JWT_PRIVATE_KEY: newSigningKey(),
-      KEY_PREFIX: prefix,
-      ARGON2_MEMORY_KIB: '1024',
-      ARGON2_TIME_COST: '1',
-      RATE_LIMIT_LOGIN_PER_IP: '1000000/60',
-      RATE_LIMIT_REGISTER_PER_IP: '1000000/60',
-      // serverless offline refuses an empty CORS origin list (see tests/e2e).
-      CORS_ALLOWED_ORIGINS: 'http://app.example',
-      DATASTORE_TIMEOUT_MS: '10000',
-      LOG_LEVEL: 'ERROR',
-    },
+  api = await startTestApi('load', {
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
+    RATE_LIMIT_LOGIN_PER_IP: '1000000/60',
+    RATE_LIMIT_REGISTER_PER_IP: '1000000/60',
+    CORS_ALLOWED_ORIGINS: 'http://app.example',
+    DATASTORE_TIMEOUT_MS: '10000',
   });
 }, 90_000);
 
@@ -231,7 +222,7 @@ test(`${USERS} users at concurrency ${CONCURRENCY}: every acknowledged write is 
   expect(next).toBeGreaterThanOrEqual(Math.min(USERS, 100));
 
   // Invariants, and exactly the acknowledged sessions: none lost, none orphaned.
-  const after = await verifyData(redis, prefix);
+  const after = await verifyData(redis, api.prefix);
   console.log(
     'verify-data after the run:',
     JSON.stringify(after.checked),
@@ -245,7 +236,7 @@ test(`${USERS} users at concurrency ${CONCURRENCY}: every acknowledged write is 
 
   // Every user exactly once, under its acknowledged email.
   expect(new Set(acked.map((u) => u.id)).size).toBe(acked.length);
-  for (const user of acked) expect(await redis.get(`${prefix}email:${user.email}`)).toBe(user.id);
+  for (const user of acked) expect(await redis.get(`${api.prefix}email:${user.email}`)).toBe(user.id);
 
   // Every acknowledged write is readable: the profile over HTTP, and log-in with the final email.
   let checked = 0;
@@ -270,6 +261,6 @@ test(`${USERS} users at concurrency ${CONCURRENCY}: every acknowledged write is 
   );
   expect(checked).toBe(acked.length);
   expect(duplicateRaces).toBeGreaterThan(0);
-  const final = await verifyData(redis, prefix);
+  const final = await verifyData(redis, api.prefix);
   expect(final.problems).toEqual([]);
 });

@@ -1,0 +1,33 @@
+import * as changePassword from '../../functions/change-password';
+import * as deleteAccount from '../../functions/delete-account';
+import * as getProfile from '../../functions/get-profile';
+import * as jwks from '../../functions/jwks';
+import * as listSessions from '../../functions/list-sessions';
+import * as login from '../../functions/login';
+import * as logout from '../../functions/logout';
+import * as notFound from '../../functions/not-found';
+import * as refreshSession from '../../functions/refresh-session';
+import * as register from '../../functions/register';
+import * as revokeAllSessions from '../../functions/revoke-all-sessions';
+import * as revokeSession from '../../functions/revoke-session';
+import * as updateProfile from '../../functions/update-profile';
+import type { Services } from '../../lib/services';
+
+/** Every endpoint's real handler, built on one set of services (each function's `createHandler`). */
+export function createHandlers(services: Services) {
+  return {
+    register: register.createHandler(services),
+    login: login.createHandler(services),
+    refresh: refreshSession.createHandler(services),
+    me: getProfile.createHandler(services),
+    update: updateProfile.createHandler(services),
+    password: changePassword.createHandler(services),
+    remove: deleteAccount.createHandler(services),
+    list: listSessions.createHandler(services),
+    logout: logout.createHandler(services),
+    revoke: revokeSession.createHandler(services),
+    revokeAll: revokeAllSessions.createHandler(services),
+    jwks: jwks.createHandler(services),
+    fallback: notFound.createHandler(services),
+  };
+}
