@@ -32,10 +32,13 @@ export function createDatastore(config: Config['datastore']): Datastore {
   return {
     redis,
     script(lua) {
-      const script = redis.createScript<string>(lua);
+      // Created on first use: the client hashes each script (SHA-1 through WebCrypto, whose first
+      // use loads Node's WebCrypto layer), which would otherwise all happen at cold start.
+      let script: ReturnType<typeof redis.createScript<string>> | undefined;
       return async (keys, args) => {
         // Decoding is part of the call: a reply that is not the script's JSON is a datastore fault (503).
         return translateErrors(async () => {
+          script ??= redis.createScript<string>(lua);
           const reply = await script.exec(keys, args.map(String));
           return typeof reply === 'string' ? (JSON.parse(reply) as unknown) : reply;
         });
