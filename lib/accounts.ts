@@ -11,7 +11,14 @@ import {
 import { checkPasswordPolicy, type PasswordHasher } from './passwords';
 import { LOGIN_BACKOFF, type RateLimits, secondsUntil } from './rate-limits';
 import { hashRefreshToken, newId, newRefreshToken, type SessionTokens, type TokenService } from './tokens';
-import { type Caller, type NewSession, toPublicUser, type User, type UserStore } from './users';
+import {
+  type AuthenticatedUser,
+  type Caller,
+  type NewSession,
+  toPublicUser,
+  type User,
+  type UserStore,
+} from './users';
 import type {
   ChangePasswordBody,
   DeleteAccountBody,
@@ -86,8 +93,25 @@ export function createAccounts(deps: AccountDeps) {
     }
   };
 
-  const requirePassword = async (passwordHash: string, password: string) => {
-    if (!(await passwords.verify(passwordHash, password))) throw new CurrentPasswordIncorrectError();
+  /**
+   * Checks the caller's current password. Wrong ones count towards the same per-account back-off
+   * as log-in, and a locked account is refused before any hash is checked: a stolen access token
+   * must not become a way to guess the password.
+   */
+  const requirePassword = async (caller: Caller, user: AuthenticatedUser, password: string) => {
+    if (user.lockedUntil > now()) {
+      const retryAfterSeconds = secondsUntil(user.lockedUntil, now());
+      audit.record('rate_limited', { userId: user.id, limit: 'login_account', retryAfterSeconds });
+      throw new RateLimitedError(retryAfterSeconds);
+    }
+    if (await passwords.verify(user.passwordHash, password)) return;
+    await users.recordPasswordFailure(user.email, now(), LOGIN_BACKOFF);
+    audit.record('login_failed', {
+      userId: user.id,
+      sessionId: caller.sessionId,
+      reason: 'wrong_current_password',
+    });
+    throw new CurrentPasswordIncorrectError();
   };
 
   return {
@@ -150,7 +174,7 @@ export function createAccounts(deps: AccountDeps) {
       let verifiedHash: string | undefined;
       if (body.currentPassword !== undefined) {
         const user = await requireUser(caller);
-        await requirePassword(user.passwordHash, body.currentPassword);
+        await requirePassword(caller, user, body.currentPassword);
         verifiedHash = user.passwordHash;
       }
       const result = await users.updateProfile(
@@ -168,7 +192,7 @@ export function createAccounts(deps: AccountDeps) {
     async changePassword(caller: Caller, body: ChangePasswordBody): Promise<void> {
       const user = await requireUser(caller);
       refusePassword('newPassword', body.newPassword, user);
-      await requirePassword(user.passwordHash, body.currentPassword);
+      await requirePassword(caller, user, body.currentPassword);
       const result = await users.changePassword(
         caller,
         user.passwordHash,
@@ -187,7 +211,7 @@ export function createAccounts(deps: AccountDeps) {
     /** Deletes the account: user, email and every session, atomically. */
     async deleteAccount(caller: Caller, body: DeleteAccountBody): Promise<void> {
       const user = await requireUser(caller);
-      await requirePassword(user.passwordHash, body.password);
+      await requirePassword(caller, user, body.password);
       const result = await users.deleteAccount(caller, user.passwordHash, now());
       if (result.status === 'stale') throw new CurrentPasswordIncorrectError();
       if (result.status !== 'ok') throw new UnauthorizedError(true);

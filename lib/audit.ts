@@ -20,12 +20,7 @@ export interface AuditFields {
   userId?: string | null;
   sessionId?: string;
   ip?: string;
-  reason?:
-    | 'unknown_email'
-    | 'wrong_password'
-    | 'account_backoff'
-    | 'ip_limit'
-    | 'password_changed_concurrently';
+  reason?: 'unknown_email' | 'wrong_password' | 'wrong_current_password' | 'password_changed_concurrently';
   limit?: 'login_ip' | 'register_ip' | 'login_account';
   revokedSessions?: number;
   retryAfterSeconds?: number;

@@ -60,6 +60,20 @@ local function authenticate(user_id, sid, now)
   redis.call('HSET', P .. 'session:' .. sid, 'lastUsedAt', now)
   return u
 end
+-- Counts one failed (or, for log-in, not yet verified) password attempt for an email; after
+-- \`threshold\` of them the account is locked for 2^(n-threshold) s, capped. A success deletes the key.
+local function count_failure(email, now, threshold, cap_seconds, memory_seconds)
+  local key = P .. 'login-failures:' .. email
+  local count = redis.call('HINCRBY', key, 'count', 1)
+  if count >= threshold then
+    local seconds = math.min(2 ^ (count - threshold), cap_seconds)
+    redis.call('HSET', key, 'lockedUntil', string.format('%.0f', now + seconds * 1000))
+  end
+  redis.call('EXPIRE', key, memory_seconds)
+end
+local function locked_until(email)
+  return tonumber(redis.call('HGET', P .. 'login-failures:' .. email, 'lockedUntil') or '0')
+end
 `;
 
 const script = (body: string): string => `${PRELUDE}\n${body}`;
@@ -86,17 +100,10 @@ return reply({ status = 'ok' })
  * ARGV: prefix, email, now, threshold, capSeconds, memorySeconds
  */
 export const BEGIN_LOGIN = /* @__PURE__ */ script(`
-local key = P .. 'login-failures:' .. ARGV[2]
 local now = tonumber(ARGV[3])
-local locked_until = tonumber(redis.call('HGET', key, 'lockedUntil') or '0')
-if locked_until > now then return reply({ status = 'locked', lockedUntil = locked_until }) end
-local count = redis.call('HINCRBY', key, 'count', 1)
-local threshold = tonumber(ARGV[4])
-if count >= threshold then
-  local seconds = math.min(2 ^ (count - threshold), tonumber(ARGV[5]))
-  redis.call('HSET', key, 'lockedUntil', string.format('%.0f', now + seconds * 1000))
-end
-redis.call('EXPIRE', key, ARGV[6])
+local until_ms = locked_until(ARGV[2])
+if until_ms > now then return reply({ status = 'locked', lockedUntil = until_ms }) end
+count_failure(ARGV[2], now, tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6])
 local user_id = redis.call('GET', P .. 'email:' .. ARGV[2])
 local u = nil
 if user_id then u = hmap(P .. 'user:' .. user_id) end
@@ -125,7 +132,17 @@ return reply({ status = 'ok', user = public_user(hmap(user_key)) })
 export const AUTHENTICATE = /* @__PURE__ */ script(`
 local u = authenticate(ARGV[2], ARGV[3], ARGV[4])
 if not u then return reply({ status = 'unauthorized' }) end
-return reply({ status = 'ok', user = u })
+return reply({ status = 'ok', user = u, lockedUntil = locked_until(u.email) })
+`);
+
+/**
+ * A wrong current password (profile email change, password change, deletion) counts towards the
+ * account's log-in back-off, so a stolen access token cannot be used to guess the password.
+ * ARGV: prefix, email, now, threshold, capSeconds, memorySeconds
+ */
+export const RECORD_PASSWORD_FAILURE = /* @__PURE__ */ script(`
+count_failure(ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6])
+return reply({ status = 'ok', lockedUntil = locked_until(ARGV[2]) })
 `);
 
 /**
@@ -141,7 +158,7 @@ if ARGV[6] ~= '' and ARGV[6] ~= u.email then
   if u.passwordHash ~= ARGV[7] then return reply({ status = 'stale' }) end
   local new_key = P .. 'email:' .. ARGV[6]
   if redis.call('EXISTS', new_key) == 1 then return reply({ status = 'email_taken' }) end
-  redis.call('DEL', P .. 'email:' .. u.email)
+  redis.call('DEL', P .. 'email:' .. u.email, P .. 'login-failures:' .. u.email)
   redis.call('SET', new_key, ARGV[2])
   redis.call('HSET', user_key, 'email', ARGV[6])
 end
@@ -159,6 +176,7 @@ local u = authenticate(ARGV[2], ARGV[3], ARGV[4])
 if not u then return reply({ status = 'unauthorized' }) end
 if u.passwordHash ~= ARGV[5] then return reply({ status = 'stale' }) end
 redis.call('HSET', P .. 'user:' .. ARGV[2], 'passwordHash', ARGV[6], 'updatedAt', ARGV[4])
+redis.call('DEL', P .. 'login-failures:' .. u.email)
 local revoked = revoke_sessions_of(ARGV[2], ARGV[3])
 return reply({ status = 'ok', revoked = revoked })
 `);
@@ -172,7 +190,8 @@ local u = authenticate(ARGV[2], ARGV[3], ARGV[4])
 if not u then return reply({ status = 'unauthorized' }) end
 if u.passwordHash ~= ARGV[5] then return reply({ status = 'stale' }) end
 local revoked = revoke_sessions_of(ARGV[2], '')
-redis.call('DEL', P .. 'user-sessions:' .. ARGV[2], P .. 'email:' .. u.email, P .. 'user:' .. ARGV[2])
+redis.call('DEL', P .. 'user-sessions:' .. ARGV[2], P .. 'email:' .. u.email, P .. 'user:' .. ARGV[2],
+  P .. 'login-failures:' .. u.email)
 return reply({ status = 'ok', revoked = revoked })
 `);
 

@@ -75,10 +75,13 @@ export type GuardedResult<T> =
   | { status: 'ok'; value: T }
   | { status: 'unauthorized' | 'stale' | 'email_taken' | 'not_found' };
 
+/** A caller's user with its account back-off deadline (epoch ms, 0 when none). */
+export type AuthenticatedUser = StoredUser & { lockedUntil: number };
+
 /** The read every function needs: the session check, with the user. */
 export interface UserReader {
   /** The caller's user if its session is alive, else null. Touches the session's `lastUsedAt`. */
-  authenticate(caller: Caller, now: number): Promise<StoredUser | null>;
+  authenticate(caller: Caller, now: number): Promise<AuthenticatedUser | null>;
 }
 
 /** User records in Redis. Every method is one round trip; every change is one atomic script. */
@@ -94,6 +97,8 @@ export interface UserStore extends UserReader {
     now: number,
     backoff: LoginBackoff,
   ): Promise<{ status: 'ok'; user: StoredUser | null } | { status: 'locked'; lockedUntil: number }>;
+  /** Counts a wrong current password towards the account's back-off; returns the deadline (epoch ms, 0 if none). */
+  recordPasswordFailure(email: string, now: number, backoff: LoginBackoff): Promise<number>;
   /** Opens a session if the hash is still `verifiedHash`; stores `newHash` when re-hashing. Clears the back-off. */
   openSession(
     user: StoredUser,
@@ -132,7 +137,8 @@ export function createUserReader(datastore: Datastore, prefix: string): UserRead
   return {
     async authenticate(caller, now) {
       const reply = await authenticate([], callerArgs(caller, now));
-      return reply.status === 'ok' && reply.user ? toStoredUser(reply.user) : null;
+      if (reply.status !== 'ok' || !reply.user) return null;
+      return { ...toStoredUser(reply.user), lockedUntil: Number(reply.lockedUntil ?? 0) };
     },
   };
 }
@@ -142,6 +148,7 @@ export function createUserStore(datastore: Datastore, prefix: string): UserStore
   const run = scriptRunner(datastore, prefix);
   const register = run(scripts.REGISTER);
   const beginLogin = run(scripts.BEGIN_LOGIN);
+  const recordPasswordFailure = run(scripts.RECORD_PASSWORD_FAILURE);
   const login = run(scripts.LOGIN);
   const updateProfile = run(scripts.UPDATE_PROFILE);
   const changePassword = run(scripts.CHANGE_PASSWORD);
@@ -173,6 +180,13 @@ export function createUserStore(datastore: Datastore, prefix: string): UserStore
       );
       if (reply.status === 'locked') return { status: 'locked', lockedUntil: Number(reply.lockedUntil) };
       return { status: 'ok', user: reply.user ? toStoredUser(reply.user) : null };
+    },
+    async recordPasswordFailure(email, now, backoff) {
+      const reply = await recordPasswordFailure(
+        [],
+        [email, now, backoff.threshold, backoff.capSeconds, backoff.memorySeconds],
+      );
+      return Number(reply.lockedUntil ?? 0);
     },
     async openSession(user, verifiedHash, newHash, session, now) {
       const reply = await login(

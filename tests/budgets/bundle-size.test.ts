@@ -25,12 +25,12 @@ const BUDGET_BYTES = { light: 150 * KIB, hashing: 170 * KIB };
  *   validator (+18 KiB), the gzipped common-password list (+16 KiB).
  */
 const OVER_BUDGET_CEILING_BYTES: Record<string, number> = {
-  'refresh-session': 162 * KIB,
-  register: 225 * KIB,
-  login: 226 * KIB,
-  'update-profile': 228 * KIB,
-  'change-password': 225 * KIB,
-  'delete-account': 225 * KIB,
+  'refresh-session': 163 * KIB,
+  register: 226 * KIB,
+  login: 227 * KIB,
+  'update-profile': 229 * KIB,
+  'change-password': 226 * KIB,
+  'delete-account': 226 * KIB,
 };
 const ARGON2 = '@node-rs/argon2';
 
