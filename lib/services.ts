@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { type Access, createAccess } from './access';
 import { type Accounts, createAccounts } from './accounts';
-import { createAuditLog } from './audit';
+import { type AuditLog, createAuditLog } from './audit';
 import { type Config, parseConfig } from './config';
 import { createDatastore, type Datastore } from './datastore';
 import type { HttpDeps } from './http';
@@ -23,6 +23,7 @@ export interface BaseServices {
   datastore: Datastore;
   keys: Keys;
   users: UserReader;
+  audit: AuditLog;
   http: HttpDeps;
   now: () => number;
 }
@@ -46,11 +47,12 @@ export function createBaseServices(config: Config, overrides: ServiceOverrides =
   const datastore = createDatastore(config.datastore);
   const tokens = createTokenService(config.jwt, config, now);
   const users = createUserReader(datastore, config.keyPrefix);
+  const audit = createAuditLog(logger);
   const access = createAccess({
     users,
     sessions: createSessionStore(datastore, config.keyPrefix),
     tokens,
-    audit: createAuditLog(logger),
+    audit,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
     now,
@@ -62,6 +64,7 @@ export function createBaseServices(config: Config, overrides: ServiceOverrides =
     datastore,
     keys: createKeys(config.keyPrefix),
     users,
+    audit,
     http: {
       tokens,
       logger,
@@ -80,7 +83,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     passwords: createPasswordHasher(config.argon2),
     tokens: base.tokens,
     rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
-    audit: createAuditLog(base.http.logger),
+    audit: base.audit,
     settings: config,
     now: base.now,
   });
