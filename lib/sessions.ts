@@ -1,6 +1,6 @@
 import type { Datastore } from './datastore';
 import * as scripts from './scripts';
-import type { Caller } from './users';
+import { type Caller, iso } from './users';
 
 /** What `tokens.newId('ses')` makes: `ses_` and 22 base64url characters (128 bits). */
 export const SESSION_ID_PATTERN = /^ses_[A-Za-z0-9_-]{22}$/;
@@ -49,8 +49,6 @@ export interface SessionStore {
   /** The caller's live sessions, the current one marked; null when the caller's session is gone. */
   list(caller: Caller, now: number): Promise<SessionSummary[] | null>;
 }
-
-const iso = (ms: string | undefined): string => new Date(Number(ms)).toISOString();
 
 /** Builds the session store on a datastore under a key prefix. */
 export function createSessionStore(datastore: Datastore, prefix: string): SessionStore {

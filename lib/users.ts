@@ -43,7 +43,8 @@ export interface Caller {
 
 type Raw = Record<string, string | undefined>;
 
-const iso = (ms: number | string | undefined): string => new Date(Number(ms)).toISOString();
+/** Epoch milliseconds as stored (number or Redis string) → the API's ISO 8601 UTC string. */
+export const iso = (ms: number | string | undefined): string => new Date(Number(ms)).toISOString();
 
 /** Picks the public fields, so a hash can never slip into a response by spreading. */
 export const toPublicUser = (u: Raw | StoredUser): User => ({
