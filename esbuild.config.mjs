@@ -18,12 +18,10 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { lambdaBundleOptions, NATIVE_EXTERNALS } from './dev/lambda-bundle.mjs';
 
 const which = process.argv[2] ?? 'all';
 const root = new URL('.', import.meta.url).pathname;
-
-/** Functions whose bundle loads the native Argon2 addon; it stays external and ships beside them. */
-export const NATIVE_EXTERNALS = ['@node-rs/argon2'];
 
 // Passwords shorter than the lowest allowed PASSWORD_MIN_LENGTH can never pass the length rule, so
 // the bundled common-password list keeps only the longer ones, gzipped (≈12 KiB instead of 75).
@@ -115,16 +113,9 @@ async function buildFunctions() {
       const result = await build({
         entryPoints: [join(root, 'functions', `${name}.ts`)],
         outfile: join(root, 'dist/functions', name, 'index.js'),
-        bundle: true,
-        minify: true,
-        platform: 'node',
-        target: 'node20',
-        format: 'cjs',
-        external: NATIVE_EXTERNALS,
-        plugins: [commonPasswords, prebuiltOpenApi],
-        legalComments: 'none',
+        ...lambdaBundleOptions,
+        plugins: [...lambdaBundleOptions.plugins, commonPasswords, prebuiltOpenApi],
         metafile: true,
-        logLevel: 'warning',
       });
       // What went into each bundle, for the size budget test and `npm run bench`.
       await writeFile(join(root, 'dist/meta', `${name}.json`), JSON.stringify(result.metafile));

@@ -11,7 +11,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { build } from 'esbuild';
+import { pathToFileURL } from 'node:url';
+import { type BuildOptions, build } from 'esbuild';
 import ts from 'typescript';
 
 /** The repository root (this file runs as dist/tools/<name>.js). */
@@ -225,23 +226,21 @@ export function floorEntry(bundle: Bundle): string {
 }
 
 /**
- * Builds a floor bundle with the function build's options (minified CommonJS for node20, the
- * same externals) into dist/bench/, once per distinct entry. Returns its path.
+ * Builds a floor bundle with the function build's own options (dev/lambda-bundle.mjs: minified
+ * CommonJS for node20, the same externals, the same cut-down @upstash/redis client) into
+ * dist/bench/, once per distinct entry. Returns its path.
  */
 export async function buildFloor(entry: string, externals: string[]): Promise<string> {
   const id = createHash('sha256').update(entry).update(externals.join(',')).digest('hex').slice(0, 10);
   const outfile = join(SCRATCH, `floor-${id}.js`);
+  const { lambdaBundleOptions } = (await import(pathToFileURL(join(ROOT, 'dev/lambda-bundle.mjs')).href)) as {
+    lambdaBundleOptions: BuildOptions;
+  };
   await build({
+    ...lambdaBundleOptions,
     stdin: { contents: entry, resolveDir: ROOT, sourcefile: 'floor-entry.js', loader: 'js' },
     outfile,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
     external: externals,
-    legalComments: 'none',
-    logLevel: 'warning',
   });
   return outfile;
 }

@@ -1,0 +1,89 @@
+// The esbuild options every Lambda bundle is built with (esbuild.config.mjs), shared with the
+// floor bundles of `npm run bench` (bench/bundles.ts), so that a floor holds the third-party
+// clients exactly as the functions ship them.
+import { readFile } from 'node:fs/promises';
+import ts from 'typescript';
+
+/** Packages left to `require` at run time: the native Argon2 addon ships beside the bundle. */
+export const NATIVE_EXTERNALS = ['@node-rs/argon2'];
+
+/**
+ * The members of @upstash/redis's `Redis` class that the functions use: lib/datastore.ts runs
+ * every operation through `createScript` (EVALSHA, then EVAL on NOSCRIPT), and @upstash/ratelimit's
+ * fixed window calls `evalsha`/`eval` (its deny list and analytics, which use more, are off in
+ * lib/rate-limits.ts). The constructor calls `addTelemetry` (a no-op with telemetry disabled).
+ */
+export const REDIS_MEMBERS_KEPT = [
+  'constructor',
+  'client',
+  'opts',
+  'enableTelemetry',
+  'enableAutoPipelining',
+  'addTelemetry',
+  'createScript',
+  'eval',
+  'evalsha',
+];
+
+/**
+ * @upstash/redis defines each of its ≈190 commands as an instance field of `Redis`
+ * (`get = (...args) => new GetCommand(…)`), so a bundler must keep every command class, and
+ * every client instance allocates all the closures: ≈66 KiB of each bundle and time at each
+ * cold start for commands the service never sends. This plugin drops the other members from the
+ * class as it is loaded into a bundle, after which esbuild tree-shakes the command classes they
+ * referenced. The installed package is not modified; tests and tools use it whole.
+ *
+ * The build fails if the class or any kept member is missing (a client upgrade that renames
+ * them), and calling a dropped member fails loudly (`… is not a function`), never silently; the
+ * e2e suite runs every endpoint through these bundles.
+ */
+export const upstashRedisSubset = {
+  name: 'upstash-redis-subset',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@upstash[\\/]redis[\\/]chunk-[^\\/]+\.mjs$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const source = ts.createSourceFile(args.path, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
+      const classes = source.statements
+        .filter(ts.isVariableStatement)
+        .flatMap((statement) => statement.declarationList.declarations)
+        .filter((d) => ts.isIdentifier(d.name) && d.name.text === 'Redis' && d.initializer)
+        .map((d) => d.initializer)
+        .filter((initializer) => ts.isClassExpression(initializer));
+      // Other chunks of the package (if a release splits them) hold no `Redis` class: left whole.
+      if (classes.length === 0) return undefined;
+      if (classes.length > 1) throw new Error(`${args.path}: more than one Redis class`);
+      const memberName = (member) =>
+        ts.isConstructorDeclaration(member)
+          ? 'constructor'
+          : member.name && (ts.isIdentifier(member.name) || ts.isStringLiteral(member.name))
+            ? member.name.text
+            : undefined;
+      const members = classes[0].members;
+      const missing = REDIS_MEMBERS_KEPT.filter((name) => !members.some((m) => memberName(m) === name));
+      if (missing.length > 0)
+        throw new Error(`@upstash/redis: Redis no longer has ${missing.join(', ')} (dev/lambda-bundle.mjs)`);
+      let contents = text;
+      for (const member of [...members].reverse()) {
+        if (REDIS_MEMBERS_KEPT.includes(memberName(member))) continue;
+        contents = contents.slice(0, member.getFullStart()) + contents.slice(member.end);
+      }
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/** Options for one function's bundle (minified CommonJS for Lambda's Node runtime); add entry and output. */
+export const lambdaBundleOptions = {
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external: NATIVE_EXTERNALS,
+  // @upstash/ratelimit names only its CommonJS build in package.json; the ES module build lets
+  // esbuild drop what the service does not use (the multi-region limiter): 4 KiB.
+  alias: { '@upstash/ratelimit': '@upstash/ratelimit/dist/index.mjs' },
+  plugins: [upstashRedisSubset],
+  legalComments: 'none',
+  logLevel: 'warning',
+};
