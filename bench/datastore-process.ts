@@ -1,10 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../dev/offline';
 
 /** The local REST datastore, running in a process of its own (as Upstash runs on a host of its own). */
 export interface DatastoreProcess {
@@ -19,15 +20,6 @@ export interface DatastoreProcess {
 
 /** The Redis the bench's datastore fronts: `BENCH_DATASTORE` = `auto` (default) | `redis-server` | `embedded`. */
 type Engine = { redisUrl?: string; stop(): Promise<void> };
-
-/** A free TCP port on the loopback interface. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Whether a Redis on loopback `port` answers PING. */
 const answersPing = (port: number): Promise<boolean> =>
@@ -99,10 +91,9 @@ async function startEngine(): Promise<Engine> {
 export async function startDatastoreProcess(): Promise<DatastoreProcess> {
   const token = randomBytes(18).toString('hex');
   const engine = await startEngine();
-  const { REDIS_URL: _ignored, ...environment } = process.env;
   const child = spawn(process.execPath, [join(__dirname, 'datastore-cli.js')], {
     env: {
-      ...environment,
+      ...process.env,
       ...(engine.redisUrl ? { REDIS_URL: engine.redisUrl } : {}),
       DATASTORE_PORT: '0',
       DATASTORE_TOKEN: token,
