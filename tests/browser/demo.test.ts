@@ -1,31 +1,21 @@
-// The demo page in a real browser: headless Chromium (Debian's `chromium` package, driven by
-// playwright-core) loads dev/demo/ from the demo server and calls the API cross-origin: the
+// The demo page in a real browser: headless Chromium (from npm, tests/support/browser.ts, driven
+// by playwright-core) loads dev/demo/ from the demo server and calls the API cross-origin: the
 // bundles built by the jest global setup, under serverless offline, against the run's
 // datastore. The access token lives two seconds here, so the page has to refresh it mid-flow.
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { type DemoServer, startDemoServer } from '../../dev/demo-server';
 import { freePort, type Offline } from '../../dev/offline';
+import { launchBrowser } from '../support/browser';
 import { startTestApi } from '../support/offline';
 
 const root = join(__dirname, '../..');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 // Failure screenshots go outside the work tree unless CI asks for them somewhere it collects.
 const RESULTS_DIR = process.env.TEST_RESULTS_DIR ?? join(tmpdir(), 'account-service-test-results');
-// The README's screenshot: written when missing, or rewritten with UPDATE_DOCS_SCREENSHOT=1.
+// The README's screenshot, rewritten by every run: a stale picture would mean the test did not run.
 const DOCS_SCREENSHOT = join(root, 'docs/demo-logged-in.png');
 
 const ACCESS_TOKEN_TTL_SECONDS = 2;
@@ -42,12 +32,6 @@ let page: Page;
 let profileDir: string;
 
 beforeAll(async () => {
-  // Not a skip: CI installs Chromium (.ci/run), so its absence is a broken environment.
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}. Install Debian's package: apt-get install -y chromium (CI: .ci/run).`,
-    );
-  }
   const demoPort = await freePort();
   demoOrigin = `http://127.0.0.1:${demoPort}`;
   api = await startTestApi('browser', {
@@ -57,10 +41,7 @@ beforeAll(async () => {
   demo = await startDemoServer({ port: demoPort, host: '127.0.0.1', apiUrl: api.url });
   profileDir = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
   // A fresh user-data-dir per run: launchPersistentContext is how playwright takes one.
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
-    headless: true,
+  context = await launchBrowser(profileDir, {
     viewport: { width: 1000, height: 800 },
     locale: 'en-GB',
     timezoneId: 'UTC',
@@ -203,10 +184,8 @@ test('the demo page walks the whole account flow in Chromium, cross-origin', asy
     const current = page.locator('#sessions tr.current');
     await expect(current.count()).resolves.toBe(1);
     await expect(current.getByRole('button').count()).resolves.toBe(0);
-    if (process.env.UPDATE_DOCS_SCREENSHOT === '1' || !existsSync(DOCS_SCREENSHOT)) {
-      mkdirSync(join(root, 'docs'), { recursive: true });
-      await page.screenshot({ path: DOCS_SCREENSHOT, fullPage: true });
-    }
+    mkdirSync(join(root, 'docs'), { recursive: true });
+    await page.screenshot({ path: DOCS_SCREENSHOT, fullPage: true });
     await page.getByRole('button', { name: /^Revoke session Firefox/ }).click();
     await notice.getByText('Session revoked.').waitFor();
     await expect(sessionRows.count()).resolves.toBe(1);
