@@ -10,7 +10,7 @@
 //                                           $LAMBDA_ARCHITECTURE, else arm64) staged beside each
 //                                           bundle that loads it. `serverless package` and
 //                                           `serverless deploy` run this first
-//                                           (dev/lambda-packaging.cjs).
+//                                           (build/lambda-packaging.cjs).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { lambdaBundleOptions, NATIVE_EXTERNALS } from './dev/lambda-bundle.mjs';
+import { lambdaBundleOptions, NATIVE_EXTERNALS } from './build/lambda-bundle.mjs';
 
 const which = process.argv[2] ?? 'all';
 const root = new URL('.', import.meta.url).pathname;
@@ -52,7 +52,7 @@ const commonPasswords = {
   },
 };
 
-// The OpenAPI document is generated here, at build time, from the zod schemas (lib/openapi.ts):
+// The OpenAPI document is generated here, at build time, from the zod schemas (build/openapi.ts):
 // converting schemas inside the Lambda would cost bundle size and cold-start time for a document
 // that never changes between deploys.
 const openApiPath = join(root, 'dist/openapi.json');
@@ -62,7 +62,7 @@ async function generateOpenApiDocument() {
     const generator = join(scratch, 'generate.js');
     await build({
       stdin: {
-        contents: `import { buildOpenApiDocument } from './lib/openapi';
+        contents: `import { buildOpenApiDocument } from './build/openapi';
           process.stdout.write(JSON.stringify(buildOpenApiDocument(), null, 2) + '\\n');`,
         resolveDir: root,
         loader: 'ts',
@@ -82,7 +82,7 @@ async function generateOpenApiDocument() {
   }
 }
 
-// In function bundles, lib/openapi.ts is replaced by a reader of the document generated above,
+// In function bundles, build/openapi.ts is replaced by a reader of the document generated above,
 // which the build places beside the bundle (dist/functions/<fn>/openapi.json, shipped in the
 // function's zip): no schema converter in the Lambda, and the bundle stays within its size
 // budget (21 KiB of JSON costs far less to JSON.parse once at cold start than to parse as code).
@@ -90,7 +90,7 @@ const OPENAPI_FILE = 'openapi.json';
 const prebuiltOpenApi = {
   name: 'prebuilt-openapi',
   setup(build) {
-    build.onLoad({ filter: /[\\/]lib[\\/]openapi\.ts$/ }, () => ({
+    build.onLoad({ filter: /[\\/]build[\\/]openapi\.ts$/ }, () => ({
       contents: `const document = JSON.parse(require('node:fs').readFileSync(require('node:path').join(__dirname, ${JSON.stringify(OPENAPI_FILE)}), 'utf8'));
         module.exports = { buildOpenApiDocument: () => document };`,
       loader: 'js',
@@ -119,7 +119,7 @@ async function buildFunctions() {
       });
       // What went into each bundle, for the size budget test and `npm run bench`.
       await writeFile(join(root, 'dist/meta', `${name}.json`), JSON.stringify(result.metafile));
-      if (Object.keys(result.metafile.inputs).some((input) => /(^|\/)lib\/openapi\.ts$/.test(input)))
+      if (Object.keys(result.metafile.inputs).some((input) => /(^|\/)build\/openapi\.ts$/.test(input)))
         await writeFile(
           join(root, 'dist/functions', name, OPENAPI_FILE),
           JSON.stringify(JSON.parse(await readFile(openApiPath, 'utf8'))),

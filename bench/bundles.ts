@@ -226,14 +226,16 @@ export function floorEntry(bundle: Bundle): string {
 }
 
 /**
- * Builds a floor bundle with the function build's own options (dev/lambda-bundle.mjs: minified
+ * Builds a floor bundle with the function build's own options (build/lambda-bundle.mjs: minified
  * CommonJS for node20, the same externals, the same cut-down @upstash/redis client) into
  * dist/bench/, once per distinct entry. Returns its path.
  */
 export async function buildFloor(entry: string, externals: string[]): Promise<string> {
   const id = createHash('sha256').update(entry).update(externals.join(',')).digest('hex').slice(0, 10);
   const outfile = join(SCRATCH, `floor-${id}.js`);
-  const { lambdaBundleOptions } = (await import(pathToFileURL(join(ROOT, 'dev/lambda-bundle.mjs')).href)) as {
+  const { lambdaBundleOptions } = (await import(
+    pathToFileURL(join(ROOT, 'build/lambda-bundle.mjs')).href
+  )) as {
     lambdaBundleOptions: BuildOptions;
   };
   await build({

@@ -1,8 +1,9 @@
-import { endpoint, ok } from '../lib/http';
+import { endpoint } from '../lib/http';
+import { routeOf } from '../lib/routes';
 import { type BaseServices, baseServices } from '../lib/services';
 
 /** GET /users/me — the caller's profile. */
 export const createHandler = ({ http, access }: BaseServices) =>
-  endpoint(http, { auth: true }, async ({ caller }) => ok(await access.getProfile(caller)));
+  endpoint(http, routeOf('get-profile'), undefined, async ({ caller }) => access.getProfile(caller));
 
 export const handler = createHandler(baseServices());

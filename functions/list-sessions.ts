@@ -1,8 +1,9 @@
-import { endpoint, ok } from '../lib/http';
+import { endpoint } from '../lib/http';
+import { routeOf } from '../lib/routes';
 import { type BaseServices, baseServices } from '../lib/services';
 
 /** GET /sessions — the caller's sessions, the current one marked. */
 export const createHandler = ({ http, access }: BaseServices) =>
-  endpoint(http, { auth: true }, async ({ caller }) => ok(await access.listSessions(caller)));
+  endpoint(http, routeOf('list-sessions'), undefined, async ({ caller }) => access.listSessions(caller));
 
 export const handler = createHandler(baseServices());

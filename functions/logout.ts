@@ -1,11 +1,9 @@
-import { endpoint, noContent } from '../lib/http';
+import { endpoint } from '../lib/http';
+import { routeOf } from '../lib/routes';
 import { type BaseServices, baseServices } from '../lib/services';
 
 /** DELETE /sessions/current — log out: revoke the caller's session. */
 export const createHandler = ({ http, access }: BaseServices) =>
-  endpoint(http, { auth: true }, async ({ caller }) => {
-    await access.logout(caller);
-    return noContent();
-  });
+  endpoint(http, routeOf('logout'), undefined, async ({ caller }) => access.logout(caller));
 
 export const handler = createHandler(baseServices());

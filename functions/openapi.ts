@@ -1,5 +1,6 @@
-import { endpoint, ok } from '../lib/http';
-import { buildOpenApiDocument } from '../lib/openapi';
+import { buildOpenApiDocument } from '../build/openapi';
+import { endpoint } from '../lib/http';
+import { routeOf } from '../lib/routes';
 import { type BaseServices, baseServices } from '../lib/services';
 
 /**
@@ -8,8 +9,6 @@ import { type BaseServices, baseServices } from '../lib/services';
  * Lambda converts no schema; in tests it builds the same document from the source schemas.
  */
 export const createHandler = ({ http }: BaseServices, document = buildOpenApiDocument()) =>
-  endpoint(http, { auth: false, headers: { 'Cache-Control': 'public, max-age=300' } }, async () =>
-    ok(document),
-  );
+  endpoint(http, routeOf('openapi'), undefined, async () => document);
 
 export const handler = createHandler(baseServices());

@@ -1,11 +1,12 @@
-import { created, endpoint } from '../lib/http';
+import { endpoint } from '../lib/http';
+import { routeOf } from '../lib/routes';
 import { type Services, services } from '../lib/services';
 import { RegisterBody } from '../lib/validation';
 
 /** POST /users — create an account and log it in. */
 export const createHandler = ({ http, accounts }: Services) =>
-  endpoint(http, { auth: false, body: RegisterBody }, async ({ body, client }) =>
-    created(await accounts.register(body, client), '/users/me'),
+  endpoint(http, routeOf('register'), RegisterBody, async ({ body, client }) =>
+    accounts.register(body, client),
   );
 
 export const handler = createHandler(services());

@@ -1,11 +1,11 @@
-import { endpoint, noContent } from '../lib/http';
+import { endpoint } from '../lib/http';
+import { routeOf } from '../lib/routes';
 import { type BaseServices, baseServices } from '../lib/services';
 
 /** DELETE /sessions — log out everywhere: revoke every session of the caller. */
 export const createHandler = ({ http, access }: BaseServices) =>
-  endpoint(http, { auth: true }, async ({ caller }) => {
-    await access.revokeAllSessions(caller);
-    return noContent();
-  });
+  endpoint(http, routeOf('revoke-all-sessions'), undefined, async ({ caller }) =>
+    access.revokeAllSessions(caller),
+  );
 
 export const handler = createHandler(baseServices());

@@ -1,11 +1,12 @@
-import { endpoint, ok } from '../lib/http';
+import { endpoint } from '../lib/http';
+import { routeOf } from '../lib/routes';
 import { type Services, services } from '../lib/services';
 import { UpdateProfileBody } from '../lib/validation';
 
 /** PATCH /users/me — merge-patch the name and/or email (an email change needs the current password). */
 export const createHandler = ({ http, accounts }: Services) =>
-  endpoint(http, { auth: true, body: UpdateProfileBody, mergePatch: true }, async ({ caller, body }) =>
-    ok(await accounts.updateProfile(caller, body)),
+  endpoint(http, routeOf('update-profile'), UpdateProfileBody, async ({ caller, body }) =>
+    accounts.updateProfile(caller, body),
   );
 
 export const handler = createHandler(services());

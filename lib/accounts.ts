@@ -8,6 +8,7 @@ import {
   UnauthorizedError,
   ValidationError,
 } from './errors';
+import type { ClientInfo } from './http';
 import { checkPasswordPolicy, type PasswordHasher } from './passwords';
 import { LOGIN_BACKOFF, type RateLimits, secondsUntil } from './rate-limits';
 import { hashRefreshToken, newId, newRefreshToken, type SessionTokens, type TokenService } from './tokens';
@@ -26,12 +27,6 @@ import type {
   RegisterBody,
   UpdateProfileBody,
 } from './validation';
-
-/** Where a request came from: the API Gateway source IP and the User-Agent header. */
-export interface ClientInfo {
-  ip: string;
-  userAgent: string;
-}
 
 export interface AccountDeps {
   users: UserStore;

@@ -5,36 +5,63 @@ export interface FieldError {
 }
 
 /**
- * Base of every error a client may see. `code` is the stable contract clients switch on;
- * `expose` follows middy's convention (only < 500 messages reach the client).
- * Names are string literals because minifiers rename classes.
+ * Every error code a client can see, with its HTTP status and problem title: the one registry
+ * that errors, the OpenAPI document (`ErrorCode` enum, per-status responses) and the README
+ * table derive from or are checked against.
+ */
+export const ERROR_CODES = {
+  validation_failed: { status: 400, title: 'Validation failed' },
+  malformed_json: { status: 400, title: 'Malformed JSON' },
+  unauthorized: { status: 401, title: 'Unauthorized' },
+  invalid_credentials: { status: 401, title: 'Invalid credentials' },
+  invalid_refresh_token: { status: 401, title: 'Invalid refresh token' },
+  current_password_incorrect: { status: 403, title: 'Current password incorrect' },
+  not_found: { status: 404, title: 'Not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  email_taken: { status: 409, title: 'Email taken' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  internal_error: { status: 500, title: 'Internal error' },
+  service_unavailable: { status: 503, title: 'Service unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+/** A stable, snake_case error code: what clients switch on. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * Base of every error a client may see. `code` is the stable contract clients switch on; status
+ * and title come from `ERROR_CODES`. `expose` follows middy's convention (only < 500 messages
+ * reach the client). Names are string literals because minifiers rename classes.
  */
 export class AppError extends Error {
   override name = 'AppError';
   readonly expose: boolean;
+  readonly statusCode: number;
+  readonly title: string;
   constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    readonly title: string,
+    readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
-    this.expose = statusCode < 500;
+    this.statusCode = ERROR_CODES[code].status;
+    this.title = ERROR_CODES[code].title;
+    this.expose = this.statusCode < 500;
   }
 }
 
 export class ValidationError extends AppError {
   override name = 'ValidationError';
   constructor(readonly errors: FieldError[]) {
-    super(400, 'validation_failed', 'Validation failed', 'The request body is not valid.');
+    super('validation_failed', 'The request body is not valid.');
   }
 }
 
 export class MalformedJsonError extends AppError {
   override name = 'MalformedJsonError';
   constructor() {
-    super(400, 'malformed_json', 'Malformed JSON', 'The request body is not valid JSON.');
+    super('malformed_json', 'The request body is not valid JSON.');
   }
 }
 
@@ -42,7 +69,7 @@ export class UnauthorizedError extends AppError {
   override name = 'UnauthorizedError';
   /** `tokenSent`: a token was presented but is not acceptable (RFC 6750 `invalid_token`). */
   constructor(tokenSent: boolean) {
-    super(401, 'unauthorized', 'Unauthorized', 'A valid access token is required.', {
+    super('unauthorized', 'A valid access token is required.', {
       'WWW-Authenticate': tokenSent ? 'Bearer error="invalid_token"' : 'Bearer',
     });
   }
@@ -51,45 +78,35 @@ export class UnauthorizedError extends AppError {
 export class InvalidCredentialsError extends AppError {
   override name = 'InvalidCredentialsError';
   constructor() {
-    super(401, 'invalid_credentials', 'Invalid credentials', 'The email or password is incorrect.');
+    super('invalid_credentials', 'The email or password is incorrect.');
   }
 }
 
 export class InvalidRefreshTokenError extends AppError {
   override name = 'InvalidRefreshTokenError';
   constructor() {
-    super(
-      401,
-      'invalid_refresh_token',
-      'Invalid refresh token',
-      'The refresh token is invalid, expired or spent.',
-    );
+    super('invalid_refresh_token', 'The refresh token is invalid, expired or spent.');
   }
 }
 
 export class CurrentPasswordIncorrectError extends AppError {
   override name = 'CurrentPasswordIncorrectError';
   constructor() {
-    super(
-      403,
-      'current_password_incorrect',
-      'Current password incorrect',
-      'The current password is incorrect.',
-    );
+    super('current_password_incorrect', 'The current password is incorrect.');
   }
 }
 
 export class NotFoundError extends AppError {
   override name = 'NotFoundError';
   constructor(message = 'The requested resource does not exist.') {
-    super(404, 'not_found', 'Not found', message);
+    super('not_found', message);
   }
 }
 
 export class MethodNotAllowedError extends AppError {
   override name = 'MethodNotAllowedError';
   constructor(allowed: string[]) {
-    super(405, 'method_not_allowed', 'Method not allowed', `Allowed methods: ${allowed.join(', ')}.`, {
+    super('method_not_allowed', `Allowed methods: ${allowed.join(', ')}.`, {
       Allow: allowed.join(', '),
     });
   }
@@ -98,33 +115,28 @@ export class MethodNotAllowedError extends AppError {
 export class EmailTakenError extends AppError {
   override name = 'EmailTakenError';
   constructor() {
-    super(409, 'email_taken', 'Email taken', 'An account with this email already exists.');
+    super('email_taken', 'An account with this email already exists.');
   }
 }
 
 export class PayloadTooLargeError extends AppError {
   override name = 'PayloadTooLargeError';
   constructor(limitBytes: number) {
-    super(413, 'payload_too_large', 'Payload too large', `The request body exceeds ${limitBytes} bytes.`);
+    super('payload_too_large', `The request body exceeds ${limitBytes} bytes.`);
   }
 }
 
 export class UnsupportedMediaTypeError extends AppError {
   override name = 'UnsupportedMediaTypeError';
   constructor(accepted: string[]) {
-    super(
-      415,
-      'unsupported_media_type',
-      'Unsupported media type',
-      `Send the body as ${accepted.join(' or ')}.`,
-    );
+    super('unsupported_media_type', `Send the body as ${accepted.join(' or ')}.`);
   }
 }
 
 export class RateLimitedError extends AppError {
   override name = 'RateLimitedError';
   constructor(readonly retryAfterSeconds: number) {
-    super(429, 'rate_limited', 'Too many requests', `Too many attempts; retry in ${retryAfterSeconds} s.`, {
+    super('rate_limited', `Too many attempts; retry in ${retryAfterSeconds} s.`, {
       'Retry-After': String(retryAfterSeconds),
     });
   }
@@ -133,7 +145,7 @@ export class RateLimitedError extends AppError {
 export class ServiceUnavailableError extends AppError {
   override name = 'ServiceUnavailableError';
   constructor(retryAfterSeconds = 2) {
-    super(503, 'service_unavailable', 'Service unavailable', 'The service is temporarily unavailable.', {
+    super('service_unavailable', 'The service is temporarily unavailable.', {
       'Retry-After': String(retryAfterSeconds),
     });
   }
@@ -142,6 +154,6 @@ export class ServiceUnavailableError extends AppError {
 export class InternalError extends AppError {
   override name = 'InternalError';
   constructor() {
-    super(500, 'internal_error', 'Internal error', 'An unexpected error occurred.');
+    super('internal_error', 'An unexpected error occurred.');
   }
 }

@@ -5,15 +5,22 @@ import httpCors from '@middy/http-cors';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import type { ClientInfo } from './accounts';
+import cors from './cors.json';
 import { AppError, InternalError, UnauthorizedError, ValidationError } from './errors';
-import { parseBody, readJsonBody } from './request-body';
+import { parseBody, readJsonBody, SCHEMA_NAME } from './request-body';
+import type { Route } from './routes';
 import type { TokenService } from './tokens';
 import type { Caller } from './users';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
+
+/** Where a request came from: the API Gateway source IP and the User-Agent header. */
+export interface ClientInfo {
+  ip: string;
+  userAgent: string;
+}
 
 /** What the shared stack needs from the composition root. */
 export interface HttpDeps {
@@ -33,30 +40,8 @@ export interface Input<B, A extends boolean> {
   path: string;
 }
 
-/** A success response; `body` is serialised as JSON. Error responses never come through here. */
-export interface Reply {
-  statusCode: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
 const JSON_TYPES = ['application/json'];
 const PATCH_TYPES = ['application/json', 'application/merge-patch+json'];
-
-/** 200 with a JSON object body; not cacheable unless the endpoint says otherwise. */
-export const ok = (body: unknown, headers: Record<string, string> = {}): Reply => ({
-  statusCode: 200,
-  body,
-  headers,
-});
-/** 201 with a JSON body and its `Location`. */
-export const created = (body: unknown, location: string): Reply => ({
-  statusCode: 201,
-  body,
-  headers: { Location: location },
-});
-/** 204, no body. */
-export const noContent = (): Reply => ({ statusCode: 204 });
 
 const problemResponse = (error: AppError, requestId: string): HttpResult => ({
   statusCode: error.statusCode,
@@ -96,34 +81,40 @@ function toAppError(error: unknown, logger: Logger): AppError {
   return new InternalError();
 }
 
-interface EndpointOptions<S extends z.ZodMiniType | undefined, A extends boolean> {
-  /** Require a valid bearer token (checked before the body is looked at). */
-  auth: A;
-  /** The strict schema of the JSON body; omit for endpoints without a body. */
-  body?: S;
-  /** Accept `application/merge-patch+json` too (PATCH). */
-  mergePatch?: boolean;
-  /** Extra headers on success, e.g. a cache lifetime for public documents. Default: `Cache-Control: no-store`. */
-  headers?: Record<string, string>;
+/** Success headers the route table implies: a cache lifetime or `no-store`, and a 201's `Location`. */
+function successHeaders(route: Route): Record<string, string> {
+  return {
+    'Cache-Control': route.cacheSeconds ? `public, max-age=${route.cacheSeconds}` : 'no-store',
+    ...(route.location ? { Location: route.location } : {}),
+  };
 }
 
 /**
- * Builds one Lambda handler with the shared Middy stack: request-id logging, CORS, security
- * headers, bearer authentication, body checks and the problem+json error contract (registered
+ * Builds one Lambda handler for `route` (lib/routes.ts) with the shared Middy stack: request-id
+ * logging, CORS, security headers, bearer authentication when the route requires it, body checks
+ * against `body` (the schema the route names) and the problem+json error contract (registered
  * last, so it runs first on error and the CORS/security middlewares still decorate its response).
+ * `handle` returns the success body (nothing for 204); status and headers come from the route.
  */
-export function endpoint<S extends z.ZodMiniType | undefined = undefined, A extends boolean = false>(
+export function endpoint<R extends Route, S extends z.ZodMiniType | undefined = undefined>(
   deps: HttpDeps,
-  options: EndpointOptions<S, A>,
-  handle: (input: Input<S extends z.ZodMiniType ? z.infer<S> : undefined, A>) => Promise<Reply>,
+  route: R,
+  body: S,
+  handle: (input: Input<S extends z.ZodMiniType ? z.infer<S> : undefined, R['auth']>) => Promise<unknown>,
 ): HttpHandler {
   const { tokens, logger } = deps;
-  const accepted = options.mergePatch ? PATCH_TYPES : JSON_TYPES;
+  const bodyName = (body as { [SCHEMA_NAME]?: string } | undefined)?.[SCHEMA_NAME];
+  if (bodyName !== route.body)
+    throw new Error(
+      `${route.fn}: the route takes ${route.body ?? 'no body'}, the handler ${bodyName ?? 'none'}`,
+    );
+  const accepted = route.method === 'PATCH' ? PATCH_TYPES : JSON_TYPES;
+  const headers = successHeaders(route);
   const core = async (event: HttpEvent): Promise<HttpResult> => {
-    const caller = options.auth ? await authenticate(event, tokens) : undefined;
-    let body: unknown;
+    const caller = route.auth ? await authenticate(event, tokens) : undefined;
+    let input: unknown;
     try {
-      body = options.body ? parseBody(options.body, readJsonBody(event, accepted)) : undefined;
+      input = body ? parseBody(body, readJsonBody(event, accepted)) : undefined;
     } catch (error) {
       // API.md: a revoked token is refused before the body is looked at. The operation checks the
       // session atomically on success; on a bad body we check it here first, so the happy path
@@ -131,8 +122,8 @@ export function endpoint<S extends z.ZodMiniType | undefined = undefined, A exte
       if (caller && !(await deps.sessionAlive(caller))) throw new UnauthorizedError(true);
       throw error;
     }
-    const reply = await handle({
-      body,
+    const result = await handle({
+      body: input,
       caller,
       client: {
         ip: event.requestContext?.http?.sourceIp ?? 'unknown',
@@ -140,16 +131,14 @@ export function endpoint<S extends z.ZodMiniType | undefined = undefined, A exte
       },
       pathParameters: event.pathParameters ?? {},
       path: event.rawPath ?? event.requestContext?.http?.path ?? '/',
-    } as Input<S extends z.ZodMiniType ? z.infer<S> : undefined, A>);
+    } as Input<S extends z.ZodMiniType ? z.infer<S> : undefined, R['auth']>);
+    const empty = route.status === 204;
+    if (empty !== (result === undefined))
+      throw new Error(`${route.fn}: a ${route.status} body must be ${empty ? 'empty' : 'present'}`);
     return {
-      statusCode: reply.statusCode,
-      headers: {
-        'Cache-Control': 'no-store',
-        ...(reply.body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        ...options.headers,
-        ...reply.headers,
-      },
-      body: reply.body === undefined ? '' : JSON.stringify(reply.body),
+      statusCode: route.status,
+      headers: { ...headers, ...(empty ? {} : { 'Content-Type': 'application/json' }) },
+      body: empty ? '' : JSON.stringify(result),
     };
   };
   return (
@@ -158,7 +147,7 @@ export function endpoint<S extends z.ZodMiniType | undefined = undefined, A exte
       .use(
         httpCors({
           origins: deps.corsAllowedOrigins,
-          exposeHeaders: 'Location, Retry-After, WWW-Authenticate',
+          exposeHeaders: cors.exposedHeaders.join(', '),
           disableBeforePreflightResponse: true,
         }),
       )

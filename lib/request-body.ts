@@ -1,3 +1,4 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import {
   type FieldError,
@@ -6,7 +7,9 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from './errors';
-import type { HttpEvent } from './http';
+
+/** Where a body schema keeps its name (`RegisterBody`, …), which the route table refers to. */
+export const SCHEMA_NAME = Symbol.for('account-service.schema-name');
 
 /** Largest accepted request body (API.md). API Gateway itself would take 10 MB. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -16,7 +19,7 @@ export const MAX_BODY_BYTES = 16 * 1024;
  * or undefined when there is no body. Zod stays out of this module (types only), so functions
  * without a body do not bundle it.
  */
-export function readJsonBody(event: HttpEvent, accepted: string[]): unknown {
+export function readJsonBody(event: APIGatewayProxyEventV2, accepted: string[]): unknown {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
   const bytes = Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
   if (bytes.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);

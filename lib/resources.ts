@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { SESSION_ID_PATTERN } from './sessions';
 
 // The shapes the API sends back (API.md "Resources"), declared once as zod schemas so the
-// OpenAPI document (lib/openapi.ts) is generated from them and the end-to-end suite can check
+// OpenAPI document (build/openapi.ts) is generated from them and the end-to-end suite can check
 // real responses against it. Every object is strict: a response with an extra member (a
 // password hash, a private key part) fails the documented schema.
 //
@@ -73,7 +73,7 @@ const problemMembers = {
 
 /**
  * RFC 9457 problem details for every code but `validation_failed`. `codes` is the registry of
- * codes (lib/errors.ts); lib/openapi.ts narrows `status` and `code` per response.
+ * codes (lib/errors.ts); build/openapi.ts narrows `status` and `code` per response.
  */
 export const problem = (codes: [string, ...string[]]) =>
   z.strictObject({ ...problemMembers, code: z.enum(codes) });

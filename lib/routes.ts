@@ -1,20 +1,262 @@
-import { type AppError, MethodNotAllowedError, NotFoundError } from './errors';
+import { type AppError, type ErrorCode, MethodNotAllowedError, NotFoundError } from './errors';
+import type * as resources from './resources';
+import type * as validation from './validation';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** A request body schema exported by lib/validation.ts, by name. */
+export type BodyName = {
+  [K in keyof typeof validation]: K extends `${string}Body` ? K : never;
+}[keyof typeof validation];
+
+/** A response schema exported by lib/resources.ts, by name. */
+export type ResourceName = Exclude<keyof typeof resources, 'problem' | 'FieldError' | 'ValidationProblem'>;
+
+/** One endpoint of the API: everything the handler, serverless.yml, OpenAPI and the bench need. */
+export interface Route {
+  /** The Lambda: functions/<fn>.ts, bundled to dist/functions/<fn>/index.js. */
+  fn: string;
+  method: HttpMethod;
+  /** API Gateway path template; `{name}` is a path parameter. */
+  path: string;
+  operationId: string;
+  summary: string;
+  tag: 'users' | 'sessions' | 'keys' | 'meta';
+  /** Requires `Authorization: Bearer <accessToken>`, checked before the body is looked at. */
+  auth: boolean;
+  /** The strict JSON body schema (lib/validation.ts); PATCH also accepts merge-patch+json. */
+  body?: BodyName;
+  /** The one success status. */
+  status: 200 | 201 | 204;
+  /** The success body's schema (lib/resources.ts); none for 204. */
+  response?: ResourceName;
+  /** `Location` of a 201. */
+  location?: string;
+  /** Publicly cacheable for this many seconds; otherwise `Cache-Control: no-store`. */
+  cacheSeconds?: number;
+  /**
+   * The codes particular to this endpoint. Those every endpoint of its kind can return (bodies:
+   * validation_failed, malformed_json, payload_too_large, unsupported_media_type; auth:
+   * unauthorized; all: service_unavailable, internal_error) are added by `errorsOf`.
+   */
+  errors: ErrorCode[];
+  /** Runs Argon2: the function gets more memory (Lambda's CPU share grows with it). */
+  hashing?: boolean;
+}
 
 /**
- * The API's routes and their methods (API.md). `serverless.yml` declares the same table; the
- * catch-all uses it to tell an unknown path (404) from a method the path does not support (405).
+ * The API's endpoints: the one table that functions/ (via `endpoint`), the 404/405 catch-all,
+ * the OpenAPI document, the bench and serverless.yml (checked by a test) follow.
  */
-export const ROUTES: ReadonlyArray<{ path: string; methods: string[] }> = [
-  { path: '/users', methods: ['POST'] },
-  { path: '/users/me', methods: ['GET', 'PATCH', 'DELETE'] },
-  { path: '/users/me/password', methods: ['PUT'] },
-  { path: '/sessions', methods: ['GET', 'POST', 'DELETE'] },
-  { path: '/sessions/refresh', methods: ['POST'] },
-  { path: '/sessions/current', methods: ['DELETE'] },
-  { path: '/sessions/{id}', methods: ['DELETE'] },
-  { path: '/.well-known/jwks.json', methods: ['GET'] },
-  { path: '/openapi.json', methods: ['GET'] },
-];
+export const ROUTES = [
+  {
+    fn: 'register',
+    method: 'POST',
+    path: '/users',
+    operationId: 'register',
+    summary: 'Register: create an account and log it in',
+    tag: 'users',
+    auth: false,
+    body: 'RegisterBody',
+    status: 201,
+    response: 'UserAndSession',
+    location: '/users/me',
+    errors: ['email_taken', 'rate_limited'],
+    hashing: true,
+  },
+  {
+    fn: 'login',
+    method: 'POST',
+    path: '/sessions',
+    operationId: 'login',
+    summary: 'Log in: open a new session',
+    tag: 'sessions',
+    auth: false,
+    body: 'LoginBody',
+    status: 200,
+    response: 'UserAndSession',
+    errors: ['invalid_credentials', 'rate_limited'],
+    hashing: true,
+  },
+  {
+    fn: 'refresh-session',
+    method: 'POST',
+    path: '/sessions/refresh',
+    operationId: 'refreshSession',
+    summary: 'Trade a refresh token for a new token pair (the old refresh token is spent)',
+    tag: 'sessions',
+    auth: false,
+    body: 'RefreshBody',
+    status: 200,
+    response: 'SessionEnvelope',
+    errors: ['invalid_refresh_token'],
+  },
+  {
+    fn: 'list-sessions',
+    method: 'GET',
+    path: '/sessions',
+    operationId: 'listSessions',
+    summary: "List the caller's sessions (most recently used first), the current one marked",
+    tag: 'sessions',
+    auth: true,
+    status: 200,
+    response: 'SessionList',
+    errors: [],
+  },
+  {
+    fn: 'logout',
+    method: 'DELETE',
+    path: '/sessions/current',
+    operationId: 'logout',
+    summary: "Log out: revoke the caller's session",
+    tag: 'sessions',
+    auth: true,
+    status: 204,
+    errors: [],
+  },
+  {
+    fn: 'revoke-session',
+    method: 'DELETE',
+    path: '/sessions/{id}',
+    operationId: 'revokeSession',
+    summary: "Revoke one of the caller's sessions",
+    tag: 'sessions',
+    auth: true,
+    status: 204,
+    errors: ['not_found'],
+  },
+  {
+    fn: 'revoke-all-sessions',
+    method: 'DELETE',
+    path: '/sessions',
+    operationId: 'revokeAllSessions',
+    summary: 'Log out everywhere: revoke every session of the caller',
+    tag: 'sessions',
+    auth: true,
+    status: 204,
+    errors: [],
+  },
+  {
+    fn: 'get-profile',
+    method: 'GET',
+    path: '/users/me',
+    operationId: 'getProfile',
+    summary: "The caller's profile",
+    tag: 'users',
+    auth: true,
+    status: 200,
+    response: 'UserEnvelope',
+    errors: [],
+  },
+  {
+    fn: 'update-profile',
+    method: 'PATCH',
+    path: '/users/me',
+    operationId: 'updateProfile',
+    summary: 'Change the name and/or email (merge patch; an email change needs the current password)',
+    tag: 'users',
+    auth: true,
+    body: 'UpdateProfileBody',
+    status: 200,
+    response: 'UserEnvelope',
+    errors: ['current_password_incorrect', 'email_taken', 'rate_limited'],
+    hashing: true,
+  },
+  {
+    fn: 'change-password',
+    method: 'PUT',
+    path: '/users/me/password',
+    operationId: 'changePassword',
+    summary: 'Change the password; every other session is revoked',
+    tag: 'users',
+    auth: true,
+    body: 'ChangePasswordBody',
+    status: 204,
+    errors: ['current_password_incorrect', 'rate_limited'],
+    hashing: true,
+  },
+  {
+    fn: 'delete-account',
+    method: 'DELETE',
+    path: '/users/me',
+    operationId: 'deleteAccount',
+    summary: 'Delete the account: the user, its email and every session',
+    tag: 'users',
+    auth: true,
+    body: 'DeleteAccountBody',
+    status: 204,
+    errors: ['current_password_incorrect', 'rate_limited'],
+    hashing: true,
+  },
+  {
+    fn: 'jwks',
+    method: 'GET',
+    path: '/.well-known/jwks.json',
+    operationId: 'getJwks',
+    summary: 'The public keys that verify access tokens (current and previous)',
+    tag: 'keys',
+    auth: false,
+    status: 200,
+    response: 'Jwks',
+    cacheSeconds: 300,
+    errors: [],
+  },
+  {
+    fn: 'openapi',
+    method: 'GET',
+    path: '/openapi.json',
+    operationId: 'getOpenApiDocument',
+    summary: 'This document (OpenAPI 3.1)',
+    tag: 'meta',
+    auth: false,
+    status: 200,
+    cacheSeconds: 300,
+    errors: [],
+  },
+] as const satisfies readonly Route[];
+
+/**
+ * API Gateway's catch-all `$default` route (`httpApi: '*'`): every other method and path, answered
+ * 404 `not_found` or 405 `method_not_allowed` by `routeError`. Not an API operation.
+ */
+export const CATCH_ALL = {
+  fn: 'not-found',
+  method: 'GET',
+  path: '$default',
+  operationId: 'notFound',
+  summary: 'Any other method or path',
+  tag: 'meta',
+  auth: false,
+  status: 200,
+  errors: ['not_found', 'method_not_allowed'],
+} as const satisfies Route;
+
+export type FunctionName = (typeof ROUTES)[number]['fn'];
+export type RouteOf<F extends FunctionName> = Extract<(typeof ROUTES)[number], { fn: F }>;
+
+/** The route a function serves. */
+export const routeOf = <F extends FunctionName>(fn: F): RouteOf<F> =>
+  ROUTES.find((route) => route.fn === fn) as RouteOf<F>;
+
+/** Every code `route` can answer with, its own and those of its kind, in status order. */
+export function errorsOf(route: Route): ErrorCode[] {
+  const codes: ErrorCode[] = [
+    ...(route.body ? (['validation_failed', 'malformed_json'] as const) : []),
+    ...(route.auth ? (['unauthorized'] as const) : []),
+    ...route.errors,
+    ...(route.body ? (['payload_too_large', 'unsupported_media_type'] as const) : []),
+    'internal_error',
+    'service_unavailable',
+  ];
+  return [...new Set(codes)];
+}
+
+/** Methods in the order `Allow` lists them. */
+const METHOD_ORDER: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** The methods `path` (a template) supports, in `Allow` order. */
+export const methodsOf = (path: string): HttpMethod[] =>
+  METHOD_ORDER.filter((method) => ROUTES.some((route) => route.path === path && route.method === method));
 
 const matches = (template: string, path: string): boolean => {
   const a = template.split('/');
@@ -25,9 +267,10 @@ const matches = (template: string, path: string): boolean => {
 /** The error for a request no route took: 405 with `Allow` when the path exists, else 404. */
 export function routeError(path: string): AppError {
   const normalised = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  const templates: string[] = [...new Set(ROUTES.map((route) => route.path))];
   // A static route wins over a template, as in API Gateway.
-  const route =
-    ROUTES.find((r) => r.path === normalised) ??
-    ROUTES.find((r) => r.path.includes('{') && matches(r.path, normalised));
-  return route ? new MethodNotAllowedError(route.methods) : new NotFoundError();
+  const template =
+    templates.find((t) => t === normalised) ??
+    templates.find((t) => t.includes('{') && matches(t, normalised));
+  return template ? new MethodNotAllowedError(methodsOf(template)) : new NotFoundError();
 }

@@ -1,6 +1,7 @@
 import emailValidator from 'email-validator';
 import * as z from 'zod/mini';
 import { PASSWORD_MAX_LENGTH } from './config';
+import { SCHEMA_NAME } from './request-body';
 import { SESSION_ID_PATTERN } from './sessions';
 
 /** Counts Unicode code points, not UTF-16 units: "é" and "😀" are one character each. */
@@ -17,6 +18,10 @@ const CONTROL_CHARACTERS = /\p{Cc}/u;
  * marked pure): refresh-session bundles its one-field schema, not every body and the email validator.
  */
 const schema = <T>(build: () => T): T => build();
+
+/** A request body schema, built like `schema` and carrying its name for the route table's check. */
+const bodySchema = <T extends object>(name: string, build: () => T): T =>
+  Object.defineProperty(build(), SCHEMA_NAME, { value: name });
 
 const text = () => z.string({ error: 'must be a string' });
 const maxCodePoints = (max: number) =>
@@ -54,24 +59,24 @@ export const PresentedPassword = /* @__PURE__ */ schema(() =>
   text().check(z.minLength(1, 'must not be empty'), maxCodePoints(PASSWORD_MAX_LENGTH)),
 );
 
-export const RegisterBody = /* @__PURE__ */ schema(() =>
+export const RegisterBody = /* @__PURE__ */ bodySchema('RegisterBody', () =>
   z.strictObject({ name: Name, email: Email, password: Password }),
 );
 export type RegisterBody = z.infer<typeof RegisterBody>;
 
-export const LoginBody = /* @__PURE__ */ schema(() =>
+export const LoginBody = /* @__PURE__ */ bodySchema('LoginBody', () =>
   z.strictObject({ email: Email, password: PresentedPassword }),
 );
 export type LoginBody = z.infer<typeof LoginBody>;
 
-export const RefreshBody = /* @__PURE__ */ schema(() =>
+export const RefreshBody = /* @__PURE__ */ bodySchema('RefreshBody', () =>
   z.strictObject({
     refreshToken: text().check(z.minLength(1, 'must not be empty'), z.maxLength(512, 'is too long')),
   }),
 );
 export type RefreshBody = z.infer<typeof RefreshBody>;
 
-export const UpdateProfileBody = /* @__PURE__ */ schema(() =>
+export const UpdateProfileBody = /* @__PURE__ */ bodySchema('UpdateProfileBody', () =>
   z
     .strictObject({
       name: z.optional(Name),
@@ -101,7 +106,7 @@ export const UpdateProfileBody = /* @__PURE__ */ schema(() =>
 );
 export type UpdateProfileBody = z.infer<typeof UpdateProfileBody>;
 
-export const ChangePasswordBody = /* @__PURE__ */ schema(() =>
+export const ChangePasswordBody = /* @__PURE__ */ bodySchema('ChangePasswordBody', () =>
   z.strictObject({
     currentPassword: PresentedPassword,
     newPassword: Password,
@@ -109,7 +114,7 @@ export const ChangePasswordBody = /* @__PURE__ */ schema(() =>
 );
 export type ChangePasswordBody = z.infer<typeof ChangePasswordBody>;
 
-export const DeleteAccountBody = /* @__PURE__ */ schema(() =>
+export const DeleteAccountBody = /* @__PURE__ */ bodySchema('DeleteAccountBody', () =>
   z.strictObject({ password: PresentedPassword }),
 );
 export type DeleteAccountBody = z.infer<typeof DeleteAccountBody>;

@@ -2,7 +2,7 @@
 // Functions that never see a password must not ship (or even mention) the Argon2 addon; those
 // that hash get a little more room. The native addon itself ships beside the bundle and is
 // not counted. The bundles are built as they ship: with @upstash/redis's client cut down to the
-// members the service calls (dev/lambda-bundle.mjs), which is most of the room they have.
+// members the service calls (build/lambda-bundle.mjs), which is most of the room they have.
 //
 // The build runs the project's own esbuild.config.mjs, from a copy placed in a scratch tree
 // whose every other entry links back to this one: it reads the same sources and config, but

@@ -1,5 +1,5 @@
 // The function bundles carry @upstash/redis cut down to the members the service calls
-// (dev/lambda-bundle.mjs). These tests build the client and @upstash/ratelimit with exactly the
+// (build/lambda-bundle.mjs). These tests build the client and @upstash/ratelimit with exactly the
 // functions' bundle options and use them against the datastore: scripts and the rate limiter
 // work through the cut-down client, the other commands are gone, and a client release without
 // a member the service needs fails the build instead of the first request.
@@ -16,7 +16,7 @@ const root = join(__dirname, '../..');
 function buildLikeAFunction(entry: string, resolveDir: string, outfile: string): void {
   const script = `
     import { build } from 'esbuild';
-    import { lambdaBundleOptions } from ${JSON.stringify(join(root, 'dev/lambda-bundle.mjs'))};
+    import { lambdaBundleOptions } from ${JSON.stringify(join(root, 'build/lambda-bundle.mjs'))};
     await build({
       ...lambdaBundleOptions,
       stdin: { contents: process.env.ENTRY, resolveDir: process.env.RESOLVE_DIR, loader: 'js' },

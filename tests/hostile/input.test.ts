@@ -13,9 +13,8 @@ import type { Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { base64url, type CryptoKey, decodeProtectedHeader, importJWK, type JWK, SignJWT } from 'jose';
 import { verifyData } from '../../dev/verify-data';
-import type { AppError } from '../../lib/errors';
+import { ERROR_CODES } from '../../lib/errors';
 import type { HttpEvent, HttpHandler } from '../../lib/http';
-import { PROBLEMS } from '../../lib/openapi';
 import { LoginBody, RegisterBody, UpdateProfileBody } from '../../lib/validation';
 import { httpEvent, invoke, lambdaContext, testServices } from '../support/app';
 import { restClient } from '../support/datastore';
@@ -28,8 +27,10 @@ const prefix = services.config.keyPrefix;
 const redis = restClient({ automaticDeserialization: false });
 const h = createHandlers(services);
 
-/** Every client-visible code lib/errors.ts defines, with its status; the 4xx ones are the allowed answers. */
-const CODES = new Map(Object.values(PROBLEMS).map((error: AppError) => [error.code, error.statusCode]));
+/** Every client-visible code of the registry (lib/errors.ts), with its status; the 4xx ones are the allowed answers. */
+const CODES = new Map<string, number>(
+  Object.entries(ERROR_CODES).map(([code, { status }]) => [code, status]),
+);
 const CLIENT_ERRORS = new Map([...CODES].filter(([, status]) => status < 500));
 
 const PASSWORD = 'correct horse battery staple';

@@ -1,5 +1,5 @@
 // Packaging for AWS (issue 6): `serverless package`, exactly as `npm run package` runs it (the
-// dev/lambda-packaging.cjs hook builds the bundles and stages the Argon2 addon), once per Lambda
+// build/lambda-packaging.cjs hook builds the bundles and stages the Argon2 addon), once per Lambda
 // architecture. Then the zips are opened: each holds its handler and bundle; the functions that
 // hash hold @node-rs/argon2 with the Linux binding for that architecture, where `require` and
 // `import()` look first from the handler (…/dist/functions/<fn>/node_modules); the others hold no

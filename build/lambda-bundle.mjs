@@ -61,7 +61,9 @@ export const upstashRedisSubset = {
       const members = classes[0].members;
       const missing = REDIS_MEMBERS_KEPT.filter((name) => !members.some((m) => memberName(m) === name));
       if (missing.length > 0)
-        throw new Error(`@upstash/redis: Redis no longer has ${missing.join(', ')} (dev/lambda-bundle.mjs)`);
+        throw new Error(
+          `@upstash/redis: Redis no longer has ${missing.join(', ')} (build/lambda-bundle.mjs)`,
+        );
       let contents = text;
       for (const member of [...members].reverse()) {
         if (REDIS_MEMBERS_KEPT.includes(memberName(member))) continue;

@@ -1,0 +1,259 @@
+import * as z from 'zod/mini';
+import { ERROR_CODES, type ErrorCode } from '../lib/errors';
+import { MAX_BODY_BYTES } from '../lib/request-body';
+import * as resources from '../lib/resources';
+import { errorsOf, ROUTES, type Route } from '../lib/routes';
+import * as validation from '../lib/validation';
+import { Email, Name, Password, PresentedPassword, SessionId, UpdateProfileBody } from '../lib/validation';
+import { version } from '../package.json';
+
+// The OpenAPI 3.1 document of API.md, generated from the zod schemas the handlers validate with
+// (lib/validation.ts) and the resource schemas (lib/resources.ts), its operations from the route
+// table (lib/routes.ts) and its problem codes from the error registry (lib/errors.ts), so it
+// cannot drift from any of them.
+// Converting schemas costs bundle size and cold-start time, so it never runs in a Lambda:
+// esbuild.config.mjs calls `buildOpenApiDocument()` at build time, writes dist/openapi.json, and
+// swaps this module, in the `openapi` bundle, for a reader of that JSON shipped beside it.
+
+type JsonSchema = Record<string, unknown>;
+
+const ALL_CODES = Object.keys(ERROR_CODES) as ErrorCode[];
+const OTHER_CODES = ALL_CODES.filter((code) => code !== 'validation_failed') as [string, ...string[]];
+
+/**
+ * JSON Schema keywords that the zod schemas check with refinements (code-point lengths, the
+ * email validator), which `toJSONSchema` cannot see. Lengths in JSON Schema count code points,
+ * as the refinements do.
+ */
+const FIELD_DOCS = new Map<unknown, JsonSchema>([
+  [
+    Name,
+    {
+      minLength: 1,
+      maxLength: 100,
+      description: 'Trimmed; 1–100 characters (Unicode code points); no control characters.',
+      examples: ['Ada Lovelace'],
+    },
+  ],
+  [
+    Email,
+    {
+      maxLength: 254,
+      format: 'email',
+      description: 'Compared and returned in canonical form: trimmed, Unicode NFKC, lower case.',
+      examples: ['ada@example.com'],
+    },
+  ],
+  [
+    Password,
+    {
+      maxLength: 256,
+      description:
+        'Never trimmed. At least PASSWORD_MIN_LENGTH (default 12) and at most 256 characters (Unicode ' +
+        'code points); not a common password; not equal to the email or the name (case-insensitive).',
+    },
+  ],
+  [PresentedPassword, { maxLength: 256, description: 'The current password, exactly as set.' }],
+  [
+    UpdateProfileBody,
+    {
+      description:
+        'A JSON merge patch (RFC 7396): at least one of `name`, `email`; changing `email` needs `currentPassword`.',
+      anyOf: [{ required: ['name'] }, { required: ['email'] }],
+      dependentRequired: { email: ['currentPassword'] },
+    },
+  ],
+]);
+
+/** Converts every schema of `schemas` under its key, with `$ref`s between them into `components.schemas`. */
+function convert(schemas: Record<string, z.ZodMiniType>, io: 'input' | 'output'): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
+  const converted = z.toJSONSchema(registry, {
+    io,
+    uri: (id) => `#/components/schemas/${id}`,
+    override: ({ zodSchema, jsonSchema }) => {
+      Object.assign(jsonSchema, FIELD_DOCS.get(zodSchema));
+    },
+  }).schemas as Record<string, JsonSchema>;
+  return Object.fromEntries(
+    Object.entries(converted).map(([id, { $schema: _, $id: __, ...schema }]) => [id, schema]),
+  );
+}
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+
+const REQUEST_BODIES = Object.fromEntries(
+  [...new Set(ROUTES.flatMap((route: Route) => (route.body ? [route.body] : [])))].map((name) => [
+    name,
+    // biome-ignore lint/performance/noDynamicNamespaceImportAccess: build-time code, never in a Lambda bundle.
+    validation[name],
+  ]),
+) as Record<string, z.ZodMiniType>;
+
+const RESPONSES = {
+  User: resources.User,
+  Session: resources.Session,
+  SessionSummary: resources.SessionSummary,
+  UserAndSession: resources.UserAndSession,
+  SessionEnvelope: resources.SessionEnvelope,
+  UserEnvelope: resources.UserEnvelope,
+  SessionList: resources.SessionList,
+  PublicJwk: resources.PublicJwk,
+  Jwks: resources.Jwks,
+  FieldError: resources.FieldError,
+  Problem: resources.problem(OTHER_CODES),
+  ValidationProblem: resources.ValidationProblem,
+};
+
+const header = (description: string, schema: JsonSchema = { type: 'string' }) => ({ description, schema });
+
+/** Headers a problem response carries besides its body (lib/errors.ts sets them). */
+const PROBLEM_HEADERS: Record<string, Record<string, ReturnType<typeof header>>> = {
+  unauthorized: {
+    'WWW-Authenticate': header('`Bearer`, or `Bearer error="invalid_token"` when a token was sent.'),
+  },
+  rate_limited: { 'Retry-After': header('Seconds to wait.', { type: 'integer', minimum: 0 }) },
+  service_unavailable: { 'Retry-After': header('Seconds to wait.', { type: 'integer', minimum: 0 }) },
+  method_not_allowed: { Allow: header('The methods the path supports.') },
+};
+
+/** The `responses` entry for the problems of one status: each code narrowed to what it can be here. */
+function problemResponse(codes: ErrorCode[]) {
+  const status = ERROR_CODES[codes[0] as ErrorCode].status;
+  const others = codes.filter((code) => code !== 'validation_failed');
+  const plain =
+    others.length === 0
+      ? []
+      : [{ allOf: [ref('Problem'), { properties: { status: { const: status }, code: { enum: others } } }] }];
+  const variants = [...(codes.includes('validation_failed') ? [ref('ValidationProblem')] : []), ...plain];
+  const headers = Object.assign({}, ...codes.map((code) => PROBLEM_HEADERS[code] ?? {}));
+  return {
+    description: codes.map((code) => `\`${code}\`: ${ERROR_CODES[code].title}.`).join(' '),
+    ...(Object.keys(headers).length ? { headers } : {}),
+    content: {
+      'application/problem+json': { schema: variants.length === 1 ? variants[0] : { oneOf: variants } },
+    },
+  };
+}
+
+/** Path parameters' schemas, by name. */
+const PATH_PARAMETERS: Record<string, JsonSchema> = { id: z.toJSONSchema(SessionId) as JsonSchema };
+
+/** What the success response of `route` says, beyond its schema. */
+const SUCCESS_DESCRIPTIONS: Record<number, string> = { 200: 'OK.', 201: 'Created.', 204: 'Done; no body.' };
+
+/** The success response's headers, as lib/http.ts sets them from the same route fields. */
+function successHeaders(route: Route) {
+  return {
+    ...(route.location ? { Location: header(`\`${route.location}\`.`) } : {}),
+    'Cache-Control': route.cacheSeconds
+      ? header(`\`public, max-age=${route.cacheSeconds}\`.`)
+      : header('`no-store`: tokens and profiles are never cached.'),
+  };
+}
+
+/** A name for a problem response shared between operations, after its codes: `EmailTakenOrRateLimited`. */
+const responseName = (codes: ErrorCode[]) =>
+  codes
+    .map((code) => code.replace(/(^|_)([a-z])/g, (_, __, letter: string) => letter.toUpperCase()))
+    .join('Or');
+
+/** Problem responses, shared by name (`components.responses`): most are the same for many operations. */
+type ResponseRegistry = Map<string, ReturnType<typeof problemResponse>>;
+
+function operationObject(route: Route, shared: ResponseRegistry) {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of errorsOf(route)) {
+    const status = ERROR_CODES[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const mediaTypes =
+    route.method === 'PATCH' ? ['application/json', 'application/merge-patch+json'] : ['application/json'];
+  const parameters = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
+    const { $schema: _, ...schema } = PATH_PARAMETERS[name as string] ?? { type: 'string' };
+    return { name, in: 'path', required: true, schema };
+  });
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    tags: [route.tag],
+    ...(route.auth ? { security: [{ bearerAuth: [] }] } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    ...(route.body
+      ? {
+          requestBody: {
+            required: true,
+            content: Object.fromEntries(
+              mediaTypes.map((type) => [type, { schema: ref(route.body as string) }]),
+            ),
+          },
+        }
+      : {}),
+    responses: {
+      [String(route.status)]: {
+        description: SUCCESS_DESCRIPTIONS[route.status],
+        headers: successHeaders(route),
+        ...(route.response
+          ? { content: { 'application/json': { schema: ref(route.response) } } }
+          : route.status === 204
+            ? {}
+            : { content: { 'application/json': { schema: { type: 'object' } } } }),
+      },
+      ...Object.fromEntries(
+        [...byStatus]
+          .sort(([a], [b]) => a - b)
+          .map(([status, codes]) => {
+            const name = responseName(codes);
+            shared.set(name, problemResponse(codes));
+            return [String(status), { $ref: `#/components/responses/${name}` }];
+          }),
+      ),
+    },
+  };
+}
+
+const DESCRIPTION = `Sign-up and log-in for a web or mobile client.
+
+Errors are RFC 9457 problem details (\`application/problem+json\`); clients switch on \`code\`.
+Request bodies are JSON (\`application/json\`; PATCH also \`application/merge-patch+json\`), at most
+${MAX_BODY_BYTES} bytes, and strict: unknown members are refused with \`validation_failed\`.
+Every response carries \`X-Content-Type-Options: nosniff\`.
+
+Any other path answers 404 \`not_found\`, and a known path with a method it does not support
+answers 405 \`method_not_allowed\` with an \`Allow\` header.`;
+
+/** The OpenAPI 3.1 document of the API, as `GET /openapi.json` serves it. Pure and deterministic. */
+export function buildOpenApiDocument(): JsonSchema {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const responses: ResponseRegistry = new Map();
+  for (const route of ROUTES) {
+    paths[route.path] = {
+      ...paths[route.path],
+      [route.method.toLowerCase()]: operationObject(route, responses),
+    };
+  }
+  return {
+    openapi: '3.1.1',
+    info: { title: 'Account API', version, description: DESCRIPTION },
+    tags: [
+      { name: 'users', description: 'Accounts and profiles.' },
+      { name: 'sessions', description: 'Log-in sessions and their tokens.' },
+      { name: 'keys', description: 'Token verification keys.' },
+      { name: 'meta', description: 'This document.' },
+    ],
+    paths,
+    components: {
+      schemas: { ...convert(REQUEST_BODIES, 'input'), ...convert(RESPONSES, 'output') },
+      responses: Object.fromEntries([...responses].sort(([a], [b]) => a.localeCompare(b))),
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'The `accessToken` of a `Session` (EdDSA-signed JWT, `typ: at+jwt`).',
+        },
+      },
+    },
+  };
+}
