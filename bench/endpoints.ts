@@ -1,3 +1,4 @@
+import { type FunctionName, routeOf } from '../lib/routes';
 import type { EventInput } from '../tests/support/app';
 import { type Fixtures, OTHER_PASSWORD, PASSWORD } from './fixtures';
 
@@ -23,12 +24,14 @@ export interface Endpoint {
 const repeat = <T>(count: number, make: (i: number) => T): T[] =>
   Array.from({ length: count }, (_, i) => make(i));
 
-export const ENDPOINTS: Endpoint[] = [
+/** An endpoint as written below: an API route's facts come from lib/routes.ts by `fn`. */
+type Spec =
+  | (Omit<Endpoint, 'route' | 'fn' | 'status' | 'auth'> & { fn: FunctionName; variant?: string })
+  | Endpoint;
+
+const SPECS: Spec[] = [
   {
-    route: 'GET /users/me',
     fn: 'get-profile',
-    status: 200,
-    auth: true,
     argon2: [],
     budget: { roundTrips: 1, exact: true },
     async requests(f, count) {
@@ -37,10 +40,8 @@ export const ENDPOINTS: Endpoint[] = [
     },
   },
   {
-    route: 'PATCH /users/me (name)',
     fn: 'update-profile',
-    status: 200,
-    auth: true,
+    variant: 'name',
     argon2: [],
     budget: { roundTrips: 1, exact: true },
     async requests(f, count) {
@@ -54,10 +55,7 @@ export const ENDPOINTS: Endpoint[] = [
     },
   },
   {
-    route: 'DELETE /sessions/current',
     fn: 'logout',
-    status: 204,
-    auth: true,
     argon2: [],
     budget: { roundTrips: 1, exact: true },
     async requests(f, count) {
@@ -66,10 +64,7 @@ export const ENDPOINTS: Endpoint[] = [
     },
   },
   {
-    route: 'POST /sessions/refresh',
     fn: 'refresh-session',
-    status: 200,
-    auth: false,
     argon2: [],
     budget: { roundTrips: 1, exact: true },
     async requests(f, count) {
@@ -82,10 +77,7 @@ export const ENDPOINTS: Endpoint[] = [
     },
   },
   {
-    route: 'GET /sessions',
     fn: 'list-sessions',
-    status: 200,
-    auth: true,
     argon2: [],
     budget: { roundTrips: 1, exact: true },
     async requests(f, count) {
@@ -95,10 +87,7 @@ export const ENDPOINTS: Endpoint[] = [
     },
   },
   {
-    route: 'DELETE /sessions/{id}',
     fn: 'revoke-session',
-    status: 204,
-    auth: true,
     argon2: [],
     async requests(f, count) {
       const account = await f.account();
@@ -112,10 +101,7 @@ export const ENDPOINTS: Endpoint[] = [
     },
   },
   {
-    route: 'DELETE /sessions',
     fn: 'revoke-all-sessions',
-    status: 204,
-    auth: true,
     argon2: [],
     async requests(f, count) {
       const accounts = await f.accounts(count);
@@ -123,10 +109,7 @@ export const ENDPOINTS: Endpoint[] = [
     },
   },
   {
-    route: 'POST /users',
     fn: 'register',
-    status: 201,
-    auth: false,
     argon2: ['hash'],
     budget: { roundTrips: 2, exact: false },
     async requests(f, count) {
@@ -139,10 +122,7 @@ export const ENDPOINTS: Endpoint[] = [
     },
   },
   {
-    route: 'POST /sessions',
     fn: 'login',
-    status: 200,
-    auth: false,
     argon2: ['verify'],
     budget: { roundTrips: 3, exact: false },
     async requests(f, count) {
@@ -156,10 +136,7 @@ export const ENDPOINTS: Endpoint[] = [
     },
   },
   {
-    route: 'PUT /users/me/password',
     fn: 'change-password',
-    status: 204,
-    auth: true,
     argon2: ['verify', 'hash'],
     budget: { roundTrips: 2, exact: false },
     async requests(f, count) {
@@ -176,10 +153,7 @@ export const ENDPOINTS: Endpoint[] = [
     },
   },
   {
-    route: 'DELETE /users/me',
     fn: 'delete-account',
-    status: 204,
-    auth: true,
     argon2: ['verify'],
     budget: { roundTrips: 2, exact: false },
     async requests(f, count) {
@@ -193,20 +167,14 @@ export const ENDPOINTS: Endpoint[] = [
     },
   },
   {
-    route: 'GET /.well-known/jwks.json',
     fn: 'jwks',
-    status: 200,
-    auth: false,
     argon2: [],
     async requests(_f, count) {
       return repeat(count, () => ({ method: 'GET', path: '/.well-known/jwks.json' }));
     },
   },
   {
-    route: 'GET /openapi.json',
     fn: 'openapi',
-    status: 200,
-    auth: false,
     argon2: [],
     async requests(_f, count) {
       return repeat(count, () => ({ method: 'GET', path: '/openapi.json' }));
@@ -223,3 +191,15 @@ export const ENDPOINTS: Endpoint[] = [
     },
   },
 ];
+
+/** The bench's endpoints, with method, path, success status and auth from the route table. */
+export const ENDPOINTS: Endpoint[] = SPECS.map((spec) => {
+  if ('route' in spec) return spec;
+  const route = routeOf(spec.fn);
+  return {
+    ...spec,
+    route: `${route.method} ${route.path}${spec.variant ? ` (${spec.variant})` : ''}`,
+    status: route.status,
+    auth: route.auth,
+  };
+});

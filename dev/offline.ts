@@ -1,28 +1,34 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { CONFIG_VARIABLES, type VariableName } from '../lib/config';
+import { generateSigningKey } from './signing-key';
 
-/** The API.md configuration variables; `npm start` passes any of them through from its environment. */
-export const CONFIG_VARIABLES = [
-  'UPSTASH_REDIS_REST_URL',
-  'UPSTASH_REDIS_REST_TOKEN',
-  'KEY_PREFIX',
-  'JWT_PRIVATE_KEY',
-  'JWT_PREVIOUS_PUBLIC_KEYS',
-  'JWT_ISSUER',
-  'JWT_AUDIENCE',
-  'ACCESS_TOKEN_TTL_SECONDS',
-  'REFRESH_TOKEN_TTL_SECONDS',
-  'PASSWORD_MIN_LENGTH',
-  'ARGON2_MEMORY_KIB',
-  'ARGON2_TIME_COST',
-  'ARGON2_PARALLELISM',
-  'RATE_LIMIT_LOGIN_PER_IP',
-  'RATE_LIMIT_REGISTER_PER_IP',
-  'CORS_ALLOWED_ORIGINS',
-  'DATASTORE_TIMEOUT_MS',
-  'LOG_LEVEL',
-] as const;
+/** The configuration variables (lib/config-variables.json); `npm start` passes any of them through. */
+export const CONFIG_VARIABLE_NAMES = Object.keys(CONFIG_VARIABLES) as VariableName[];
+
+/**
+ * The functions' environment under `npm start`: safe local values (a fresh signing key, the local
+ * datastore, the demo page's origins), then every configuration variable set in `source`, which wins.
+ */
+export async function localEnvironment(
+  source: Record<string, string | undefined>,
+  local: { datastore: { url: string; token: string } | null; demoPort: number },
+): Promise<Record<string, string>> {
+  const passedThrough = Object.fromEntries(
+    CONFIG_VARIABLE_NAMES.flatMap((name) => (source[name] ? [[name, source[name] as string]] : [])),
+  );
+  return {
+    CORS_ALLOWED_ORIGINS: `http://localhost:${local.demoPort},http://127.0.0.1:${local.demoPort}`,
+    ...(source.JWT_PRIVATE_KEY
+      ? {}
+      : { JWT_PRIVATE_KEY: JSON.stringify((await generateSigningKey()).privateJwk) }),
+    ...(local.datastore
+      ? { UPSTASH_REDIS_REST_URL: local.datastore.url, UPSTASH_REDIS_REST_TOKEN: local.datastore.token }
+      : {}),
+    ...passedThrough,
+  };
+}
 
 export interface OfflineOptions {
   /** Project root (where serverless.yml and dist/ are). */

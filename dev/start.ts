@@ -5,10 +5,10 @@
 // Any API.md configuration variable set in the environment is passed through unchanged.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { ROUTES } from '../lib/routes';
 import { startDatastore } from './datastore/server';
 import { type DemoServer, startDemoServer } from './demo-server';
-import { CONFIG_VARIABLES, startOffline } from './offline';
-import { generateSigningKey } from './signing-key';
+import { localEnvironment, startOffline } from './offline';
 
 const root = join(__dirname, '../..');
 
@@ -22,19 +22,7 @@ async function main(): Promise<void> {
         token: randomBytes(18).toString('hex'),
       });
 
-  const passedThrough = Object.fromEntries(
-    CONFIG_VARIABLES.flatMap((name) => (process.env[name] ? [[name, process.env[name] as string]] : [])),
-  );
-  const env: Record<string, string> = {
-    // Safe local values first; anything set in the environment wins.
-    // The demo page's origins (http://localhost:5173,http://127.0.0.1:5173 by default).
-    CORS_ALLOWED_ORIGINS: `http://localhost:${demoPort},http://127.0.0.1:${demoPort}`,
-    JWT_PRIVATE_KEY: process.env.JWT_PRIVATE_KEY ?? JSON.stringify((await generateSigningKey()).privateJwk),
-    ...(datastore
-      ? { UPSTASH_REDIS_REST_URL: datastore.url, UPSTASH_REDIS_REST_TOKEN: datastore.token }
-      : {}),
-    ...passedThrough,
-  };
+  const env = await localEnvironment(process.env, { datastore, demoPort });
 
   const offline = await startOffline({
     root,
@@ -63,13 +51,7 @@ async function main(): Promise<void> {
   Demo page: http://localhost:${demo.port}
   Datastore: ${datastore ? `${datastore.backend} (${datastore.url})` : env.UPSTASH_REDIS_REST_URL}
 
-  POST   /users                 register          GET    /users/me            profile
-  POST   /sessions              log in            PATCH  /users/me            update profile
-  POST   /sessions/refresh      refresh tokens    PUT    /users/me/password   change password
-  GET    /sessions              my sessions       DELETE /users/me            delete account
-  DELETE /sessions/current      log out           DELETE /sessions/{id}       revoke a session
-  DELETE /sessions              log out everywhere
-  GET    /.well-known/jwks.json public keys       GET    /openapi.json        OpenAPI 3.1
+${ROUTES.map((route) => `  ${route.method.padEnd(7)}${route.path.padEnd(24)}${route.summary}`).join('\n')}
 
   Try:
     curl -si ${base}/users -H 'content-type: application/json' \\

@@ -1,3 +1,16 @@
+import VARIABLES from './config-variables.json';
+
+/**
+ * Every configuration variable, once: name → default (absent: required), whether it is a secret,
+ * and what it means. The parser below, `npm start`'s pass-through (dev/offline.ts),
+ * serverless.yml's environment (build/serverless-environment.cjs) and the README's table all
+ * follow it. JSON, so the serverless.yml helper reads the same file without a TypeScript step.
+ */
+export const CONFIG_VARIABLES: Readonly<
+  Record<VariableName, { default?: string; secret: boolean; description: string }>
+> = VARIABLES;
+export type VariableName = keyof typeof VARIABLES;
+
 /** A fixed-window quota: `limit` requests per `windowSeconds`. */
 export interface RateLimitRule {
   limit: number;
@@ -45,18 +58,23 @@ const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
 // Every reader records its problem and returns a placeholder, so one pass finds every problem.
 // Messages name the rule, never the value: some of these variables are secrets.
 function reader(env: Record<string, string | undefined>, problems: string[]) {
-  const raw = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
-  const fail = <T>(name: string, message: string, placeholder: T): T => {
+  // Empty counts as unset; unset takes the table's default (undefined when the variable is required).
+  const raw = (name: VariableName): string | undefined =>
+    env[name] === undefined || env[name] === '' ? CONFIG_VARIABLES[name].default : env[name];
+  const fail = <T>(name: VariableName, message: string, placeholder: T): T => {
     problems.push(`${name} ${message}`);
     return placeholder;
   };
-  const isHttpUrl = (text: string) => {
+  const url = (text: string): URL | null => {
     try {
-      return ['http:', 'https:'].includes(new URL(text).protocol);
+      return new URL(text);
     } catch {
-      return false;
+      return null;
     }
   };
+  const isHttpUrl = (text: string) => ['http:', 'https:'].includes(url(text)?.protocol ?? '');
+  const isLoopback = (host: string) =>
+    host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
   const isJwk = (value: unknown): value is Ed25519Jwk => {
     const jwk = value as Record<string, unknown> | null;
     return (
@@ -71,7 +89,7 @@ function reader(env: Record<string, string | undefined>, problems: string[]) {
       (jwk.kid === undefined || (typeof jwk.kid === 'string' && jwk.kid !== ''))
     );
   };
-  const json = (name: string, text: string): unknown => {
+  const json = (name: VariableName, text: string): unknown => {
     try {
       return JSON.parse(text) as unknown;
     } catch {
@@ -79,39 +97,38 @@ function reader(env: Record<string, string | undefined>, problems: string[]) {
     }
   };
   return {
-    required(name: string): string {
+    required(name: VariableName): string {
       return raw(name) ?? fail(name, 'is required', '');
     },
-    text(name: string, fallback: string, maxLength = 1024): string {
-      const value = raw(name) ?? fallback;
-      return value.length <= maxLength
-        ? value
-        : fail(name, `must be at most ${maxLength} characters`, fallback);
+    text(name: VariableName, maxLength = 1024): string {
+      const value = raw(name) ?? '';
+      return value.length <= maxLength ? value : fail(name, `must be at most ${maxLength} characters`, '');
     },
-    httpUrl(name: string): string {
+    /** An https URL; plain http only for a loopback host (a local datastore), never across a network. */
+    secureUrl(name: VariableName): string {
       const value = raw(name);
       if (value === undefined) return fail(name, 'is required', '');
-      return isHttpUrl(value) ? value : fail(name, 'must be an http(s) URL', '');
+      const parsed = url(value);
+      if (parsed?.protocol === 'https:' || (parsed?.protocol === 'http:' && isLoopback(parsed.hostname)))
+        return value;
+      return fail(name, 'must be an https URL (http only for localhost)', '');
     },
-    wholeNumber(name: string, min: number, max: number, fallback: number): number {
-      const value = raw(name);
-      if (value === undefined) return fallback;
-      if (!/^\d+$/.test(value)) return fail(name, 'must be a whole number', fallback);
+    wholeNumber(name: VariableName, min: number, max: number): number {
+      const value = raw(name) ?? '';
+      if (!/^\d+$/.test(value)) return fail(name, 'must be a whole number', 0);
       const n = Number(value);
-      if (n < min) return fail(name, `must be at least ${min}`, fallback);
-      return n <= max ? n : fail(name, `must be at most ${max}`, fallback);
+      if (n < min) return fail(name, `must be at least ${min}`, 0);
+      return n <= max ? n : fail(name, `must be at most ${max}`, 0);
     },
-    rate(name: string, fallback: RateLimitRule): RateLimitRule {
-      const value = raw(name);
-      if (value === undefined) return fallback;
-      const match = /^(\d+)\/(\d+)$/.exec(value.trim());
+    rate(name: VariableName): RateLimitRule {
+      const match = /^(\d+)\/(\d+)$/.exec((raw(name) ?? '').trim());
       const limit = Number(match?.[1]);
       const windowSeconds = Number(match?.[2]);
       if (!match || limit < 1 || windowSeconds < 1)
-        return fail(name, 'must look like N/SECONDS, e.g. 30/300', fallback);
+        return fail(name, 'must look like N/SECONDS, e.g. 30/300', { limit: 0, windowSeconds: 0 });
       return { limit, windowSeconds };
     },
-    privateKey(name: string): Ed25519Jwk {
+    privateKey(name: VariableName): Ed25519Jwk {
       const text = raw(name);
       const placeholder: Ed25519Jwk = { kty: 'OKP', crv: 'Ed25519', x: '' };
       if (text === undefined) return fail(name, 'is required', placeholder);
@@ -121,15 +138,13 @@ function reader(env: Record<string, string | undefined>, problems: string[]) {
         ? value
         : fail(name, 'must be an Ed25519 private JWK (kty OKP, crv Ed25519, x and d)', placeholder);
     },
-    publicKeys(name: string): Ed25519Jwk[] {
-      const text = raw(name);
-      if (text === undefined) return [];
-      const value = json(name, text);
+    publicKeys(name: VariableName): Ed25519Jwk[] {
+      const value = json(name, raw(name) ?? '[]');
       if (value === undefined) return [];
       if (!Array.isArray(value)) return fail(name, 'must be a JSON array of Ed25519 public JWKs', []);
       return value.every(isJwk) ? value : fail(name, 'must be a JSON array of Ed25519 public JWKs', []);
     },
-    origins(name: string): string[] {
+    origins(name: VariableName): string[] {
       const origins = (raw(name) ?? '')
         .split(',')
         .map((origin) => origin.trim())
@@ -138,8 +153,8 @@ function reader(env: Record<string, string | undefined>, problems: string[]) {
         ? origins
         : fail(name, 'must be a comma-separated list of http(s) origins or *', []);
     },
-    logLevel(name: string): Config['logLevel'] {
-      const value = (raw(name) ?? 'INFO').toUpperCase();
+    logLevel(name: VariableName): Config['logLevel'] {
+      const value = (raw(name) ?? '').toUpperCase();
       return (LOG_LEVELS as readonly string[]).includes(value)
         ? (value as Config['logLevel'])
         : fail(name, `must be one of ${LOG_LEVELS.join(', ')}`, 'INFO');
@@ -164,34 +179,33 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const read = reader(env, problems);
   const config: Config = {
     datastore: {
-      url: read.httpUrl('UPSTASH_REDIS_REST_URL'),
+      url: read.secureUrl('UPSTASH_REDIS_REST_URL'),
       token: read.required('UPSTASH_REDIS_REST_TOKEN'),
-      timeoutMs: read.wholeNumber('DATASTORE_TIMEOUT_MS', 50, 60_000, 2_000),
+      timeoutMs: read.wholeNumber('DATASTORE_TIMEOUT_MS', 50, 60_000),
     },
-    keyPrefix: read.text('KEY_PREFIX', 'acct:', 64),
+    keyPrefix: read.text('KEY_PREFIX', 64),
     jwt: {
       privateKey: read.privateKey('JWT_PRIVATE_KEY'),
       previousPublicKeys: read.publicKeys('JWT_PREVIOUS_PUBLIC_KEYS'),
-      issuer: read.text('JWT_ISSUER', 'account-service'),
-      audience: read.text('JWT_AUDIENCE', 'account-service'),
+      issuer: read.text('JWT_ISSUER'),
+      audience: read.text('JWT_AUDIENCE'),
     },
-    accessTokenTtlSeconds: read.wholeNumber('ACCESS_TOKEN_TTL_SECONDS', 1, 86_400, 900),
-    refreshTokenTtlSeconds: read.wholeNumber('REFRESH_TOKEN_TTL_SECONDS', 60, 31_536_000, 2_592_000),
-    refreshReuseGraceSeconds: read.wholeNumber('REFRESH_REUSE_GRACE_SECONDS', 0, 300, 10),
+    accessTokenTtlSeconds: read.wholeNumber('ACCESS_TOKEN_TTL_SECONDS', 1, 86_400),
+    refreshTokenTtlSeconds: read.wholeNumber('REFRESH_TOKEN_TTL_SECONDS', 60, 31_536_000),
+    refreshReuseGraceSeconds: read.wholeNumber('REFRESH_REUSE_GRACE_SECONDS', 0, 300),
     passwordMinLength: read.wholeNumber(
       'PASSWORD_MIN_LENGTH',
       PASSWORD_MIN_LENGTH_FLOOR,
       PASSWORD_MAX_LENGTH,
-      12,
     ),
     argon2: {
-      memoryKib: read.wholeNumber('ARGON2_MEMORY_KIB', 8, 4_194_304, 19_456),
-      timeCost: read.wholeNumber('ARGON2_TIME_COST', 1, 100, 2),
-      parallelism: read.wholeNumber('ARGON2_PARALLELISM', 1, 16, 1),
+      memoryKib: read.wholeNumber('ARGON2_MEMORY_KIB', 8, 4_194_304),
+      timeCost: read.wholeNumber('ARGON2_TIME_COST', 1, 100),
+      parallelism: read.wholeNumber('ARGON2_PARALLELISM', 1, 16),
     },
     rateLimits: {
-      loginPerIp: read.rate('RATE_LIMIT_LOGIN_PER_IP', { limit: 30, windowSeconds: 300 }),
-      registerPerIp: read.rate('RATE_LIMIT_REGISTER_PER_IP', { limit: 20, windowSeconds: 3600 }),
+      loginPerIp: read.rate('RATE_LIMIT_LOGIN_PER_IP'),
+      registerPerIp: read.rate('RATE_LIMIT_REGISTER_PER_IP'),
     },
     corsAllowedOrigins: read.origins('CORS_ALLOWED_ORIGINS'),
     logLevel: read.logLevel('LOG_LEVEL'),

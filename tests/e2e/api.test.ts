@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { buildOpenApiDocument } from '../../build/openapi';
 import type { Offline } from '../../dev/offline';
-import { buildOpenApiDocument } from '../../lib/openapi';
 import { startTestApi } from '../support/offline';
 
 const _root = join(__dirname, '../..');

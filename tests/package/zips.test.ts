@@ -24,7 +24,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import yauzl from 'yauzl';
-import { CONFIG_VARIABLES } from '../../dev/offline';
+import { CONFIG_VARIABLE_NAMES } from '../../dev/offline';
+import { ROUTES } from '../../lib/routes';
 
 const root = join(__dirname, '../..');
 const run = promisify(execFile);
@@ -37,7 +38,9 @@ const ARCHITECTURES = {
 type Architecture = keyof typeof ARCHITECTURES;
 
 /** The functions that hash or verify passwords: their bundles load @node-rs/argon2. */
-const HASHING = ['change-password', 'delete-account', 'login', 'register', 'update-profile'];
+const HASHING: string[] = ROUTES.filter((route) => 'hashing' in route && route.hashing).map(
+  (route) => route.fn,
+);
 const ARGON2_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies[
   '@node-rs/argon2'
 ];
@@ -106,7 +109,7 @@ async function packageFor(architecture: Architecture): Promise<Packaged> {
     env: {
       ...Object.fromEntries(
         Object.entries(process.env).filter(
-          ([name]) => !(CONFIG_VARIABLES as readonly string[]).includes(name),
+          ([name]) => !(CONFIG_VARIABLE_NAMES as readonly string[]).includes(name),
         ),
       ),
       SLS_TELEMETRY_DISABLED: '1',

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError, parseConfig } from '../../lib/config';
+import { CONFIG_VARIABLES, ConfigError, parseConfig, type VariableName } from '../../lib/config';
 
 const keyPair = () => generateKeyPairSync('ed25519');
 const privateJwk = keyPair().privateKey.export({ format: 'jwk' });
@@ -135,6 +135,10 @@ describe('parseConfig rejects bad values', () => {
     ['UPSTASH_REDIS_REST_URL', 'not a url'],
     ['UPSTASH_REDIS_REST_URL', 'ftp://127.0.0.1:8079'],
     ['UPSTASH_REDIS_REST_URL', 'redis://127.0.0.1:6379'],
+    // A token in clear text across a network: https only, except on a loopback host.
+    ['UPSTASH_REDIS_REST_URL', 'http://eu1-redis.upstash.io'],
+    ['UPSTASH_REDIS_REST_URL', 'http://10.0.0.5:8079'],
+    ['UPSTASH_REDIS_REST_URL', 'http://127.0.0.1.example.com'],
     ['DATASTORE_TIMEOUT_MS', '10'],
     ['DATASTORE_TIMEOUT_MS', 'soon'],
     ['KEY_PREFIX', 'k'.repeat(65)],
@@ -282,5 +286,56 @@ describe('a ConfigError never echoes a secret value', () => {
     expect(error.message).not.toContain(REST_TOKEN);
     expect(JSON.stringify(error.problems)).not.toContain(secretD);
     expect(String(error.stack)).not.toContain(secretD);
+  });
+});
+
+describe('the configuration table (lib/config-variables.json)', () => {
+  const NAMES = Object.keys(CONFIG_VARIABLES) as VariableName[];
+
+  test('parseConfig reads exactly the variables of the table, no other', () => {
+    // Prepare: an environment that records which names are read
+    const read = new Set<string>();
+    const env = new Proxy(required(), {
+      get(target, name: string) {
+        read.add(name);
+        return target[name];
+      },
+    });
+
+    // Act
+    parseConfig(env);
+
+    // Assess
+    expect([...read].sort()).toEqual([...NAMES].sort());
+  });
+
+  test('the required variables are exactly those without a default', () => {
+    const requiredNames = NAMES.filter((name) => CONFIG_VARIABLES[name].default === undefined);
+    expect(requiredNames.sort()).toEqual(Object.keys(required()).sort());
+  });
+
+  test.each(NAMES.filter((name) => CONFIG_VARIABLES[name].default !== undefined))(
+    "%s: setting it to its table default changes nothing, so the default is the parser's",
+    (name) => {
+      expect(parseConfig({ ...required(), [name]: CONFIG_VARIABLES[name].default })).toEqual(
+        parseConfig(required()),
+      );
+    },
+  );
+
+  test.each([
+    ['https://eu1-redis.upstash.io', true],
+    ['http://localhost:8079', true],
+    ['http://127.0.0.1:8079', true],
+    ['http://[::1]:8079', true],
+  ])('UPSTASH_REDIS_REST_URL %s is accepted', (url) => {
+    expect(parseConfig({ ...required(), UPSTASH_REDIS_REST_URL: url }).datastore.url).toBe(url);
+  });
+
+  test('secrets are marked: the signing key and the datastore token', () => {
+    expect(NAMES.filter((name) => CONFIG_VARIABLES[name].secret).sort()).toEqual([
+      'JWT_PRIVATE_KEY',
+      'UPSTASH_REDIS_REST_TOKEN',
+    ]);
   });
 });

@@ -1,5 +1,9 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ENDPOINTS } from '../../bench/endpoints';
+import cors from '../../lib/cors.json';
 import { AppError } from '../../lib/errors';
-import { methodsOf, ROUTES, routeError } from '../../lib/routes';
+import { CATCH_ALL, methodsOf, ROUTES, routeError } from '../../lib/routes';
 
 /** The parts of the error a client sees. */
 const wire = (error: AppError) => ({
@@ -84,5 +88,28 @@ describe('routeError', () => {
   test('a static route wins over the {id} template', () => {
     // /sessions/refresh would otherwise match /sessions/{id} (DELETE)
     expect(routeError('/sessions/refresh').headers).toEqual({ Allow: 'POST' });
+  });
+});
+
+describe('the route table', () => {
+  test('each function serves one route, and each has a file in functions/', () => {
+    const fns = ROUTES.map((route) => route.fn);
+    expect(new Set(fns).size).toBe(fns.length);
+    const files = readdirSync(join(__dirname, '../../functions')).map((file) => file.replace(/\.ts$/, ''));
+    expect([...fns, CATCH_ALL.fn].sort()).toEqual(files.sort());
+  });
+
+  test('operation ids are unique', () => {
+    const ids = ROUTES.map((route) => route.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  test('the bench drives every function', () => {
+    const benched = new Set(ENDPOINTS.map((endpoint) => endpoint.fn));
+    expect([...ROUTES.map((route) => route.fn), CATCH_ALL.fn].filter((fn) => !benched.has(fn))).toEqual([]);
+  });
+
+  test('the CORS policy allows every method the routes use', () => {
+    expect([...new Set(ROUTES.map((route) => route.method))].sort()).toEqual([...cors.allowedMethods].sort());
   });
 });

@@ -1,0 +1,97 @@
+// serverless.yml is the one hand-written description of the deployment. Its environment is
+// generated from the configuration table (build/serverless-environment.cjs); its functions and
+// events are written out, and this test fails on any difference from the route table. Both are
+// read as osls resolves them (`serverless print`), with the environment `npm start` would give.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { localEnvironment } from '../../dev/offline';
+import { CONFIG_VARIABLES, type VariableName } from '../../lib/config';
+import { CATCH_ALL, ROUTES } from '../../lib/routes';
+
+const root = join(__dirname, '../..');
+const run = promisify(execFile);
+const NAMES = Object.keys(CONFIG_VARIABLES) as VariableName[];
+
+interface Printed {
+  custom: { argon2MemorySize: number };
+  provider: { environment: Record<string, string>; memorySize: number };
+  functions: Record<string, { handler: string; memorySize?: number; events: unknown[]; package: unknown }>;
+}
+
+/** `serverless print` of serverless.yml with exactly `env` (plus PATH/HOME) in the environment. */
+async function print(env: Record<string, string>): Promise<Printed> {
+  const { stdout } = await run(
+    process.execPath,
+    [join(root, 'node_modules/serverless/bin/serverless.js'), 'print', '--format', 'json'],
+    {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? root,
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+        ...env,
+      },
+      timeout: 60_000,
+    },
+  );
+  return JSON.parse(stdout) as Printed;
+}
+
+/** A value for every variable that no default equals, so each one is seen to arrive. */
+const distinct = Object.fromEntries(NAMES.map((name) => [name, `set-${name.toLowerCase()}`]));
+
+describe('serverless.yml', () => {
+  let printed: Printed;
+  let defaults: Printed;
+  beforeAll(async () => {
+    // What `npm start` hands serverless offline when every variable is set in its shell.
+    const started = await localEnvironment(distinct, { datastore: null, demoPort: 5173 });
+    [printed, defaults] = await Promise.all([
+      print(started),
+      // A deploy with only the required variables set: everything else takes the table's default.
+      print(
+        Object.fromEntries(
+          NAMES.filter((name) => CONFIG_VARIABLES[name].default === undefined).map((name) => [name, 'x']),
+        ),
+      ),
+    ]);
+  }, 90_000);
+
+  test('every configuration variable reaches the functions through npm start, and no other', () => {
+    expect(printed.provider.environment).toEqual(distinct);
+  });
+
+  test("unset variables take the configuration table's defaults", () => {
+    const expected = Object.fromEntries(NAMES.map((name) => [name, CONFIG_VARIABLES[name].default ?? 'x']));
+    expect(defaults.provider.environment).toEqual(expected);
+  });
+
+  test('has exactly one function per route, plus the catch-all', () => {
+    expect(Object.keys(printed.functions).sort()).toEqual(
+      [...ROUTES.map((route) => route.fn), CATCH_ALL.fn].sort(),
+    );
+  });
+
+  test.each(ROUTES.map((route) => [route.fn, route] as const))('%s: handler, event, memory', (fn, route) => {
+    const { name: _, ...declared } = printed.functions[fn] as Printed['functions'][string] & { name: string };
+    expect(declared).toEqual({
+      handler: `dist/functions/${fn}/index.handler`,
+      ...('hashing' in route && route.hashing ? { memorySize: printed.custom.argon2MemorySize } : {}),
+      package: { patterns: [`dist/functions/${fn}/**`] },
+      events: [{ httpApi: { method: route.method, path: route.path } }],
+    });
+  });
+
+  test('the catch-all takes every other method and path', () => {
+    const { name: _, ...declared } = printed.functions[CATCH_ALL.fn] as Printed['functions'][string] & {
+      name: string;
+    };
+    expect(declared).toEqual({
+      handler: `dist/functions/${CATCH_ALL.fn}/index.handler`,
+      package: { patterns: [`dist/functions/${CATCH_ALL.fn}/**`] },
+      events: [{ httpApi: '*' }],
+    });
+  });
+});
