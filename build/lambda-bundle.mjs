@@ -8,6 +8,12 @@ import ts from 'typescript';
 export const NATIVE_EXTERNALS = ['@node-rs/argon2'];
 
 /**
+ * The AWS SDK v3, which Lambda's Node.js runtime provides: left to `require` there, never bundled
+ * (the SSM client alone is ≈600 KiB). Only a cold start in AWS that reads SSM parameters loads it.
+ */
+export const RUNTIME_EXTERNALS = ['@aws-sdk/*'];
+
+/**
  * The members of @upstash/redis's `Redis` class that the functions use: lib/datastore.ts runs
  * every operation through `createScript` (EVALSHA, then EVAL on NOSCRIPT), and @upstash/ratelimit's
  * fixed window calls `evalsha`/`eval` (its deny list and analytics, which use more, are off in
@@ -81,7 +87,7 @@ export const lambdaBundleOptions = {
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: NATIVE_EXTERNALS,
+  external: [...NATIVE_EXTERNALS, ...RUNTIME_EXTERNALS],
   // @upstash/ratelimit names only its CommonJS build in package.json; the ES module build lets
   // esbuild drop what the service does not use (the multi-region limiter): 4 KiB.
   alias: { '@upstash/ratelimit': '@upstash/ratelimit/dist/index.mjs' },

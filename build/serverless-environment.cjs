@@ -1,17 +1,18 @@
 // Read by serverless.yml (`environment: ${file(./build/serverless-environment.cjs):environment}`):
 // the functions' environment, generated from the one table of configuration variables
-// (lib/config-variables.json). Each entry is a Serverless variable that takes the deploying
-// shell's value, else the table's default; a secret without a value there comes from SSM
-// Parameter Store under the stage's prefix (`ssmPrefix`), named after the variable in kebab case.
+// (lib/config-variables.json). A variable with a default takes the deploying shell's value, else
+// the default (or the table's `serverless` value). A variable without a default — the datastore
+// URL and token, the signing key — is never put in the environment or the template: the
+// functions read it at cold start from SSM Parameter Store (lib/parameters.ts), so packaging
+// needs no AWS credentials and no secret leaves SSM.
 const variables = require('../lib/config-variables.json');
 
-const kebab = (name) => name.toLowerCase().replaceAll('_', '-');
+const quoted = (value) => `'${value}'`;
 
 module.exports.environment = () =>
   Object.fromEntries(
-    Object.entries(variables).map(([name, { default: fallback, secret }]) => {
-      if (secret || fallback === undefined)
-        return [name, `\${env:${name}, ssm:\${param:ssmPrefix}/${kebab(name)}}`];
-      return [name, `\${env:${name}, ${JSON.stringify(fallback).replaceAll('"', "'")}}`];
+    Object.entries(variables).flatMap(([name, { default: fallback, serverless }]) => {
+      if (fallback === undefined) return [];
+      return [[name, `\${env:${name}, ${serverless ?? quoted(fallback)}}`]];
     }),
   );

@@ -1,6 +1,6 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { type Services, services } from '../lib/services';
+import { lambdaHandler, type Services, services } from '../lib/services';
 import { ChangePasswordBody } from '../lib/validation';
 
 /** PUT /users/me/password — change the password; every other session is revoked. */
@@ -9,4 +9,4 @@ export const createHandler = ({ http, accounts }: Services) =>
     await accounts.changePassword(caller, body);
   });
 
-export const handler = createHandler(services());
+export const handler = lambdaHandler(services, createHandler);

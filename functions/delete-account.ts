@@ -1,6 +1,6 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { type Services, services } from '../lib/services';
+import { lambdaHandler, type Services, services } from '../lib/services';
 import { DeleteAccountBody } from '../lib/validation';
 
 /** DELETE /users/me — delete the account (password required): user, email and all sessions. */
@@ -9,4 +9,4 @@ export const createHandler = ({ http, accounts }: Services) =>
     await accounts.deleteAccount(caller, body);
   });
 
-export const handler = createHandler(services());
+export const handler = lambdaHandler(services, createHandler);

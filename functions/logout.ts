@@ -1,9 +1,9 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { type BaseServices, baseServices } from '../lib/services';
+import { type BaseServices, baseServices, lambdaHandler } from '../lib/services';
 
 /** DELETE /sessions/current — log out: revoke the caller's session. */
 export const createHandler = ({ http, access }: BaseServices) =>
   endpoint(http, routeOf('logout'), undefined, async ({ caller }) => access.logout(caller));
 
-export const handler = createHandler(baseServices());
+export const handler = lambdaHandler(baseServices, createHandler);

@@ -1,6 +1,6 @@
 import { endpoint } from '../lib/http';
 import { CATCH_ALL, routeError } from '../lib/routes';
-import { type BaseServices, baseServices } from '../lib/services';
+import { type BaseServices, baseServices, lambdaHandler } from '../lib/services';
 
 /** $default — every unknown path (404) or unsupported method on a known path (405 with `Allow`). */
 export const createHandler = ({ http }: BaseServices) =>
@@ -8,4 +8,4 @@ export const createHandler = ({ http }: BaseServices) =>
     throw routeError(path);
   });
 
-export const handler = createHandler(baseServices());
+export const handler = lambdaHandler(baseServices, createHandler);

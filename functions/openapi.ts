@@ -1,7 +1,7 @@
 import { buildOpenApiDocument } from '../build/openapi';
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { type BaseServices, baseServices } from '../lib/services';
+import { type BaseServices, baseServices, lambdaHandler } from '../lib/services';
 
 /**
  * GET /openapi.json — the OpenAPI 3.1 document of the API. In the bundle, `buildOpenApiDocument`
@@ -11,4 +11,4 @@ import { type BaseServices, baseServices } from '../lib/services';
 export const createHandler = ({ http }: BaseServices, document = buildOpenApiDocument()) =>
   endpoint(http, routeOf('openapi'), undefined, async () => document);
 
-export const handler = createHandler(baseServices());
+export const handler = lambdaHandler(baseServices, createHandler);

@@ -1,6 +1,6 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { type Services, services } from '../lib/services';
+import { lambdaHandler, type Services, services } from '../lib/services';
 import { RegisterBody } from '../lib/validation';
 
 /** POST /users — create an account and log it in. */
@@ -9,4 +9,4 @@ export const createHandler = ({ http, accounts }: Services) =>
     accounts.register(body, client),
   );
 
-export const handler = createHandler(services());
+export const handler = lambdaHandler(services, createHandler);

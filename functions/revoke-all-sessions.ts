@@ -1,6 +1,6 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { type BaseServices, baseServices } from '../lib/services';
+import { type BaseServices, baseServices, lambdaHandler } from '../lib/services';
 
 /** DELETE /sessions — log out everywhere: revoke every session of the caller. */
 export const createHandler = ({ http, access }: BaseServices) =>
@@ -8,4 +8,4 @@ export const createHandler = ({ http, access }: BaseServices) =>
     access.revokeAllSessions(caller),
   );
 
-export const handler = createHandler(baseServices());
+export const handler = lambdaHandler(baseServices, createHandler);

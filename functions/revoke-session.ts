@@ -1,7 +1,7 @@
 import { NotFoundError } from '../lib/errors';
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { type BaseServices, baseServices } from '../lib/services';
+import { type BaseServices, baseServices, lambdaHandler } from '../lib/services';
 import { SESSION_ID_PATTERN } from '../lib/sessions';
 
 /** DELETE /sessions/{id} — revoke one of the caller's sessions; any other id is 404. */
@@ -12,4 +12,4 @@ export const createHandler = ({ http, access }: BaseServices) =>
     await access.revokeSession(caller, id);
   });
 
-export const handler = createHandler(baseServices());
+export const handler = lambdaHandler(baseServices, createHandler);

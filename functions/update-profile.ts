@@ -1,6 +1,6 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { type Services, services } from '../lib/services';
+import { lambdaHandler, type Services, services } from '../lib/services';
 import { UpdateProfileBody } from '../lib/validation';
 
 /** PATCH /users/me — merge-patch the name and/or email (an email change needs the current password). */
@@ -9,4 +9,4 @@ export const createHandler = ({ http, accounts }: Services) =>
     accounts.updateProfile(caller, body),
   );
 
-export const handler = createHandler(services());
+export const handler = lambdaHandler(services, createHandler);

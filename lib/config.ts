@@ -7,7 +7,7 @@ import VARIABLES from './config-variables.json';
  * follow it. JSON, so the serverless.yml helper reads the same file without a TypeScript step.
  */
 export const CONFIG_VARIABLES: Readonly<
-  Record<VariableName, { default?: string; secret: boolean; description: string }>
+  Record<VariableName, { default?: string; secret: boolean; description: string; serverless?: string }>
 > = VARIABLES;
 export type VariableName = keyof typeof VARIABLES;
 
@@ -35,6 +35,8 @@ export interface Config {
   rateLimits: { loginPerIp: RateLimitRule; registerPerIp: RateLimitRule };
   corsAllowedOrigins: string[];
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** Where the deployment's parameters were read from (lib/parameters.ts); empty when not from SSM. */
+  ssmParameterPrefix: string;
 }
 
 /** The lowest `PASSWORD_MIN_LENGTH` accepted (NIST SP 800-63B); the bundled common-password list relies on it. */
@@ -153,6 +155,12 @@ function reader(env: Record<string, string | undefined>, problems: string[]) {
         ? origins
         : fail(name, 'must be a comma-separated list of http(s) origins or *', []);
     },
+    ssmPath(name: VariableName): string {
+      const value = raw(name) ?? '';
+      return value === '' || /^(\/[\w.-]+)+\/?$/.test(value)
+        ? value
+        : fail(name, 'must be an SSM parameter path such as /account-service/prod', '');
+    },
     logLevel(name: VariableName): Config['logLevel'] {
       const value = (raw(name) ?? '').toUpperCase();
       return (LOG_LEVELS as readonly string[]).includes(value)
@@ -209,6 +217,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     corsAllowedOrigins: read.origins('CORS_ALLOWED_ORIGINS'),
     logLevel: read.logLevel('LOG_LEVEL'),
+    ssmParameterPrefix: read.ssmPath('SSM_PARAMETER_PREFIX'),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

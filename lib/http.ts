@@ -43,7 +43,8 @@ export interface Input<B, A extends boolean> {
 const JSON_TYPES = ['application/json'];
 const PATCH_TYPES = ['application/json', 'application/merge-patch+json'];
 
-const problemResponse = (error: AppError, requestId: string): HttpResult => ({
+/** The problem+json response of `error` (RFC 9457), as every failure is answered. */
+export const problemResponse = (error: AppError, requestId: string): HttpResult => ({
   statusCode: error.statusCode,
   headers: { ...error.headers, 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store' },
   body: JSON.stringify({

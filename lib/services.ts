@@ -4,8 +4,10 @@ import { type Accounts, createAccounts } from './accounts';
 import { type AuditLog, createAuditLog } from './audit';
 import { type Config, parseConfig } from './config';
 import { createDatastore, type Datastore } from './datastore';
-import type { HttpDeps } from './http';
+import { ServiceUnavailableError } from './errors';
+import { type HttpDeps, type HttpHandler, problemResponse } from './http';
 import { createKeys, type Keys } from './keys';
+import { parametersToFetch, resolveParameters } from './parameters';
 import { createPasswordHasher } from './passwords';
 import { createRateLimits } from './rate-limits';
 import { createSessionStore } from './sessions';
@@ -90,20 +92,61 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   return { ...base, accounts };
 }
 
-let base: BaseServices | undefined;
-let full: Services | undefined;
+/** Builds the services from an environment; parses (and so validates) the configuration. */
+export const baseServices = (env: Record<string, string | undefined>): BaseServices =>
+  createBaseServices(parseConfig(env));
+
+/** As `baseServices`, with the credential operations. */
+export const services = (env: Record<string, string | undefined>): Services =>
+  createServices(parseConfig(env));
 
 /**
- * The process-wide services, built from `process.env` at cold start (the one place that reads
- * the environment). A bad configuration throws here, listing every problem.
+ * The exported handler of a Lambda: its services are built once per container from `process.env`
+ * (the one place that reads it), after the deployment's parameters are read from SSM
+ * (lib/parameters.ts). With nothing to read (local runs, tests) they are built at import, and a bad
+ * configuration throws there, listing every problem. Otherwise the read starts at import, in the
+ * init phase, and requests wait for it; a bad configuration then fails every request the same
+ * way, and a read that fails answers 503 and is tried again by the next request.
  */
-export function baseServices(): BaseServices {
-  base ??= createBaseServices(parseConfig(process.env));
-  return base;
+export function lambdaHandler<S>(
+  build: (env: Record<string, string | undefined>) => S,
+  create: (services: S) => HttpHandler,
+): HttpHandler {
+  if (parametersToFetch(process.env).length === 0) return create(build(process.env));
+  let ready: Promise<HttpHandler> | undefined;
+  const start = () => {
+    ready ??= resolveParameters(process.env).then(
+      (env) => create(build(env)),
+      (error: unknown) => {
+        ready = undefined;
+        throw new ParametersUnavailableError(error);
+      },
+    );
+    return ready;
+  };
+  // Begin at import; a failure here is reported by the request that awaits it.
+  start().catch(() => undefined);
+  return async (event, context) => {
+    try {
+      return await (await start())(event, context);
+    } catch (error) {
+      if (!(error instanceof ParametersUnavailableError)) throw error;
+      console.error(
+        JSON.stringify({ level: 'ERROR', message: 'SSM parameters unavailable', cause: error.reason }),
+      );
+      const response = problemResponse(new ServiceUnavailableError(), context.awsRequestId);
+      return { ...response, headers: { ...response.headers, 'X-Content-Type-Options': 'nosniff' } };
+    }
+  };
 }
 
-/** As `baseServices()`, with the credential operations. */
-export function services(): Services {
-  full ??= createServices(parseConfig(process.env));
-  return full;
+/** The deployment's parameters could not be read (SSM unreachable or refusing): retried later. */
+class ParametersUnavailableError extends Error {
+  override name = 'ParametersUnavailableError';
+  readonly reason: string;
+  constructor(cause: unknown) {
+    super('SSM parameters unavailable');
+    // The error's name only: an SDK error's message may quote a parameter's name, never its value.
+    this.reason = cause instanceof Error ? cause.name : 'unknown';
+  }
 }

@@ -1,5 +1,6 @@
 // serverless.yml is the one hand-written description of the deployment. Its environment is
-// generated from the configuration table (build/serverless-environment.cjs); its functions and
+// generated from the configuration table (build/serverless-environment.cjs), without the variables
+// the functions read from SSM at cold start (lib/parameters.ts); its functions and
 // events are written out, and this test fails on any difference from the route table. Both are
 // read as osls resolves them (`serverless print`), with the environment `npm start` would give.
 import { execFile } from 'node:child_process';
@@ -7,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { localEnvironment } from '../../dev/offline';
 import { CONFIG_VARIABLES, type VariableName } from '../../lib/config';
+import { SSM_VARIABLES } from '../../lib/parameters';
 import { CATCH_ALL, ROUTES } from '../../lib/routes';
 
 const root = join(__dirname, '../..');
@@ -14,7 +16,7 @@ const run = promisify(execFile);
 const NAMES = Object.keys(CONFIG_VARIABLES) as VariableName[];
 
 interface Printed {
-  custom: { argon2MemorySize: number };
+  custom: { argon2MemorySize: number; 'serverless-offline': { localEnvironment: boolean } };
   provider: { environment: Record<string, string>; memorySize: number };
   functions: Record<string, { handler: string; memorySize?: number; events: unknown[]; package: unknown }>;
 }
@@ -59,12 +61,26 @@ describe('serverless.yml', () => {
     ]);
   }, 90_000);
 
-  test('every configuration variable reaches the functions through npm start, and no other', () => {
-    expect(printed.provider.environment).toEqual(distinct);
+  test('every configuration variable reaches the functions through npm start, and no other', async () => {
+    // The launcher's environment is the functions' own (localEnvironment), variables without a
+    // default included; the others also pass serverless.yml's environment, which must keep them.
+    const started = await localEnvironment(distinct, { datastore: null, demoPort: 5173 });
+    expect(started).toEqual(distinct);
+    expect(printed.custom['serverless-offline'].localEnvironment).toBe(true);
+    expect(printed.provider.environment).toEqual(
+      Object.fromEntries(
+        NAMES.filter((name) => !SSM_VARIABLES.includes(name)).map((name) => [name, distinct[name]]),
+      ),
+    );
   });
 
-  test("unset variables take the configuration table's defaults", () => {
-    const expected = Object.fromEntries(NAMES.map((name) => [name, CONFIG_VARIABLES[name].default ?? 'x']));
+  test("in AWS: the table's defaults, and never a variable without one (those come from SSM at cold start)", () => {
+    const expected = Object.fromEntries(
+      NAMES.filter((name) => !SSM_VARIABLES.includes(name)).map((name) => [
+        name,
+        name === 'SSM_PARAMETER_PREFIX' ? '/account-service/dev' : CONFIG_VARIABLES[name].default,
+      ]),
+    );
     expect(defaults.provider.environment).toEqual(expected);
   });
 
@@ -78,7 +94,9 @@ describe('serverless.yml', () => {
     const { name: _, ...declared } = printed.functions[fn] as Printed['functions'][string] & { name: string };
     expect(declared).toEqual({
       handler: `dist/functions/${fn}/index.handler`,
-      ...('hashing' in route && route.hashing ? { memorySize: printed.custom.argon2MemorySize } : {}),
+      ...('hashing' in route && route.hashing
+        ? { memorySize: printed.custom.argon2MemorySize, reservedConcurrency: null }
+        : {}),
       package: { patterns: [`dist/functions/${fn}/**`] },
       events: [{ httpApi: { method: route.method, path: route.path } }],
     });

@@ -25,6 +25,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import yauzl from 'yauzl';
 import { CONFIG_VARIABLE_NAMES } from '../../dev/offline';
+import { SSM_VARIABLES } from '../../lib/parameters';
 import { ROUTES } from '../../lib/routes';
 
 const root = join(__dirname, '../..');
@@ -45,7 +46,10 @@ const ARGON2_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8
   '@node-rs/argon2'
 ];
 
-/** Stand-ins for what a deploy reads from SSM: they belong in the CloudFormation template only. */
+/**
+ * Stand-ins for what the functions read from SSM at cold start, set in the packaging shell as a
+ * careless deployer might: they must reach neither the zips nor the CloudFormation template.
+ */
 const SECRETS = {
   UPSTASH_REDIS_REST_URL: 'https://secret-host-4d1f.upstash.example',
   UPSTASH_REDIS_REST_TOKEN: 'secret-token-8c2b61f0e5d94a7b',
@@ -267,15 +271,74 @@ describe.each(Object.keys(ARCHITECTURES) as Architecture[])('serverless package 
     },
   );
 
-  test('no zip carries a secret; the CloudFormation template holds the environment', () => {
+  test('no zip and not the CloudFormation template carries a secret', () => {
     const { zips, template } = result();
     for (const value of Object.values(SECRETS)) {
       const carriers = Object.entries(zips)
         .filter(([, entries]) => [...entries.values()].some((content) => content.includes(value)))
         .map(([name]) => name);
       expect([value, carriers]).toEqual([value, []]);
-      expect(template).toContain(JSON.stringify(value).slice(1, -1));
+      expect([value, template.includes(JSON.stringify(value).slice(1, -1))]).toEqual([value, false]);
     }
+  });
+
+  test('the template: SSM read scoped to the stage path, access logs, throttling, no versions kept', () => {
+    // biome-ignore-start lint/suspicious/noExplicitAny: a CloudFormation template, walked by path
+    const resources = Object.values<{ Type: string; Properties: Record<string, any> }>(
+      JSON.parse(result().template).Resources,
+    );
+    const ofType = (type: string) => resources.filter((resource) => resource.Type === type);
+    // Every function's environment names where to read, and holds nothing read from there.
+    for (const fn of ofType('AWS::Lambda::Function')) {
+      const environment = fn.Properties.Environment.Variables;
+      expect(environment.SSM_PARAMETER_PREFIX).toBe('/account-service/dev');
+      for (const name of SSM_VARIABLES) expect(environment[name]).toBeUndefined();
+      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    }
+    expect(ofType('AWS::Lambda::Version')).toEqual([]);
+    const statements = ofType('AWS::IAM::Role').flatMap((role) =>
+      role.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement),
+    );
+    const ssm = statements.filter((statement: any) => JSON.stringify(statement.Action).includes('ssm:'));
+    expect(ssm).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['ssm:GetParameters'],
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':ssm:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':parameter/account-service/dev/*',
+            ],
+          ],
+        },
+      },
+    ]);
+    const kms = statements.filter((statement: any) => JSON.stringify(statement.Action).includes('kms:'));
+    expect(kms).toHaveLength(1);
+    expect(kms[0].Condition.StringEquals['kms:ViaService']).toBeDefined();
+    const [stage] = ofType('AWS::ApiGatewayV2::Stage');
+    expect(stage?.Properties.DefaultRouteSettings).toMatchObject({
+      ThrottlingBurstLimit: 200,
+      ThrottlingRateLimit: 100,
+    });
+    const format = JSON.parse(stage?.Properties.AccessLogSettings.Format);
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      sourceIp: '$context.identity.sourceIp',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      responseLatencyMs: '$context.responseLatency',
+    });
+    const logGroups = ofType('AWS::Logs::LogGroup');
+    expect(logGroups.every((group) => group.Properties.RetentionInDays === 30)).toBe(true);
+    // biome-ignore-end lint/suspicious/noExplicitAny: a CloudFormation template, walked by path
   });
 
   test('a hashing zip, unpacked alone, loads its own Argon2 from the handler directory and hashes', async () => {

@@ -51,6 +51,7 @@ describe('parseConfig defaults', () => {
       },
       corsAllowedOrigins: [],
       logLevel: 'INFO',
+      ssmParameterPrefix: '',
     });
   });
 
@@ -139,6 +140,8 @@ describe('parseConfig rejects bad values', () => {
     ['UPSTASH_REDIS_REST_URL', 'http://eu1-redis.upstash.io'],
     ['UPSTASH_REDIS_REST_URL', 'http://10.0.0.5:8079'],
     ['UPSTASH_REDIS_REST_URL', 'http://127.0.0.1.example.com'],
+    ['SSM_PARAMETER_PREFIX', 'account-service/prod'],
+    ['SSM_PARAMETER_PREFIX', '/account service'],
     ['DATASTORE_TIMEOUT_MS', '10'],
     ['DATASTORE_TIMEOUT_MS', 'soon'],
     ['KEY_PREFIX', 'k'.repeat(65)],
