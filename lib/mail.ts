@@ -1,0 +1,116 @@
+// The mail the service sends: what each kind says, rendered from the templates below (plain text
+// and HTML, no remote assets), with the product name from APP_NAME and links built on APP_URL,
+// the token in the fragment so it never reaches a server log or a Referer header.
+
+/** A mail to render: its kind and what that kind needs. Never logged (it holds an address, maybe a token). */
+export type MailMessage =
+  | { kind: 'verify-email'; to: string; token: string; expiresInSeconds: number }
+  | { kind: 'password-reset'; to: string; token: string; expiresInSeconds: number }
+  | { kind: 'email-changed'; to: string; newEmail: string };
+
+export type MailKind = MailMessage['kind'];
+
+/** A rendered mail, as SES takes it. */
+export interface RenderedMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface MailSettings {
+  appName: string;
+  /** The frontend: links point at `${appUrl}/verify-email#token=…` and `${appUrl}/reset-password#token=…`. */
+  appUrl: string;
+}
+
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** "24 hours", "30 minutes": a lifetime as a reader wants it. */
+export function describeDuration(seconds: number): string {
+  const [value, unit] =
+    seconds % 86_400 === 0 && seconds >= 86_400
+      ? [seconds / 86_400, 'day']
+      : seconds % 3600 === 0 && seconds >= 3600
+        ? [seconds / 3600, 'hour']
+        : seconds % 60 === 0 && seconds >= 60
+          ? [seconds / 60, 'minute']
+          : [seconds, 'second'];
+  return `${value} ${unit}${value === 1 ? '' : 's'}`;
+}
+
+/** A link into the frontend carrying `token` in its fragment. */
+export const linkTo = (appUrl: string, page: string, token: string): string =>
+  `${appUrl.replace(/\/+$/, '')}/${page}#token=${encodeURIComponent(token)}`;
+
+interface Template {
+  subject: string;
+  /** Paragraphs of the body; `{link}` stands for the action link, if there is one. */
+  paragraphs: string[];
+  action?: { label: string; href: string };
+}
+
+function template(message: MailMessage, settings: MailSettings): Template {
+  const { appName, appUrl } = settings;
+  switch (message.kind) {
+    case 'verify-email': {
+      const href = linkTo(appUrl, 'verify-email', message.token);
+      return {
+        subject: `Confirm your email address for ${appName}`,
+        paragraphs: [
+          `Please confirm that ${message.to} is your email address for ${appName}.`,
+          `This link works once, for ${describeDuration(message.expiresInSeconds)}.`,
+          `If you did not sign up for ${appName}, ignore this mail: nothing happens without the link.`,
+        ],
+        action: { label: 'Confirm my email address', href },
+      };
+    }
+    case 'password-reset': {
+      const href = linkTo(appUrl, 'reset-password', message.token);
+      return {
+        subject: `Reset your ${appName} password`,
+        paragraphs: [
+          `Someone asked to reset the password of the ${appName} account for ${message.to}.`,
+          `This link works once, for ${describeDuration(message.expiresInSeconds)}; a newer link replaces it. Setting a new password signs out every device.`,
+          'If it was not you, ignore this mail: your password stays as it is.',
+        ],
+        action: { label: 'Choose a new password', href },
+      };
+    }
+    case 'email-changed':
+      return {
+        subject: `Your ${appName} email address was changed`,
+        paragraphs: [
+          `The email address of your ${appName} account was changed from ${message.to} to ${message.newEmail}.`,
+          'If you did not do this, reset your password now from the sign-in page with this address while you still can, and contact us.',
+        ],
+      };
+  }
+}
+
+/** The subject, plain-text and HTML parts of `message`. Pure. */
+export function renderMail(message: MailMessage, settings: MailSettings): RenderedMail {
+  const { subject, paragraphs, action } = template(message, settings);
+  const text = [
+    ...paragraphs.slice(0, 1),
+    ...(action ? [`${action.label}: ${action.href}`] : []),
+    ...paragraphs.slice(1),
+    `— ${settings.appName}`,
+  ].join('\n\n');
+  const html = [
+    '<!doctype html>',
+    `<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>`,
+    '<body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1a1a1a; max-width: 36rem">',
+    `<p>${escapeHtml(paragraphs[0] ?? '')}</p>`,
+    ...(action
+      ? [
+          `<p><a href="${escapeHtml(action.href)}" style="display: inline-block; padding: 0.6em 1.2em; background: #1d4ed8; color: #fff; border-radius: 6px; text-decoration: none">${escapeHtml(action.label)}</a></p>`,
+          `<p style="font-size: 0.9em; color: #555">Or paste this link into your browser: ${escapeHtml(action.href)}</p>`,
+        ]
+      : []),
+    ...paragraphs.slice(1).map((p) => `<p>${escapeHtml(p)}</p>`),
+    `<p>— ${escapeHtml(settings.appName)}</p>`,
+    '</body></html>',
+  ].join('\n');
+  return { to: message.to, subject, text, html };
+}

@@ -1,0 +1,107 @@
+// Mail content (lib/mail.ts) and its delivery through the real SES v2 client (lib/mailer.ts) to the
+// local SES emulator that `npm start` runs (dev/mailbox.ts).
+import { type Mailbox, startMailbox } from '../../dev/mailbox';
+import { describeDuration, linkTo, renderMail } from '../../lib/mail';
+import { createSesMailer } from '../../lib/mailer';
+
+const SETTINGS = { appName: 'Acme <Accounts>', appUrl: 'https://app.example/' };
+const TOKEN = 'tok_abc-DEF_123';
+
+describe('renderMail', () => {
+  test.each([
+    [
+      'verify-email',
+      'Confirm your email address for Acme <Accounts>',
+      'https://app.example/verify-email#token=tok_abc-DEF_123',
+      '24 hours',
+    ],
+    [
+      'password-reset',
+      'Reset your Acme <Accounts> password',
+      'https://app.example/reset-password#token=tok_abc-DEF_123',
+      '30 minutes',
+    ],
+  ] as const)(
+    '%s: subject, link with the token in the fragment, expiry, in both parts',
+    (kind, subject, link, expiry) => {
+      const mail = renderMail(
+        {
+          kind,
+          to: 'ada@example.com',
+          token: TOKEN,
+          expiresInSeconds: kind === 'verify-email' ? 86_400 : 1800,
+        },
+        SETTINGS,
+      );
+      expect(mail.to).toBe('ada@example.com');
+      expect(mail.subject).toBe(subject);
+      expect(mail.text).toContain(link);
+      expect(mail.text).toContain(expiry);
+      expect(mail.html).toContain(`href="${link}"`);
+      expect(mail.html).toContain(expiry);
+      // The product name is escaped in HTML; no remote asset is referenced.
+      expect(mail.html).toContain('Acme &#60;Accounts&#62;');
+      expect(mail.html).not.toContain('<Accounts>');
+      expect(mail.html).not.toMatch(/(src|url)\s*[=(]\s*["']?https?:/i);
+    },
+  );
+
+  test('email-changed: sent to the old address, names the new one, carries no link', () => {
+    const mail = renderMail(
+      { kind: 'email-changed', to: 'old@example.com', newEmail: 'new@example.com' },
+      SETTINGS,
+    );
+    expect(mail.to).toBe('old@example.com');
+    expect(mail.text).toContain('from old@example.com to new@example.com');
+    expect(mail.text).not.toContain('#token=');
+    expect(mail.html).not.toContain('href=');
+  });
+
+  test.each([
+    [86_400, '1 day'],
+    [172_800, '2 days'],
+    [3600, '1 hour'],
+    [1800, '30 minutes'],
+    [90, '90 seconds'],
+  ])('describeDuration(%i) → %s', (seconds, text) => {
+    expect(describeDuration(seconds)).toBe(text);
+  });
+
+  test('a token is encoded into the fragment, never the query', () => {
+    expect(linkTo('https://app.example', 'verify-email', 'a+b/c')).toBe(
+      'https://app.example/verify-email#token=a%2Bb%2Fc',
+    );
+  });
+});
+
+describe('createSesMailer against the SES v2 emulator', () => {
+  let mailbox: Mailbox;
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    mailbox = await startMailbox();
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SESV2: mailbox.url,
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'not-a-real-secret',
+    });
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await mailbox.close();
+  });
+
+  test('sends subject, text and HTML from the configured sender', async () => {
+    const mail = renderMail(
+      { kind: 'password-reset', to: 'grace@example.com', token: TOKEN, expiresInSeconds: 1800 },
+      SETTINGS,
+    );
+    await createSesMailer('Acme <no-reply@acme.example>').send(mail);
+    const [stored] = (await mailbox.mails()).filter((m) => m.destination.to.includes('grace@example.com'));
+    expect(stored).toMatchObject({
+      from: 'Acme <no-reply@acme.example>',
+      subject: mail.subject,
+      body: { text: mail.text, html: mail.html },
+    });
+  });
+});
