@@ -13,7 +13,7 @@ describe('renderMail', () => {
       'verify-email',
       'Confirm your email address for Acme <Accounts>',
       'https://app.example/verify-email#token=tok_abc-DEF_123',
-      '24 hours',
+      '1 day',
     ],
     [
       'password-reset',
