@@ -32,6 +32,9 @@ const CONTENT_TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
+/** Paths of the links the API mails (APP_URL + path + #token=…), answered with the page. */
+const LINK_PAGES = ['/verify-email', '/reset-password'];
+
 function defaultDir(): string {
   // From source (tests, tsx) the page sits next to this file; `npm start` runs the esbuild
   // bundle in dist/tools/, two levels below the project root.
@@ -103,7 +106,9 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       reply(response, 200, CONTENT_TYPES['.js'] as string, configJs, head);
       return;
     }
-    const file = resolve(dir, `.${pathname === '/' ? '/index.html' : pathname}`);
+    // The pages a mailed link opens are the demo page itself (the token is in the fragment).
+    const page = pathname === '/' || LINK_PAGES.includes(pathname) ? '/index.html' : pathname;
+    const file = resolve(dir, `.${page}`);
     const type = CONTENT_TYPES[extname(file)];
     // Path traversal: the resolved file must stay inside dir.
     if (!type || !file.startsWith(dir + sep) || pathname.includes('\0')) {

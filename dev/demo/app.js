@@ -202,13 +202,21 @@ function showProblem(box, error, form = null) {
 function showUser(user) {
   for (const dd of document.querySelectorAll('#profile [data-field]')) {
     const field = dd.dataset.field;
-    const value = field === 'createdAt' || field === 'updatedAt' ? formatTime(user[field]) : user[field];
+    const value =
+      field === 'createdAt' || field === 'updatedAt'
+        ? formatTime(user[field])
+        : field === 'emailVerified'
+          ? user.emailVerified
+            ? 'yes'
+            : 'not yet: follow the link we mailed you'
+          : user[field];
     (dd.querySelector('code') ?? dd).textContent = value;
   }
   $('#profile-name').value = user.name;
   $('#profile-email').value = user.email;
   $('#profile-name').dataset.saved = user.name;
   $('#profile-email').dataset.saved = user.email;
+  $('#resend-verification').hidden = user.emailVerified !== false;
 }
 
 function describeAgent(userAgent) {
@@ -256,6 +264,7 @@ function showSessions(sessions) {
 function showSignedIn(user) {
   showUser(user);
   $('#signed-out').hidden = true;
+  $('#reset').hidden = true;
   $('#signed-in').hidden = false;
   for (const form of document.querySelectorAll('#signed-out form')) form.reset();
   $('#profile-title').focus();
@@ -340,6 +349,62 @@ onSubmit('#register-form', async ({ name, email, password }) => {
   await signIn(result, `Welcome, ${result.user.name}. Your account is ready.`);
 });
 
+onSubmit('#forgot-form', async ({ email }, form) => {
+  await read(await send('POST', '/password-resets', { body: { email } }));
+  form.reset();
+  notice(`If ${email} has an account, a link to choose a new password is on its way. Check your mail.`);
+});
+
+/** The token a mailed link carries in its fragment (`#token=…`), which never reaches a server. */
+function linkToken() {
+  const token = new URLSearchParams(location.hash.slice(1)).get('token');
+  // Out of the address bar and the history at once: it is a credential.
+  history.replaceState(null, '', '/');
+  return token;
+}
+
+onSubmit('#reset-form', async ({ newPassword }, form) => {
+  const result = await read(
+    await send('POST', '/password-resets/confirm', { body: { token: form.dataset.token, newPassword } }),
+  );
+  delete form.dataset.token;
+  if (result.session) {
+    await signIn(result, `Your new password is set, ${result.user.name}. Every other device was signed out.`);
+  } else {
+    $('#reset').hidden = true;
+    $('#signed-out').hidden = false;
+    notice('Your new password is set. Log in with it and your second factor.');
+  }
+});
+
+async function followLink(page) {
+  const token = linkToken();
+  if (!token) return;
+  if (page === 'reset-password') {
+    $('#signed-out').hidden = true;
+    $('#reset').hidden = false;
+    $('#reset-form').dataset.token = token;
+    $('#reset-password').focus();
+    return;
+  }
+  try {
+    const { user } = await read(await send('POST', '/email-verification', { body: { token } }));
+    if (tokens) showUser(user);
+    notice(`Thank you: ${user.email} is confirmed.`);
+  } catch (error) {
+    notice(
+      error instanceof ApiProblem && error.code === 'link_invalid'
+        ? 'This link is not valid any more: it was used, it expired, or a newer one replaced it.'
+        : error.message,
+    );
+  }
+}
+
+onClick('#resend-verification', async () => {
+  await authed('POST', '/users/me/email-verification');
+  notice('A new verification link is on its way. Check your mail.');
+});
+
 onSubmit('#login-form', async ({ email, password }) => {
   const result = await read(await send('POST', '/sessions', { body: { email, password } }));
   await signIn(result, `Welcome back, ${result.user.name}.`);
@@ -407,4 +472,6 @@ $('#sessions').addEventListener('click', async (event) => {
 
 $('#api-url').textContent = apiUrl;
 $('#signed-out').hidden = false;
+const page = location.pathname.replace(/^\/+|\/+$/g, '');
+if (page === 'verify-email' || page === 'reset-password') await followLink(page);
 document.documentElement.dataset.ready = 'true';
