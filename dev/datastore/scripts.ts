@@ -10,16 +10,34 @@ export interface PreparedCommand {
 const keepReply = (reply: unknown): unknown => reply;
 
 /**
- * Lets scripts written for Upstash run on Redis 7.0 and the embedded engine.
+ * The guard a script flagged `allow-key-locking` runs under here, as on Upstash, where such a
+ * script locks only the keys in KEYS and may touch no other: every `redis.call`/`redis.pcall`
+ * asks Redis which keys the command touches (`COMMAND GETKEYS`) and fails on any not in KEYS.
+ * One line, so the script's own line numbers stay as they were.
+ */
+const KEY_GUARD = [
+  'local __declared = {} for _, k in ipairs(KEYS) do __declared[k] = true end',
+  'local function __undeclared(...) local ok, keys = pcall(redis.call, "COMMAND", "GETKEYS", ...)',
+  'if not ok then return nil end for _, k in ipairs(keys) do if not __declared[k] then return k end end return nil end',
+  'local function __call(...) local k = __undeclared(...) if k then error("undeclared key " .. k .. " (a script flagged allow-key-locking may touch only the keys in KEYS)") end return redis.call(...) end',
+  'local function __pcall(...) local k = __undeclared(...) if k then return redis.error_reply("ERR user_script: undeclared key " .. k) end return redis.pcall(...) end',
+].join(' ');
+
+/**
+ * Lets scripts written for Upstash run on Redis 7.0 and the embedded engine, under Upstash's rules.
  *
  * Upstash accepts a first line such as `#!lua flags=allow-key-locking`; Redis 7.0 rejects
  * flags it does not know and the embedded engine rejects any shebang. So the shebang line
- * is blanked (the newline stays, keeping Lua's line numbers in error messages) before the
- * script reaches the backend, and the SHA-1 of the original text is remembered as an alias
- * of the stripped script's: `EVALSHA <original sha>` runs the stripped script and
- * `SCRIPT LOAD <original>` answers with the original's SHA, as Upstash would.
+ * is replaced before the script reaches the backend — by nothing, or, for a script flagged
+ * `allow-key-locking`, by `KEY_GUARD` with every `redis.call`/`redis.pcall` routed through it
+ * (unless `checkDeclaredKeys` is off) — on the same line, keeping Lua's line numbers in error
+ * messages. The SHA-1 of the original text is remembered as an alias of the rewritten script's:
+ * `EVALSHA <original sha>` runs the rewritten script and `SCRIPT LOAD <original>` answers with
+ * the original's SHA, as Upstash would.
  */
 export class ScriptAliases {
+  constructor(private readonly checkDeclaredKeys = true) {}
+
   /** SHA-1 of an original script → SHA-1 of the stripped script the backend knows. */
   readonly #backendShas = new Map<string, string>();
 
@@ -56,7 +74,12 @@ export class ScriptAliases {
   #strip(script: string): string {
     if (!/^#!lua(?:[ \t]|\r?\n|$)/.test(script)) return script;
     const newline = script.indexOf('\n');
-    const stripped = newline === -1 ? '' : script.slice(newline);
+    const shebang = newline === -1 ? script : script.slice(0, newline);
+    const body = newline === -1 ? '' : script.slice(newline);
+    const guarded = this.checkDeclaredKeys && /\bflags=[\w,-]*\ballow-key-locking\b/.test(shebang);
+    const stripped = guarded
+      ? KEY_GUARD + body.replace(/\bredis\.call\(/g, '__call(').replace(/\bredis\.pcall\(/g, '__pcall(')
+      : body;
     this.#backendShas.set(sha1(script), sha1(stripped));
     return stripped;
   }

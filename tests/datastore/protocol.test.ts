@@ -312,6 +312,65 @@ describe('Lua scripts', () => {
     expect([...piped, ...transacted]).toEqual([1, 2, 3]);
   });
 
+  describe('a script flagged allow-key-locking touches only the keys in KEYS, as on Upstash', () => {
+    const flagged = (body: string) => `#!lua flags=allow-key-locking\n-- ${prefix} locking\n${body}`;
+
+    test('a declared key is read and written', async () => {
+      await expect(
+        raw.eval(
+          flagged("redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])"),
+          [key('declared')],
+          ['v'],
+        ),
+      ).resolves.toBe('v');
+    });
+
+    test.each([
+      ['a read', "return redis.call('GET', KEYS[1] .. ':other')"],
+      ['a write', "return redis.call('SET', KEYS[1] .. ':other', '1')"],
+      ['a second key of a multi-key command', "return redis.call('DEL', KEYS[1], KEYS[1] .. ':other')"],
+      ['a key built from ARGV', "return redis.call('HGET', ARGV[1], 'f')"],
+    ])('%s of an undeclared key fails the script', async (_, body) => {
+      await expect(raw.eval(flagged(body), [key('guarded')], [key('elsewhere')])).rejects.toThrow(
+        /undeclared key/,
+      );
+      // Nothing the failing command would have written exists.
+      await expect(raw.exists(key('guarded:other'))).resolves.toBe(0);
+    });
+
+    test('redis.pcall answers the refusal as an error reply', async () => {
+      await expect(
+        raw.eval(
+          flagged(
+            "local r = redis.pcall('GET', 'x' .. KEYS[1]) if type(r) == 'table' and r.err then return r.err end return 'no'",
+          ),
+          [key('p')],
+          [],
+        ),
+      ).resolves.toMatch(/undeclared key/);
+    });
+
+    test('the same body without the flag may touch any key (the global lock on Upstash)', async () => {
+      await expect(
+        raw.eval(`-- ${prefix} unflagged\nreturn redis.call('GET', ARGV[1])`, [], [key('free')]),
+      ).resolves.toBeNull();
+    });
+
+    test('EVALSHA of a flagged script is guarded as well, under its original SHA', async () => {
+      const source = flagged("return redis.call('GET', ARGV[1])");
+      const sha = await raw.scriptLoad(source);
+      expect(sha).toBe(sha1(source));
+      await expect(raw.evalsha(sha, [key('a')], [key('b')])).rejects.toThrow(/undeclared key/);
+      await expect(raw.evalsha(sha, [key('a'), key('b')], [key('b')])).resolves.toBeNull();
+    });
+
+    test('an error names the line of the script, as without the guard', async () => {
+      await expect(raw.eval(flagged("\n\nreturn redis.call('NOSUCHCOMMAND')"), [], [])).rejects.toThrow(
+        /:5:|Unknown/i,
+      );
+    });
+  });
+
   test('stats count each endpoint, over HTTP too', async () => {
     await counted.get(key('stats'));
     await counted.pipeline().get(key('stats')).get(key('stats')).exec();
