@@ -122,6 +122,55 @@ const SPECS: Spec[] = [
     },
   },
   {
+    fn: 'resend-verification',
+    argon2: [],
+    budget: { roundTrips: 2, exact: false },
+    async requests(f, count) {
+      const accounts = await f.accounts(count);
+      return accounts.map((a) => ({
+        method: 'POST',
+        path: '/users/me/email-verification',
+        token: a.session.accessToken,
+        ip: f.newIp(),
+      }));
+    },
+  },
+  {
+    fn: 'verify-email',
+    argon2: [],
+    budget: { roundTrips: 1, exact: true },
+    async requests(f, count) {
+      const tokens = await Promise.all(Array.from({ length: count }, () => f.link('verify')));
+      return tokens.map((token) => ({ method: 'POST', path: '/email-verification', body: { token } }));
+    },
+  },
+  {
+    fn: 'request-password-reset',
+    argon2: [],
+    budget: { roundTrips: 1, exact: true },
+    async requests(f, count) {
+      return repeat(count, () => ({
+        method: 'POST',
+        path: '/password-resets',
+        body: { email: f.newEmail() },
+        ip: f.newIp(),
+      }));
+    },
+  },
+  {
+    fn: 'confirm-password-reset',
+    argon2: ['hash'],
+    budget: { roundTrips: 2, exact: true },
+    async requests(f, count) {
+      const tokens = await Promise.all(Array.from({ length: count }, () => f.link('reset')));
+      return tokens.map((token) => ({
+        method: 'POST',
+        path: '/password-resets/confirm',
+        body: { token, newPassword: OTHER_PASSWORD },
+      }));
+    },
+  },
+  {
     fn: 'login',
     argon2: ['verify'],
     budget: { roundTrips: 3, exact: false },

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../lib/config';
 import { createDatastore } from '../lib/datastore';
+import { createKeys } from '../lib/keys';
+import { createMailLinks } from '../lib/links';
 import { createPasswordHasher } from '../lib/passwords';
 import {
   createTokenService,
@@ -33,6 +35,8 @@ export interface Fixtures {
   newEmail(): string;
   /** A fresh client address, so no per-IP limit or per-account back-off is ever near. */
   newIp(): string;
+  /** A live mailed-link token of `purpose` for a new account, issued as the mail function issues it. */
+  link(purpose: 'verify' | 'reset'): Promise<string>;
 }
 
 const CONCURRENCY = 50;
@@ -51,16 +55,19 @@ async function inBatches<T>(count: number, make: () => Promise<T>): Promise<T[]>
  * so their tokens verify and their sessions are found. One Argon2 hash is made and shared.
  */
 export async function createFixtures(config: Config): Promise<Fixtures> {
-  const users = createUserStore(createDatastore(config.datastore), config.keyPrefix);
+  const datastore = createDatastore(config.datastore);
+  const users = createUserStore(datastore, createKeys(config.keyPrefix));
+  const links = createMailLinks(datastore, createKeys(config.keyPrefix), config.mail);
   const tokens = createTokenService(config.jwt, config);
   const passwordHash = await createPasswordHasher(config.argon2).hash(PASSWORD);
   const ttlMs = config.refreshTokenTtlSeconds * 1000;
   let ipCounter = 0;
 
-  const newSession = () => {
-    const refreshToken = newRefreshToken();
+  const newSession = (userId: string) => {
+    const id = newId('ses');
+    const refreshToken = newRefreshToken(userId, id);
     const record = {
-      id: newId('ses'),
+      id,
       refreshHash: hashRefreshToken(refreshToken),
       ttlMs,
       userAgent: 'bench',
@@ -75,11 +82,12 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
       id: newId('usr'),
       name: 'Bench User',
       email: newEmail(),
+      emailVerified: false,
       passwordHash,
       createdAt: now,
       updatedAt: now,
     };
-    const { refreshToken, record } = newSession();
+    const { refreshToken, record } = newSession(user.id);
     if ((await users.register(user, record)) !== 'ok') throw new Error('fixture: email taken');
     return { user, password: PASSWORD, session: await tokens.issueSession(user.id, record.id, refreshToken) };
   };
@@ -89,12 +97,33 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
     accounts: (count) => inBatches(count, account),
     sessions: (owner, count) =>
       inBatches(count, async () => {
-        const { refreshToken, record } = newSession();
-        const opened = await users.openSession(owner.user, owner.user.passwordHash, null, record, Date.now());
-        if (!opened) throw new Error('fixture: could not open a session');
+        const { refreshToken, record } = newSession(owner.user.id);
+        const credential = {
+          userId: owner.user.id,
+          email: owner.user.email,
+          passwordHash: owner.user.passwordHash,
+        };
+        const opened = await users.openSession(
+          credential,
+          owner.user.passwordHash,
+          null,
+          false,
+          record,
+          Date.now(),
+        );
+        if (!opened || opened === 'unverified') throw new Error('fixture: could not open a session');
         return tokens.issueSession(owner.user.id, record.id, refreshToken);
       }),
     newEmail,
+    async link(purpose) {
+      const { user } = await account();
+      const issued =
+        purpose === 'verify'
+          ? await links.issueVerification(user.id, Date.now())
+          : await links.issueReset(user.email, Date.now());
+      if (!issued) throw new Error(`fixture: no ${purpose} link`);
+      return issued.token;
+    },
     newIp: () => {
       ipCounter += 1;
       return `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;

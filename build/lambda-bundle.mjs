@@ -80,6 +80,21 @@ export const upstashRedisSubset = {
   },
 };
 
+/**
+ * The configuration table (lib/config-variables.json) ships without its descriptions: they are for
+ * the README and serverless.yml, and would cost every bundle ≈6 KiB.
+ */
+export const configTableWithoutDescriptions = {
+  name: 'config-table-without-descriptions',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]lib[\\/]config-variables\.json$/ }, async (args) => {
+      const table = JSON.parse(await readFile(args.path, 'utf8'));
+      for (const entry of Object.values(table)) delete entry.description;
+      return { contents: JSON.stringify(table), loader: 'json' };
+    });
+  },
+};
+
 /** Options for one function's bundle (minified CommonJS for Lambda's Node runtime); add entry and output. */
 export const lambdaBundleOptions = {
   bundle: true,
@@ -91,7 +106,7 @@ export const lambdaBundleOptions = {
   // @upstash/ratelimit names only its CommonJS build in package.json; the ES module build lets
   // esbuild drop what the service does not use (the multi-region limiter): 4 KiB.
   alias: { '@upstash/ratelimit': '@upstash/ratelimit/dist/index.mjs' },
-  plugins: [upstashRedisSubset],
+  plugins: [upstashRedisSubset, configTableWithoutDescriptions],
   legalComments: 'none',
   logLevel: 'warning',
 };

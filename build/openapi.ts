@@ -96,6 +96,7 @@ const RESPONSES = {
   Session: resources.Session,
   SessionSummary: resources.SessionSummary,
   UserAndSession: resources.UserAndSession,
+  UserAndOptionalSession: resources.UserAndOptionalSession,
   SessionEnvelope: resources.SessionEnvelope,
   UserEnvelope: resources.UserEnvelope,
   SessionList: resources.SessionList,
@@ -141,7 +142,12 @@ function problemResponse(codes: ErrorCode[]) {
 const PATH_PARAMETERS: Record<string, JsonSchema> = { id: z.toJSONSchema(SessionId) as JsonSchema };
 
 /** What the success response of `route` says, beyond its schema. */
-const SUCCESS_DESCRIPTIONS: Record<number, string> = { 200: 'OK.', 201: 'Created.', 204: 'Done; no body.' };
+const SUCCESS_DESCRIPTIONS: Record<number, string> = {
+  200: 'OK.',
+  201: 'Created.',
+  202: 'Accepted; no body.',
+  204: 'Done; no body.',
+};
 
 /** The success response's headers, as lib/http.ts sets them from the same route fields. */
 function successHeaders(route: Route) {
@@ -196,7 +202,7 @@ function operationObject(route: Route, shared: ResponseRegistry) {
         headers: successHeaders(route),
         ...(route.response
           ? { content: { 'application/json': { schema: ref(route.response) } } }
-          : route.status === 204
+          : route.status === 202 || route.status === 204
             ? {}
             : { content: { 'application/json': { schema: { type: 'object' } } } }),
       },

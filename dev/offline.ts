@@ -20,6 +20,8 @@ export async function localEnvironment(
   );
   return {
     CORS_ALLOWED_ORIGINS: `http://localhost:${local.demoPort},http://127.0.0.1:${local.demoPort}`,
+    // Mailed links open the demo page.
+    APP_URL: `http://localhost:${local.demoPort}`,
     ...(source.JWT_PRIVATE_KEY
       ? {}
       : { JWT_PRIVATE_KEY: JSON.stringify((await generateSigningKey()).privateJwk) }),
@@ -38,6 +40,8 @@ export interface OfflineOptions {
   host?: string;
   /** Environment for the functions (the API.md variables). */
   env: Record<string, string>;
+  /** The SES v2 endpoint the mail function sends to (dev/mailbox.ts); none: mail cannot go out. */
+  mailboxUrl?: string;
   /** Where serverless-offline's own output goes; default: discarded. */
   onOutput?: (chunk: string) => void;
   /** How long to wait for the server to come up. */
@@ -85,6 +89,15 @@ export async function startOffline(options: OfflineOptions): Promise<Offline> {
         HOME: process.env.HOME ?? options.root,
         SLS_TELEMETRY_DISABLED: '1',
         SLS_NOTIFICATIONS_MODE: 'off',
+        // The AWS SDK, as the functions use it here: asynchronous invocations go to serverless
+        // offline's own Lambda API, mail to the SES emulator. Any credentials do.
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_ENDPOINT_URL_LAMBDA: `http://${host}:${lambdaPort}`,
+        ...(options.mailboxUrl ? { AWS_ENDPOINT_URL_SESV2: options.mailboxUrl } : {}),
+        // Silences the SDK's notice that its next releases need Node 22 (Lambda runs 22).
+        AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
         ...options.env,
         PORT: String(port),
         HOST: host,

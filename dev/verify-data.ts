@@ -1,24 +1,21 @@
 import type { Redis } from '@upstash/redis';
+import { KEY_KINDS } from '../lib/keys';
 
 /**
- * Checks the data invariants `lib/scripts.ts` documents (I1–I4) over every key under a prefix.
+ * Checks the data invariants `lib/scripts.ts` documents (I1–I4) over every key under a prefix,
+ * reading keys by the shapes of the one key map (lib/keys.ts).
  *
- *   I1  email:<e> = id  ⇔  user:<id> exists with email = e
- *   I2  session:<sid> ⇒ its user exists and sid ∈ user-sessions:<userId>
- *   I3  a live refresh:<h> = sid ⇒ session:<sid>.refreshHash = h (spent tokens hold "!" .. sid .. ":" .. rotatedAt)
- *   I4  session:* and refresh:* always carry a TTL, and a live refresh token never outlives its session
+ *   I1  email:<e> exists ⇔ user:<id> exists with email = e; email:<e>.userId = id
+ *   I2  email:<e>.passwordHash = user:<id>.passwordHash
+ *   I3  sessions:<uid> ⇒ user:<uid> exists; each record is complete, filed under its own id, and
+ *       its refreshHash belongs to no other session
+ *   I4  sessions:<uid> carries a TTL no earlier than its latest live session's expiresAt
  *
  * Decisions, beyond the list above:
- * - A user-sessions member whose session is gone is *stale*, not a problem: sessions expire on
- *   their own (I4) and nothing can remove the id from the set at that moment; LIST_SESSIONS prunes
- *   them later. They are counted (`staleSessionRefs`). A member naming a session of *another* user
- *   is a problem, and so is a user-sessions set whose user is gone (account deletion removes it).
- * - A session whose current refresh token (refreshHash) has no live `refresh:` key is a problem:
- *   every script writes or rotates the two together, with the same TTL.
- * - Spent refresh tokens ("!" .. sid) may outlive a revoked session (they are kept for theft
- *   detection until their TTL); they only need a TTL.
- * - login-failures:* must carry a TTL too (the back-off forgets); rate-limit:* keys belong to
- *   @upstash/ratelimit and are only counted. Keys of any other shape are counted as `other`.
+ * - A session record past its expiresAt is *dead*, not a problem: it dies on its own and is pruned
+ *   the next time a script touches the user's sessions. Dead records are counted (`deadSessions`).
+ * - login-failures:* and reauth-failures:* must carry a TTL (the back-off forgets); rate-limit:*
+ *   keys belong to @upstash/ratelimit and are only counted. Keys of any other shape: `other`.
  *
  * Problems name keys without the prefix (`user:usr_…`), one line each.
  *
@@ -32,13 +29,14 @@ export interface DataReport {
     keys: number;
     users: number;
     emails: number;
+    /** Live session records. */
     sessions: number;
-    userSessionSets: number;
-    /** user-sessions members whose session has expired on its own: allowed, pruned later. */
-    staleSessionRefs: number;
-    liveRefreshTokens: number;
-    spentRefreshTokens: number;
+    /** sessions:<uid> keys. */
+    sessionSets: number;
+    /** Session records past their expiresAt, not yet pruned: allowed. */
+    deadSessions: number;
     loginFailures: number;
+    reauthFailures: number;
     rateLimits: number;
     /** Keys of a shape this checker does not know. */
     other: number;
@@ -48,31 +46,23 @@ export interface DataReport {
   problems: string[];
 }
 
-type Kind = 'user' | 'email' | 'session' | 'user-sessions' | 'refresh' | 'login-failures' | 'rate-limit';
+type Kind = (typeof KEY_KINDS)[number];
 
-const KINDS: Kind[] = [
-  'user-sessions',
-  'user',
-  'email',
-  'session',
-  'refresh',
-  'login-failures',
-  'rate-limit',
-];
+/** Longest first, so `login-failures:` is not read as something shorter. */
+const KINDS: Kind[] = [...KEY_KINDS].sort((a, b) => b.length - a.length);
 const EXPECTED_TYPE: Record<Kind, string> = {
   user: 'hash',
-  email: 'string',
-  session: 'hash',
-  'user-sessions': 'set',
-  refresh: 'string',
+  email: 'hash',
+  sessions: 'hash',
   'login-failures': 'hash',
+  'reauth-failures': 'hash',
   'rate-limit': '',
 };
-const USER_FIELDS = ['id', 'name', 'email', 'passwordHash', 'createdAt', 'updatedAt'];
-const SESSION_FIELDS = ['id', 'userId', 'createdAt', 'lastUsedAt', 'expiresAt', 'refreshHash'];
+const USER_FIELDS = ['id', 'name', 'email', 'emailVerified', 'passwordHash', 'createdAt', 'updatedAt'];
+const SESSION_FIELDS = ['id', 'createdAt', 'lastUsedAt', 'expiresAt', 'refreshHash'];
 const BATCH = 250;
-// PTTLs of keys set together in one script are read a few milliseconds apart.
-const TTL_SLACK_MS = 1_000;
+// A TTL and an expiresAt are set a few milliseconds apart, and read later still.
+const TTL_SLACK_MS = 5_000;
 
 interface Entry {
   key: string;
@@ -99,7 +89,7 @@ function asHash(value: unknown): Record<string, string> {
   return map;
 }
 
-const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(text) : []);
+const _asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(text) : []);
 
 async function scanKeys(redis: Redis, prefix: string): Promise<string[]> {
   const keys = new Set<string>();
@@ -148,21 +138,31 @@ async function readEntries(redis: Redis, prefix: string, keys: string[]): Promis
   return entries;
 }
 
+const parseRecord = (text: string): Record<string, unknown> | null => {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+};
+
 /**
  * Scans every key under `prefix` and reports each broken invariant as one line of text, with
  * counts of what was checked. An empty `problems` list means the data is consistent.
  */
-export async function verifyData(redis: Redis, prefix: string): Promise<DataReport> {
+export async function verifyData(redis: Redis, prefix: string, now = Date.now()): Promise<DataReport> {
   const checked: DataReport['checked'] = {
     keys: 0,
     users: 0,
     emails: 0,
     sessions: 0,
-    userSessionSets: 0,
-    staleSessionRefs: 0,
-    liveRefreshTokens: 0,
-    spentRefreshTokens: 0,
+    sessionSets: 0,
+    deadSessions: 0,
     loginFailures: 0,
+    reauthFailures: 0,
     rateLimits: 0,
     other: 0,
     vanished: 0,
@@ -172,10 +172,8 @@ export async function verifyData(redis: Redis, prefix: string): Promise<DataRepo
   checked.keys = keys.length;
 
   const users = new Map<string, Record<string, string>>();
-  const emails = new Map<string, string>();
-  const sessions = new Map<string, { fields: Record<string, string>; pttl: number }>();
-  const userSessions = new Map<string, string[]>();
-  const refreshTokens = new Map<string, { value: string; pttl: number }>();
+  const emails = new Map<string, Record<string, string>>();
+  const sessionSets = new Map<string, { records: Record<string, string>; pttl: number }>();
 
   for (const entry of await readEntries(redis, prefix, keys)) {
     if (entry.type === 'none') {
@@ -196,20 +194,16 @@ export async function verifyData(redis: Redis, prefix: string): Promise<DataRepo
         users.set(entry.id, asHash(entry.value));
         break;
       case 'email':
-        emails.set(entry.id, text(entry.value));
+        emails.set(entry.id, asHash(entry.value));
         break;
-      case 'session':
-        sessions.set(entry.id, { fields: asHash(entry.value), pttl: entry.pttl });
-        break;
-      case 'user-sessions':
-        userSessions.set(entry.id, asList(entry.value));
-        break;
-      case 'refresh':
-        refreshTokens.set(entry.id, { value: text(entry.value), pttl: entry.pttl });
+      case 'sessions':
+        sessionSets.set(entry.id, { records: asHash(entry.value), pttl: entry.pttl });
         break;
       case 'login-failures':
-        checked.loginFailures += 1;
-        if (entry.pttl < 0) problems.push(`I4 login-failures:${entry.id}: login-failure counter has no TTL`);
+      case 'reauth-failures':
+        if (entry.kind === 'login-failures') checked.loginFailures += 1;
+        else checked.reauthFailures += 1;
+        if (entry.pttl < 0) problems.push(`I4 ${entry.kind}:${entry.id}: back-off counter has no TTL`);
         break;
       case 'rate-limit':
         checked.rateLimits += 1;
@@ -218,76 +212,63 @@ export async function verifyData(redis: Redis, prefix: string): Promise<DataRepo
   }
   checked.users = users.size;
   checked.emails = emails.size;
-  checked.sessions = sessions.size;
-  checked.userSessionSets = userSessions.size;
+  checked.sessionSets = sessionSets.size;
 
-  // I1, both directions.
-  for (const [email, userId] of emails) {
+  // I1 and I2, both directions.
+  for (const [email, credential] of emails) {
+    const userId = credential.userId ?? '(none)';
     const user = users.get(userId);
     if (!user) problems.push(`I1 email:${email} points at user ${userId}, which does not exist`);
     else if (user.email !== email)
       problems.push(`I1 email:${email} points at user ${userId}, whose email is ${user.email ?? '(none)'}`);
+    else if (user.passwordHash !== credential.passwordHash)
+      problems.push(`I2 email:${email} holds another password hash than user:${userId}`);
   }
   for (const [userId, user] of users) {
     const missing = USER_FIELDS.filter((field) => user[field] === undefined || user[field] === '');
     if (missing.length > 0) problems.push(`user:${userId} lacks ${missing.join(', ')}`);
     if (user.id !== undefined && user.id !== userId) problems.push(`user:${userId} holds id ${user.id}`);
+    if (user.emailVerified !== undefined && !['0', '1'].includes(user.emailVerified))
+      problems.push(`user:${userId} has emailVerified ${user.emailVerified}, expected 0 or 1`);
     if (user.email === undefined) continue;
-    const indexed = emails.get(user.email);
+    const indexed = emails.get(user.email)?.userId;
     if (indexed === undefined) problems.push(`I1 user:${userId} has no email index (email:${user.email})`);
     else if (indexed !== userId)
       problems.push(`I1 user:${userId} has email ${user.email}, but its index points at ${indexed}`);
   }
 
-  // I2, I3 (session side) and I4 for sessions.
-  for (const [sessionId, { fields, pttl }] of sessions) {
-    const missing = SESSION_FIELDS.filter((field) => fields[field] === undefined || fields[field] === '');
-    if (missing.length > 0) problems.push(`session:${sessionId} lacks ${missing.join(', ')}`);
-    if (fields.id !== undefined && fields.id !== sessionId)
-      problems.push(`session:${sessionId} holds id ${fields.id}`);
-    if (pttl < 0) problems.push(`I4 session:${sessionId} has no TTL`);
-    const userId = fields.userId;
-    if (userId === undefined) continue;
-    if (!users.has(userId))
-      problems.push(`I2 session:${sessionId} belongs to user ${userId}, which does not exist`);
-    if (!userSessions.get(userId)?.includes(sessionId))
-      problems.push(`I2 session:${sessionId} is missing from user-sessions:${userId}`);
-    const hash = fields.refreshHash;
-    if (hash !== undefined) {
-      const token = refreshTokens.get(hash);
-      if (token === undefined || token.value !== sessionId)
-        problems.push(`I3 session:${sessionId} has no live refresh token (refresh:${hash})`);
-      else if (pttl >= 0 && token.pttl > pttl + TTL_SLACK_MS)
-        problems.push(`I4 refresh:${hash} outlives its session ${sessionId}`);
+  // I3 and I4.
+  const refreshOwners = new Map<string, string>();
+  for (const [userId, { records, pttl }] of sessionSets) {
+    if (!users.has(userId)) problems.push(`I3 sessions:${userId} exists, but user ${userId} does not`);
+    let latest = 0;
+    for (const [sessionId, text] of Object.entries(records)) {
+      const record = parseRecord(text);
+      if (!record) {
+        problems.push(`sessions:${userId} holds a session ${sessionId} that is not a JSON object`);
+        continue;
+      }
+      const expiresAt = Number(record.expiresAt);
+      if (expiresAt <= now) {
+        checked.deadSessions += 1;
+        continue;
+      }
+      checked.sessions += 1;
+      latest = Math.max(latest, expiresAt);
+      const missing = SESSION_FIELDS.filter((field) => record[field] === undefined || record[field] === '');
+      if (missing.length > 0)
+        problems.push(`I3 sessions:${userId} session ${sessionId} lacks ${missing.join(', ')}`);
+      if (record.id !== undefined && record.id !== sessionId)
+        problems.push(`I3 sessions:${userId} files session ${String(record.id)} under ${sessionId}`);
+      if (!Array.isArray(record.spent) && !(record.spent && typeof record.spent === 'object'))
+        problems.push(`I3 sessions:${userId} session ${sessionId} has no list of spent tokens`);
+      const hash = String(record.refreshHash ?? '');
+      const owner = refreshOwners.get(hash);
+      if (hash && owner) problems.push(`I3 sessions ${owner} and ${sessionId} share a refresh token hash`);
+      refreshOwners.set(hash, sessionId);
     }
-  }
-
-  // user-sessions: members must be the user's sessions; members of expired sessions are stale.
-  for (const [userId, members] of userSessions) {
-    if (!users.has(userId)) problems.push(`I2 user-sessions:${userId} exists, but user ${userId} does not`);
-    for (const sessionId of members) {
-      const session = sessions.get(sessionId);
-      if (session === undefined) checked.staleSessionRefs += 1;
-      else if (session.fields.userId !== userId)
-        problems.push(
-          `I2 user-sessions:${userId} lists session ${sessionId} of user ${session.fields.userId ?? '(none)'}`,
-        );
-    }
-  }
-
-  // I3 (token side) and I4 for refresh tokens.
-  for (const [hash, { value, pttl }] of refreshTokens) {
-    if (pttl < 0) problems.push(`I4 refresh:${hash} has no TTL`);
-    if (value.startsWith('!')) {
-      checked.spentRefreshTokens += 1;
-      continue;
-    }
-    checked.liveRefreshTokens += 1;
-    const session = sessions.get(value);
-    if (session === undefined)
-      problems.push(`I3 refresh:${hash} points at session ${value}, which does not exist`);
-    else if (session.fields.refreshHash !== hash)
-      problems.push(`I3 refresh:${hash} points at session ${value}, whose refresh hash is another`);
+    if (latest > 0 && (pttl < 0 || now + pttl + TTL_SLACK_MS < latest))
+      problems.push(`I4 sessions:${userId} expires before its latest session`);
   }
 
   return { checked, problems };

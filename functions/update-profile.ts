@@ -1,12 +1,12 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { lambdaHandler, type Services, services } from '../lib/services';
+import { type AccountServices, accountServices, lambdaHandler } from '../lib/services';
 import { UpdateProfileBody } from '../lib/validation';
 
 /** PATCH /users/me — merge-patch the name and/or email (an email change needs the current password). */
-export const createHandler = ({ http, accounts }: Services) =>
+export const createHandler = ({ http, accounts }: AccountServices) =>
   endpoint(http, routeOf('update-profile'), UpdateProfileBody, async ({ caller, body }) =>
     accounts.updateProfile(caller, body),
   );
 
-export const handler = lambdaHandler(services, createHandler);
+export const handler = lambdaHandler(accountServices, createHandler);

@@ -1,7 +1,13 @@
 import type { AuditLog } from './audit';
 import { InvalidRefreshTokenError, NotFoundError, UnauthorizedError } from './errors';
 import type { SessionStore, SessionSummary } from './sessions';
-import { hashRefreshToken, newRefreshToken, type SessionTokens, type TokenService } from './tokens';
+import {
+  hashRefreshToken,
+  newRefreshToken,
+  refreshTokenSession,
+  type SessionTokens,
+  type TokenService,
+} from './tokens';
 import { type Caller, toPublicUser, type User, type UserReader } from './users';
 import type { RefreshBody } from './validation';
 
@@ -29,8 +35,11 @@ export function createAccess(deps: AccessDeps) {
   return {
     /** Rotates a refresh token. A spent token revokes its whole session (theft detection). */
     async refresh(body: RefreshBody, client: { ip: string }): Promise<{ session: SessionTokens }> {
-      const refreshToken = newRefreshToken();
+      const session = refreshTokenSession(body.refreshToken);
+      if (!session) throw new InvalidRefreshTokenError();
+      const refreshToken = newRefreshToken(session.userId, session.sessionId);
       const outcome = await sessions.rotate(
+        session,
         hashRefreshToken(body.refreshToken),
         hashRefreshToken(refreshToken),
         refreshTtlMs,
@@ -38,16 +47,16 @@ export function createAccess(deps: AccessDeps) {
         now(),
       );
       if (outcome.status === 'reused' || outcome.status === 'raced') {
-        // `raced`: within the grace window, so a client racing itself; nothing was revoked.
+        // `raced`: the token spent last, within the grace window: a client racing itself; nothing was revoked.
         audit.record('refresh_reuse_detected', {
-          userId: outcome.userId,
-          sessionId: outcome.sessionId,
+          userId: session.userId,
+          sessionId: session.sessionId,
           ip: client.ip,
           revokedSessions: outcome.status === 'reused' ? 1 : 0,
         });
       }
       if (outcome.status !== 'ok') throw new InvalidRefreshTokenError();
-      return { session: await tokens.issueSession(outcome.userId, outcome.sessionId, refreshToken) };
+      return { session: await tokens.issueSession(session.userId, session.sessionId, refreshToken) };
     },
 
     /** The caller's profile. */

@@ -2,24 +2,19 @@ import type { AuditLog } from './audit';
 import type { Config } from './config';
 import {
   CurrentPasswordIncorrectError,
+  EmailNotVerifiedError,
   EmailTakenError,
   InvalidCredentialsError,
   RateLimitedError,
   UnauthorizedError,
-  ValidationError,
 } from './errors';
 import type { ClientInfo } from './http';
-import { checkPasswordPolicy, type PasswordHasher } from './passwords';
-import { LOGIN_BACKOFF, type RateLimits, secondsUntil } from './rate-limits';
-import { hashRefreshToken, newId, newRefreshToken, type SessionTokens, type TokenService } from './tokens';
-import {
-  type AuthenticatedUser,
-  type Caller,
-  type NewSession,
-  toPublicUser,
-  type User,
-  type UserStore,
-} from './users';
+import type { MailQueue } from './mail-queue';
+import { type PasswordHasher, requirePasswordPolicy } from './passwords';
+import { LOGIN_BACKOFF, type RateLimits, REAUTH_BACKOFF, secondsUntil } from './rate-limits';
+import { newSession } from './sessions';
+import { newId, type SessionTokens, type TokenService } from './tokens';
+import { type AuthenticatedUser, type Caller, toPublicUser, type User, type UserStore } from './users';
 import type {
   ChangePasswordBody,
   DeleteAccountBody,
@@ -33,8 +28,10 @@ export interface AccountDeps {
   passwords: PasswordHasher;
   tokens: TokenService;
   rateLimits: RateLimits;
+  /** Where mail jobs go (the mail function); a request never waits for a mail to be sent. */
+  mail: MailQueue;
   audit: AuditLog;
-  settings: Pick<Config, 'refreshTokenTtlSeconds' | 'passwordMinLength'>;
+  settings: Pick<Config, 'refreshTokenTtlSeconds' | 'passwordMinLength' | 'requireVerifiedEmail'>;
   now: () => number;
 }
 
@@ -44,37 +41,14 @@ export interface AccountDeps {
  */
 export type Accounts = ReturnType<typeof createAccounts>;
 
-const USER_AGENT_MAX = 256;
-
 /** Builds the account service from its stores and collaborators. */
 export function createAccounts(deps: AccountDeps) {
-  const { users, passwords, tokens, rateLimits, audit, settings, now } = deps;
+  const { users, passwords, tokens, rateLimits, mail, audit, settings, now } = deps;
   const refreshTtlMs = settings.refreshTokenTtlSeconds * 1000;
 
-  const newSession = (client: ClientInfo): { refreshToken: string; record: NewSession } => {
-    const refreshToken = newRefreshToken();
-    return {
-      refreshToken,
-      record: {
-        id: newId('ses'),
-        refreshHash: hashRefreshToken(refreshToken),
-        ttlMs: refreshTtlMs,
-        userAgent: client.userAgent.slice(0, USER_AGENT_MAX),
-      },
-    };
-  };
-
-  const refusePassword = (field: string, password: string, owner: { email: string; name: string }) => {
-    const problem = checkPasswordPolicy(password, { minLength: settings.passwordMinLength, ...owner });
-    if (problem) throw new ValidationError([{ field, message: problem }]);
-  };
-
-  /** The caller's stored user, with a fresh session check; 401 when the session is gone. */
-  const requireUser = async (caller: Caller) => {
-    const user = await users.authenticate(caller, now());
-    if (!user) throw new UnauthorizedError(true);
-    return user;
-  };
+  const openSession = (userId: string, client: ClientInfo) => newSession(userId, client, refreshTtlMs);
+  const refusePassword = (field: string, password: string, owner: { email: string; name: string }) =>
+    requirePasswordPolicy(field, password, { minLength: settings.passwordMinLength, ...owner });
 
   /** Awaits a per-IP limit check; a refusal is audited before it becomes the 429. */
   const withinLimit = async (check: Promise<void>, limit: 'login_ip' | 'register_ip', client: ClientInfo) => {
@@ -89,20 +63,22 @@ export function createAccounts(deps: AccountDeps) {
   };
 
   /**
-   * Checks the caller's current password. Wrong ones count towards the same per-account back-off
-   * as log-in, and a locked account is refused before any hash is checked: a stolen access token
-   * must not become a way to guess the password.
+   * Checks the caller's re-entered password. The attempt is counted on the user's own
+   * re-authentication back-off before any hash is checked, atomically with the lock check (as
+   * log-in does): of parallel guesses with a stolen access token only the first few reach Argon2,
+   * and they cannot lock the owner out of log-in. The change that follows clears the count.
    */
-  const requirePassword = async (caller: Caller, user: AuthenticatedUser, password: string) => {
-    if (user.lockedUntil > now()) {
-      const retryAfterSeconds = secondsUntil(user.lockedUntil, now());
-      audit.record('rate_limited', { userId: user.id, limit: 'login_account', retryAfterSeconds });
+  const requirePassword = async (caller: Caller, password: string): Promise<AuthenticatedUser> => {
+    const start = await users.beginReauth(caller, now(), REAUTH_BACKOFF);
+    if (start.status === 'unauthorized') throw new UnauthorizedError(true);
+    if (start.status === 'locked') {
+      const retryAfterSeconds = secondsUntil(start.lockedUntil, now());
+      audit.record('rate_limited', { userId: caller.userId, limit: 'reauth_account', retryAfterSeconds });
       throw new RateLimitedError(retryAfterSeconds);
     }
-    if (await passwords.verify(user.passwordHash, password)) return;
-    await users.recordPasswordFailure(user.email, now(), LOGIN_BACKOFF);
+    if (await passwords.verify(start.user.passwordHash, password)) return start.user;
     audit.record('login_failed', {
-      userId: user.id,
+      userId: caller.userId,
       sessionId: caller.sessionId,
       reason: 'wrong_current_password',
     });
@@ -110,8 +86,12 @@ export function createAccounts(deps: AccountDeps) {
   };
 
   return {
-    /** Creates the account and logs it in. 409 when the email is taken (a deliberate, documented disclosure). */
-    async register(body: RegisterBody, client: ClientInfo): Promise<{ user: User; session: SessionTokens }> {
+    /**
+     * Creates the account, mails a verification link, and logs it in — unless
+     * REQUIRE_VERIFIED_EMAIL, then no session until the address is proved. 409 when the email is
+     * taken (a deliberate, documented disclosure).
+     */
+    async register(body: RegisterBody, client: ClientInfo): Promise<{ user: User; session?: SessionTokens }> {
       refusePassword('password', body.password, body);
       await withinLimit(rateLimits.checkRegisterIp(client.ip), 'register_ip', client);
       const at = now();
@@ -119,16 +99,20 @@ export function createAccounts(deps: AccountDeps) {
         id: newId('usr'),
         name: body.name,
         email: body.email,
+        emailVerified: false,
         passwordHash: await passwords.hash(body.password),
         createdAt: at,
         updatedAt: at,
       };
-      const { refreshToken, record } = newSession(client);
-      if ((await users.register(user, record)) === 'email_taken') throw new EmailTakenError();
-      audit.record('registered', { userId: user.id, sessionId: record.id, ip: client.ip });
+      const opened = settings.requireVerifiedEmail ? null : openSession(user.id, client);
+      if ((await users.register(user, opened?.record ?? null)) === 'email_taken') throw new EmailTakenError();
+      audit.record('registered', { userId: user.id, sessionId: opened?.record.id, ip: client.ip });
+      await mail.enqueue({ kind: 'verify-email', userId: user.id });
+      audit.record('mail_requested', { userId: user.id, mail: 'verify-email' });
+      if (!opened) return { user: toPublicUser(user) };
       return {
         user: toPublicUser(user),
-        session: await tokens.issueSession(user.id, record.id, refreshToken),
+        session: await tokens.issueSession(user.id, opened.record.id, opened.refreshToken),
       };
     },
 
@@ -144,40 +128,77 @@ export function createAccounts(deps: AccountDeps) {
         audit.record('rate_limited', { ip: client.ip, limit: 'login_account', retryAfterSeconds });
         throw new RateLimitedError(retryAfterSeconds);
       }
-      const { user } = start;
+      const { credential } = start;
       // The attempt is already counted as a failure (BEGIN_LOGIN); a success clears it.
       const fail = (reason: 'unknown_email' | 'wrong_password' | 'password_changed_concurrently') => {
-        audit.record('login_failed', { userId: user?.id ?? null, ip: client.ip, reason });
+        audit.record('login_failed', { userId: credential?.userId ?? null, ip: client.ip, reason });
         return new InvalidCredentialsError();
       };
-      if (!user) {
+      if (!credential) {
         await passwords.verifyDummy(body.password);
         throw fail('unknown_email');
       }
-      if (!(await passwords.verify(user.passwordHash, body.password))) throw fail('wrong_password');
+      if (!(await passwords.verify(credential.passwordHash, body.password))) throw fail('wrong_password');
       // Transparent upgrade: a hash made with older parameters is replaced now that we know the password.
-      const newHash = passwords.needsRehash(user.passwordHash) ? await passwords.hash(body.password) : null;
-      const { refreshToken, record } = newSession(client);
-      const opened = await users.openSession(user, user.passwordHash, newHash, record, now());
-      if (!opened) throw fail('password_changed_concurrently');
-      audit.record('logged_in', { userId: user.id, sessionId: record.id, ip: client.ip });
-      return { user: opened, session: await tokens.issueSession(user.id, record.id, refreshToken) };
-    },
-
-    /** Merge-patches name and/or email; an email change needs the current password and a free email. */
-    async updateProfile(caller: Caller, body: UpdateProfileBody): Promise<{ user: User }> {
-      let verifiedHash: string | undefined;
-      if (body.currentPassword !== undefined) {
-        const user = await requireUser(caller);
-        await requirePassword(caller, user, body.currentPassword);
-        verifiedHash = user.passwordHash;
-      }
-      const result = await users.updateProfile(
-        caller,
-        { name: body.name, email: body.email, verifiedHash },
+      const newHash = passwords.needsRehash(credential.passwordHash)
+        ? await passwords.hash(body.password)
+        : null;
+      const { refreshToken, record } = openSession(credential.userId, client);
+      const opened = await users.openSession(
+        credential,
+        credential.passwordHash,
+        newHash,
+        settings.requireVerifiedEmail,
+        record,
         now(),
       );
-      if (result.status === 'ok') return { user: result.value };
+      // After the password check: a guesser learns nothing from this answer.
+      if (opened === 'unverified') throw new EmailNotVerifiedError();
+      if (!opened) throw fail('password_changed_concurrently');
+      audit.record('logged_in', { userId: credential.userId, sessionId: record.id, ip: client.ip });
+      return { user: opened, session: await tokens.issueSession(credential.userId, record.id, refreshToken) };
+    },
+
+    /**
+     * Merge-patches name and/or email. An email change needs the current password and a free
+     * email; a current password sent with a rename alone is checked (and throttled) all the same.
+     */
+    async updateProfile(caller: Caller, body: UpdateProfileBody): Promise<{ user: User }> {
+      let previous: string | null = null;
+      const outcome = async () => {
+        if (body.currentPassword === undefined) return users.rename(caller, body.name as string, now());
+        const user = await requirePassword(caller, body.currentPassword);
+        if (body.email === undefined) {
+          await users.clearReauth(caller.userId);
+          return users.rename(caller, body.name as string, now());
+        }
+        previous = user.email;
+        return users.changeEmail(
+          caller,
+          {
+            oldEmail: user.email,
+            newEmail: body.email,
+            name: body.name ?? null,
+            verifiedHash: user.passwordHash,
+          },
+          now(),
+        );
+      };
+      const result = await outcome();
+      if (result.status === 'ok') {
+        if (previous && previous !== result.value.email) {
+          // The new address must be proved; the old one hears of the change (its owner may not have made it).
+          await mail.enqueue({ kind: 'verify-email', userId: caller.userId });
+          await mail.enqueue({
+            kind: 'email-changed',
+            userId: caller.userId,
+            oldEmail: previous,
+            newEmail: result.value.email,
+          });
+          audit.record('mail_requested', { userId: caller.userId, mail: 'email-changed' });
+        }
+        return { user: result.value };
+      }
       if (result.status === 'email_taken') throw new EmailTakenError();
       if (result.status === 'stale') throw new CurrentPasswordIncorrectError();
       throw new UnauthorizedError(true);
@@ -185,13 +206,15 @@ export function createAccounts(deps: AccountDeps) {
 
     /** Changes the password and revokes every other session of the user, atomically. */
     async changePassword(caller: Caller, body: ChangePasswordBody): Promise<void> {
-      const user = await requireUser(caller);
+      const user = await requirePassword(caller, body.currentPassword);
       refusePassword('newPassword', body.newPassword, user);
-      await requirePassword(caller, user, body.currentPassword);
       const result = await users.changePassword(
         caller,
-        user.passwordHash,
-        await passwords.hash(body.newPassword),
+        {
+          email: user.email,
+          verifiedHash: user.passwordHash,
+          newHash: await passwords.hash(body.newPassword),
+        },
         now(),
       );
       if (result.status === 'stale') throw new CurrentPasswordIncorrectError();
@@ -205,9 +228,12 @@ export function createAccounts(deps: AccountDeps) {
 
     /** Deletes the account: user, email and every session, atomically. */
     async deleteAccount(caller: Caller, body: DeleteAccountBody): Promise<void> {
-      const user = await requireUser(caller);
-      await requirePassword(caller, user, body.password);
-      const result = await users.deleteAccount(caller, user.passwordHash, now());
+      const user = await requirePassword(caller, body.password);
+      const result = await users.deleteAccount(
+        caller,
+        { email: user.email, verifiedHash: user.passwordHash },
+        now(),
+      );
       if (result.status === 'stale') throw new CurrentPasswordIncorrectError();
       if (result.status !== 'ok') throw new UnauthorizedError(true);
       audit.record('account_deleted', { userId: caller.userId, revokedSessions: result.value });

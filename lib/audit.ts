@@ -10,7 +10,13 @@ export type AuditEvent =
   | 'password_changed'
   | 'sessions_revoked'
   | 'account_deleted'
-  | 'rate_limited';
+  | 'rate_limited'
+  | 'mail_requested'
+  | 'mail_sent'
+  | 'mail_failed'
+  | 'mail_suppressed'
+  | 'link_used'
+  | 'link_refused';
 
 /**
  * What an audit line may carry. Deliberately closed: no field can hold a password, token, hash
@@ -20,8 +26,20 @@ export interface AuditFields {
   userId?: string | null;
   sessionId?: string;
   ip?: string;
-  reason?: 'unknown_email' | 'wrong_password' | 'wrong_current_password' | 'password_changed_concurrently';
-  limit?: 'login_ip' | 'register_ip' | 'login_account';
+  reason?:
+    | 'unknown_email'
+    | 'wrong_password'
+    | 'wrong_current_password'
+    | 'password_changed_concurrently'
+    | 'unknown_address'
+    | 'address_limit'
+    | 'nothing_to_verify'
+    | 'send_failed'
+    | 'queue_failed'
+    | 'invalid_link';
+  /** The kind of mail (never its address or link). */
+  mail?: 'verify-email' | 'password-reset' | 'email-changed';
+  limit?: 'login_ip' | 'register_ip' | 'login_account' | 'reauth_account' | 'reset_ip';
   revokedSessions?: number;
   retryAfterSeconds?: number;
 }

@@ -32,7 +32,21 @@ export interface Config {
   refreshReuseGraceSeconds: number;
   passwordMinLength: number;
   argon2: { memoryKib: number; timeCost: number; parallelism: number };
-  rateLimits: { loginPerIp: RateLimitRule; registerPerIp: RateLimitRule };
+  rateLimits: {
+    loginPerIp: RateLimitRule;
+    registerPerIp: RateLimitRule;
+    resetPerIp: RateLimitRule;
+    mailPerAddress: RateLimitRule;
+  };
+  mail: {
+    appName: string;
+    appUrl: string;
+    from: string;
+    emailVerificationTtlSeconds: number;
+    passwordResetTtlSeconds: number;
+    functionName: string;
+  };
+  requireVerifiedEmail: boolean;
   corsAllowedOrigins: string[];
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Where the deployment's parameters were read from (lib/parameters.ts); empty when not from SSM. */
@@ -161,6 +175,15 @@ function reader(env: Record<string, string | undefined>, problems: string[]) {
         ? value
         : fail(name, 'must be an SSM parameter path such as /account-service/prod', '');
     },
+    flag(name: VariableName): boolean {
+      const value = (raw(name) ?? '').toLowerCase();
+      if (value === 'true' || value === 'false') return value === 'true';
+      return fail(name, 'must be true or false', false);
+    },
+    httpOrigin(name: VariableName): string {
+      const value = raw(name) ?? '';
+      return isHttpUrl(value) ? value.replace(/\/+$/, '') : fail(name, 'must be an http(s) URL', '');
+    },
     logLevel(name: VariableName): Config['logLevel'] {
       const value = (raw(name) ?? '').toUpperCase();
       return (LOG_LEVELS as readonly string[]).includes(value)
@@ -214,7 +237,18 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     rateLimits: {
       loginPerIp: read.rate('RATE_LIMIT_LOGIN_PER_IP'),
       registerPerIp: read.rate('RATE_LIMIT_REGISTER_PER_IP'),
+      resetPerIp: read.rate('RATE_LIMIT_RESET_PER_IP'),
+      mailPerAddress: read.rate('RATE_LIMIT_MAIL_PER_ADDRESS'),
     },
+    mail: {
+      appName: read.text('APP_NAME', 100),
+      appUrl: read.httpOrigin('APP_URL'),
+      from: read.text('EMAIL_FROM', 320),
+      emailVerificationTtlSeconds: read.wholeNumber('EMAIL_VERIFICATION_TTL_SECONDS', 300, 604_800),
+      passwordResetTtlSeconds: read.wholeNumber('PASSWORD_RESET_TTL_SECONDS', 300, 86_400),
+      functionName: read.text('MAIL_FUNCTION_NAME', 140),
+    },
+    requireVerifiedEmail: read.flag('REQUIRE_VERIFIED_EMAIL'),
     corsAllowedOrigins: read.origins('CORS_ALLOWED_ORIGINS'),
     logLevel: read.logLevel('LOG_LEVEL'),
     ssmParameterPrefix: read.ssmPath('SSM_PARAMETER_PREFIX'),

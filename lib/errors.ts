@@ -12,13 +12,16 @@ export interface FieldError {
 export const ERROR_CODES = {
   validation_failed: { status: 400, title: 'Validation failed' },
   malformed_json: { status: 400, title: 'Malformed JSON' },
+  link_invalid: { status: 400, title: 'Link invalid' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   invalid_credentials: { status: 401, title: 'Invalid credentials' },
   invalid_refresh_token: { status: 401, title: 'Invalid refresh token' },
   current_password_incorrect: { status: 403, title: 'Current password incorrect' },
+  email_not_verified: { status: 403, title: 'Email not verified' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   email_taken: { status: 409, title: 'Email taken' },
+  already_verified: { status: 409, title: 'Already verified' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   rate_limited: { status: 429, title: 'Too many requests' },
@@ -116,6 +119,27 @@ export class EmailTakenError extends AppError {
   override name = 'EmailTakenError';
   constructor() {
     super('email_taken', 'An account with this email already exists.');
+  }
+}
+
+export class LinkInvalidError extends AppError {
+  override name = 'LinkInvalidError';
+  constructor() {
+    super('link_invalid', 'The link is invalid, expired, already used or replaced by a newer one.');
+  }
+}
+
+export class EmailNotVerifiedError extends AppError {
+  override name = 'EmailNotVerifiedError';
+  constructor() {
+    super('email_not_verified', 'Confirm your email address with the link we mailed you, then log in.');
+  }
+}
+
+export class AlreadyVerifiedError extends AppError {
+  override name = 'AlreadyVerifiedError';
+  constructor() {
+    super('already_verified', 'This email address is already verified.');
   }
 }
 

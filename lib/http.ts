@@ -95,7 +95,7 @@ function successHeaders(route: Route): Record<string, string> {
  * logging, CORS, security headers, bearer authentication when the route requires it, body checks
  * against `body` (the schema the route names) and the problem+json error contract (registered
  * last, so it runs first on error and the CORS/security middlewares still decorate its response).
- * `handle` returns the success body (nothing for 204); status and headers come from the route.
+ * `handle` returns the success body (nothing for 202 and 204); status and headers come from the route.
  */
 export function endpoint<R extends Route, S extends z.ZodMiniType | undefined = undefined>(
   deps: HttpDeps,
@@ -133,7 +133,7 @@ export function endpoint<R extends Route, S extends z.ZodMiniType | undefined = 
       pathParameters: event.pathParameters ?? {},
       path: event.rawPath ?? event.requestContext?.http?.path ?? '/',
     } as Input<S extends z.ZodMiniType ? z.infer<S> : undefined, R['auth']>);
-    const empty = route.status === 204;
+    const empty = route.status === 202 || route.status === 204;
     if (empty !== (result === undefined))
       throw new Error(`${route.fn}: a ${route.status} body must be ${empty ? 'empty' : 'present'}`);
     return {

@@ -1,28 +1,46 @@
 /**
- * Every Redis key the service uses, in one place, under the configured prefix.
- * Lua scripts build the same names from the prefix (see `scripts.ts`): keep the two in step.
+ * Every Redis key the service uses, under the configured prefix: the one key map. Scripts never
+ * build a key name; their callers pass these in KEYS (lib/scripts.ts), and dev/verify-data.ts and
+ * the tests read the data through it too.
  */
 export interface Keys {
   prefix: string;
+  /** Hash: the user's profile and password hash. */
   user(userId: string): string;
+  /** Hash: the log-in credential of a canonical email (userId, passwordHash). */
   email(canonicalEmail: string): string;
-  session(sessionId: string): string;
-  userSessions(userId: string): string;
-  refresh(refreshHash: string): string;
+  /** Hash: every session of a user, one JSON record per session id. */
+  sessions(userId: string): string;
+  /** Hash: the log-in back-off of an email. */
   loginFailures(canonicalEmail: string): string;
+  /** Hash: the back-off of a signed-in user's re-entered passwords. */
+  reauthFailures(userId: string): string;
+  /** Hash: the user's live mailed links, one JSON record per purpose (`verify`, `reset`). */
+  links(userId: string): string;
+  /** The prefix of one @upstash/ratelimit limiter's keys. */
   rateLimit(name: string): string;
 }
 
-/** Builds the key namer for a prefix such as `acct:`. */
+/** The kinds of key, as the first segment after the prefix: what dev/verify-data.ts expects to find. */
+export const KEY_KINDS = [
+  'user',
+  'email',
+  'sessions',
+  'login-failures',
+  'reauth-failures',
+  'rate-limit',
+] as const;
+
+/** Builds the key map for a prefix such as `acct:`. */
 export function createKeys(prefix: string): Keys {
   return {
     prefix,
     user: (userId) => `${prefix}user:${userId}`,
     email: (canonicalEmail) => `${prefix}email:${canonicalEmail}`,
-    session: (sessionId) => `${prefix}session:${sessionId}`,
-    userSessions: (userId) => `${prefix}user-sessions:${userId}`,
-    refresh: (refreshHash) => `${prefix}refresh:${refreshHash}`,
+    sessions: (userId) => `${prefix}sessions:${userId}`,
     loginFailures: (canonicalEmail) => `${prefix}login-failures:${canonicalEmail}`,
+    reauthFailures: (userId) => `${prefix}reauth-failures:${userId}`,
+    links: (userId) => `${prefix}links:${userId}`,
     rateLimit: (name) => `${prefix}rate-limit:${name}`,
   };
 }

@@ -9,6 +9,9 @@ export type MailJob =
   | { kind: 'password-reset'; email: string }
   | { kind: 'email-changed'; userId: string; oldEmail: string; newEmail: string };
 
+/** The longest a request waits for Lambda to take a mail job. */
+export const QUEUE_TIMEOUT_MS = 1000;
+
 /** Hands a job to the mail function; resolves once it is queued (not sent). */
 export interface MailQueue {
   enqueue(job: MailJob): Promise<void>;
@@ -25,13 +28,15 @@ export function createLambdaMailQueue(functionName: string): MailQueue {
   return {
     async enqueue(job) {
       const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
-      client ??= new LambdaClient({});
+      client ??= new LambdaClient({ maxAttempts: 2 });
       await client.send(
         new InvokeCommand({
           FunctionName: functionName,
           InvocationType: 'Event',
           Payload: new TextEncoder().encode(JSON.stringify(job)),
         }),
+        // Lambda queues an event in milliseconds; a request never waits longer than this for it.
+        { abortSignal: AbortSignal.timeout(QUEUE_TIMEOUT_MS) },
       );
     },
   };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import commonPasswordList from './common-passwords.txt';
 import type { Config } from './config';
 import { PASSWORD_MIN_LENGTH_FLOOR } from './config';
+import { ValidationError } from './errors';
 import { codePointLength } from './validation';
 
 type Argon2 = typeof import('@node-rs/argon2');
@@ -119,4 +120,10 @@ export function checkPasswordPolicy(password: string, context: PasswordContext):
     return 'must not be your email or name';
   }
   return null;
+}
+
+/** `checkPasswordPolicy`, as the request's answer: a `validation_failed` naming `field`. */
+export function requirePasswordPolicy(field: string, password: string, context: PasswordContext): void {
+  const problem = checkPasswordPolicy(password, context);
+  if (problem) throw new ValidationError([{ field, message: problem }]);
 }

@@ -12,10 +12,25 @@ import type { LoginBackoff } from './users';
  */
 export const LOGIN_BACKOFF: LoginBackoff = { threshold: 5, capSeconds: 900, memorySeconds: 86_400 };
 
+/**
+ * Per-user back-off of re-entered passwords (API.md "Hardening"): the same curve on a counter of
+ * its own, counted before Argon2 runs, so of 20 parallel guesses with a stolen token at most 5
+ * reach it, and the owner's log-in is untouched.
+ */
+export const REAUTH_BACKOFF: LoginBackoff = { threshold: 5, capSeconds: 900, memorySeconds: 86_400 };
+
 /** The limits API.md names. Each `check…` throws `RateLimitedError` (429 with `Retry-After`) when over. */
 export interface RateLimits {
   checkLoginIp(ip: string): Promise<void>;
   checkRegisterIp(ip: string): Promise<void>;
+  /** Asking for mail (reset, a new verification link): per client IP. */
+  checkResetIp(ip: string): Promise<void>;
+}
+
+/** Mails to one address: a silent limit (the mail function skips the mail; nobody gets a 429). */
+export interface MailLimit {
+  /** Whether another mail may go to `address` now; counts it. */
+  mayMail(address: string): Promise<boolean>;
 }
 
 /** Seconds until `deadlineMs`, at least 1: a `Retry-After` of 0 would invite an immediate retry. */
@@ -29,7 +44,7 @@ export const secondsUntil = (deadlineMs: number, now: number): number =>
 export function createRateLimits(
   datastore: Datastore,
   keys: Keys,
-  rules: { loginPerIp: RateLimitRule; registerPerIp: RateLimitRule },
+  rules: { loginPerIp: RateLimitRule; registerPerIp: RateLimitRule; resetPerIp: RateLimitRule },
 ): RateLimits {
   const limiter = (name: string, rule: RateLimitRule) => {
     const ratelimit = new Ratelimit({
@@ -50,5 +65,23 @@ export function createRateLimits(
   return {
     checkLoginIp: limiter('login-ip', rules.loginPerIp),
     checkRegisterIp: limiter('register-ip', rules.registerPerIp),
+    checkResetIp: limiter('reset-ip', rules.resetPerIp),
+  };
+}
+
+/** The per-address mail limit, on the same datastore (the mail function's). */
+export function createMailLimit(datastore: Datastore, keys: Keys, rule: RateLimitRule): MailLimit {
+  const ratelimit = new Ratelimit({
+    redis: datastore.redis,
+    prefix: keys.rateLimit('mail-address'),
+    limiter: Ratelimit.fixedWindow(rule.limit, `${rule.windowSeconds} s`),
+    analytics: false,
+    timeout: 0,
+    ephemeralCache: false,
+  });
+  return {
+    async mayMail(address) {
+      return (await translateErrors(() => ratelimit.limit(address))).success;
+    },
   };
 }

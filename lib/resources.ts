@@ -15,6 +15,7 @@ export const User = z.strictObject({
   id: z.string(),
   name: z.string(),
   email: z.string(),
+  emailVerified: z.boolean(),
   createdAt: timestamp(),
   updatedAt: timestamp(),
 });
@@ -43,6 +44,8 @@ export const SessionSummary = z.strictObject({
 export const UserAndSession = z.strictObject({ user: User, session: Session });
 /** `POST /sessions/refresh`: the new token pair. */
 export const SessionEnvelope = z.strictObject({ session: Session });
+/** `POST /password-resets/confirm`: the session only when the account has no second factor. */
+export const UserAndOptionalSession = z.strictObject({ user: User, session: z.optional(Session) });
 /** `GET /users/me` and `PATCH /users/me`. */
 export const UserEnvelope = z.strictObject({ user: User });
 /** `GET /sessions`. */

@@ -27,8 +27,8 @@ export interface Route {
   /** The strict JSON body schema (lib/validation.ts); PATCH also accepts merge-patch+json. */
   body?: BodyName;
   /** The one success status. */
-  status: 200 | 201 | 204;
-  /** The success body's schema (lib/resources.ts); none for 204. */
+  status: 200 | 201 | 202 | 204;
+  /** The success body's schema (lib/resources.ts); none for 202 and 204. */
   response?: ResourceName;
   /** `Location` of a 201. */
   location?: string;
@@ -59,7 +59,8 @@ export const ROUTES = [
     auth: false,
     body: 'RegisterBody',
     status: 201,
-    response: 'UserAndSession',
+    // No session when REQUIRE_VERIFIED_EMAIL is on.
+    response: 'UserAndOptionalSession',
     location: '/users/me',
     errors: ['email_taken', 'rate_limited'],
     hashing: true,
@@ -75,7 +76,7 @@ export const ROUTES = [
     body: 'LoginBody',
     status: 200,
     response: 'UserAndSession',
-    errors: ['invalid_credentials', 'rate_limited'],
+    errors: ['invalid_credentials', 'email_not_verified', 'rate_limited'],
     hashing: true,
   },
   {
@@ -189,6 +190,56 @@ export const ROUTES = [
     hashing: true,
   },
   {
+    fn: 'resend-verification',
+    method: 'POST',
+    path: '/users/me/email-verification',
+    operationId: 'sendVerificationLink',
+    summary: 'Mail a new verification link to the caller’s address (the older link dies)',
+    tag: 'users',
+    auth: true,
+    status: 202,
+    errors: ['already_verified', 'rate_limited'],
+  },
+  {
+    fn: 'verify-email',
+    method: 'POST',
+    path: '/email-verification',
+    operationId: 'verifyEmail',
+    summary: 'Confirm an email address with the token of a mailed link',
+    tag: 'users',
+    auth: false,
+    body: 'VerifyEmailBody',
+    status: 200,
+    response: 'UserEnvelope',
+    errors: ['link_invalid'],
+  },
+  {
+    fn: 'request-password-reset',
+    method: 'POST',
+    path: '/password-resets',
+    operationId: 'requestPasswordReset',
+    summary: 'Forgot password: mail a reset link (the same answer whether or not the account exists)',
+    tag: 'users',
+    auth: false,
+    body: 'PasswordResetBody',
+    status: 202,
+    errors: ['rate_limited'],
+  },
+  {
+    fn: 'confirm-password-reset',
+    method: 'POST',
+    path: '/password-resets/confirm',
+    operationId: 'confirmPasswordReset',
+    summary: 'Set a new password with the token of a reset link; every session is revoked',
+    tag: 'users',
+    auth: false,
+    body: 'PasswordResetConfirmBody',
+    status: 200,
+    response: 'UserAndOptionalSession',
+    errors: ['link_invalid'],
+    hashing: true,
+  },
+  {
     fn: 'jwks',
     method: 'GET',
     path: '/.well-known/jwks.json',
@@ -214,6 +265,12 @@ export const ROUTES = [
     errors: [],
   },
 ] as const satisfies readonly Route[];
+
+/**
+ * Functions that serve no route: the mail function, invoked asynchronously by the request
+ * functions (lib/mail-queue.ts), never by API Gateway.
+ */
+export const WORKERS = [{ fn: 'send-mail' }] as const;
 
 /**
  * API Gateway's catch-all `$default` route (`httpApi: '*'`): every other method and path, answered

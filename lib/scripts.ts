@@ -1,19 +1,41 @@
+import type { Keys } from './keys';
+
 /**
  * The Lua scripts behind every change that touches more than one key. Redis runs a script
  * atomically, so each one is a transaction with its checks inside: no read-then-write races.
  *
- * Conventions: ARGV[1] is the key prefix, and key names are built exactly as in `keys.ts`.
- * Every script answers one JSON document (`cjson.encode`) with a `status` member.
+ * Conventions, for Upstash at scale (README, "Data model"):
+ * - Every script starts with `#!lua flags=allow-key-locking` and is called with every key it
+ *   touches in KEYS, so Upstash locks only those keys (not the whole database), and the local
+ *   datastore refuses any other key, as Upstash does. Key names come from `keys.ts` only: a
+ *   script never builds one.
+ * - Arguments are named: one JSON document in ARGV[1], encoded by the script's own `encode`;
+ *   KEYS positions are bound to names on the script's first line and nowhere else.
+ * - Every script answers one JSON document (`cjson.encode`) with a `status` member.
  *
- * Invariants kept by all of them together:
- *   I1  email:<e> exists  ⇔  user:<id> exists with email = e, and email:<e> = id
- *   I2  session:<sid> exists ⇒ its user exists and sid ∈ user-sessions:<userId>
- *   I3  refresh:<h> = sid (live) ⇒ session:<sid>.refreshHash = h; spent tokens are "!" .. sid .. ":" .. rotatedAt
- *   I4  session:<sid> and refresh:<h> always carry a TTL; nothing outlives its session's expiry
+ * Data (under the key prefix):
+ *   user:<uid>          hash  id, name, email, emailVerified ('1'/'0'), passwordHash, createdAt, updatedAt
+ *   email:<e>           hash  userId, passwordHash — the log-in credential, found by email alone
+ *   sessions:<uid>      hash  <sid> → JSON {id, createdAt, lastUsedAt, expiresAt, userAgent,
+ *                             refreshHash, spent: [{h, at}] (the last SPENT_KEPT rotated-out hashes)}
+ *   login-failures:<e>  hash  count, lockedUntil: the log-in back-off of an email
+ *   reauth-failures:<uid> hash count, lockedUntil: re-entered passwords of a signed-in user
+ *   links:<uid>         hash  verify → JSON {hash, email, expiresAt}; reset → JSON {hash, expiresAt}:
+ *                             the user's one live link of each purpose (hashes of link tokens)
+ *
+ * Invariants kept by all of them together (dev/verify-data.ts checks them):
+ *   I1  email:<e> exists ⇔ user:<id> exists with email = e; email:<e>.userId = id
+ *   I2  email:<e>.passwordHash = user:<email:<e>.userId>.passwordHash
+ *   I3  sessions:<uid> exists ⇒ user:<uid> exists; every session's refreshHash is unique to it
+ *   I4  sessions:<uid> carries a TTL no earlier than its latest session's expiresAt; a session
+ *       past its expiresAt is dead (pruned when next touched)
  */
 
+/** Rotated-out refresh-token hashes kept per session for theft detection (oldest dropped first). */
+export const SPENT_KEPT = 8;
+
 const PRELUDE = `
-local P = ARGV[1]
+local A = cjson.decode(ARGV[1])
 local function hmap(key)
   local flat = redis.call('HGETALL', key)
   local map = {}
@@ -21,251 +43,570 @@ local function hmap(key)
   return map
 end
 local function reply(t) return cjson.encode(t) end
+local function fmt(n) return string.format('%.0f', n) end
 local function public_user(u)
-  return { id = u.id, name = u.name, email = u.email, createdAt = u.createdAt, updatedAt = u.updatedAt }
+  return { id = u.id, name = u.name, email = u.email, emailVerified = u.emailVerified,
+    createdAt = u.createdAt, updatedAt = u.updatedAt }
 end
--- Deletes one session and its live refresh token (I2, I3).
-local function revoke_session(sid)
-  local s = redis.call('HMGET', P .. 'session:' .. sid, 'userId', 'refreshHash')
-  if s[2] then redis.call('DEL', P .. 'refresh:' .. s[2]) end
-  redis.call('DEL', P .. 'session:' .. sid)
-  if s[1] then redis.call('SREM', P .. 'user-sessions:' .. s[1], sid) end
+-- Sessions of a user: one hash, a JSON record per session id (I3, I4).
+local function get_session(sessions_key, sid, now)
+  local raw = redis.call('HGET', sessions_key, sid)
+  if not raw then return nil end
+  local s = cjson.decode(raw)
+  if tonumber(s.expiresAt) <= now then
+    redis.call('HDEL', sessions_key, sid)
+    return nil
+  end
+  return s
 end
-local function revoke_sessions_of(user_id, keep_sid)
+local function put_session(sessions_key, s, now)
+  redis.call('HSET', sessions_key, s.id, cjson.encode(s))
+  local wanted = tonumber(s.expiresAt) - now
+  if redis.call('PTTL', sessions_key) < wanted then redis.call('PEXPIRE', sessions_key, fmt(wanted)) end
+end
+local function create_session(sessions_key, session, now)
+  put_session(sessions_key, { id = session.id, createdAt = fmt(now), lastUsedAt = fmt(now),
+    expiresAt = fmt(now + session.ttlMs), userAgent = session.userAgent, refreshHash = session.refreshHash,
+    spent = {} }, now)
+end
+-- Revokes every session but keep_sid (nil: all); returns how many live ones went.
+local function revoke_sessions(sessions_key, keep_sid, now)
   local count = 0
-  for _, sid in ipairs(redis.call('SMEMBERS', P .. 'user-sessions:' .. user_id)) do
+  local flat = redis.call('HGETALL', sessions_key)
+  for i = 1, #flat, 2 do
+    local sid = flat[i]
     if sid ~= keep_sid then
-      revoke_session(sid)
-      count = count + 1
+      if tonumber(cjson.decode(flat[i + 1]).expiresAt) > now then count = count + 1 end
+      redis.call('HDEL', sessions_key, sid)
     end
   end
   return count
 end
--- Creates a session with its refresh token; both expire together (I2, I3, I4).
-local function create_session(user_id, sid, refresh_hash, now, ttl_ms, user_agent)
-  local key = P .. 'session:' .. sid
-  redis.call('HSET', key, 'id', sid, 'userId', user_id, 'createdAt', now, 'lastUsedAt', now,
-    'expiresAt', tostring(tonumber(now) + tonumber(ttl_ms)), 'userAgent', user_agent, 'refreshHash', refresh_hash)
-  redis.call('PEXPIRE', key, ttl_ms)
-  redis.call('SET', P .. 'refresh:' .. refresh_hash, sid, 'PX', ttl_ms)
-  redis.call('SADD', P .. 'user-sessions:' .. user_id, sid)
-end
--- The session check every authenticated request makes: the token's session still exists and is
--- the token's user's. Returns the user (with its hash) or nil; touches lastUsedAt.
-local function authenticate(user_id, sid, now)
-  local owner = redis.call('HGET', P .. 'session:' .. sid, 'userId')
-  if owner ~= user_id then return nil end
-  local u = hmap(P .. 'user:' .. user_id)
+-- The session check of every authenticated request: the token's session is alive and its user
+-- exists. Returns the user (with its hash) or nil; touches the session's lastUsedAt.
+local function authenticate(user_key, sessions_key, sid, now)
+  local s = get_session(sessions_key, sid, now)
+  if not s then return nil end
+  local u = hmap(user_key)
   if not u.id then return nil end
-  redis.call('HSET', P .. 'session:' .. sid, 'lastUsedAt', now)
+  s.lastUsedAt = fmt(now)
+  put_session(sessions_key, s, now)
   return u
 end
--- Counts one failed (or, for log-in, not yet verified) password attempt for an email; after
--- \`threshold\` of them the account is locked for 2^(n-threshold) s, capped. A success deletes the key.
-local function count_failure(email, now, threshold, cap_seconds, memory_seconds)
-  local key = P .. 'login-failures:' .. email
+-- Counts one attempt on a back-off counter; from the threshold-th on, the counter is locked for
+-- 2^(n - threshold) s, capped. A success deletes the key.
+local function count_failure(key, now, backoff)
   local count = redis.call('HINCRBY', key, 'count', 1)
-  if count >= threshold then
-    local seconds = math.min(2 ^ (count - threshold), cap_seconds)
-    redis.call('HSET', key, 'lockedUntil', string.format('%.0f', now + seconds * 1000))
+  if count >= backoff.threshold then
+    local seconds = math.min(2 ^ (count - backoff.threshold), backoff.capSeconds)
+    redis.call('HSET', key, 'lockedUntil', fmt(now + seconds * 1000))
   end
-  redis.call('EXPIRE', key, memory_seconds)
+  redis.call('EXPIRE', key, backoff.memorySeconds)
 end
-local function locked_until(email)
-  return tonumber(redis.call('HGET', P .. 'login-failures:' .. email, 'lockedUntil') or '0')
+local function locked_until(key)
+  return tonumber(redis.call('HGET', key, 'lockedUntil') or '0')
+end
+-- The live link of a purpose with this hash, or nil (expired links are deleted on the way; I5).
+local function live_link(links_key, purpose, hash, now)
+  local raw = redis.call('HGET', links_key, purpose)
+  if not raw then return nil end
+  local link = cjson.decode(raw)
+  if tonumber(link.expiresAt) <= now then
+    redis.call('HDEL', links_key, purpose)
+    return nil
+  end
+  if link.hash ~= hash then return nil end
+  return link
+end
+local function put_link(links_key, purpose, link, now)
+  redis.call('HSET', links_key, purpose, cjson.encode(link))
+  local wanted = tonumber(link.expiresAt) - now
+  if redis.call('PTTL', links_key) < wanted then redis.call('PEXPIRE', links_key, fmt(wanted)) end
 end
 `;
 
-const script = (body: string): string => `${PRELUDE}\n${body}`;
+/** One script: its Lua, and the one function that puts named keys and arguments in their places. */
+export interface Script<Args> {
+  lua: string;
+  encode(keys: Keys, args: Args): { keys: string[]; argv: string[] };
+}
 
 /**
- * Register (I1, I2): claim the email, create the user and its first session — all or nothing.
- * ARGV: prefix, userId, name, email, passwordHash, now, sessionId, refreshHash, sessionTtlMs, userAgent
+ * Defines a script. `keyNames` binds KEYS positions to Lua locals on the first line after the
+ * flag; `keysOf` returns the keys in the same order; every other argument travels by name in A.
  */
-export const REGISTER = /* @__PURE__ */ script(`
-local email_key = P .. 'email:' .. ARGV[4]
+function script<Args>(
+  keyNames: string[],
+  keysOf: (keys: Keys, args: Args) => string[],
+  body: string,
+): Script<Args> {
+  const bind = keyNames.length
+    ? `local ${keyNames.join(', ')} = ${keyNames.map((_, i) => `KEYS[${i + 1}]`).join(', ')}`
+    : '';
+  return {
+    lua: `#!lua flags=allow-key-locking\n${bind}\n${PRELUDE}\n${body}`,
+    encode: (keys, args) => ({ keys: keysOf(keys, args), argv: [JSON.stringify(args)] }),
+  };
+}
+
+/** A new session's id, first refresh-token hash, lifetime and client. */
+export interface SessionArgs {
+  id: string;
+  refreshHash: string;
+  ttlMs: number;
+  userAgent: string;
+}
+
+/** Back-off parameters: after `threshold` counted attempts, 2^(n−threshold) s, capped; forgotten after `memorySeconds`. */
+export interface BackoffArgs {
+  threshold: number;
+  capSeconds: number;
+  memorySeconds: number;
+}
+
+/** Register (I1–I3): claim the email, create the user and its first session — all or nothing. */
+export const REGISTER = /* @__PURE__ */ script<{
+  userId: string;
+  name: string;
+  email: string;
+  passwordHash: string;
+  now: number;
+  session: SessionArgs | null;
+}>(
+  ['email_key', 'user_key', 'sessions_key'],
+  (k, a) => [k.email(a.email), k.user(a.userId), k.sessions(a.userId)],
+  `
 if redis.call('EXISTS', email_key) == 1 then return reply({ status = 'email_taken' }) end
-redis.call('SET', email_key, ARGV[2])
-redis.call('HSET', P .. 'user:' .. ARGV[2], 'id', ARGV[2], 'name', ARGV[3], 'email', ARGV[4],
-  'passwordHash', ARGV[5], 'createdAt', ARGV[6], 'updatedAt', ARGV[6])
-create_session(ARGV[2], ARGV[7], ARGV[8], ARGV[6], ARGV[9], ARGV[10])
+redis.call('HSET', email_key, 'userId', A.userId, 'passwordHash', A.passwordHash)
+redis.call('HSET', user_key, 'id', A.userId, 'name', A.name, 'email', A.email, 'emailVerified', '0',
+  'passwordHash', A.passwordHash, 'createdAt', fmt(A.now), 'updatedAt', fmt(A.now))
+if A.session ~= cjson.null then create_session(sessions_key, A.session, A.now) end
 return reply({ status = 'ok' })
-`);
+`,
+);
 
 /**
- * Log-in start: check the account's back-off and count this attempt as a failure up front, in
- * one step, so parallel guesses cannot all slip past the lock while their hashes are checked.
- * A success clears the count (LOGIN). The same happens for unknown emails: no enumeration.
- * After `threshold` counted attempts the account is locked for 2^(n-threshold) s, capped.
- * ARGV: prefix, email, now, threshold, capSeconds, memorySeconds
+ * Log-in start: check the email's back-off and count this attempt as a failure up front, in one
+ * step, so parallel guesses cannot all slip past the lock while their hashes are checked. A
+ * success clears the count (LOGIN). Unknown emails are counted too: no enumeration.
  */
-export const BEGIN_LOGIN = /* @__PURE__ */ script(`
-local now = tonumber(ARGV[3])
-local until_ms = locked_until(ARGV[2])
-if until_ms > now then return reply({ status = 'locked', lockedUntil = until_ms }) end
-count_failure(ARGV[2], now, tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6])
-local user_id = redis.call('GET', P .. 'email:' .. ARGV[2])
-local u = nil
-if user_id then u = hmap(P .. 'user:' .. user_id) end
-if u and not u.id then u = nil end
-return reply({ status = 'ok', user = u })
-`);
+export const BEGIN_LOGIN = /* @__PURE__ */ script<{ email: string; now: number; backoff: BackoffArgs }>(
+  ['failures_key', 'email_key'],
+  (k, a) => [k.loginFailures(a.email), k.email(a.email)],
+  `
+local until_ms = locked_until(failures_key)
+if until_ms > A.now then return reply({ status = 'locked', lockedUntil = until_ms }) end
+count_failure(failures_key, A.now, A.backoff)
+local credential = redis.call('HMGET', email_key, 'userId', 'passwordHash')
+if not credential[1] then return reply({ status = 'ok' }) end
+return reply({ status = 'ok', userId = credential[1], passwordHash = credential[2] })
+`,
+);
 
 /**
- * Log-in commit (I2): open a session only if the password hash is still the one just verified
+ * Log-in commit (I2, I3): open a session only if the password hash is still the one just verified
  * (a concurrent password change or deletion wins), re-hash if asked, and clear the back-off.
- * ARGV: prefix, userId, verifiedHash, newHash or '', email, now, sessionId, refreshHash, sessionTtlMs, userAgent
+ * With `requireVerified`, an unverified email opens nothing (after the password was checked).
  */
-export const LOGIN = /* @__PURE__ */ script(`
-local user_key = P .. 'user:' .. ARGV[2]
-if redis.call('HGET', user_key, 'passwordHash') ~= ARGV[3] then return reply({ status = 'stale' }) end
-if ARGV[4] ~= '' then redis.call('HSET', user_key, 'passwordHash', ARGV[4]) end
-redis.call('DEL', P .. 'login-failures:' .. ARGV[5])
-create_session(ARGV[2], ARGV[7], ARGV[8], ARGV[6], ARGV[9], ARGV[10])
-return reply({ status = 'ok', user = public_user(hmap(user_key)) })
-`);
-
-/**
- * Profile read: the session check and the user in one round trip.
- * ARGV: prefix, userId, sessionId, now
- */
-export const AUTHENTICATE = /* @__PURE__ */ script(`
-local u = authenticate(ARGV[2], ARGV[3], ARGV[4])
-if not u then return reply({ status = 'unauthorized' }) end
-return reply({ status = 'ok', user = u, lockedUntil = locked_until(u.email) })
-`);
-
-/**
- * A wrong current password (profile email change, password change, deletion) counts towards the
- * account's log-in back-off, so a stolen access token cannot be used to guess the password.
- * ARGV: prefix, email, now, threshold, capSeconds, memorySeconds
- */
-export const RECORD_PASSWORD_FAILURE = /* @__PURE__ */ script(`
-count_failure(ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6])
-return reply({ status = 'ok', lockedUntil = locked_until(ARGV[2]) })
-`);
-
-/**
- * Profile update (I1): rename and/or move the email index, atomically with the session check.
- * An email change also requires the hash to be the one just verified. The new email must be free.
- * ARGV: prefix, userId, sessionId, now, name or '', email or '', verifiedHash or ''
- */
-export const UPDATE_PROFILE = /* @__PURE__ */ script(`
-local u = authenticate(ARGV[2], ARGV[3], ARGV[4])
-if not u then return reply({ status = 'unauthorized' }) end
-local user_key = P .. 'user:' .. ARGV[2]
-if ARGV[6] ~= '' and ARGV[6] ~= u.email then
-  if u.passwordHash ~= ARGV[7] then return reply({ status = 'stale' }) end
-  local new_key = P .. 'email:' .. ARGV[6]
-  if redis.call('EXISTS', new_key) == 1 then return reply({ status = 'email_taken' }) end
-  redis.call('DEL', P .. 'email:' .. u.email, P .. 'login-failures:' .. u.email)
-  redis.call('SET', new_key, ARGV[2])
-  redis.call('HSET', user_key, 'email', ARGV[6])
+export const LOGIN = /* @__PURE__ */ script<{
+  userId: string;
+  email: string;
+  verifiedHash: string;
+  newHash: string | null;
+  requireVerified: boolean;
+  now: number;
+  session: SessionArgs;
+}>(
+  ['email_key', 'failures_key', 'user_key', 'sessions_key'],
+  (k, a) => [k.email(a.email), k.loginFailures(a.email), k.user(a.userId), k.sessions(a.userId)],
+  `
+if redis.call('HGET', email_key, 'userId') ~= A.userId then return reply({ status = 'stale' }) end
+if redis.call('HGET', user_key, 'passwordHash') ~= A.verifiedHash then return reply({ status = 'stale' }) end
+redis.call('DEL', failures_key)
+if A.newHash ~= cjson.null then
+  redis.call('HSET', user_key, 'passwordHash', A.newHash)
+  redis.call('HSET', email_key, 'passwordHash', A.newHash)
 end
-if ARGV[5] ~= '' then redis.call('HSET', user_key, 'name', ARGV[5]) end
-redis.call('HSET', user_key, 'updatedAt', ARGV[4])
+local u = hmap(user_key)
+if A.requireVerified and u.emailVerified ~= '1' then return reply({ status = 'unverified' }) end
+create_session(sessions_key, A.session, A.now)
+return reply({ status = 'ok', user = public_user(u) })
+`,
+);
+
+/** The session check and the user in one round trip (profile reads, the body-error check). */
+export const AUTHENTICATE = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
+  ['user_key', 'sessions_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId)],
+  `
+local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
+if not u then return reply({ status = 'unauthorized' }) end
+return reply({ status = 'ok', user = u })
+`,
+);
+
+/**
+ * A re-entered password (email change, password change, deletion): the session check, then the
+ * user's own re-authentication back-off checked and this attempt counted up front, atomically,
+ * as log-in does — so a stolen access token cannot run parallel guesses past the lock, and
+ * cannot lock its owner out of log-in either. A success clears the count (the change scripts).
+ */
+export const BEGIN_REAUTH = /* @__PURE__ */ script<{
+  userId: string;
+  sessionId: string;
+  now: number;
+  backoff: BackoffArgs;
+}>(
+  ['user_key', 'sessions_key', 'reauth_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId)],
+  `
+local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
+if not u then return reply({ status = 'unauthorized' }) end
+local until_ms = locked_until(reauth_key)
+if until_ms > A.now then return reply({ status = 'locked', lockedUntil = until_ms }) end
+count_failure(reauth_key, A.now, A.backoff)
+return reply({ status = 'ok', user = u })
+`,
+);
+
+/** Rename (no password involved): the session check and the new name. */
+export const RENAME = /* @__PURE__ */ script<{
+  userId: string;
+  sessionId: string;
+  now: number;
+  name: string;
+}>(
+  ['user_key', 'sessions_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId)],
+  `
+if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
+redis.call('HSET', user_key, 'name', A.name, 'updatedAt', fmt(A.now))
 return reply({ status = 'ok', user = public_user(hmap(user_key)) })
-`);
+`,
+);
 
 /**
- * Password change (I2): swap the hash if it is still the verified one, and revoke every other session.
- * ARGV: prefix, userId, sessionId, now, verifiedHash, newHash
+ * Email change (I1, I2): move the credential to the new email if the old one and the hash are
+ * still those just verified, and the new email is free. The new address starts unverified.
  */
-export const CHANGE_PASSWORD = /* @__PURE__ */ script(`
-local u = authenticate(ARGV[2], ARGV[3], ARGV[4])
+export const CHANGE_EMAIL = /* @__PURE__ */ script<{
+  userId: string;
+  sessionId: string;
+  now: number;
+  oldEmail: string;
+  newEmail: string;
+  name: string | null;
+  verifiedHash: string;
+}>(
+  [
+    'user_key',
+    'sessions_key',
+    'reauth_key',
+    'old_email_key',
+    'old_failures_key',
+    'new_email_key',
+    'links_key',
+  ],
+  (k, a) => [
+    k.user(a.userId),
+    k.sessions(a.userId),
+    k.reauthFailures(a.userId),
+    k.email(a.oldEmail),
+    k.loginFailures(a.oldEmail),
+    k.email(a.newEmail),
+    k.links(a.userId),
+  ],
+  `
+local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
 if not u then return reply({ status = 'unauthorized' }) end
-if u.passwordHash ~= ARGV[5] then return reply({ status = 'stale' }) end
-redis.call('HSET', P .. 'user:' .. ARGV[2], 'passwordHash', ARGV[6], 'updatedAt', ARGV[4])
-redis.call('DEL', P .. 'login-failures:' .. u.email)
-local revoked = revoke_sessions_of(ARGV[2], ARGV[3])
-return reply({ status = 'ok', revoked = revoked })
-`);
-
-/**
- * Account deletion (I1, I2): the user, its email index and every session go together.
- * ARGV: prefix, userId, sessionId, now, verifiedHash
- */
-export const DELETE_ACCOUNT = /* @__PURE__ */ script(`
-local u = authenticate(ARGV[2], ARGV[3], ARGV[4])
-if not u then return reply({ status = 'unauthorized' }) end
-if u.passwordHash ~= ARGV[5] then return reply({ status = 'stale' }) end
-local revoked = revoke_sessions_of(ARGV[2], '')
-redis.call('DEL', P .. 'user-sessions:' .. ARGV[2], P .. 'email:' .. u.email, P .. 'user:' .. ARGV[2],
-  P .. 'login-failures:' .. u.email)
-return reply({ status = 'ok', revoked = revoked })
-`);
-
-/**
- * Refresh-token rotation (I3): the presented token is spent and a new one issued, once. A spent
- * token presented again is theft and revokes the whole session — unless it comes within the
- * grace window after its rotation: then it is a client racing itself (two tabs refreshing at
- * once) and only gets a 401, so a race never signs the user out.
- * Spent tokens are stored as "!" .. sessionId .. ":" .. rotatedAt.
- * ARGV: prefix, presentedHash, newHash, now, sessionTtlMs, graceMs
- */
-export const REFRESH = /* @__PURE__ */ script(`
-local token_key = P .. 'refresh:' .. ARGV[2]
-local value = redis.call('GET', token_key)
-if not value then return reply({ status = 'invalid' }) end
-local now = tonumber(ARGV[4])
-if string.sub(value, 1, 1) == '!' then
-  local sid, rotated_at = string.match(value, '^!([^:]+):(%d+)$')
-  if not sid then return reply({ status = 'invalid' }) end
-  local owner = redis.call('HGET', P .. 'session:' .. sid, 'userId')
-  if now - tonumber(rotated_at) < tonumber(ARGV[6]) then
-    return reply({ status = 'raced', sessionId = sid, userId = owner })
-  end
-  if owner then revoke_session(sid) end
-  return reply({ status = 'reused', sessionId = sid, userId = owner })
+if u.email ~= A.oldEmail or u.passwordHash ~= A.verifiedHash then return reply({ status = 'stale' }) end
+redis.call('DEL', reauth_key)
+if A.newEmail ~= A.oldEmail then
+  if redis.call('EXISTS', new_email_key) == 1 then return reply({ status = 'email_taken' }) end
+  redis.call('DEL', old_email_key, old_failures_key)
+  redis.call('HSET', new_email_key, 'userId', A.userId, 'passwordHash', u.passwordHash)
+  redis.call('HSET', user_key, 'email', A.newEmail, 'emailVerified', '0')
+  -- The old address's verification link dies with it; a reset link mailed there too.
+  redis.call('DEL', links_key)
 end
-local s = hmap(P .. 'session:' .. value)
-if not s.id or s.refreshHash ~= ARGV[2] then return reply({ status = 'invalid' }) end
-local ttl_ms = tonumber(ARGV[5])
-redis.call('SET', token_key, '!' .. value .. ':' .. ARGV[4], 'PX', ttl_ms)
-redis.call('SET', P .. 'refresh:' .. ARGV[3], value, 'PX', ttl_ms)
-local expires_at = tostring(now + ttl_ms)
-redis.call('HSET', P .. 'session:' .. value, 'refreshHash', ARGV[3], 'lastUsedAt', ARGV[4], 'expiresAt', expires_at)
-redis.call('PEXPIRE', P .. 'session:' .. value, ttl_ms)
-return reply({ status = 'ok', sessionId = value, userId = s.userId })
-`);
+if A.name ~= cjson.null then redis.call('HSET', user_key, 'name', A.name) end
+redis.call('HSET', user_key, 'updatedAt', fmt(A.now))
+return reply({ status = 'ok', user = public_user(hmap(user_key)) })
+`,
+);
 
-/**
- * Revoke one of the caller's sessions (log out, or a named session). Another user's id is 'not_found'.
- * ARGV: prefix, userId, callerSessionId, now, targetSessionId
- */
-export const REVOKE_SESSION = /* @__PURE__ */ script(`
-if not authenticate(ARGV[2], ARGV[3], ARGV[4]) then return reply({ status = 'unauthorized' }) end
-if redis.call('HGET', P .. 'session:' .. ARGV[5], 'userId') ~= ARGV[2] then return reply({ status = 'not_found' }) end
-revoke_session(ARGV[5])
+/** Clears the re-authentication back-off after a correct password that changed nothing else. */
+export const CLEAR_REAUTH = /* @__PURE__ */ script<{ userId: string }>(
+  ['reauth_key'],
+  (k, a) => [k.reauthFailures(a.userId)],
+  `
+redis.call('DEL', reauth_key)
 return reply({ status = 'ok' })
-`);
+`,
+);
 
-/**
- * Revoke every session of the caller, the current one included.
- * ARGV: prefix, userId, callerSessionId, now
- */
-export const REVOKE_ALL_SESSIONS = /* @__PURE__ */ script(`
-if not authenticate(ARGV[2], ARGV[3], ARGV[4]) then return reply({ status = 'unauthorized' }) end
-local revoked = revoke_sessions_of(ARGV[2], '')
+/** Password change (I2): swap the hash if it is still the verified one; revoke every other session. */
+export const CHANGE_PASSWORD = /* @__PURE__ */ script<{
+  userId: string;
+  sessionId: string;
+  now: number;
+  email: string;
+  verifiedHash: string;
+  newHash: string;
+}>(
+  ['user_key', 'sessions_key', 'reauth_key', 'email_key', 'failures_key', 'links_key'],
+  (k, a) => [
+    k.user(a.userId),
+    k.sessions(a.userId),
+    k.reauthFailures(a.userId),
+    k.email(a.email),
+    k.loginFailures(a.email),
+    k.links(a.userId),
+  ],
+  `
+local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
+if not u then return reply({ status = 'unauthorized' }) end
+if u.email ~= A.email or u.passwordHash ~= A.verifiedHash then return reply({ status = 'stale' }) end
+redis.call('HSET', user_key, 'passwordHash', A.newHash, 'updatedAt', fmt(A.now))
+redis.call('HSET', email_key, 'passwordHash', A.newHash)
+redis.call('DEL', failures_key, reauth_key)
+-- Any password change kills every reset link.
+redis.call('HDEL', links_key, 'reset')
+local revoked = revoke_sessions(sessions_key, A.sessionId, A.now)
 return reply({ status = 'ok', revoked = revoked })
-`);
+`,
+);
+
+/** Account deletion (I1, I3): the user, its credential, its sessions and counters go together. */
+export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
+  userId: string;
+  sessionId: string;
+  now: number;
+  email: string;
+  verifiedHash: string;
+}>(
+  ['user_key', 'sessions_key', 'reauth_key', 'email_key', 'failures_key', 'links_key'],
+  (k, a) => [
+    k.user(a.userId),
+    k.sessions(a.userId),
+    k.reauthFailures(a.userId),
+    k.email(a.email),
+    k.loginFailures(a.email),
+    k.links(a.userId),
+  ],
+  `
+local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
+if not u then return reply({ status = 'unauthorized' }) end
+if u.email ~= A.email or u.passwordHash ~= A.verifiedHash then return reply({ status = 'stale' }) end
+local revoked = revoke_sessions(sessions_key, nil, A.now)
+redis.call('DEL', user_key, sessions_key, reauth_key, email_key, failures_key, links_key)
+return reply({ status = 'ok', revoked = revoked })
+`,
+);
 
 /**
- * The caller's sessions; ids of sessions that expired on their own are pruned from the set (I2).
- * ARGV: prefix, userId, callerSessionId, now
+ * Refresh-token rotation: the presented token is spent and a new one issued, once. A spent token
+ * presented again is theft and revokes its session — unless it is the one spent last and comes
+ * within the grace window: then it is a client racing itself (two tabs refreshing at once) and
+ * only gets a 401. Once its successor has been used in turn, no window forgives it.
  */
-export const LIST_SESSIONS = /* @__PURE__ */ script(`
-if not authenticate(ARGV[2], ARGV[3], ARGV[4]) then return reply({ status = 'unauthorized' }) end
-local set_key = P .. 'user-sessions:' .. ARGV[2]
+export const REFRESH = /* @__PURE__ */ script<{
+  userId: string;
+  sessionId: string;
+  presentedHash: string;
+  newHash: string;
+  now: number;
+  ttlMs: number;
+  graceMs: number;
+  spentKept: number;
+}>(
+  ['sessions_key'],
+  (k, a) => [k.sessions(a.userId)],
+  `
+local s = get_session(sessions_key, A.sessionId, A.now)
+if not s then return reply({ status = 'invalid' }) end
+if s.refreshHash == A.presentedHash then
+  local spent = { { h = s.refreshHash, at = fmt(A.now) } }
+  for i = 1, math.min(#s.spent, A.spentKept - 1) do spent[i + 1] = s.spent[i] end
+  s.spent = spent
+  s.refreshHash = A.newHash
+  s.lastUsedAt = fmt(A.now)
+  s.expiresAt = fmt(A.now + A.ttlMs)
+  put_session(sessions_key, s, A.now)
+  return reply({ status = 'ok' })
+end
+for i, entry in ipairs(s.spent) do
+  if entry.h == A.presentedHash then
+    if i == 1 and A.now - tonumber(entry.at) < A.graceMs then return reply({ status = 'raced' }) end
+    redis.call('HDEL', sessions_key, A.sessionId)
+    return reply({ status = 'reused' })
+  end
+end
+return reply({ status = 'invalid' })
+`,
+);
+
+/** Revoke one of the caller's sessions (log out, or a named one); any other id is 'not_found'. */
+export const REVOKE_SESSION = /* @__PURE__ */ script<{
+  userId: string;
+  sessionId: string;
+  now: number;
+  targetSessionId: string;
+}>(
+  ['user_key', 'sessions_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId)],
+  `
+if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
+if not get_session(sessions_key, A.targetSessionId, A.now) then return reply({ status = 'not_found' }) end
+redis.call('HDEL', sessions_key, A.targetSessionId)
+return reply({ status = 'ok' })
+`,
+);
+
+/** Revoke every session of the caller, the current one included. */
+export const REVOKE_ALL_SESSIONS = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
+  ['user_key', 'sessions_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId)],
+  `
+if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
+return reply({ status = 'ok', revoked = revoke_sessions(sessions_key, nil, A.now) })
+`,
+);
+
+/** The caller's live sessions; dead ones are pruned on the way (I4). */
+export const LIST_SESSIONS = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
+  ['user_key', 'sessions_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId)],
+  `
+if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
 local sessions = {}
-for _, sid in ipairs(redis.call('SMEMBERS', set_key)) do
-  local s = hmap(P .. 'session:' .. sid)
-  if s.id then
+local flat = redis.call('HGETALL', sessions_key)
+for i = 1, #flat, 2 do
+  local s = cjson.decode(flat[i + 1])
+  if tonumber(s.expiresAt) > A.now then
     table.insert(sessions, { id = s.id, createdAt = s.createdAt, lastUsedAt = s.lastUsedAt,
       expiresAt = s.expiresAt, userAgent = s.userAgent })
   else
-    redis.call('SREM', set_key, sid)
+    redis.call('HDEL', sessions_key, flat[i])
   end
 end
 return reply({ status = 'ok', sessions = sessions })
-`);
+`,
+);
+
+/** The credential of an email (log-in's lookup, for the mail function): its user id, or none. */
+export const FIND_CREDENTIAL = /* @__PURE__ */ script<{ email: string }>(
+  ['email_key'],
+  (k, a) => [k.email(a.email)],
+  `
+local user_id = redis.call('HGET', email_key, 'userId')
+if not user_id then return reply({ status = 'none' }) end
+return reply({ status = 'ok', userId = user_id })
+`,
+);
+
+/**
+ * A new verification link for the user's current address (the older one dies): only while the
+ * address is unverified. The link remembers the address it was mailed to (I5).
+ */
+export const ISSUE_VERIFICATION = /* @__PURE__ */ script<{
+  userId: string;
+  tokenHash: string;
+  now: number;
+  ttlMs: number;
+}>(
+  ['user_key', 'links_key'],
+  (k, a) => [k.user(a.userId), k.links(a.userId)],
+  `
+local u = redis.call('HMGET', user_key, 'email', 'emailVerified')
+if not u[1] then return reply({ status = 'gone' }) end
+if u[2] == '1' then return reply({ status = 'verified' }) end
+put_link(links_key, 'verify', { hash = A.tokenHash, email = u[1], expiresAt = fmt(A.now + A.ttlMs) }, A.now)
+return reply({ status = 'ok', email = u[1] })
+`,
+);
+
+/** A new reset link for the account of `email` (the older one dies), if it still is that account's. */
+export const ISSUE_RESET = /* @__PURE__ */ script<{
+  email: string;
+  userId: string;
+  tokenHash: string;
+  now: number;
+  ttlMs: number;
+}>(
+  ['email_key', 'links_key'],
+  (k, a) => [k.email(a.email), k.links(a.userId)],
+  `
+if redis.call('HGET', email_key, 'userId') ~= A.userId then return reply({ status = 'gone' }) end
+put_link(links_key, 'reset', { hash = A.tokenHash, expiresAt = fmt(A.now + A.ttlMs) }, A.now)
+return reply({ status = 'ok' })
+`,
+);
+
+/** Follows a verification link: once, before it expires, while the address is still the user's. */
+export const CONSUME_VERIFICATION = /* @__PURE__ */ script<{
+  userId: string;
+  tokenHash: string;
+  now: number;
+}>(
+  ['user_key', 'links_key'],
+  (k, a) => [k.user(a.userId), k.links(a.userId)],
+  `
+local link = live_link(links_key, 'verify', A.tokenHash, A.now)
+if not link then return reply({ status = 'invalid' }) end
+redis.call('HDEL', links_key, 'verify')
+local u = hmap(user_key)
+if not u.id or u.email ~= link.email then return reply({ status = 'invalid' }) end
+redis.call('HSET', user_key, 'emailVerified', '1', 'updatedAt', fmt(A.now))
+u.emailVerified = '1'
+u.updatedAt = fmt(A.now)
+return reply({ status = 'ok', user = public_user(u) })
+`,
+);
+
+/** Whether a reset link is live, and whose: the name and email the new password is checked against. */
+export const PEEK_RESET = /* @__PURE__ */ script<{ userId: string; tokenHash: string; now: number }>(
+  ['user_key', 'links_key'],
+  (k, a) => [k.user(a.userId), k.links(a.userId)],
+  `
+if not live_link(links_key, 'reset', A.tokenHash, A.now) then return reply({ status = 'invalid' }) end
+local u = redis.call('HMGET', user_key, 'name', 'email')
+if not u[2] then return reply({ status = 'invalid' }) end
+return reply({ status = 'ok', name = u[1], email = u[2] })
+`,
+);
+
+/**
+ * Completes a reset (I1–I5), all or nothing: the link is spent, the new hash set (user and
+ * credential), the email marked verified (the link proved the mailbox), the back-offs cleared,
+ * every session and every link of the user revoked, and — when asked — one new session opened.
+ * Of concurrent completions with one link exactly one succeeds.
+ */
+export const COMPLETE_RESET = /* @__PURE__ */ script<{
+  userId: string;
+  email: string;
+  tokenHash: string;
+  newHash: string;
+  now: number;
+  session: SessionArgs | null;
+}>(
+  ['user_key', 'links_key', 'sessions_key', 'email_key', 'failures_key', 'reauth_key'],
+  (k, a) => [
+    k.user(a.userId),
+    k.links(a.userId),
+    k.sessions(a.userId),
+    k.email(a.email),
+    k.loginFailures(a.email),
+    k.reauthFailures(a.userId),
+  ],
+  `
+if not live_link(links_key, 'reset', A.tokenHash, A.now) then return reply({ status = 'invalid' }) end
+if redis.call('HGET', user_key, 'email') ~= A.email then return reply({ status = 'invalid' }) end
+redis.call('DEL', links_key, failures_key, reauth_key)
+redis.call('HSET', user_key, 'passwordHash', A.newHash, 'emailVerified', '1', 'updatedAt', fmt(A.now))
+redis.call('HSET', email_key, 'passwordHash', A.newHash)
+local revoked = revoke_sessions(sessions_key, nil, A.now)
+if A.session ~= cjson.null then create_session(sessions_key, A.session, A.now) end
+return reply({ status = 'ok', revoked = revoked, user = public_user(hmap(user_key)) })
+`,
+);

@@ -7,9 +7,14 @@ import { createDatastore, type Datastore } from './datastore';
 import { ServiceUnavailableError } from './errors';
 import { type HttpDeps, type HttpHandler, problemResponse } from './http';
 import { createKeys, type Keys } from './keys';
+import { createLinkStore, createMailLinks } from './links';
+import { createLambdaMailQueue, type MailQueue } from './mail-queue';
+import { createMailService, type MailService } from './mail-service';
+import { createSesMailer, type Mailer } from './mailer';
 import { parametersToFetch, resolveParameters } from './parameters';
 import { createPasswordHasher } from './passwords';
-import { createRateLimits } from './rate-limits';
+import { createMailLimit, createRateLimits } from './rate-limits';
+import { createPasswordReset, createRecovery, type PasswordReset, type Recovery } from './recovery';
 import { createSessionStore } from './sessions';
 import { createTokenService, type TokenService } from './tokens';
 import { createUserReader, createUserStore, type UserReader } from './users';
@@ -30,15 +35,29 @@ export interface BaseServices {
   now: () => number;
 }
 
-/** Everything, including the credential operations (`accounts`). */
-export interface Services extends BaseServices {
+/** The first tier and the credential operations. */
+export interface AccountServices extends BaseServices {
   accounts: Accounts;
 }
 
-/** What tests may replace: the clock, the logger. */
+/** The first tier and account recovery (asking for links, following a verification link). */
+export interface RecoveryServices extends BaseServices {
+  recovery: Recovery;
+}
+
+/** The first tier and the completion of password resets. */
+export interface ResetServices extends BaseServices {
+  reset: PasswordReset;
+}
+
+/** Everything (tests build every handler on one set). */
+export interface Services extends AccountServices, RecoveryServices, ResetServices {}
+
+/** What tests may replace: the clock, the logger, where mail jobs go. */
 export interface ServiceOverrides {
   now?: () => number;
   logger?: Logger;
+  mailQueue?: MailQueue;
 }
 
 /** Composition root, first tier: clients, stores, tokens and the access service. */
@@ -47,12 +66,13 @@ export function createBaseServices(config: Config, overrides: ServiceOverrides =
   const logger =
     overrides.logger ?? new Logger({ serviceName: 'account-service', logLevel: config.logLevel });
   const datastore = createDatastore(config.datastore);
+  const keys = createKeys(config.keyPrefix);
   const tokens = createTokenService(config.jwt, config, now);
-  const users = createUserReader(datastore, config.keyPrefix);
+  const users = createUserReader(datastore, keys);
   const audit = createAuditLog(logger);
   const access = createAccess({
     users,
-    sessions: createSessionStore(datastore, config.keyPrefix),
+    sessions: createSessionStore(datastore, keys),
     tokens,
     audit,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
@@ -64,7 +84,7 @@ export function createBaseServices(config: Config, overrides: ServiceOverrides =
     access,
     tokens,
     datastore,
-    keys: createKeys(config.keyPrefix),
+    keys,
     users,
     audit,
     http: {
@@ -80,28 +100,139 @@ export function createBaseServices(config: Config, overrides: ServiceOverrides =
 /** Composition root, second tier: adds Argon2, the rate limits and the account operations. */
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
   const base = createBaseServices(config, overrides);
-  const accounts = createAccounts({
-    users: createUserStore(base.datastore, config.keyPrefix),
-    passwords: createPasswordHasher(config.argon2),
-    tokens: base.tokens,
-    rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
-    audit: base.audit,
-    settings: config,
-    now: base.now,
-  });
-  return { ...base, accounts };
+  return {
+    ...base,
+    ...accountsTier(base, overrides),
+    ...recoveryTier(base, overrides),
+    ...resetTier(base),
+  };
 }
+
+/** The account operations, on the first tier (log-in, register, profile and password changes). */
+function accountsTier(base: BaseServices, overrides: ServiceOverrides): Pick<Services, 'accounts'> {
+  const { config } = base;
+  return {
+    accounts: createAccounts({
+      users: createUserStore(base.datastore, base.keys),
+      passwords: createPasswordHasher(config.argon2),
+      tokens: base.tokens,
+      rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
+      mail: mailQueueOf(base, overrides),
+      audit: base.audit,
+      settings: config,
+      now: base.now,
+    }),
+  };
+}
+
+/** Account recovery, on the first tier (asking for links and following them). */
+function recoveryTier(base: BaseServices, overrides: ServiceOverrides): Pick<Services, 'recovery'> {
+  const { config } = base;
+  return {
+    recovery: createRecovery({
+      users: base.users,
+      links: createLinkStore(base.datastore, base.keys),
+      tokens: base.tokens,
+      rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
+      mail: mailQueueOf(base, overrides),
+      audit: base.audit,
+      settings: config,
+      now: base.now,
+    }),
+  };
+}
+
+/** Completing password resets, on the first tier. */
+function resetTier(base: BaseServices): Pick<Services, 'reset'> {
+  return {
+    reset: createPasswordReset({
+      links: createLinkStore(base.datastore, base.keys),
+      passwords: createPasswordHasher(base.config.argon2),
+      tokens: base.tokens,
+      audit: base.audit,
+      settings: base.config,
+      now: base.now,
+    }),
+  };
+}
+
+const mailQueueOf = (base: BaseServices, overrides: ServiceOverrides): MailQueue =>
+  neverFailing(overrides.mailQueue ?? createLambdaMailQueue(base.config.mail.functionName), base.audit);
+
+/**
+ * A mail queue whose failure never fails the request that queued the mail: the change it follows
+ * is already stored, and the user can ask again (a new link). The failure is audited.
+ */
+function neverFailing(queue: MailQueue, audit: AuditLog): MailQueue {
+  return {
+    async enqueue(job) {
+      try {
+        await queue.enqueue(job);
+      } catch {
+        audit.record('mail_failed', { mail: job.kind, reason: 'queue_failed' });
+      }
+    },
+  };
+}
+
+/** What the mail function needs: the mail service and the audit log. */
+export interface MailServices {
+  config: Config;
+  mail: MailService;
+  audit: AuditLog;
+}
+
+/** Composition root of the mail function: link issuing, the per-address limit, SES. */
+export function createMailServices(
+  config: Config,
+  overrides: ServiceOverrides & { mailer?: Mailer } = {},
+): MailServices {
+  const now = overrides.now ?? Date.now;
+  const logger =
+    overrides.logger ?? new Logger({ serviceName: 'account-service', logLevel: config.logLevel });
+  const datastore = createDatastore(config.datastore);
+  const keys = createKeys(config.keyPrefix);
+  const audit = createAuditLog(logger);
+  const limit = createMailLimit(datastore, keys, config.rateLimits.mailPerAddress);
+  const mail = createMailService({
+    links: createMailLinks(datastore, keys, config.mail),
+    mailer: overrides.mailer ?? createSesMailer(config.mail.from),
+    mayMail: (address) => limit.mayMail(address),
+    audit,
+    settings: config.mail,
+    now,
+  });
+  return { config, mail, audit };
+}
+
+/** The mail function's services, from an environment. */
+export const mailServices = (env: Record<string, string | undefined>): MailServices =>
+  createMailServices(parseConfig(env));
 
 /** Builds the services from an environment; parses (and so validates) the configuration. */
 export const baseServices = (env: Record<string, string | undefined>): BaseServices =>
   createBaseServices(parseConfig(env));
 
-/** As `baseServices`, with the credential operations. */
-export const services = (env: Record<string, string | undefined>): Services =>
-  createServices(parseConfig(env));
+/** As `baseServices`, with the credential operations (each function bundles only the tier it uses). */
+export const accountServices = (env: Record<string, string | undefined>): AccountServices => {
+  const base = createBaseServices(parseConfig(env));
+  return { ...base, ...accountsTier(base, {}) };
+};
+
+/** As `baseServices`, with the completion of password resets. */
+export const resetServices = (env: Record<string, string | undefined>): ResetServices => {
+  const base = createBaseServices(parseConfig(env));
+  return { ...base, ...resetTier(base) };
+};
+
+/** As `baseServices`, with account recovery. */
+export const recoveryServices = (env: Record<string, string | undefined>): RecoveryServices => {
+  const base = createBaseServices(parseConfig(env));
+  return { ...base, ...recoveryTier(base, {}) };
+};
 
 /**
- * The exported handler of a Lambda: its services are built once per container from `process.env`
+ * The exported handler of an API function: its services are built once per container from `process.env`
  * (the one place that reads it), after the deployment's parameters are read from SSM
  * (lib/parameters.ts). With nothing to read (local runs, tests) they are built at import, and a bad
  * configuration throws there, listing every problem. Otherwise the read starts at import, in the
@@ -112,8 +243,48 @@ export function lambdaHandler<S>(
   build: (env: Record<string, string | undefined>) => S,
   create: (services: S) => HttpHandler,
 ): HttpHandler {
-  if (parametersToFetch(process.env).length === 0) return create(build(process.env));
-  let ready: Promise<HttpHandler> | undefined;
+  const built = onceBuilt(build, create);
+  if ('now' in built) return built.now;
+  const { later } = built;
+  return async (event, context) => {
+    try {
+      return await (await later())(event, context);
+    } catch (error) {
+      if (!(error instanceof ParametersUnavailableError)) throw error;
+      console.error(
+        JSON.stringify({ level: 'ERROR', message: 'SSM parameters unavailable', cause: error.reason }),
+      );
+      const response = problemResponse(new ServiceUnavailableError(), context.awsRequestId);
+      return { ...response, headers: { ...response.headers, 'X-Content-Type-Options': 'nosniff' } };
+    }
+  };
+}
+
+/**
+ * The exported handler of a function that serves no route (the mail function), built like
+ * `lambdaHandler`'s. A failure — parameters unavailable included — throws, so that Lambda
+ * retries the event and finally hands it to the on-failure destination.
+ */
+export function lambdaWorker<S, E>(
+  build: (env: Record<string, string | undefined>) => S,
+  create: (services: S) => (event: E) => Promise<void>,
+): (event: E) => Promise<void> {
+  const built = onceBuilt(build, create);
+  if ('now' in built) return built.now;
+  const { later } = built;
+  return async (event) => (await later())(event);
+}
+
+/**
+ * Builds `create(build(env))` once per container. With nothing to read from SSM it returns the
+ * handler itself, built now; otherwise a function that awaits the (started, retried) build.
+ */
+function onceBuilt<S, H>(
+  build: (env: Record<string, string | undefined>) => S,
+  create: (services: S) => H,
+): { now: H } | { later: () => Promise<H> } {
+  if (parametersToFetch(process.env).length === 0) return { now: create(build(process.env)) };
+  let ready: Promise<H> | undefined;
   const start = () => {
     ready ??= resolveParameters(process.env).then(
       (env) => create(build(env)),
@@ -124,20 +295,9 @@ export function lambdaHandler<S>(
     );
     return ready;
   };
-  // Begin at import; a failure here is reported by the request that awaits it.
+  // Begin at import, in the init phase; a failure here is reported by the request that awaits it.
   start().catch(() => undefined);
-  return async (event, context) => {
-    try {
-      return await (await start())(event, context);
-    } catch (error) {
-      if (!(error instanceof ParametersUnavailableError)) throw error;
-      console.error(
-        JSON.stringify({ level: 'ERROR', message: 'SSM parameters unavailable', cause: error.reason }),
-      );
-      const response = problemResponse(new ServiceUnavailableError(), context.awsRequestId);
-      return { ...response, headers: { ...response.headers, 'X-Content-Type-Options': 'nosniff' } };
-    }
-  };
+  return { later: start };
 }
 
 /** The deployment's parameters could not be read (SSM unreachable or refusing): retried later. */

@@ -1,6 +1,29 @@
 import type { Datastore } from './datastore';
+import type { Keys } from './keys';
 import * as scripts from './scripts';
-import { type Caller, iso } from './users';
+import { hashRefreshToken, newId, newRefreshToken } from './tokens';
+import { type Caller, iso, type NewSession, scriptRunner } from './users';
+
+const USER_AGENT_MAX = 256;
+
+/** A new session of `userId` for `client`: its record to store, and the refresh token to hand out. */
+export function newSession(
+  userId: string,
+  client: { userAgent: string },
+  ttlMs: number,
+): { refreshToken: string; record: NewSession } {
+  const id = newId('ses');
+  const refreshToken = newRefreshToken(userId, id);
+  return {
+    refreshToken,
+    record: {
+      id,
+      refreshHash: hashRefreshToken(refreshToken),
+      ttlMs,
+      userAgent: client.userAgent.slice(0, USER_AGENT_MAX),
+    },
+  };
+}
 
 /** What `tokens.newId('ses')` makes: `ses_` and 22 base64url characters (128 bits). */
 export const SESSION_ID_PATTERN = /^ses_[A-Za-z0-9_-]{22}$/;
@@ -17,25 +40,15 @@ export interface SessionSummary {
 
 /**
  * What a refresh attempt found. `reused`: a spent token was presented and its session was
- * revoked; `raced`: a spent token came back within the grace window, nothing was revoked.
+ * revoked; `raced`: the token spent last came back within the grace window, nothing was revoked.
  */
-export type RefreshOutcome =
-  | { status: 'ok'; userId: string; sessionId: string }
-  | { status: 'invalid' }
-  | { status: 'reused' | 'raced'; userId: string | null; sessionId: string };
-
-interface Reply {
-  status: string;
-  userId?: string | false;
-  sessionId?: string;
-  revoked?: number;
-  sessions?: Array<Record<string, string>> | Record<string, never>;
-}
+export type RefreshOutcome = { status: 'ok' | 'invalid' | 'reused' | 'raced' };
 
 /** Sessions in Redis; one round trip and one atomic script per method. */
 export interface SessionStore {
-  /** Spends the refresh token with this hash and stores `newHash` in its place. */
+  /** Spends the refresh token with this hash in the caller's session and stores `newHash` in its place. */
   rotate(
+    session: { userId: string; sessionId: string },
     presentedHash: string,
     newHash: string,
     ttlMs: number,
@@ -50,41 +63,39 @@ export interface SessionStore {
   list(caller: Caller, now: number): Promise<SessionSummary[] | null>;
 }
 
-/** Builds the session store on a datastore under a key prefix. */
-export function createSessionStore(datastore: Datastore, prefix: string): SessionStore {
-  const run = (lua: string) => {
-    const runner = datastore.script(lua);
-    return async (args: (string | number)[]) => (await runner([], [prefix, ...args])) as Reply;
-  };
+/** Builds the session store on a datastore, with its key map. */
+export function createSessionStore(datastore: Datastore, keys: Keys): SessionStore {
+  const run = scriptRunner(datastore, keys);
   const refresh = run(scripts.REFRESH);
   const revoke = run(scripts.REVOKE_SESSION);
   const revokeAll = run(scripts.REVOKE_ALL_SESSIONS);
   const list = run(scripts.LIST_SESSIONS);
+  const at = (caller: Caller, now: number) => ({ userId: caller.userId, sessionId: caller.sessionId, now });
 
   return {
-    async rotate(presentedHash, newHash, ttlMs, graceMs, now) {
-      const reply = await refresh([presentedHash, newHash, now, ttlMs, graceMs]);
-      if (reply.status === 'ok')
-        return { status: 'ok', userId: String(reply.userId), sessionId: String(reply.sessionId) };
-      if (reply.status === 'reused' || reply.status === 'raced') {
-        return {
-          status: reply.status,
-          userId: reply.userId ? reply.userId : null,
-          sessionId: String(reply.sessionId),
-        };
-      }
-      return { status: 'invalid' };
+    async rotate(session, presentedHash, newHash, ttlMs, graceMs, now) {
+      const reply = await refresh({
+        ...session,
+        presentedHash,
+        newHash,
+        now,
+        ttlMs,
+        graceMs,
+        spentKept: scripts.SPENT_KEPT,
+      });
+      const status = reply.status as RefreshOutcome['status'];
+      return { status: ['ok', 'reused', 'raced'].includes(status) ? status : 'invalid' };
     },
     async revoke(caller, sessionId, now) {
-      const reply = await revoke([caller.userId, caller.sessionId, now, sessionId]);
+      const reply = await revoke({ ...at(caller, now), targetSessionId: sessionId });
       return reply.status as 'ok' | 'unauthorized' | 'not_found';
     },
     async revokeAll(caller, now) {
-      const reply = await revokeAll([caller.userId, caller.sessionId, now]);
+      const reply = await revokeAll(at(caller, now));
       return reply.status === 'ok' ? Number(reply.revoked) : null;
     },
     async list(caller, now) {
-      const reply = await list([caller.userId, caller.sessionId, now]);
+      const reply = await list(at(caller, now));
       if (reply.status !== 'ok') return null;
       // cjson encodes an empty Lua table as {}: treat anything but an array as no sessions.
       const sessions = Array.isArray(reply.sessions) ? reply.sessions : [];

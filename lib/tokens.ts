@@ -40,11 +40,35 @@ const TOKEN_TYPE = 'at+jwt';
 /** A new opaque id with a readable prefix and 128 random bits, e.g. `usr_3q2…`; never numeric-looking. */
 export const newId = (prefix: 'usr' | 'ses'): string => `${prefix}_${randomBytes(16).toString('base64url')}`;
 
-/** A new opaque refresh token: 256 random bits, base64url. */
-export const newRefreshToken = (): string => randomBytes(32).toString('base64url');
+/**
+ * A new refresh token: a selector naming the session it belongs to (`<userId>.<sessionId>`, so
+ * the rotation script knows the keys it touches before it runs) and a verifier of 256 random
+ * bits, base64url. Only its hash is stored. Opaque to clients all the same.
+ */
+export const newRefreshToken = (userId: string, sessionId: string): string =>
+  `${userId}.${sessionId}.${randomBytes(32).toString('base64url')}`;
+
+const REFRESH_TOKEN = /^(usr_[A-Za-z0-9_-]{22})\.(ses_[A-Za-z0-9_-]{22})\.[A-Za-z0-9_-]{43}$/;
+
+/** The session a refresh token names, or null when it is not one of ours. */
+export function refreshTokenSession(token: string): { userId: string; sessionId: string } | null {
+  const match = REFRESH_TOKEN.exec(token);
+  return match ? { userId: match[1] as string, sessionId: match[2] as string } : null;
+}
 
 /**
- * The stored form of a refresh token. SHA-256 is enough (no salt, no stretching) because the
+ * A mailed link's token (verification, reset): a selector naming the user it is for, so the
+ * script that consumes it knows its keys, and a verifier of 256 random bits. Stored only as a hash.
+ */
+export const newLinkToken = (userId: string): string => `${userId}.${randomBytes(32).toString('base64url')}`;
+
+const LINK_TOKEN = /^(usr_[A-Za-z0-9_-]{22})\.[A-Za-z0-9_-]{43}$/;
+
+/** The user a link token names, or null when it is not one of ours. */
+export const linkTokenUser = (token: string): string | null => LINK_TOKEN.exec(token)?.[1] ?? null;
+
+/**
+ * The stored form of a refresh or link token. SHA-256 is enough (no salt, no stretching) because the
  * token has 256 bits of entropy: a stolen database cannot be turned back into tokens.
  */
 export const hashRefreshToken = (token: string): string =>

@@ -1,4 +1,5 @@
 import type { Datastore } from './datastore';
+import type { Keys } from './keys';
 import * as scripts from './scripts';
 
 /** A user as stored: the public fields plus the password hash. Times are epoch milliseconds. */
@@ -6,6 +7,7 @@ export interface StoredUser {
   id: string;
   name: string;
   email: string;
+  emailVerified: boolean;
   passwordHash: string;
   createdAt: number;
   updatedAt: number;
@@ -16,6 +18,8 @@ export interface User {
   id: string;
   name: string;
   email: string;
+  /** Has the owner of this address proved it by following a link mailed there? */
+  emailVerified: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -41,7 +45,7 @@ export interface Caller {
   sessionId: string;
 }
 
-type Raw = Record<string, string | undefined>;
+export type Raw = Record<string, string | undefined>;
 
 /** Epoch milliseconds as stored (number or Redis string) → the API's ISO 8601 UTC string. */
 export const iso = (ms: number | string | undefined): string => new Date(Number(ms)).toISOString();
@@ -51,6 +55,8 @@ export const toPublicUser = (u: Raw | StoredUser): User => ({
   id: String(u.id),
   name: String(u.name),
   email: String(u.email),
+  // Stored as '1' in the user's hash; accounts from before version 2 have no field: unverified.
+  emailVerified: u.emailVerified === true || u.emailVerified === '1',
   createdAt: iso(u.createdAt),
   updatedAt: iso(u.updatedAt),
 });
@@ -59,16 +65,21 @@ const toStoredUser = (u: Raw): StoredUser => ({
   id: String(u.id),
   name: String(u.name),
   email: String(u.email),
+  emailVerified: u.emailVerified === '1',
   passwordHash: String(u.passwordHash),
   createdAt: Number(u.createdAt),
   updatedAt: Number(u.updatedAt),
 });
 
-interface Reply {
+/** What a script answers: its `status`, and the members particular to it. */
+export interface Reply {
   status: string;
   user?: Raw;
+  userId?: string;
+  passwordHash?: string;
   lockedUntil?: number;
   revoked?: number;
+  sessions?: Array<Record<string, string>> | Record<string, never>;
 }
 
 /** Outcomes of a change guarded by the session check and, where a password was verified, the hash. */
@@ -76,8 +87,15 @@ export type GuardedResult<T> =
   | { status: 'ok'; value: T }
   | { status: 'unauthorized' | 'stale' | 'email_taken' | 'not_found' };
 
-/** A caller's user with its account back-off deadline (epoch ms, 0 when none). */
-export type AuthenticatedUser = StoredUser & { lockedUntil: number };
+/** A caller's user, as the session check found it. */
+export type AuthenticatedUser = StoredUser;
+
+/** What log-in finds for an email: the account's id and password hash. */
+export interface Credential {
+  userId: string;
+  email: string;
+  passwordHash: string;
+}
 
 /** The read every function needs: the session check, with the user. */
 export interface UserReader {
@@ -87,145 +105,169 @@ export interface UserReader {
 
 /** User records in Redis. Every method is one round trip; every change is one atomic script. */
 export interface UserStore extends UserReader {
-  /** Creates the user and its first session unless the email is taken. */
-  register(user: StoredUser, session: NewSession): Promise<'ok' | 'email_taken'>;
+  /** Creates the user, and its first session unless `session` is null, unless the email is taken. */
+  register(user: StoredUser, session: NewSession | null): Promise<'ok' | 'email_taken'>;
   /**
    * Starts a log-in: if the email's back-off is not running, counts the attempt (a success
-   * clears it) and returns the user with this canonical email, or null; else returns the deadline.
+   * clears it) and returns the credential of this canonical email, or null; else the deadline.
    */
   beginLogin(
     email: string,
     now: number,
     backoff: LoginBackoff,
-  ): Promise<{ status: 'ok'; user: StoredUser | null } | { status: 'locked'; lockedUntil: number }>;
-  /** Counts a wrong current password towards the account's back-off; returns the deadline (epoch ms, 0 if none). */
-  recordPasswordFailure(email: string, now: number, backoff: LoginBackoff): Promise<number>;
-  /** Opens a session if the hash is still `verifiedHash`; stores `newHash` when re-hashing. Clears the back-off. */
+  ): Promise<{ status: 'ok'; credential: Credential | null } | { status: 'locked'; lockedUntil: number }>;
+  /**
+   * Opens a session if the hash is still `verifiedHash`; stores `newHash` when re-hashing; clears
+   * the back-off. 'unverified' when `requireVerified` and the email is not; null when stale.
+   */
   openSession(
-    user: StoredUser,
+    credential: Credential,
     verifiedHash: string,
     newHash: string | null,
+    requireVerified: boolean,
     session: NewSession,
     now: number,
-  ): Promise<User | null>;
-  updateProfile(
+  ): Promise<User | 'unverified' | null>;
+  /**
+   * The session check for a re-entered password: the user, once this attempt is counted on the
+   * user's re-authentication back-off (cleared by the change that follows a correct password).
+   */
+  beginReauth(
     caller: Caller,
-    change: { name?: string; email?: string; verifiedHash?: string },
+    now: number,
+    backoff: LoginBackoff,
+  ): Promise<
+    | { status: 'ok'; user: AuthenticatedUser }
+    | { status: 'locked'; lockedUntil: number }
+    | { status: 'unauthorized' }
+  >;
+  /** Clears the re-authentication back-off (a correct password that changed nothing). */
+  clearReauth(userId: string): Promise<void>;
+  rename(caller: Caller, name: string, now: number): Promise<GuardedResult<User>>;
+  /** Moves the account to `newEmail` (unverified), and renames it when `name` is given. */
+  changeEmail(
+    caller: Caller,
+    change: { oldEmail: string; newEmail: string; name: string | null; verifiedHash: string },
     now: number,
   ): Promise<GuardedResult<User>>;
   /** Sets a new hash and revokes every session of the user but the caller's. */
   changePassword(
     caller: Caller,
-    verifiedHash: string,
-    newHash: string,
+    change: { email: string; verifiedHash: string; newHash: string },
     now: number,
   ): Promise<GuardedResult<number>>;
   /** Deletes the user, frees its email and revokes all its sessions. */
-  deleteAccount(caller: Caller, verifiedHash: string, now: number): Promise<GuardedResult<number>>;
+  deleteAccount(
+    caller: Caller,
+    change: { email: string; verifiedHash: string },
+    now: number,
+  ): Promise<GuardedResult<number>>;
 }
 
-const scriptRunner = (datastore: Datastore, prefix: string) => (lua: string) => {
-  const runner = datastore.script(lua);
-  return async (keys: string[], args: (string | number)[]) =>
-    (await runner(keys, [prefix, ...args])) as Reply;
-};
+/** Runs `script` with named arguments: its own `encode` puts keys and arguments in place. */
+export const scriptRunner =
+  (datastore: Datastore, keys: Keys) =>
+  <A>(script: scripts.Script<A>) => {
+    const runner = datastore.script(script.lua);
+    return async (args: A) => {
+      const { keys: declared, argv } = script.encode(keys, args);
+      return (await runner(declared, argv)) as Reply;
+    };
+  };
 
-const callerArgs = (caller: Caller, now: number) => [caller.userId, caller.sessionId, now];
+const sessionArgs = (session: NewSession): scripts.SessionArgs => ({
+  id: session.id,
+  refreshHash: session.refreshHash,
+  ttlMs: session.ttlMs,
+  userAgent: session.userAgent,
+});
+
+const guarded = <T>(reply: Reply, value: (reply: Reply) => T): GuardedResult<T> =>
+  reply.status === 'ok' ? { status: 'ok', value: value(reply) } : { status: reply.status as 'unauthorized' };
 
 /** Builds the read side alone, so functions that never write a user bundle none of the write scripts. */
-export function createUserReader(datastore: Datastore, prefix: string): UserReader {
-  const authenticate = scriptRunner(datastore, prefix)(scripts.AUTHENTICATE);
+export function createUserReader(datastore: Datastore, keys: Keys): UserReader {
+  const authenticate = scriptRunner(datastore, keys)(scripts.AUTHENTICATE);
   return {
     async authenticate(caller, now) {
-      const reply = await authenticate([], callerArgs(caller, now));
-      if (reply.status !== 'ok' || !reply.user) return null;
-      return { ...toStoredUser(reply.user), lockedUntil: Number(reply.lockedUntil ?? 0) };
+      const reply = await authenticate({ userId: caller.userId, sessionId: caller.sessionId, now });
+      return reply.status === 'ok' && reply.user ? toStoredUser(reply.user) : null;
     },
   };
 }
 
-/** Builds the user store on a datastore under a key prefix. */
-export function createUserStore(datastore: Datastore, prefix: string): UserStore {
-  const run = scriptRunner(datastore, prefix);
+/** Builds the user store on a datastore, with its key map. */
+export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
+  const run = scriptRunner(datastore, keys);
   const register = run(scripts.REGISTER);
   const beginLogin = run(scripts.BEGIN_LOGIN);
-  const recordPasswordFailure = run(scripts.RECORD_PASSWORD_FAILURE);
   const login = run(scripts.LOGIN);
-  const updateProfile = run(scripts.UPDATE_PROFILE);
+  const beginReauth = run(scripts.BEGIN_REAUTH);
+  const clearReauth = run(scripts.CLEAR_REAUTH);
+  const rename = run(scripts.RENAME);
+  const changeEmail = run(scripts.CHANGE_EMAIL);
   const changePassword = run(scripts.CHANGE_PASSWORD);
   const deleteAccount = run(scripts.DELETE_ACCOUNT);
+  const at = (caller: Caller, now: number) => ({ userId: caller.userId, sessionId: caller.sessionId, now });
 
   return {
-    ...createUserReader(datastore, prefix),
+    ...createUserReader(datastore, keys),
     async register(user, session) {
-      const reply = await register(
-        [],
-        [
-          user.id,
-          user.name,
-          user.email,
-          user.passwordHash,
-          user.createdAt,
-          session.id,
-          session.refreshHash,
-          session.ttlMs,
-          session.userAgent,
-        ],
-      );
+      const reply = await register({
+        userId: user.id,
+        name: user.name,
+        email: user.email,
+        passwordHash: user.passwordHash,
+        now: user.createdAt,
+        session: session ? sessionArgs(session) : null,
+      });
       return reply.status === 'ok' ? 'ok' : 'email_taken';
     },
     async beginLogin(email, now, backoff) {
-      const reply = await beginLogin(
-        [],
-        [email, now, backoff.threshold, backoff.capSeconds, backoff.memorySeconds],
-      );
+      const reply = await beginLogin({ email, now, backoff });
       if (reply.status === 'locked') return { status: 'locked', lockedUntil: Number(reply.lockedUntil) };
-      return { status: 'ok', user: reply.user ? toStoredUser(reply.user) : null };
+      return {
+        status: 'ok',
+        credential: reply.userId
+          ? { userId: reply.userId, email, passwordHash: String(reply.passwordHash) }
+          : null,
+      };
     },
-    async recordPasswordFailure(email, now, backoff) {
-      const reply = await recordPasswordFailure(
-        [],
-        [email, now, backoff.threshold, backoff.capSeconds, backoff.memorySeconds],
-      );
-      return Number(reply.lockedUntil ?? 0);
-    },
-    async openSession(user, verifiedHash, newHash, session, now) {
-      const reply = await login(
-        [],
-        [
-          user.id,
-          verifiedHash,
-          newHash ?? '',
-          user.email,
-          now,
-          session.id,
-          session.refreshHash,
-          session.ttlMs,
-          session.userAgent,
-        ],
-      );
+    async openSession(credential, verifiedHash, newHash, requireVerified, session, now) {
+      const reply = await login({
+        userId: credential.userId,
+        email: credential.email,
+        verifiedHash,
+        newHash,
+        requireVerified,
+        now,
+        session: sessionArgs(session),
+      });
+      if (reply.status === 'unverified') return 'unverified';
       return reply.status === 'ok' && reply.user ? toPublicUser(reply.user) : null;
     },
-    async updateProfile(caller, change, now) {
-      const reply = await updateProfile(
-        [],
-        [...callerArgs(caller, now), change.name ?? '', change.email ?? '', change.verifiedHash ?? ''],
+    async beginReauth(caller, now, backoff) {
+      const reply = await beginReauth({ ...at(caller, now), backoff });
+      if (reply.status === 'locked') return { status: 'locked', lockedUntil: Number(reply.lockedUntil) };
+      if (reply.status === 'ok' && reply.user) return { status: 'ok', user: toStoredUser(reply.user) };
+      return { status: 'unauthorized' };
+    },
+    async clearReauth(userId) {
+      await clearReauth({ userId });
+    },
+    async rename(caller, name, now) {
+      return guarded(await rename({ ...at(caller, now), name }), (r) => toPublicUser(r.user as Raw));
+    },
+    async changeEmail(caller, change, now) {
+      return guarded(await changeEmail({ ...at(caller, now), ...change }), (r) =>
+        toPublicUser(r.user as Raw),
       );
-      return reply.status === 'ok' && reply.user
-        ? { status: 'ok', value: toPublicUser(reply.user) }
-        : { status: reply.status as 'unauthorized' };
     },
-    async changePassword(caller, verifiedHash, newHash, now) {
-      const reply = await changePassword([], [...callerArgs(caller, now), verifiedHash, newHash]);
-      return reply.status === 'ok'
-        ? { status: 'ok', value: Number(reply.revoked) }
-        : { status: reply.status as 'unauthorized' };
+    async changePassword(caller, change, now) {
+      return guarded(await changePassword({ ...at(caller, now), ...change }), (r) => Number(r.revoked));
     },
-    async deleteAccount(caller, verifiedHash, now) {
-      const reply = await deleteAccount([], [...callerArgs(caller, now), verifiedHash]);
-      return reply.status === 'ok'
-        ? { status: 'ok', value: Number(reply.revoked) }
-        : { status: reply.status as 'unauthorized' };
+    async deleteAccount(caller, change, now) {
+      return guarded(await deleteAccount({ ...at(caller, now), ...change }), (r) => Number(r.revoked));
     },
   };
 }

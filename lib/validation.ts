@@ -119,6 +119,24 @@ export const DeleteAccountBody = /* @__PURE__ */ bodySchema('DeleteAccountBody',
 );
 export type DeleteAccountBody = z.infer<typeof DeleteAccountBody>;
 
+/** A mailed link's token: base64url, as `tokens.newLinkToken` makes them (256 bits). */
+const LinkToken = () => text().check(z.minLength(1, 'must not be empty'), z.maxLength(512, 'is too long'));
+
+export const VerifyEmailBody = /* @__PURE__ */ bodySchema('VerifyEmailBody', () =>
+  z.strictObject({ token: LinkToken() }),
+);
+export type VerifyEmailBody = z.infer<typeof VerifyEmailBody>;
+
+export const PasswordResetBody = /* @__PURE__ */ bodySchema('PasswordResetBody', () =>
+  z.strictObject({ email: Email }),
+);
+export type PasswordResetBody = z.infer<typeof PasswordResetBody>;
+
+export const PasswordResetConfirmBody = /* @__PURE__ */ bodySchema('PasswordResetConfirmBody', () =>
+  z.strictObject({ token: LinkToken(), newPassword: Password }),
+);
+export type PasswordResetConfirmBody = z.infer<typeof PasswordResetConfirmBody>;
+
 export const SessionId = /* @__PURE__ */ schema(() => z.string().check(z.regex(SESSION_ID_PATTERN)));
 
 export { fieldErrors, parseBody } from './request-body';

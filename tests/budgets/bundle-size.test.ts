@@ -15,7 +15,7 @@ import { join } from 'node:path';
 
 const root = join(__dirname, '../..');
 const KIB = 1024;
-const BUDGET_BYTES = { light: 150 * KIB, hashing: 170 * KIB };
+const BUDGET_BYTES = { light: 150 * KIB, hashing: 180 * KIB };
 
 const ARGON2 = '@node-rs/argon2';
 
@@ -84,7 +84,7 @@ function functionsSizedForArgon2(): string[] {
 }
 
 describe('bundle sizes (minified, native addon excluded)', () => {
-  test.each(functionNames)('%s is within its budget (150 KiB, or 170 KiB when it loads Argon2)', (name) => {
+  test.each(functionNames)('%s is within its budget (150 KiB, or 180 KiB when it loads Argon2)', (name) => {
     // Prepare
     const budget = loadsArgon2(name) ? BUDGET_BYTES.hashing : BUDGET_BYTES.light;
 

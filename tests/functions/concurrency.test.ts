@@ -10,6 +10,7 @@ import { restClient } from '../support/datastore';
 
 const services = testServices();
 const prefix = services.config.keyPrefix;
+const keys = services.keys;
 const h = {
   register: register.createHandler(services),
   login: login.createHandler(services),
@@ -85,21 +86,17 @@ describe('registration is atomic', () => {
     }
     const winner = responses.find((r) => r.status === 201)?.body;
     const usersAfter = await keysMatching('user:*');
-    expect(usersAfter.filter((key) => !usersBefore.includes(key))).toEqual([
-      `${prefix}user:${winner.user.id}`,
-    ]);
-    expect(await redis.get(`${prefix}email:${email}`)).toBe(winner.user.id);
-    expect(await redis.hget(`${prefix}user:${winner.user.id}`, 'name')).toBe(winner.user.name);
+    expect(usersAfter.filter((key) => !usersBefore.includes(key))).toEqual([keys.user(winner.user.id)]);
+    expect(await redis.hget(keys.email(email), 'userId')).toBe(winner.user.id);
+    expect(await redis.hget(keys.user(winner.user.id), 'name')).toBe(winner.user.name);
     // The losers left no session behind either: the winner's is the only one for this user.
-    expect(await redis.smembers(`${prefix}user-sessions:${winner.user.id}`)).toEqual([
-      winner.session.sessionId,
-    ]);
+    expect(await redis.hkeys(keys.sessions(winner.user.id))).toEqual([winner.session.sessionId]);
   });
 
   test('the losers left no sessions at all', async () => {
     // Prepare
     const email = uniqueEmail('sessions');
-    const sessionsBefore = await keysMatching('session:*');
+    const sessionsBefore = await keysMatching('sessions:*');
 
     // Act
     const responses = await Promise.all(
@@ -114,11 +111,12 @@ describe('registration is atomic', () => {
 
     // Assess
     expect(tally(responses)).toEqual({ 201: 1, 409: 9 });
-    const sessionsAfter = await keysMatching('session:*');
+    const sessionsAfter = await keysMatching('sessions:*');
     const winner = responses.find((r) => r.status === 201)?.body;
     expect(sessionsAfter.filter((key) => !sessionsBefore.includes(key))).toEqual([
-      `${prefix}session:${winner.session.sessionId}`,
+      keys.sessions(winner.user.id),
     ]);
+    expect(await redis.hkeys(keys.sessions(winner.user.id))).toEqual([winner.session.sessionId]);
   });
 });
 
@@ -146,20 +144,18 @@ describe('an email change is atomic', () => {
     const winner = users[winnerIndex];
     if (!winner) throw new Error('no winner');
     expect(responses[winnerIndex]?.body.user).toMatchObject({ id: winner.id, email: target });
-    expect(await redis.get(`${prefix}email:${target}`)).toBe(winner.id);
-    expect(await redis.exists(`${prefix}email:${winner.email}`)).toBe(0);
-    expect(await redis.hget(`${prefix}user:${winner.id}`, 'email')).toBe(target);
+    expect(await redis.hget(keys.email(target), 'userId')).toBe(winner.id);
+    expect(await redis.exists(keys.email(winner.email))).toBe(0);
+    expect(await redis.hget(keys.user(winner.id), 'email')).toBe(target);
 
     const losers = users.filter((_, i) => i !== winnerIndex);
     for (const loser of losers) {
       const me = await invoke(h.me, { method: 'GET', path: '/users/me', token: loser.token });
       expect(me.body.user.email).toBe(loser.email);
-      expect(await redis.get(`${prefix}email:${loser.email}`)).toBe(loser.id);
+      expect(await redis.hget(keys.email(loser.email), 'userId')).toBe(loser.id);
     }
     expect(
-      (await Promise.all(users.map((u) => redis.hget(`${prefix}user:${u.id}`, 'email')))).filter(
-        (e) => e === target,
-      ),
+      (await Promise.all(users.map((u) => redis.hget(keys.user(u.id), 'email')))).filter((e) => e === target),
     ).toHaveLength(1);
   });
 

@@ -39,6 +39,7 @@ describe('account lifecycle through the real handlers', () => {
       id: expect.stringMatching(/^usr_/),
       name: 'Ada Lovelace',
       email: email.toLowerCase(),
+      emailVerified: false,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });

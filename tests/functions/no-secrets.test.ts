@@ -365,11 +365,18 @@ describe('no response ever carries a secret', () => {
     expect(offenders.map((e) => e.label)).toEqual([]);
   });
 
-  test('no user object ever has more than the five public members', () => {
+  test('no user object ever has more than the six public members', () => {
     for (const exchange of exchanges) {
       const body = exchange.text === '' ? undefined : JSON.parse(exchange.text);
       if (body?.user)
-        expect(Object.keys(body.user).sort()).toEqual(['createdAt', 'email', 'id', 'name', 'updatedAt']);
+        expect(Object.keys(body.user).sort()).toEqual([
+          'createdAt',
+          'email',
+          'emailVerified',
+          'id',
+          'name',
+          'updatedAt',
+        ]);
     }
   });
 });

@@ -1,12 +1,14 @@
-import { randomBytes } from 'node:crypto';
+import { PASSWORD, uniqueEmail } from '../support/accounts';
 import { invoke, testServices } from '../support/app';
 import { createHandlers } from '../support/handlers';
 
-// A wrong *current* password counts towards the same per-account back-off as a failed log-in, so
-// an access token (stolen, or left on a shared screen) cannot be used to guess the password.
+// A re-entered password (`currentPassword`, `password`) is counted up front, atomically with the
+// lock check, on the user's own re-authentication back-off (API.md "Hardening"): an access token
+// (stolen, or left on a shared screen) cannot run guesses past the lock, nor lock its owner out of
+// log-in.
 let clock = Date.now();
-const h = createHandlers(testServices({}, { now: () => clock }));
-const PASSWORD = 'correct horse battery staple';
+const services = testServices({}, { now: () => clock });
+const h = createHandlers(services);
 const WRONG = 'definitely not the password';
 
 const changePassword = (token: string, currentPassword: string) =>
@@ -17,15 +19,20 @@ const changePassword = (token: string, currentPassword: string) =>
     body: { currentPassword, newPassword: 'another long passphrase' },
   });
 
-test('5 wrong current passwords lock the account: the 6th try, log-in too, get 429 until it runs out', async () => {
-  // Prepare
-  const email = `backoff.${randomBytes(5).toString('hex')}@example.com`;
+async function signUp() {
+  const email = uniqueEmail('backoff');
   const reg = await invoke(h.register, {
     method: 'POST',
     path: '/users',
     body: { name: 'B', email, password: PASSWORD },
   });
-  const token = reg.body.session.accessToken;
+  expect(reg.status).toBe(201);
+  return { email, token: reg.body.session.accessToken as string };
+}
+
+test('5 wrong current passwords lock re-authentication: the 6th try gets 429 until it runs out; log-in is untouched', async () => {
+  // Prepare
+  const { email, token } = await signUp();
 
   // Act & assess
   for (let n = 1; n <= 5; n++) expect((await changePassword(token, WRONG)).status).toBe(403);
@@ -33,12 +40,6 @@ test('5 wrong current passwords lock the account: the 6th try, log-in too, get 4
   expect(locked.status).toBe(429);
   expect(locked.body.code).toBe('rate_limited');
   expect(locked.headers['retry-after']).toBe('1');
-  const login = await invoke(h.login, {
-    method: 'POST',
-    path: '/sessions',
-    body: { email, password: PASSWORD },
-  });
-  expect(login.status).toBe(429);
   const deletion = await invoke(h.remove, {
     method: 'DELETE',
     path: '/users/me',
@@ -46,10 +47,45 @@ test('5 wrong current passwords lock the account: the 6th try, log-in too, get 4
     body: { password: PASSWORD },
   });
   expect(deletion.status).toBe(429);
+  // The owner, elsewhere, still logs in: the guesser's counter is not log-in's.
+  const login = await invoke(h.login, {
+    method: 'POST',
+    path: '/sessions',
+    body: { email, password: PASSWORD },
+  });
+  expect(login.status).toBe(200);
 
   // Once the lock has run out, the right password works and clears the count.
   clock += 1000;
   expect((await changePassword(token, PASSWORD)).status).toBe(204);
   expect((await changePassword(token, WRONG)).status).toBe(403);
   expect((await changePassword(token, 'another long passphrase')).status).toBe(204);
+});
+
+test('20 parallel wrong current passwords with one token: at most 5 reach Argon2, the rest get 429', async () => {
+  // Prepare
+  const { token } = await signUp();
+
+  // Act
+  const answers = await Promise.all(Array.from({ length: 20 }, () => changePassword(token, WRONG)));
+
+  // Assess: a 403 is a guess that reached Argon2 and failed; a 429 was refused before any hash.
+  const statuses = answers.map((a) => a.status);
+  const reachedArgon2 = statuses.filter((status) => status === 403).length;
+  expect(reachedArgon2).toBeLessThanOrEqual(5);
+  expect(statuses.filter((status) => status === 429)).toHaveLength(20 - reachedArgon2);
+});
+
+test('PATCH /users/me with currentPassword and a new name is throttled the same way (no free Argon2)', async () => {
+  const { token } = await signUp();
+  const rename = (currentPassword: string) =>
+    invoke(h.update, {
+      method: 'PATCH',
+      path: '/users/me',
+      token,
+      body: { name: 'Renamed', currentPassword },
+    });
+  const answers = await Promise.all(Array.from({ length: 12 }, () => rename(WRONG)));
+  expect(answers.filter((a) => a.status === 403).length).toBeLessThanOrEqual(5);
+  expect(answers.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(7);
 });

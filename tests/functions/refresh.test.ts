@@ -79,7 +79,9 @@ describe('POST /sessions/refresh', () => {
         accessToken: expect.any(String),
         tokenType: 'Bearer',
         expiresIn: 900,
-        refreshToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+        refreshToken: expect.stringMatching(
+          /^usr_[A-Za-z0-9_-]{22}\.ses_[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/,
+        ),
         refreshExpiresIn: 2592000,
         sessionId: first.sessionId,
       },

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { verifyData } from '../../dev/verify-data';
 import type { HttpHandler } from '../../lib/http';
+import { createKeys } from '../../lib/keys';
 import { type EventInput, invoke, type Response, testServices } from '../support/app';
 import { restClient, restEndpoint } from '../support/datastore';
 import { type FaultMode, type FaultProxy, startFaultProxy } from '../support/fault-proxy';
@@ -338,7 +339,7 @@ test('a registration whose reply is lost either happened whole or not at all, an
   await expectConsistent();
   expect([201, 409]).toContain(retry.status);
   expect(loginAfter.status).toBe(200);
-  const ids = await redis.get<string>(`${prefix}email:${email}`);
+  const ids = await redis.hget<string>(createKeys(prefix).email(email), 'userId');
   expect(ids).toBe(loginAfter.body.user.id);
 });
 

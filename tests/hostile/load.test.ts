@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Offline } from '../../dev/offline';
 import { verifyData } from '../../dev/verify-data';
+import { createKeys } from '../../lib/keys';
 import { restClient } from '../support/datastore';
 import { startTestApi } from '../support/offline';
 
@@ -43,6 +44,9 @@ beforeAll(async () => {
     RATE_LIMIT_REGISTER_PER_IP: '1000000/60',
     CORS_ALLOWED_ORIGINS: 'http://app.example',
     DATASTORE_TIMEOUT_MS: '10000',
+    // The mail function is not what this run measures: its jobs go to a closed port, are refused
+    // at once and audited (every registration still queues one; the request never waits on it).
+    AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:9',
   });
 }, 90_000);
 
@@ -232,11 +236,12 @@ test(`${USERS} users at concurrency ${CONCURRENCY}: every acknowledged write is 
   expect(after.checked.users).toBe(acked.length);
   expect(after.checked.emails).toBe(acked.length);
   expect(after.checked.sessions).toBe(acked.reduce((sum, u) => sum + u.sessions, 0));
-  expect(after.checked.staleSessionRefs).toBe(0);
+  expect(after.checked.deadSessions).toBe(0);
 
   // Every user exactly once, under its acknowledged email.
   expect(new Set(acked.map((u) => u.id)).size).toBe(acked.length);
-  for (const user of acked) expect(await redis.get(`${api.prefix}email:${user.email}`)).toBe(user.id);
+  for (const user of acked)
+    expect(await redis.hget(createKeys(api.prefix).email(user.email), 'userId')).toBe(user.id);
 
   // Every acknowledged write is readable: the profile over HTTP, and log-in with the final email.
   let checked = 0;

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { localEnvironment } from '../../dev/offline';
 import { CONFIG_VARIABLES, type VariableName } from '../../lib/config';
 import { SSM_VARIABLES } from '../../lib/parameters';
-import { CATCH_ALL, ROUTES } from '../../lib/routes';
+import { CATCH_ALL, ROUTES, WORKERS } from '../../lib/routes';
 
 const root = join(__dirname, '../..');
 const run = promisify(execFile);
@@ -84,10 +84,20 @@ describe('serverless.yml', () => {
     expect(defaults.provider.environment).toEqual(expected);
   });
 
-  test('has exactly one function per route, plus the catch-all', () => {
+  test('has exactly one function per route, plus the catch-all and the workers', () => {
     expect(Object.keys(printed.functions).sort()).toEqual(
-      [...ROUTES.map((route) => route.fn), CATCH_ALL.fn].sort(),
+      [...ROUTES.map((route) => route.fn), CATCH_ALL.fn, ...WORKERS.map((worker) => worker.fn)].sort(),
     );
+  });
+
+  test('the mail function has no route, its own role, two retries and an on-failure queue', () => {
+    expect(printed.functions['send-mail']).toMatchObject({
+      handler: 'dist/functions/send-mail/index.handler',
+      events: [],
+      role: 'MailFunctionRole',
+      maximumRetryAttempts: 2,
+      destinations: { onFailure: { type: 'sqs' } },
+    });
   });
 
   test.each(ROUTES.map((route) => [route.fn, route] as const))('%s: handler, event, memory', (fn, route) => {

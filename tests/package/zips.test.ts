@@ -297,32 +297,41 @@ describe.each(Object.keys(ARCHITECTURES) as Architecture[])('serverless package 
     }
     expect(ofType('AWS::Lambda::Version')).toEqual([]);
     const statements = ofType('AWS::IAM::Role').flatMap((role) =>
-      role.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement),
+      (role.Properties.Policies ?? []).flatMap((policy: any) => policy.PolicyDocument.Statement),
     );
     const ssm = statements.filter((statement: any) => JSON.stringify(statement.Action).includes('ssm:'));
-    expect(ssm).toEqual([
-      {
-        Effect: 'Allow',
-        Action: ['ssm:GetParameters'],
-        Resource: {
-          'Fn::Join': [
-            '',
-            [
-              'arn:',
-              { Ref: 'AWS::Partition' },
-              ':ssm:',
-              { Ref: 'AWS::Region' },
-              ':',
-              { Ref: 'AWS::AccountId' },
-              ':parameter/account-service/dev/*',
-            ],
+    // The functions' role and the mail function's own, each the same scoped read.
+    expect(ssm).toHaveLength(2);
+    const scopedRead = {
+      Effect: 'Allow',
+      Action: ['ssm:GetParameters'],
+      Resource: {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':ssm:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':parameter/account-service/dev/*',
           ],
-        },
+        ],
       },
+    };
+    expect(ssm.map(({ Action, ...rest }: any) => ({ ...rest, Action: [Action].flat() }))).toEqual([
+      scopedRead,
+      scopedRead,
     ]);
     const kms = statements.filter((statement: any) => JSON.stringify(statement.Action).includes('kms:'));
-    expect(kms).toHaveLength(1);
-    expect(kms[0].Condition.StringEquals['kms:ViaService']).toBeDefined();
+    expect(kms).toHaveLength(2);
+    for (const statement of kms) expect(statement.Condition.StringEquals['kms:ViaService']).toBeDefined();
+    // Only the mail function may send mail, and only from the configured identity.
+    const ses = statements.filter((statement: any) => JSON.stringify(statement.Action).includes('ses:'));
+    expect(ses).toHaveLength(1);
+    expect(ses[0].Action).toBe('ses:SendEmail');
+    expect(JSON.stringify(ses[0].Resource)).toContain(':identity/example.com');
     const [stage] = ofType('AWS::ApiGatewayV2::Stage');
     expect(stage?.Properties.DefaultRouteSettings).toMatchObject({
       ThrottlingBurstLimit: 200,

@@ -3,20 +3,22 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { parseConfig } from '../../lib/config';
 import type { HttpHandler, HttpResult } from '../../lib/http';
 import { createServices, type ServiceOverrides, type Services } from '../../lib/services';
+import { recordingMailQueue } from './mail';
 
 /** A fresh Ed25519 private JWK, as `JWT_PRIVATE_KEY` expects it. */
 export const newSigningKey = (): string =>
   JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }));
 
+/** The test environment's configuration plus `env` overrides, under a key prefix of its own. */
+export const testConfig = (env: Record<string, string> = {}) =>
+  parseConfig({ ...process.env, KEY_PREFIX: `test:${randomBytes(6).toString('hex')}:`, ...env });
+
 /**
  * Services built exactly as in production, from the test environment plus `env` overrides,
- * under a key prefix of their own.
+ * under a key prefix of their own. Mail jobs are recorded unless `overrides.mailQueue` says otherwise.
  */
 export function testServices(env: Record<string, string> = {}, overrides: ServiceOverrides = {}): Services {
-  return createServices(
-    parseConfig({ ...process.env, KEY_PREFIX: `test:${randomBytes(6).toString('hex')}:`, ...env }),
-    overrides,
-  );
+  return createServices(testConfig(env), { mailQueue: recordingMailQueue(), ...overrides });
 }
 
 export interface EventInput {

@@ -1,4 +1,5 @@
 import * as changePassword from '../../functions/change-password';
+import * as confirmPasswordReset from '../../functions/confirm-password-reset';
 import * as deleteAccount from '../../functions/delete-account';
 import * as getProfile from '../../functions/get-profile';
 import * as jwks from '../../functions/jwks';
@@ -8,9 +9,12 @@ import * as logout from '../../functions/logout';
 import * as notFound from '../../functions/not-found';
 import * as refreshSession from '../../functions/refresh-session';
 import * as register from '../../functions/register';
+import * as requestPasswordReset from '../../functions/request-password-reset';
+import * as resendVerification from '../../functions/resend-verification';
 import * as revokeAllSessions from '../../functions/revoke-all-sessions';
 import * as revokeSession from '../../functions/revoke-session';
 import * as updateProfile from '../../functions/update-profile';
+import * as verifyEmail from '../../functions/verify-email';
 import type { Services } from '../../lib/services';
 
 /** Every endpoint's real handler, built on one set of services (each function's `createHandler`). */
@@ -29,5 +33,9 @@ export function createHandlers(services: Services) {
     revokeAll: revokeAllSessions.createHandler(services),
     jwks: jwks.createHandler(services),
     fallback: notFound.createHandler(services),
+    resendVerification: resendVerification.createHandler(services),
+    verifyEmail: verifyEmail.createHandler(services),
+    requestReset: requestPasswordReset.createHandler(services),
+    confirmReset: confirmPasswordReset.createHandler(services),
   };
 }

@@ -1,20 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { type Mailbox, startMailbox } from '../../dev/mailbox';
 import { type Offline, startOffline } from '../../dev/offline';
 import { newSigningKey } from './app';
 
 /**
  * serverless offline on the run's build (made once by global-setup) and the run's datastore, under
  * a key prefix of its own (`<name>:<random>:`, returned as `prefix`), with a fresh signing key.
- * `env` adds or overrides any API.md variable.
+ * `env` adds or overrides any API.md variable. Mail goes to a SES emulator of its own (`mailbox`).
  */
 export async function startTestApi(
   name: string,
   env: Record<string, string> = {},
-): Promise<Offline & { prefix: string }> {
+): Promise<Offline & { prefix: string; mailbox: Mailbox }> {
   const prefix = `${name}:${randomBytes(6).toString('hex')}:`;
+  const mailbox = await startMailbox();
   const api = await startOffline({
     root: join(__dirname, '../..'),
+    mailboxUrl: mailbox.url,
     env: {
       UPSTASH_REDIS_REST_URL: process.env.UPSTASH_REDIS_REST_URL as string,
       UPSTASH_REDIS_REST_TOKEN: process.env.UPSTASH_REDIS_REST_TOKEN as string,
@@ -24,5 +27,13 @@ export async function startTestApi(
       ...env,
     },
   });
-  return Object.assign(api, { prefix });
+  const stop = api.stop;
+  return Object.assign(api, {
+    prefix,
+    mailbox,
+    stop: async () => {
+      await stop();
+      await mailbox.close();
+    },
+  });
 }

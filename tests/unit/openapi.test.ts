@@ -62,6 +62,9 @@ const API_MD_CODES = [
   'service_unavailable',
   'internal_error',
   'method_not_allowed',
+  'link_invalid',
+  'email_not_verified',
+  'already_verified',
 ];
 
 /** The problem codes an operation documents, from its (possibly shared) responses. */
@@ -137,7 +140,11 @@ describe('the OpenAPI document', () => {
 
   test.each([
     ['/users', 'post', [...BODY, 'email_taken', 'rate_limited']],
-    ['/sessions', 'post', [...BODY, 'invalid_credentials', 'rate_limited']],
+    ['/sessions', 'post', [...BODY, 'invalid_credentials', 'email_not_verified', 'rate_limited']],
+    ['/users/me/email-verification', 'post', [...BEARER, 'already_verified', 'rate_limited']],
+    ['/email-verification', 'post', [...BODY, 'link_invalid']],
+    ['/password-resets', 'post', [...BODY, 'rate_limited']],
+    ['/password-resets/confirm', 'post', [...BODY, 'link_invalid']],
     ['/sessions/refresh', 'post', [...BODY, 'invalid_refresh_token']],
     ['/sessions', 'get', BEARER],
     ['/sessions/current', 'delete', BEARER],

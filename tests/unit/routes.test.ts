@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ENDPOINTS } from '../../bench/endpoints';
 import cors from '../../lib/cors.json';
 import { AppError } from '../../lib/errors';
-import { CATCH_ALL, methodsOf, ROUTES, routeError } from '../../lib/routes';
+import { CATCH_ALL, methodsOf, ROUTES, routeError, WORKERS } from '../../lib/routes';
 
 /** The parts of the error a client sees. */
 const wire = (error: AppError) => ({
@@ -96,7 +96,7 @@ describe('the route table', () => {
     const fns = ROUTES.map((route) => route.fn);
     expect(new Set(fns).size).toBe(fns.length);
     const files = readdirSync(join(__dirname, '../../functions')).map((file) => file.replace(/\.ts$/, ''));
-    expect([...fns, CATCH_ALL.fn].sort()).toEqual(files.sort());
+    expect([...fns, CATCH_ALL.fn, ...WORKERS.map((worker) => worker.fn)].sort()).toEqual(files.sort());
   });
 
   test('operation ids are unique', () => {

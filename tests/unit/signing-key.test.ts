@@ -3,7 +3,14 @@ import { generateSigningKey } from '../../dev/signing-key';
 import { parseConfig } from '../../lib/config';
 import { createServices } from '../../lib/services';
 
-const configWith = (env: Record<string, string>) => parseConfig({ ...process.env, ...env });
+// No datastore is contacted: the unit project runs without one, so any URL and token will do.
+const configWith = (env: Record<string, string>) =>
+  parseConfig({
+    UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:1',
+    UPSTASH_REDIS_REST_TOKEN: 'unused',
+    ...process.env,
+    ...env,
+  });
 /** The token service exactly as the composition root builds it from this environment. */
 const tokensWith = (env: Record<string, string>) => createServices(configWith(env)).tokens;
 

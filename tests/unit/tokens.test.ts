@@ -1,7 +1,13 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, importJWK, type JWK, SignJWT } from 'jose';
 import type { Config, Ed25519Jwk } from '../../lib/config';
-import { createTokenService, hashRefreshToken, newId, newRefreshToken } from '../../lib/tokens';
+import {
+  createTokenService,
+  hashRefreshToken,
+  newId,
+  newRefreshToken,
+  refreshTokenSession,
+} from '../../lib/tokens';
 import { SessionId } from '../../lib/validation';
 
 const newKeyPair = () => {
@@ -336,22 +342,39 @@ describe('key rotation', () => {
 });
 
 describe('refresh tokens and ids', () => {
-  test('a refresh token carries 256 random bits as base64url (≥ 43 characters)', () => {
+  test('a refresh token names its session and carries 256 random bits as base64url', () => {
+    // Prepare
+    const userId = newId('usr');
+    const sessionId = newId('ses');
+
     // Act
-    const tokens = Array.from({ length: 50 }, () => newRefreshToken());
+    const tokens = Array.from({ length: 50 }, () => newRefreshToken(userId, sessionId));
 
     // Assess
     for (const token of tokens) {
-      expect(token).toMatch(/^[A-Za-z0-9_-]{43,}$/);
-      expect(Buffer.from(token, 'base64url')).toHaveLength(32);
+      const [user, session, secret] = token.split('.');
+      expect([user, session]).toEqual([userId, sessionId]);
+      expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(Buffer.from(secret as string, 'base64url')).toHaveLength(32);
+      expect(refreshTokenSession(token)).toEqual({ userId, sessionId });
     }
     expect(new Set(tokens).size).toBe(tokens.length);
   });
 
+  test.each([
+    ['no selector', 'x'.repeat(43)],
+    ['a short secret', `${newId('usr')}.${newId('ses')}.abc`],
+    ['swapped ids', `${newId('ses')}.${newId('usr')}.${'x'.repeat(43)}`],
+    ['a fourth part', `${newId('usr')}.${newId('ses')}.${'x'.repeat(43)}.y`],
+    ['a key-like id', `usr_${'x'.repeat(21)}:.${newId('ses')}.${'x'.repeat(43)}`],
+  ])('refreshTokenSession refuses %s', (_, token) => {
+    expect(refreshTokenSession(token)).toBeNull();
+  });
+
   test('the stored hash is deterministic, differs from the token, and differs between tokens', () => {
     // Prepare
-    const token = newRefreshToken();
-    const other = newRefreshToken();
+    const token = newRefreshToken(newId('usr'), newId('ses'));
+    const other = newRefreshToken(newId('usr'), newId('ses'));
 
     // Act
     const hash = hashRefreshToken(token);

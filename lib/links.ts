@@ -1,0 +1,113 @@
+import type { Datastore } from './datastore';
+import type { Keys } from './keys';
+import type { MailLinks } from './mail-service';
+import * as scripts from './scripts';
+import { hashRefreshToken, linkTokenUser, newLinkToken } from './tokens';
+import { type NewSession, type Raw, scriptRunner, toPublicUser, type User } from './users';
+
+/** Lifetimes of mailed links, by purpose. */
+export interface LinkSettings {
+  emailVerificationTtlSeconds: number;
+  passwordResetTtlSeconds: number;
+}
+
+/** Who a live reset link is for: what the new password is checked against. */
+export interface ResetTarget {
+  userId: string;
+  name: string;
+  email: string;
+}
+
+/** The request side of mailed links: following them. */
+export interface LinkStore {
+  /** Marks the address verified if `token` is its live verification link; spends it. Null: invalid. */
+  consumeVerification(token: string, now: number): Promise<User | null>;
+  /** Whose live reset link `token` is, or null (nothing is spent). */
+  peekReset(token: string, now: number): Promise<ResetTarget | null>;
+  /** Completes the reset (see scripts.COMPLETE_RESET); null when the link is no longer live. */
+  completeReset(
+    token: string,
+    target: ResetTarget,
+    newHash: string,
+    session: NewSession | null,
+    now: number,
+  ): Promise<{ user: User; revoked: number } | null>;
+}
+
+const sessionArgs = (session: NewSession): scripts.SessionArgs => ({ ...session });
+
+/** The mail function's side: issuing links (lib/mail-service.ts). Each new link kills the older one. */
+export function createMailLinks(datastore: Datastore, keys: Keys, settings: LinkSettings): MailLinks {
+  const run = scriptRunner(datastore, keys);
+  const issueVerification = run(scripts.ISSUE_VERIFICATION);
+  const findCredential = run(scripts.FIND_CREDENTIAL);
+  const issueReset = run(scripts.ISSUE_RESET);
+  return {
+    async issueVerification(userId, now) {
+      const token = newLinkToken(userId);
+      const reply = (await issueVerification({
+        userId,
+        tokenHash: hashRefreshToken(token),
+        now,
+        ttlMs: settings.emailVerificationTtlSeconds * 1000,
+      })) as { status: string; email?: string };
+      return reply.status === 'ok' && reply.email ? { email: reply.email, token } : null;
+    },
+    async issueReset(email, now) {
+      // The credential names the user whose links key the issuing script declares; the script
+      // checks that the email still is that user's (read, then compare-and-set).
+      const found = await findCredential({ email });
+      if (found.status !== 'ok' || !found.userId) return null;
+      const token = newLinkToken(found.userId);
+      const reply = await issueReset({
+        email,
+        userId: found.userId,
+        tokenHash: hashRefreshToken(token),
+        now,
+        ttlMs: settings.passwordResetTtlSeconds * 1000,
+      });
+      return reply.status === 'ok' ? { token } : null;
+    },
+  };
+}
+
+/** Builds the link store (following links) on a datastore, with its key map. */
+export function createLinkStore(datastore: Datastore, keys: Keys): LinkStore {
+  const run = scriptRunner(datastore, keys);
+  const consumeVerification = run(scripts.CONSUME_VERIFICATION);
+  const peekReset = run(scripts.PEEK_RESET);
+  const completeReset = run(scripts.COMPLETE_RESET);
+  return {
+    async consumeVerification(token, now) {
+      const userId = linkTokenUser(token);
+      if (!userId) return null;
+      const reply = await consumeVerification({ userId, tokenHash: hashRefreshToken(token), now });
+      return reply.status === 'ok' && reply.user ? toPublicUser(reply.user) : null;
+    },
+    async peekReset(token, now) {
+      const userId = linkTokenUser(token);
+      if (!userId) return null;
+      const reply = (await peekReset({ userId, tokenHash: hashRefreshToken(token), now })) as {
+        status: string;
+        name?: string;
+        email?: string;
+      };
+      return reply.status === 'ok' && reply.email
+        ? { userId, name: String(reply.name), email: reply.email }
+        : null;
+    },
+    async completeReset(token, target, newHash, session, now) {
+      const reply = await completeReset({
+        userId: target.userId,
+        email: target.email,
+        tokenHash: hashRefreshToken(token),
+        newHash,
+        now,
+        session: session ? sessionArgs(session) : null,
+      });
+      return reply.status === 'ok' && reply.user
+        ? { user: toPublicUser(reply.user as Raw), revoked: Number(reply.revoked) }
+        : null;
+    },
+  };
+}
