@@ -126,6 +126,9 @@ test(`${BURST} concurrent registrations on a fresh stack all succeed`, async () 
 });
 
 test(`${BURST} concurrent log-ins of those users, on workers never used for log-in, all succeed`, async () => {
-  const failures = await burst('log-ins', '/sessions', 200, (n) => ({ email: emailOf(n), password: PASSWORD }));
+  const failures = await burst('log-ins', '/sessions', 200, (n) => ({
+    email: emailOf(n),
+    password: PASSWORD,
+  }));
   expect(failures).toEqual([]);
 });
