@@ -1,22 +1,35 @@
 // `npm start`: the whole API at http://localhost:3000 with nothing to install or configure.
 // Starts the local datastore (embedded, or in front of REDIS_URL), makes a fresh signing key,
-// runs serverless offline on the built bundles, serves the demo page (dev/demo/, port 5173 or
-// DEMO_PORT) and the mailbox (the SES v2 emulator, port 8005 or MAILBOX_PORT), and stops
-// everything on Ctrl-C or SIGTERM.
+// runs serverless offline on the built bundles behind a queue that bounds how many requests it runs
+// at once (LOCAL_CONCURRENCY, default 4; see dev/invocation-queue.ts), serves the demo page
+// (dev/demo/, port 5173 or DEMO_PORT) and the mailbox (the SES v2 emulator, port 8005 or
+// MAILBOX_PORT), and stops everything on Ctrl-C or SIGTERM.
 // Any API.md configuration variable set in the environment is passed through unchanged.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ROUTES } from '../lib/routes';
 import { startDatastore } from './datastore/server';
 import { type DemoServer, startDemoServer } from './demo-server';
+import { type InvocationQueue, startInvocationQueue } from './invocation-queue';
 import { type Mailbox, startMailbox } from './mailbox';
 import { localEnvironment, startOffline } from './offline';
 
 const root = join(__dirname, '../..');
+/**
+ * Requests serverless offline runs at once. Measured on 2 cores: a cold burst of 60 log-ins
+ * unbounded started 60 worker threads and took 10–15 s, with 503s and Lambda timeouts; through
+ * 4 at a time it is served by 4 warm workers (see dev/invocation-queue.ts and the README).
+ */
+const DEFAULT_CONCURRENCY = 4;
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   const demoPort = Number(process.env.DEMO_PORT ?? 5173);
+  const host = process.env.HOST ?? '127.0.0.1';
+  const concurrency = Number(process.env.LOCAL_CONCURRENCY ?? DEFAULT_CONCURRENCY);
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new Error(`LOCAL_CONCURRENCY must be a whole number ≥ 1, got ${process.env.LOCAL_CONCURRENCY}`);
+  }
   const datastore = process.env.UPSTASH_REDIS_REST_URL
     ? null
     : await startDatastore({
@@ -27,7 +40,7 @@ async function main(): Promise<void> {
   const mailboxPort = Number(process.env.MAILBOX_PORT ?? 8005);
   let mailbox: Mailbox;
   try {
-    mailbox = await startMailbox({ port: mailboxPort, host: process.env.HOST ?? '127.0.0.1' });
+    mailbox = await startMailbox({ port: mailboxPort, host });
   } catch (error) {
     await datastore?.close();
     throw new Error(
@@ -36,10 +49,10 @@ async function main(): Promise<void> {
   }
   const env = await localEnvironment(process.env, { datastore, demoPort });
 
+  // serverless offline listens on a private loopback port; clients reach it through the queue.
   const offline = await startOffline({
     root,
-    port,
-    host: process.env.HOST ?? '127.0.0.1',
+    host: '127.0.0.1',
     env,
     mailboxUrl: mailbox.url,
     onOutput: (text) => {
@@ -48,11 +61,21 @@ async function main(): Promise<void> {
     },
   });
 
-  const base = `http://localhost:${offline.port}`;
+  let queue: InvocationQueue;
+  try {
+    queue = await startInvocationQueue({ target: offline.url, maxConcurrent: concurrency, port, host });
+  } catch (error) {
+    await offline.stop();
+    await mailbox.close();
+    await datastore?.close();
+    throw new Error(`API: cannot listen on port ${port} (set PORT): ${(error as Error).message}`);
+  }
+  const base = `http://localhost:${queue.port}`;
   let demo: DemoServer;
   try {
-    demo = await startDemoServer({ port: demoPort, host: process.env.HOST ?? '127.0.0.1', apiUrl: base });
+    demo = await startDemoServer({ port: demoPort, host, apiUrl: base });
   } catch (error) {
+    await queue.close();
     await offline.stop();
     await mailbox.close();
     await datastore?.close();
@@ -65,6 +88,7 @@ async function main(): Promise<void> {
   Demo page: http://localhost:${demo.port}
   Mailbox:   http://localhost:${mailbox.port} (every mail the API sends; JSON at /store)
   Datastore: ${datastore ? `${datastore.backend} (${datastore.url})` : env.UPSTASH_REDIS_REST_URL}
+  Concurrency: ${concurrency} requests at a time, the rest queued (LOCAL_CONCURRENCY)
 
 ${ROUTES.map((route) => `  ${route.method.padEnd(7)}${route.path.padEnd(24)}${route.summary}`).join('\n')}
 
@@ -81,6 +105,7 @@ ${ROUTES.map((route) => `  ${route.method.padEnd(7)}${route.path.padEnd(24)}${ro
     stopping = true;
     console.log(`\n${signal}: stopping…`);
     await demo.close();
+    await queue.close();
     await offline.stop();
     await mailbox.close();
     await datastore?.close();
@@ -91,7 +116,9 @@ ${ROUTES.map((route) => `  ${route.method.padEnd(7)}${route.path.padEnd(24)}${ro
   offline.child.once('exit', (code) => {
     if (stopping) return;
     console.error(`serverless offline exited (${code}); stopping.`);
-    void Promise.all([demo.close(), mailbox.close(), datastore?.close()]).then(() => process.exit(1));
+    void Promise.all([demo.close(), queue.close(), mailbox.close(), datastore?.close()]).then(() =>
+      process.exit(1),
+    );
   });
 }
 
