@@ -18,7 +18,8 @@ import { version } from '../package.json';
 type JsonSchema = Record<string, unknown>;
 
 const ALL_CODES = Object.keys(ERROR_CODES) as ErrorCode[];
-const OTHER_CODES = ALL_CODES.filter((code) => code !== 'validation_failed') as [string, ...string[]];
+/** Every code a client can see (`Problem.code`): what a generated client switches on. */
+const ErrorCodeSchema = z.enum(ALL_CODES as [ErrorCode, ...ErrorCode[]]);
 
 /**
  * JSON Schema keywords that the zod schemas check with refinements (code-point lengths, the
@@ -57,9 +58,15 @@ const FIELD_DOCS = new Map<unknown, JsonSchema>([
   [
     UpdateProfileBody,
     {
+      // An exact object for generated clients; the two cross-field rules are stated, and enforced
+      // by the service (400 `validation_failed` naming the field).
       description:
         'A JSON merge patch (RFC 7396): at least one of `name`, `email`; changing `email` needs `currentPassword`.',
-      anyOf: [{ required: ['name'] }, { required: ['email'] }],
+      // The cross-field rules in keywords generated clients ignore (an `anyOf` of `required` lists
+      // would make the body `unknown` to them): something to change, and an email change carries
+      // the current password.
+      minProperties: 1,
+      not: { properties: { currentPassword: {} }, required: ['currentPassword'], maxProperties: 1 },
       dependentRequired: { email: ['currentPassword'] },
     },
   ],
@@ -103,7 +110,8 @@ const RESPONSES = {
   PublicJwk: resources.PublicJwk,
   Jwks: resources.Jwks,
   FieldError: resources.FieldError,
-  Problem: resources.problem(OTHER_CODES),
+  ErrorCode: ErrorCodeSchema,
+  Problem: resources.problem(ErrorCodeSchema),
   ValidationProblem: resources.ValidationProblem,
 };
 
@@ -183,8 +191,10 @@ function operationObject(route: Route, shared: ResponseRegistry) {
   return {
     operationId: route.operationId,
     summary: route.summary,
+    description: `${route.summary}. ${route.auth ? 'Needs a bearer access token. ' : ''}Answers ${route.status} on success; the problems it can answer are listed by status below, each with its \`code\`.`,
     tags: [route.tag],
-    ...(route.auth ? { security: [{ bearerAuth: [] }] } : {}),
+    // The root requires the bearer token; a public operation says it needs nothing.
+    ...(route.auth ? {} : { security: [] }),
     ...(parameters.length ? { parameters } : {}),
     ...(route.body
       ? {
@@ -206,6 +216,22 @@ function operationObject(route: Route, shared: ResponseRegistry) {
             ? {}
             : { content: { 'application/json': { schema: { type: 'object' } } } }),
       },
+      ...(route.errors.length === 0 && !route.body && !route.auth
+        ? {
+            '429': {
+              description: 'Throttled by API Gateway (route throttling): `{"message": "Too Many Requests"}`.',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: { message: { type: 'string' } },
+                    required: ['message'],
+                  },
+                },
+              },
+            },
+          }
+        : {}),
       ...Object.fromEntries(
         [...byStatus]
           .sort(([a], [b]) => a - b)
@@ -241,7 +267,21 @@ export function buildOpenApiDocument(): JsonSchema {
   }
   return {
     openapi: '3.1.1',
-    info: { title: 'Account API', version, description: DESCRIPTION },
+    info: {
+      title: 'Account API',
+      version,
+      description: DESCRIPTION,
+      license: { name: 'MIT', identifier: 'MIT' },
+      contact: { name: 'The account service maintainers' },
+    },
+    servers: [
+      {
+        url: 'https://{apiId}.execute-api.{region}.amazonaws.com',
+        description: 'A deployment (or its custom domain); `npm start` serves the same API at port 3000',
+        variables: { apiId: { default: 'api-id' }, region: { default: 'eu-west-1' } },
+      },
+    ],
+    security: [{ bearerAuth: [] }],
     tags: [
       { name: 'users', description: 'Accounts and profiles.' },
       { name: 'sessions', description: 'Log-in sessions and their tokens.' },

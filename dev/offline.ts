@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { CONFIG_VARIABLES, type VariableName } from '../lib/config';
+import { type EventQueue, startEventQueue } from './event-queue';
 import { generateSigningKey } from './signing-key';
 
 /** The configuration variables (lib/config-variables.json); `npm start` passes any of them through. */
@@ -52,6 +53,8 @@ export interface Offline {
   url: string;
   port: number;
   child: ChildProcess;
+  /** The queue of asynchronous invocations (mail jobs); `drained()` waits for them to run. */
+  events: EventQueue;
   stop(): Promise<void>;
 }
 
@@ -77,6 +80,8 @@ export async function startOffline(options: OfflineOptions): Promise<Offline> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port || (await freePort(host));
   const lambdaPort = await freePort(host);
+  // Asynchronous invocations (the mail jobs) go through Lambda's local twin, one at a time.
+  const events = await startEventQueue({ lambdaUrl: `http://${host}:${lambdaPort}`, host });
   const child = spawn(
     process.execPath,
     [join(options.root, 'node_modules/serverless/bin/serverless.js'), 'offline', 'start'],
@@ -94,7 +99,7 @@ export async function startOffline(options: OfflineOptions): Promise<Offline> {
         AWS_REGION: 'eu-west-1',
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_ENDPOINT_URL_LAMBDA: `http://${host}:${lambdaPort}`,
+        AWS_ENDPOINT_URL_LAMBDA: events.url,
         ...(options.mailboxUrl ? { AWS_ENDPOINT_URL_SESV2: options.mailboxUrl } : {}),
         // Silences the SDK's notice that its next releases need Node 22 (Lambda runs 22).
         AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
@@ -116,6 +121,7 @@ export async function startOffline(options: OfflineOptions): Promise<Offline> {
 
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
+    await events.close();
     if (child.exitCode !== null || child.signalCode !== null) return;
     try {
       process.kill(-(child.pid as number), 'SIGTERM');
@@ -139,7 +145,7 @@ export async function startOffline(options: OfflineOptions): Promise<Offline> {
     if (child.exitCode !== null) throw new Error(`serverless offline exited early:\n${output}`);
     try {
       await fetch(`${url}/.well-known/jwks.json`, { signal: AbortSignal.timeout(2_000) });
-      return { url, port, child, stop };
+      return { url, port, child, events, stop };
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

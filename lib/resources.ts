@@ -78,8 +78,7 @@ const problemMembers = {
  * RFC 9457 problem details for every code but `validation_failed`. `codes` is the registry of
  * codes (lib/errors.ts); build/openapi.ts narrows `status` and `code` per response.
  */
-export const problem = (codes: [string, ...string[]]) =>
-  z.strictObject({ ...problemMembers, code: z.enum(codes) });
+export const problem = (code: z.ZodMiniType) => z.strictObject({ ...problemMembers, code });
 
 /** `validation_failed`: a problem that also names each offending field. */
 export const ValidationProblem = z.strictObject({
