@@ -65,7 +65,8 @@ interface FloorSettings {
  * defines it. Only what the work needs is imported: the key through node:crypto (as lib/tokens.ts
  * does), jose's `jwtVerify` with pinned options, Argon2 from the addon shipped beside the bundle,
  * and one raw GET per round trip through the same cut-down @upstash/redis client the functions
- * ship (`client.request`: a GET command is nothing more), configured as in `floorOf`.
+ * ship (`client.request`: a GET command is nothing more), configured as in `floorOf` (and without
+ * auto-pipelining, as lib/datastore.ts builds it: the cut-down client has no `autoPipeline`).
  */
 function firstResponseFloorEntry(bundle: Bundle, endpoint: Endpoint, roundTrips: number): string {
   const lines = [floorEntry(bundle), 'const s = JSON.parse(process.env.BENCH_FLOOR);'];
@@ -94,7 +95,7 @@ function firstResponseFloorEntry(bundle: Bundle, endpoint: Endpoint, roundTrips:
     lines.push(
       'import { Redis as FloorRedis } from "@upstash/redis";',
       'const floorRedis = new FloorRedis({ url: s.url, token: s.token, enableTelemetry: false,',
-      '  automaticDeserialization: false, readYourWrites: false, retry: false });',
+      '  automaticDeserialization: false, readYourWrites: false, enableAutoPipelining: false, retry: false });',
     );
     work.push(
       'for (let i = 0; i < s.roundTrips; i++) await floorRedis.client.request({ body: ["get", s.key] });',
