@@ -12,6 +12,8 @@ export interface DatastoreProcess {
   url: string;
   token: string;
   backend: string;
+  /** The Redis behind the REST server (for `SLOWLOG`, see bench/datastore-time.ts); null on the embedded engine. */
+  redisUrl: string | null;
   /** REST requests (= round trips) served since the last reset. */
   roundTrips(): Promise<number>;
   resetRoundTrips(): Promise<void>;
@@ -122,6 +124,7 @@ export async function startDatastoreProcess(): Promise<DatastoreProcess> {
     url,
     token,
     backend: backend.startsWith('embedded') ? 'embedded engine (js-redis-server)' : `redis (${backend})`,
+    redisUrl: engine.redisUrl ?? null,
     roundTrips: async () => (await stats('GET')).total,
     resetRoundTrips: async () => {
       await stats('DELETE');

@@ -2,6 +2,9 @@
 // measures nothing but the bundle it loads:
 //   node dist/tools/probe.js import <bundle.js>           → {"importMs": …}
 //   node dist/tools/probe.js serve <bundle.js> <requests.json> → {"maxRssKiB": …, "served": …}
+//   node dist/tools/probe.js first <bundle.js> <requests.json> <i> → {"importMs": …, "firstResponseMs": …}
+// `first` is a cold first response: the clock runs from before the `require` (the bundle builds
+// its services there) to the end of the one request, event <i> of the file, read beforehand.
 // The bundle's log lines are swallowed (as in the bench process); the result is the only output.
 import { writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -27,9 +30,13 @@ function lambdaContext(i: number) {
 }
 
 async function main(): Promise<void> {
-  const [mode, bundle, requestsFile] = process.argv.slice(2);
-  if (!bundle || (mode !== 'import' && mode !== 'serve'))
-    throw new Error('usage: probe.js import|serve <bundle> [requests.json]');
+  const [mode, bundle, requestsFile, index] = process.argv.slice(2);
+  if (!bundle || (mode !== 'import' && mode !== 'serve' && mode !== 'first'))
+    throw new Error('usage: probe.js import|serve|first <bundle> [requests.json [index]]');
+  if (mode !== 'import' && !requestsFile) throw new Error(`${mode} needs a requests file`);
+  const { events, status } = requestsFile
+    ? (JSON.parse(await readFile(requestsFile, 'utf8')) as { events: unknown[]; status: number })
+    : { events: [], status: 0 };
   process.stdout.write = () => true;
   const start = performance.now();
   const { handler } = load(bundle) as { handler?: Handler };
@@ -38,12 +45,16 @@ async function main(): Promise<void> {
     writeSync(1, `${JSON.stringify({ importMs })}\n`);
     return;
   }
-  if (!handler || !requestsFile)
-    throw new Error('serve needs a bundle exporting `handler` and a requests file');
-  const { events, status } = JSON.parse(await readFile(requestsFile, 'utf8')) as {
-    events: unknown[];
-    status: number;
-  };
+  if (!handler) throw new Error(`${bundle} exports no \`handler\``);
+  if (mode === 'first') {
+    const event = events[Number(index)];
+    if (event === undefined) throw new Error(`no event ${index} in ${requestsFile}`);
+    const result = await handler(event, lambdaContext(0));
+    const firstResponseMs = performance.now() - start;
+    if (result.statusCode !== status) throw new Error(`expected ${status}, got ${result.statusCode}`);
+    writeSync(1, `${JSON.stringify({ importMs, firstResponseMs })}\n`);
+    return;
+  }
   let served = 0;
   for (const event of events) {
     const result = await handler(event, lambdaContext(served));

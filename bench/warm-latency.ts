@@ -8,6 +8,7 @@ import type { Config } from '../lib/config';
 import type { HttpHandler } from '../lib/http';
 import { httpEvent, lambdaContext } from '../tests/support/app';
 import type { DatastoreProcess } from './datastore-process';
+import type { DatastoreClock, DatastoreTime } from './datastore-time';
 import type { Endpoint } from './endpoints';
 import { type Fixtures, PASSWORD } from './fixtures';
 import { type Summary, summarise } from './statistics';
@@ -23,6 +24,8 @@ export interface WarmLatency {
   floorWork: string[];
   /** Handler median over floor median. */
   ratio: number | null;
+  /** Redis's own time per request (bench/datastore-time.ts); null on the embedded engine. */
+  datastore: DatastoreTime | null;
 }
 
 export interface WarmSettings {
@@ -34,6 +37,10 @@ export interface WarmSettings {
   samples: number;
   /** Calls before counting and timing: scripts loaded, keys imported, code optimised. */
   warmup: (endpoint: Endpoint) => number;
+  /** Reads Redis's time per request; null on the embedded engine. */
+  clock: DatastoreClock | null;
+  /** Requests, after the timed ones, over which the clock is read. */
+  clockRequests: number;
 }
 
 const load = createRequire(__filename);
@@ -55,8 +62,15 @@ async function call(handler: HttpHandler, event: APIGatewayProxyEventV2, endpoin
  * The floor of an endpoint: what no implementation can skip. A JWT verification (jose, pinned
  * options) when it takes a token, its Argon2 work at the configured parameters, and one raw
  * datastore round trip (a GET through @upstash/redis, configured as lib/datastore.ts configures
- * it) per round trip the endpoint makes.
+ * it) per round trip the endpoint makes. Warm here; bench/first-response.ts builds the same work
+ * into a bundle for the cold first response.
  */
+export const floorWork = (endpoint: Endpoint, roundTrips: number): string[] => [
+  ...(endpoint.auth ? ['JWT verify'] : []),
+  ...endpoint.argon2.map((op) => `Argon2 ${op}`),
+  ...(roundTrips > 0 ? [`${roundTrips} × GET`] : []),
+];
+
 async function floorOf(endpoint: Endpoint, roundTrips: number, settings: WarmSettings) {
   const { config } = settings;
   const redis = new Redis({
@@ -74,11 +88,7 @@ async function floorOf(endpoint: Endpoint, roundTrips: number, settings: WarmSet
     parallelism: config.argon2.parallelism,
   };
   const passwordHash = await argon2.hash(PASSWORD, options);
-  const work = [
-    ...(endpoint.auth ? ['JWT verify'] : []),
-    ...endpoint.argon2.map((op) => `Argon2 ${op}`),
-    ...(roundTrips > 0 ? [`${roundTrips} × GET`] : []),
-  ];
+  const work = floorWork(endpoint, roundTrips);
   const run = async (event: APIGatewayProxyEventV2) => {
     if (endpoint.auth) {
       const token = (event.headers.authorization ?? '').slice('Bearer '.length);
@@ -110,7 +120,8 @@ export async function measureWarmLatency(
   settings: WarmSettings,
 ): Promise<WarmLatency> {
   const warmup = settings.warmup(endpoint);
-  const inputs = await endpoint.requests(settings.fixtures, warmup + 1 + settings.samples);
+  const clockRequests = settings.clock ? settings.clockRequests : 0;
+  const inputs = await endpoint.requests(settings.fixtures, warmup + 1 + settings.samples + clockRequests);
   const events = inputs.map(httpEvent);
   let next = 0;
   for (; next < warmup; next++) await call(handler, events[next] as APIGatewayProxyEventV2, endpoint);
@@ -146,6 +157,13 @@ export async function measureWarmLatency(
       await timeHandler(event);
     }
   }
+  // The handler alone (no floor GETs in between), warm, while Redis logs what it runs.
+  const datastore = settings.clock
+    ? await settings.clock.measure(clockRequests, async () => {
+        for (let i = 0; i < clockRequests; i++)
+          await call(handler, events[next++] as APIGatewayProxyEventV2, endpoint);
+      })
+    : null;
   const handlerSummary = summarise(handlerMs);
   const floorSummary = floor.run ? summarise(floorMs) : null;
   return {
@@ -156,5 +174,6 @@ export async function measureWarmLatency(
     floor: floorSummary,
     floorWork: floor.work,
     ratio: floorSummary ? handlerSummary.medianMs / floorSummary.medianMs : null,
+    datastore,
   };
 }

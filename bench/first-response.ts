@@ -1,0 +1,231 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as argon2 from '@node-rs/argon2';
+import type { JWK } from 'jose';
+import type { Config } from '../lib/config';
+import { httpEvent } from '../tests/support/app';
+import { type Bundle, buildFloor, floorEntry, SCRATCH } from './bundles';
+import type { DatastoreProcess } from './datastore-process';
+import type { Endpoint } from './endpoints';
+import { type Fixtures, PASSWORD } from './fixtures';
+import { quantile } from './statistics';
+import { floorWork, type WarmLatency } from './warm-latency';
+
+export interface FirstResponse {
+  fn: string;
+  route: string;
+  runs: number;
+  /**
+   * Median over fresh processes of `require` (services built there) plus the first request, to
+   * its answer. Work moved from import into the first call is still counted here.
+   */
+  medianMs: number;
+  /** Median of the import alone, in the same processes. */
+  importMs: number;
+  /** The same for the floor: the function's third-party imports and a bare handler doing `floorWork`. */
+  floorMs: number;
+  floorImportMs: number;
+  floorWork: string[];
+  ratio: number;
+  /** Datastore requests of the cold request (median; the floor makes the warm count, `floorWork`). */
+  roundTrips: number;
+}
+
+export interface FirstResponseSettings {
+  config: Config;
+  /** The public half of JWT_PRIVATE_KEY. */
+  publicJwk: JWK;
+  datastore: DatastoreProcess;
+  fixtures: Fixtures;
+  env: NodeJS.ProcessEnv;
+  runs: number;
+}
+
+/** What a floor bundle reads from `BENCH_FLOOR` at import, as a function reads its configuration. */
+interface FloorSettings {
+  status: number;
+  auth: boolean;
+  publicJwk: JWK;
+  issuer: string;
+  audience: string;
+  argon2: Endpoint['argon2'];
+  argon2Options: { memoryCost: number; timeCost: number; parallelism: number };
+  password: string;
+  passwordHash: string;
+  roundTrips: number;
+  url: string;
+  token: string;
+  key: string;
+}
+
+/**
+ * The entry of a first-response floor: the function's floor imports (bench/bundles.ts `floorEntry`)
+ * plus a bare handler doing the endpoint's unavoidable work, as bench/warm-latency.ts `floorOf`
+ * defines it. Only what the work needs is imported: the key through node:crypto (as lib/tokens.ts
+ * does), jose's `jwtVerify` with pinned options, Argon2 from the addon shipped beside the bundle,
+ * and one raw GET per round trip through the same cut-down @upstash/redis client the functions
+ * ship (`client.request`: a GET command is nothing more), configured as in `floorOf` (and without
+ * auto-pipelining, as lib/datastore.ts builds it: the cut-down client has no `autoPipeline`).
+ */
+function firstResponseFloorEntry(bundle: Bundle, endpoint: Endpoint, roundTrips: number): string {
+  const lines = [floorEntry(bundle), 'const s = JSON.parse(process.env.BENCH_FLOOR);'];
+  const work: string[] = [];
+  if (endpoint.auth) {
+    lines.push(
+      'import { jwtVerify as floorVerify } from "jose";',
+      'import { createPublicKey as floorPublicKey } from "node:crypto";',
+      'const floorKey = floorPublicKey({ key: s.publicJwk, format: "jwk" });',
+    );
+    work.push(
+      'await floorVerify((event.headers.authorization ?? "").slice("Bearer ".length), floorKey,',
+      '  { algorithms: ["EdDSA"], typ: "at+jwt", issuer: s.issuer, audience: s.audience });',
+    );
+  }
+  if (endpoint.argon2.length > 0) {
+    lines.push('const floorArgon2 = require("@node-rs/argon2");');
+    work.push(
+      'for (const op of s.argon2) {',
+      '  if (op === "hash") await floorArgon2.hash(s.password, s.argon2Options);',
+      '  else if (!(await floorArgon2.verify(s.passwordHash, s.password))) throw new Error("floor: verify failed");',
+      '}',
+    );
+  }
+  if (roundTrips > 0) {
+    lines.push(
+      'import { Redis as FloorRedis } from "@upstash/redis";',
+      'const floorRedis = new FloorRedis({ url: s.url, token: s.token, enableTelemetry: false,',
+      '  automaticDeserialization: false, readYourWrites: false, enableAutoPipelining: false, retry: false });',
+    );
+    work.push(
+      'for (let i = 0; i < s.roundTrips; i++) await floorRedis.client.request({ body: ["get", s.key] });',
+    );
+  }
+  lines.push(
+    'export const handler = async (event) => {',
+    ...work,
+    '  return { statusCode: s.status };',
+    '};',
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+const PROBE = join(__dirname, 'probe.js');
+
+/** One fresh process: require `bundle` and answer event `index` of `requestsFile`. */
+function firstResponseOnce(
+  bundle: string,
+  requestsFile: string,
+  index: number,
+  env: NodeJS.ProcessEnv,
+): { importMs: number; firstResponseMs: number } {
+  const output = execFileSync(process.execPath, [PROBE, 'first', bundle, requestsFile, String(index)], {
+    env,
+    encoding: 'utf8',
+  });
+  return JSON.parse(output.trim().split('\n').pop() ?? '{}') as { importMs: number; firstResponseMs: number };
+}
+
+/**
+ * Cold first response of every function (its first endpoint in `endpoints`) against its floor,
+ * `runs` fresh processes each, one new request per process (fixtures made beforehand). Rounds are
+ * interleaved, and within a round the function and its floor take turns going first, so that load
+ * from elsewhere spreads over all of them alike. Run after the warm latencies: the floor makes as
+ * many round trips as a warm request does (`warm`), and the scripts are loaded in Redis by then, as
+ * they are on a running Upstash database.
+ */
+export async function measureFirstResponses(
+  bundles: Bundle[],
+  endpoints: Endpoint[],
+  warm: WarmLatency[],
+  settings: FirstResponseSettings,
+): Promise<FirstResponse[]> {
+  const { config, runs } = settings;
+  mkdirSync(SCRATCH, { recursive: true });
+  const argon2Options = {
+    memoryCost: config.argon2.memoryKib,
+    timeCost: config.argon2.timeCost,
+    parallelism: config.argon2.parallelism,
+  };
+  const passwordHash = await argon2.hash(PASSWORD, argon2Options);
+  const targets = [];
+  for (const bundle of bundles) {
+    const endpoint = endpoints.find((e) => e.fn === bundle.fn);
+    if (!endpoint) continue;
+    const roundTrips = warm.find((w) => w.route === endpoint.route)?.roundTrips ?? 0;
+    const requestsFile = join(SCRATCH, `first-${bundle.fn}.json`);
+    const events = (await endpoint.requests(settings.fixtures, runs)).map(httpEvent);
+    writeFileSync(requestsFile, JSON.stringify({ events, status: endpoint.status }));
+    const floorSettings: FloorSettings = {
+      status: endpoint.status,
+      auth: endpoint.auth,
+      publicJwk: settings.publicJwk,
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      argon2: endpoint.argon2,
+      argon2Options,
+      password: PASSWORD,
+      passwordHash,
+      roundTrips,
+      url: config.datastore.url,
+      token: config.datastore.token,
+      key: `${config.keyPrefix}floor`,
+    };
+    const floor = await buildFloor(
+      firstResponseFloorEntry(bundle, endpoint, roundTrips),
+      endpoint.argon2.length > 0 ? [...new Set([...bundle.externals, '@node-rs/argon2'])] : bundle.externals,
+    );
+    targets.push({
+      bundle,
+      endpoint,
+      requestsFile,
+      floor,
+      floorEnv: { ...settings.env, BENCH_FLOOR: JSON.stringify(floorSettings) },
+      work: floorWork(endpoint, roundTrips),
+      own: [] as Array<{ importMs: number; firstResponseMs: number }>,
+      floorRuns: [] as Array<{ importMs: number; firstResponseMs: number }>,
+      roundTrips: [] as number[],
+    });
+  }
+  for (let round = 0; round < runs; round++) {
+    for (const t of targets) {
+      const own = async () => {
+        await settings.datastore.resetRoundTrips();
+        t.own.push(firstResponseOnce(t.bundle.path, t.requestsFile, round, settings.env));
+        t.roundTrips.push(await settings.datastore.roundTrips());
+      };
+      const floor = () => t.floorRuns.push(firstResponseOnce(t.floor, t.requestsFile, round, t.floorEnv));
+      if (round % 2 === 0) {
+        await own();
+        floor();
+      } else {
+        floor();
+        await own();
+      }
+    }
+  }
+  const median = (
+    runs: Array<{ importMs: number; firstResponseMs: number }>,
+    key: 'importMs' | 'firstResponseMs',
+  ) =>
+    quantile(
+      runs.map((r) => r[key]),
+      0.5,
+    );
+  return targets.map((t) => {
+    const medianMs = median(t.own, 'firstResponseMs');
+    const floorMs = median(t.floorRuns, 'firstResponseMs');
+    return {
+      fn: t.bundle.fn,
+      route: t.endpoint.route,
+      runs,
+      medianMs,
+      importMs: median(t.own, 'importMs'),
+      floorMs,
+      floorImportMs: median(t.floorRuns, 'importMs'),
+      floorWork: t.work,
+      ratio: medianMs / floorMs,
+      roundTrips: quantile(t.roundTrips, 0.5),
+    };
+  });
+}
