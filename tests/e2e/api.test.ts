@@ -7,7 +7,9 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { buildOpenApiDocument } from '../../build/openapi';
 import type { Offline } from '../../dev/offline';
+import { ROUTES } from '../../lib/routes';
 import { startTestApi } from '../support/offline';
+import { OpenApiCheck } from '../support/openapi-check';
 
 const _root = join(__dirname, '../..');
 let api: Offline;
@@ -27,6 +29,7 @@ let openapi: any;
 const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }));
 beforeAll(async () => {
   openapi = await (await fetch(`${api.url}/openapi.json`)).json();
+  check = new OpenApiCheck(openapi);
   ajv.addSchema({ $id: 'openapi.json', components: { schemas: openapi.components.schemas } });
 });
 
@@ -37,6 +40,25 @@ interface Call {
   token?: string;
   headers?: Record<string, string>;
 }
+
+// Every response of this suite is checked against the served document, as a validating proxy
+// would: a documented status, media type, body and required headers (tests/support/openapi-check.ts).
+let check: OpenApiCheck;
+const undocumented: string[] = [];
+
+/** The document's path template a concrete path falls under (static routes first, as API Gateway). */
+const templateOf = (path: string): string => {
+  const bare = path.split('?')[0] ?? path;
+  const templates = [...new Set(ROUTES.map((route) => route.path))];
+  const matches = (template: string) => {
+    const a = template.split('/');
+    const b = bare.split('/');
+    return (
+      a.length === b.length && a.every((part, i) => (part.startsWith('{') ? b[i] !== '' : part === b[i]))
+    );
+  };
+  return templates.find((t) => t === bare) ?? templates.find((t) => t.includes('{') && matches(t)) ?? bare;
+};
 
 async function call(path: string, { method = 'GET', body, raw, token, headers = {} }: Call = {}) {
   const response = await fetch(`${api.url}${path}`, {
@@ -49,6 +71,14 @@ async function call(path: string, { method = 'GET', body, raw, token, headers = 
     body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
   });
   const text = await response.text();
+  if (method !== 'OPTIONS')
+    undocumented.push(
+      ...check.problems(method, templateOf(path), {
+        status: response.status,
+        headers: response.headers,
+        text,
+      }),
+    );
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
 
@@ -261,4 +291,9 @@ test('GET /openapi.json serves the document generated from the source schemas, c
   expect(response.headers.get('content-type')).toMatch(/^application\/json(;|$)/);
   expect(response.headers.get('cache-control')).toBe('public, max-age=300');
   expect(response.body).toEqual(buildOpenApiDocument());
+});
+
+test('every response of this suite is one the served OpenAPI document gives', () => {
+  expect(check.checked).toBeGreaterThan(20);
+  expect(undocumented).toEqual([]);
 });
