@@ -32,7 +32,8 @@ const FIELD_DOCS = new Map<unknown, JsonSchema>([
     {
       minLength: 1,
       maxLength: 100,
-      description: 'Trimmed; 1–100 characters (Unicode code points); no control characters.',
+      description:
+        'Trimmed; 1–100 characters (Unicode code points); no control, format or separator characters (bidi overrides, zero-width characters, line separators).',
       examples: ['Ada Lovelace'],
     },
   ],

@@ -10,7 +10,8 @@ export const codePointLength = (text: string): number => [...text].length;
 /** Canonical email: trim → NFKC → lowercase. Uniqueness and log-in compare this form. */
 export const canonicalEmail = (email: string): string => email.trim().normalize('NFKC').toLowerCase();
 
-const CONTROL_CHARACTERS = /\p{Cc}/u;
+/** Control, format and separator characters: bidi overrides, zero-width characters, line separators. */
+const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
 /**
  * Builds a schema at once. Each export wraps its schema in a pure-annotated `schema(() => …)`
@@ -36,7 +37,10 @@ export const Name = /* @__PURE__ */ schema(() =>
     .check(
       z.refine((name: string) => codePointLength(name) >= 1, 'must not be empty'),
       maxCodePoints(100),
-      z.refine((name: string) => !CONTROL_CHARACTERS.test(name), 'must not contain control characters'),
+      z.refine(
+        (name: string) => !INVISIBLE_OR_CONTROL.test(name),
+        'must not contain control, format or separator characters',
+      ),
     ),
 );
 

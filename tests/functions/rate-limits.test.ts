@@ -108,13 +108,15 @@ describe('per-IP limit on log-in (RATE_LIMIT_LOGIN_PER_IP)', () => {
     expectInvalidCredentials(await h.login(freshEmail(), WRONG, IP_C, { 'x-forwarded-for': IP_A }));
   });
 
-  test('IPv6 clients are limited per address like any other', async () => {
-    const h = handlers(testServices({ RATE_LIMIT_LOGIN_PER_IP: '1/60' }));
-    await awayFromWindowEdge(60);
+  test('an IPv6 client with a /64 of fresh addresses is one client: 31 attempts from 31 addresses → the 31st gets 429', async () => {
+    const h = handlers(testServices({ RATE_LIMIT_LOGIN_PER_IP: '30/300' }));
+    await awayFromWindowEdge(300);
 
-    expectInvalidCredentials(await h.login(freshEmail(), WRONG, '2001:db8::1'));
-    expectRateLimited(await h.login(freshEmail(), WRONG, '2001:db8::1'));
-    expectInvalidCredentials(await h.login(freshEmail(), WRONG, '2001:db8::2'));
+    for (let i = 1; i <= 30; i++)
+      expectInvalidCredentials(await h.login(freshEmail(), WRONG, `2001:db8:7:7::${i.toString(16)}`));
+    expectRateLimited(await h.login(freshEmail(), WRONG, '2001:db8:7:7:ffff:ffff:ffff:ffff'));
+    // Another /64 is another client.
+    expectInvalidCredentials(await h.login(freshEmail(), WRONG, '2001:db8:7:8::1'));
   });
 });
 

@@ -286,7 +286,7 @@ export interface components {
     schemas: {
         RegisterBody: {
             /**
-             * @description Trimmed; 1–100 characters (Unicode code points); no control characters.
+             * @description Trimmed; 1–100 characters (Unicode code points); no control, format or separator characters (bidi overrides, zero-width characters, line separators).
              * @example Ada Lovelace
              */
             name: string;
@@ -315,7 +315,7 @@ export interface components {
         /** @description A JSON merge patch (RFC 7396): at least one of `name`, `email`; changing `email` needs `currentPassword`. */
         UpdateProfileBody: {
             /**
-             * @description Trimmed; 1–100 characters (Unicode code points); no control characters.
+             * @description Trimmed; 1–100 characters (Unicode code points); no control, format or separator characters (bidi overrides, zero-width characters, line separators).
              * @example Ada Lovelace
              */
             name?: string;

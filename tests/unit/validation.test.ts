@@ -74,12 +74,12 @@ describe('name', () => {
     ['only spaces', '    ', ['must not be empty']],
     ['101 letters', 'a'.repeat(101), ['must be at most 100 characters']],
     ['101 emoji (202 UTF-16 units)', emoji.repeat(101), ['must be at most 100 characters']],
-    ['a NUL inside', 'Ada\u0000Lovelace', ['must not contain control characters']],
-    ['a newline inside', 'Ada\nLovelace', ['must not contain control characters']],
-    ['a tab inside', 'Ada\tLovelace', ['must not contain control characters']],
-    ['DEL', 'Ada\u007f', ['must not contain control characters']],
-    ['a C1 control (NEL)', 'Ada\u0085', ['must not contain control characters']],
-    ['an escape sequence', '\u001b[31mAda', ['must not contain control characters']],
+    ['a NUL inside', 'Ada\u0000Lovelace', ['must not contain control, format or separator characters']],
+    ['a newline inside', 'Ada\nLovelace', ['must not contain control, format or separator characters']],
+    ['a tab inside', 'Ada\tLovelace', ['must not contain control, format or separator characters']],
+    ['DEL', 'Ada\u007f', ['must not contain control, format or separator characters']],
+    ['a C1 control (NEL)', 'Ada\u0085', ['must not contain control, format or separator characters']],
+    ['an escape sequence', '\u001b[31mAda', ['must not contain control, format or separator characters']],
   ])('%s is rejected', (_, input, messages) => {
     // Act
     const errors = errorsOf(RegisterBody, { name: input, email: 'ada@example.com', password: 'x' });
@@ -473,5 +473,30 @@ describe('wrong JSON types', () => {
       { field: 'email', message: 'is required' },
       { field: 'password', message: 'must be a string' },
     ]);
+  });
+});
+
+describe('names refuse invisible and control characters (Hardening)', () => {
+  test.each([
+    ['a right-to-left override U+202E', 'Ada\u202eecalevoL'],
+    ['a zero-width space U+200B', 'Ada\u200bLovelace'],
+    ['a line separator U+2028', 'Ada\u2028Lovelace'],
+    ['a paragraph separator U+2029', 'Ada\u2029Lovelace'],
+    ['a byte-order mark U+FEFF', 'Ada\ufeffLovelace'],
+    ['a NUL', 'Ada\u0000'],
+  ])('%s', (_, name) => {
+    const result = RegisterBody.safeParse({
+      name,
+      email: 'ada@example.com',
+      password: 'correct horse battery staple',
+    });
+    expect(result.success).toBe(false);
+  });
+
+  test.each(['Ada Lovelace', 'Zoë', 'Σωκράτης', '李小龍', 'Ada 😀'])('%s is accepted', (name) => {
+    expect(
+      RegisterBody.safeParse({ name, email: 'ada@example.com', password: 'correct horse battery staple' })
+        .success,
+    ).toBe(true);
   });
 });
