@@ -6,31 +6,15 @@ import { createServices } from '../../lib/services';
 import { uniqueEmail } from '../support/accounts';
 import { invoke, testConfig } from '../support/app';
 import { createHandlers } from '../support/handlers';
-import { deliveringMailQueue } from '../support/mail';
+import { deliveringMailQueue, useMailbox } from '../support/mail';
 
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a brand new passphrase 7';
 const APP_URL = 'https://app.example';
 
-let mailbox: Mailbox;
-const saved = { ...process.env };
+const mailbox = useMailbox();
 let clock = Date.now();
 const now = () => clock;
-
-beforeAll(async () => {
-  mailbox = await startMailbox();
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_SESV2: mailbox.url,
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'not-a-real-secret',
-  });
-});
-
-afterAll(async () => {
-  process.env = saved;
-  await mailbox.close();
-});
 
 /** Handlers on one configuration, with mail delivered for real. */
 function setUp(env: Record<string, string> = {}) {
@@ -41,7 +25,7 @@ function setUp(env: Record<string, string> = {}) {
 
 /** The mails sent to `address` so far, oldest first. */
 const mailsTo = async (address: string): Promise<StoredMail[]> =>
-  (await mailbox.mails()).filter((mail) => mail.destination.to.includes(address));
+  (await mailbox().mails()).filter((mail) => mail.destination.to.includes(address));
 
 /** The token of the link of the last mail to `address` whose link goes to `page`. */
 async function linkToken(address: string, page: 'verify-email' | 'reset-password'): Promise<string> {

@@ -1,3 +1,4 @@
+import { type Mailbox, startMailbox } from '../../dev/mailbox';
 import type { Config } from '../../lib/config';
 import type { MailJob, MailQueue } from '../../lib/mail-queue';
 import { createMailServices, type ServiceOverrides } from '../../lib/services';
@@ -21,4 +22,31 @@ export function recordingMailQueue(): MailQueue & { jobs: MailJob[] } {
 export function deliveringMailQueue(config: Config, overrides: ServiceOverrides = {}): MailQueue {
   const { mail } = createMailServices(config, overrides);
   return { enqueue: (job) => mail.deliver(job) };
+}
+
+/**
+ * For the tests of one file: a SES v2 emulator (dev/mailbox.ts) started before them and stopped
+ * after, with the AWS SDK's environment pointing the SES client at it (any credentials do).
+ * Returns a getter: the mailbox exists only once `beforeAll` has run.
+ */
+export function useMailbox(): () => Mailbox {
+  let mailbox: Mailbox | undefined;
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    mailbox = await startMailbox();
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SESV2: mailbox.url,
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'not-a-real-secret',
+    });
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await mailbox?.close();
+  });
+  return () => {
+    if (!mailbox) throw new Error('useMailbox: the mailbox starts in beforeAll');
+    return mailbox;
+  };
 }

@@ -1,8 +1,9 @@
 // Mail content (lib/mail.ts) and its delivery through the real SES v2 client (lib/mailer.ts) to the
 // local SES emulator that `npm start` runs (dev/mailbox.ts).
-import { type Mailbox, startMailbox } from '../../dev/mailbox';
+
 import { describeDuration, linkTo, renderMail } from '../../lib/mail';
 import { createSesMailer } from '../../lib/mailer';
+import { useMailbox } from '../support/mail';
 
 const SETTINGS = { appName: 'Acme <Accounts>', appUrl: 'https://app.example/' };
 const TOKEN = 'tok_abc-DEF_123';
@@ -75,21 +76,7 @@ describe('renderMail', () => {
 });
 
 describe('createSesMailer against the SES v2 emulator', () => {
-  let mailbox: Mailbox;
-  const saved = { ...process.env };
-  beforeAll(async () => {
-    mailbox = await startMailbox();
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_SESV2: mailbox.url,
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'not-a-real-secret',
-    });
-  });
-  afterAll(async () => {
-    process.env = saved;
-    await mailbox.close();
-  });
+  const mailbox = useMailbox();
 
   test('sends subject, text and HTML from the configured sender', async () => {
     const mail = renderMail(
@@ -97,7 +84,7 @@ describe('createSesMailer against the SES v2 emulator', () => {
       SETTINGS,
     );
     await createSesMailer('Acme <no-reply@acme.example>').send(mail);
-    const [stored] = (await mailbox.mails()).filter((m) => m.destination.to.includes('grace@example.com'));
+    const [stored] = (await mailbox().mails()).filter((m) => m.destination.to.includes('grace@example.com'));
     expect(stored).toMatchObject({
       from: 'Acme <no-reply@acme.example>',
       subject: mail.subject,
