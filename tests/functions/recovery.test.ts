@@ -1,7 +1,7 @@
 // Email ownership and account recovery through the real handlers: the mail function's service runs
 // each queued job in this process (tests/support/mail.ts) and sends through the real SES v2 client
 // to the SES emulator (dev/mailbox.ts); the tests read the mail from it and follow its links.
-import { type Mailbox, type StoredMail, startMailbox } from '../../dev/mailbox';
+import type { StoredMail } from '../../dev/mailbox';
 import { createServices } from '../../lib/services';
 import { uniqueEmail } from '../support/accounts';
 import { invoke, testConfig } from '../support/app';
