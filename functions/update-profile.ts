@@ -5,8 +5,8 @@ import { UpdateProfileBody } from '../lib/validation';
 
 /** PATCH /users/me — merge-patch the name and/or email (an email change needs the current password). */
 export const createHandler = ({ http, accounts }: AccountServices) =>
-  endpoint(http, routeOf('update-profile'), UpdateProfileBody, async ({ caller, body }) =>
-    accounts.updateProfile(caller, body),
+  endpoint(http, routeOf('update-profile'), UpdateProfileBody, async ({ caller, body, client }) =>
+    accounts.updateProfile(caller, body, client),
   );
 
 export const handler = lambdaHandler(accountServices, createHandler);

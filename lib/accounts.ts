@@ -51,7 +51,11 @@ export function createAccounts(deps: AccountDeps) {
     requirePasswordPolicy(field, password, { minLength: settings.passwordMinLength, ...owner });
 
   /** Awaits a per-IP limit check; a refusal is audited before it becomes the 429. */
-  const withinLimit = async (check: Promise<void>, limit: 'login_ip' | 'register_ip', client: ClientInfo) => {
+  const withinLimit = async (
+    check: Promise<void>,
+    limit: 'login_ip' | 'register_ip' | 'email_change',
+    client: ClientInfo,
+  ) => {
     try {
       await check;
     } catch (error) {
@@ -163,7 +167,11 @@ export function createAccounts(deps: AccountDeps) {
      * Merge-patches name and/or email. An email change needs the current password and a free
      * email; a current password sent with a rename alone is checked (and throttled) all the same.
      */
-    async updateProfile(caller: Caller, body: UpdateProfileBody): Promise<{ user: User }> {
+    async updateProfile(
+      caller: Caller,
+      body: UpdateProfileBody,
+      client: ClientInfo,
+    ): Promise<{ user: User }> {
       let previous: string | null = null;
       const outcome = async () => {
         if (body.currentPassword === undefined) return users.rename(caller, body.name as string, now());
@@ -173,6 +181,8 @@ export function createAccounts(deps: AccountDeps) {
           return users.rename(caller, body.name as string, now());
         }
         previous = user.email;
+        // No free oracle of registered emails: email changes are limited per user and per IP.
+        await withinLimit(rateLimits.checkEmailChange(caller.userId, client.ip), 'email_change', client);
         return users.changeEmail(
           caller,
           {
@@ -199,7 +209,11 @@ export function createAccounts(deps: AccountDeps) {
         }
         return { user: result.value };
       }
-      if (result.status === 'email_taken') throw new EmailTakenError();
+      if (result.status === 'email_taken') {
+        // A 409 tells whether an email is registered, as register does: it counts against the same limit.
+        await withinLimit(rateLimits.checkRegisterIp(client.ip), 'register_ip', client);
+        throw new EmailTakenError();
+      }
       if (result.status === 'stale') throw new CurrentPasswordIncorrectError();
       throw new UnauthorizedError(true);
     },

@@ -35,6 +35,7 @@ export interface Config {
   rateLimits: {
     loginPerIp: RateLimitRule;
     registerPerIp: RateLimitRule;
+    emailChangePerUser: RateLimitRule;
     resetPerIp: RateLimitRule;
     mailPerAddress: RateLimitRule;
   };
@@ -237,6 +238,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     rateLimits: {
       loginPerIp: read.rate('RATE_LIMIT_LOGIN_PER_IP'),
       registerPerIp: read.rate('RATE_LIMIT_REGISTER_PER_IP'),
+      emailChangePerUser: read.rate('RATE_LIMIT_EMAIL_CHANGE_PER_USER'),
       resetPerIp: read.rate('RATE_LIMIT_RESET_PER_IP'),
       mailPerAddress: read.rate('RATE_LIMIT_MAIL_PER_ADDRESS'),
     },

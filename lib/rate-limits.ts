@@ -25,6 +25,8 @@ export interface RateLimits {
   checkRegisterIp(ip: string): Promise<void>;
   /** Asking for mail (reset, a new verification link): per client IP. */
   checkResetIp(ip: string): Promise<void>;
+  /** Email changes: per user and per client IP (each its own window of the same rule). */
+  checkEmailChange(userId: string, ip: string): Promise<void>;
 }
 
 /** Mails to one address: a silent limit (the mail function skips the mail; nobody gets a 429). */
@@ -67,9 +69,14 @@ export const secondsUntil = (deadlineMs: number, now: number): number =>
 export function createRateLimits(
   datastore: Datastore,
   keys: Keys,
-  rules: { loginPerIp: RateLimitRule; registerPerIp: RateLimitRule; resetPerIp: RateLimitRule },
+  rules: {
+    loginPerIp: RateLimitRule;
+    registerPerIp: RateLimitRule;
+    resetPerIp: RateLimitRule;
+    emailChangePerUser: RateLimitRule;
+  },
 ): RateLimits {
-  const limiter = (name: string, rule: RateLimitRule) => {
+  const limiter = (name: string, rule: RateLimitRule, keyOf: (id: string) => string = clientKey) => {
     const ratelimit = new Ratelimit({
       redis: datastore.redis,
       prefix: keys.rateLimit(name),
@@ -80,8 +87,8 @@ export function createRateLimits(
       // with a reset time the datastore no longer agrees with after a deploy; keep one source of truth.
       ephemeralCache: false,
     });
-    return async (ip: string) => {
-      const result = await translateErrors(() => ratelimit.limit(clientKey(ip)));
+    return async (id: string) => {
+      const result = await translateErrors(() => ratelimit.limit(keyOf(id)));
       if (!result.success) throw new RateLimitedError(secondsUntil(result.reset, Date.now()));
     };
   };
@@ -89,6 +96,14 @@ export function createRateLimits(
     checkLoginIp: limiter('login-ip', rules.loginPerIp),
     checkRegisterIp: limiter('register-ip', rules.registerPerIp),
     checkResetIp: limiter('reset-ip', rules.resetPerIp),
+    checkEmailChange: (() => {
+      const perUser = limiter('email-change-user', rules.emailChangePerUser, (userId) => userId);
+      const perIp = limiter('email-change-ip', rules.emailChangePerUser);
+      return async (userId: string, ip: string) => {
+        await perUser(userId);
+        await perIp(ip);
+      };
+    })(),
   };
 }
 

@@ -3,6 +3,7 @@ import * as login from '../../functions/login';
 import * as register from '../../functions/register';
 import type { Services } from '../../lib/services';
 import { invoke, type Response, testServices } from '../support/app';
+import { createHandlers } from '../support/handlers';
 
 const PASSWORD = 'correct horse battery staple';
 const WRONG = 'not the password at all';
@@ -250,5 +251,45 @@ describe('per-account back-off on log-in', () => {
     clock += 1000;
     expectInvalidCredentials(await h.login(unknown, WRONG));
     expectRateLimited(await h.login(unknown, WRONG), 2);
+  });
+});
+
+describe('email changes are no free oracle of registered emails (Hardening)', () => {
+  async function setUp(env: Record<string, string>) {
+    const h = createHandlers(testServices(env));
+    const sign = (email: string, ip: string) =>
+      invoke(h.register, {
+        method: 'POST',
+        path: '/users',
+        body: { name: 'Oracle', email, password: PASSWORD },
+        ip,
+      });
+    const taken = freshEmail();
+    expect((await sign(taken, '198.51.100.41')).status).toBe(201);
+    const token = (await sign(freshEmail(), '198.51.100.42')).body.session.accessToken;
+    const change = (email: string, ip: string) =>
+      invoke(h.update, {
+        method: 'PATCH',
+        path: '/users/me',
+        token,
+        ip,
+        body: { email, currentPassword: PASSWORD },
+      });
+    return { taken, change };
+  }
+
+  test('probing registered emails through PATCH /users/me: each 409 counts against RATE_LIMIT_REGISTER_PER_IP', async () => {
+    const { taken, change } = await setUp({ RATE_LIMIT_REGISTER_PER_IP: '1/3600' });
+    expect((await change(taken, IP_A)).status).toBe(409);
+    const second = await change(taken, IP_A);
+    expect(second.status).toBe(429);
+    expect(second.body.code).toBe('rate_limited');
+  });
+
+  test('RATE_LIMIT_EMAIL_CHANGE_PER_USER: the 3rd email change of one user → 429, from any address', async () => {
+    const { change } = await setUp({ RATE_LIMIT_EMAIL_CHANGE_PER_USER: '2/3600' });
+    expect((await change(freshEmail(), IP_A)).status).toBe(200);
+    expect((await change(freshEmail(), IP_B)).status).toBe(200);
+    expect((await change(freshEmail(), IP_C)).status).toBe(429);
   });
 });

@@ -48,6 +48,7 @@ describe('parseConfig defaults', () => {
       rateLimits: {
         loginPerIp: { limit: 30, windowSeconds: 300 },
         registerPerIp: { limit: 20, windowSeconds: 3600 },
+        emailChangePerUser: { limit: 10, windowSeconds: 3600 },
         resetPerIp: { limit: 10, windowSeconds: 3600 },
         mailPerAddress: { limit: 5, windowSeconds: 86_400 },
       },
