@@ -105,6 +105,7 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
         };
         const opened = await users.openSession(
           credential,
+          '127.0.0.1',
           owner.user.passwordHash,
           null,
           false,

@@ -11,7 +11,14 @@ import {
 import type { ClientInfo } from './http';
 import type { MailQueue } from './mail-queue';
 import { type PasswordHasher, requirePasswordPolicy } from './passwords';
-import { LOGIN_BACKOFF, type RateLimits, REAUTH_BACKOFF, secondsUntil } from './rate-limits';
+import {
+  clientKey,
+  LOGIN_BACKOFF,
+  LOGIN_CEILING,
+  type RateLimits,
+  REAUTH_BACKOFF,
+  secondsUntil,
+} from './rate-limits';
 import { newSession } from './sessions';
 import { newId, type SessionTokens, type TokenService } from './tokens';
 import { type AuthenticatedUser, type Caller, toPublicUser, type User, type UserStore } from './users';
@@ -126,10 +133,15 @@ export function createAccounts(deps: AccountDeps) {
      */
     async login(body: LoginBody, client: ClientInfo): Promise<{ user: User; session: SessionTokens }> {
       await withinLimit(rateLimits.checkLoginIp(client.ip), 'login_ip', client);
-      const start = await users.beginLogin(body.email, now(), LOGIN_BACKOFF);
+      const from = clientKey(client.ip);
+      const start = await users.beginLogin(body.email, from, now(), {
+        backoff: LOGIN_BACKOFF,
+        ceiling: LOGIN_CEILING,
+      });
       if (start.status === 'locked') {
         const retryAfterSeconds = secondsUntil(start.lockedUntil, now());
-        audit.record('rate_limited', { ip: client.ip, limit: 'login_account', retryAfterSeconds });
+        const limit = start.ceiling ? 'login_account_ceiling' : 'login_account';
+        audit.record('rate_limited', { ip: client.ip, limit, retryAfterSeconds });
         throw new RateLimitedError(retryAfterSeconds);
       }
       const { credential } = start;
@@ -150,6 +162,7 @@ export function createAccounts(deps: AccountDeps) {
       const { refreshToken, record } = openSession(credential.userId, client);
       const opened = await users.openSession(
         credential,
+        from,
         credential.passwordHash,
         newHash,
         settings.requireVerifiedEmail,

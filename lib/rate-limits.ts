@@ -3,14 +3,22 @@ import type { RateLimitRule } from './config';
 import { type Datastore, translateErrors } from './datastore';
 import { RateLimitedError } from './errors';
 import type { Keys } from './keys';
-import type { LoginBackoff } from './users';
+import type { LoginBackoff, LoginCeiling } from './users';
 
 /**
- * Per-account back-off (API.md): after 5 consecutive failed log-ins, 2^(n−5) s, capped at 900 s.
- * The counter outlives the longest back-off many times over, then forgets (24 h).
- * Kept by the log-in scripts themselves (see `scripts.BEGIN_LOGIN`), atomically with the lookup.
+ * Log-in back-off per (account, client IP or IPv6 /64) (API.md "Hardening"): after 5 consecutive
+ * failed log-ins, 2^(n−5) s, capped at 900 s. The counter outlives the longest back-off many
+ * times over, then forgets (24 h). Kept by the log-in scripts themselves (see
+ * `scripts.BEGIN_LOGIN`), atomically with the lookup.
  */
 export const LOGIN_BACKOFF: LoginBackoff = { threshold: 5, capSeconds: 900, memorySeconds: 86_400 };
+
+/**
+ * The account-wide ceiling (NIST SP 800-63B §5.2.2: at most 100 consecutive failed attempts):
+ * 100 failed log-ins per hour from all clients together, then 429 for everyone until the hour
+ * that began with the first of them is over.
+ */
+export const LOGIN_CEILING: LoginCeiling = { limit: 100, windowMs: 3_600_000 };
 
 /**
  * Per-user back-off of re-entered passwords (API.md "Hardening"): the same curve on a counter of

@@ -18,7 +18,9 @@ import type { Keys } from './keys';
  *   email:<e>           hash  userId, passwordHash — the log-in credential, found by email alone
  *   sessions:<uid>      hash  <sid> → JSON {id, createdAt, lastUsedAt, expiresAt, userAgent,
  *                             refreshHash, spent: [{h, at}] (the last SPENT_KEPT rotated-out hashes)}
- *   login-failures:<e>  hash  count, lockedUntil: the log-in back-off of an email
+ *   login-failures:<e>  hash  c:<client>count, c:<client>lockedUntil: the log-in back-off of an email
+ *                             per client (IP, or IPv6 /64); windowStart, windowCount: the
+ *                             account-wide ceiling's current window
  *   reauth-failures:<uid> hash count, lockedUntil: re-entered passwords of a signed-in user
  *   links:<uid>         hash  verify → JSON {hash, email, expiresAt}; reset → JSON {hash, expiresAt}:
  *                             the user's one live link of each purpose (hashes of link tokens)
@@ -93,18 +95,18 @@ local function authenticate(user_key, sessions_key, sid, now)
   put_session(sessions_key, s, now)
   return u
 end
--- Counts one attempt on a back-off counter; from the threshold-th on, the counter is locked for
--- 2^(n - threshold) s, capped. A success deletes the key.
-local function count_failure(key, now, backoff)
-  local count = redis.call('HINCRBY', key, 'count', 1)
+-- Counts one attempt on a back-off counter (fields <prefix>count and <prefix>lockedUntil of key);
+-- from the threshold-th on, it is locked for 2^(n - threshold) s, capped. A success clears them.
+local function count_failure(key, prefix, now, backoff)
+  local count = redis.call('HINCRBY', key, prefix .. 'count', 1)
   if count >= backoff.threshold then
     local seconds = math.min(2 ^ (count - backoff.threshold), backoff.capSeconds)
-    redis.call('HSET', key, 'lockedUntil', fmt(now + seconds * 1000))
+    redis.call('HSET', key, prefix .. 'lockedUntil', fmt(now + seconds * 1000))
   end
   redis.call('EXPIRE', key, backoff.memorySeconds)
 end
-local function locked_until(key)
-  return tonumber(redis.call('HGET', key, 'lockedUntil') or '0')
+local function locked_until(key, prefix)
+  return tonumber(redis.call('HGET', key, prefix .. 'lockedUntil') or '0')
 end
 -- The live link of a purpose with this hash, or nil (expired links are deleted on the way; I5).
 local function live_link(links_key, purpose, hash, now)
@@ -164,6 +166,12 @@ export interface BackoffArgs {
   memorySeconds: number;
 }
 
+/** The account-wide ceiling on log-in failures: `limit` per window of `windowMs`, counted from its first. */
+export interface CeilingArgs {
+  limit: number;
+  windowMs: number;
+}
+
 /** Register (I1–I3): claim the email, create the user and its first session — all or nothing. */
 export const REGISTER = /* @__PURE__ */ script<{
   userId: string;
@@ -186,17 +194,37 @@ return reply({ status = 'ok' })
 );
 
 /**
- * Log-in start: check the email's back-off and count this attempt as a failure up front, in one
- * step, so parallel guesses cannot all slip past the lock while their hashes are checked. A
- * success clears the count (LOGIN). Unknown emails are counted too: no enumeration.
+ * Log-in start: check the back-off of this (email, client) and the email's account-wide ceiling,
+ * and count this attempt as a failure on both up front, in one step, so parallel guesses cannot
+ * all slip past the lock while their hashes are checked. A success takes it back (LOGIN).
+ * Unknown emails are counted too: no enumeration. The per-client back-off means a stranger who
+ * knows an email cannot lock its owner out from elsewhere; the ceiling (`ceiling.limit` failures
+ * per `ceiling.windowMs`, from the first) still bounds guessing spread over many clients.
  */
-export const BEGIN_LOGIN = /* @__PURE__ */ script<{ email: string; now: number; backoff: BackoffArgs }>(
+export const BEGIN_LOGIN = /* @__PURE__ */ script<{
+  email: string;
+  client: string;
+  now: number;
+  backoff: BackoffArgs;
+  ceiling: CeilingArgs;
+}>(
   ['failures_key', 'email_key'],
   (k, a) => [k.loginFailures(a.email), k.email(a.email)],
   `
-local until_ms = locked_until(failures_key)
+local prefix = 'c:' .. A.client
+local until_ms = locked_until(failures_key, prefix)
 if until_ms > A.now then return reply({ status = 'locked', lockedUntil = until_ms }) end
-count_failure(failures_key, A.now, A.backoff)
+local window = redis.call('HMGET', failures_key, 'windowStart', 'windowCount')
+local start, count = tonumber(window[1] or '0'), tonumber(window[2] or '0')
+if A.now - start >= A.ceiling.windowMs then
+  start, count = A.now, 0
+  redis.call('HSET', failures_key, 'windowStart', fmt(start), 'windowCount', '0')
+end
+if count >= A.ceiling.limit then
+  return reply({ status = 'locked', lockedUntil = start + A.ceiling.windowMs, ceiling = true })
+end
+redis.call('HINCRBY', failures_key, 'windowCount', 1)
+count_failure(failures_key, prefix, A.now, A.backoff)
 local credential = redis.call('HMGET', email_key, 'userId', 'passwordHash')
 if not credential[1] then return reply({ status = 'ok' }) end
 return reply({ status = 'ok', userId = credential[1], passwordHash = credential[2] })
@@ -211,6 +239,7 @@ return reply({ status = 'ok', userId = credential[1], passwordHash = credential[
 export const LOGIN = /* @__PURE__ */ script<{
   userId: string;
   email: string;
+  client: string;
   verifiedHash: string;
   newHash: string | null;
   requireVerified: boolean;
@@ -222,7 +251,11 @@ export const LOGIN = /* @__PURE__ */ script<{
   `
 if redis.call('HGET', email_key, 'userId') ~= A.userId then return reply({ status = 'stale' }) end
 if redis.call('HGET', user_key, 'passwordHash') ~= A.verifiedHash then return reply({ status = 'stale' }) end
-redis.call('DEL', failures_key)
+-- The attempt was counted as a failure up front: take it back from the ceiling, clear this client.
+redis.call('HDEL', failures_key, 'c:' .. A.client .. 'count', 'c:' .. A.client .. 'lockedUntil')
+if tonumber(redis.call('HGET', failures_key, 'windowCount') or '0') > 0 then
+  redis.call('HINCRBY', failures_key, 'windowCount', -1)
+end
 if A.newHash ~= cjson.null then
   redis.call('HSET', user_key, 'passwordHash', A.newHash)
   redis.call('HSET', email_key, 'passwordHash', A.newHash)
@@ -262,9 +295,9 @@ export const BEGIN_REAUTH = /* @__PURE__ */ script<{
   `
 local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
 if not u then return reply({ status = 'unauthorized' }) end
-local until_ms = locked_until(reauth_key)
+local until_ms = locked_until(reauth_key, '')
 if until_ms > A.now then return reply({ status = 'locked', lockedUntil = until_ms }) end
-count_failure(reauth_key, A.now, A.backoff)
+count_failure(reauth_key, '', A.now, A.backoff)
 return reply({ status = 'ok', user = u })
 `,
 );

@@ -32,11 +32,17 @@ export interface NewSession {
   userAgent: string;
 }
 
-/** Per-account log-in back-off: after `threshold` failures, 2^(n−threshold) s, capped; forgotten after `memorySeconds`. */
+/** A log-in back-off: after `threshold` failures, 2^(n−threshold) s, capped; forgotten after `memorySeconds`. */
 export interface LoginBackoff {
   threshold: number;
   capSeconds: number;
   memorySeconds: number;
+}
+
+/** An account-wide ceiling on log-in failures, whatever the client: `limit` per `windowMs`. */
+export interface LoginCeiling {
+  limit: number;
+  windowMs: number;
 }
 
 /** The token claims that name an authenticated caller. */
@@ -78,6 +84,7 @@ export interface Reply {
   userId?: string;
   passwordHash?: string;
   lockedUntil?: number;
+  ceiling?: boolean;
   revoked?: number;
   sessions?: Array<Record<string, string>> | Record<string, never>;
 }
@@ -108,20 +115,26 @@ export interface UserStore extends UserReader {
   /** Creates the user, and its first session unless `session` is null, unless the email is taken. */
   register(user: StoredUser, session: NewSession | null): Promise<'ok' | 'email_taken'>;
   /**
-   * Starts a log-in: if the email's back-off is not running, counts the attempt (a success
-   * clears it) and returns the credential of this canonical email, or null; else the deadline.
+   * Starts a log-in: unless the back-off of this (email, client) or the email's ceiling is
+   * running, counts the attempt on both (a success takes it back) and returns the credential of
+   * this canonical email, or null; else the deadline, and whether it is the ceiling's.
    */
   beginLogin(
     email: string,
+    client: string,
     now: number,
-    backoff: LoginBackoff,
-  ): Promise<{ status: 'ok'; credential: Credential | null } | { status: 'locked'; lockedUntil: number }>;
+    limits: { backoff: LoginBackoff; ceiling: LoginCeiling },
+  ): Promise<
+    | { status: 'ok'; credential: Credential | null }
+    | { status: 'locked'; lockedUntil: number; ceiling: boolean }
+  >;
   /**
    * Opens a session if the hash is still `verifiedHash`; stores `newHash` when re-hashing; clears
    * the back-off. 'unverified' when `requireVerified` and the email is not; null when stale.
    */
   openSession(
     credential: Credential,
+    client: string,
     verifiedHash: string,
     newHash: string | null,
     requireVerified: boolean,
@@ -223,9 +236,10 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
       });
       return reply.status === 'ok' ? 'ok' : 'email_taken';
     },
-    async beginLogin(email, now, backoff) {
-      const reply = await beginLogin({ email, now, backoff });
-      if (reply.status === 'locked') return { status: 'locked', lockedUntil: Number(reply.lockedUntil) };
+    async beginLogin(email, client, now, { backoff, ceiling }) {
+      const reply = await beginLogin({ email, client, now, backoff, ceiling });
+      if (reply.status === 'locked')
+        return { status: 'locked', lockedUntil: Number(reply.lockedUntil), ceiling: reply.ceiling === true };
       return {
         status: 'ok',
         credential: reply.userId
@@ -233,10 +247,11 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
           : null,
       };
     },
-    async openSession(credential, verifiedHash, newHash, requireVerified, session, now) {
+    async openSession(credential, client, verifiedHash, newHash, requireVerified, session, now) {
       const reply = await login({
         userId: credential.userId,
         email: credential.email,
+        client,
         verifiedHash,
         newHash,
         requireVerified,

@@ -156,7 +156,7 @@ describe('per-IP limit on register (RATE_LIMIT_REGISTER_PER_IP)', () => {
   });
 });
 
-describe('per-account back-off on log-in', () => {
+describe('log-in back-off per (account, client) and the account-wide ceiling', () => {
   // Injected clock: the back-off deadline is computed from `now`, so time can be stepped over.
   let clock = Date.parse('2032-01-01T00:00:00.000Z');
   const h = handlers(testServices({}, { now: () => clock }));
@@ -226,6 +226,53 @@ describe('per-account back-off on log-in', () => {
 
     expect(results.filter((r) => r.status === 401).length).toBeLessThanOrEqual(5);
     for (const r of results.filter((r) => r.status !== 401)) expectRateLimited(r);
+  });
+
+  test('targeted lockout: an attacker at one IP drives the account to the 900 s cap; the owner at another IP logs in at once', async () => {
+    // Prepare: the attacker's 16 wrong guesses, each at its deadline, reach the cap
+    const email = freshEmail('lockout');
+    expect((await h.register(email)).status).toBe(201);
+    for (let n = 1; n <= 5; n++) expectInvalidCredentials(await h.login(email, WRONG, IP_A));
+    for (let n = 6; n <= 16; n++) {
+      clock += Math.min(2 ** (n - 6), 900) * 1000;
+      expectInvalidCredentials(await h.login(email, WRONG, IP_A));
+    }
+    expectRateLimited(await h.login(email, PASSWORD, IP_A), 900);
+
+    // Act & assess: the owner, elsewhere, is not locked out; the attacker still is
+    expect((await h.login(email, PASSWORD, IP_B)).status).toBe(200);
+    expectRateLimited(await h.login(email, PASSWORD, IP_A), 900);
+  });
+
+  test('an IPv6 attacker has one back-off per /64, not one per address', async () => {
+    const email = freshEmail('lockout');
+    expect((await h.register(email)).status).toBe(201);
+    for (let n = 1; n <= 5; n++) expectInvalidCredentials(await h.login(email, WRONG, `2001:db8:1:2::${n}`));
+
+    expectRateLimited(await h.login(email, PASSWORD, '2001:db8:1:2:ffff:ffff:ffff:ffff'), 1);
+    expect((await h.login(email, PASSWORD, '2001:db8:1:3::1')).status).toBe(200);
+  });
+
+  test('account-wide ceiling: 100 failures from 100 IPs in an hour → 429 from any IP, the owner\'s too, until the hour is over', async () => {
+    // Prepare: 99 failures from 99 addresses, none of them near its own back-off
+    const email = freshEmail('ceiling');
+    expect((await h.register(email)).status).toBe(201);
+    const start = clock;
+    const ip = (n: number) => `198.18.${Math.floor(n / 250)}.${(n % 250) + 1}`;
+    for (let n = 0; n < 99; n++) expectInvalidCredentials(await h.login(email, WRONG, ip(n)));
+
+    // A success is not a failure: the owner's log-in does not use up the ceiling
+    expect((await h.login(email, PASSWORD, IP_C)).status).toBe(200);
+    expectInvalidCredentials(await h.login(email, WRONG, ip(99)));
+
+    // Act & assess: the 101st attempt is refused wherever it comes from, the right password too
+    clock += 60_000;
+    expectRateLimited(await h.login(email, WRONG, ip(100)), 3540);
+    expectRateLimited(await h.login(email, PASSWORD, IP_C), 3540);
+
+    // An hour after the first failure, the ceiling's window is over.
+    clock = start + 3_600_000;
+    expect((await h.login(email, PASSWORD, IP_C)).status).toBe(200);
   });
 
   test('an unknown email backs off exactly like a known one: no enumeration', async () => {
