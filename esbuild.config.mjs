@@ -14,41 +14,46 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { lambdaBundleOptions, NATIVE_EXTERNALS } from './build/lambda-bundle.mjs';
 
 const which = process.argv[2] ?? 'all';
 const root = new URL('.', import.meta.url).pathname;
 
-// Passwords shorter than the lowest allowed PASSWORD_MIN_LENGTH can never pass the length rule, so
-// the bundled common-password list keeps only the longer ones, gzipped (≈12 KiB instead of 75).
+// The common-password list (lib/common-passwords.ts) ships beside the bundles that import it as
+// common-passwords.txt: only the entries that can pass the length rule (at least the lowest
+// allowed PASSWORD_MIN_LENGTH), lowercased, each between newlines. Plain bytes, read on first use:
+// the zip compresses them anyway, and reading 2 MB (≈8 ms) costs far less than unpacking them.
+const COMMON_PASSWORDS_FILE = 'common-passwords.txt';
 const passwordFloor = Number(
   /PASSWORD_MIN_LENGTH_FLOOR = (\d+)/.exec(readFileSync(join(root, 'lib/config.ts'), 'utf8'))?.[1],
 );
 if (!passwordFloor) throw new Error('PASSWORD_MIN_LENGTH_FLOOR not found in lib/config.ts');
-const commonPasswords = {
+const commonPasswordSource = () =>
+  /COMMON_PASSWORDS_SOURCE = '([^']+)'/.exec(
+    readFileSync(join(root, 'lib/common-passwords.ts'), 'utf8'),
+  )?.[1];
+async function commonPasswordList() {
+  const source = commonPasswordSource();
+  if (!source) throw new Error('COMMON_PASSWORDS_SOURCE not found in lib/common-passwords.ts');
+  const entries = gunzipSync(await readFile(createRequire(import.meta.url).resolve(source)))
+    .toString('utf8')
+    .split('\n')
+    .map((line) => line.replace(/\r$/, '').toLowerCase())
+    .filter((line) => [...line].length >= passwordFloor);
+  return `\n${[...new Set(entries)].join('\n')}\n`;
+}
+const commonPasswordsReader = {
   name: 'common-passwords',
   setup(build) {
-    build.onLoad({ filter: /common-passwords\.txt$/ }, async (args) => {
-      const kept = (await readFile(args.path, 'utf8'))
-        .split('\n')
-        .filter((line) => [...line.trim()].length >= passwordFloor)
-        .join('\n');
-      const packed = gzipSync(kept, { level: 9 }).toString('base64');
-      return {
-        // Unpacked on first read, not at import: functions that never check a password skip it.
-        contents: [
-          'let text;',
-          "Object.defineProperty(exports, '__esModule', { value: true });",
-          "Object.defineProperty(exports, 'default', { enumerable: true, get: () => (text ??= require('node:zlib')",
-          `  .gunzipSync(Buffer.from(${JSON.stringify(packed)}, 'base64')).toString('utf8')) });`,
-        ].join('\n'),
-        loader: 'js',
-      };
-    });
+    build.onLoad({ filter: /[\\/]lib[\\/]common-passwords\.ts$/ }, () => ({
+      contents: `module.exports = { readCommonPasswords: () => require('node:fs').readFileSync(require('node:path').join(__dirname, ${JSON.stringify(COMMON_PASSWORDS_FILE)})) };`,
+      loader: 'js',
+    }));
   },
 };
 
@@ -72,7 +77,6 @@ async function generateOpenApiDocument() {
       platform: 'node',
       target: 'node20',
       format: 'cjs',
-      plugins: [commonPasswords],
       logLevel: 'warning',
     });
     await mkdir(join(root, 'dist'), { recursive: true });
@@ -107,6 +111,7 @@ async function buildFunctions() {
   await rm(join(root, 'dist/functions'), { recursive: true, force: true });
   await mkdir(join(root, 'dist/meta'), { recursive: true });
   await generateOpenApiDocument();
+  const passwordList = commonPasswordList();
   const names = entries('functions');
   await Promise.all(
     names.map(async (name) => {
@@ -114,7 +119,7 @@ async function buildFunctions() {
         entryPoints: [join(root, 'functions', `${name}.ts`)],
         outfile: join(root, 'dist/functions', name, 'index.js'),
         ...lambdaBundleOptions,
-        plugins: [...lambdaBundleOptions.plugins, commonPasswords, prebuiltOpenApi],
+        plugins: [...lambdaBundleOptions.plugins, commonPasswordsReader, prebuiltOpenApi],
         metafile: true,
       });
       // What went into each bundle, for the size budget test and `npm run bench`.
@@ -124,6 +129,10 @@ async function buildFunctions() {
           join(root, 'dist/functions', name, OPENAPI_FILE),
           JSON.stringify(JSON.parse(await readFile(openApiPath, 'utf8'))),
         );
+      // In the output, not just among the inputs: only where the code survived tree shaking.
+      const bundled = Object.values(result.metafile.outputs).flatMap((output) => Object.keys(output.inputs));
+      if (bundled.some((input) => /(^|\/)lib\/common-passwords\.ts$/.test(input)))
+        await writeFile(join(root, 'dist/functions', name, COMMON_PASSWORDS_FILE), await passwordList);
     }),
   );
   return names;
@@ -144,7 +153,6 @@ async function buildTools() {
     target: 'node20',
     format: 'cjs',
     packages: 'external',
-    loader: { '.txt': 'text' },
     sourcemap: 'inline',
     logLevel: 'warning',
   });

@@ -4,12 +4,11 @@
 const shared = {
   testEnvironment: 'node',
   transform: {
-    '^.+\\.txt$': '<rootDir>/tests/support/text-transform.js',
     '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   // Middy and jose are ESM-only: let swc turn them into CommonJS too.
   transformIgnorePatterns: ['/node_modules/(?!(@middy|jose)/)'],
-  moduleFileExtensions: ['ts', 'js', 'mjs', 'json', 'txt'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   setupFiles: ['<rootDir>/tests/support/env.ts'],
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
 };

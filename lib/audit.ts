@@ -39,7 +39,14 @@ export interface AuditFields {
     | 'invalid_link';
   /** The kind of mail (never its address or link). */
   mail?: 'verify-email' | 'password-reset' | 'email-changed';
-  limit?: 'login_ip' | 'register_ip' | 'login_account' | 'login_account_ceiling' | 'reauth_account' | 'reset_ip' | 'email_change';
+  limit?:
+    | 'login_ip'
+    | 'register_ip'
+    | 'login_account'
+    | 'login_account_ceiling'
+    | 'reauth_account'
+    | 'reset_ip'
+    | 'email_change';
   revokedSessions?: number;
   retryAfterSeconds?: number;
 }

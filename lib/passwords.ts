@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import commonPasswordList from './common-passwords.txt';
+import { readCommonPasswords } from './common-passwords';
 import type { Config } from './config';
-import { PASSWORD_MIN_LENGTH_FLOOR } from './config';
 import { ValidationError } from './errors';
 import { codePointLength } from './validation';
 
@@ -20,20 +19,12 @@ export interface PasswordHasher {
   verifyDummy(password: string): Promise<void>;
 }
 
-/**
- * The common-password list (the 10,000 most common, SecLists). Entries shorter than the lowest
- * allowed minimum length can never pass the length rule, so the bundler may drop them.
- */
-let commonPasswords: Set<string> | undefined;
-// Built on first use, not at import: only register and password change check the policy, and
-// the other functions that share this module should not pay for it at cold start.
-const commonPasswordSet = (): Set<string> => {
-  commonPasswords ??= new Set(
-    commonPasswordList
-      .split('\n')
-      .map((line) => line.trim().toLowerCase())
-      .filter((line) => codePointLength(line) >= PASSWORD_MIN_LENGTH_FLOOR),
-  );
+/** The common-password list (lib/common-passwords.ts): lowercased, each entry between newlines. */
+let commonPasswords: Buffer | undefined;
+// Read on first use, not at import: only the functions that set a password check the policy,
+// and the others that share this module should not pay for it at cold start.
+const commonPasswordList = (): Buffer => {
+  commonPasswords ??= readCommonPasswords();
   return commonPasswords;
 };
 
@@ -103,8 +94,14 @@ export interface PasswordContext {
 }
 
 /** True when the password is on the bundled common-password list (case-insensitive). */
-export const isCommonPassword = (password: string): boolean =>
-  commonPasswordSet().has(normalise(password).toLowerCase());
+export const isCommonPassword = (password: string): boolean => {
+  const entry = normalise(password).toLowerCase();
+  return (
+    entry !== '' &&
+    !/[\r\n]/.test(entry) &&
+    commonPasswordList().includes(Buffer.from(`\n${entry}\n`, 'utf8'))
+  );
+};
 
 /**
  * Applies the password rules of API.md; returns the reason a password is refused, or null.

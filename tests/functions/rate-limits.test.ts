@@ -253,7 +253,7 @@ describe('log-in back-off per (account, client) and the account-wide ceiling', (
     expect((await h.login(email, PASSWORD, '2001:db8:1:3::1')).status).toBe(200);
   });
 
-  test('account-wide ceiling: 100 failures from 100 IPs in an hour → 429 from any IP, the owner\'s too, until the hour is over', async () => {
+  test("account-wide ceiling: 100 failures from 100 IPs in an hour → 429 from any IP, the owner's too, until the hour is over", async () => {
     // Prepare: 99 failures from 99 addresses, none of them near its own back-off
     const email = freshEmail('ceiling');
     expect((await h.register(email)).status).toBe(201);

@@ -25,6 +25,8 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import yauzl from 'yauzl';
 import { CONFIG_VARIABLE_NAMES } from '../../dev/offline';
+import { readCommonPasswords } from '../../lib/common-passwords';
+import { PASSWORD_MIN_LENGTH_FLOOR } from '../../lib/config';
 import { SSM_VARIABLES } from '../../lib/parameters';
 import { ROUTES } from '../../lib/routes';
 
@@ -192,14 +194,14 @@ describe.each(Object.keys(ARCHITECTURES) as Architecture[])('serverless package 
   });
 
   test.each(functionNames)(
-    '%s: ships exactly its bundle, plus Argon2 for this architecture if it hashes',
+    '%s: ships exactly its bundle, plus Argon2 and the common-password list if it hashes',
     (name) => {
       const { handlers, zips } = result();
       const dir = handlerDir(handlers[name] as string);
       const own = name === 'openapi' ? '(index\\.js|openapi\\.json)' : 'index\\.js';
       const allowed = HASHING.includes(name)
         ? new RegExp(
-            `^${dir}/(${own}|node_modules/@node-rs/argon2/(index\\.js|browser\\.js|package\\.json|LICENSE)|` +
+            `^${dir}/(${own}|common-passwords\\.txt|node_modules/@node-rs/argon2/(index\\.js|browser\\.js|package\\.json|LICENSE)|` +
               `node_modules/@node-rs/argon2-linux-${cpu}-gnu/(package\\.json|argon2\\.linux-${cpu}-gnu\\.node))$`,
           )
         : new RegExp(`^${dir}/${own}$`);
@@ -348,6 +350,44 @@ describe.each(Object.keys(ARCHITECTURES) as Architecture[])('serverless package 
     const logGroups = ofType('AWS::Logs::LogGroup');
     expect(logGroups.every((group) => group.Properties.RetentionInDays === 30)).toBe(true);
     // biome-ignore-end lint/suspicious/noExplicitAny: a CloudFormation template, walked by path
+  });
+
+  test("register, unpacked alone, refuses a common password from the list it ships; the list is the source's", async () => {
+    const { handlers, zips } = result();
+    const zip = zips.register as Map<string, Buffer>;
+    const dir = handlerDir(handlers.register as string);
+    // The shipped list: every entry of the npm source that can pass the length floor, lowercased.
+    const shipped = zip.get(`${dir}/common-passwords.txt`)?.toString('utf8') ?? '';
+    const expected = new Set(
+      readCommonPasswords()
+        .toString('utf8')
+        .split('\n')
+        .filter((entry) => [...entry].length >= PASSWORD_MIN_LENGTH_FLOOR),
+    );
+    expect(shipped.startsWith('\n') && shipped.endsWith('\n')).toBe(true);
+    expect(new Set(shipped.slice(1, -1).split('\n'))).toEqual(expected);
+
+    const unpacked = unpack(zip, `unpacked-register-list-${architecture}-`);
+    try {
+      const probe = `
+        require(${JSON.stringify(join(unpacked, handlerFile(handlers.register as string)))})
+          .handler({ version: '2.0', rawPath: '/users', headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ name: 'Probe', email: 'probe@example.com', password: 'Password1234' }),
+            requestContext: { http: { method: 'POST', path: '/users', sourceIp: '192.0.2.7' } } },
+            { awsRequestId: 'probe', getRemainingTimeInMillis: () => 1000 })
+          .then((response) => process.stdout.write(JSON.stringify(response)));`;
+      const { stdout } = await run(process.execPath, ['-e', probe], {
+        cwd: unpacked,
+        env: { ...process.env },
+      });
+      const response = JSON.parse(stdout);
+      expect(response.statusCode).toBe(400);
+      expect(JSON.parse(response.body).errors).toEqual([
+        { field: 'password', message: 'is too common; choose a less predictable password' },
+      ]);
+    } finally {
+      rmSync(unpacked, { recursive: true, force: true });
+    }
   });
 
   test('a hashing zip, unpacked alone, loads its own Argon2 from the handler directory and hashes', async () => {

@@ -1,3 +1,4 @@
+import { readCommonPasswords } from '../../lib/common-passwords';
 import {
   type Argon2Params,
   checkPasswordPolicy,
@@ -74,13 +75,28 @@ describe('isCommonPassword', () => {
     ['password123', true],
     ['iloveyou', true],
     ['ｐａｓｓｗｏｒｄ', true],
-    // Entries shorter than the lowest allowed minimum (8) are dropped: they fail the length rule anyway.
-    ['123456', false],
+    // API.md "Hardening": the list bites at the default minimum length of 12.
+    ['123456789012', true],
+    ['password1234', true],
+    ['Password1234', true],
+    ['qwertyuiop123', true],
+    ['iloveyou1234', true],
+    // Not a whole entry: neither a prefix, nor two entries across a line break.
+    ['password12345678901', false],
+    ['password\n123456789012', false],
     ['correct horse battery staple', false],
     ['tr0ub4dor&3x', false],
     ['', false],
   ])('%j → %s', (password, expected) => {
     expect(isCommonPassword(password)).toBe(expected);
+  });
+});
+
+describe('the common-password list', () => {
+  test('bites at the default minimum: at least 5,000 entries of 12 or more characters', () => {
+    const entries = readCommonPasswords().toString('utf8').split('\n');
+    const long = new Set(entries.filter((entry) => [...entry].length >= 12));
+    expect(long.size).toBeGreaterThanOrEqual(5000);
   });
 });
 
