@@ -10,6 +10,8 @@ import { KEY_KINDS } from '../lib/keys';
  *   I3  sessions:<uid> ⇒ user:<uid> exists; each record is complete, filed under its own id, and
  *       its refreshHash belongs to no other session
  *   I4  sessions:<uid> carries a TTL no earlier than its latest live session's expiresAt
+ *   I5  links:<uid> ⇒ user:<uid> exists; each link (verify, reset) is {hash, expiresAt}, a verify
+ *       link names the user's current email; the key's TTL is no earlier than its latest link
  *
  * Decisions, beyond the list above:
  * - A session record past its expiresAt is *dead*, not a problem: it dies on its own and is pruned
@@ -37,6 +39,8 @@ export interface DataReport {
     deadSessions: number;
     loginFailures: number;
     reauthFailures: number;
+    /** Live links (verify and reset). */
+    links: number;
     rateLimits: number;
     /** Keys of a shape this checker does not know. */
     other: number;
@@ -56,6 +60,7 @@ const EXPECTED_TYPE: Record<Kind, string> = {
   sessions: 'hash',
   'login-failures': 'hash',
   'reauth-failures': 'hash',
+  links: 'hash',
   'rate-limit': '',
 };
 const USER_FIELDS = ['id', 'name', 'email', 'emailVerified', 'passwordHash', 'createdAt', 'updatedAt'];
@@ -163,6 +168,7 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
     deadSessions: 0,
     loginFailures: 0,
     reauthFailures: 0,
+    links: 0,
     rateLimits: 0,
     other: 0,
     vanished: 0,
@@ -174,6 +180,7 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
   const users = new Map<string, Record<string, string>>();
   const emails = new Map<string, Record<string, string>>();
   const sessionSets = new Map<string, { records: Record<string, string>; pttl: number }>();
+  const linkSets = new Map<string, { records: Record<string, string>; pttl: number }>();
 
   for (const entry of await readEntries(redis, prefix, keys)) {
     if (entry.type === 'none') {
@@ -198,6 +205,9 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
         break;
       case 'sessions':
         sessionSets.set(entry.id, { records: asHash(entry.value), pttl: entry.pttl });
+        break;
+      case 'links':
+        linkSets.set(entry.id, { records: asHash(entry.value), pttl: entry.pttl });
         break;
       case 'login-failures':
       case 'reauth-failures':
@@ -269,6 +279,28 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
     }
     if (latest > 0 && (pttl < 0 || now + pttl + TTL_SLACK_MS < latest))
       problems.push(`I4 sessions:${userId} expires before its latest session`);
+  }
+
+  // I5.
+  for (const [userId, { records, pttl }] of linkSets) {
+    const user = users.get(userId);
+    if (!user) problems.push(`I5 links:${userId} exists, but user ${userId} does not`);
+    let latest = 0;
+    for (const [purpose, text] of Object.entries(records)) {
+      const link = parseRecord(text);
+      if (!['verify', 'reset'].includes(purpose) || !link || !link.hash || !link.expiresAt) {
+        problems.push(`I5 links:${userId} holds a malformed ${purpose} link`);
+        continue;
+      }
+      const expiresAt = Number(link.expiresAt);
+      if (expiresAt <= now) continue;
+      checked.links += 1;
+      latest = Math.max(latest, expiresAt);
+      if (purpose === 'verify' && user && link.email !== user.email)
+        problems.push(`I5 links:${userId} holds a verify link for another address than the user's`);
+    }
+    if (latest > 0 && (pttl < 0 || now + pttl + TTL_SLACK_MS < latest))
+      problems.push(`I5 links:${userId} expires before its latest link`);
   }
 
   return { checked, problems };

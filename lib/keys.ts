@@ -28,6 +28,7 @@ export const KEY_KINDS = [
   'sessions',
   'login-failures',
   'reauth-failures',
+  'links',
   'rate-limit',
 ] as const;
 

@@ -31,6 +31,9 @@ import type { Keys } from './keys';
  *   I3  sessions:<uid> exists ⇒ user:<uid> exists; every session's refreshHash is unique to it
  *   I4  sessions:<uid> carries a TTL no earlier than its latest session's expiresAt; a session
  *       past its expiresAt is dead (pruned when next touched)
+ *   I5  links:<uid> exists ⇒ user:<uid> exists; each link is {hash, expiresAt} (a verify link
+ *       also names the address it was mailed to, the user's current email); the key carries a
+ *       TTL no earlier than its latest link's expiresAt; a link past it is dead
  */
 
 /** Rotated-out refresh-token hashes kept per session for theft detection (oldest dropped first). */

@@ -43,6 +43,10 @@ const sessionRecord = (id: string, refreshHash: string, expiresAt = Date.now() +
     spent: [],
   });
 
+/** A link record as the scripts store it in links:<uid> (a verify link names its address). */
+const linkRecord = (email?: string, expiresAt = Date.now() + 3_000_000) =>
+  JSON.stringify({ hash: 'link-hash', ...(email ? { email } : {}), expiresAt: String(expiresAt) });
+
 /** Writes one consistent user with one session, key by key, as the Lua scripts would. */
 async function seedUser(redis: Redis, prefix: string, tag = randomBytes(4).toString('hex')): Promise<Seeded> {
   const keys = createKeys(prefix);
@@ -81,6 +85,8 @@ test.each([
   await raw.expire(keys.loginFailures('x@example.com'), 60);
   await raw.hset(keys.reauthFailures('usr_a'), { count: '1' });
   await raw.expire(keys.reauthFailures('usr_a'), 60);
+  await raw.hset(keys.links('usr_b'), { verify: linkRecord('b@example.com'), reset: linkRecord() });
+  await raw.pexpire(keys.links('usr_b'), 3_600_000);
 
   // Act
   const report = await verifyData(client, prefix);
@@ -88,7 +94,7 @@ test.each([
   // Assess
   expect(report).toEqual({
     checked: {
-      keys: 8,
+      keys: 9,
       users: 2,
       emails: 2,
       sessions: 2,
@@ -96,6 +102,7 @@ test.each([
       deadSessions: 0,
       loginFailures: 1,
       reauthFailures: 1,
+      links: 2,
       rateLimits: 0,
       other: 0,
       vanished: 0,
@@ -197,6 +204,36 @@ test.each<[string, Breaker, (s: Seeded) => string[]]>([
     'a re-authentication counter without a TTL',
     (r, k, s) => r.hset(k.reauthFailures(s.userId), { count: '3' }),
     (s) => [`I4 reauth-failures:${s.userId}: back-off counter has no TTL`],
+  ],
+  [
+    'links whose user is gone',
+    async (r, k, s) => {
+      await r.hset(k.links(s.userId), { reset: linkRecord() });
+      await r.pexpire(k.links(s.userId), 3_600_000);
+      await r.del(k.user(s.userId), k.email(s.email), k.sessions(s.userId));
+    },
+    (s) => [`I5 links:${s.userId} exists, but user ${s.userId} does not`],
+  ],
+  [
+    'a verify link for an address the user no longer has',
+    async (r, k, s) => {
+      await r.hset(k.links(s.userId), { verify: linkRecord('old@example.com') });
+      await r.pexpire(k.links(s.userId), 3_600_000);
+    },
+    (s) => [`I5 links:${s.userId} holds a verify link for another address than the user's`],
+  ],
+  [
+    'a malformed link',
+    async (r, k, s) => {
+      await r.hset(k.links(s.userId), { reset: '{"hash":"h"}' });
+      await r.pexpire(k.links(s.userId), 3_600_000);
+    },
+    (s) => [`I5 links:${s.userId} holds a malformed reset link`],
+  ],
+  [
+    'links without a TTL',
+    (r, k, s) => r.hset(k.links(s.userId), { verify: linkRecord(s.email) }),
+    (s) => [`I5 links:${s.userId} expires before its latest link`],
   ],
   [
     'an email index of the wrong type',

@@ -249,6 +249,8 @@ test(`${USERS} users at concurrency ${CONCURRENCY}: every acknowledged write is 
   expect(after.checked.emails).toBe(acked.length);
   expect(after.checked.sessions).toBe(acked.reduce((sum, u) => sum + u.sessions, 0));
   expect(after.checked.deadSessions).toBe(0);
+  // Every key is of a kind the key map knows.
+  expect(after.checked.other).toBe(0);
 
   // Every user exactly once, under its acknowledged email.
   expect(new Set(acked.map((u) => u.id)).size).toBe(acked.length);
