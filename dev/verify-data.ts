@@ -288,7 +288,7 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
     let latest = 0;
     for (const [purpose, text] of Object.entries(records)) {
       const link = parseRecord(text);
-      if (!['verify', 'reset'].includes(purpose) || !link || !link.hash || !link.expiresAt) {
+      if (!['verify', 'reset'].includes(purpose) || !link?.hash || !link.expiresAt) {
         problems.push(`I5 links:${userId} holds a malformed ${purpose} link`);
         continue;
       }

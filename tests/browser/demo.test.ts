@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { type DemoServer, startDemoServer } from '../../dev/demo-server';
 import { freePort, type Offline } from '../../dev/offline';
+import { PASSWORD } from '../support/accounts';
 import { launchBrowser } from '../support/browser';
 import { startTestApi } from '../support/offline';
 
@@ -19,7 +20,6 @@ const RESULTS_DIR = process.env.TEST_RESULTS_DIR ?? join(tmpdir(), 'account-serv
 const DOCS_SCREENSHOT = join(root, 'docs/demo-logged-in.png');
 
 const ACCESS_TOKEN_TTL_SECONDS = 2;
-const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'purple monkey dishwasher 42';
 // Every test file has its own KEY_PREFIX, so a fixed email cannot collide with another run.
 const EMAIL = 'ada@example.com';

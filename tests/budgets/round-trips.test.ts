@@ -15,9 +15,9 @@ import * as register from '../../functions/register';
 import * as updateProfile from '../../functions/update-profile';
 import type { HttpHandler } from '../../lib/http';
 import type { Services } from '../../lib/services';
+import { PASSWORD, signUp, uniqueEmail } from '../support/accounts';
 import { type EventInput, invoke, testServices } from '../support/app';
 
-const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'an even longer passphrase';
 
 let datastore: Datastore;
@@ -35,28 +35,11 @@ afterAll(async () => {
   await datastore?.close();
 });
 
-interface Account {
-  email: string;
-  accessToken: string;
-  refreshToken: string;
-}
-
 // A client address of its own per request, so no per-IP limit is ever near.
 const newIp = (): string => `198.51.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
-const newEmail = (): string => `budget.${randomBytes(6).toString('hex')}@example.com`;
 
-/** A fresh account, logged in, through the real register handler. */
-async function signUp(): Promise<Account> {
-  const email = newEmail();
-  const res = await invoke(register.createHandler(services), {
-    method: 'POST',
-    path: '/users',
-    body: { name: 'Budget Tester', email, password: PASSWORD },
-    ip: newIp(),
-  });
-  expect(res.status).toBe(201);
-  return { email, accessToken: res.body.session.accessToken, refreshToken: res.body.session.refreshToken };
-}
+/** A fresh account, logged in, through the real register handler, from an address of its own. */
+const newAccount = () => signUp(register.createHandler(services), { tag: 'budget', ip: newIp() });
 
 interface Budget {
   route: string;
@@ -76,7 +59,7 @@ const budgets: Budget[] = [
     exact: true,
     status: 200,
     createHandler: getProfile.createHandler,
-    request: async () => ({ method: 'GET', path: '/users/me', token: (await signUp()).accessToken }),
+    request: async () => ({ method: 'GET', path: '/users/me', token: (await newAccount()).token }),
   },
   {
     route: 'PATCH /users/me (name)',
@@ -87,7 +70,7 @@ const budgets: Budget[] = [
     request: async () => ({
       method: 'PATCH',
       path: '/users/me',
-      token: (await signUp()).accessToken,
+      token: (await newAccount()).token,
       body: { name: 'Renamed Tester' },
     }),
   },
@@ -100,7 +83,7 @@ const budgets: Budget[] = [
     request: async () => ({
       method: 'DELETE',
       path: '/sessions/current',
-      token: (await signUp()).accessToken,
+      token: (await newAccount()).token,
     }),
   },
   {
@@ -112,7 +95,7 @@ const budgets: Budget[] = [
     request: async () => ({
       method: 'POST',
       path: '/sessions/refresh',
-      body: { refreshToken: (await signUp()).refreshToken },
+      body: { refreshToken: (await newAccount()).session.refreshToken },
     }),
   },
   {
@@ -121,7 +104,7 @@ const budgets: Budget[] = [
     exact: true,
     status: 200,
     createHandler: listSessions.createHandler,
-    request: async () => ({ method: 'GET', path: '/sessions', token: (await signUp()).accessToken }),
+    request: async () => ({ method: 'GET', path: '/sessions', token: (await newAccount()).token }),
   },
   {
     route: 'POST /users',
@@ -132,7 +115,7 @@ const budgets: Budget[] = [
     request: async () => ({
       method: 'POST',
       path: '/users',
-      body: { name: 'Budget Tester', email: newEmail(), password: PASSWORD },
+      body: { name: 'Budget Tester', email: uniqueEmail('budget'), password: PASSWORD },
       ip: newIp(),
     }),
   },
@@ -145,7 +128,7 @@ const budgets: Budget[] = [
     request: async () => ({
       method: 'POST',
       path: '/sessions',
-      body: { email: (await signUp()).email, password: PASSWORD },
+      body: { email: (await newAccount()).email, password: PASSWORD },
       ip: newIp(),
     }),
   },
@@ -158,7 +141,7 @@ const budgets: Budget[] = [
     request: async () => ({
       method: 'PUT',
       path: '/users/me/password',
-      token: (await signUp()).accessToken,
+      token: (await newAccount()).token,
       body: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
     }),
   },
@@ -171,7 +154,7 @@ const budgets: Budget[] = [
     request: async () => ({
       method: 'DELETE',
       path: '/users/me',
-      token: (await signUp()).accessToken,
+      token: (await newAccount()).token,
       body: { password: PASSWORD },
     }),
   },

@@ -8,6 +8,7 @@ import addFormats from 'ajv-formats';
 import { buildOpenApiDocument } from '../../build/openapi';
 import type { Offline } from '../../dev/offline';
 import { ROUTES } from '../../lib/routes';
+import { PASSWORD } from '../support/accounts';
 import { startTestApi } from '../support/offline';
 import { OpenApiCheck } from '../support/openapi-check';
 
@@ -113,8 +114,6 @@ function expectDocumented(
     errors: null,
   });
 }
-
-const PASSWORD = 'correct horse battery staple';
 
 test('register → me → rename → logout → 401 → login → delete → login 401 → re-register', async () => {
   const email = `e2e.${randomBytes(4).toString('hex')}@example.com`;

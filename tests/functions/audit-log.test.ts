@@ -11,6 +11,7 @@ import * as revokeSession from '../../functions/revoke-session';
 import type { AuditEvent } from '../../lib/audit';
 import type { HttpHandler } from '../../lib/http';
 import { hashRefreshToken } from '../../lib/tokens';
+import { PASSWORD } from '../support/accounts';
 import { type EventInput, httpEvent, lambdaContext, type Response, testServices } from '../support/app';
 
 // Everything the process writes, captured for the whole file: the logger writes JSON lines to
@@ -42,7 +43,6 @@ const h = {
 };
 
 const IP = '192.0.2.44';
-const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'an even longer passphrase';
 const WRONG = 'definitely not the password';
 

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import * as getProfile from '../../functions/get-profile';
 import * as listSessions from '../../functions/list-sessions';
 import * as login from '../../functions/login';
 import * as refreshSession from '../../functions/refresh-session';
 import * as register from '../../functions/register';
 import * as updateProfile from '../../functions/update-profile';
+import { PASSWORD, signUp, uniqueEmail } from '../support/accounts';
 import { invoke, testServices } from '../support/app';
 import { restClient } from '../support/datastore';
 
@@ -20,9 +20,6 @@ const h = {
   refresh: refreshSession.createHandler(services),
 };
 const redis = restClient({ automaticDeserialization: false });
-
-const PASSWORD = 'correct horse battery staple';
-const uniqueEmail = (tag: string) => `race.${tag}.${randomBytes(6).toString('hex')}@example.com`;
 
 /** Every key under this file's prefix that matches `pattern` (SCAN, so it also works on a shared real Redis). */
 async function keysMatching(pattern: string): Promise<string[]> {
@@ -42,17 +39,6 @@ const tally = (responses: { status: number }[]) =>
     counts[status] = (counts[status] ?? 0) + 1;
     return counts;
   }, {});
-
-async function newUser(tag: string) {
-  const email = uniqueEmail(tag);
-  const res = await invoke(h.register, {
-    method: 'POST',
-    path: '/users',
-    body: { name: `User ${tag}`, email, password: PASSWORD },
-  });
-  expect(res.status).toBe(201);
-  return { email, id: res.body.user.id as string, token: res.body.session.accessToken as string };
-}
 
 describe('registration is atomic', () => {
   test('20 parallel registrations of one email: one 201, 19 × 409, one user stored', async () => {
@@ -123,7 +109,9 @@ describe('registration is atomic', () => {
 describe('an email change is atomic', () => {
   test('10 users race to one free email: one 200, 9 × 409, the index points at the winner', async () => {
     // Prepare
-    const users = await Promise.all(Array.from({ length: 10 }, (_, i) => newUser(`mover${i}`)));
+    const users = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => signUp(h.register, { tag: `mover${i}` })),
+    );
     const target = uniqueEmail('target');
 
     // Act
@@ -161,7 +149,7 @@ describe('an email change is atomic', () => {
 
   test('the freed old email can be taken by someone else, and only once', async () => {
     // Prepare: a moves away from its email
-    const a = await newUser('leaver');
+    const a = await signUp(h.register, { tag: 'leaver' });
     const moved = await invoke(h.update, {
       method: 'PATCH',
       path: '/users/me',
@@ -191,7 +179,7 @@ describe('log-ins are independent', () => {
   // until it succeeds, so five or more at once currently lock the account (see the report).
   test('4 concurrent log-ins of one user give 4 distinct sessions and token pairs', async () => {
     // Prepare
-    const user = await newUser('multi');
+    const user = await signUp(h.register, { tag: 'multi' });
 
     // Act
     const responses = await Promise.all(

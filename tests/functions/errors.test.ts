@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import * as getProfile from '../../functions/get-profile';
 import type { HttpEvent, HttpHandler } from '../../lib/http';
+import { PASSWORD, signUp, uniqueEmail } from '../support/accounts';
 import {
   type EventInput,
   httpEvent,
@@ -14,8 +14,6 @@ import { createHandlers } from '../support/handlers';
 
 const services = testServices();
 const h = createHandlers(services);
-
-const PASSWORD = 'correct horse battery staple';
 
 /** Calls a handler with a raw event and a context of our own; returns what `invoke` returns, plus the request id. */
 async function call(
@@ -70,23 +68,10 @@ function expectProblem(
   });
 }
 
-const uniqueEmail = (tag: string) => `errors.${tag}.${randomBytes(6).toString('hex')}@example.com`;
-
-async function newUser(tag = 'user') {
-  const email = uniqueEmail(tag);
-  const res = await invoke(h.register, {
-    method: 'POST',
-    path: '/users',
-    body: { name: 'Error Tester', email, password: PASSWORD },
-  });
-  expect(res.status).toBe(201);
-  return { email, token: res.body.session.accessToken as string, user: res.body.user };
-}
-
 let token: string;
 let email: string;
 beforeAll(async () => {
-  ({ token, email } = await newUser());
+  ({ token, email } = await signUp(h.register));
 });
 
 /** Every endpoint that takes a body, with a valid body, so that one wire defect is the only problem. */
@@ -202,7 +187,7 @@ describe('accepted content types', () => {
     'PATCH /users/me accepts %s',
     async (type) => {
       // Prepare
-      const user = await newUser('merge');
+      const user = await signUp(h.register, { tag: 'merge' });
 
       // Act
       const res = await invoke(h.update, {
@@ -513,7 +498,7 @@ describe('password policy on register and password change', () => {
     ['too short', () => 'short', 'must be at least 12 characters'],
   ])('PUT /users/me/password with %s → 400 naming newPassword', async (_, newPasswordFor, message) => {
     // Prepare
-    const user = await newUser('policy-put');
+    const user = await signUp(h.register, { tag: 'policy-put' });
 
     // Act
     const res = await call(
@@ -817,7 +802,7 @@ describe('409 email_taken', () => {
     ['fullwidth letters (NFKC)', (e: string) => e.replace('example', 'ｅｘａｍｐｌｅ')],
   ])('registering %s again', async (_, variant) => {
     // Prepare
-    const user = await newUser('dup');
+    const user = await signUp(h.register, { tag: 'dup' });
 
     // Act
     const res = await call(
@@ -835,7 +820,7 @@ describe('409 email_taken', () => {
 
   test('PATCH to an email another account holds', async () => {
     // Prepare
-    const [a, b] = [await newUser('holder'), await newUser('mover')];
+    const [a, b] = [await signUp(h.register, { tag: 'holder' }), await signUp(h.register, { tag: 'mover' })];
 
     // Act
     const res = await call(
@@ -897,7 +882,7 @@ describe('403 current_password_incorrect', () => {
     ],
   ])('%s', async (_, make) => {
     // Prepare
-    const user = await newUser('wrongpw');
+    const user = await signUp(h.register, { tag: 'wrongpw' });
     const [handler, input] = make(user.email);
 
     // Act
@@ -970,7 +955,7 @@ describe('success headers', () => {
 
   test('204 responses carry no body and no JSON Content-Type', async () => {
     // Prepare
-    const user = await newUser('nobody');
+    const user = await signUp(h.register, { tag: 'nobody' });
 
     // Act
     const res = await call(

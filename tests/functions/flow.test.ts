@@ -5,6 +5,7 @@ import * as login from '../../functions/login';
 import * as logout from '../../functions/logout';
 import * as register from '../../functions/register';
 import * as updateProfile from '../../functions/update-profile';
+import { PASSWORD } from '../support/accounts';
 import { invoke, testServices } from '../support/app';
 
 const services = testServices();
@@ -17,8 +18,6 @@ const h = {
   password: changePassword.createHandler(services),
   remove: deleteAccount.createHandler(services),
 };
-
-const PASSWORD = 'correct horse battery staple';
 
 describe('account lifecycle through the real handlers', () => {
   test('register → me → rename → logout → 401 → login → delete → login 401 → re-register', async () => {

@@ -5,10 +5,9 @@ import * as getProfile from '../../functions/get-profile';
 import * as jwks from '../../functions/jwks';
 import * as register from '../../functions/register';
 import type { Services } from '../../lib/services';
+import { PASSWORD } from '../support/accounts';
 import { invoke, type Response, testServices } from '../support/app';
 import { uniquePrefix } from '../support/datastore';
-
-const PASSWORD = 'correct horse battery staple';
 
 // One key prefix for every deployment in this file: a rotation changes keys, not data.
 const KEY_PREFIX = uniquePrefix(__filename);

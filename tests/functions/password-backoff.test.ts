@@ -1,4 +1,4 @@
-import { PASSWORD, uniqueEmail } from '../support/accounts';
+import { PASSWORD, signUp } from '../support/accounts';
 import { invoke, testServices } from '../support/app';
 import { createHandlers } from '../support/handlers';
 
@@ -19,20 +19,9 @@ const changePassword = (token: string, currentPassword: string) =>
     body: { currentPassword, newPassword: 'another long passphrase' },
   });
 
-async function signUp() {
-  const email = uniqueEmail('backoff');
-  const reg = await invoke(h.register, {
-    method: 'POST',
-    path: '/users',
-    body: { name: 'B', email, password: PASSWORD },
-  });
-  expect(reg.status).toBe(201);
-  return { email, token: reg.body.session.accessToken as string };
-}
-
 test('5 wrong current passwords lock re-authentication: the 6th try gets 429 until it runs out; log-in is untouched', async () => {
   // Prepare
-  const { email, token } = await signUp();
+  const { email, token } = await signUp(h.register, { tag: 'backoff' });
 
   // Act & assess
   for (let n = 1; n <= 5; n++) expect((await changePassword(token, WRONG)).status).toBe(403);
@@ -64,7 +53,7 @@ test('5 wrong current passwords lock re-authentication: the 6th try gets 429 unt
 
 test('20 parallel wrong current passwords with one token: at most 5 reach Argon2, the rest get 429', async () => {
   // Prepare
-  const { token } = await signUp();
+  const { token } = await signUp(h.register, { tag: 'backoff' });
 
   // Act
   const answers = await Promise.all(Array.from({ length: 20 }, () => changePassword(token, WRONG)));
@@ -77,7 +66,7 @@ test('20 parallel wrong current passwords with one token: at most 5 reach Argon2
 });
 
 test('PATCH /users/me with currentPassword and a new name is throttled the same way (no free Argon2)', async () => {
-  const { token } = await signUp();
+  const { token } = await signUp(h.register, { tag: 'backoff' });
   const rename = (currentPassword: string) =>
     invoke(h.update, {
       method: 'PATCH',

@@ -1,17 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import * as login from '../../functions/login';
 import * as register from '../../functions/register';
 import type { Services } from '../../lib/services';
+import { PASSWORD, uniqueEmail } from '../support/accounts';
 import { invoke, type Response, testServices } from '../support/app';
 import { createHandlers } from '../support/handlers';
 
-const PASSWORD = 'correct horse battery staple';
 const WRONG = 'not the password at all';
 const IP_A = '203.0.113.10';
 const IP_B = '203.0.113.20';
 const IP_C = '198.51.100.30';
 
-const freshEmail = (tag = 'limits') => `${tag}.${randomBytes(6).toString('hex')}@example.com`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -72,14 +70,14 @@ describe('per-IP limit on log-in (RATE_LIMIT_LOGIN_PER_IP)', () => {
   test('3/60: the 4th attempt from one IP → 429 with the seconds left in the window; other IPs unaffected', async () => {
     // Prepare
     const h = handlers(testServices({ RATE_LIMIT_LOGIN_PER_IP: '3/60' }));
-    const email = freshEmail();
+    const email = uniqueEmail('limits');
     expect((await h.register(email, IP_C)).status).toBe(201);
     await awayFromWindowEdge(60);
 
     // Act: successes and failures both count
     expect((await h.login(email, PASSWORD)).status).toBe(200);
     expectInvalidCredentials(await h.login(email, WRONG));
-    expectInvalidCredentials(await h.login(freshEmail(), PASSWORD));
+    expectInvalidCredentials(await h.login(uniqueEmail(), PASSWORD));
     const blocked = await h.login(email, PASSWORD);
     const at = Date.now();
 
@@ -99,14 +97,14 @@ describe('per-IP limit on log-in (RATE_LIMIT_LOGIN_PER_IP)', () => {
     // Prepare
     const h = handlers(testServices({ RATE_LIMIT_LOGIN_PER_IP: '2/60' }));
     await awayFromWindowEdge(60);
-    for (let i = 0; i < 2; i++) expectInvalidCredentials(await h.login(freshEmail(), WRONG, IP_A));
+    for (let i = 0; i < 2; i++) expectInvalidCredentials(await h.login(uniqueEmail(), WRONG, IP_A));
 
     // Act & assess: a blocked client cannot escape by claiming another address…
-    expectRateLimited(await h.login(freshEmail(), WRONG, IP_A, { 'x-forwarded-for': IP_B }));
-    expectRateLimited(await h.login(freshEmail(), WRONG, IP_A, { 'X-Forwarded-For': `${IP_C}, ${IP_B}` }));
+    expectRateLimited(await h.login(uniqueEmail(), WRONG, IP_A, { 'x-forwarded-for': IP_B }));
+    expectRateLimited(await h.login(uniqueEmail(), WRONG, IP_A, { 'X-Forwarded-For': `${IP_C}, ${IP_B}` }));
     // …and cannot get another client blocked by claiming its address.
-    expectInvalidCredentials(await h.login(freshEmail(), WRONG, IP_B, { 'x-forwarded-for': IP_A }));
-    expectInvalidCredentials(await h.login(freshEmail(), WRONG, IP_C, { 'x-forwarded-for': IP_A }));
+    expectInvalidCredentials(await h.login(uniqueEmail(), WRONG, IP_B, { 'x-forwarded-for': IP_A }));
+    expectInvalidCredentials(await h.login(uniqueEmail(), WRONG, IP_C, { 'x-forwarded-for': IP_A }));
   });
 
   test('an IPv6 client with a /64 of fresh addresses is one client: 31 attempts from 31 addresses → the 31st gets 429', async () => {
@@ -114,10 +112,10 @@ describe('per-IP limit on log-in (RATE_LIMIT_LOGIN_PER_IP)', () => {
     await awayFromWindowEdge(300);
 
     for (let i = 1; i <= 30; i++)
-      expectInvalidCredentials(await h.login(freshEmail(), WRONG, `2001:db8:7:7::${i.toString(16)}`));
-    expectRateLimited(await h.login(freshEmail(), WRONG, '2001:db8:7:7:ffff:ffff:ffff:ffff'));
+      expectInvalidCredentials(await h.login(uniqueEmail(), WRONG, `2001:db8:7:7::${i.toString(16)}`));
+    expectRateLimited(await h.login(uniqueEmail(), WRONG, '2001:db8:7:7:ffff:ffff:ffff:ffff'));
     // Another /64 is another client.
-    expectInvalidCredentials(await h.login(freshEmail(), WRONG, '2001:db8:7:8::1'));
+    expectInvalidCredentials(await h.login(uniqueEmail(), WRONG, '2001:db8:7:8::1'));
   });
 });
 
@@ -126,12 +124,12 @@ describe('per-IP limit on register (RATE_LIMIT_REGISTER_PER_IP)', () => {
     // Prepare
     const h = handlers(testServices({ RATE_LIMIT_REGISTER_PER_IP: '2/60' }));
     await awayFromWindowEdge(60);
-    const taken = freshEmail();
+    const taken = uniqueEmail('limits');
 
     // Act: a registration refused with 409 still counts (enumeration attempts are limited too)
     expect((await h.register(taken)).status).toBe(201);
     expect((await h.register(taken)).status).toBe(409);
-    const blocked = await h.register(freshEmail());
+    const blocked = await h.register(uniqueEmail('limits'));
     const at = Date.now();
 
     // Assess
@@ -140,18 +138,18 @@ describe('per-IP limit on register (RATE_LIMIT_REGISTER_PER_IP)', () => {
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(Math.abs(retryAfter - secondsToWindowEnd(60, at))).toBeLessThanOrEqual(1);
-    expectRateLimited(await h.register(freshEmail(), IP_A, { 'x-forwarded-for': IP_B }));
-    expect((await h.register(freshEmail(), IP_B, { 'x-forwarded-for': IP_A })).status).toBe(201);
+    expectRateLimited(await h.register(uniqueEmail(), IP_A, { 'x-forwarded-for': IP_B }));
+    expect((await h.register(uniqueEmail(), IP_B, { 'x-forwarded-for': IP_A })).status).toBe(201);
   });
 
   test('the register and log-in limits are separate quotas', async () => {
     const h = handlers(testServices({ RATE_LIMIT_REGISTER_PER_IP: '1/60', RATE_LIMIT_LOGIN_PER_IP: '1/60' }));
     await awayFromWindowEdge(60);
-    const email = freshEmail();
+    const email = uniqueEmail('limits');
 
     expect((await h.register(email)).status).toBe(201);
     expect((await h.login(email, PASSWORD)).status).toBe(200);
-    expectRateLimited(await h.register(freshEmail()));
+    expectRateLimited(await h.register(uniqueEmail('limits')));
     expectRateLimited(await h.login(email, PASSWORD));
   });
 });
@@ -163,7 +161,7 @@ describe('log-in back-off per (account, client) and the account-wide ceiling', (
 
   test('5 failures → locked 1 s (even for the right password); then 2^(n−5) s, capped at 900 s; a success resets', async () => {
     // Prepare
-    const email = freshEmail('backoff');
+    const email = uniqueEmail('backoff');
     expect((await h.register(email)).status).toBe(201);
     for (let n = 1; n <= 5; n++) expectInvalidCredentials(await h.login(email, WRONG));
 
@@ -195,8 +193,8 @@ describe('log-in back-off per (account, client) and the account-wide ceiling', (
   });
 
   test('one locked account does not lock another, nor an IP', async () => {
-    const locked = freshEmail('backoff');
-    const other = freshEmail('backoff');
+    const locked = uniqueEmail('backoff');
+    const other = uniqueEmail('backoff');
     expect((await h.register(locked)).status).toBe(201);
     expect((await h.register(other)).status).toBe(201);
     for (let n = 1; n <= 5; n++) expectInvalidCredentials(await h.login(locked, WRONG));
@@ -206,7 +204,7 @@ describe('log-in back-off per (account, client) and the account-wide ceiling', (
   });
 
   test('the back-off follows the canonical email: case and spacing do not give fresh counters', async () => {
-    const email = freshEmail('backoff');
+    const email = uniqueEmail('backoff');
     expect((await h.register(email)).status).toBe(201);
     const variants = [email, email.toUpperCase(), ` ${email} `, email.replace('backoff', 'BackOff'), email];
     for (const variant of variants) expectInvalidCredentials(await h.login(variant, WRONG));
@@ -219,7 +217,7 @@ describe('log-in back-off per (account, client) and the account-wide ceiling', (
   // The check and the count are one atomic script (BEGIN_LOGIN): parallel guesses are counted
   // before their hashes are checked.
   test('parallel guesses cannot get past the back-off: of 20 at once, at most 5 reach the password check', async () => {
-    const email = freshEmail('backoff');
+    const email = uniqueEmail('backoff');
     expect((await h.register(email)).status).toBe(201);
 
     const results = await Promise.all(Array.from({ length: 20 }, () => h.login(email, WRONG)));
@@ -230,7 +228,7 @@ describe('log-in back-off per (account, client) and the account-wide ceiling', (
 
   test('targeted lockout: an attacker at one IP drives the account to the 900 s cap; the owner at another IP logs in at once', async () => {
     // Prepare: the attacker's 16 wrong guesses, each at its deadline, reach the cap
-    const email = freshEmail('lockout');
+    const email = uniqueEmail('lockout');
     expect((await h.register(email)).status).toBe(201);
     for (let n = 1; n <= 5; n++) expectInvalidCredentials(await h.login(email, WRONG, IP_A));
     for (let n = 6; n <= 16; n++) {
@@ -245,7 +243,7 @@ describe('log-in back-off per (account, client) and the account-wide ceiling', (
   });
 
   test('an IPv6 attacker has one back-off per /64, not one per address', async () => {
-    const email = freshEmail('lockout');
+    const email = uniqueEmail('lockout');
     expect((await h.register(email)).status).toBe(201);
     for (let n = 1; n <= 5; n++) expectInvalidCredentials(await h.login(email, WRONG, `2001:db8:1:2::${n}`));
 
@@ -255,7 +253,7 @@ describe('log-in back-off per (account, client) and the account-wide ceiling', (
 
   test("account-wide ceiling: 100 failures from 100 IPs in an hour → 429 from any IP, the owner's too, until the hour is over", async () => {
     // Prepare: 99 failures from 99 addresses, none of them near its own back-off
-    const email = freshEmail('ceiling');
+    const email = uniqueEmail('ceiling');
     expect((await h.register(email)).status).toBe(201);
     const start = clock;
     const ip = (n: number) => `198.18.${Math.floor(n / 250)}.${(n % 250) + 1}`;
@@ -277,8 +275,8 @@ describe('log-in back-off per (account, client) and the account-wide ceiling', (
 
   test('an unknown email backs off exactly like a known one: no enumeration', async () => {
     // Prepare
-    const known = freshEmail('backoff');
-    const unknown = freshEmail('backoff');
+    const known = uniqueEmail('backoff');
+    const unknown = uniqueEmail('backoff');
     expect((await h.register(known)).status).toBe(201);
     const withoutRequestId = ({ requestId, ...rest }: Record<string, unknown>) => rest;
 
@@ -311,9 +309,9 @@ describe('email changes are no free oracle of registered emails (Hardening)', ()
         body: { name: 'Oracle', email, password: PASSWORD },
         ip,
       });
-    const taken = freshEmail();
+    const taken = uniqueEmail('limits');
     expect((await sign(taken, '198.51.100.41')).status).toBe(201);
-    const token = (await sign(freshEmail(), '198.51.100.42')).body.session.accessToken;
+    const token = (await sign(uniqueEmail(), '198.51.100.42')).body.session.accessToken;
     const change = (email: string, ip: string) =>
       invoke(h.update, {
         method: 'PATCH',
@@ -335,8 +333,8 @@ describe('email changes are no free oracle of registered emails (Hardening)', ()
 
   test('RATE_LIMIT_EMAIL_CHANGE_PER_USER: the 3rd email change of one user → 429, from any address', async () => {
     const { change } = await setUp({ RATE_LIMIT_EMAIL_CHANGE_PER_USER: '2/3600' });
-    expect((await change(freshEmail(), IP_A)).status).toBe(200);
-    expect((await change(freshEmail(), IP_B)).status).toBe(200);
-    expect((await change(freshEmail(), IP_C)).status).toBe(429);
+    expect((await change(uniqueEmail(), IP_A)).status).toBe(200);
+    expect((await change(uniqueEmail(), IP_B)).status).toBe(200);
+    expect((await change(uniqueEmail(), IP_C)).status).toBe(429);
   });
 });

@@ -3,12 +3,11 @@
 // to the SES emulator (dev/mailbox.ts); the tests read the mail from it and follow its links.
 import type { StoredMail } from '../../dev/mailbox';
 import { createServices } from '../../lib/services';
-import { uniqueEmail } from '../support/accounts';
+import { PASSWORD, signUp, uniqueEmail } from '../support/accounts';
 import { invoke, testConfig } from '../support/app';
 import { createHandlers } from '../support/handlers';
 import { deliveringMailQueue, useMailbox } from '../support/mail';
 
-const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a brand new passphrase 7';
 const APP_URL = 'https://app.example';
 
@@ -35,21 +34,11 @@ async function linkToken(address: string, page: 'verify-email' | 'reset-password
   return decodeURIComponent(match[1]);
 }
 
-async function register(h: ReturnType<typeof createHandlers>, email = uniqueEmail('recovery')) {
-  const res = await invoke(h.register, {
-    method: 'POST',
-    path: '/users',
-    body: { name: 'Ada Lovelace', email, password: PASSWORD },
-  });
-  expect(res.status).toBe(201);
-  return { email, user: res.body.user, session: res.body.session };
-}
-
 describe('email verification', () => {
   test('register mails a link; following it flips emailVerified; a second use is link_invalid', async () => {
     // Prepare
     const { h } = setUp();
-    const { email, session, user } = await register(h);
+    const { email, session, user } = await signUp(h.register, { tag: 'recovery', name: 'Ada Lovelace' });
     expect(user.emailVerified).toBe(false);
     const [mail] = await mailsTo(email);
     expect(mail?.subject).toBe('Confirm your email address for Acme');
@@ -88,7 +77,7 @@ describe('email verification', () => {
 
   test('an expired link is link_invalid; a newer link kills the older', async () => {
     const { h } = setUp();
-    const { email, session } = await register(h);
+    const { email, session } = await signUp(h.register, { tag: 'recovery', name: 'Ada Lovelace' });
     const first = await linkToken(email, 'verify-email');
     const resent = await invoke(h.resendVerification, {
       method: 'POST',
@@ -122,7 +111,7 @@ describe('email verification', () => {
 
   test('an email change mails the new address a link and the old one a notice; old links die', async () => {
     const { h } = setUp();
-    const { email, session } = await register(h);
+    const { email, session } = await signUp(h.register, { tag: 'recovery', name: 'Ada Lovelace' });
     const oldLink = await linkToken(email, 'verify-email');
     const moved = uniqueEmail('moved');
     const res = await invoke(h.update, {
@@ -169,7 +158,7 @@ describe('password reset', () => {
   test('a completed reset revokes every session, clears the back-off, verifies the email and signs in', async () => {
     // Prepare: two sessions, a back-off running from wrong log-ins
     const { h } = setUp();
-    const { email, session } = await register(h);
+    const { email, session } = await signUp(h.register, { tag: 'recovery', name: 'Ada Lovelace' });
     const other = await invoke(h.login, {
       method: 'POST',
       path: '/sessions',
@@ -230,7 +219,7 @@ describe('password reset', () => {
 
   test('a newer reset link kills the older; a password change kills them all', async () => {
     const { h } = setUp();
-    const { email, session } = await register(h);
+    const { email, session } = await signUp(h.register, { tag: 'recovery', name: 'Ada Lovelace' });
     await invoke(h.requestReset, { method: 'POST', path: '/password-resets', body: { email } });
     const first = await linkToken(email, 'reset-password');
     await invoke(h.requestReset, { method: 'POST', path: '/password-resets', body: { email } });
@@ -254,7 +243,7 @@ describe('password reset', () => {
 
   test('the new password follows the password rules, and a refused one spends nothing', async () => {
     const { h } = setUp();
-    const { email } = await register(h);
+    const { email } = await signUp(h.register, { tag: 'recovery', name: 'Ada Lovelace' });
     await invoke(h.requestReset, { method: 'POST', path: '/password-resets', body: { email } });
     const token = await linkToken(email, 'reset-password');
     const weak = await invoke(h.confirmReset, {
@@ -274,7 +263,7 @@ describe('password reset', () => {
 
   test('10 parallel confirmations of one link: exactly one 200, the rest link_invalid', async () => {
     const { h } = setUp();
-    const { email } = await register(h);
+    const { email } = await signUp(h.register, { tag: 'recovery', name: 'Ada Lovelace' });
     await invoke(h.requestReset, { method: 'POST', path: '/password-resets', body: { email } });
     const token = await linkToken(email, 'reset-password');
     const answers = await Promise.all(
@@ -293,7 +282,7 @@ describe('password reset', () => {
   test("a squatter's account is taken over by the address's owner through a reset", async () => {
     // Prepare: someone registered an address they do not own, and is signed in
     const { h } = setUp();
-    const { email, session: squatter } = await register(h);
+    const { email, session: squatter } = await signUp(h.register, { tag: 'recovery', name: 'Ada Lovelace' });
 
     // Act: the owner of the mailbox asks for a reset and follows the link
     await invoke(h.requestReset, { method: 'POST', path: '/password-resets', body: { email } });
@@ -319,7 +308,7 @@ describe('password reset', () => {
 
   test('known and unknown addresses get the same status, headers and body; only the known one gets mail', async () => {
     const { h } = setUp();
-    const { email } = await register(h);
+    const { email } = await signUp(h.register, { tag: 'recovery', name: 'Ada Lovelace' });
     const unknown = uniqueEmail('nobody');
     const ask = (address: string) =>
       invoke(h.requestReset, { method: 'POST', path: '/password-resets', body: { email: address } });
@@ -337,7 +326,7 @@ describe('password reset', () => {
 
   test('beyond RATE_LIMIT_MAIL_PER_ADDRESS the request still gets 202 and no mail goes out', async () => {
     const { h } = setUp({ RATE_LIMIT_MAIL_PER_ADDRESS: '2/3600' });
-    const { email } = await register(h); // the verification mail is the first of two
+    const { email } = await signUp(h.register, { tag: 'recovery', name: 'Ada Lovelace' }); // the verification mail is the first of two
     const answers = [];
     for (let i = 0; i < 3; i++)
       answers.push(

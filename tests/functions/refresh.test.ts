@@ -5,6 +5,7 @@ import * as login from '../../functions/login';
 import * as logout from '../../functions/logout';
 import * as refreshSession from '../../functions/refresh-session';
 import * as register from '../../functions/register';
+import { PASSWORD, signUp } from '../support/accounts';
 import { invoke, type Response, testServices } from '../support/app';
 
 // An injected clock, so the reuse grace window (REFRESH_REUSE_GRACE_SECONDS, 10 s) can be stepped over.
@@ -20,23 +21,10 @@ const h = {
   refresh: refreshSession.createHandler(services),
 };
 
-const PASSWORD = 'correct horse battery staple';
-
 interface Session {
   accessToken: string;
   refreshToken: string;
   sessionId: string;
-}
-
-async function newUser(): Promise<{ email: string; session: Session }> {
-  const email = `refresh.${randomBytes(6).toString('hex')}@example.com`;
-  const res = await invoke(h.register, {
-    method: 'POST',
-    path: '/users',
-    body: { name: 'Refresh Tester', email, password: PASSWORD },
-  });
-  expect(res.status).toBe(201);
-  return { email, session: res.body.session };
 }
 
 const refresh = (refreshToken: unknown) =>
@@ -65,7 +53,7 @@ const expectUnauthorized = (res: Response) => {
 describe('POST /sessions/refresh', () => {
   test('rotates: a new pair for the same session, the new access token works, the old refresh token is spent', async () => {
     // Prepare
-    const { session: first } = await newUser();
+    const { session: first } = await signUp(h.register, { tag: 'refresh' });
 
     // Act
     const res = await refresh(first.refreshToken);
@@ -94,7 +82,7 @@ describe('POST /sessions/refresh', () => {
   });
 
   test('a chain of rotations keeps working, each token good exactly once', async () => {
-    const { session } = await newUser();
+    const { session } = await signUp(h.register, { tag: 'refresh' });
     let current: Session = session;
     for (let i = 0; i < 5; i++) {
       const res = await refresh(current.refreshToken);
@@ -107,7 +95,7 @@ describe('POST /sessions/refresh', () => {
 
   test('reuse of a spent token revokes the whole session: the newest access and refresh tokens die too', async () => {
     // Prepare: rotate twice, so the newest pair is two steps away from the stolen token
-    const { email, session: first } = await newUser();
+    const { email, session: first } = await signUp(h.register, { tag: 'refresh' });
     const second: Session = (await refresh(first.refreshToken)).body.session;
     const third: Session = (await refresh(second.refreshToken)).body.session;
     const otherLogin = await invoke(h.login, {
@@ -135,7 +123,7 @@ describe('POST /sessions/refresh', () => {
 
   test('10 concurrent refreshes with one token: exactly one 200, the rest 401, and the race signs nobody out', async () => {
     // Prepare
-    const { session } = await newUser();
+    const { session } = await signUp(h.register, { tag: 'refresh' });
 
     // Act
     const results = await Promise.all(Array.from({ length: 10 }, () => refresh(session.refreshToken)));
@@ -199,7 +187,7 @@ describe('POST /sessions/refresh', () => {
   });
 
   test('a refresh token of a session that logged out → 401', async () => {
-    const { session } = await newUser();
+    const { session } = await signUp(h.register, { tag: 'refresh' });
     expect(
       (await invoke(h.logout, { method: 'DELETE', path: '/sessions/current', token: session.accessToken }))
         .status,
@@ -209,7 +197,7 @@ describe('POST /sessions/refresh', () => {
   });
 
   test('a refresh token rotated out before log-out → 401 as well', async () => {
-    const { session: first } = await newUser();
+    const { session: first } = await signUp(h.register, { tag: 'refresh' });
     const second: Session = (await refresh(first.refreshToken)).body.session;
     await invoke(h.logout, { method: 'DELETE', path: '/sessions/current', token: second.accessToken });
 

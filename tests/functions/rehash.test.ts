@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { PASSWORD } from '../support/accounts';
 import { invoke, testServices } from '../support/app';
 import { restClient } from '../support/datastore';
 import { createHandlers } from '../support/handlers';
@@ -8,7 +9,6 @@ const KEY_PREFIX = `test:rehash:${randomBytes(6).toString('hex')}:`;
 const before = createHandlers(testServices({ KEY_PREFIX, ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' }));
 const after = createHandlers(testServices({ KEY_PREFIX, ARGON2_MEMORY_KIB: '2048', ARGON2_TIME_COST: '2' }));
 const redis = restClient({ automaticDeserialization: false });
-const PASSWORD = 'correct horse battery staple';
 
 const storedHash = (userId: string) => redis.hget<string>(`${KEY_PREFIX}user:${userId}`, 'passwordHash');
 

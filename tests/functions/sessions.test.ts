@@ -7,6 +7,7 @@ import * as refreshSession from '../../functions/refresh-session';
 import * as register from '../../functions/register';
 import * as revokeAllSessions from '../../functions/revoke-all-sessions';
 import * as revokeSession from '../../functions/revoke-session';
+import { logIn, PASSWORD, type Session, signUp } from '../support/accounts';
 import { invoke, type Response, testServices } from '../support/app';
 
 // A clock of our own, so listed times are exact; Redis TTLs still run on real time.
@@ -24,40 +25,10 @@ const h = {
   refresh: refreshSession.createHandler(services),
 };
 
-const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'an even longer passphrase';
 const REFRESH_TTL_MS = 2_592_000 * 1000;
 
-interface Session {
-  accessToken: string;
-  refreshToken: string;
-  sessionId: string;
-}
-
 const iso = (ms: number) => new Date(ms).toISOString();
-
-async function newUser(userAgent = 'jest'): Promise<{ email: string; session: Session }> {
-  const email = `sessions.${randomBytes(6).toString('hex')}@example.com`;
-  const res = await invoke(h.register, {
-    method: 'POST',
-    path: '/users',
-    body: { name: 'Session Tester', email, password: PASSWORD },
-    headers: { 'user-agent': userAgent },
-  });
-  expect(res.status).toBe(201);
-  return { email, session: res.body.session };
-}
-
-async function logIn(email: string, userAgent = 'jest', password = PASSWORD): Promise<Session> {
-  const res = await invoke(h.login, {
-    method: 'POST',
-    path: '/sessions',
-    body: { email, password },
-    headers: { 'user-agent': userAgent },
-  });
-  expect(res.status).toBe(200);
-  return res.body.session;
-}
 
 const me = (token: string) => invoke(h.me, { method: 'GET', path: '/users/me', token });
 const list = (token: string) => invoke(h.list, { method: 'GET', path: '/sessions', token });
@@ -92,11 +63,11 @@ beforeEach(() => {
 describe('GET /sessions', () => {
   test('lists my sessions, newest use first, only the current one marked, never a token', async () => {
     // Prepare: three sessions, one second apart, from three clients
-    const { email, session: a } = await newUser('Agent A');
+    const { email, session: a } = await signUp(h.register, { userAgent: 'Agent A' });
     clock += 1000;
-    const b = await logIn(email, 'Agent B');
+    const b = await logIn(h.login, email, { userAgent: 'Agent B' });
     clock += 1000;
-    const c = await logIn(email, '');
+    const c = await logIn(h.login, email, { userAgent: '' });
     clock += 1000;
 
     // Act
@@ -143,7 +114,7 @@ describe('GET /sessions', () => {
   });
 
   test('a refresh moves lastUsedAt and expiresAt of that session', async () => {
-    const { session } = await newUser();
+    const { session } = await signUp(h.register);
     clock += 60_000;
     const next: Session = (await refresh(session.refreshToken)).body.session;
 
@@ -162,15 +133,15 @@ describe('GET /sessions', () => {
   });
 
   test("another user's sessions never show up", async () => {
-    const mine = await newUser();
-    const theirs = await newUser();
+    const mine = await signUp(h.register);
+    const theirs = await signUp(h.register);
 
     expect(ids(await list(mine.session.accessToken))).toEqual([mine.session.sessionId]);
     expect(ids(await list(theirs.session.accessToken))).toEqual([theirs.session.sessionId]);
   });
 
   test('a long User-Agent is stored cut to 256 characters', async () => {
-    const { session } = await newUser('x'.repeat(1000));
+    const { session } = await signUp(h.register, { userAgent: 'x'.repeat(1000) });
     const res = await list(session.accessToken);
     expect(res.body.sessions[0].userAgent).toBe('x'.repeat(256));
   });
@@ -186,9 +157,9 @@ describe('GET /sessions', () => {
 describe('DELETE /sessions/{id}', () => {
   test('revokes another session of mine: its access and refresh tokens die, mine lives', async () => {
     // Prepare
-    const { email, session: a } = await newUser();
-    const b = await logIn(email);
-    const c = await logIn(email);
+    const { email, session: a } = await signUp(h.register);
+    const b = await logIn(h.login, email);
+    const c = await logIn(h.login, email);
 
     // Act
     const res = await revoke(a.accessToken, b.sessionId);
@@ -205,8 +176,8 @@ describe('DELETE /sessions/{id}', () => {
 
   test('a foreign session id → 404 not_found, and that session stays alive', async () => {
     // Prepare
-    const mine = await newUser();
-    const theirs = await newUser();
+    const mine = await signUp(h.register);
+    const theirs = await signUp(h.register);
 
     // Act
     const res = await revoke(mine.session.accessToken, theirs.session.sessionId);
@@ -225,21 +196,21 @@ describe('DELETE /sessions/{id}', () => {
     ['a well-formed id nobody has', `ses_${randomBytes(16).toString('base64url')}`],
     ['encoded path tricks', '..%2Fcurrent'],
   ])('%s → 404 not_found', async (_, id) => {
-    const { session } = await newUser();
+    const { session } = await signUp(h.register);
     expectNotFound(await revoke(session.accessToken, id));
     expect((await me(session.accessToken)).status).toBe(200);
   });
 
   test('an already revoked session → 404', async () => {
-    const { email, session: a } = await newUser();
-    const b = await logIn(email);
+    const { email, session: a } = await signUp(h.register);
+    const b = await logIn(h.login, email);
     expect((await revoke(a.accessToken, b.sessionId)).status).toBe(204);
 
     expectNotFound(await revoke(a.accessToken, b.sessionId));
   });
 
   test('my own current session by id: revoked like a log-out', async () => {
-    const { session } = await newUser();
+    const { session } = await signUp(h.register);
     expect((await revoke(session.accessToken, session.sessionId)).status).toBe(204);
     expectUnauthorized(await me(session.accessToken));
   });
@@ -257,10 +228,10 @@ describe('DELETE /sessions/{id}', () => {
 describe('DELETE /sessions', () => {
   test('revokes every session of mine, the current one included, and nobody else’s', async () => {
     // Prepare
-    const { email, session: a } = await newUser();
-    const b = await logIn(email);
-    const c = await logIn(email);
-    const stranger = await newUser();
+    const { email, session: a } = await signUp(h.register);
+    const b = await logIn(h.login, email);
+    const c = await logIn(h.login, email);
+    const stranger = await signUp(h.register);
 
     // Act
     const res = await invoke(h.revokeAll, { method: 'DELETE', path: '/sessions', token: a.accessToken });
@@ -274,16 +245,16 @@ describe('DELETE /sessions', () => {
     expectUnauthorized(await list(a.accessToken));
     expect((await me(stranger.session.accessToken)).status).toBe(200);
     // The account itself survives: logging in again works.
-    expect((await me((await logIn(email)).accessToken)).status).toBe(200);
+    expect((await me((await logIn(h.login, email)).accessToken)).status).toBe(200);
   });
 });
 
 describe('PUT /users/me/password and sessions', () => {
   test('revokes every other session, keeps the current one (and its refresh token)', async () => {
     // Prepare
-    const { email, session: a } = await newUser();
-    const b = await logIn(email);
-    const c = await logIn(email);
+    const { email, session: a } = await signUp(h.register);
+    const b = await logIn(h.login, email);
+    const c = await logIn(h.login, email);
 
     // Act
     const res = await invoke(h.password, {
@@ -308,12 +279,12 @@ describe('PUT /users/me/password and sessions', () => {
       body: { email, password: PASSWORD },
     });
     expect(old.status).toBe(401);
-    await logIn(email, 'jest', NEW_PASSWORD);
+    await logIn(h.login, email, { password: NEW_PASSWORD });
   });
 
   test('a wrong current password → 403 and no session is touched', async () => {
-    const { email, session: a } = await newUser();
-    const b = await logIn(email);
+    const { email, session: a } = await signUp(h.register);
+    const b = await logIn(h.login, email);
 
     const res = await invoke(h.password, {
       method: 'PUT',

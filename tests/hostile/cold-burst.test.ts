@@ -13,12 +13,12 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { freePort } from '../../dev/offline';
+import { PASSWORD } from '../support/accounts';
 
 const root = join(__dirname, '../..');
 const BURST = 60;
 const START_TIMEOUT_MS = 90_000;
 const REQUEST_TIMEOUT_MS = 60_000;
-const PASSWORD = 'correct horse battery staple';
 
 jest.setTimeout(240_000);
 

@@ -6,10 +6,10 @@
 //
 // Timings are measured and printed, never asserted beyond a generous hang guard (5 s).
 
-import { randomBytes } from 'node:crypto';
 import { verifyData } from '../../dev/verify-data';
 import type { HttpHandler } from '../../lib/http';
 import { createKeys } from '../../lib/keys';
+import { type Account, PASSWORD, signUp, uniqueEmail } from '../support/accounts';
 import { type EventInput, invoke, type Response, testServices } from '../support/app';
 import { restClient, restEndpoint } from '../support/datastore';
 import { type FaultMode, type FaultProxy, startFaultProxy } from '../support/fault-proxy';
@@ -19,7 +19,6 @@ jest.setTimeout(60_000);
 
 const TIMEOUT_MS = 300;
 const HANG_GUARD_MS = 5_000;
-const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a different long passphrase';
 
 let proxy: FaultProxy;
@@ -70,31 +69,10 @@ function summarise(rows: { fault: string; status: number; ms: number }[]) {
   );
 }
 
-const uniqueEmail = (tag: string) => `faults.${tag}.${randomBytes(5).toString('hex')}@example.com`;
-
-interface Account {
-  email: string;
-  password: string;
-  token: string;
-  refreshToken: string;
-}
-
 /** A fresh account, made while the proxy passes traffic. */
 async function newAccount(tag: string): Promise<Account> {
   await proxy.setMode({ kind: 'pass' });
-  const email = uniqueEmail(tag);
-  const res = await invoke(h.register, {
-    method: 'POST',
-    path: '/users',
-    body: { name: 'Fault Tester', email, password: PASSWORD },
-  });
-  expect(res.status).toBe(201);
-  return {
-    email,
-    password: PASSWORD,
-    token: res.body.session.accessToken,
-    refreshToken: res.body.session.refreshToken,
-  };
+  return signUp(h.register, { tag: `faults.${tag}` });
 }
 
 interface Operation {
@@ -130,7 +108,7 @@ const OPERATIONS: Operation[] = [
     ok: 200,
     request: (a) => [
       h.refresh,
-      { method: 'POST', path: '/sessions/refresh', body: { refreshToken: a.refreshToken } },
+      { method: 'POST', path: '/sessions/refresh', body: { refreshToken: a.session.refreshToken } },
     ],
   },
   {

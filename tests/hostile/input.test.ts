@@ -16,6 +16,7 @@ import { verifyData } from '../../dev/verify-data';
 import { ERROR_CODES } from '../../lib/errors';
 import type { HttpEvent, HttpHandler } from '../../lib/http';
 import { LoginBody, RegisterBody, UpdateProfileBody } from '../../lib/validation';
+import { type Account, PASSWORD, signUp } from '../support/accounts';
 import { httpEvent, invoke, lambdaContext, testServices } from '../support/app';
 import { restClient } from '../support/datastore';
 import { createHandlers } from '../support/handlers';
@@ -33,7 +34,6 @@ const CODES = new Map<string, number>(
 );
 const CLIENT_ERRORS = new Map([...CODES].filter(([, status]) => status < 500));
 
-const PASSWORD = 'correct horse battery staple';
 const NUM_RUNS = Number(process.env.HOSTILE_NUM_RUNS ?? 150);
 
 interface Answer {
@@ -155,34 +155,12 @@ const expectUnchanged = async () => {
 // ---------------------------------------------------------------------------------------------
 // Two real users; A's token is the "valid token" body endpoints are probed with.
 
-interface Account {
-  id: string;
-  email: string;
-  token: string;
-  sessionId: string;
-}
 let alice: Account;
 let bob: Account;
 
-async function newAccount(tag: string): Promise<Account> {
-  const email = `hostile.${tag}.${randomBytes(5).toString('hex')}@example.com`;
-  const res = await invoke(h.register, {
-    method: 'POST',
-    path: '/users',
-    body: { name: `Hostile ${tag}`, email, password: PASSWORD },
-  });
-  expect(res.status).toBe(201);
-  return {
-    id: res.body.user.id,
-    email,
-    token: res.body.session.accessToken,
-    sessionId: res.body.session.sessionId,
-  };
-}
-
 beforeAll(async () => {
-  alice = await newAccount('alice');
-  bob = await newAccount('bob');
+  alice = await signUp(h.register, { tag: 'hostile.alice' });
+  bob = await signUp(h.register, { tag: 'hostile.bob' });
   baseline = await snapshot();
   // The snapshot sees the data it guards.
   expect(baseline).toContain(`${prefix}user:${alice.id} hash`);
@@ -214,6 +192,10 @@ interface BodyEndpoint {
 
 const schemaAccepts = (schema: { safeParse(input: unknown): { success: boolean } }) => (body: unknown) =>
   schema.safeParse(body).success;
+
+/** Whether a parsed body has `field` set to `value` (the last of duplicate keys, as the API reads it). */
+const carries = (field: string, value: string) => (body: unknown) =>
+  typeof body === 'object' && body !== null && (body as Record<string, unknown>)[field] === value;
 
 const BODY_ENDPOINTS: BodyEndpoint[] = [
   {
@@ -264,6 +246,8 @@ const BODY_ENDPOINTS: BodyEndpoint[] = [
     auth: true,
     fields: ['currentPassword', 'newPassword'],
     validBody: JSON.stringify({ currentPassword: PASSWORD, newPassword: 'another long passphrase' }),
+    // The right current password and any new one the rules accept would really change it.
+    writes: carries('currentPassword', PASSWORD),
   },
   {
     name: 'DELETE /users/me',
@@ -273,6 +257,8 @@ const BODY_ENDPOINTS: BodyEndpoint[] = [
     auth: true,
     fields: ['password'],
     validBody: JSON.stringify({ password: PASSWORD }),
+    // The right password really deletes the account.
+    writes: carries('password', PASSWORD),
   },
 ];
 
@@ -619,7 +605,7 @@ async function sign(
     iss,
     aud,
     sub: alice.id,
-    sid: alice.sessionId,
+    sid: alice.session.sessionId,
     jti: 'j',
     iat: now,
     exp: now + 600,
@@ -651,7 +637,7 @@ async function forge(kind: Forgery, noise: string): Promise<string> {
         .sign(new TextEncoder().encode(x));
     }
     case 'altered claims, signature kept':
-      return `${header}.${segment({ ...claims, sub: bob.id, sid: bob.sessionId, n: noise })}.${signature}`;
+      return `${header}.${segment({ ...claims, sub: bob.id, sid: bob.session.sessionId, n: noise })}.${signature}`;
     case 'altered header, signature kept':
       return `${segment({ alg: 'EdDSA', typ: 'at+jwt', kid, n: noise })}.${payload}.${signature}`;
     case 'signed by another key, same kid': {
@@ -685,7 +671,7 @@ async function forge(kind: Forgery, noise: string): Promise<string> {
     case 'random sub and sid, validly signed':
       return sign({ sub: noise, sid: `${noise}:*` });
     case "alice's sub with bob's sid, validly signed":
-      return sign({ sid: bob.sessionId });
+      return sign({ sid: bob.session.sessionId });
     case 'a session id of the right shape that does not exist, validly signed':
       return sign({ sid: `ses_${randomBytes(16).toString('base64url')}` });
   }
@@ -748,12 +734,12 @@ test('DELETE /sessions/{id} with a real token and any id that is not one of mine
         fc
           .base64String({ minLength: 22, maxLength: 24 })
           .map((s) => `ses_${s.replace(/[+/=]/g, '-').slice(0, 22)}`),
-        fc.constant('').map(() => bob.sessionId),
-        fc.constant('').map(() => `${alice.sessionId}/`),
+        fc.constant('').map(() => bob.session.sessionId),
+        fc.constant('').map(() => `${alice.session.sessionId}/`),
         fc.constantFrom('__proto__', 'constructor', 'current', '*', '..%2F', 'ses_*'),
       ),
       async (id) => {
-        fc.pre(id !== alice.sessionId);
+        fc.pre(id !== alice.session.sessionId);
         const event = rawEvent(
           { method: 'DELETE', path: `/sessions/${encodeURIComponent(id)}`, pathParameters: { id } },
           { headers: { authorization: `Bearer ${alice.token}` } },

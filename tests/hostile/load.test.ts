@@ -19,6 +19,7 @@ import type { Offline } from '../../dev/offline';
 import { freePort } from '../../dev/offline';
 import { verifyData } from '../../dev/verify-data';
 import { createKeys } from '../../lib/keys';
+import { PASSWORD } from '../support/accounts';
 import { restClient } from '../support/datastore';
 import { startTestApi } from '../support/offline';
 
@@ -30,7 +31,6 @@ const START_DEADLINE_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Every n-th user registers twice at the same time: exactly one may win. */
 const DUPLICATE_EVERY = 10;
-const PASSWORD = 'correct horse battery staple';
 
 const redis = restClient({ automaticDeserialization: false });
 let api: Offline & { prefix: string };
