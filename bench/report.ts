@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Bundle } from './bundles';
 import type { ColdStart } from './cold-start';
 import type { Endpoint } from './endpoints';
+import type { Enumeration } from './enumeration';
 import type { FirstResponse } from './first-response';
 import type { Memory } from './memory';
 import type { MiddlewareOverhead } from './middleware';
@@ -15,7 +16,9 @@ export const TARGETS = {
     ['POST /sessions', 1.15],
   ]),
   coldRatio: 1.3,
-  bundleKiB: { light: 150, argon2: 170 },
+  bundleKiB: { light: 150, argon2: 180 },
+  /** Known vs unknown email: medians within 10% (issue 14). */
+  enumerationRatio: 1.1,
 };
 
 export interface Results {
@@ -27,6 +30,7 @@ export interface Results {
   warm: WarmLatency[];
   memory: Memory[];
   middleware: MiddlewareOverhead;
+  enumeration: Enumeration[];
   endpoints: Endpoint[];
 }
 
@@ -141,6 +145,18 @@ function rows(results: Results): Row[] {
       note: `${m.requests} × ${m.route}; ${m.reason}`,
     });
   }
+  for (const e of results.enumeration) {
+    row({
+      section: 'enumeration',
+      subject: e.route,
+      measured: `known ${spread(e.known)}`,
+      reference: `unknown ${spread(e.unknown)}`,
+      ratio: times(e.ratio),
+      target: `≤ ${TARGETS.enumerationRatio}×, same answers`,
+      verdict: verdict(e.ratio <= TARGETS.enumerationRatio && e.sameAnswers),
+      note: `n=${e.known.n} each, alternating; answers ${e.sameAnswers ? 'identical' : 'DIFFER'} (status, headers, body)`,
+    });
+  }
   const mw = results.middleware;
   row({
     section: 'middleware',
@@ -207,6 +223,11 @@ export function writeJson(path: string, results: Results): void {
       ratio: f.ratio,
       met: f.ratio <= TARGETS.coldRatio,
     })),
+    ...results.enumeration.map((e) => ({
+      target: `${e.route}: known and unknown email medians within ${TARGETS.enumerationRatio}×, same answers`,
+      ratio: e.ratio,
+      met: e.ratio <= TARGETS.enumerationRatio && e.sameAnswers,
+    })),
   ];
   const json = {
     ...results.meta,
@@ -225,6 +246,7 @@ export function writeJson(path: string, results: Results): void {
     })),
     memory: results.memory,
     middleware: results.middleware,
+    enumeration: results.enumeration,
     targets,
   };
   writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);

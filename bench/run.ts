@@ -18,6 +18,7 @@ import { measureColdStarts } from './cold-start';
 import { startDatastoreProcess } from './datastore-process';
 import { openDatastoreClock } from './datastore-time';
 import { ENDPOINTS } from './endpoints';
+import { measureEnumeration } from './enumeration';
 import { measureFirstResponses } from './first-response';
 import { createFixtures } from './fixtures';
 import { measureMemory } from './memory';
@@ -32,6 +33,8 @@ const WARM_SAMPLES = 200;
 /** Warm requests per endpoint over which Redis's own time is read (redis-server only). */
 const CLOCK_REQUESTS = 30;
 const MEMORY_REQUESTS = 30;
+/** Known and as many unknown emails per enumeration probe (issue 14: 30 each). */
+const ENUMERATION_SAMPLES = 30;
 /** Production Argon2 parameters (API.md), whatever the shell says. */
 const ARGON2 = { ARGON2_MEMORY_KIB: '19456', ARGON2_TIME_COST: '2', ARGON2_PARALLELISM: '1' };
 
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
     const warm: WarmLatency[] = [];
     const restore = silenceStdout();
     let middleware: Awaited<ReturnType<typeof measureMiddlewareOverhead>>;
+    let enumeration: Awaited<ReturnType<typeof measureEnumeration>>;
     try {
       for (const endpoint of ENDPOINTS) {
         const bundle = bundles.find((b) => b.fn === endpoint.fn);
@@ -115,6 +119,17 @@ async function main(): Promise<void> {
       }
       progress('middleware overhead');
       middleware = await measureMiddlewareOverhead(config, fixtures, WARM_SAMPLES, 20);
+      progress(`enumeration: known vs unknown email × ${ENUMERATION_SAMPLES}`);
+      const bundleOf = (fn: string) => {
+        const bundle = bundles.find((b) => b.fn === fn);
+        if (!bundle) throw new Error(`no bundle for ${fn}: run the build first`);
+        return loadHandler(bundle.path);
+      };
+      enumeration = await measureEnumeration(
+        { requestPasswordReset: bundleOf('request-password-reset'), login: bundleOf('login') },
+        fixtures,
+        ENUMERATION_SAMPLES,
+      );
     } finally {
       restore();
     }
@@ -161,6 +176,7 @@ async function main(): Promise<void> {
       warm,
       memory,
       middleware,
+      enumeration,
       endpoints: ENDPOINTS,
     };
     printTable(
