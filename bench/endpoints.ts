@@ -1,4 +1,5 @@
 import { type FunctionName, routeOf } from '../lib/routes';
+import { totpCode } from '../lib/totp';
 import type { EventInput } from '../tests/support/app';
 import { type Fixtures, OTHER_PASSWORD, PASSWORD } from './fixtures';
 
@@ -212,6 +213,90 @@ const SPECS: Spec[] = [
         path: '/users/me',
         token: a.session.accessToken,
         body: { password: a.password },
+      }));
+    },
+  },
+  {
+    fn: 'get-security',
+    argon2: [],
+    budget: { roundTrips: 1, exact: true },
+    async requests(f, count) {
+      const { session } = await f.totpAccount(true);
+      return repeat(count, () => ({ method: 'GET', path: '/users/me/security', token: session.accessToken }));
+    },
+  },
+  {
+    fn: 'start-totp-enrollment',
+    argon2: ['verify'],
+    budget: { roundTrips: 2, exact: true },
+    async requests(f, count) {
+      const { session } = await f.account();
+      return repeat(count, () => ({
+        method: 'POST',
+        path: '/users/me/totp',
+        token: session.accessToken,
+        body: { currentPassword: PASSWORD },
+      }));
+    },
+  },
+  {
+    fn: 'confirm-totp',
+    argon2: [],
+    budget: { roundTrips: 2, exact: true },
+    async requests(f, count) {
+      const pending = await Promise.all(Array.from({ length: count }, () => f.totpAccount(false)));
+      return pending.map((a) => ({
+        method: 'POST',
+        path: '/users/me/totp/confirm',
+        token: a.session.accessToken,
+        // Made when sent (a code lives 30 s; the run of an endpoint can take longer).
+        get body() {
+          return { code: totpCode(a.secret, Date.now()) };
+        },
+      }));
+    },
+  },
+  {
+    fn: 'renew-recovery-codes',
+    argon2: ['verify'],
+    budget: { roundTrips: 2, exact: true },
+    async requests(f, count) {
+      const { session } = await f.totpAccount(true);
+      return repeat(count, () => ({
+        method: 'POST',
+        path: '/users/me/recovery-codes',
+        token: session.accessToken,
+        body: { currentPassword: PASSWORD },
+      }));
+    },
+  },
+  {
+    fn: 'disable-totp',
+    argon2: ['verify'],
+    budget: { roundTrips: 2, exact: true },
+    async requests(f, count) {
+      const accounts = await Promise.all(Array.from({ length: count }, () => f.totpAccount(true)));
+      return accounts.map((a) => ({
+        method: 'DELETE',
+        path: '/users/me/totp',
+        token: a.session.accessToken,
+        body: { currentPassword: PASSWORD },
+      }));
+    },
+  },
+  {
+    fn: 'complete-mfa-login',
+    argon2: [],
+    budget: { roundTrips: 3, exact: true },
+    async requests(f, count) {
+      const logins = await Promise.all(Array.from({ length: count }, () => f.mfaLogin()));
+      return logins.map((l) => ({
+        method: 'POST',
+        path: '/sessions/mfa',
+        ip: f.newIp(),
+        get body() {
+          return { mfaToken: l.mfaToken, code: totpCode(l.secret, Date.now()) };
+        },
       }));
     },
   },

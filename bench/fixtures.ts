@@ -3,14 +3,17 @@ import type { Config } from '../lib/config';
 import { createDatastore } from '../lib/datastore';
 import { createKeys } from '../lib/keys';
 import { createMailLinks } from '../lib/links';
+import { createMfaStore } from '../lib/mfa';
 import { createPasswordHasher } from '../lib/passwords';
 import {
   createTokenService,
   hashRefreshToken,
   newId,
+  newMfaToken,
   newRefreshToken,
   type SessionTokens,
 } from '../lib/tokens';
+import { encryptTotpSecret, hashRecoveryCode, newRecoveryCodes, newTotpSecret, totpStep } from '../lib/totp';
 import { createUserStore, type StoredUser } from '../lib/users';
 
 /** The password of every bench account (long, not common: it passes the policy). */
@@ -37,6 +40,10 @@ export interface Fixtures {
   newIp(): string;
   /** A live mailed-link token of `purpose` for a new account, issued as the mail function issues it. */
   link(purpose: 'verify' | 'reset'): Promise<string>;
+  /** A new account with a TOTP enrollment pending (`confirmed: false`) or TOTP on, and its secret. */
+  totpAccount(confirmed: boolean): Promise<Account & { secret: string }>;
+  /** A log-in of a new TOTP account waiting for its second factor: the mfaToken and the secret. */
+  mfaLogin(): Promise<{ mfaToken: string; secret: string }>;
 }
 
 const CONCURRENCY = 50;
@@ -58,6 +65,7 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
   const datastore = createDatastore(config.datastore);
   const users = createUserStore(datastore, createKeys(config.keyPrefix));
   const links = createMailLinks(datastore, createKeys(config.keyPrefix), config.mail);
+  const mfa = createMfaStore(datastore, createKeys(config.keyPrefix));
   const tokens = createTokenService(config.jwt, config);
   const passwordHash = await createPasswordHasher(config.argon2).hash(PASSWORD);
   const ttlMs = config.refreshTokenTtlSeconds * 1000;
@@ -92,6 +100,21 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
     return { user, password: PASSWORD, session: await tokens.issueSession(user.id, record.id, refreshToken) };
   };
 
+  const totpAccount = async (confirmed: boolean): Promise<Account & { secret: string }> => {
+    const owner = await account();
+    const caller = { userId: owner.user.id, sessionId: owner.session.sessionId };
+    const secret = newTotpSecret();
+    const sealed = encryptTotpSecret(config.totpEncryptionKey, owner.user.id, secret);
+    const now = Date.now();
+    if ((await mfa.enroll(caller, owner.user.passwordHash, sealed, now)) !== 'ok')
+      throw new Error('fixture: TOTP enrollment refused');
+    // Confirmed two steps back, so the codes of now and the next minute are all still unused.
+    const codes = newRecoveryCodes().map(hashRecoveryCode);
+    if (confirmed && (await mfa.confirm(caller, sealed, totpStep(now) - 2, codes, now)) !== 'ok')
+      throw new Error('fixture: TOTP confirmation refused');
+    return { ...owner, secret };
+  };
+
   return {
     account,
     accounts: (count) => inBatches(count, account),
@@ -110,9 +133,11 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
           null,
           false,
           record,
+          { id: 'mfa_unused', hash: 'unused', ttlMs: 300_000, userAgent: 'bench' },
           Date.now(),
         );
-        if (!opened || opened === 'unverified') throw new Error('fixture: could not open a session');
+        if (!opened || opened === 'unverified' || 'mfaRequired' in opened)
+          throw new Error('fixture: could not open a session');
         return tokens.issueSession(owner.user.id, record.id, refreshToken);
       }),
     newEmail,
@@ -124,6 +149,24 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
           : await links.issueReset(user.email, Date.now());
       if (!issued) throw new Error(`fixture: no ${purpose} link`);
       return issued.token;
+    },
+    totpAccount,
+    async mfaLogin() {
+      const owner = await totpAccount(true);
+      const mfaToken = newMfaToken(owner.user.id);
+      const opened = await users.openSession(
+        { userId: owner.user.id, email: owner.user.email, passwordHash: owner.user.passwordHash },
+        '127.0.0.1',
+        owner.user.passwordHash,
+        null,
+        false,
+        newSession(owner.user.id).record,
+        { id: mfaToken.loginId, hash: hashRefreshToken(mfaToken.token), ttlMs: 300_000, userAgent: 'bench' },
+        Date.now(),
+      );
+      if (!opened || typeof opened !== 'object' || !('mfaRequired' in opened))
+        throw new Error('fixture: the log-in did not wait for a second factor');
+      return { mfaToken: mfaToken.token, secret: owner.secret };
     },
     newIp: () => {
       ipCounter += 1;

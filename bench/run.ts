@@ -75,6 +75,7 @@ async function main(): Promise<void> {
       UPSTASH_REDIS_REST_URL: datastore.url,
       UPSTASH_REDIS_REST_TOKEN: datastore.token,
       JWT_PRIVATE_KEY: JSON.stringify(signingKey.privateJwk),
+      TOTP_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
       KEY_PREFIX: `bench:${randomBytes(6).toString('hex')}:`,
       ...ARGON2,
       // Limits far out of reach: the bench measures the work, not the 429s. Every request also

@@ -114,6 +114,16 @@ const RESPONSES = {
   ErrorCode: ErrorCodeSchema,
   Problem: resources.problem(ErrorCodeSchema),
   ValidationProblem: resources.ValidationProblem,
+  MfaRequiredProblem: resources.MfaRequiredProblem,
+  TotpEnrollment: resources.TotpEnrollment,
+  RecoveryCodes: resources.RecoveryCodes,
+  Security: resources.Security,
+};
+
+/** Codes whose problem carries members of its own, and the schema that says which. */
+const OWN_PROBLEMS: Partial<Record<ErrorCode, string>> = {
+  validation_failed: 'ValidationProblem',
+  mfa_required: 'MfaRequiredProblem',
 };
 
 const header = (description: string, schema: JsonSchema = { type: 'string' }) => ({ description, schema });
@@ -131,12 +141,16 @@ const PROBLEM_HEADERS: Record<string, Record<string, ReturnType<typeof header>>>
 /** The `responses` entry for the problems of one status: each code narrowed to what it can be here. */
 function problemResponse(codes: ErrorCode[]) {
   const status = ERROR_CODES[codes[0] as ErrorCode].status;
-  const others = codes.filter((code) => code !== 'validation_failed');
+  const others = codes.filter((code) => OWN_PROBLEMS[code] === undefined);
   const plain =
     others.length === 0
       ? []
       : [{ allOf: [ref('Problem'), { properties: { status: { const: status }, code: { enum: others } } }] }];
-  const variants = [...(codes.includes('validation_failed') ? [ref('ValidationProblem')] : []), ...plain];
+  const own = codes.flatMap((code) => {
+    const name = OWN_PROBLEMS[code];
+    return name ? [ref(name)] : [];
+  });
+  const variants = [...own, ...plain];
   const headers = Object.assign({}, ...codes.map((code) => PROBLEM_HEADERS[code] ?? {}));
   return {
     description: codes.map((code) => `\`${code}\`: ${ERROR_CODES[code].title}.`).join(' '),

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { CONFIG_VARIABLES, type VariableName } from '../lib/config';
@@ -26,6 +27,7 @@ export async function localEnvironment(
     ...(source.JWT_PRIVATE_KEY
       ? {}
       : { JWT_PRIVATE_KEY: JSON.stringify((await generateSigningKey()).privateJwk) }),
+    ...(source.TOTP_ENCRYPTION_KEY ? {} : { TOTP_ENCRYPTION_KEY: randomBytes(32).toString('base64url') }),
     ...(local.datastore
       ? { UPSTASH_REDIS_REST_URL: local.datastore.url, UPSTASH_REDIS_REST_TOKEN: local.datastore.token }
       : {}),

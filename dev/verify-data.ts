@@ -61,6 +61,8 @@ const EXPECTED_TYPE: Record<Kind, string> = {
   'login-failures': 'hash',
   'reauth-failures': 'hash',
   links: 'hash',
+  mfa: 'hash',
+  'mfa-logins': 'hash',
   'rate-limit': '',
 };
 const USER_FIELDS = ['id', 'name', 'email', 'emailVerified', 'passwordHash', 'createdAt', 'updatedAt'];

@@ -5,6 +5,7 @@ import {
   EmailNotVerifiedError,
   EmailTakenError,
   InvalidCredentialsError,
+  MfaRequiredError,
   RateLimitedError,
   UnauthorizedError,
 } from './errors';
@@ -19,8 +20,9 @@ import {
   REAUTH_BACKOFF,
   secondsUntil,
 } from './rate-limits';
+import { createPasswordCheck } from './reauthentication';
 import { newSession } from './sessions';
-import { newId, type SessionTokens, type TokenService } from './tokens';
+import { hashRefreshToken, newId, newMfaToken, type SessionTokens, type TokenService } from './tokens';
 import { type AuthenticatedUser, type Caller, toPublicUser, type User, type UserStore } from './users';
 import type {
   ChangePasswordBody,
@@ -48,6 +50,9 @@ export interface AccountDeps {
  */
 export type Accounts = ReturnType<typeof createAccounts>;
 
+/** How long a log-in waits for its second factor (API.md: the mfaToken lives 300 s). */
+export const MFA_LOGIN_TTL_MS = 300_000;
+
 /** Builds the account service from its stores and collaborators. */
 export function createAccounts(deps: AccountDeps) {
   const { users, passwords, tokens, rateLimits, mail, audit, settings, now } = deps;
@@ -73,28 +78,7 @@ export function createAccounts(deps: AccountDeps) {
     }
   };
 
-  /**
-   * Checks the caller's re-entered password. The attempt is counted on the user's own
-   * re-authentication back-off before any hash is checked, atomically with the lock check (as
-   * log-in does): of parallel guesses with a stolen access token only the first few reach Argon2,
-   * and they cannot lock the owner out of log-in. The change that follows clears the count.
-   */
-  const requirePassword = async (caller: Caller, password: string): Promise<AuthenticatedUser> => {
-    const start = await users.beginReauth(caller, now(), REAUTH_BACKOFF);
-    if (start.status === 'unauthorized') throw new UnauthorizedError(true);
-    if (start.status === 'locked') {
-      const retryAfterSeconds = secondsUntil(start.lockedUntil, now());
-      audit.record('rate_limited', { userId: caller.userId, limit: 'reauth_account', retryAfterSeconds });
-      throw new RateLimitedError(retryAfterSeconds);
-    }
-    if (await passwords.verify(start.user.passwordHash, password)) return start.user;
-    audit.record('login_failed', {
-      userId: caller.userId,
-      sessionId: caller.sessionId,
-      reason: 'wrong_current_password',
-    });
-    throw new CurrentPasswordIncorrectError();
-  };
+  const requirePassword = createPasswordCheck({ users, passwords, audit, now });
 
   return {
     /**
@@ -160,6 +144,7 @@ export function createAccounts(deps: AccountDeps) {
         ? await passwords.hash(body.password)
         : null;
       const { refreshToken, record } = openSession(credential.userId, client);
+      const mfa = newMfaToken(credential.userId);
       const opened = await users.openSession(
         credential,
         from,
@@ -167,11 +152,21 @@ export function createAccounts(deps: AccountDeps) {
         newHash,
         settings.requireVerifiedEmail,
         record,
+        {
+          id: mfa.loginId,
+          hash: hashRefreshToken(mfa.token),
+          ttlMs: MFA_LOGIN_TTL_MS,
+          userAgent: record.userAgent,
+        },
         now(),
       );
       // After the password check: a guesser learns nothing from this answer.
       if (opened === 'unverified') throw new EmailNotVerifiedError();
       if (!opened) throw fail('password_changed_concurrently');
+      if ('mfaRequired' in opened) {
+        audit.record('mfa_required', { userId: credential.userId, ip: client.ip });
+        throw new MfaRequiredError(mfa.token, opened.mfaRequired);
+      }
       audit.record('logged_in', { userId: credential.userId, sessionId: record.id, ip: client.ip });
       return { user: opened, session: await tokens.issueSession(credential.userId, record.id, refreshToken) };
     },

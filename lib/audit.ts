@@ -16,7 +16,14 @@ export type AuditEvent =
   | 'mail_failed'
   | 'mail_suppressed'
   | 'link_used'
-  | 'link_refused';
+  | 'link_refused'
+  | 'mfa_required'
+  | 'mfa_succeeded'
+  | 'mfa_failed'
+  | 'totp_enrollment_started'
+  | 'totp_enabled'
+  | 'totp_disabled'
+  | 'recovery_codes_renewed';
 
 /**
  * What an audit line may carry. Deliberately closed: no field can hold a password, token, hash
@@ -36,7 +43,13 @@ export interface AuditFields {
     | 'nothing_to_verify'
     | 'send_failed'
     | 'queue_failed'
-    | 'invalid_link';
+    | 'invalid_link'
+    | 'wrong_code'
+    | 'replayed'
+    | 'wrong_recovery_code'
+    | 'invalid_mfa_token';
+  /** The second factor a log-in used. */
+  factor?: 'totp' | 'recovery_code';
   /** The kind of mail (never its address or link). */
   mail?: 'verify-email' | 'password-reset' | 'email-changed';
   limit?:

@@ -27,6 +27,8 @@ export interface Config {
     issuer: string;
     audience: string;
   };
+  /** AES-256-GCM key of the TOTP secrets at rest (32 bytes). */
+  totpEncryptionKey: Buffer;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   refreshReuseGraceSeconds: number;
@@ -145,6 +147,13 @@ function reader(env: Record<string, string | undefined>, problems: string[]) {
         return fail(name, 'must look like N/SECONDS, e.g. 30/300', { limit: 0, windowSeconds: 0 });
       return { limit, windowSeconds };
     },
+    /** Exactly `bytes` random bytes, base64url (a symmetric key). */
+    symmetricKey(name: VariableName, bytes: number): Buffer {
+      const text = raw(name);
+      if (text === undefined) return fail(name, 'is required', Buffer.alloc(0));
+      const key = /^[A-Za-z0-9_-]+$/.test(text) ? Buffer.from(text, 'base64url') : Buffer.alloc(0);
+      return key.length === bytes ? key : fail(name, `must be ${bytes} bytes, base64url`, Buffer.alloc(0));
+    },
     privateKey(name: VariableName): Ed25519Jwk {
       const text = raw(name);
       const placeholder: Ed25519Jwk = { kty: 'OKP', crv: 'Ed25519', x: '' };
@@ -222,6 +231,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       issuer: read.text('JWT_ISSUER'),
       audience: read.text('JWT_AUDIENCE'),
     },
+    totpEncryptionKey: read.symmetricKey('TOTP_ENCRYPTION_KEY', 32),
     accessTokenTtlSeconds: read.wholeNumber('ACCESS_TOKEN_TTL_SECONDS', 1, 86_400),
     refreshTokenTtlSeconds: read.wholeNumber('REFRESH_TOKEN_TTL_SECONDS', 60, 31_536_000),
     refreshReuseGraceSeconds: read.wholeNumber('REFRESH_REUSE_GRACE_SECONDS', 0, 300),

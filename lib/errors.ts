@@ -13,15 +13,20 @@ export const ERROR_CODES = {
   validation_failed: { status: 400, title: 'Validation failed' },
   malformed_json: { status: 400, title: 'Malformed JSON' },
   link_invalid: { status: 400, title: 'Link invalid' },
+  totp_code_invalid: { status: 400, title: 'TOTP code invalid' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   invalid_credentials: { status: 401, title: 'Invalid credentials' },
   invalid_refresh_token: { status: 401, title: 'Invalid refresh token' },
+  mfa_failed: { status: 401, title: 'Second factor failed' },
   current_password_incorrect: { status: 403, title: 'Current password incorrect' },
   email_not_verified: { status: 403, title: 'Email not verified' },
+  mfa_required: { status: 403, title: 'Second factor required' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   email_taken: { status: 409, title: 'Email taken' },
   already_verified: { status: 409, title: 'Already verified' },
+  totp_already_enabled: { status: 409, title: 'TOTP already enabled' },
+  totp_not_pending: { status: 409, title: 'No TOTP enrollment pending' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   rate_limited: { status: 429, title: 'Too many requests' },
@@ -46,6 +51,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Members of the problem beyond the standard ones (API.md names them per code). */
+    readonly extensions: Record<string, unknown> = {},
   ) {
     super(message);
     this.statusCode = ERROR_CODES[code].status;
@@ -140,6 +147,52 @@ export class AlreadyVerifiedError extends AppError {
   override name = 'AlreadyVerifiedError';
   constructor() {
     super('already_verified', 'This email address is already verified.');
+  }
+}
+
+export class MfaRequiredError extends AppError {
+  override name = 'MfaRequiredError';
+  constructor(mfaToken: string, methods: string[]) {
+    super(
+      'mfa_required',
+      'The password is right; complete the log-in with a second factor (POST /sessions/mfa).',
+      {},
+      { mfaToken, methods },
+    );
+  }
+}
+
+export class MfaFailedError extends AppError {
+  override name = 'MfaFailedError';
+  constructor() {
+    super(
+      'mfa_failed',
+      'The code is wrong or already used, or the log-in expired; log in again if it persists.',
+    );
+  }
+}
+
+export class TotpCodeInvalidError extends AppError {
+  override name = 'TotpCodeInvalidError';
+  constructor() {
+    super(
+      'totp_code_invalid',
+      'The code does not match the authenticator; check its clock and try the next one.',
+    );
+  }
+}
+
+export class TotpAlreadyEnabledError extends AppError {
+  override name = 'TotpAlreadyEnabledError';
+  constructor() {
+    super('totp_already_enabled', 'TOTP is already on; turn it off first to enroll another authenticator.');
+  }
+}
+
+export class TotpNotPendingError extends AppError {
+  override name = 'TotpNotPendingError';
+  constructor() {
+    super('totp_not_pending', 'No TOTP enrollment is pending; start one first.');
   }
 }
 

@@ -55,6 +55,7 @@ export const problemResponse = (error: AppError, requestId: string): HttpResult 
     code: error.code,
     requestId,
     ...(error instanceof ValidationError ? { errors: error.errors } : {}),
+    ...error.extensions,
   }),
 });
 

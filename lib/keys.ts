@@ -17,6 +17,10 @@ export interface Keys {
   reauthFailures(userId: string): string;
   /** Hash: the user's live mailed links, one JSON record per purpose (`verify`, `reset`). */
   links(userId: string): string;
+  /** A user's second factor: TOTP secret (encrypted), its state, the last step used, recovery codes. */
+  mfa(userId: string): string;
+  /** A user's log-ins waiting for their second factor (one mfaToken each). */
+  mfaLogins(userId: string): string;
   /** The prefix of one @upstash/ratelimit limiter's keys. */
   rateLimit(name: string): string;
 }
@@ -29,6 +33,8 @@ export const KEY_KINDS = [
   'login-failures',
   'reauth-failures',
   'links',
+  'mfa',
+  'mfa-logins',
   'rate-limit',
 ] as const;
 
@@ -42,6 +48,8 @@ export function createKeys(prefix: string): Keys {
     loginFailures: (canonicalEmail) => `${prefix}login-failures:${canonicalEmail}`,
     reauthFailures: (userId) => `${prefix}reauth-failures:${userId}`,
     links: (userId) => `${prefix}links:${userId}`,
+    mfa: (userId) => `${prefix}mfa:${userId}`,
+    mfaLogins: (userId) => `${prefix}mfa-logins:${userId}`,
     rateLimit: (name) => `${prefix}rate-limit:${name}`,
   };
 }

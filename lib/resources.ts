@@ -51,6 +51,17 @@ export const UserEnvelope = z.strictObject({ user: User });
 /** `GET /sessions`. */
 export const SessionList = z.strictObject({ sessions: z.array(SessionSummary) });
 
+/** `POST /users/me/totp`: the new secret (base32) and its URI, shown once. */
+export const TotpEnrollment = z.strictObject({ secret: z.string(), otpauthUri: z.string() });
+/** `POST /users/me/totp/confirm` and `POST /users/me/recovery-codes`: 10 codes, shown once. */
+export const RecoveryCodes = z.strictObject({ recoveryCodes: z.array(z.string()) });
+/** `GET /users/me/security`: which factors are on. */
+export const Security = z.strictObject({
+  totp: z.strictObject({ enabled: z.boolean(), enabledAt: z.nullable(timestamp()) }),
+  recoveryCodesLeft: z.int().check(z.nonnegative()),
+  passkeys: z.int().check(z.nonnegative()),
+});
+
 /** A public Ed25519 key as published: never the private member `d`. */
 export const PublicJwk = z.strictObject({
   kty: z.literal('OKP'),
@@ -79,6 +90,14 @@ const problemMembers = {
  * codes (lib/errors.ts); build/openapi.ts narrows `status` and `code` per response.
  */
 export const problem = (code: z.ZodMiniType) => z.strictObject({ ...problemMembers, code });
+
+/** `mfa_required`: the password was right; the problem carries the log-in's token and its factors. */
+export const MfaRequiredProblem = z.strictObject({
+  ...problemMembers,
+  code: z.literal('mfa_required'),
+  mfaToken: z.string(),
+  methods: z.array(z.enum(['totp', 'recovery_code', 'passkey'])),
+});
 
 /** `validation_failed`: a problem that also names each offending field. */
 export const ValidationProblem = z.strictObject({

@@ -10,7 +10,10 @@ export type BodyName = {
 }[keyof typeof validation];
 
 /** A response schema exported by lib/resources.ts, by name. */
-export type ResourceName = Exclude<keyof typeof resources, 'problem' | 'FieldError' | 'ValidationProblem'>;
+export type ResourceName = Exclude<
+  keyof typeof resources,
+  'problem' | 'FieldError' | 'ValidationProblem' | 'MfaRequiredProblem'
+>;
 
 /** One endpoint of the API: everything the handler, serverless.yml, OpenAPI and the bench need. */
 export interface Route {
@@ -76,8 +79,21 @@ export const ROUTES = [
     body: 'LoginBody',
     status: 200,
     response: 'UserAndSession',
-    errors: ['invalid_credentials', 'email_not_verified', 'rate_limited'],
+    errors: ['invalid_credentials', 'email_not_verified', 'mfa_required', 'rate_limited'],
     hashing: true,
+  },
+  {
+    fn: 'complete-mfa-login',
+    method: 'POST',
+    path: '/sessions/mfa',
+    operationId: 'completeMfaLogin',
+    summary: 'Complete a log-in that answered mfa_required: a TOTP code or a recovery code',
+    tag: 'sessions',
+    auth: false,
+    body: 'MfaLoginBody',
+    status: 200,
+    response: 'UserAndSession',
+    errors: ['mfa_failed', 'rate_limited'],
   },
   {
     fn: 'refresh-session',
@@ -187,6 +203,72 @@ export const ROUTES = [
     body: 'DeleteAccountBody',
     status: 204,
     errors: ['current_password_incorrect', 'rate_limited'],
+    hashing: true,
+  },
+  {
+    fn: 'get-security',
+    method: 'GET',
+    path: '/users/me/security',
+    operationId: 'getSecurity',
+    summary: 'Which second factors are on: TOTP, recovery codes left, passkeys',
+    tag: 'users',
+    auth: true,
+    status: 200,
+    response: 'Security',
+    errors: [],
+  },
+  {
+    fn: 'start-totp-enrollment',
+    method: 'POST',
+    path: '/users/me/totp',
+    operationId: 'startTotpEnrollment',
+    summary: 'Start enrolling an authenticator app: a new secret and its otpauth URI (pending)',
+    tag: 'users',
+    auth: true,
+    body: 'CurrentPasswordBody',
+    status: 200,
+    response: 'TotpEnrollment',
+    errors: ['current_password_incorrect', 'totp_already_enabled', 'rate_limited'],
+    hashing: true,
+  },
+  {
+    fn: 'confirm-totp',
+    method: 'POST',
+    path: '/users/me/totp/confirm',
+    operationId: 'confirmTotp',
+    summary: 'Turn TOTP on with a first code; answers the recovery codes, once',
+    tag: 'users',
+    auth: true,
+    body: 'TotpCodeBody',
+    status: 200,
+    response: 'RecoveryCodes',
+    errors: ['totp_code_invalid', 'totp_not_pending'],
+  },
+  {
+    fn: 'disable-totp',
+    method: 'DELETE',
+    path: '/users/me/totp',
+    operationId: 'disableTotp',
+    summary: 'Turn TOTP off; the recovery codes die too',
+    tag: 'users',
+    auth: true,
+    body: 'CurrentPasswordBody',
+    status: 204,
+    errors: ['current_password_incorrect', 'not_found', 'rate_limited'],
+    hashing: true,
+  },
+  {
+    fn: 'renew-recovery-codes',
+    method: 'POST',
+    path: '/users/me/recovery-codes',
+    operationId: 'renewRecoveryCodes',
+    summary: 'A new set of recovery codes (the old set dies)',
+    tag: 'users',
+    auth: true,
+    body: 'CurrentPasswordBody',
+    status: 200,
+    response: 'RecoveryCodes',
+    errors: ['current_password_incorrect', 'not_found', 'rate_limited'],
     hashing: true,
   },
   {

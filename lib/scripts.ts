@@ -24,6 +24,10 @@ import type { Keys } from './keys';
  *   reauth-failures:<uid> hash count, lockedUntil: re-entered passwords of a signed-in user
  *   links:<uid>         hash  verify → JSON {hash, email, expiresAt}; reset → JSON {hash, expiresAt}:
  *                             the user's one live link of each purpose (hashes of link tokens)
+ *   mfa:<uid>           hash  pending / secret (TOTP secrets, encrypted), enabledAt, lastStep (the
+ *                             last time step accepted), codes (JSON array of recovery-code hashes)
+ *   mfa-logins:<uid>    hash  <loginId> → JSON {hash, expiresAt, attempts, client, email}: log-ins
+ *                             whose password was right, waiting for the second factor
  *
  * Invariants kept by all of them together (dev/verify-data.ts checks them):
  *   I1  email:<e> exists ⇔ user:<id> exists with email = e; email:<e>.userId = id
@@ -34,6 +38,8 @@ import type { Keys } from './keys';
  *   I5  links:<uid> exists ⇒ user:<uid> exists; each link is {hash, expiresAt} (a verify link
  *       also names the address it was mailed to, the user's current email); the key carries a
  *       TTL no earlier than its latest link's expiresAt; a link past it is dead
+ *   I6  mfa:<uid> and mfa-logins:<uid> exist ⇒ user:<uid> exists; mfa-logins:<uid> carries a TTL no
+ *       earlier than its latest log-in's expiresAt
  */
 
 /** Rotated-out refresh-token hashes kept per session for theft detection (oldest dropped first). */
@@ -123,6 +129,24 @@ local function live_link(links_key, purpose, hash, now)
   if link.hash ~= hash then return nil end
   return link
 end
+-- Takes back a log-in attempt counted up front (BEGIN_LOGIN) once it succeeded: the client's
+-- back-off cleared, the account-wide ceiling's count down by one.
+local function clear_login_failure(failures_key, client)
+  redis.call('HDEL', failures_key, 'c:' .. client .. 'count', 'c:' .. client .. 'lockedUntil')
+  if tonumber(redis.call('HGET', failures_key, 'windowCount') or '0') > 0 then
+    redis.call('HINCRBY', failures_key, 'windowCount', -1)
+  end
+end
+-- The second factors an account has, as mfa_required names them.
+local function mfa_methods(mfa_key)
+  local methods = {}
+  if redis.call('HEXISTS', mfa_key, 'secret') == 1 then
+    table.insert(methods, 'totp')
+    local codes = cjson.decode(redis.call('HGET', mfa_key, 'codes') or '[]')
+    if #codes > 0 then table.insert(methods, 'recovery_code') end
+  end
+  return methods
+end
 local function put_link(links_key, purpose, link, now)
   redis.call('HSET', links_key, purpose, cjson.encode(link))
   local wanted = tonumber(link.expiresAt) - now
@@ -158,6 +182,14 @@ function script<Args>(
 export interface SessionArgs {
   id: string;
   refreshHash: string;
+  ttlMs: number;
+  userAgent: string;
+}
+
+/** A log-in waiting for its second factor: the mfaToken's id and hash, its lifetime, the client. */
+export interface MfaLoginArgs {
+  id: string;
+  hash: string;
   ttlMs: number;
   userAgent: string;
 }
@@ -236,8 +268,10 @@ return reply({ status = 'ok', userId = credential[1], passwordHash = credential[
 
 /**
  * Log-in commit (I2, I3): open a session only if the password hash is still the one just verified
- * (a concurrent password change or deletion wins), re-hash if asked, and clear the back-off.
- * With `requireVerified`, an unverified email opens nothing (after the password was checked).
+ * (a concurrent password change or deletion wins), re-hash if asked, and take the attempt back
+ * from the back-off. With `requireVerified`, an unverified email opens nothing (after the password
+ * was checked). With a second factor on, no session either: the log-in waits for the factor
+ * (`mfaLogin`, answered as `mfa_required`), and the attempt stays counted until it comes.
  */
 export const LOGIN = /* @__PURE__ */ script<{
   userId: string;
@@ -248,23 +282,38 @@ export const LOGIN = /* @__PURE__ */ script<{
   requireVerified: boolean;
   now: number;
   session: SessionArgs;
+  mfaLogin: MfaLoginArgs;
 }>(
-  ['email_key', 'failures_key', 'user_key', 'sessions_key'],
-  (k, a) => [k.email(a.email), k.loginFailures(a.email), k.user(a.userId), k.sessions(a.userId)],
+  ['email_key', 'failures_key', 'user_key', 'sessions_key', 'mfa_key', 'mfa_logins_key'],
+  (k, a) => [
+    k.email(a.email),
+    k.loginFailures(a.email),
+    k.user(a.userId),
+    k.sessions(a.userId),
+    k.mfa(a.userId),
+    k.mfaLogins(a.userId),
+  ],
   `
 if redis.call('HGET', email_key, 'userId') ~= A.userId then return reply({ status = 'stale' }) end
 if redis.call('HGET', user_key, 'passwordHash') ~= A.verifiedHash then return reply({ status = 'stale' }) end
--- The attempt was counted as a failure up front: take it back from the ceiling, clear this client.
-redis.call('HDEL', failures_key, 'c:' .. A.client .. 'count', 'c:' .. A.client .. 'lockedUntil')
-if tonumber(redis.call('HGET', failures_key, 'windowCount') or '0') > 0 then
-  redis.call('HINCRBY', failures_key, 'windowCount', -1)
-end
 if A.newHash ~= cjson.null then
   redis.call('HSET', user_key, 'passwordHash', A.newHash)
   redis.call('HSET', email_key, 'passwordHash', A.newHash)
 end
 local u = hmap(user_key)
-if A.requireVerified and u.emailVerified ~= '1' then return reply({ status = 'unverified' }) end
+if A.requireVerified and u.emailVerified ~= '1' then
+  clear_login_failure(failures_key, A.client)
+  return reply({ status = 'unverified' })
+end
+local methods = mfa_methods(mfa_key)
+if #methods > 0 then
+  local m = A.mfaLogin
+  redis.call('HSET', mfa_logins_key, m.id, cjson.encode({ hash = m.hash, expiresAt = fmt(A.now + m.ttlMs),
+    attempts = 0, client = A.client, email = A.email, userAgent = m.userAgent }))
+  if redis.call('PTTL', mfa_logins_key) < m.ttlMs then redis.call('PEXPIRE', mfa_logins_key, m.ttlMs) end
+  return reply({ status = 'mfa_required', methods = methods })
+end
+clear_login_failure(failures_key, A.client)
 create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', user = public_user(u) })
 `,
@@ -413,7 +462,7 @@ return reply({ status = 'ok', revoked = revoked })
 `,
 );
 
-/** Account deletion (I1, I3): the user, its credential, its sessions and counters go together. */
+/** Account deletion (I1, I3, I6): the user, its credential, sessions, counters and second factor go together. */
 export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
   userId: string;
   sessionId: string;
@@ -421,7 +470,16 @@ export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
   email: string;
   verifiedHash: string;
 }>(
-  ['user_key', 'sessions_key', 'reauth_key', 'email_key', 'failures_key', 'links_key'],
+  [
+    'user_key',
+    'sessions_key',
+    'reauth_key',
+    'email_key',
+    'failures_key',
+    'links_key',
+    'mfa_key',
+    'mfa_logins_key',
+  ],
   (k, a) => [
     k.user(a.userId),
     k.sessions(a.userId),
@@ -429,13 +487,15 @@ export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
     k.email(a.email),
     k.loginFailures(a.email),
     k.links(a.userId),
+    k.mfa(a.userId),
+    k.mfaLogins(a.userId),
   ],
   `
 local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
 if not u then return reply({ status = 'unauthorized' }) end
 if u.email ~= A.email or u.passwordHash ~= A.verifiedHash then return reply({ status = 'stale' }) end
 local revoked = revoke_sessions(sessions_key, nil, A.now)
-redis.call('DEL', user_key, sessions_key, reauth_key, email_key, failures_key, links_key)
+redis.call('DEL', user_key, sessions_key, reauth_key, email_key, failures_key, links_key, mfa_key, mfa_logins_key)
 return reply({ status = 'ok', revoked = revoked })
 `,
 );
@@ -615,7 +675,8 @@ return reply({ status = 'ok', name = u[1], email = u[2] })
 /**
  * Completes a reset (I1–I5), all or nothing: the link is spent, the new hash set (user and
  * credential), the email marked verified (the link proved the mailbox), the back-offs cleared,
- * every session and every link of the user revoked, and — when asked — one new session opened.
+ * every session and every link of the user revoked, and — when asked, and the account has no second
+ * factor — one new session opened.
  * Of concurrent completions with one link exactly one succeeds.
  */
 export const COMPLETE_RESET = /* @__PURE__ */ script<{
@@ -626,7 +687,16 @@ export const COMPLETE_RESET = /* @__PURE__ */ script<{
   now: number;
   session: SessionArgs | null;
 }>(
-  ['user_key', 'links_key', 'sessions_key', 'email_key', 'failures_key', 'reauth_key'],
+  [
+    'user_key',
+    'links_key',
+    'sessions_key',
+    'email_key',
+    'failures_key',
+    'reauth_key',
+    'mfa_key',
+    'mfa_logins_key',
+  ],
   (k, a) => [
     k.user(a.userId),
     k.links(a.userId),
@@ -634,15 +704,211 @@ export const COMPLETE_RESET = /* @__PURE__ */ script<{
     k.email(a.email),
     k.loginFailures(a.email),
     k.reauthFailures(a.userId),
+    k.mfa(a.userId),
+    k.mfaLogins(a.userId),
   ],
   `
 if not live_link(links_key, 'reset', A.tokenHash, A.now) then return reply({ status = 'invalid' }) end
 if redis.call('HGET', user_key, 'email') ~= A.email then return reply({ status = 'invalid' }) end
-redis.call('DEL', links_key, failures_key, reauth_key)
+redis.call('DEL', links_key, failures_key, reauth_key, mfa_logins_key)
 redis.call('HSET', user_key, 'passwordHash', A.newHash, 'emailVerified', '1', 'updatedAt', fmt(A.now))
 redis.call('HSET', email_key, 'passwordHash', A.newHash)
 local revoked = revoke_sessions(sessions_key, nil, A.now)
-if A.session ~= cjson.null then create_session(sessions_key, A.session, A.now) end
-return reply({ status = 'ok', revoked = revoked, user = public_user(hmap(user_key)) })
+-- A mailbox is not a second factor: with one on, the reset opens no session.
+local second_factor = redis.call('HEXISTS', mfa_key, 'secret') == 1
+if A.session ~= cjson.null and not second_factor then create_session(sessions_key, A.session, A.now) end
+return reply({ status = 'ok', revoked = revoked, secondFactor = second_factor, user = public_user(hmap(user_key)) })
+`,
+);
+
+/** The session check and the user's second-factor record (mfa:<uid>), in one round trip. */
+export const MFA_STATE = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
+  ['user_key', 'sessions_key', 'mfa_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.mfa(a.userId)],
+  `
+if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
+local m = hmap(mfa_key)
+local codes = cjson.decode(m.codes or '[]')
+return reply({ status = 'ok', pending = m.pending, secret = m.secret, enabledAt = m.enabledAt,
+  codesLeft = #codes })
+`,
+);
+
+/** The arguments of a change made after a re-entered password (BEGIN_REAUTH): who, and the hash verified. */
+interface ReauthArgs {
+  userId: string;
+  sessionId: string;
+  now: number;
+  verifiedHash: string;
+}
+
+// The checks every second-factor change after a re-entered password starts with: the session, the
+// password hash still the one verified, and the re-authentication back-off cleared.
+const REAUTHENTICATED = `
+local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
+if not u then return reply({ status = 'unauthorized' }) end
+if u.passwordHash ~= A.verifiedHash then return reply({ status = 'stale' }) end
+redis.call('DEL', reauth_key)
+`;
+
+/** TOTP enrollment, step one: a pending secret (encrypted), unless TOTP is already on. */
+export const ENROLL_TOTP = /* @__PURE__ */ script<ReauthArgs & { pending: string }>(
+  ['user_key', 'sessions_key', 'reauth_key', 'mfa_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.mfa(a.userId)],
+  `${REAUTHENTICATED}
+if redis.call('HEXISTS', mfa_key, 'secret') == 1 then return reply({ status = 'already_enabled' }) end
+redis.call('HSET', mfa_key, 'pending', A.pending)
+return reply({ status = 'ok', email = u.email })
+`,
+);
+
+/**
+ * TOTP enrollment, step two: the pending secret a first code was checked against becomes the
+ * secret, that code's step the last one used, and the recovery codes (hashes) are stored.
+ */
+export const CONFIRM_TOTP = /* @__PURE__ */ script<{
+  userId: string;
+  sessionId: string;
+  now: number;
+  pending: string;
+  step: number;
+  codes: string[];
+}>(
+  ['user_key', 'sessions_key', 'mfa_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.mfa(a.userId)],
+  `
+if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
+if redis.call('HGET', mfa_key, 'pending') ~= A.pending then return reply({ status = 'not_pending' }) end
+redis.call('HDEL', mfa_key, 'pending')
+redis.call('HSET', mfa_key, 'secret', A.pending, 'enabledAt', fmt(A.now), 'lastStep', fmt(A.step),
+  'codes', cjson.encode(A.codes))
+return reply({ status = 'ok' })
+`,
+);
+
+/** Turns TOTP off: the secret, the recovery codes and every log-in waiting for a factor go. */
+export const DISABLE_TOTP = /* @__PURE__ */ script<ReauthArgs>(
+  ['user_key', 'sessions_key', 'reauth_key', 'mfa_key', 'mfa_logins_key'],
+  (k, a) => [
+    k.user(a.userId),
+    k.sessions(a.userId),
+    k.reauthFailures(a.userId),
+    k.mfa(a.userId),
+    k.mfaLogins(a.userId),
+  ],
+  `${REAUTHENTICATED}
+if redis.call('EXISTS', mfa_key) == 0 then return reply({ status = 'not_found' }) end
+redis.call('DEL', mfa_key, mfa_logins_key)
+return reply({ status = 'ok' })
+`,
+);
+
+/** A new set of recovery codes (hashes); the old set dies. Only with TOTP on. */
+export const NEW_RECOVERY_CODES = /* @__PURE__ */ script<ReauthArgs & { codes: string[] }>(
+  ['user_key', 'sessions_key', 'reauth_key', 'mfa_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.mfa(a.userId)],
+  `${REAUTHENTICATED}
+if redis.call('HEXISTS', mfa_key, 'secret') == 0 then return reply({ status = 'not_found' }) end
+redis.call('HSET', mfa_key, 'codes', cjson.encode(A.codes))
+return reply({ status = 'ok' })
+`,
+);
+
+/**
+ * The second-factor step of a log-in, part one: the mfaToken's log-in is live, and this attempt
+ * is counted on it up front (after `maxAttempts` the log-in dies), so parallel guesses cannot all
+ * be checked. Answers what the code is checked against: the secret (encrypted) and last step.
+ */
+export const BEGIN_MFA_LOGIN = /* @__PURE__ */ script<{
+  userId: string;
+  loginId: string;
+  hash: string;
+  now: number;
+  maxAttempts: number;
+}>(
+  ['mfa_logins_key', 'mfa_key'],
+  (k, a) => [k.mfaLogins(a.userId), k.mfa(a.userId)],
+  `
+local raw = redis.call('HGET', mfa_logins_key, A.loginId)
+if not raw then return reply({ status = 'invalid' }) end
+local login = cjson.decode(raw)
+if tonumber(login.expiresAt) <= A.now then
+  redis.call('HDEL', mfa_logins_key, A.loginId)
+  return reply({ status = 'invalid' })
+end
+if login.hash ~= A.hash then return reply({ status = 'invalid' }) end
+login.attempts = login.attempts + 1
+if login.attempts > A.maxAttempts then
+  redis.call('HDEL', mfa_logins_key, A.loginId)
+  return reply({ status = 'invalid' })
+end
+redis.call('HSET', mfa_logins_key, A.loginId, cjson.encode(login))
+local m = hmap(mfa_key)
+if not m.secret then return reply({ status = 'invalid' }) end
+return reply({ status = 'ok', email = login.email, client = login.client, secret = m.secret,
+  lastStep = tonumber(m.lastStep or '0') })
+`,
+);
+
+/**
+ * The second-factor step, part two (I3, I6). With the step of a correct code (later than the last
+ * one used) or the hash of an unused recovery code: the factor is spent, the log-in consumed, its
+ * back-off attempt taken back, and the session opened — once, whatever runs in parallel. Without
+ * either (a wrong code), or when the step or code is already spent: the failure is counted on the
+ * log-in's client back-off and the account's ceiling, as a wrong password is.
+ */
+export const COMPLETE_MFA_LOGIN = /* @__PURE__ */ script<{
+  userId: string;
+  loginId: string;
+  hash: string;
+  email: string;
+  client: string;
+  now: number;
+  step: number | null;
+  recoveryHash: string | null;
+  session: SessionArgs;
+  backoff: BackoffArgs;
+}>(
+  ['mfa_logins_key', 'mfa_key', 'user_key', 'sessions_key', 'failures_key'],
+  (k, a) => [
+    k.mfaLogins(a.userId),
+    k.mfa(a.userId),
+    k.user(a.userId),
+    k.sessions(a.userId),
+    k.loginFailures(a.email),
+  ],
+  `
+local raw = redis.call('HGET', mfa_logins_key, A.loginId)
+if not raw then return reply({ status = 'invalid' }) end
+local login = cjson.decode(raw)
+if login.hash ~= A.hash or tonumber(login.expiresAt) <= A.now then return reply({ status = 'invalid' }) end
+local function failed(reason)
+  count_failure(failures_key, 'c:' .. A.client, A.now, A.backoff)
+  redis.call('HINCRBY', failures_key, 'windowCount', 1)
+  return reply({ status = 'failed', reason = reason, attempts = login.attempts })
+end
+local used
+if A.step ~= cjson.null then
+  if A.step <= tonumber(redis.call('HGET', mfa_key, 'lastStep') or '0') then return failed('replayed') end
+  redis.call('HSET', mfa_key, 'lastStep', fmt(A.step))
+  used = 'totp'
+elseif A.recoveryHash ~= cjson.null then
+  local codes = cjson.decode(redis.call('HGET', mfa_key, 'codes') or '[]')
+  local left, found = {}, false
+  for _, h in ipairs(codes) do
+    if h == A.recoveryHash and not found then found = true else table.insert(left, h) end
+  end
+  if not found then return failed('wrong_recovery_code') end
+  redis.call('HSET', mfa_key, 'codes', #left > 0 and cjson.encode(left) or '[]')
+  used = 'recovery_code'
+else
+  return failed('wrong_code')
+end
+redis.call('HDEL', mfa_logins_key, A.loginId)
+local u = hmap(user_key)
+if not u.id then return reply({ status = 'invalid' }) end
+clear_login_failure(failures_key, A.client)
+create_session(sessions_key, A.session, A.now)
+return reply({ status = 'ok', used = used, user = public_user(u) })
 `,
 );

@@ -11,10 +11,12 @@ import { createLinkStore, createMailLinks } from './links';
 import { createLambdaMailQueue, type MailQueue } from './mail-queue';
 import { createMailService, type MailService } from './mail-service';
 import { createSesMailer, type Mailer } from './mailer';
+import { createMfaStore } from './mfa';
 import { parametersToFetch, resolveParameters } from './parameters';
 import { createPasswordHasher } from './passwords';
 import { createMailLimit, createRateLimits } from './rate-limits';
 import { createPasswordReset, createRecovery, type PasswordReset, type Recovery } from './recovery';
+import { createSecondFactor, type SecondFactor } from './second-factor';
 import { createSessionStore } from './sessions';
 import { createTokenService, type TokenService } from './tokens';
 import { createUserReader, createUserStore, type UserReader } from './users';
@@ -50,8 +52,13 @@ export interface ResetServices extends BaseServices {
   reset: PasswordReset;
 }
 
+/** The first tier and second factors (TOTP, recovery codes, the log-in's second step). */
+export interface SecondFactorServices extends BaseServices {
+  secondFactor: SecondFactor;
+}
+
 /** Everything (tests build every handler on one set). */
-export interface Services extends AccountServices, RecoveryServices, ResetServices {}
+export interface Services extends AccountServices, RecoveryServices, ResetServices, SecondFactorServices {}
 
 /** What tests may replace: the clock, the logger, where mail jobs go. */
 export interface ServiceOverrides {
@@ -105,6 +112,30 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     ...accountsTier(base, overrides),
     ...recoveryTier(base, overrides),
     ...resetTier(base),
+    ...secondFactorTier(base, createPasswordHasher(config.argon2)),
+  };
+}
+
+/**
+ * Second factors, on the first tier. `passwords` only for the functions where a password is
+ * re-entered: the others (confirming, the summary, the log-in's second step) never load Argon2.
+ */
+function secondFactorTier(
+  base: BaseServices,
+  passwords?: ReturnType<typeof createPasswordHasher>,
+): Pick<Services, 'secondFactor'> {
+  const { config } = base;
+  return {
+    secondFactor: createSecondFactor({
+      mfa: createMfaStore(base.datastore, base.keys),
+      users: createUserStore(base.datastore, base.keys),
+      ...(passwords ? { passwords } : {}),
+      tokens: base.tokens,
+      rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
+      audit: base.audit,
+      settings: { ...config, appName: config.mail.appName },
+      now: base.now,
+    }),
   };
 }
 
@@ -223,6 +254,20 @@ export const accountServices = (env: Record<string, string | undefined>): Accoun
 export const resetServices = (env: Record<string, string | undefined>): ResetServices => {
   const base = createBaseServices(parseConfig(env));
   return { ...base, ...resetTier(base) };
+};
+
+/** As `baseServices`, with second factors, without a password hasher (no Argon2 in the bundle). */
+export const secondFactorServices = (env: Record<string, string | undefined>): SecondFactorServices => {
+  const base = createBaseServices(parseConfig(env));
+  return { ...base, ...secondFactorTier(base) };
+};
+
+/** As `secondFactorServices`, where a password is re-entered. */
+export const secondFactorPasswordServices = (
+  env: Record<string, string | undefined>,
+): SecondFactorServices => {
+  const base = createBaseServices(parseConfig(env));
+  return { ...base, ...secondFactorTier(base, createPasswordHasher(base.config.argon2)) };
 };
 
 /** As `baseServices`, with account recovery. */

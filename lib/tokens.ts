@@ -38,7 +38,8 @@ const ALGORITHM = 'EdDSA';
 const TOKEN_TYPE = 'at+jwt';
 
 /** A new opaque id with a readable prefix and 128 random bits, e.g. `usr_3q2…`; never numeric-looking. */
-export const newId = (prefix: 'usr' | 'ses'): string => `${prefix}_${randomBytes(16).toString('base64url')}`;
+export const newId = (prefix: 'usr' | 'ses' | 'mfa'): string =>
+  `${prefix}_${randomBytes(16).toString('base64url')}`;
 
 /**
  * A new refresh token: a selector naming the session it belongs to (`<userId>.<sessionId>`, so
@@ -66,6 +67,23 @@ const LINK_TOKEN = /^(usr_[A-Za-z0-9_-]{22})\.[A-Za-z0-9_-]{43}$/;
 
 /** The user a link token names, or null when it is not one of ours. */
 export const linkTokenUser = (token: string): string | null => LINK_TOKEN.exec(token)?.[1] ?? null;
+
+/**
+ * A log-in's mfaToken (API.md "Second factors"): the user and the log-in it belongs to (so the
+ * scripts know their keys) and 256 random bits. Only its hash is stored, on the log-in.
+ */
+export function newMfaToken(userId: string): { token: string; loginId: string } {
+  const loginId = newId('mfa');
+  return { token: `${userId}.${loginId}.${randomBytes(32).toString('base64url')}`, loginId };
+}
+
+const MFA_TOKEN = /^(usr_[A-Za-z0-9_-]{22})\.(mfa_[A-Za-z0-9_-]{22})\.[A-Za-z0-9_-]{43}$/;
+
+/** The user and log-in an mfaToken names, or null when it is not one of ours. */
+export function mfaTokenLogin(token: string): { userId: string; loginId: string } | null {
+  const match = MFA_TOKEN.exec(token);
+  return match ? { userId: match[1] as string, loginId: match[2] as string } : null;
+}
 
 /**
  * The stored form of a refresh or link token. SHA-256 is enough (no salt, no stretching) because the

@@ -85,6 +85,7 @@ export interface Reply {
   passwordHash?: string;
   lockedUntil?: number;
   ceiling?: boolean;
+  methods?: string[];
   revoked?: number;
   sessions?: Array<Record<string, string>> | Record<string, never>;
 }
@@ -130,7 +131,8 @@ export interface UserStore extends UserReader {
   >;
   /**
    * Opens a session if the hash is still `verifiedHash`; stores `newHash` when re-hashing; clears
-   * the back-off. 'unverified' when `requireVerified` and the email is not; null when stale.
+   * the back-off. 'unverified' when `requireVerified` and the email is not; null when stale. With
+   * a second factor on, stores `mfaLogin` instead and answers the factors the account has.
    */
   openSession(
     credential: Credential,
@@ -139,8 +141,9 @@ export interface UserStore extends UserReader {
     newHash: string | null,
     requireVerified: boolean,
     session: NewSession,
+    mfaLogin: scripts.MfaLoginArgs,
     now: number,
-  ): Promise<User | 'unverified' | null>;
+  ): Promise<User | 'unverified' | { mfaRequired: string[] } | null>;
   /**
    * The session check for a re-entered password: the user, once this attempt is counted on the
    * user's re-authentication back-off (cleared by the change that follows a correct password).
@@ -247,7 +250,7 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
           : null,
       };
     },
-    async openSession(credential, client, verifiedHash, newHash, requireVerified, session, now) {
+    async openSession(credential, client, verifiedHash, newHash, requireVerified, session, mfaLogin, now) {
       const reply = await login({
         userId: credential.userId,
         email: credential.email,
@@ -257,8 +260,10 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
         requireVerified,
         now,
         session: sessionArgs(session),
+        mfaLogin,
       });
       if (reply.status === 'unverified') return 'unverified';
+      if (reply.status === 'mfa_required') return { mfaRequired: reply.methods ?? [] };
       return reply.status === 'ok' && reply.user ? toPublicUser(reply.user) : null;
     },
     async beginReauth(caller, now, backoff) {

@@ -141,6 +141,44 @@ export const PasswordResetConfirmBody = /* @__PURE__ */ bodySchema('PasswordRese
 );
 export type PasswordResetConfirmBody = z.infer<typeof PasswordResetConfirmBody>;
 
+/** The current password alone: TOTP enrollment and removal, new recovery codes. */
+export const CurrentPasswordBody = /* @__PURE__ */ bodySchema('CurrentPasswordBody', () =>
+  z.strictObject({ currentPassword: PresentedPassword }),
+);
+export type CurrentPasswordBody = z.infer<typeof CurrentPasswordBody>;
+
+/** A code from an authenticator app: six digits (anything else is refused as a wrong code, 400). */
+const TotpCode = () => text().check(z.minLength(1, 'must not be empty'), z.maxLength(16, 'is too long'));
+
+export const TotpCodeBody = /* @__PURE__ */ bodySchema('TotpCodeBody', () =>
+  z.strictObject({ code: TotpCode() }),
+);
+export type TotpCodeBody = z.infer<typeof TotpCodeBody>;
+
+export const MfaLoginBody = /* @__PURE__ */ bodySchema('MfaLoginBody', () =>
+  z
+    .strictObject({
+      mfaToken: text().check(z.minLength(1, 'must not be empty'), z.maxLength(512, 'is too long')),
+      code: z.optional(TotpCode()),
+      recoveryCode: z.optional(
+        text().check(z.minLength(1, 'must not be empty'), z.maxLength(64, 'is too long')),
+      ),
+    })
+    .check(
+      z.superRefine((body, ctx) => {
+        if ((body.code === undefined) === (body.recoveryCode === undefined)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [],
+            message: 'must carry exactly one of code, recoveryCode',
+            input: body,
+          });
+        }
+      }),
+    ),
+);
+export type MfaLoginBody = z.infer<typeof MfaLoginBody>;
+
 export const SessionId = /* @__PURE__ */ schema(() => z.string().check(z.regex(SESSION_ID_PATTERN)));
 
 export { fieldErrors, parseBody } from './request-body';

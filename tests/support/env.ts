@@ -7,6 +7,7 @@ const { privateKey } = generateKeyPairSync('ed25519');
 
 Object.assign(process.env, {
   JWT_PRIVATE_KEY: JSON.stringify(privateKey.export({ format: 'jwk' })),
+  TOTP_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
   KEY_PREFIX: `test:${randomBytes(6).toString('hex')}:`,
   ARGON2_MEMORY_KIB: '1024',
   ARGON2_TIME_COST: '1',

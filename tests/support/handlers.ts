@@ -1,7 +1,11 @@
 import * as changePassword from '../../functions/change-password';
+import * as completeMfaLogin from '../../functions/complete-mfa-login';
 import * as confirmPasswordReset from '../../functions/confirm-password-reset';
+import * as confirmTotp from '../../functions/confirm-totp';
 import * as deleteAccount from '../../functions/delete-account';
+import * as disableTotp from '../../functions/disable-totp';
 import * as getProfile from '../../functions/get-profile';
+import * as getSecurity from '../../functions/get-security';
 import * as jwks from '../../functions/jwks';
 import * as listSessions from '../../functions/list-sessions';
 import * as login from '../../functions/login';
@@ -9,10 +13,12 @@ import * as logout from '../../functions/logout';
 import * as notFound from '../../functions/not-found';
 import * as refreshSession from '../../functions/refresh-session';
 import * as register from '../../functions/register';
+import * as renewRecoveryCodes from '../../functions/renew-recovery-codes';
 import * as requestPasswordReset from '../../functions/request-password-reset';
 import * as resendVerification from '../../functions/resend-verification';
 import * as revokeAllSessions from '../../functions/revoke-all-sessions';
 import * as revokeSession from '../../functions/revoke-session';
+import * as startTotpEnrollment from '../../functions/start-totp-enrollment';
 import * as updateProfile from '../../functions/update-profile';
 import * as verifyEmail from '../../functions/verify-email';
 import type { Services } from '../../lib/services';
@@ -37,5 +43,11 @@ export function createHandlers(services: Services) {
     verifyEmail: verifyEmail.createHandler(services),
     requestReset: requestPasswordReset.createHandler(services),
     confirmReset: confirmPasswordReset.createHandler(services),
+    security: getSecurity.createHandler(services),
+    startTotp: startTotpEnrollment.createHandler(services),
+    confirmTotp: confirmTotp.createHandler(services),
+    disableTotp: disableTotp.createHandler(services),
+    recoveryCodes: renewRecoveryCodes.createHandler(services),
+    mfaLogin: completeMfaLogin.createHandler(services),
   };
 }

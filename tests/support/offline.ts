@@ -22,6 +22,7 @@ export async function startTestApi(
       UPSTASH_REDIS_REST_URL: process.env.UPSTASH_REDIS_REST_URL as string,
       UPSTASH_REDIS_REST_TOKEN: process.env.UPSTASH_REDIS_REST_TOKEN as string,
       JWT_PRIVATE_KEY: newSigningKey(),
+      TOTP_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
       KEY_PREFIX: prefix,
       LOG_LEVEL: 'ERROR',
       ...env,

@@ -52,6 +52,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sessions/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a log-in that answered mfa_required: a TOTP code or a recovery code
+         * @description Complete a log-in that answered mfa_required: a TOTP code or a recovery code. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["completeMfaLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sessions/refresh": {
         parameters: {
             query?: never;
@@ -154,6 +174,90 @@ export interface paths {
          */
         put: operations["changePassword"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/security": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which second factors are on: TOTP, recovery codes left, passkeys
+         * @description Which second factors are on: TOTP, recovery codes left, passkeys. Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        get: operations["getSecurity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start enrolling an authenticator app: a new secret and its otpauth URI (pending)
+         * @description Start enrolling an authenticator app: a new secret and its otpauth URI (pending). Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["startTotpEnrollment"];
+        /**
+         * Turn TOTP off; the recovery codes die too
+         * @description Turn TOTP off; the recovery codes die too. Needs a bearer access token. Answers 204 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        delete: operations["disableTotp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn TOTP on with a first code; answers the recovery codes, once
+         * @description Turn TOTP on with a first code; answers the recovery codes, once. Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["confirmTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new set of recovery codes (the old set dies)
+         * @description A new set of recovery codes (the old set dies). Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["renewRecoveryCodes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -309,6 +413,11 @@ export interface components {
             /** @description The current password, exactly as set. */
             password: string;
         };
+        MfaLoginBody: {
+            mfaToken: string;
+            code?: string;
+            recoveryCode?: string;
+        };
         RefreshBody: {
             refreshToken: string;
         };
@@ -337,6 +446,13 @@ export interface components {
         DeleteAccountBody: {
             /** @description The current password, exactly as set. */
             password: string;
+        };
+        CurrentPasswordBody: {
+            /** @description The current password, exactly as set. */
+            currentPassword: string;
+        };
+        TotpCodeBody: {
+            code: string;
         };
         VerifyEmailBody: {
             token: string;
@@ -421,7 +537,7 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
-        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "current_password_incorrect" | "email_not_verified" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
         Problem: {
             type: string;
             title: string;
@@ -439,6 +555,32 @@ export interface components {
             /** @constant */
             code: "validation_failed";
             errors: components["schemas"]["FieldError"][];
+        };
+        MfaRequiredProblem: {
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            requestId: string;
+            /** @constant */
+            code: "mfa_required";
+            mfaToken: string;
+            methods: ("totp" | "recovery_code" | "passkey")[];
+        };
+        TotpEnrollment: {
+            secret: string;
+            otpauthUri: string;
+        };
+        RecoveryCodes: {
+            recoveryCodes: string[];
+        };
+        Security: {
+            totp: {
+                enabled: boolean;
+                enabledAt: string | null;
+            };
+            recoveryCodesLeft: number;
+            passkeys: number;
         };
     };
     responses: {
@@ -470,18 +612,18 @@ export interface components {
                 };
             };
         };
-        /** @description `email_not_verified`: Email not verified. */
-        EmailNotVerified: {
+        /** @description `email_not_verified`: Email not verified. `mfa_required`: Second factor required. */
+        EmailNotVerifiedOrMfaRequired: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
+                "application/problem+json": components["schemas"]["MfaRequiredProblem"] | (components["schemas"]["Problem"] & {
                     /** @constant */
                     status?: 403;
                     /** @enum {unknown} */
                     code?: "email_not_verified";
-                };
+                });
             };
         };
         /** @description `email_taken`: Email taken. */
@@ -537,6 +679,20 @@ export interface components {
                     status?: 401;
                     /** @enum {unknown} */
                     code?: "invalid_refresh_token";
+                };
+            };
+        };
+        /** @description `mfa_failed`: Second factor failed. */
+        MfaFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 401;
+                    /** @enum {unknown} */
+                    code?: "mfa_failed";
                 };
             };
         };
@@ -600,6 +756,34 @@ export interface components {
                 };
             };
         };
+        /** @description `totp_already_enabled`: TOTP already enabled. */
+        TotpAlreadyEnabled: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 409;
+                    /** @enum {unknown} */
+                    code?: "totp_already_enabled";
+                };
+            };
+        };
+        /** @description `totp_not_pending`: No TOTP enrollment pending. */
+        TotpNotPending: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 409;
+                    /** @enum {unknown} */
+                    code?: "totp_not_pending";
+                };
+            };
+        };
         /** @description `unauthorized`: Unauthorized. */
         Unauthorized: {
             headers: {
@@ -655,6 +839,20 @@ export interface components {
                     status?: 400;
                     /** @enum {unknown} */
                     code?: "malformed_json" | "link_invalid";
+                });
+            };
+        };
+        /** @description `validation_failed`: Validation failed. `malformed_json`: Malformed JSON. `totp_code_invalid`: TOTP code invalid. */
+        ValidationFailedOrMalformedJsonOrTotpCodeInvalid: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ValidationProblem"] | (components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 400;
+                    /** @enum {unknown} */
+                    code?: "malformed_json" | "totp_code_invalid";
                 });
             };
         };
@@ -752,7 +950,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["InvalidCredentials"];
-            403: components["responses"]["EmailNotVerified"];
+            403: components["responses"]["EmailNotVerifiedOrMfaRequired"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -779,6 +977,39 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    completeMfaLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaLoginBody"];
+            };
+        };
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAndSession"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrMalformedJson"];
+            401: components["responses"]["MfaFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -982,6 +1213,167 @@ export interface operations {
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["CurrentPasswordIncorrect"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getSecurity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Security"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    startTotpEnrollment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CurrentPasswordBody"];
+            };
+        };
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpEnrollment"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrMalformedJson"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CurrentPasswordIncorrect"];
+            409: components["responses"]["TotpAlreadyEnabled"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    disableTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CurrentPasswordBody"];
+            };
+        };
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailedOrMalformedJson"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CurrentPasswordIncorrect"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    confirmTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpCodeBody"];
+            };
+        };
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrMalformedJsonOrTotpCodeInvalid"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["TotpNotPending"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    renewRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CurrentPasswordBody"];
+            };
+        };
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrMalformedJson"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CurrentPasswordIncorrect"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { CONFIG_VARIABLES, ConfigError, parseConfig, type VariableName } from '../../lib/config';
 
 const keyPair = () => generateKeyPairSync('ed25519');
@@ -6,12 +6,14 @@ const privateJwk = keyPair().privateKey.export({ format: 'jwk' });
 const previousJwk = keyPair().publicKey.export({ format: 'jwk' });
 
 const REST_TOKEN = 'rest-token-that-must-never-be-echoed';
+const TOTP_KEY = randomBytes(32).toString('base64url');
 
 /** The smallest valid environment: only the required variables. */
 const required = (): Record<string, string> => ({
   UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:8079',
   UPSTASH_REDIS_REST_TOKEN: REST_TOKEN,
   JWT_PRIVATE_KEY: JSON.stringify(privateJwk),
+  TOTP_ENCRYPTION_KEY: TOTP_KEY,
 });
 
 /** Runs parseConfig and returns the ConfigError it throws (fails the test when it does not throw). */
@@ -40,6 +42,7 @@ describe('parseConfig defaults', () => {
         issuer: 'account-service',
         audience: 'account-service',
       },
+      totpEncryptionKey: Buffer.from(TOTP_KEY, 'base64url'),
       accessTokenTtlSeconds: 900,
       refreshTokenTtlSeconds: 2_592_000,
       refreshReuseGraceSeconds: 10,
@@ -166,6 +169,9 @@ describe('parseConfig rejects bad values', () => {
     ['JWT_PRIVATE_KEY', JSON.stringify({ ...privateJwk, crv: 'X25519' })],
     ['JWT_PRIVATE_KEY', JSON.stringify({ kty: 'RSA', n: 'abc', e: 'AQAB', d: 'abc' })],
     ['JWT_PRIVATE_KEY', JSON.stringify([privateJwk])],
+    ['TOTP_ENCRYPTION_KEY', randomBytes(16).toString('base64url')],
+    ['TOTP_ENCRYPTION_KEY', randomBytes(32).toString('base64')],
+    ['TOTP_ENCRYPTION_KEY', 'not a key'],
     ['JWT_PREVIOUS_PUBLIC_KEYS', 'nope'],
     ['JWT_PREVIOUS_PUBLIC_KEYS', JSON.stringify(previousJwk)],
     ['JWT_PREVIOUS_PUBLIC_KEYS', JSON.stringify([{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b' }])],
@@ -211,17 +217,20 @@ describe('parseConfig rejects bad values', () => {
 });
 
 describe('parseConfig reports missing variables', () => {
-  test.each(['UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'JWT_PRIVATE_KEY'])('%s', (name) => {
-    // Prepare
-    const env: Record<string, string | undefined> = required();
-    delete env[name];
+  test.each(['UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'JWT_PRIVATE_KEY', 'TOTP_ENCRYPTION_KEY'])(
+    '%s',
+    (name) => {
+      // Prepare
+      const env: Record<string, string | undefined> = required();
+      delete env[name];
 
-    // Act
-    const error = configError(env);
+      // Act
+      const error = configError(env);
 
-    // Assess
-    expect(error.problems).toEqual([`${name} is required`]);
-  });
+      // Assess
+      expect(error.problems).toEqual([`${name} is required`]);
+    },
+  );
 
   test('an empty string is as missing as an absent variable', () => {
     // Act
@@ -233,7 +242,7 @@ describe('parseConfig reports missing variables', () => {
 });
 
 describe('one ConfigError lists every problem at once', () => {
-  test('an empty environment names all three required variables', () => {
+  test('an empty environment names all four required variables', () => {
     // Act
     const error = configError({});
 
@@ -242,6 +251,7 @@ describe('one ConfigError lists every problem at once', () => {
     expect(error.name).toBe('ConfigError');
     expect([...error.problems].sort()).toEqual([
       'JWT_PRIVATE_KEY is required',
+      'TOTP_ENCRYPTION_KEY is required',
       'UPSTASH_REDIS_REST_TOKEN is required',
       'UPSTASH_REDIS_REST_URL is required',
     ]);
@@ -270,6 +280,7 @@ describe('one ConfigError lists every problem at once', () => {
       'LOG_LEVEL',
       'PASSWORD_MIN_LENGTH',
       'RATE_LIMIT_LOGIN_PER_IP',
+      'TOTP_ENCRYPTION_KEY',
       'UPSTASH_REDIS_REST_URL',
     ]);
     for (const problem of error.problems) expect(error.message).toContain(problem);
@@ -351,9 +362,10 @@ describe('the configuration table (lib/config-variables.json)', () => {
     expect(parseConfig({ ...required(), UPSTASH_REDIS_REST_URL: url }).datastore.url).toBe(url);
   });
 
-  test('secrets are marked: the signing key and the datastore token', () => {
+  test('secrets are marked: the signing key, the TOTP key and the datastore token', () => {
     expect(NAMES.filter((name) => CONFIG_VARIABLES[name].secret).sort()).toEqual([
       'JWT_PRIVATE_KEY',
+      'TOTP_ENCRYPTION_KEY',
       'UPSTASH_REDIS_REST_TOKEN',
     ]);
   });

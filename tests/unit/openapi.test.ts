@@ -65,6 +65,11 @@ const API_MD_CODES = [
   'link_invalid',
   'email_not_verified',
   'already_verified',
+  'mfa_required',
+  'mfa_failed',
+  'totp_already_enabled',
+  'totp_code_invalid',
+  'totp_not_pending',
 ];
 
 /** The problem codes an operation documents, from its (possibly shared) responses. */
@@ -137,11 +142,37 @@ describe('the OpenAPI document', () => {
       $ref: '#/components/schemas/ErrorCode',
     });
     expect(document.components.schemas.ValidationProblem.properties.code.const).toBe('validation_failed');
+    expect(document.components.schemas.MfaRequiredProblem.properties.code.const).toBe('mfa_required');
+    expect(document.components.schemas.MfaRequiredProblem.required).toEqual(
+      expect.arrayContaining(['mfaToken', 'methods']),
+    );
   });
 
   test.each([
     ['/users', 'post', [...BODY, 'email_taken', 'rate_limited']],
-    ['/sessions', 'post', [...BODY, 'invalid_credentials', 'email_not_verified', 'rate_limited']],
+    [
+      '/sessions',
+      'post',
+      [...BODY, 'invalid_credentials', 'email_not_verified', 'mfa_required', 'rate_limited'],
+    ],
+    ['/sessions/mfa', 'post', [...BODY, 'mfa_failed', 'rate_limited']],
+    ['/users/me/security', 'get', BEARER],
+    [
+      '/users/me/totp',
+      'post',
+      [...BODY, ...BEARER, 'current_password_incorrect', 'totp_already_enabled', 'rate_limited'],
+    ],
+    ['/users/me/totp/confirm', 'post', [...BODY, ...BEARER, 'totp_code_invalid', 'totp_not_pending']],
+    [
+      '/users/me/totp',
+      'delete',
+      [...BODY, ...BEARER, 'current_password_incorrect', 'not_found', 'rate_limited'],
+    ],
+    [
+      '/users/me/recovery-codes',
+      'post',
+      [...BODY, ...BEARER, 'current_password_incorrect', 'not_found', 'rate_limited'],
+    ],
     ['/users/me/email-verification', 'post', [...BEARER, 'already_verified', 'rate_limited']],
     ['/email-verification', 'post', [...BODY, 'link_invalid']],
     ['/password-resets', 'post', [...BODY, 'rate_limited']],

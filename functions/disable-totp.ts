@@ -1,0 +1,12 @@
+import { endpoint } from '../lib/http';
+import { routeOf } from '../lib/routes';
+import { lambdaHandler, type SecondFactorServices, secondFactorPasswordServices } from '../lib/services';
+import { CurrentPasswordBody } from '../lib/validation';
+
+/** DELETE /users/me/totp — turn TOTP off; the recovery codes die too. */
+export const createHandler = ({ http, secondFactor }: SecondFactorServices) =>
+  endpoint(http, routeOf('disable-totp'), CurrentPasswordBody, async ({ caller, body }) => {
+    await secondFactor.disableTotp(caller, body);
+  });
+
+export const handler = lambdaHandler(secondFactorPasswordServices, createHandler);

@@ -1,0 +1,36 @@
+import type { AuditLog } from './audit';
+import { CurrentPasswordIncorrectError, RateLimitedError, UnauthorizedError } from './errors';
+import type { PasswordHasher } from './passwords';
+import { REAUTH_BACKOFF, secondsUntil } from './rate-limits';
+import type { AuthenticatedUser, Caller, UserStore } from './users';
+
+/**
+ * Checks a signed-in caller's re-entered password. The attempt is counted on the user's own
+ * re-authentication back-off before any hash is checked, atomically with the lock check (as
+ * log-in does): of parallel guesses with a stolen access token only the first few reach Argon2,
+ * and they cannot lock the owner out of log-in. The change that follows clears the count.
+ */
+export function createPasswordCheck(deps: {
+  users: Pick<UserStore, 'beginReauth'>;
+  passwords: Pick<PasswordHasher, 'verify'>;
+  audit: AuditLog;
+  now: () => number;
+}) {
+  const { users, passwords, audit, now } = deps;
+  return async (caller: Caller, password: string): Promise<AuthenticatedUser> => {
+    const start = await users.beginReauth(caller, now(), REAUTH_BACKOFF);
+    if (start.status === 'unauthorized') throw new UnauthorizedError(true);
+    if (start.status === 'locked') {
+      const retryAfterSeconds = secondsUntil(start.lockedUntil, now());
+      audit.record('rate_limited', { userId: caller.userId, limit: 'reauth_account', retryAfterSeconds });
+      throw new RateLimitedError(retryAfterSeconds);
+    }
+    if (await passwords.verify(start.user.passwordHash, password)) return start.user;
+    audit.record('login_failed', {
+      userId: caller.userId,
+      sessionId: caller.sessionId,
+      reason: 'wrong_current_password',
+    });
+    throw new CurrentPasswordIncorrectError();
+  };
+}
