@@ -12,6 +12,7 @@ import { KEY_KINDS } from '../lib/keys';
  *   I4  sessions:<uid> carries a TTL no earlier than its latest live session's expiresAt
  *   I5  links:<uid> ⇒ user:<uid> exists; each link (verify, reset) is {hash, expiresAt}, a verify
  *       link names the user's current email; the key's TTL is no earlier than its latest link
+ *   I6  mfa:<uid> and mfa-logins:<uid> ⇒ user:<uid> exists; mfa-logins:<uid> carries a TTL
  *
  * Decisions, beyond the list above:
  * - A session record past its expiresAt is *dead*, not a problem: it dies on its own and is pruned
@@ -183,6 +184,7 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
   const emails = new Map<string, Record<string, string>>();
   const sessionSets = new Map<string, { records: Record<string, string>; pttl: number }>();
   const linkSets = new Map<string, { records: Record<string, string>; pttl: number }>();
+  const secondFactors: { kind: 'mfa' | 'mfa-logins'; userId: string; pttl: number }[] = [];
 
   for (const entry of await readEntries(redis, prefix, keys)) {
     if (entry.type === 'none') {
@@ -210,6 +212,10 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
         break;
       case 'links':
         linkSets.set(entry.id, { records: asHash(entry.value), pttl: entry.pttl });
+        break;
+      case 'mfa':
+      case 'mfa-logins':
+        secondFactors.push({ kind: entry.kind, userId: entry.id, pttl: entry.pttl });
         break;
       case 'login-failures':
       case 'reauth-failures':
@@ -303,6 +309,12 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
     }
     if (latest > 0 && (pttl < 0 || now + pttl + TTL_SLACK_MS < latest))
       problems.push(`I5 links:${userId} expires before its latest link`);
+  }
+
+  // I6.
+  for (const { kind, userId, pttl } of secondFactors) {
+    if (!users.has(userId)) problems.push(`I6 ${kind}:${userId} exists, but user ${userId} does not`);
+    if (kind === 'mfa-logins' && pttl < 0) problems.push(`I6 mfa-logins:${userId} has no TTL`);
   }
 
   return { checked, problems };

@@ -31,7 +31,7 @@ export interface LinkStore {
     newHash: string,
     session: NewSession | null,
     now: number,
-  ): Promise<{ user: User; revoked: number } | null>;
+  ): Promise<{ user: User; revoked: number; secondFactor: boolean } | null>;
 }
 
 const sessionArgs = (session: NewSession): scripts.SessionArgs => ({ ...session });
@@ -106,7 +106,11 @@ export function createLinkStore(datastore: Datastore, keys: Keys): LinkStore {
         session: session ? sessionArgs(session) : null,
       });
       return reply.status === 'ok' && reply.user
-        ? { user: toPublicUser(reply.user as Raw), revoked: Number(reply.revoked) }
+        ? {
+            user: toPublicUser(reply.user as Raw),
+            revoked: Number(reply.revoked),
+            secondFactor: (reply as { secondFactor?: boolean }).secondFactor === true,
+          }
         : null;
     },
   };

@@ -94,7 +94,8 @@ export function createPasswordReset(
   return {
     /**
      * Follows a reset link: the new password (password rules apply) replaces the old one, the
-     * email counts as verified, the back-offs are cleared, every session goes, and one opens.
+     * email counts as verified, the back-offs are cleared, every session goes, and one opens —
+     * unless the account has a second factor.
      */
     async confirmPasswordReset(
       body: PasswordResetConfirmBody,
@@ -121,6 +122,8 @@ export function createPasswordReset(
         mail: 'password-reset',
         revokedSessions: done.revoked,
       });
+      // A mailbox is not a second factor: with one on, the user logs in with the new password and it.
+      if (done.secondFactor) return { user: done.user };
       return {
         user: done.user,
         session: await tokens.issueSession(target.userId, opened.record.id, opened.refreshToken),

@@ -816,7 +816,7 @@ return reply({ status = 'ok' })
 
 /**
  * The second-factor step of a log-in, part one: the mfaToken's log-in is live, and this attempt
- * is counted on it up front (after `maxAttempts` the log-in dies), so parallel guesses cannot all
+ * is counted on it up front (after `maxAttempts` it is refused), so parallel guesses cannot all
  * be checked. Answers what the code is checked against: the secret (encrypted) and last step.
  */
 export const BEGIN_MFA_LOGIN = /* @__PURE__ */ script<{
@@ -837,11 +837,9 @@ if tonumber(login.expiresAt) <= A.now then
   return reply({ status = 'invalid' })
 end
 if login.hash ~= A.hash then return reply({ status = 'invalid' }) end
+-- Used up: refused, but left to expire (deleting it could cut off a right code being completed).
+if login.attempts >= A.maxAttempts then return reply({ status = 'invalid' }) end
 login.attempts = login.attempts + 1
-if login.attempts > A.maxAttempts then
-  redis.call('HDEL', mfa_logins_key, A.loginId)
-  return reply({ status = 'invalid' })
-end
 redis.call('HSET', mfa_logins_key, A.loginId, cjson.encode(login))
 local m = hmap(mfa_key)
 if not m.secret then return reply({ status = 'invalid' }) end

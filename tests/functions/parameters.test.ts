@@ -1,6 +1,7 @@
 // The deployment's parameters from SSM Parameter Store (lib/parameters.ts), through the real AWS
 // SDK against a stand-in of SSM's GetParameters API on 127.0.0.1 (AWS_ENDPOINT_URL_SSM): which
 // names are asked for, decryption on, the environment winning, failures answered 503 and retried.
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHandler } from '../../functions/jwks';
@@ -67,6 +68,7 @@ const deployed = {
   UPSTASH_REDIS_REST_URL: 'https://eu1-example.upstash.io',
   UPSTASH_REDIS_REST_TOKEN: 'token-from-ssm',
   JWT_PRIVATE_KEY: newSigningKey(),
+  TOTP_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
 };
 const storeAll = () => {
   for (const [name, value] of Object.entries(deployed))
@@ -86,6 +88,7 @@ describe('resolveParameters', () => {
             '/account-service/test/upstash-redis-rest-url',
             '/account-service/test/upstash-redis-rest-token',
             '/account-service/test/jwt-private-key',
+            '/account-service/test/totp-encryption-key',
           ],
           WithDecryption: true,
         },
@@ -98,7 +101,11 @@ describe('resolveParameters', () => {
     const env = await resolveParameters({ SSM_PARAMETER_PREFIX: `${PREFIX}/`, JWT_PRIVATE_KEY: 'local' });
     expect(env.JWT_PRIVATE_KEY).toBe('local');
     expect(requests.map((r) => r.body.Names)).toEqual([
-      ['/account-service/test/upstash-redis-rest-url', '/account-service/test/upstash-redis-rest-token'],
+      [
+        '/account-service/test/upstash-redis-rest-url',
+        '/account-service/test/upstash-redis-rest-token',
+        '/account-service/test/totp-encryption-key',
+      ],
     ]);
   });
 
@@ -114,7 +121,7 @@ describe('resolveParameters', () => {
   test('a parameter missing from SSM fails the read, naming the parameter and no value', async () => {
     stored.set(ssmParameterName(PREFIX, 'UPSTASH_REDIS_REST_URL'), deployed.UPSTASH_REDIS_REST_URL);
     await expect(resolveParameters({ SSM_PARAMETER_PREFIX: PREFIX })).rejects.toThrow(
-      'SSM parameters missing: /account-service/test/upstash-redis-rest-token, /account-service/test/jwt-private-key',
+      'SSM parameters missing: /account-service/test/upstash-redis-rest-token, /account-service/test/jwt-private-key, /account-service/test/totp-encryption-key',
     );
   });
 });
