@@ -287,7 +287,7 @@ const SPECS: Spec[] = [
   {
     fn: 'complete-mfa-login',
     argon2: [],
-    budget: { roundTrips: 3, exact: true },
+    budget: { roundTrips: 2, exact: true },
     async requests(f, count) {
       const logins = await Promise.all(Array.from({ length: count }, () => f.mfaLogin()));
       return logins.map((l) => ({

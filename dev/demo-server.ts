@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';
-import { extname, join, resolve, sep } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 
 export interface DemoServerOptions {
   /** HTTP port; 0 picks a free one. */
@@ -30,6 +31,14 @@ const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
   '.ico': 'image/x-icon',
+};
+
+/**
+ * Browser modules the page imports from npm, served as they are published (no build step): the
+ * QR code of the TOTP enrollment is drawn by `uqr` (an ES module with no dependencies).
+ */
+const VENDOR: Record<string, () => string> = {
+  '/vendor/uqr.js': () => join(dirname(createRequire(__filename).resolve('uqr')), 'index.mjs'),
 };
 
 /** Paths of the links the API mails (APP_URL + path + #token=…), answered with the page. */
@@ -104,6 +113,11 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     }
     if (pathname === '/config.js') {
       reply(response, 200, CONTENT_TYPES['.js'] as string, configJs, head);
+      return;
+    }
+    const vendored = VENDOR[pathname];
+    if (vendored) {
+      reply(response, 200, CONTENT_TYPES['.js'] as string, await readFile(vendored()), head);
       return;
     }
     // The pages a mailed link opens are the demo page itself (the token is in the fragment).

@@ -12,18 +12,11 @@ import {
 import type { ClientInfo } from './http';
 import type { MailQueue } from './mail-queue';
 import { type PasswordHasher, requirePasswordPolicy } from './passwords';
-import {
-  clientKey,
-  LOGIN_BACKOFF,
-  LOGIN_CEILING,
-  type RateLimits,
-  REAUTH_BACKOFF,
-  secondsUntil,
-} from './rate-limits';
+import { clientKey, LOGIN_BACKOFF, LOGIN_CEILING, type RateLimits, secondsUntil } from './rate-limits';
 import { createPasswordCheck } from './reauthentication';
 import { newSession } from './sessions';
 import { hashRefreshToken, newId, newMfaToken, type SessionTokens, type TokenService } from './tokens';
-import { type AuthenticatedUser, type Caller, toPublicUser, type User, type UserStore } from './users';
+import { type Caller, toPublicUser, type User, type UserStore } from './users';
 import type {
   ChangePasswordBody,
   DeleteAccountBody,

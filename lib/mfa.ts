@@ -67,6 +67,7 @@ export interface MfaStore {
   ): Promise<
     | { status: 'ok'; user: User; used: 'totp' | 'recovery_code' }
     | { status: 'failed'; reason: 'wrong_code' | 'replayed' | 'wrong_recovery_code' }
+    | { status: 'locked'; lockedUntil: number }
     | { status: 'invalid' }
   >;
 }
@@ -143,6 +144,7 @@ export function createMfaStore(datastore: Datastore, keys: Keys): MfaStore {
           user: toPublicUser(reply.user as Raw),
           used: reply.used === 'recovery_code' ? 'recovery_code' : 'totp',
         };
+      if (reply.status === 'locked') return { status: 'locked', lockedUntil: Number(reply.lockedUntil) };
       if (reply.status === 'failed')
         return {
           status: 'failed',

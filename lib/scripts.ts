@@ -137,6 +137,19 @@ local function clear_login_failure(failures_key, client)
     redis.call('HINCRBY', failures_key, 'windowCount', -1)
   end
 end
+-- A right password whose log-in now waits for a second factor: its up-front count is taken back
+-- (from the client and the ceiling), and the lock that count may have set with it, so the client's
+-- earlier failures still count but the second step is not blocked by its own password.
+local function take_back_attempt(failures_key, client)
+  local count_field = 'c:' .. client .. 'count'
+  if tonumber(redis.call('HGET', failures_key, count_field) or '0') > 0 then
+    redis.call('HINCRBY', failures_key, count_field, -1)
+  end
+  redis.call('HDEL', failures_key, 'c:' .. client .. 'lockedUntil')
+  if tonumber(redis.call('HGET', failures_key, 'windowCount') or '0') > 0 then
+    redis.call('HINCRBY', failures_key, 'windowCount', -1)
+  end
+end
 -- The second factors an account has, as mfa_required names them.
 local function mfa_methods(mfa_key)
   local methods = {}
@@ -271,7 +284,8 @@ return reply({ status = 'ok', userId = credential[1], passwordHash = credential[
  * (a concurrent password change or deletion wins), re-hash if asked, and take the attempt back
  * from the back-off. With `requireVerified`, an unverified email opens nothing (after the password
  * was checked). With a second factor on, no session either: the log-in waits for the factor
- * (`mfaLogin`, answered as `mfa_required`), and the attempt stays counted until it comes.
+ * (`mfaLogin`, answered as `mfa_required`); the client's earlier failures are not cleared (only a
+ * completed second step clears them), so wrong codes add up across log-ins.
  */
 export const LOGIN = /* @__PURE__ */ script<{
   userId: string;
@@ -311,6 +325,7 @@ if #methods > 0 then
   redis.call('HSET', mfa_logins_key, m.id, cjson.encode({ hash = m.hash, expiresAt = fmt(A.now + m.ttlMs),
     attempts = 0, client = A.client, email = A.email, userAgent = m.userAgent }))
   if redis.call('PTTL', mfa_logins_key) < m.ttlMs then redis.call('PEXPIRE', mfa_logins_key, m.ttlMs) end
+  take_back_attempt(failures_key, A.client)
   return reply({ status = 'mfa_required', methods = methods })
 end
 clear_login_failure(failures_key, A.client)
@@ -853,7 +868,8 @@ return reply({ status = 'ok', email = login.email, client = login.client, secret
  * one used) or the hash of an unused recovery code: the factor is spent, the log-in consumed, its
  * back-off attempt taken back, and the session opened — once, whatever runs in parallel. Without
  * either (a wrong code), or when the step or code is already spent: the failure is counted on the
- * log-in's client back-off and the account's ceiling, as a wrong password is.
+ * log-in's client back-off and the account's ceiling, as a wrong password is. While that client's
+ * back-off runs, nothing is checked: 'locked'.
  */
 export const COMPLETE_MFA_LOGIN = /* @__PURE__ */ script<{
   userId: string;
@@ -880,6 +896,9 @@ local raw = redis.call('HGET', mfa_logins_key, A.loginId)
 if not raw then return reply({ status = 'invalid' }) end
 local login = cjson.decode(raw)
 if login.hash ~= A.hash or tonumber(login.expiresAt) <= A.now then return reply({ status = 'invalid' }) end
+-- The log-in's client is backing off (wrong passwords or codes): nothing is checked or spent.
+local until_ms = locked_until(failures_key, 'c:' .. A.client)
+if until_ms > A.now then return reply({ status = 'locked', lockedUntil = until_ms }) end
 local function failed(reason)
   count_failure(failures_key, 'c:' .. A.client, A.now, A.backoff)
   redis.call('HINCRBY', failures_key, 'windowCount', 1)

@@ -13,7 +13,7 @@ import {
 import type { ClientInfo } from './http';
 import type { MfaStore } from './mfa';
 import type { PasswordHasher } from './passwords';
-import { LOGIN_BACKOFF, type RateLimits } from './rate-limits';
+import { LOGIN_BACKOFF, secondsUntil } from './rate-limits';
 import { createPasswordCheck } from './reauthentication';
 import { newSession } from './sessions';
 import { hashRefreshToken, mfaTokenLogin, type SessionTokens, type TokenService } from './tokens';
@@ -35,7 +35,6 @@ export interface SecondFactorDeps {
   /** Only where a password is re-entered (enrolling, turning off, new codes): it loads Argon2. */
   passwords?: PasswordHasher;
   tokens: TokenService;
-  rateLimits: RateLimits;
   audit: AuditLog;
   settings: Pick<Config, 'totpEncryptionKey' | 'refreshTokenTtlSeconds'> & { appName: string };
   now: () => number;
@@ -58,7 +57,7 @@ export type SecondFactor = ReturnType<typeof createSecondFactor>;
  * codes, the security summary, and the log-in step that completes a password log-in.
  */
 export function createSecondFactor(deps: SecondFactorDeps) {
-  const { mfa, tokens, rateLimits, audit, settings, now } = deps;
+  const { mfa, tokens, audit, settings, now } = deps;
   const { passwords } = deps;
   const requirePassword = passwords
     ? createPasswordCheck({ ...deps, passwords })
@@ -152,23 +151,14 @@ export function createSecondFactor(deps: SecondFactorDeps) {
     /**
      * Completes a log-in that answered `mfa_required`: a TOTP code (each time step once) or an
      * unused recovery code opens the session. The mfaToken dies after 5 attempts, at its first
-     * success, or after 300 s; wrong codes count on the log-in back-off like wrong passwords.
+     * success, or after 300 s; wrong codes count on the log-in back-off like wrong passwords, and
+     * while that back-off runs the step answers 429 (the per-IP log-in limit was met by the log-in
+     * that made the token: no token exists without the right password).
      */
     async completeLogin(
       body: MfaLoginBody,
       client: ClientInfo,
     ): Promise<{ user: User; session: SessionTokens }> {
-      try {
-        await rateLimits.checkLoginIp(client.ip);
-      } catch (error) {
-        if (error instanceof RateLimitedError)
-          audit.record('rate_limited', {
-            ip: client.ip,
-            limit: 'login_ip',
-            retryAfterSeconds: error.retryAfterSeconds,
-          });
-        throw error;
-      }
       const named = mfaTokenLogin(body.mfaToken);
       const login = named
         ? await mfa.beginLogin({ ...named, hash: hashRefreshToken(body.mfaToken) }, MFA_MAX_ATTEMPTS, now())
@@ -191,6 +181,12 @@ export function createSecondFactor(deps: SecondFactorDeps) {
       }
       const opened = newSession(login.userId, client, settings.refreshTokenTtlSeconds * 1000);
       const result = await mfa.completeLogin(login, factor, opened.record, LOGIN_BACKOFF, now());
+      if (result.status === 'locked') {
+        // The back-off of the client the log-in came from (its wrong passwords and codes).
+        const retryAfterSeconds = secondsUntil(result.lockedUntil, now());
+        audit.record('rate_limited', { ip: client.ip, limit: 'login_account', retryAfterSeconds });
+        throw new RateLimitedError(retryAfterSeconds);
+      }
       if (result.status !== 'ok') {
         const reason = result.status === 'failed' ? result.reason : 'invalid_mfa_token';
         audit.record('mfa_failed', { userId: login.userId, ip: client.ip, reason });

@@ -131,7 +131,6 @@ function secondFactorTier(
       users: createUserStore(base.datastore, base.keys),
       ...(passwords ? { passwords } : {}),
       tokens: base.tokens,
-      rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
       audit: base.audit,
       settings: { ...config, appName: config.mail.appName },
       now: base.now,

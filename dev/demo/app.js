@@ -6,6 +6,7 @@
 // The price is that a reload signs you out, which is fine for a demo (a real app would keep the
 // refresh token in an HttpOnly cookie set by a backend-for-frontend).
 import { config } from './config.js';
+import { renderSVG } from './vendor/uqr.js';
 
 const apiUrl = config.apiUrl.replace(/\/+$/, '');
 
@@ -23,6 +24,8 @@ class ApiProblem extends Error {
     this.code = problem.code;
     this.errors = Array.isArray(problem.errors) ? problem.errors : [];
     this.retryAfter = null;
+    /** `mfa_required`'s members: the log-in's token and the factors it accepts. */
+    this.mfaToken = typeof problem.mfaToken === 'string' ? problem.mfaToken : null;
   }
 }
 
@@ -272,6 +275,9 @@ function showSignedIn(user) {
 
 function showSignedOut(message) {
   $('#signed-in').hidden = true;
+  $('#totp-enroll').hidden = true;
+  $('#recovery-codes').hidden = true;
+  $('#recovery-list').replaceChildren();
   $('#signed-out').hidden = false;
   for (const form of document.querySelectorAll('#signed-in form')) form.reset();
   for (const box of document.querySelectorAll('#signed-in .problem')) box.replaceChildren();
@@ -301,7 +307,7 @@ async function signIn({ user, session }, message) {
   keepSession(session);
   showSignedIn(user);
   notice(message);
-  await loadSessions();
+  await Promise.all([loadSessions(), loadSecurity().catch(() => undefined)]);
 }
 
 /** Wires a form: disables it while the call runs and shows the API's problem in its alert box. */
@@ -406,8 +412,87 @@ onClick('#resend-verification', async () => {
 });
 
 onSubmit('#login-form', async ({ email, password }) => {
-  const result = await read(await send('POST', '/sessions', { body: { email, password } }));
+  let result;
+  try {
+    result = await read(await send('POST', '/sessions', { body: { email, password } }));
+  } catch (error) {
+    if (!(error instanceof ApiProblem && error.code === 'mfa_required')) throw error;
+    // The password was right; the log-in waits for the second factor.
+    const form = $('#mfa-form');
+    form.dataset.mfaToken = error.mfaToken;
+    $('#login-form').hidden = true;
+    form.hidden = false;
+    $('#mfa-code').focus();
+    notice('Enter the code from your authenticator app to finish logging in.');
+    return;
+  }
   await signIn(result, `Welcome back, ${result.user.name}.`);
+});
+
+onSubmit('#mfa-form', async ({ code, recoveryCode }, form) => {
+  const body = { mfaToken: form.dataset.mfaToken };
+  if (recoveryCode.trim()) body.recoveryCode = recoveryCode.trim();
+  else body.code = code.trim();
+  const result = await read(await send('POST', '/sessions/mfa', { body }));
+  delete form.dataset.mfaToken;
+  form.hidden = true;
+  $('#login-form').hidden = false;
+  await signIn(result, `Welcome back, ${result.user.name}.`);
+});
+
+// --- Two-step verification ------------------------------------------------------------------
+
+async function loadSecurity() {
+  const security = await authed('GET', '/users/me/security');
+  showSecurity(security);
+}
+
+function showSecurity({ totp, recoveryCodesLeft }) {
+  $('#totp-status').textContent = totp.enabled
+    ? `On since ${formatTime(totp.enabledAt)}; ${recoveryCodesLeft} recovery codes left.`
+    : 'Off: logging in needs only your password.';
+  $('#totp-start-form').hidden = totp.enabled || !$('#totp-enroll').hidden;
+  $('#totp-disable-form').hidden = !totp.enabled;
+}
+
+onSubmit('#totp-start-form', async ({ currentPassword }, form) => {
+  const { secret, otpauthUri } = await authed('POST', '/users/me/totp', { body: { currentPassword } });
+  form.reset();
+  form.hidden = true;
+  // The QR code is drawn here, from the URI, as SVG: the key never leaves the page.
+  $('#totp-qr').src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(renderSVG(otpauthUri))}`;
+  $('#totp-secret').textContent = secret;
+  $('#recovery-codes').hidden = true;
+  $('#totp-enroll').hidden = false;
+  $('#totp-confirm-code').focus();
+  notice('Scan the code with your authenticator app, then confirm with the code it shows.');
+});
+
+onSubmit('#totp-confirm-form', async ({ code }, form) => {
+  const { recoveryCodes } = await authed('POST', '/users/me/totp/confirm', { body: { code: code.trim() } });
+  form.reset();
+  $('#totp-enroll').hidden = true;
+  $('#totp-qr').removeAttribute('src');
+  $('#totp-secret').textContent = '';
+  const items = recoveryCodes.map((text) => {
+    const item = document.createElement('li');
+    const value = document.createElement('code');
+    value.textContent = text;
+    item.append(value);
+    return item;
+  });
+  $('#recovery-list').replaceChildren(...items);
+  $('#recovery-codes').hidden = false;
+  await loadSecurity();
+  notice('Two-step verification is on. Save your recovery codes now.');
+});
+
+onSubmit('#totp-disable-form', async ({ currentPassword }, form) => {
+  await authed('DELETE', '/users/me/totp', { body: { currentPassword } });
+  form.reset();
+  $('#recovery-codes').hidden = true;
+  await loadSecurity();
+  notice('Two-step verification is off.');
 });
 
 onSubmit('#profile-form', async ({ name, email, currentPassword }, form) => {

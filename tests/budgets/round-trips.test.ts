@@ -5,16 +5,21 @@
 import { randomBytes } from 'node:crypto';
 import { type Datastore, startDatastore } from '../../dev/datastore/server';
 import * as changePassword from '../../functions/change-password';
+import * as completeMfaLogin from '../../functions/complete-mfa-login';
+import * as confirmTotp from '../../functions/confirm-totp';
 import * as deleteAccount from '../../functions/delete-account';
 import * as getProfile from '../../functions/get-profile';
+import * as getSecurity from '../../functions/get-security';
 import * as listSessions from '../../functions/list-sessions';
 import * as login from '../../functions/login';
 import * as logout from '../../functions/logout';
 import * as refreshSession from '../../functions/refresh-session';
 import * as register from '../../functions/register';
+import * as startTotpEnrollment from '../../functions/start-totp-enrollment';
 import * as updateProfile from '../../functions/update-profile';
 import type { HttpHandler } from '../../lib/http';
 import type { Services } from '../../lib/services';
+import { totpCode } from '../../lib/totp';
 import { PASSWORD, signUp, uniqueEmail } from '../support/accounts';
 import { type EventInput, invoke, testServices } from '../support/app';
 
@@ -40,6 +45,26 @@ const newIp = (): string => `198.51.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
 
 /** A fresh account, logged in, through the real register handler, from an address of its own. */
 const newAccount = () => signUp(register.createHandler(services), { tag: 'budget', ip: newIp() });
+
+/** A fresh account with TOTP on (through the real handlers); its code's step is then spent. */
+async function totpAccount() {
+  const account = await newAccount();
+  const started = await invoke(startTotpEnrollment.createHandler(services), {
+    method: 'POST',
+    path: '/users/me/totp',
+    token: account.token,
+    body: { currentPassword: PASSWORD },
+  });
+  const { secret } = started.body;
+  const confirmed = await invoke(confirmTotp.createHandler(services), {
+    method: 'POST',
+    path: '/users/me/totp/confirm',
+    token: account.token,
+    body: { code: totpCode(secret, Date.now()) },
+  });
+  expect(confirmed.status).toBe(200);
+  return { ...account, secret: secret as string };
+}
 
 interface Budget {
   route: string;
@@ -131,6 +156,50 @@ const budgets: Budget[] = [
       body: { email: (await newAccount()).email, password: PASSWORD },
       ip: newIp(),
     }),
+  },
+  {
+    route: 'POST /sessions (second factor on: 403 mfa_required)',
+    budget: 3,
+    exact: false,
+    status: 403,
+    createHandler: login.createHandler,
+    request: async () => ({
+      method: 'POST',
+      path: '/sessions',
+      body: { email: (await totpAccount()).email, password: PASSWORD },
+      ip: newIp(),
+    }),
+  },
+  {
+    route: 'POST /sessions/mfa',
+    budget: 2,
+    exact: true,
+    status: 200,
+    createHandler: completeMfaLogin.createHandler,
+    request: async () => {
+      const account = await totpAccount();
+      const required = await invoke(login.createHandler(services), {
+        method: 'POST',
+        path: '/sessions',
+        body: { email: account.email, password: PASSWORD },
+        ip: newIp(),
+      });
+      // The next step's code: the confirming one is spent, and ±1 step is accepted.
+      return {
+        method: 'POST',
+        path: '/sessions/mfa',
+        body: { mfaToken: required.body.mfaToken, code: totpCode(account.secret, Date.now() + 30_000) },
+        ip: newIp(),
+      };
+    },
+  },
+  {
+    route: 'GET /users/me/security',
+    budget: 1,
+    exact: true,
+    status: 200,
+    createHandler: getSecurity.createHandler,
+    request: async () => ({ method: 'GET', path: '/users/me/security', token: (await totpAccount()).token }),
   },
   {
     route: 'PUT /users/me/password',
