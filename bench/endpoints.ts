@@ -301,6 +301,86 @@ const SPECS: Spec[] = [
     },
   },
   {
+    fn: 'passkey-registration-options',
+    argon2: [],
+    budget: { roundTrips: 1, exact: true },
+    async requests(f, count) {
+      const { session } = await f.account();
+      return repeat(count, () => ({
+        method: 'POST',
+        path: '/users/me/passkeys/options',
+        token: session.accessToken,
+      }));
+    },
+  },
+  {
+    fn: 'add-passkey',
+    argon2: [],
+    budget: { roundTrips: 2, exact: true },
+    async requests(f, count) {
+      const made = await Promise.all(Array.from({ length: count }, () => f.passkeyRegistration()));
+      return made.map(({ account, response }) => ({
+        method: 'POST',
+        path: '/users/me/passkeys',
+        token: account.session.accessToken,
+        body: { response },
+      }));
+    },
+  },
+  {
+    fn: 'list-passkeys',
+    argon2: [],
+    budget: { roundTrips: 1, exact: true },
+    async requests(f, count) {
+      const { account } = await f.passkeyAccount();
+      return repeat(count, () => ({
+        method: 'GET',
+        path: '/users/me/passkeys',
+        token: account.session.accessToken,
+      }));
+    },
+  },
+  {
+    fn: 'delete-passkey',
+    argon2: ['verify'],
+    budget: { roundTrips: 2, exact: true },
+    async requests(f, count) {
+      const made = await Promise.all(Array.from({ length: count }, () => f.passkeyAccount()));
+      return made.map(({ account, authenticator }) => ({
+        method: 'DELETE',
+        path: `/users/me/passkeys/${authenticator.id}`,
+        pathParameters: { passkeyId: authenticator.id },
+        token: account.session.accessToken,
+        body: { currentPassword: PASSWORD },
+      }));
+    },
+  },
+  {
+    fn: 'passkey-login-options',
+    argon2: [],
+    budget: { roundTrips: 2, exact: false },
+    async requests(f, count) {
+      return repeat(count, () => ({ method: 'POST', path: '/sessions/passkey/options', ip: f.newIp() }));
+    },
+  },
+  {
+    fn: 'passkey-login',
+    argon2: [],
+    budget: { roundTrips: 3, exact: false },
+    async requests(f, count) {
+      const { authenticator } = await f.passkeyAccount();
+      // In order: each response carries the next signature counter.
+      const responses: unknown[] = [];
+      for (let i = 0; i < count; i++) responses.push(await f.passkeyLogin(authenticator));
+      return responses.map((response) => ({
+        method: 'POST',
+        path: '/sessions/passkey',
+        ip: f.newIp(),
+        body: { response },
+      }));
+    },
+  },
+  {
     fn: 'jwks',
     argon2: [],
     async requests(_f, count) {

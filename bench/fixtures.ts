@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createAuditLog } from '../lib/audit';
 import type { Config } from '../lib/config';
 import { createDatastore } from '../lib/datastore';
 import { createKeys } from '../lib/keys';
 import { createMailLinks } from '../lib/links';
 import { createMfaStore } from '../lib/mfa';
+import { createPasskeys } from '../lib/passkeys';
 import { createPasswordHasher } from '../lib/passwords';
 import {
   createTokenService,
@@ -15,6 +18,7 @@ import {
 } from '../lib/tokens';
 import { encryptTotpSecret, hashRecoveryCode, newRecoveryCodes, newTotpSecret, totpStep } from '../lib/totp';
 import { createUserStore, type StoredUser } from '../lib/users';
+import { SoftAuthenticator } from '../tests/support/webauthn';
 
 /** The password of every bench account (long, not common: it passes the policy). */
 export const PASSWORD = 'correct horse battery staple';
@@ -44,6 +48,12 @@ export interface Fixtures {
   totpAccount(confirmed: boolean): Promise<Account & { secret: string }>;
   /** A log-in of a new TOTP account waiting for its second factor: the mfaToken and the secret. */
   mfaLogin(): Promise<{ mfaToken: string; secret: string }>;
+  /** A new account and a registration response to its live challenge, from a fresh authenticator. */
+  passkeyRegistration(): Promise<{ account: Account; response: unknown }>;
+  /** A new account with one passkey, on the returned authenticator. */
+  passkeyAccount(): Promise<{ account: Account; authenticator: SoftAuthenticator }>;
+  /** A log-in response of `authenticator` to a new live challenge (each one once). */
+  passkeyLogin(authenticator: SoftAuthenticator): Promise<unknown>;
 }
 
 const CONCURRENCY = 50;
@@ -66,6 +76,23 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
   const users = createUserStore(datastore, createKeys(config.keyPrefix));
   const links = createMailLinks(datastore, createKeys(config.keyPrefix), config.mail);
   const mfa = createMfaStore(datastore, createKeys(config.keyPrefix));
+  const passkeys = createPasskeys({
+    datastore,
+    keys: createKeys(config.keyPrefix),
+    users,
+    tokens: createTokenService(config.jwt, config),
+    audit: createAuditLog(new Logger({ logLevel: 'SILENT' })),
+    settings: config,
+    now: Date.now,
+  });
+  const origin = config.webauthn.origins[0] as string;
+  const passkeyRegistration = async () => {
+    const owner = await account();
+    const caller = { userId: owner.user.id, sessionId: owner.session.sessionId };
+    const { options } = await passkeys.registrationOptions(caller);
+    const authenticator = new SoftAuthenticator();
+    return { account: owner, authenticator, response: authenticator.register(options, origin) };
+  };
   const tokens = createTokenService(config.jwt, config);
   const passwordHash = await createPasswordHasher(config.argon2).hash(PASSWORD);
   const ttlMs = config.refreshTokenTtlSeconds * 1000;
@@ -167,6 +194,20 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
       if (!opened || typeof opened !== 'object' || !('mfaRequired' in opened))
         throw new Error('fixture: the log-in did not wait for a second factor');
       return { mfaToken: mfaToken.token, secret: owner.secret };
+    },
+    passkeyRegistration: async () => {
+      const { account: owner, response } = await passkeyRegistration();
+      return { account: owner, response };
+    },
+    async passkeyAccount() {
+      const { account: owner, authenticator, response } = await passkeyRegistration();
+      const caller = { userId: owner.user.id, sessionId: owner.session.sessionId };
+      await passkeys.add(caller, { response: response as Record<string, unknown> });
+      return { account: owner, authenticator };
+    },
+    async passkeyLogin(authenticator) {
+      const { options } = await passkeys.loginOptions({ ip: '127.0.0.1', userAgent: 'bench' } as never);
+      return authenticator.authenticate(options, origin);
     },
     newIp: () => {
       ipCounter += 1;

@@ -4,7 +4,15 @@ import { MAX_BODY_BYTES } from '../lib/request-body';
 import * as resources from '../lib/resources';
 import { errorsOf, ROUTES, type Route } from '../lib/routes';
 import * as validation from '../lib/validation';
-import { Email, Name, Password, PresentedPassword, SessionId, UpdateProfileBody } from '../lib/validation';
+import {
+  Email,
+  Name,
+  PasskeyId,
+  Password,
+  PresentedPassword,
+  SessionId,
+  UpdateProfileBody,
+} from '../lib/validation';
 import { version } from '../package.json';
 
 // The OpenAPI 3.1 document of API.md, generated from the zod schemas the handlers validate with
@@ -118,6 +126,10 @@ const RESPONSES = {
   TotpEnrollment: resources.TotpEnrollment,
   RecoveryCodes: resources.RecoveryCodes,
   Security: resources.Security,
+  Passkey: resources.Passkey,
+  PasskeyEnvelope: resources.PasskeyEnvelope,
+  PasskeyList: resources.PasskeyList,
+  CeremonyOptions: resources.CeremonyOptions,
 };
 
 /** Codes whose problem carries members of its own, and the schema that says which. */
@@ -162,7 +174,10 @@ function problemResponse(codes: ErrorCode[]) {
 }
 
 /** Path parameters' schemas, by name. */
-const PATH_PARAMETERS: Record<string, JsonSchema> = { id: z.toJSONSchema(SessionId) as JsonSchema };
+const PATH_PARAMETERS: Record<string, JsonSchema> = {
+  id: z.toJSONSchema(SessionId) as JsonSchema,
+  passkeyId: z.toJSONSchema(PasskeyId) as JsonSchema,
+};
 
 /** What the success response of `route` says, beyond its schema. */
 const SUCCESS_DESCRIPTIONS: Record<number, string> = {

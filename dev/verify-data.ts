@@ -12,7 +12,8 @@ import { KEY_KINDS } from '../lib/keys';
  *   I4  sessions:<uid> carries a TTL no earlier than its latest live session's expiresAt
  *   I5  links:<uid> ⇒ user:<uid> exists; each link (verify, reset) is {hash, expiresAt}, a verify
  *       link names the user's current email; the key's TTL is no earlier than its latest link
- *   I6  mfa:<uid> and mfa-logins:<uid> ⇒ user:<uid> exists; mfa-logins:<uid> carries a TTL
+ *   I6  mfa:<uid>, mfa-logins:<uid>, passkeys:<uid>, webauthn:<uid> ⇒ user:<uid> exists;
+ *       mfa-logins:<uid>, webauthn:<uid> and webauthn-login:<challenge> carry a TTL
  *
  * Decisions, beyond the list above:
  * - A session record past its expiresAt is *dead*, not a problem: it dies on its own and is pruned
@@ -64,6 +65,9 @@ const EXPECTED_TYPE: Record<Kind, string> = {
   links: 'hash',
   mfa: 'hash',
   'mfa-logins': 'hash',
+  passkeys: 'hash',
+  webauthn: 'hash',
+  'webauthn-login': 'string',
   'rate-limit': '',
 };
 const USER_FIELDS = ['id', 'name', 'email', 'emailVerified', 'passwordHash', 'createdAt', 'updatedAt'];
@@ -184,7 +188,8 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
   const emails = new Map<string, Record<string, string>>();
   const sessionSets = new Map<string, { records: Record<string, string>; pttl: number }>();
   const linkSets = new Map<string, { records: Record<string, string>; pttl: number }>();
-  const secondFactors: { kind: 'mfa' | 'mfa-logins'; userId: string; pttl: number }[] = [];
+  const secondFactors: { kind: 'mfa' | 'mfa-logins' | 'passkeys' | 'webauthn'; userId: string; pttl: number }[] =
+    [];
 
   for (const entry of await readEntries(redis, prefix, keys)) {
     if (entry.type === 'none') {
@@ -215,7 +220,12 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
         break;
       case 'mfa':
       case 'mfa-logins':
+      case 'passkeys':
+      case 'webauthn':
         secondFactors.push({ kind: entry.kind, userId: entry.id, pttl: entry.pttl });
+        break;
+      case 'webauthn-login':
+        if (entry.pttl < 0) problems.push(`I6 webauthn-login:${entry.id}: challenge has no TTL`);
         break;
       case 'login-failures':
       case 'reauth-failures':
@@ -314,7 +324,8 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
   // I6.
   for (const { kind, userId, pttl } of secondFactors) {
     if (!users.has(userId)) problems.push(`I6 ${kind}:${userId} exists, but user ${userId} does not`);
-    if (kind === 'mfa-logins' && pttl < 0) problems.push(`I6 mfa-logins:${userId} has no TTL`);
+    if ((kind === 'mfa-logins' || kind === 'webauthn') && pttl < 0)
+      problems.push(`I6 ${kind}:${userId} has no TTL`);
   }
 
   return { checked, problems };

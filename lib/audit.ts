@@ -23,7 +23,10 @@ export type AuditEvent =
   | 'totp_enrollment_started'
   | 'totp_enabled'
   | 'totp_disabled'
-  | 'recovery_codes_renewed';
+  | 'recovery_codes_renewed'
+  | 'passkey_added'
+  | 'passkey_deleted'
+  | 'passkey_refused';
 
 /**
  * What an audit line may carry. Deliberately closed: no field can hold a password, token, hash
@@ -48,8 +51,10 @@ export interface AuditFields {
     | 'replayed'
     | 'wrong_recovery_code'
     | 'invalid_mfa_token';
-  /** The second factor a log-in used. */
-  factor?: 'totp' | 'recovery_code';
+  /** The second factor a log-in used (or the passkey that was the log-in). */
+  factor?: 'totp' | 'recovery_code' | 'passkey';
+  /** Why a passkey ceremony was refused. */
+  passkeyReason?: string;
   /** The kind of mail (never its address or link). */
   mail?: 'verify-email' | 'password-reset' | 'email-changed';
   limit?:

@@ -29,6 +29,8 @@ export interface Config {
   };
   /** AES-256-GCM key of the TOTP secrets at rest (32 bytes). */
   totpEncryptionKey: Buffer;
+  /** The passkeys' relying party: its ID (a domain), its name, the origins ceremonies come from. */
+  webauthn: { rpId: string; rpName: string; origins: string[] };
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   refreshReuseGraceSeconds: number;
@@ -264,6 +266,18 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     corsAllowedOrigins: read.origins('CORS_ALLOWED_ORIGINS'),
     logLevel: read.logLevel('LOG_LEVEL'),
     ssmParameterPrefix: read.ssmPath('SSM_PARAMETER_PREFIX'),
+    webauthn: { rpId: '', rpName: '', origins: [] },
+  };
+  // The relying party defaults to the frontend (APP_URL) and the product name.
+  const appUrl = URL.canParse(config.mail.appUrl) ? new URL(config.mail.appUrl) : null;
+  const rpId = read.text('WEBAUTHN_RP_ID', 253) || appUrl?.hostname || '';
+  if (rpId && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(rpId))
+    problems.push('WEBAUTHN_RP_ID must be a domain name (no scheme, port or path)');
+  const origins = read.origins('WEBAUTHN_ORIGINS').filter((origin) => origin !== '*');
+  config.webauthn = {
+    rpId,
+    rpName: read.text('WEBAUTHN_RP_NAME', 100) || config.mail.appName,
+    origins: origins.length > 0 ? origins.map((o) => new URL(o).origin) : appUrl ? [appUrl.origin] : [],
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

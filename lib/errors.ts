@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   malformed_json: { status: 400, title: 'Malformed JSON' },
   link_invalid: { status: 400, title: 'Link invalid' },
   totp_code_invalid: { status: 400, title: 'TOTP code invalid' },
+  passkey_invalid: { status: 400, title: 'Passkey invalid' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   invalid_credentials: { status: 401, title: 'Invalid credentials' },
   invalid_refresh_token: { status: 401, title: 'Invalid refresh token' },
@@ -193,6 +194,13 @@ export class TotpNotPendingError extends AppError {
   override name = 'TotpNotPendingError';
   constructor() {
     super('totp_not_pending', 'No TOTP enrollment is pending; start one first.');
+  }
+}
+
+export class PasskeyInvalidError extends AppError {
+  override name = 'PasskeyInvalidError';
+  constructor() {
+    super('passkey_invalid', 'The passkey response could not be verified; start the ceremony again.');
   }
 }
 

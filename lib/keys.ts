@@ -21,6 +21,12 @@ export interface Keys {
   mfa(userId: string): string;
   /** A user's log-ins waiting for their second factor (one mfaToken each). */
   mfaLogins(userId: string): string;
+  /** A user's passkeys: credential id → its public key, counter, name and times. */
+  passkeys(userId: string): string;
+  /** A user's passkey registration in progress: its challenge. */
+  webauthn(userId: string): string;
+  /** A passkey log-in's challenge, before anyone is known (single use, 300 s). */
+  webauthnLogin(challenge: string): string;
   /** The prefix of one @upstash/ratelimit limiter's keys. */
   rateLimit(name: string): string;
 }
@@ -35,6 +41,9 @@ export const KEY_KINDS = [
   'links',
   'mfa',
   'mfa-logins',
+  'passkeys',
+  'webauthn-login',
+  'webauthn',
   'rate-limit',
 ] as const;
 
@@ -50,6 +59,9 @@ export function createKeys(prefix: string): Keys {
     links: (userId) => `${prefix}links:${userId}`,
     mfa: (userId) => `${prefix}mfa:${userId}`,
     mfaLogins: (userId) => `${prefix}mfa-logins:${userId}`,
+    passkeys: (userId) => `${prefix}passkeys:${userId}`,
+    webauthn: (userId) => `${prefix}webauthn:${userId}`,
+    webauthnLogin: (challenge) => `${prefix}webauthn-login:${challenge}`,
     rateLimit: (name) => `${prefix}rate-limit:${name}`,
   };
 }

@@ -11,6 +11,7 @@ export interface MfaState {
   secret: string | null;
   enabledAt: number | null;
   recoveryCodesLeft: number;
+  passkeys: number;
 }
 
 /** A log-in waiting for its second factor, as its mfaToken found it. */
@@ -93,6 +94,7 @@ export function createMfaStore(datastore: Datastore, keys: Keys): MfaStore {
         secret: typeof reply.secret === 'string' ? reply.secret : null,
         enabledAt: reply.enabledAt ? Number(reply.enabledAt) : null,
         recoveryCodesLeft: Number(reply.codesLeft ?? 0),
+        passkeys: Number(reply.passkeys ?? 0),
       };
     },
     async enroll(caller, verifiedHash, pending, now) {

@@ -62,6 +62,20 @@ export const Security = z.strictObject({
   passkeys: z.int().check(z.nonnegative()),
 });
 
+/** A passkey as listed: never its public key or counter. */
+export const Passkey = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  createdAt: timestamp(),
+  lastUsedAt: z.nullable(timestamp()),
+});
+/** `POST /users/me/passkeys`. */
+export const PasskeyEnvelope = z.strictObject({ passkey: Passkey });
+/** `GET /users/me/passkeys`. */
+export const PasskeyList = z.strictObject({ passkeys: z.array(Passkey) });
+/** The two options endpoints: WebAuthn creation or request options (JSON), for the browser's API. */
+export const CeremonyOptions = z.strictObject({ options: z.record(z.string(), z.unknown()) });
+
 /** A public Ed25519 key as published: never the private member `d`. */
 export const PublicJwk = z.strictObject({
   kty: z.literal('OKP'),

@@ -28,6 +28,10 @@ import type { Keys } from './keys';
  *                             last time step accepted), codes (JSON array of recovery-code hashes)
  *   mfa-logins:<uid>    hash  <loginId> → JSON {hash, expiresAt, attempts, client, email}: log-ins
  *                             whose password was right, waiting for the second factor
+ *   passkeys:<uid>      hash  <credentialId> → JSON {id, publicKey, counter, transports, name,
+ *                             createdAt, lastUsedAt}
+ *   webauthn:<uid>      hash  registration → JSON {challenge, expiresAt}; TTL
+ *   webauthn-login:<c>  string a passkey log-in's challenge; TTL 300 s
  *
  * Invariants kept by all of them together (dev/verify-data.ts checks them):
  *   I1  email:<e> exists ⇔ user:<id> exists with email = e; email:<e>.userId = id
@@ -38,8 +42,8 @@ import type { Keys } from './keys';
  *   I5  links:<uid> exists ⇒ user:<uid> exists; each link is {hash, expiresAt} (a verify link
  *       also names the address it was mailed to, the user's current email); the key carries a
  *       TTL no earlier than its latest link's expiresAt; a link past it is dead
- *   I6  mfa:<uid> and mfa-logins:<uid> exist ⇒ user:<uid> exists; mfa-logins:<uid> carries a TTL no
- *       earlier than its latest log-in's expiresAt
+ *   I6  mfa:<uid>, mfa-logins:<uid>, passkeys:<uid>, webauthn:<uid> exist ⇒ user:<uid> exists;
+ *       mfa-logins:<uid> and webauthn:<uid> carry a TTL
  */
 
 /** Rotated-out refresh-token hashes kept per session for theft detection (oldest dropped first). */
@@ -151,12 +155,13 @@ local function take_back_attempt(failures_key, client)
   end
 end
 -- The second factors an account has, as mfa_required names them.
-local function mfa_methods(mfa_key)
+local function mfa_methods(mfa_key, passkeys_key)
   local methods = {}
   if redis.call('HEXISTS', mfa_key, 'secret') == 1 then
     table.insert(methods, 'totp')
     local codes = cjson.decode(redis.call('HGET', mfa_key, 'codes') or '[]')
     if #codes > 0 then table.insert(methods, 'recovery_code') end
+    if redis.call('HLEN', passkeys_key) > 0 then table.insert(methods, 'passkey') end
   end
   return methods
 end
@@ -298,7 +303,7 @@ export const LOGIN = /* @__PURE__ */ script<{
   session: SessionArgs;
   mfaLogin: MfaLoginArgs;
 }>(
-  ['email_key', 'failures_key', 'user_key', 'sessions_key', 'mfa_key', 'mfa_logins_key'],
+  ['email_key', 'failures_key', 'user_key', 'sessions_key', 'mfa_key', 'mfa_logins_key', 'passkeys_key'],
   (k, a) => [
     k.email(a.email),
     k.loginFailures(a.email),
@@ -306,6 +311,7 @@ export const LOGIN = /* @__PURE__ */ script<{
     k.sessions(a.userId),
     k.mfa(a.userId),
     k.mfaLogins(a.userId),
+    k.passkeys(a.userId),
   ],
   `
 if redis.call('HGET', email_key, 'userId') ~= A.userId then return reply({ status = 'stale' }) end
@@ -319,7 +325,7 @@ if A.requireVerified and u.emailVerified ~= '1' then
   clear_login_failure(failures_key, A.client)
   return reply({ status = 'unverified' })
 end
-local methods = mfa_methods(mfa_key)
+local methods = mfa_methods(mfa_key, passkeys_key)
 if #methods > 0 then
   local m = A.mfaLogin
   redis.call('HSET', mfa_logins_key, m.id, cjson.encode({ hash = m.hash, expiresAt = fmt(A.now + m.ttlMs),
@@ -494,6 +500,8 @@ export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
     'links_key',
     'mfa_key',
     'mfa_logins_key',
+    'passkeys_key',
+    'webauthn_key',
   ],
   (k, a) => [
     k.user(a.userId),
@@ -504,13 +512,16 @@ export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
     k.links(a.userId),
     k.mfa(a.userId),
     k.mfaLogins(a.userId),
+    k.passkeys(a.userId),
+    k.webauthn(a.userId),
   ],
   `
 local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
 if not u then return reply({ status = 'unauthorized' }) end
 if u.email ~= A.email or u.passwordHash ~= A.verifiedHash then return reply({ status = 'stale' }) end
 local revoked = revoke_sessions(sessions_key, nil, A.now)
-redis.call('DEL', user_key, sessions_key, reauth_key, email_key, failures_key, links_key, mfa_key, mfa_logins_key)
+redis.call('DEL', user_key, sessions_key, reauth_key, email_key, failures_key, links_key, mfa_key, mfa_logins_key,
+  passkeys_key, webauthn_key)
 return reply({ status = 'ok', revoked = revoked })
 `,
 );
@@ -738,14 +749,14 @@ return reply({ status = 'ok', revoked = revoked, secondFactor = second_factor, u
 
 /** The session check and the user's second-factor record (mfa:<uid>), in one round trip. */
 export const MFA_STATE = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
-  ['user_key', 'sessions_key', 'mfa_key'],
-  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.mfa(a.userId)],
+  ['user_key', 'sessions_key', 'mfa_key', 'passkeys_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.mfa(a.userId), k.passkeys(a.userId)],
   `
 if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
 local m = hmap(mfa_key)
 local codes = cjson.decode(m.codes or '[]')
 return reply({ status = 'ok', pending = m.pending, secret = m.secret, enabledAt = m.enabledAt,
-  codesLeft = #codes })
+  codesLeft = #codes, passkeys = redis.call('HLEN', passkeys_key) })
 `,
 );
 
@@ -927,5 +938,148 @@ if not u.id then return reply({ status = 'invalid' }) end
 clear_login_failure(failures_key, A.client)
 create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', used = used, user = public_user(u) })
+`,
+);
+
+/**
+ * Passkey registration, step one: the session check, a new challenge (300 s, replacing any
+ * older one), and what the options need: the user's email and name and their passkeys' ids
+ * (excludeCredentials: one authenticator is not registered twice).
+ */
+export const PASSKEY_REGISTRATION_OPTIONS = /* @__PURE__ */ script<{
+  userId: string;
+  sessionId: string;
+  now: number;
+  challenge: string;
+  ttlMs: number;
+}>(
+  ['user_key', 'sessions_key', 'webauthn_key', 'passkeys_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.webauthn(a.userId), k.passkeys(a.userId)],
+  `
+local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
+if not u then return reply({ status = 'unauthorized' }) end
+redis.call('HSET', webauthn_key, 'registration', cjson.encode({ challenge = A.challenge,
+  expiresAt = fmt(A.now + A.ttlMs) }))
+redis.call('PEXPIRE', webauthn_key, A.ttlMs)
+local existing = {}
+for _, raw in ipairs(redis.call('HVALS', passkeys_key)) do
+  local p = cjson.decode(raw)
+  table.insert(existing, { id = p.id, transports = p.transports })
+end
+return reply({ status = 'ok', email = u.email, name = u.name, existing = existing })
+`,
+);
+
+/** Passkey registration, step two: takes the live challenge (single use: a replay finds none). */
+export const TAKE_PASSKEY_REGISTRATION_CHALLENGE = /* @__PURE__ */ script<{
+  userId: string;
+  sessionId: string;
+  now: number;
+}>(
+  ['user_key', 'sessions_key', 'webauthn_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.webauthn(a.userId)],
+  `
+if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
+local raw = redis.call('HGET', webauthn_key, 'registration')
+redis.call('HDEL', webauthn_key, 'registration')
+if not raw then return reply({ status = 'invalid' }) end
+local c = cjson.decode(raw)
+if tonumber(c.expiresAt) <= A.now then return reply({ status = 'invalid' }) end
+return reply({ status = 'ok', challenge = c.challenge })
+`,
+);
+
+/** Passkey registration, step three (after verification): stores the passkey unless its id is known. */
+export const ADD_PASSKEY = /* @__PURE__ */ script<{
+  userId: string;
+  sessionId: string;
+  now: number;
+  passkey: Record<string, unknown> & { id: string };
+}>(
+  ['user_key', 'sessions_key', 'passkeys_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.passkeys(a.userId)],
+  `
+if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
+if redis.call('HEXISTS', passkeys_key, A.passkey.id) == 1 then return reply({ status = 'duplicate' }) end
+redis.call('HSET', passkeys_key, A.passkey.id, cjson.encode(A.passkey))
+return reply({ status = 'ok' })
+`,
+);
+
+/** The caller's passkeys. */
+export const LIST_PASSKEYS = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
+  ['user_key', 'sessions_key', 'passkeys_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.passkeys(a.userId)],
+  `
+if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
+return reply({ status = 'ok', passkeys = redis.call('HVALS', passkeys_key) })
+`,
+);
+
+/** Deletes one of the caller's passkeys, after a re-entered password. */
+export const DELETE_PASSKEY = /* @__PURE__ */ script<ReauthArgs & { passkeyId: string }>(
+  ['user_key', 'sessions_key', 'reauth_key', 'passkeys_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.passkeys(a.userId)],
+  `${REAUTHENTICATED}
+if redis.call('HDEL', passkeys_key, A.passkeyId) == 0 then return reply({ status = 'not_found' }) end
+return reply({ status = 'ok' })
+`,
+);
+
+/** A passkey log-in's challenge, stored for 300 s before anyone is known. */
+export const PASSKEY_LOGIN_OPTIONS = /* @__PURE__ */ script<{ challenge: string; ttlMs: number }>(
+  ['challenge_key'],
+  (k, a) => [k.webauthnLogin(a.challenge)],
+  `
+redis.call('SET', challenge_key, '1', 'PX', A.ttlMs)
+return reply({ status = 'ok' })
+`,
+);
+
+/**
+ * A passkey log-in, step one: the challenge the response signed is taken (single use; gone or
+ * expired: 'invalid'), and the credential it names is looked up among its user's passkeys.
+ */
+export const TAKE_PASSKEY_LOGIN_CHALLENGE = /* @__PURE__ */ script<{
+  userId: string;
+  credentialId: string;
+  challenge: string;
+}>(
+  ['challenge_key', 'passkeys_key', 'user_key'],
+  (k, a) => [k.webauthnLogin(a.challenge), k.passkeys(a.userId), k.user(a.userId)],
+  `
+if redis.call('DEL', challenge_key) == 0 then return reply({ status = 'invalid' }) end
+local raw = redis.call('HGET', passkeys_key, A.credentialId)
+if not raw or redis.call('EXISTS', user_key) == 0 then return reply({ status = 'unknown' }) end
+return reply({ status = 'ok', passkey = raw })
+`,
+);
+
+/**
+ * A passkey log-in, step two (after verification): the signature counter must go up (when the
+ * authenticator keeps one) — a counter that does not is a cloned authenticator: 'counter', nothing
+ * written; else the counter and last use are stored and the session opened, atomically.
+ */
+export const PASSKEY_LOGIN = /* @__PURE__ */ script<{
+  userId: string;
+  credentialId: string;
+  counter: number;
+  now: number;
+  session: SessionArgs;
+}>(
+  ['passkeys_key', 'user_key', 'sessions_key'],
+  (k, a) => [k.passkeys(a.userId), k.user(a.userId), k.sessions(a.userId)],
+  `
+local raw = redis.call('HGET', passkeys_key, A.credentialId)
+local u = hmap(user_key)
+if not raw or not u.id then return reply({ status = 'unknown' }) end
+local p = cjson.decode(raw)
+local stored = tonumber(p.counter or 0)
+if (A.counter > 0 or stored > 0) and A.counter <= stored then return reply({ status = 'counter' }) end
+p.counter = A.counter
+p.lastUsedAt = fmt(A.now)
+redis.call('HSET', passkeys_key, A.credentialId, cjson.encode(p))
+create_session(sessions_key, A.session, A.now)
+return reply({ status = 'ok', user = public_user(u) })
 `,
 );

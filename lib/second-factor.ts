@@ -144,7 +144,7 @@ export function createSecondFactor(deps: SecondFactorDeps) {
           enabledAt: state.enabledAt === null ? null : new Date(state.enabledAt).toISOString(),
         },
         recoveryCodesLeft: state.secret === null ? 0 : state.recoveryCodesLeft,
-        passkeys: 0,
+        passkeys: state.passkeys,
       };
     },
 

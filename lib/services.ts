@@ -13,8 +13,9 @@ import { createMailService, type MailService } from './mail-service';
 import { createSesMailer, type Mailer } from './mailer';
 import { createMfaStore } from './mfa';
 import { parametersToFetch, resolveParameters } from './parameters';
-import { createPasswordHasher } from './passwords';
-import { createMailLimit, createRateLimits } from './rate-limits';
+import { createPasskeys, type Passkeys } from './passkeys';
+import { createPasswordHasher, type PasswordHasher } from './passwords';
+import { createMailLimit, createRateLimits, type RateLimits } from './rate-limits';
 import { createPasswordReset, createRecovery, type PasswordReset, type Recovery } from './recovery';
 import { createSecondFactor, type SecondFactor } from './second-factor';
 import { createSessionStore } from './sessions';
@@ -57,8 +58,18 @@ export interface SecondFactorServices extends BaseServices {
   secondFactor: SecondFactor;
 }
 
+/** The first tier and passkeys. */
+export interface PasskeyServices extends BaseServices {
+  passkeys: Passkeys;
+}
+
 /** Everything (tests build every handler on one set). */
-export interface Services extends AccountServices, RecoveryServices, ResetServices, SecondFactorServices {}
+export interface Services
+  extends AccountServices,
+    RecoveryServices,
+    ResetServices,
+    SecondFactorServices,
+    PasskeyServices {}
 
 /** What tests may replace: the clock, the logger, where mail jobs go. */
 export interface ServiceOverrides {
@@ -113,6 +124,32 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     ...recoveryTier(base, overrides),
     ...resetTier(base),
     ...secondFactorTier(base, createPasswordHasher(config.argon2)),
+    ...passkeyTier(base, {
+      passwords: createPasswordHasher(config.argon2),
+      rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
+    }),
+  };
+}
+
+/**
+ * Passkeys, on the first tier: `passwords` only where one is re-entered (deleting a passkey),
+ * `rateLimits` only where a passkey logs in.
+ */
+function passkeyTier(
+  base: BaseServices,
+  extras: { passwords?: PasswordHasher; rateLimits?: RateLimits } = {},
+): Pick<Services, 'passkeys'> {
+  return {
+    passkeys: createPasskeys({
+      datastore: base.datastore,
+      keys: base.keys,
+      users: createUserStore(base.datastore, base.keys),
+      ...extras,
+      tokens: base.tokens,
+      audit: base.audit,
+      settings: base.config,
+      now: base.now,
+    }),
   };
 }
 
@@ -267,6 +304,27 @@ export const secondFactorPasswordServices = (
 ): SecondFactorServices => {
   const base = createBaseServices(parseConfig(env));
   return { ...base, ...secondFactorTier(base, createPasswordHasher(base.config.argon2)) };
+};
+
+/** As `baseServices`, with passkeys (registration and listing: no Argon2, no limiter). */
+export const passkeyServices = (env: Record<string, string | undefined>): PasskeyServices => {
+  const base = createBaseServices(parseConfig(env));
+  return { ...base, ...passkeyTier(base) };
+};
+
+/** As `passkeyServices`, for the log-in ceremony: with the per-IP log-in limit. */
+export const passkeyLoginServices = (env: Record<string, string | undefined>): PasskeyServices => {
+  const base = createBaseServices(parseConfig(env));
+  return {
+    ...base,
+    ...passkeyTier(base, { rateLimits: createRateLimits(base.datastore, base.keys, base.config.rateLimits) }),
+  };
+};
+
+/** As `passkeyServices`, where a password is re-entered (deleting a passkey). */
+export const passkeyPasswordServices = (env: Record<string, string | undefined>): PasskeyServices => {
+  const base = createBaseServices(parseConfig(env));
+  return { ...base, ...passkeyTier(base, { passwords: createPasswordHasher(base.config.argon2) }) };
 };
 
 /** As `baseServices`, with account recovery. */

@@ -179,6 +179,22 @@ export const MfaLoginBody = /* @__PURE__ */ bodySchema('MfaLoginBody', () =>
 );
 export type MfaLoginBody = z.infer<typeof MfaLoginBody>;
 
+/** A WebAuthn ceremony's response as @simplewebauthn/browser hands it over (checked by the verifier). */
+const CeremonyResponse = () => z.record(z.string(), z.unknown());
+
+export const AddPasskeyBody = /* @__PURE__ */ bodySchema('AddPasskeyBody', () =>
+  z.strictObject({ response: CeremonyResponse(), name: z.optional(Name) }),
+);
+export type AddPasskeyBody = z.infer<typeof AddPasskeyBody>;
+
+export const PasskeyLoginBody = /* @__PURE__ */ bodySchema('PasskeyLoginBody', () =>
+  z.strictObject({ response: CeremonyResponse() }),
+);
+export type PasskeyLoginBody = z.infer<typeof PasskeyLoginBody>;
+
+/** A passkey's id in a path: its credential id, base64url. */
+export const PasskeyId = /* @__PURE__ */ schema(() => z.string().check(z.regex(/^[A-Za-z0-9_-]{1,1400}$/)));
+
 export const SessionId = /* @__PURE__ */ schema(() => z.string().check(z.regex(SESSION_ID_PATTERN)));
 
 export { fieldErrors, parseBody } from './request-body';

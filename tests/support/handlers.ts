@@ -1,16 +1,22 @@
+import * as addPasskey from '../../functions/add-passkey';
 import * as changePassword from '../../functions/change-password';
 import * as completeMfaLogin from '../../functions/complete-mfa-login';
 import * as confirmPasswordReset from '../../functions/confirm-password-reset';
 import * as confirmTotp from '../../functions/confirm-totp';
 import * as deleteAccount from '../../functions/delete-account';
+import * as deletePasskey from '../../functions/delete-passkey';
 import * as disableTotp from '../../functions/disable-totp';
 import * as getProfile from '../../functions/get-profile';
 import * as getSecurity from '../../functions/get-security';
 import * as jwks from '../../functions/jwks';
+import * as listPasskeys from '../../functions/list-passkeys';
 import * as listSessions from '../../functions/list-sessions';
 import * as login from '../../functions/login';
 import * as logout from '../../functions/logout';
 import * as notFound from '../../functions/not-found';
+import * as passkeyLogin from '../../functions/passkey-login';
+import * as passkeyLoginOptions from '../../functions/passkey-login-options';
+import * as passkeyRegistrationOptions from '../../functions/passkey-registration-options';
 import * as refreshSession from '../../functions/refresh-session';
 import * as register from '../../functions/register';
 import * as renewRecoveryCodes from '../../functions/renew-recovery-codes';
@@ -49,5 +55,11 @@ export function createHandlers(services: Services) {
     disableTotp: disableTotp.createHandler(services),
     recoveryCodes: renewRecoveryCodes.createHandler(services),
     mfaLogin: completeMfaLogin.createHandler(services),
+    passkeyOptions: passkeyRegistrationOptions.createHandler(services),
+    addPasskey: addPasskey.createHandler(services),
+    listPasskeys: listPasskeys.createHandler(services),
+    deletePasskey: deletePasskey.createHandler(services),
+    passkeyLoginOptions: passkeyLoginOptions.createHandler(services),
+    passkeyLogin: passkeyLogin.createHandler(services),
   };
 }

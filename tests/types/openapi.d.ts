@@ -72,6 +72,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sessions/passkey/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request options for a passkey log-in (a challenge for 300 s)
+         * @description Request options for a passkey log-in (a challenge for 300 s). Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["passkeyLoginOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sessions/passkey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in with a passkey: the response of the browser’s authentication ceremony
+         * @description Log in with a passkey: the response of the browser’s authentication ceremony. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["passkeyLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sessions/refresh": {
         parameters: {
             query?: never;
@@ -264,6 +304,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/me/passkeys/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Creation options for a new passkey (a challenge for 300 s; your passkeys excluded)
+         * @description Creation options for a new passkey (a challenge for 300 s; your passkeys excluded). Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["passkeyRegistrationOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's passkeys, newest first
+         * @description The caller's passkeys, newest first. Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        get: operations["listPasskeys"];
+        put?: never;
+        /**
+         * Register a passkey with the response of the browser’s registration ceremony
+         * @description Register a passkey with the response of the browser’s registration ceremony. Needs a bearer access token. Answers 201 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["addPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/passkeys/{passkeyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete one of the caller’s passkeys (the current password is re-entered)
+         * @description Delete one of the caller’s passkeys (the current password is re-entered). Needs a bearer access token. Answers 204 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        delete: operations["deletePasskey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users/me/email-verification": {
         parameters: {
             query?: never;
@@ -418,6 +522,11 @@ export interface components {
             code?: string;
             recoveryCode?: string;
         };
+        PasskeyLoginBody: {
+            response: {
+                [key: string]: unknown;
+            };
+        };
         RefreshBody: {
             refreshToken: string;
         };
@@ -453,6 +562,16 @@ export interface components {
         };
         TotpCodeBody: {
             code: string;
+        };
+        AddPasskeyBody: {
+            response: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Trimmed; 1–100 characters (Unicode code points); no control, format or separator characters (bidi overrides, zero-width characters, line separators).
+             * @example Ada Lovelace
+             */
+            name?: string;
         };
         VerifyEmailBody: {
             token: string;
@@ -537,7 +656,7 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
-        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
         Problem: {
             type: string;
             title: string;
@@ -581,6 +700,24 @@ export interface components {
             };
             recoveryCodesLeft: number;
             passkeys: number;
+        };
+        Passkey: {
+            id: string;
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            lastUsedAt: string | null;
+        };
+        PasskeyEnvelope: {
+            passkey: components["schemas"]["Passkey"];
+        };
+        PasskeyList: {
+            passkeys: components["schemas"]["Passkey"][];
+        };
+        CeremonyOptions: {
+            options: {
+                [key: string]: unknown;
+            };
         };
     };
     responses: {
@@ -842,6 +979,20 @@ export interface components {
                 });
             };
         };
+        /** @description `validation_failed`: Validation failed. `malformed_json`: Malformed JSON. `passkey_invalid`: Passkey invalid. */
+        ValidationFailedOrMalformedJsonOrPasskeyInvalid: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ValidationProblem"] | (components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 400;
+                    /** @enum {unknown} */
+                    code?: "malformed_json" | "passkey_invalid";
+                });
+            };
+        };
         /** @description `validation_failed`: Validation failed. `malformed_json`: Malformed JSON. `totp_code_invalid`: TOTP code invalid. */
         ValidationFailedOrMalformedJsonOrTotpCodeInvalid: {
             headers: {
@@ -1007,6 +1158,63 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["MfaFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    passkeyLoginOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CeremonyOptions"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    passkeyLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyLoginBody"];
+            };
+        };
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAndSession"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrMalformedJsonOrPasskeyInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1369,6 +1577,125 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["RecoveryCodes"];
                 };
+            };
+            400: components["responses"]["ValidationFailedOrMalformedJson"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CurrentPasswordIncorrect"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    passkeyRegistrationOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CeremonyOptions"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listPasskeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    addPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddPasskeyBody"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    /** @description `/users/me/passkeys`. */
+                    Location?: string;
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyEnvelope"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrMalformedJsonOrPasskeyInvalid"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deletePasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                passkeyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CurrentPasswordBody"];
+            };
+        };
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];

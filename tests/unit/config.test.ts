@@ -67,6 +67,7 @@ describe('parseConfig defaults', () => {
       corsAllowedOrigins: [],
       logLevel: 'INFO',
       ssmParameterPrefix: '',
+      webauthn: { rpId: 'localhost', rpName: 'Account Service', origins: ['http://localhost:5173'] },
     });
   });
 
@@ -369,4 +370,42 @@ describe('the configuration table (lib/config-variables.json)', () => {
       'UPSTASH_REDIS_REST_TOKEN',
     ]);
   });
+});
+
+describe('the passkeys relying party', () => {
+  test('defaults to the host and origin of APP_URL and to APP_NAME', () => {
+    const { webauthn } = parseConfig({
+      ...required(),
+      APP_URL: 'https://app.acme.example/',
+      APP_NAME: 'Acme',
+    });
+    expect(webauthn).toEqual({
+      rpId: 'app.acme.example',
+      rpName: 'Acme',
+      origins: ['https://app.acme.example'],
+    });
+  });
+
+  test('WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME and WEBAUTHN_ORIGINS win', () => {
+    const { webauthn } = parseConfig({
+      ...required(),
+      WEBAUTHN_RP_ID: 'acme.example',
+      WEBAUTHN_RP_NAME: 'Acme Accounts',
+      WEBAUTHN_ORIGINS: 'https://app.acme.example, https://admin.acme.example/',
+    });
+    expect(webauthn).toEqual({
+      rpId: 'acme.example',
+      rpName: 'Acme Accounts',
+      origins: ['https://app.acme.example', 'https://admin.acme.example'],
+    });
+  });
+
+  test.each(['https://acme.example', 'acme.example:443', 'acme.example/path'])(
+    'an RP ID that is not a domain (%j) is refused',
+    (rpId) => {
+      expect(configError({ ...required(), WEBAUTHN_RP_ID: rpId }).problems).toEqual([
+        'WEBAUTHN_RP_ID must be a domain name (no scheme, port or path)',
+      ]);
+    },
+  );
 });

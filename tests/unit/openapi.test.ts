@@ -70,6 +70,7 @@ const API_MD_CODES = [
   'totp_already_enabled',
   'totp_code_invalid',
   'totp_not_pending',
+  'passkey_invalid',
 ];
 
 /** The problem codes an operation documents, from its (possibly shared) responses. */
@@ -157,6 +158,16 @@ describe('the OpenAPI document', () => {
     ],
     ['/sessions/mfa', 'post', [...BODY, 'mfa_failed', 'rate_limited']],
     ['/users/me/security', 'get', BEARER],
+    ['/users/me/passkeys/options', 'post', BEARER],
+    ['/users/me/passkeys', 'post', [...BODY, ...BEARER, 'passkey_invalid']],
+    ['/users/me/passkeys', 'get', BEARER],
+    [
+      '/users/me/passkeys/{passkeyId}',
+      'delete',
+      [...BODY, ...BEARER, 'current_password_incorrect', 'not_found', 'rate_limited'],
+    ],
+    ['/sessions/passkey/options', 'post', ['rate_limited']],
+    ['/sessions/passkey', 'post', [...BODY, 'passkey_invalid', 'rate_limited']],
     [
       '/users/me/totp',
       'post',
