@@ -6,6 +6,7 @@ import { createDatastore } from '../lib/datastore';
 import { createKeys } from '../lib/keys';
 import { createMailLinks } from '../lib/links';
 import { createMfaStore } from '../lib/mfa';
+import { createPasskeyCeremonies } from '../lib/passkey-ceremonies';
 import { createPasskeys } from '../lib/passkeys';
 import { createPasswordHasher } from '../lib/passwords';
 import {
@@ -80,6 +81,14 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
     datastore,
     keys: createKeys(config.keyPrefix),
     users,
+    tokens: createTokenService(config.jwt, config),
+    audit: createAuditLog(new Logger({ logLevel: 'SILENT' })),
+    settings: config,
+    now: Date.now,
+  });
+  const ceremonies = createPasskeyCeremonies({
+    datastore,
+    keys: createKeys(config.keyPrefix),
     tokens: createTokenService(config.jwt, config),
     audit: createAuditLog(new Logger({ logLevel: 'SILENT' })),
     settings: config,
@@ -202,7 +211,7 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
     async passkeyAccount() {
       const { account: owner, authenticator, response } = await passkeyRegistration();
       const caller = { userId: owner.user.id, sessionId: owner.session.sessionId };
-      await passkeys.add(caller, { response: response as Record<string, unknown> });
+      await ceremonies.add(caller, { response: response as Record<string, unknown> });
       return { account: owner, authenticator };
     },
     async passkeyLogin(authenticator) {

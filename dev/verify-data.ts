@@ -188,8 +188,11 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
   const emails = new Map<string, Record<string, string>>();
   const sessionSets = new Map<string, { records: Record<string, string>; pttl: number }>();
   const linkSets = new Map<string, { records: Record<string, string>; pttl: number }>();
-  const secondFactors: { kind: 'mfa' | 'mfa-logins' | 'passkeys' | 'webauthn'; userId: string; pttl: number }[] =
-    [];
+  const secondFactors: {
+    kind: 'mfa' | 'mfa-logins' | 'passkeys' | 'webauthn';
+    userId: string;
+    pttl: number;
+  }[] = [];
 
   for (const entry of await readEntries(redis, prefix, keys)) {
     if (entry.type === 'none') {

@@ -1,12 +1,12 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { lambdaHandler, type PasskeyServices, passkeyServices } from '../lib/services';
+import { lambdaHandler, type PasskeyCeremonyServices, passkeyCeremonyServices } from '../lib/services';
 import { AddPasskeyBody } from '../lib/validation';
 
 /** POST /users/me/passkeys — register a passkey (the registration ceremony's response). */
-export const createHandler = ({ http, passkeys }: PasskeyServices) =>
+export const createHandler = ({ http, ceremonies }: PasskeyCeremonyServices) =>
   endpoint(http, routeOf('add-passkey'), AddPasskeyBody, async ({ caller, body }) =>
-    passkeys.add(caller, body),
+    ceremonies.add(caller, body),
   );
 
-export const handler = lambdaHandler(passkeyServices, createHandler);
+export const handler = lambdaHandler(passkeyCeremonyServices, createHandler);

@@ -1,12 +1,12 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { lambdaHandler, type PasskeyServices, passkeyLoginServices } from '../lib/services';
+import { lambdaHandler, type PasskeyCeremonyServices, passkeyCeremonyServices } from '../lib/services';
 import { PasskeyLoginBody } from '../lib/validation';
 
 /** POST /sessions/passkey — log in with a passkey (the authentication ceremony's response). */
-export const createHandler = ({ http, passkeys }: PasskeyServices) =>
+export const createHandler = ({ http, ceremonies }: PasskeyCeremonyServices) =>
   endpoint(http, routeOf('passkey-login'), PasskeyLoginBody, async ({ body, client }) =>
-    passkeys.logIn(body, client),
+    ceremonies.logIn(body, client),
   );
 
-export const handler = lambdaHandler(passkeyLoginServices, createHandler);
+export const handler = lambdaHandler(passkeyCeremonyServices, createHandler);

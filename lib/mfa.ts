@@ -29,7 +29,7 @@ export interface MfaLogin {
 /** Outcomes of a change made after a re-entered password. */
 type Reauthenticated<T extends string> = 'ok' | 'unauthorized' | 'stale' | T;
 
-/** Second factors in Redis (mfa:<uid>, mfa-logins:<uid>). Every method is one atomic script. */
+/** Second-factor settings in Redis (mfa:<uid>). Every method is one atomic script. */
 export interface MfaStore {
   state(caller: Caller, now: number): Promise<MfaState | null>;
   enroll(
@@ -52,6 +52,10 @@ export interface MfaStore {
     codeHashes: string[],
     now: number,
   ): Promise<Reauthenticated<'not_found'>>;
+}
+
+/** Log-ins waiting for their second factor (mfa-logins:<uid>, with mfa:<uid>). */
+export interface MfaLoginStore {
   /** Counts an attempt on the log-in up front; null when the token's log-in is dead or used up. */
   beginLogin(
     login: { userId: string; loginId: string; hash: string },
@@ -73,6 +77,8 @@ export interface MfaStore {
   >;
 }
 
+const fields = (reply: unknown) => reply as Record<string, unknown>;
+
 export function createMfaStore(datastore: Datastore, keys: Keys): MfaStore {
   const run = scriptRunner(datastore, keys);
   const state = run(scripts.MFA_STATE);
@@ -80,10 +86,7 @@ export function createMfaStore(datastore: Datastore, keys: Keys): MfaStore {
   const confirm = run(scripts.CONFIRM_TOTP);
   const disable = run(scripts.DISABLE_TOTP);
   const renew = run(scripts.NEW_RECOVERY_CODES);
-  const beginLogin = run(scripts.BEGIN_MFA_LOGIN);
-  const completeLogin = run(scripts.COMPLETE_MFA_LOGIN);
   const at = (caller: Caller, now: number) => ({ userId: caller.userId, sessionId: caller.sessionId, now });
-  const fields = (reply: unknown) => reply as Record<string, unknown>;
 
   return {
     async state(caller, now) {
@@ -114,6 +117,14 @@ export function createMfaStore(datastore: Datastore, keys: Keys): MfaStore {
       return (await renew({ ...at(caller, now), verifiedHash, codes: codeHashes }))
         .status as Reauthenticated<'not_found'>;
     },
+  };
+}
+
+export function createMfaLoginStore(datastore: Datastore, keys: Keys): MfaLoginStore {
+  const run = scriptRunner(datastore, keys);
+  const beginLogin = run(scripts.BEGIN_MFA_LOGIN);
+  const completeLogin = run(scripts.COMPLETE_MFA_LOGIN);
+  return {
     async beginLogin(login, maxAttempts, now) {
       const reply = fields(await beginLogin({ ...login, now, maxAttempts }));
       if (reply.status !== 'ok') return null;

@@ -133,6 +133,16 @@ local function live_link(links_key, purpose, hash, now)
   if link.hash ~= hash then return nil end
   return link
 end
+local function put_link(links_key, purpose, link, now)
+  redis.call('HSET', links_key, purpose, cjson.encode(link))
+  local wanted = tonumber(link.expiresAt) - now
+  if redis.call('PTTL', links_key) < wanted then redis.call('PEXPIRE', links_key, fmt(wanted)) end
+end
+`;
+
+// Helpers only the log-in scripts use (kept out of PRELUDE: every script carries PRELUDE, and
+// every function bundles the scripts it runs).
+const LOGIN_HELPERS = `
 -- Takes back a log-in attempt counted up front (BEGIN_LOGIN) once it succeeded: the client's
 -- back-off cleared, the account-wide ceiling's count down by one.
 local function clear_login_failure(failures_key, client)
@@ -165,11 +175,6 @@ local function mfa_methods(mfa_key, passkeys_key)
   end
   return methods
 end
-local function put_link(links_key, purpose, link, now)
-  redis.call('HSET', links_key, purpose, cjson.encode(link))
-  local wanted = tonumber(link.expiresAt) - now
-  if redis.call('PTTL', links_key) < wanted then redis.call('PEXPIRE', links_key, fmt(wanted)) end
-end
 `;
 
 /** One script: its Lua, and the one function that puts named keys and arguments in their places. */
@@ -186,12 +191,15 @@ function script<Args>(
   keyNames: string[],
   keysOf: (keys: Keys, args: Args) => string[],
   body: string,
+  // Lua shared by a few scripts, put before the body here: interpolated into the body's template
+  // literal it would keep every such script in every bundle (esbuild cannot prove it pure).
+  helpers = '',
 ): Script<Args> {
   const bind = keyNames.length
     ? `local ${keyNames.join(', ')} = ${keyNames.map((_, i) => `KEYS[${i + 1}]`).join(', ')}`
     : '';
   return {
-    lua: `#!lua flags=allow-key-locking\n${bind}\n${PRELUDE}\n${body}`,
+    lua: `#!lua flags=allow-key-locking\n${bind}\n${PRELUDE}\n${helpers}\n${body}`,
     encode: (keys, args) => ({ keys: keysOf(keys, args), argv: [JSON.stringify(args)] }),
   };
 }
@@ -338,6 +346,7 @@ clear_login_failure(failures_key, A.client)
 create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', user = public_user(u) })
 `,
+  LOGIN_HELPERS,
 );
 
 /** The session check and the user in one round trip (profile reads, the body-error check). */
@@ -781,11 +790,12 @@ redis.call('DEL', reauth_key)
 export const ENROLL_TOTP = /* @__PURE__ */ script<ReauthArgs & { pending: string }>(
   ['user_key', 'sessions_key', 'reauth_key', 'mfa_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.mfa(a.userId)],
-  `${REAUTHENTICATED}
+  `
 if redis.call('HEXISTS', mfa_key, 'secret') == 1 then return reply({ status = 'already_enabled' }) end
 redis.call('HSET', mfa_key, 'pending', A.pending)
 return reply({ status = 'ok', email = u.email })
 `,
+  REAUTHENTICATED,
 );
 
 /**
@@ -822,22 +832,24 @@ export const DISABLE_TOTP = /* @__PURE__ */ script<ReauthArgs>(
     k.mfa(a.userId),
     k.mfaLogins(a.userId),
   ],
-  `${REAUTHENTICATED}
+  `
 if redis.call('EXISTS', mfa_key) == 0 then return reply({ status = 'not_found' }) end
 redis.call('DEL', mfa_key, mfa_logins_key)
 return reply({ status = 'ok' })
 `,
+  REAUTHENTICATED,
 );
 
 /** A new set of recovery codes (hashes); the old set dies. Only with TOTP on. */
 export const NEW_RECOVERY_CODES = /* @__PURE__ */ script<ReauthArgs & { codes: string[] }>(
   ['user_key', 'sessions_key', 'reauth_key', 'mfa_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.mfa(a.userId)],
-  `${REAUTHENTICATED}
+  `
 if redis.call('HEXISTS', mfa_key, 'secret') == 0 then return reply({ status = 'not_found' }) end
 redis.call('HSET', mfa_key, 'codes', cjson.encode(A.codes))
 return reply({ status = 'ok' })
 `,
+  REAUTHENTICATED,
 );
 
 /**
@@ -939,6 +951,7 @@ clear_login_failure(failures_key, A.client)
 create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', used = used, user = public_user(u) })
 `,
+  LOGIN_HELPERS,
 );
 
 /**
@@ -1020,10 +1033,11 @@ return reply({ status = 'ok', passkeys = redis.call('HVALS', passkeys_key) })
 export const DELETE_PASSKEY = /* @__PURE__ */ script<ReauthArgs & { passkeyId: string }>(
   ['user_key', 'sessions_key', 'reauth_key', 'passkeys_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.passkeys(a.userId)],
-  `${REAUTHENTICATED}
+  `
 if redis.call('HDEL', passkeys_key, A.passkeyId) == 0 then return reply({ status = 'not_found' }) end
 return reply({ status = 'ok' })
 `,
+  REAUTHENTICATED,
 );
 
 /** A passkey log-in's challenge, stored for 300 s before anyone is known. */

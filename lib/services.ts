@@ -11,8 +11,10 @@ import { createLinkStore, createMailLinks } from './links';
 import { createLambdaMailQueue, type MailQueue } from './mail-queue';
 import { createMailService, type MailService } from './mail-service';
 import { createSesMailer, type Mailer } from './mailer';
-import { createMfaStore } from './mfa';
+import { createMfaLoginStore, createMfaStore } from './mfa';
+import { createMfaLogin, type MfaLogin } from './mfa-login';
 import { parametersToFetch, resolveParameters } from './parameters';
+import { createPasskeyCeremonies, type PasskeyCeremonies } from './passkey-ceremonies';
 import { createPasskeys, type Passkeys } from './passkeys';
 import { createPasswordHasher, type PasswordHasher } from './passwords';
 import { createMailLimit, createRateLimits, type RateLimits } from './rate-limits';
@@ -58,9 +60,19 @@ export interface SecondFactorServices extends BaseServices {
   secondFactor: SecondFactor;
 }
 
-/** The first tier and passkeys. */
+/** The first tier and the log-in's second step. */
+export interface MfaLoginServices extends BaseServices {
+  mfaLogin: MfaLogin;
+}
+
+/** The first tier and passkeys (options, listing, deletion). */
 export interface PasskeyServices extends BaseServices {
   passkeys: Passkeys;
+}
+
+/** The first tier and the passkey ceremonies' verification. */
+export interface PasskeyCeremonyServices extends BaseServices {
+  ceremonies: PasskeyCeremonies;
 }
 
 /** Everything (tests build every handler on one set). */
@@ -69,7 +81,9 @@ export interface Services
     RecoveryServices,
     ResetServices,
     SecondFactorServices,
-    PasskeyServices {}
+    MfaLoginServices,
+    PasskeyServices,
+    PasskeyCeremonyServices {}
 
 /** What tests may replace: the clock, the logger, where mail jobs go. */
 export interface ServiceOverrides {
@@ -124,9 +138,29 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     ...recoveryTier(base, overrides),
     ...resetTier(base),
     ...secondFactorTier(base, createPasswordHasher(config.argon2)),
+    ...mfaLoginTier(base),
+    ...ceremonyTier(base, createRateLimits(base.datastore, base.keys, config.rateLimits)),
     ...passkeyTier(base, {
       passwords: createPasswordHasher(config.argon2),
       rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
+    }),
+  };
+}
+
+/**
+ * The passkey ceremonies' verification (@simplewebauthn/server, ≈400 KiB: only the two functions
+ * that verify a response carry it), with the per-IP log-in limit for the log-in ceremony.
+ */
+function ceremonyTier(base: BaseServices, rateLimits: RateLimits): Pick<Services, 'ceremonies'> {
+  return {
+    ceremonies: createPasskeyCeremonies({
+      datastore: base.datastore,
+      keys: base.keys,
+      rateLimits,
+      tokens: base.tokens,
+      audit: base.audit,
+      settings: base.config,
+      now: base.now,
     }),
   };
 }
@@ -167,9 +201,21 @@ function secondFactorTier(
       mfa: createMfaStore(base.datastore, base.keys),
       users: createUserStore(base.datastore, base.keys),
       ...(passwords ? { passwords } : {}),
-      tokens: base.tokens,
       audit: base.audit,
       settings: { ...config, appName: config.mail.appName },
+      now: base.now,
+    }),
+  };
+}
+
+/** The log-in's second step, on the first tier. */
+function mfaLoginTier(base: BaseServices): Pick<Services, 'mfaLogin'> {
+  return {
+    mfaLogin: createMfaLogin({
+      logins: createMfaLoginStore(base.datastore, base.keys),
+      tokens: base.tokens,
+      audit: base.audit,
+      settings: base.config,
       now: base.now,
     }),
   };
@@ -306,13 +352,28 @@ export const secondFactorPasswordServices = (
   return { ...base, ...secondFactorTier(base, createPasswordHasher(base.config.argon2)) };
 };
 
+/** As `baseServices`, with the log-in's second step. */
+export const mfaLoginServices = (env: Record<string, string | undefined>): MfaLoginServices => {
+  const base = createBaseServices(parseConfig(env));
+  return { ...base, ...mfaLoginTier(base) };
+};
+
+/** As `baseServices`, with the passkey ceremonies' verification (adding a passkey, logging in with one). */
+export const passkeyCeremonyServices = (env: Record<string, string | undefined>): PasskeyCeremonyServices => {
+  const base = createBaseServices(parseConfig(env));
+  return {
+    ...base,
+    ...ceremonyTier(base, createRateLimits(base.datastore, base.keys, base.config.rateLimits)),
+  };
+};
+
 /** As `baseServices`, with passkeys (registration and listing: no Argon2, no limiter). */
 export const passkeyServices = (env: Record<string, string | undefined>): PasskeyServices => {
   const base = createBaseServices(parseConfig(env));
   return { ...base, ...passkeyTier(base) };
 };
 
-/** As `passkeyServices`, for the log-in ceremony: with the per-IP log-in limit. */
+/** As `passkeyServices`, for the log-in options: with the per-IP log-in limit. */
 export const passkeyLoginServices = (env: Record<string, string | undefined>): PasskeyServices => {
   const base = createBaseServices(parseConfig(env));
   return {

@@ -15,7 +15,14 @@ import { join } from 'node:path';
 
 const root = join(__dirname, '../..');
 const KIB = 1024;
-const BUDGET_BYTES = { light: 150 * KIB, hashing: 180 * KIB };
+/**
+ * `webauthn`: the two functions that verify a passkey ceremony carry @simplewebauthn/server, whose
+ * one entry point brings its whole attestation stack (ASN.1, X.509: ≈ 430 KiB minified) — its
+ * export map offers no smaller door. 600 KiB leaves them ~15 KiB of room; every other function,
+ * the passkey options, listing and deletion included, stays within the light or hashing budget.
+ */
+const BUDGET_BYTES = { light: 150 * KIB, hashing: 180 * KIB, webauthn: 600 * KIB };
+const WEBAUTHN = '@simplewebauthn/server';
 
 const ARGON2 = '@node-rs/argon2';
 
@@ -83,16 +90,31 @@ function functionsSizedForArgon2(): string[] {
     .sort();
 }
 
+/** Whether the bundle holds the WebAuthn verifier (in its metafile's inputs, as bundled code). */
+const verifiesWebAuthn = (name: string): boolean =>
+  Object.keys(metafile(name).inputs).some((input) => input.includes(`node_modules/${WEBAUTHN}/`));
+
 describe('bundle sizes (minified, native addon excluded)', () => {
-  test.each(functionNames)('%s is within its budget (150 KiB, or 180 KiB when it loads Argon2)', (name) => {
-    // Prepare
-    const budget = loadsArgon2(name) ? BUDGET_BYTES.hashing : BUDGET_BYTES.light;
+  test.each(functionNames)(
+    '%s is within its budget (150 KiB; 180 KiB with Argon2; 600 KiB with the WebAuthn verifier)',
+    (name) => {
+      // Prepare
+      const budget = verifiesWebAuthn(name)
+        ? BUDGET_BYTES.webauthn
+        : loadsArgon2(name)
+          ? BUDGET_BYTES.hashing
+          : BUDGET_BYTES.light;
 
-    // Act
-    const bytes = statSync(bundlePath(name)).size;
+      // Act
+      const bytes = statSync(bundlePath(name)).size;
 
-    // Assess (in KiB, unrounded, so a failure reads as the budget does)
-    expect(bytes / KIB).toBeLessThanOrEqual(budget / KIB);
+      // Assess (in KiB, unrounded, so a failure reads as the budget does)
+      expect(bytes / KIB).toBeLessThanOrEqual(budget / KIB);
+    },
+  );
+
+  test('only the two functions that verify a passkey ceremony carry the WebAuthn verifier', () => {
+    expect(functionNames.filter(verifiesWebAuthn)).toEqual(['add-passkey', 'passkey-login']);
   });
 
   test.each(functionNames)('%s mentions Argon2 only if it loads it', (name) => {

@@ -1,0 +1,184 @@
+import {
+  type AuthenticationResponseJSON,
+  type RegistrationResponseJSON,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+} from '@simplewebauthn/server';
+import type { AuditLog } from './audit';
+import type { Config } from './config';
+import type { Datastore } from './datastore';
+import { PasskeyInvalidError, RateLimitedError, UnauthorizedError } from './errors';
+import type { ClientInfo } from './http';
+import type { Keys } from './keys';
+import { type Passkey, parseStored, type StoredPasskey, shown } from './passkeys';
+import type { RateLimits } from './rate-limits';
+import * as scripts from './scripts';
+import { newSession } from './sessions';
+import type { SessionTokens, TokenService } from './tokens';
+import { type Caller, type Raw, scriptRunner, toPublicUser, type User } from './users';
+import type { AddPasskeyBody, PasskeyLoginBody } from './validation';
+
+export interface PasskeyCeremonyDeps {
+  datastore: Datastore;
+  keys: Keys;
+  /** The per-IP log-in limit (a passkey log-in counts as a log-in). */
+  rateLimits?: RateLimits;
+  tokens: TokenService;
+  audit: AuditLog;
+  settings: Pick<Config, 'webauthn' | 'refreshTokenTtlSeconds'>;
+  now: () => number;
+}
+
+const USER_ID = /^usr_[A-Za-z0-9_-]{22}$/;
+const BASE64URL = /^[A-Za-z0-9_-]{1,1400}$/;
+
+/** What a passkey log-in response names before anything is verified: its user, credential and challenge. */
+function loginClaims(
+  response: PasskeyLoginBody['response'],
+): { userId: string; credentialId: string; challenge: string } | null {
+  const r = response as { id?: unknown; response?: { userHandle?: unknown; clientDataJSON?: unknown } };
+  const { id } = r;
+  const userHandle = r.response?.userHandle;
+  const clientData = r.response?.clientDataJSON;
+  if (typeof id !== 'string' || !BASE64URL.test(id)) return null;
+  if (typeof userHandle !== 'string' || !BASE64URL.test(userHandle)) return null;
+  if (typeof clientData !== 'string' || !BASE64URL.test(clientData)) return null;
+  const userId = Buffer.from(userHandle, 'base64url').toString('utf8');
+  if (!USER_ID.test(userId)) return null;
+  try {
+    const { challenge } = JSON.parse(Buffer.from(clientData, 'base64url').toString('utf8')) as {
+      challenge?: unknown;
+    };
+    if (typeof challenge !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(challenge)) return null;
+    return { userId, credentialId: id, challenge };
+  } catch {
+    return null;
+  }
+}
+
+export type PasskeyCeremonies = ReturnType<typeof createPasskeyCeremonies>;
+
+/**
+ * The passkey ceremonies' second halves, verified by `@simplewebauthn/server`: a registration
+ * response against the caller's live challenge, a log-in assertion against the stored public key
+ * (user verification required), challenges taken once, the counter checked atomically with the
+ * session it opens. Every refusal is `passkey_invalid`, audited with its reason, nothing written.
+ */
+export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
+  const { datastore, keys, tokens, audit, settings, now } = deps;
+  const { rpId, origins } = settings.webauthn;
+  const run = scriptRunner(datastore, keys);
+  const takeRegistration = run(scripts.TAKE_PASSKEY_REGISTRATION_CHALLENGE);
+  const add = run(scripts.ADD_PASSKEY);
+  const takeLogin = run(scripts.TAKE_PASSKEY_LOGIN_CHALLENGE);
+  const login = run(scripts.PASSKEY_LOGIN);
+  const at = (caller: Caller) => ({ userId: caller.userId, sessionId: caller.sessionId, now: now() });
+  const fields = (reply: unknown) => reply as Record<string, unknown>;
+  const refused = (reason: string, userId: string | null, client?: ClientInfo) => {
+    audit.record('passkey_refused', { userId, ...(client ? { ip: client.ip } : {}), passkeyReason: reason });
+    return new PasskeyInvalidError();
+  };
+
+  return {
+    /** Verifies a registration response against the caller's live challenge and stores the passkey. */
+    async add(caller: Caller, body: AddPasskeyBody): Promise<{ passkey: Passkey }> {
+      const taken = fields(await takeRegistration(at(caller)));
+      if (taken.status === 'unauthorized') throw new UnauthorizedError(true);
+      if (taken.status !== 'ok') throw refused('no_live_challenge', caller.userId);
+      let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>['registrationInfo'];
+      try {
+        const result = await verifyRegistrationResponse({
+          response: body.response as unknown as RegistrationResponseJSON,
+          expectedChallenge: String(taken.challenge),
+          expectedOrigin: origins,
+          expectedRPID: rpId,
+          requireUserVerification: true,
+        });
+        info = result.verified ? result.registrationInfo : undefined;
+      } catch {
+        info = undefined;
+      }
+      if (!info) throw refused('registration_not_verified', caller.userId);
+      const created = now();
+      const passkey: StoredPasskey = {
+        id: info.credential.id,
+        publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
+        counter: info.credential.counter,
+        transports: [...(info.credential.transports ?? [])],
+        name: body.name ?? 'Passkey',
+        createdAt: String(created),
+        lastUsedAt: null,
+      };
+      const stored = fields(await add({ ...at(caller), passkey: { ...passkey } }));
+      if (stored.status === 'unauthorized') throw new UnauthorizedError(true);
+      if (stored.status !== 'ok') throw refused('already_registered', caller.userId);
+      audit.record('passkey_added', { userId: caller.userId, sessionId: caller.sessionId });
+      return { passkey: shown(passkey) };
+    },
+
+    /**
+     * A passkey log-in: the challenge it signed is taken once, the assertion verified against
+     * the stored public key (user verification required), the counter checked; then a session.
+     */
+    async logIn(body: PasskeyLoginBody, client: ClientInfo): Promise<{ user: User; session: SessionTokens }> {
+      await deps.rateLimits?.checkLoginIp(client.ip).catch((error: unknown) => {
+        if (error instanceof RateLimitedError)
+          audit.record('rate_limited', {
+            ip: client.ip,
+            limit: 'login_ip',
+            retryAfterSeconds: error.retryAfterSeconds,
+          });
+        throw error;
+      });
+      const claims = loginClaims(body.response);
+      if (!claims) throw refused('malformed_response', null, client);
+      const taken = fields(await takeLogin(claims));
+      if (taken.status === 'invalid') throw refused('no_live_challenge', claims.userId, client);
+      if (taken.status !== 'ok') throw refused('unknown_credential', claims.userId, client);
+      const passkey = parseStored(String(taken.passkey));
+      let newCounter: number | null = null;
+      try {
+        const result = await verifyAuthenticationResponse({
+          response: body.response as unknown as AuthenticationResponseJSON,
+          expectedChallenge: claims.challenge,
+          expectedOrigin: origins,
+          expectedRPID: rpId,
+          requireUserVerification: true,
+          credential: {
+            id: passkey.id,
+            publicKey: Buffer.from(passkey.publicKey, 'base64url'),
+            counter: passkey.counter,
+            transports: passkey.transports as never,
+          },
+        });
+        if (result.verified) newCounter = result.authenticationInfo.newCounter;
+      } catch (error) {
+        const counter = error instanceof Error && /counter/i.test(error.message);
+        throw refused(counter ? 'counter_went_backwards' : 'assertion_not_verified', claims.userId, client);
+      }
+      if (newCounter === null) throw refused('assertion_not_verified', claims.userId, client);
+      const opened = newSession(claims.userId, client, settings.refreshTokenTtlSeconds * 1000);
+      const reply = fields(
+        await login({
+          userId: claims.userId,
+          credentialId: passkey.id,
+          counter: newCounter,
+          now: now(),
+          session: { ...opened.record },
+        }),
+      );
+      if (reply.status === 'counter') throw refused('counter_went_backwards', claims.userId, client);
+      if (reply.status !== 'ok') throw refused('unknown_credential', claims.userId, client);
+      audit.record('logged_in', {
+        userId: claims.userId,
+        sessionId: opened.record.id,
+        ip: client.ip,
+        factor: 'passkey',
+      });
+      return {
+        user: toPublicUser(reply.user as Raw),
+        session: await tokens.issueSession(claims.userId, opened.record.id, opened.refreshToken),
+      };
+    },
+  };
+}
