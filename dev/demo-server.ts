@@ -34,11 +34,18 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /**
- * Browser modules the page imports from npm, served as they are published (no build step): the
- * QR code of the TOTP enrollment is drawn by `uqr` (an ES module with no dependencies).
+ * Browser code the page loads from npm, served as published (no build step): the QR code of the
+ * TOTP enrollment is drawn by `uqr` (an ES module with no dependencies); passkey ceremonies go
+ * through `@simplewebauthn/browser`.
  */
 const VENDOR: Record<string, () => string> = {
   '/vendor/uqr.js': () => join(dirname(createRequire(__filename).resolve('uqr')), 'index.mjs'),
+  // A classic script (UMD: the global SimpleWebAuthnBrowser); the package ships no single-file ESM.
+  '/vendor/simplewebauthn-browser.js': () =>
+    join(
+      dirname(createRequire(__filename).resolve('@simplewebauthn/browser')),
+      '../dist/bundle/index.umd.min.js',
+    ),
 };
 
 /** Paths of the links the API mails (APP_URL + path + #token=…), answered with the page. */

@@ -8,6 +8,9 @@
 import { config } from './config.js';
 import { renderSVG } from './vendor/uqr.js';
 
+/** @simplewebauthn/browser, loaded before this module by its own script tag. */
+const { startAuthentication, startRegistration } = globalThis.SimpleWebAuthnBrowser;
+
 const apiUrl = config.apiUrl.replace(/\/+$/, '');
 
 /** @type {{ accessToken: string, refreshToken: string, sessionId: string } | null} */
@@ -278,6 +281,7 @@ function showSignedOut(message) {
   $('#totp-enroll').hidden = true;
   $('#recovery-codes').hidden = true;
   $('#recovery-list').replaceChildren();
+  $('#passkeys').replaceChildren();
   $('#signed-out').hidden = false;
   for (const form of document.querySelectorAll('#signed-in form')) form.reset();
   for (const box of document.querySelectorAll('#signed-in .problem')) box.replaceChildren();
@@ -307,7 +311,11 @@ async function signIn({ user, session }, message) {
   keepSession(session);
   showSignedIn(user);
   notice(message);
-  await Promise.all([loadSessions(), loadSecurity().catch(() => undefined)]);
+  await Promise.all([
+    loadSessions(),
+    loadSecurity().catch(() => undefined),
+    loadPasskeys().catch(() => undefined),
+  ]);
 }
 
 /** Wires a form: disables it while the call runs and shows the API's problem in its alert box. */
@@ -438,6 +446,59 @@ onSubmit('#mfa-form', async ({ code, recoveryCode }, form) => {
   form.hidden = true;
   $('#login-form').hidden = false;
   await signIn(result, `Welcome back, ${result.user.name}.`);
+});
+
+// --- Passkeys -------------------------------------------------------------------------------
+
+async function loadPasskeys() {
+  const { passkeys } = await authed('GET', '/users/me/passkeys');
+  const items = passkeys.map((passkey) => {
+    const item = document.createElement('li');
+    item.textContent = `${passkey.name}: added ${formatTime(passkey.createdAt)}, last used ${formatTime(passkey.lastUsedAt)}`;
+    return item;
+  });
+  $('#passkeys').replaceChildren(...items);
+  const options = passkeys.map((passkey) => {
+    const option = document.createElement('option');
+    option.value = passkey.id;
+    option.textContent = `${passkey.name} (added ${formatTime(passkey.createdAt)})`;
+    return option;
+  });
+  $('#passkey-delete-id').replaceChildren(...options);
+  $('#passkey-delete-form').hidden = passkeys.length === 0;
+}
+
+onClick('#add-passkey', async () => {
+  const { options } = await authed('POST', '/users/me/passkeys/options');
+  // The browser asks the authenticator (fingerprint, face, PIN) and answers the challenge.
+  const response = await startRegistration({ optionsJSON: options });
+  const name = `Passkey on ${navigator.platform || 'this device'}`;
+  await authed('POST', '/users/me/passkeys', { body: { response, name } });
+  await Promise.all([loadPasskeys(), loadSecurity()]);
+  notice('Passkey added. You can sign in with it now.');
+});
+
+onSubmit('#passkey-delete-form', async ({ passkeyId, currentPassword }, form) => {
+  await authed('DELETE', `/users/me/passkeys/${encodeURIComponent(passkeyId)}`, {
+    body: { currentPassword },
+  });
+  form.reset();
+  await Promise.all([loadPasskeys(), loadSecurity()]);
+  notice('Passkey deleted.');
+});
+
+$('#passkey-login').addEventListener('click', async () => {
+  const form = $('#login-form');
+  const box = form.querySelector('.problem');
+  showProblem(box, null, form);
+  try {
+    const { options } = await read(await send('POST', '/sessions/passkey/options'));
+    const response = await startAuthentication({ optionsJSON: options });
+    const result = await read(await send('POST', '/sessions/passkey', { body: { response } }));
+    await signIn(result, `Welcome back, ${result.user.name}. Signed in with a passkey.`);
+  } catch (error) {
+    showProblem(box, error, form);
+  }
 });
 
 // --- Two-step verification ------------------------------------------------------------------
