@@ -18,6 +18,12 @@ export interface Endpoint {
   argon2: Argon2Work[];
   /** Issue 5's round-trip budget, where it sets one. */
   budget?: { roundTrips: number; exact: boolean };
+  /**
+   * Set when a request stops succeeding this many seconds after it was made (a TOTP code): fine
+   * for the warm and memory runs, which send it at once; the cold first responses, which come
+   * minutes later, leave the endpoint out.
+   */
+  expiresWithinSeconds?: number;
   /** `count` requests that each succeed when sent in this order; their fixtures are made now. */
   requests(fixtures: Fixtures, count: number): Promise<EventInput[]>;
 }
@@ -242,6 +248,7 @@ const SPECS: Spec[] = [
   {
     fn: 'confirm-totp',
     argon2: [],
+    expiresWithinSeconds: 30,
     budget: { roundTrips: 2, exact: true },
     async requests(f, count) {
       const pending = await Promise.all(Array.from({ length: count }, () => f.totpAccount(false)));
@@ -290,13 +297,13 @@ const SPECS: Spec[] = [
     budget: { roundTrips: 2, exact: true },
     async requests(f, count) {
       const logins = await Promise.all(Array.from({ length: count }, () => f.mfaLogin()));
+      // A recovery code: the same checks and writes as a TOTP code, and it does not go stale
+      // before the cold first responses, minutes later.
       return logins.map((l) => ({
         method: 'POST',
         path: '/sessions/mfa',
         ip: f.newIp(),
-        get body() {
-          return { mfaToken: l.mfaToken, code: totpCode(l.secret, Date.now()) };
-        },
+        body: { mfaToken: l.mfaToken, recoveryCode: l.recoveryCode },
       }));
     },
   },
@@ -316,6 +323,7 @@ const SPECS: Spec[] = [
   {
     fn: 'add-passkey',
     argon2: [],
+    expiresWithinSeconds: 300,
     budget: { roundTrips: 2, exact: true },
     async requests(f, count) {
       const made = await Promise.all(Array.from({ length: count }, () => f.passkeyRegistration()));
@@ -366,6 +374,7 @@ const SPECS: Spec[] = [
   {
     fn: 'passkey-login',
     argon2: [],
+    expiresWithinSeconds: 300,
     budget: { roundTrips: 3, exact: false },
     async requests(f, count) {
       const { authenticator } = await f.passkeyAccount();

@@ -46,9 +46,9 @@ export interface Fixtures {
   /** A live mailed-link token of `purpose` for a new account, issued as the mail function issues it. */
   link(purpose: 'verify' | 'reset'): Promise<string>;
   /** A new account with a TOTP enrollment pending (`confirmed: false`) or TOTP on, and its secret. */
-  totpAccount(confirmed: boolean): Promise<Account & { secret: string }>;
+  totpAccount(confirmed: boolean): Promise<Account & { secret: string; recoveryCodes: string[] }>;
   /** A log-in of a new TOTP account waiting for its second factor: the mfaToken and the secret. */
-  mfaLogin(): Promise<{ mfaToken: string; secret: string }>;
+  mfaLogin(): Promise<{ mfaToken: string; secret: string; recoveryCode: string }>;
   /** A new account and a registration response to its live challenge, from a fresh authenticator. */
   passkeyRegistration(): Promise<{ account: Account; response: unknown }>;
   /** A new account with one passkey, on the returned authenticator. */
@@ -136,7 +136,9 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
     return { user, password: PASSWORD, session: await tokens.issueSession(user.id, record.id, refreshToken) };
   };
 
-  const totpAccount = async (confirmed: boolean): Promise<Account & { secret: string }> => {
+  const totpAccount = async (
+    confirmed: boolean,
+  ): Promise<Account & { secret: string; recoveryCodes: string[] }> => {
     const owner = await account();
     const caller = { userId: owner.user.id, sessionId: owner.session.sessionId };
     const secret = newTotpSecret();
@@ -145,10 +147,11 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
     if ((await mfa.enroll(caller, owner.user.passwordHash, sealed, now)) !== 'ok')
       throw new Error('fixture: TOTP enrollment refused');
     // Confirmed two steps back, so the codes of now and the next minute are all still unused.
-    const codes = newRecoveryCodes().map(hashRecoveryCode);
-    if (confirmed && (await mfa.confirm(caller, sealed, totpStep(now) - 2, codes, now)) !== 'ok')
+    const recoveryCodes = newRecoveryCodes();
+    const hashes = recoveryCodes.map(hashRecoveryCode);
+    if (confirmed && (await mfa.confirm(caller, sealed, totpStep(now) - 2, hashes, now)) !== 'ok')
       throw new Error('fixture: TOTP confirmation refused');
-    return { ...owner, secret };
+    return { ...owner, secret, recoveryCodes };
   };
 
   return {
@@ -197,12 +200,22 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
         null,
         false,
         newSession(owner.user.id).record,
-        { id: mfaToken.loginId, hash: hashRefreshToken(mfaToken.token), ttlMs: 300_000, userAgent: 'bench' },
+        // An hour, not 300 s: the cold first responses use it minutes after it was made.
+        {
+          id: mfaToken.loginId,
+          hash: hashRefreshToken(mfaToken.token),
+          ttlMs: 3_600_000,
+          userAgent: 'bench',
+        },
         Date.now(),
       );
       if (!opened || typeof opened !== 'object' || !('mfaRequired' in opened))
         throw new Error('fixture: the log-in did not wait for a second factor');
-      return { mfaToken: mfaToken.token, secret: owner.secret };
+      return {
+        mfaToken: mfaToken.token,
+        secret: owner.secret,
+        recoveryCode: owner.recoveryCodes[0] as string,
+      };
     },
     passkeyRegistration: async () => {
       const { account: owner, response } = await passkeyRegistration();
