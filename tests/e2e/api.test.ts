@@ -8,9 +8,11 @@ import addFormats from 'ajv-formats';
 import { buildOpenApiDocument } from '../../build/openapi';
 import type { Offline } from '../../dev/offline';
 import { ROUTES } from '../../lib/routes';
+import { totpCode } from '../../lib/totp';
 import { PASSWORD } from '../support/accounts';
 import { startTestApi } from '../support/offline';
 import { OpenApiCheck } from '../support/openapi-check';
+import { SoftAuthenticator } from '../support/webauthn';
 
 const _root = join(__dirname, '../..');
 let api: Offline;
@@ -290,6 +292,88 @@ test('GET /openapi.json serves the document generated from the source schemas, c
   expect(response.headers.get('content-type')).toMatch(/^application\/json(;|$)/);
   expect(response.headers.get('cache-control')).toBe('public, max-age=300');
   expect(response.body).toEqual(buildOpenApiDocument());
+});
+
+test('second factors and passkeys over HTTP: every answer is one the document gives', async () => {
+  const email = `e2e.mfa.${randomBytes(4).toString('hex')}@example.com`;
+  const reg = await call('/users', { method: 'POST', body: { name: 'Ada', email, password: PASSWORD } });
+  const token = reg.body.session.accessToken;
+  expectDocumented('/users/me/security', 'GET', await call('/users/me/security', { token }));
+
+  // TOTP on, then a log-in that needs it.
+  const started = await call('/users/me/totp', {
+    method: 'POST',
+    token,
+    body: { currentPassword: PASSWORD },
+  });
+  expectDocumented('/users/me/totp', 'POST', started);
+  const confirmed = await call('/users/me/totp/confirm', {
+    method: 'POST',
+    token,
+    body: { code: totpCode(started.body.secret, Date.now()) },
+  });
+  expect(confirmed.status).toBe(200);
+  expectDocumented('/users/me/totp/confirm', 'POST', confirmed);
+  const required = await call('/sessions', { method: 'POST', body: { email, password: PASSWORD } });
+  expect(required.status).toBe(403);
+  expectDocumented('/sessions', 'POST', required);
+  const wrong = await call('/sessions/mfa', {
+    method: 'POST',
+    body: { mfaToken: required.body.mfaToken, code: '000000' },
+  });
+  expect(wrong.status).toBe(401);
+  expectDocumented('/sessions/mfa', 'POST', wrong);
+  const second = await call('/sessions/mfa', {
+    method: 'POST',
+    body: { mfaToken: required.body.mfaToken, recoveryCode: confirmed.body.recoveryCodes[0] },
+  });
+  expect(second.status).toBe(200);
+  expectDocumented('/sessions/mfa', 'POST', second);
+  const renewed = await call('/users/me/recovery-codes', {
+    method: 'POST',
+    token,
+    body: { currentPassword: PASSWORD },
+  });
+  expectDocumented('/users/me/recovery-codes', 'POST', renewed);
+
+  // A passkey: registered, listed, used, deleted (the API's default relying party: APP_URL).
+  const authenticator = new SoftAuthenticator();
+  const origin = 'http://localhost:5173';
+  const creation = await call('/users/me/passkeys/options', { method: 'POST', token });
+  expectDocumented('/users/me/passkeys/options', 'POST', creation);
+  const added = await call('/users/me/passkeys', {
+    method: 'POST',
+    token,
+    body: { response: authenticator.register(creation.body.options, origin), name: 'e2e' },
+  });
+  expect(added.status).toBe(201);
+  expectDocumented('/users/me/passkeys', 'POST', added);
+  expectDocumented('/users/me/passkeys', 'GET', await call('/users/me/passkeys', { token }));
+  const request = await call('/sessions/passkey/options', { method: 'POST' });
+  expectDocumented('/sessions/passkey/options', 'POST', request);
+  const viaPasskey = await call('/sessions/passkey', {
+    method: 'POST',
+    body: { response: authenticator.authenticate(request.body.options, origin) },
+  });
+  expect(viaPasskey.status).toBe(200);
+  expectDocumented('/sessions/passkey', 'POST', viaPasskey);
+  const replayed = await call('/sessions/passkey', {
+    method: 'POST',
+    body: { response: authenticator.authenticate(request.body.options, origin) },
+  });
+  expect(replayed.status).toBe(400);
+  expectDocumented('/sessions/passkey', 'POST', replayed);
+  const deleted = await call(`/users/me/passkeys/${authenticator.id}`, {
+    method: 'DELETE',
+    token,
+    body: { currentPassword: PASSWORD },
+  });
+  expect(deleted.status).toBe(204);
+  expectDocumented('/users/me/passkeys/{passkeyId}', 'DELETE', deleted);
+
+  const off = await call('/users/me/totp', { method: 'DELETE', token, body: { currentPassword: PASSWORD } });
+  expect(off.status).toBe(204);
+  expectDocumented('/users/me/totp', 'DELETE', off);
 });
 
 test('every response of this suite is one the served OpenAPI document gives', () => {
