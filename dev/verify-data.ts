@@ -295,7 +295,9 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
         problems.push(`I3 sessions:${userId} session ${sessionId} has no list of spent tokens`);
       const hash = String(record.refreshHash ?? '');
       const owner = refreshOwners.get(hash);
-      if (hash && owner) problems.push(`I3 sessions ${owner} and ${sessionId} share a refresh token hash`);
+      // Named in sorted order: HGETALL's order is Redis's to choose, and a report should not depend on it.
+      if (hash && owner)
+        problems.push(`I3 sessions ${[owner, sessionId].sort().join(' and ')} share a refresh token hash`);
       refreshOwners.set(hash, sessionId);
     }
     if (latest > 0 && (pttl < 0 || now + pttl + TTL_SLACK_MS < latest))
