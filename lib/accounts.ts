@@ -12,7 +12,14 @@ import {
 import type { ClientInfo } from './http';
 import type { MailQueue } from './mail-queue';
 import { type PasswordHasher, requirePasswordPolicy } from './passwords';
-import { clientKey, LOGIN_BACKOFF, LOGIN_CEILING, type RateLimits, secondsUntil } from './rate-limits';
+import {
+  auditedLimit,
+  clientKey,
+  LOGIN_BACKOFF,
+  LOGIN_CEILING,
+  type RateLimits,
+  secondsUntil,
+} from './rate-limits';
 import { createPasswordCheck } from './reauthentication';
 import { newSession } from './sessions';
 import { hashRefreshToken, newId, newMfaToken, type SessionTokens, type TokenService } from './tokens';
@@ -55,21 +62,11 @@ export function createAccounts(deps: AccountDeps) {
   const refusePassword = (field: string, password: string, owner: { email: string; name: string }) =>
     requirePasswordPolicy(field, password, { minLength: settings.passwordMinLength, ...owner });
 
-  /** Awaits a per-IP limit check; a refusal is audited before it becomes the 429. */
-  const withinLimit = async (
+  const withinLimit = (
     check: Promise<void>,
     limit: 'login_ip' | 'register_ip' | 'email_change',
     client: ClientInfo,
-  ) => {
-    try {
-      await check;
-    } catch (error) {
-      if (error instanceof RateLimitedError) {
-        audit.record('rate_limited', { ip: client.ip, limit, retryAfterSeconds: error.retryAfterSeconds });
-      }
-      throw error;
-    }
-  };
+  ) => auditedLimit(check, audit, limit, client.ip);
 
   const requirePassword = createPasswordCheck({ users, passwords, audit, now });
 

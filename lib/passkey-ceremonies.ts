@@ -7,11 +7,11 @@ import {
 import type { AuditLog } from './audit';
 import type { Config } from './config';
 import type { Datastore } from './datastore';
-import { PasskeyInvalidError, RateLimitedError, UnauthorizedError } from './errors';
+import { PasskeyInvalidError, UnauthorizedError } from './errors';
 import type { ClientInfo } from './http';
 import type { Keys } from './keys';
 import { type Passkey, parseStored, type StoredPasskey, shown } from './passkeys';
-import type { RateLimits } from './rate-limits';
+import { auditedLimit, type RateLimits } from './rate-limits';
 import * as scripts from './scripts';
 import { newSession } from './sessions';
 import type { SessionTokens, TokenService } from './tokens';
@@ -121,15 +121,8 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
      * the stored public key (user verification required), the counter checked; then a session.
      */
     async logIn(body: PasskeyLoginBody, client: ClientInfo): Promise<{ user: User; session: SessionTokens }> {
-      await deps.rateLimits?.checkLoginIp(client.ip).catch((error: unknown) => {
-        if (error instanceof RateLimitedError)
-          audit.record('rate_limited', {
-            ip: client.ip,
-            limit: 'login_ip',
-            retryAfterSeconds: error.retryAfterSeconds,
-          });
-        throw error;
-      });
+      if (deps.rateLimits)
+        await auditedLimit(deps.rateLimits.checkLoginIp(client.ip), audit, 'login_ip', client.ip);
       const claims = loginClaims(body.response);
       if (!claims) throw refused('malformed_response', null, client);
       const taken = fields(await takeLogin(claims));

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { AuditLog } from './audit';
 import type { Config } from './config';
 import type { Datastore } from './datastore';
-import { CurrentPasswordIncorrectError, NotFoundError, RateLimitedError, UnauthorizedError } from './errors';
+import { CurrentPasswordIncorrectError, NotFoundError, UnauthorizedError } from './errors';
 import type { ClientInfo } from './http';
 import type { Keys } from './keys';
 import type { PasswordHasher } from './passwords';
-import type { RateLimits } from './rate-limits';
+import { auditedLimit, type RateLimits } from './rate-limits';
 import { createPasswordCheck } from './reauthentication';
 import * as scripts from './scripts';
 import type { TokenService } from './tokens';
@@ -82,12 +82,7 @@ export function createPasskeys(deps: PasskeyDeps) {
   const loginOptions = run(scripts.PASSKEY_LOGIN_OPTIONS);
   const at = (caller: Caller) => ({ userId: caller.userId, sessionId: caller.sessionId, now: now() });
   const fields = (reply: unknown) => reply as Record<string, unknown>;
-  const { passwords } = deps;
-  const requirePassword = passwords
-    ? createPasswordCheck({ ...deps, passwords })
-    : () => {
-        throw new Error('passkeys: this function was built without a password hasher');
-      };
+  const requirePassword = createPasswordCheck(deps);
 
   return {
     /** Creation options for a new passkey of the caller (a new challenge; their passkeys excluded). */
@@ -149,15 +144,8 @@ export function createPasskeys(deps: PasskeyDeps) {
 
     /** Request options for a passkey log-in: a challenge, no user (discoverable credentials). */
     async loginOptions(client: ClientInfo) {
-      await deps.rateLimits?.checkLoginIp(client.ip).catch((error: unknown) => {
-        if (error instanceof RateLimitedError)
-          audit.record('rate_limited', {
-            ip: client.ip,
-            limit: 'login_ip',
-            retryAfterSeconds: error.retryAfterSeconds,
-          });
-        throw error;
-      });
+      if (deps.rateLimits)
+        await auditedLimit(deps.rateLimits.checkLoginIp(client.ip), audit, 'login_ip', client.ip);
       const challenge = newChallenge();
       await loginOptions({ challenge, ttlMs: CHALLENGE_TTL_MS });
       return {

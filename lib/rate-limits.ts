@@ -1,4 +1,5 @@
 import { Ratelimit } from '@upstash/ratelimit';
+import type { AuditFields, AuditLog } from './audit';
 import type { RateLimitRule } from './config';
 import { type Datastore, translateErrors } from './datastore';
 import { RateLimitedError } from './errors';
@@ -26,6 +27,22 @@ export const LOGIN_CEILING: LoginCeiling = { limit: 100, windowMs: 3_600_000 };
  * reach it, and the owner's log-in is untouched.
  */
 export const REAUTH_BACKOFF: LoginBackoff = { threshold: 5, capSeconds: 900, memorySeconds: 86_400 };
+
+/** Awaits a limit check; a refusal is audited (which limit, which client) before it becomes the 429. */
+export async function auditedLimit(
+  check: Promise<void>,
+  audit: AuditLog,
+  limit: NonNullable<AuditFields['limit']>,
+  ip: string,
+): Promise<void> {
+  try {
+    await check;
+  } catch (error) {
+    if (error instanceof RateLimitedError)
+      audit.record('rate_limited', { ip, limit, retryAfterSeconds: error.retryAfterSeconds });
+    throw error;
+  }
+}
 
 /** The limits API.md names. Each `check…` throws `RateLimitedError` (429 with `Retry-After`) when over. */
 export interface RateLimits {

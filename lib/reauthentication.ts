@@ -9,15 +9,19 @@ import type { AuthenticatedUser, Caller, UserStore } from './users';
  * re-authentication back-off before any hash is checked, atomically with the lock check (as
  * log-in does): of parallel guesses with a stolen access token only the first few reach Argon2,
  * and they cannot lock the owner out of log-in. The change that follows clears the count.
+ *
+ * `passwords` may be left out by a service whose function never re-enters a password (so its
+ * bundle holds no Argon2); calling the check there is a wiring error.
  */
 export function createPasswordCheck(deps: {
   users: Pick<UserStore, 'beginReauth'>;
-  passwords: Pick<PasswordHasher, 'verify'>;
+  passwords?: Pick<PasswordHasher, 'verify'>;
   audit: AuditLog;
   now: () => number;
 }) {
   const { users, passwords, audit, now } = deps;
   return async (caller: Caller, password: string): Promise<AuthenticatedUser> => {
+    if (!passwords) throw new Error('this function was built without a password hasher');
     const start = await users.beginReauth(caller, now(), REAUTH_BACKOFF);
     if (start.status === 'unauthorized') throw new UnauthorizedError(true);
     if (start.status === 'locked') {

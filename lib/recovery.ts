@@ -1,10 +1,10 @@
 import type { AuditLog } from './audit';
-import { AlreadyVerifiedError, LinkInvalidError, RateLimitedError, UnauthorizedError } from './errors';
+import { AlreadyVerifiedError, LinkInvalidError, UnauthorizedError } from './errors';
 import type { ClientInfo } from './http';
 import type { LinkStore } from './links';
 import type { MailQueue } from './mail-queue';
 import { type PasswordHasher, requirePasswordPolicy } from './passwords';
-import type { RateLimits } from './rate-limits';
+import { auditedLimit, type RateLimits } from './rate-limits';
 import { newSession } from './sessions';
 import type { SessionTokens, TokenService } from './tokens';
 import type { Caller, User, UserReader } from './users';
@@ -33,20 +33,9 @@ export type Recovery = ReturnType<typeof createRecovery>;
 export function createRecovery(deps: RecoveryDeps) {
   const { users, links, rateLimits, mail, audit, now } = deps;
 
-  /** A per-IP limit on asking for mail; a refusal is audited before it becomes the 429. */
-  const withinResetLimit = async (client: ClientInfo) => {
-    try {
-      await rateLimits.checkResetIp(client.ip);
-    } catch (error) {
-      if (error instanceof RateLimitedError)
-        audit.record('rate_limited', {
-          ip: client.ip,
-          limit: 'reset_ip',
-          retryAfterSeconds: error.retryAfterSeconds,
-        });
-      throw error;
-    }
-  };
+  /** A per-IP limit on asking for mail. */
+  const withinResetLimit = (client: ClientInfo) =>
+    auditedLimit(rateLimits.checkResetIp(client.ip), audit, 'reset_ip', client.ip);
 
   const refused = () => linkRefused(audit);
 

@@ -48,12 +48,7 @@ export type SecondFactor = ReturnType<typeof createSecondFactor>;
  */
 export function createSecondFactor(deps: SecondFactorDeps) {
   const { mfa, audit, settings, now } = deps;
-  const { passwords } = deps;
-  const requirePassword = passwords
-    ? createPasswordCheck({ ...deps, passwords })
-    : () => {
-        throw new Error('second factor: this function was built without a password hasher');
-      };
+  const requirePassword = createPasswordCheck(deps);
   const key = settings.totpEncryptionKey;
   const newCodes = () => {
     const codes = newRecoveryCodes();

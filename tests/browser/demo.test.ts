@@ -3,19 +3,12 @@
 // bundles built by the jest global setup, under serverless offline, against the run's
 // datastore. The access token lives two seconds here, so the page has to refresh it mid-flow.
 
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { type DemoServer, startDemoServer } from '../../dev/demo-server';
-import { freePort, type Offline } from '../../dev/offline';
 import { PASSWORD } from '../support/accounts';
-import { launchBrowser } from '../support/browser';
-import { startTestApi } from '../support/offline';
+import { useDemoPage, withScreenshotOnFailure } from '../support/demo-page';
 
 const root = join(__dirname, '../..');
-// Failure screenshots go outside the work tree unless CI asks for them somewhere it collects.
-const RESULTS_DIR = process.env.TEST_RESULTS_DIR ?? join(tmpdir(), 'account-service-test-results');
 // The README's screenshot, rewritten by every run: a stale picture would mean the test did not run.
 const DOCS_SCREENSHOT = join(root, 'docs/demo-logged-in.png');
 
@@ -24,57 +17,13 @@ const NEW_PASSWORD = 'purple monkey dishwasher 42';
 // Every test file has its own KEY_PREFIX, so a fixed email cannot collide with another run.
 const EMAIL = 'ada@example.com';
 
-let api: Offline;
-let demo: DemoServer;
-let demoOrigin: string;
-let context: BrowserContext;
-let page: Page;
-let profileDir: string;
-
-beforeAll(async () => {
-  const demoPort = await freePort();
-  demoOrigin = `http://127.0.0.1:${demoPort}`;
-  api = await startTestApi('browser', {
-    CORS_ALLOWED_ORIGINS: demoOrigin,
-    ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS),
-  });
-  demo = await startDemoServer({ port: demoPort, host: '127.0.0.1', apiUrl: api.url });
-  profileDir = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
-  // A fresh user-data-dir per run: launchPersistentContext is how playwright takes one.
-  context = await launchBrowser(profileDir, {
-    viewport: { width: 1000, height: 800 },
-    locale: 'en-GB',
-    timezoneId: 'UTC',
-    colorScheme: 'light',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-}, 120_000);
-
-afterAll(async () => {
-  await context?.close();
-  await demo?.close();
-  await api?.stop();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+const demo = useDemoPage({
+  name: 'browser',
+  env: { ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS) },
 });
 
-/** Runs `body`; on failure saves a screenshot of the page and names it in the error. */
-async function withScreenshotOnFailure(name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (error) {
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    const file = join(RESULTS_DIR, `${name}-${Date.now()}.png`);
-    const saved = await page
-      .screenshot({ path: file, fullPage: true })
-      .then(() => true)
-      .catch(() => false);
-    if (saved && error instanceof Error) error.message += `\n\nScreenshot of the page: ${file}`;
-    throw error;
-  }
-}
-
 async function apiCall(path: string, init: { method?: string; body?: unknown; token?: string } = {}) {
-  const response = await fetch(`${api.url}${path}`, {
+  const response = await fetch(`${demo.api.url}${path}`, {
     method: init.method ?? 'GET',
     headers: {
       ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -89,7 +38,8 @@ async function apiCall(path: string, init: { method?: string; body?: unknown; to
 }
 
 test('the demo page walks the whole account flow in Chromium, cross-origin', async () => {
-  await withScreenshotOnFailure('demo-flow', async () => {
+  const { page, api } = demo;
+  await withScreenshotOnFailure(page, 'demo-flow', async () => {
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {
@@ -113,7 +63,7 @@ test('the demo page walks the whole account flow in Chromium, cross-origin', asy
     const sessionRows = page.locator('#sessions tr');
 
     // The page is served with a CSP that lets it reach the API and nothing else.
-    const served = await page.goto(`${demoOrigin}/`);
+    const served = await page.goto(`${demo.origin}/`);
     expect(served?.status()).toBe(200);
     expect(served?.headers()['content-security-policy']).toContain(`connect-src ${api.url}`);
     await expect(page.locator('html[data-ready="true"]').waitFor()).resolves.toBeUndefined();

@@ -4,69 +4,42 @@
 // WebAuthn needs a secure context and a domain for the relying party: the page is opened on
 // http://localhost, and APP_URL (hence the RP ID and the allowed origin) says so.
 
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { type DemoServer, startDemoServer } from '../../dev/demo-server';
-import { freePort } from '../../dev/offline';
 import { PASSWORD } from '../support/accounts';
-import { launchBrowser } from '../support/browser';
-import { startTestApi } from '../support/offline';
+import { useDemoPage, withScreenshotOnFailure } from '../support/demo-page';
 
-const root = join(__dirname, '../..');
-const RESULTS_DIR = process.env.TEST_RESULTS_DIR ?? join(tmpdir(), 'account-service-test-results');
-const PASSKEYS_SCREENSHOT = join(root, 'docs/passkeys.png');
+const PASSKEYS_SCREENSHOT = join(__dirname, '../..', 'docs/passkeys.png');
 const EMAIL = 'ada.passkey@example.com';
 
-let api: Awaited<ReturnType<typeof startTestApi>>;
-let demo: DemoServer;
-let demoOrigin: string;
-let context: BrowserContext;
-let page: Page;
-let profileDir: string;
-
-beforeAll(async () => {
-  const demoPort = await freePort();
-  demoOrigin = `http://localhost:${demoPort}`;
-  api = await startTestApi('browser-passkeys', { CORS_ALLOWED_ORIGINS: demoOrigin, APP_URL: demoOrigin });
-  demo = await startDemoServer({ port: demoPort, host: '127.0.0.1', apiUrl: api.url });
-  profileDir = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
-  context = await launchBrowser(profileDir, {
-    viewport: { width: 1000, height: 900 },
-    locale: 'en-GB',
-    timezoneId: 'UTC',
-    colorScheme: 'light',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-    },
-  });
-}, 120_000);
-
-afterAll(async () => {
-  await context?.close();
-  await demo?.close();
-  await api?.stop();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+const demo = useDemoPage({
+  name: 'browser-passkeys',
+  host: 'localhost',
+  mailLinks: true,
+  viewport: { width: 1000, height: 900 },
+  async prepare({ context, page }) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+      },
+    });
+  },
 });
 
 test('add a passkey on the demo page, log out, sign in with it, delete it with the password', async () => {
+  const { page } = demo;
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
   const signedIn = page.locator('#signed-in');
   const notice = page.getByRole('status');
   const passkeys = page.locator('#passkeys li');
-  try {
-    await page.goto(`${demoOrigin}/`);
+  await withScreenshotOnFailure(page, 'passkeys-flow', async () => {
+    await page.goto(`${demo.origin}/`);
     await page.locator('html[data-ready="true"]').waitFor();
     const register = page.getByRole('form', { name: 'Create an account' });
     await register.getByLabel('Name').fill('Ada Lovelace');
@@ -97,11 +70,5 @@ test('add a passkey on the demo page, log out, sign in with it, delete it with t
     await notice.getByText('Passkey deleted.').waitFor();
     await expect(passkeys.count()).resolves.toBe(0);
     expect(pageErrors).toEqual([]);
-  } catch (error) {
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    const file = join(RESULTS_DIR, `passkeys-flow-${Date.now()}.png`);
-    await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-    if (error instanceof Error) error.message += `\n\nScreenshot of the page: ${file}`;
-    throw error;
-  }
+  });
 }, 120_000);

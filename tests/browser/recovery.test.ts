@@ -3,19 +3,12 @@
 // password, follow the reset link, choose a new password, end up signed in. The mail goes out
 // through the real mail function, invoked asynchronously by serverless offline, to the emulator.
 
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { type DemoServer, startDemoServer } from '../../dev/demo-server';
 import type { StoredMail } from '../../dev/mailbox';
-import { freePort, type Offline } from '../../dev/offline';
 import { PASSWORD } from '../support/accounts';
-import { launchBrowser } from '../support/browser';
-import { startTestApi } from '../support/offline';
+import { useDemoPage, withScreenshotOnFailure } from '../support/demo-page';
 
 const root = join(__dirname, '../..');
-const RESULTS_DIR = process.env.TEST_RESULTS_DIR ?? join(tmpdir(), 'account-service-test-results');
 // The README's pictures of the flow, rewritten by every run.
 const MAILBOX_SCREENSHOT = join(root, 'docs/mailbox.png');
 const RESET_SCREENSHOT = join(root, 'docs/reset-password.png');
@@ -23,42 +16,15 @@ const RESET_SCREENSHOT = join(root, 'docs/reset-password.png');
 const NEW_PASSWORD = 'a fresh passphrase for Ada';
 const EMAIL = 'ada.recovery@example.com';
 
-let api: Awaited<ReturnType<typeof startTestApi>> & Offline;
-let demo: DemoServer;
-let demoOrigin: string;
-let context: BrowserContext;
-let page: Page;
-let profileDir: string;
-
-beforeAll(async () => {
-  const demoPort = await freePort();
-  demoOrigin = `http://127.0.0.1:${demoPort}`;
-  // Links in the mail point at the demo page, as `npm start` sets it up.
-  api = await startTestApi('browser-recovery', { CORS_ALLOWED_ORIGINS: demoOrigin, APP_URL: demoOrigin });
-  demo = await startDemoServer({ port: demoPort, host: '127.0.0.1', apiUrl: api.url });
-  profileDir = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
-  context = await launchBrowser(profileDir, {
-    viewport: { width: 1000, height: 800 },
-    locale: 'en-GB',
-    timezoneId: 'UTC',
-    colorScheme: 'light',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-}, 120_000);
-
-afterAll(async () => {
-  await context?.close();
-  await demo?.close();
-  await api?.stop();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-});
+// Links in the mail point at the demo page, as `npm start` sets it up.
+const demo = useDemoPage({ name: 'browser-recovery', mailLinks: true });
 
 /** The link of the `count`-th mail to EMAIL that links to `page`, once it has arrived (≤ 15 s). */
 async function mailedLink(linkPage: 'verify-email' | 'reset-password', count = 1): Promise<string> {
-  const pattern = new RegExp(`${demoOrigin}/${linkPage}#token=[A-Za-z0-9_%.-]+`);
+  const pattern = new RegExp(`${demo.origin}/${linkPage}#token=[A-Za-z0-9_%.-]+`);
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const links = (await api.mailbox.mails())
+    const links = (await demo.api.mailbox.mails())
       .filter((mail: StoredMail) => mail.destination.to.includes(EMAIL))
       .map((mail: StoredMail) => pattern.exec(mail.body.text ?? '')?.[0])
       .filter((link): link is string => link !== undefined);
@@ -69,14 +35,15 @@ async function mailedLink(linkPage: 'verify-email' | 'reset-password', count = 1
 }
 
 test('register → mailbox → verify link → forgot password → reset link → new password → signed in', async () => {
+  const { page, api } = demo;
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
   const signedIn = page.locator('#signed-in');
   const notice = page.getByRole('status');
   const verified = page.locator('#profile [data-field="emailVerified"]');
-  try {
+  await withScreenshotOnFailure(page, 'recovery-flow', async () => {
     // Register on the demo page: signed in, the address not yet verified.
-    await page.goto(`${demoOrigin}/`);
+    await page.goto(`${demo.origin}/`);
     await page.locator('html[data-ready="true"]').waitFor();
     const register = page.getByRole('form', { name: 'Create an account' });
     await register.getByLabel('Name').fill('Ada Lovelace');
@@ -95,7 +62,7 @@ test('register → mailbox → verify link → forgot password → reset link �
     // Follow the link: the page confirms it, and takes the token out of the address bar.
     await page.goto(verifyLink);
     await notice.getByText(`Thank you: ${EMAIL} is confirmed.`).waitFor();
-    expect(page.url()).toBe(`${demoOrigin}/`);
+    expect(page.url()).toBe(`${demo.origin}/`);
 
     // Forgot the password: the same answer whether or not the address has an account.
     const forgot = page.getByRole('form', { name: 'Forgot your password?' });
@@ -107,7 +74,7 @@ test('register → mailbox → verify link → forgot password → reset link �
     await page.goto(await mailedLink('reset-password'));
     const reset = page.getByRole('form', { name: 'Choose a new password' });
     await reset.waitFor();
-    expect(page.url()).toBe(`${demoOrigin}/`);
+    expect(page.url()).toBe(`${demo.origin}/`);
     await reset.getByLabel('New password').fill(NEW_PASSWORD);
     await page.screenshot({ path: RESET_SCREENSHOT, fullPage: false });
     await reset.getByRole('button', { name: 'Set new password' }).click();
@@ -127,11 +94,5 @@ test('register → mailbox → verify link → forgot password → reset link �
     expect(await logIn(PASSWORD)).toBe(401);
     expect(await logIn(NEW_PASSWORD)).toBe(200);
     expect(pageErrors).toEqual([]);
-  } catch (error) {
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    const file = join(RESULTS_DIR, `recovery-flow-${Date.now()}.png`);
-    await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-    if (error instanceof Error) error.message += `\n\nScreenshot of the page: ${file}`;
-    throw error;
-  }
+  });
 }, 120_000);

@@ -3,60 +3,26 @@
 // computes the codes), confirm, see the recovery codes once, log out, log in with the password
 // and then a code, and turn it off again with the password.
 
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { type DemoServer, startDemoServer } from '../../dev/demo-server';
-import { freePort } from '../../dev/offline';
 import { totpCode } from '../../lib/totp';
 import { PASSWORD } from '../support/accounts';
-import { launchBrowser } from '../support/browser';
-import { startTestApi } from '../support/offline';
+import { useDemoPage, withScreenshotOnFailure } from '../support/demo-page';
 
-const root = join(__dirname, '../..');
-const RESULTS_DIR = process.env.TEST_RESULTS_DIR ?? join(tmpdir(), 'account-service-test-results');
 // The README's picture of the enrollment, rewritten by every run.
-const ENROLL_SCREENSHOT = join(root, 'docs/totp-enrollment.png');
+const ENROLL_SCREENSHOT = join(__dirname, '../..', 'docs/totp-enrollment.png');
 const EMAIL = 'ada.totp@example.com';
 
-let api: Awaited<ReturnType<typeof startTestApi>>;
-let demo: DemoServer;
-let demoOrigin: string;
-let context: BrowserContext;
-let page: Page;
-let profileDir: string;
-
-beforeAll(async () => {
-  const demoPort = await freePort();
-  demoOrigin = `http://127.0.0.1:${demoPort}`;
-  api = await startTestApi('browser-totp', { CORS_ALLOWED_ORIGINS: demoOrigin, APP_URL: demoOrigin });
-  demo = await startDemoServer({ port: demoPort, host: '127.0.0.1', apiUrl: api.url });
-  profileDir = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
-  context = await launchBrowser(profileDir, {
-    viewport: { width: 1000, height: 900 },
-    locale: 'en-GB',
-    timezoneId: 'UTC',
-    colorScheme: 'light',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-}, 120_000);
-
-afterAll(async () => {
-  await context?.close();
-  await demo?.close();
-  await api?.stop();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-});
+const demo = useDemoPage({ name: 'browser-totp', viewport: { width: 1000, height: 900 } });
 
 test('set up an authenticator app from the QR code, log out, log in with the password and a code, turn it off', async () => {
+  const { page } = demo;
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
   const signedIn = page.locator('#signed-in');
   const notice = page.getByRole('status');
   const status = page.locator('#totp-status');
-  try {
-    await page.goto(`${demoOrigin}/`);
+  await withScreenshotOnFailure(page, 'totp-flow', async () => {
+    await page.goto(`${demo.origin}/`);
     await page.locator('html[data-ready="true"]').waitFor();
     const register = page.getByRole('form', { name: 'Create an account' });
     await register.getByLabel('Name').fill('Ada Lovelace');
@@ -113,11 +79,5 @@ test('set up an authenticator app from the QR code, log out, log in with the pas
     await off.getByRole('button', { name: 'Turn off' }).click();
     await status.getByText('Off: logging in needs only your password.').waitFor();
     expect(pageErrors).toEqual([]);
-  } catch (error) {
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    const file = join(RESULTS_DIR, `totp-flow-${Date.now()}.png`);
-    await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-    if (error instanceof Error) error.message += `\n\nScreenshot of the page: ${file}`;
-    throw error;
-  }
+  });
 }, 120_000);
