@@ -4,7 +4,7 @@ import { createAuditLog } from '../lib/audit';
 import type { Config } from '../lib/config';
 import { createDatastore } from '../lib/datastore';
 import { createKeys } from '../lib/keys';
-import { createMailLinks } from '../lib/links';
+import { createLinkStore, createMailLinks } from '../lib/links';
 import { createMfaStore } from '../lib/mfa';
 import { createPasskeyCeremonies } from '../lib/passkey-ceremonies';
 import { createPasskeys } from '../lib/passkeys';
@@ -77,6 +77,7 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
   const users = createUserStore(datastore, createKeys(config.keyPrefix));
   const links = createMailLinks(datastore, createKeys(config.keyPrefix), config.mail);
   const mfa = createMfaStore(datastore, createKeys(config.keyPrefix));
+  const linkStore = createLinkStore(datastore, createKeys(config.keyPrefix));
   const passkeys = createPasskeys({
     datastore,
     keys: createKeys(config.keyPrefix),
@@ -98,7 +99,7 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
   const passkeyRegistration = async () => {
     const owner = await account();
     const caller = { userId: owner.user.id, sessionId: owner.session.sessionId };
-    const { options } = await passkeys.registrationOptions(caller);
+    const { options } = await passkeys.registrationOptions(caller, {});
     const authenticator = new SoftAuthenticator();
     return { account: owner, authenticator, response: authenticator.register(options, origin) };
   };
@@ -133,6 +134,11 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
     };
     const { refreshToken, record } = newSession(user.id);
     if ((await users.register(user, record)) !== 'ok') throw new Error('fixture: email taken');
+    // Proved addresses, as the mail function's link would prove them: second factors and passkeys need one.
+    const link = await links.issueVerification(user.id, now);
+    if (!link || !(await linkStore.consumeVerification(link.token, now)))
+      throw new Error('fixture: verification refused');
+    user.emailVerified = true;
     return { user, password: PASSWORD, session: await tokens.issueSession(user.id, record.id, refreshToken) };
   };
 
@@ -148,7 +154,9 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
       throw new Error('fixture: TOTP enrollment refused');
     // Confirmed two steps back, so the codes of now and the next minute are all still unused.
     const recoveryCodes = newRecoveryCodes();
-    const hashes = recoveryCodes.map(hashRecoveryCode);
+    const hashes = recoveryCodes.map((code) =>
+      hashRecoveryCode(config.totpEncryptionKey, owner.user.id, code),
+    );
     if (confirmed && (await mfa.confirm(caller, sealed, totpStep(now) - 2, hashes, now)) !== 'ok')
       throw new Error('fixture: TOTP confirmation refused');
     return { ...owner, secret, recoveryCodes };
@@ -164,6 +172,7 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
           userId: owner.user.id,
           email: owner.user.email,
           passwordHash: owner.user.passwordHash,
+          ceilingCounted: true,
         };
         const opened = await users.openSession(
           credential,
@@ -194,7 +203,12 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
       const owner = await totpAccount(true);
       const mfaToken = newMfaToken(owner.user.id);
       const opened = await users.openSession(
-        { userId: owner.user.id, email: owner.user.email, passwordHash: owner.user.passwordHash },
+        {
+          userId: owner.user.id,
+          email: owner.user.email,
+          passwordHash: owner.user.passwordHash,
+          ceilingCounted: true,
+        },
         '127.0.0.1',
         owner.user.passwordHash,
         null,

@@ -229,7 +229,7 @@ function operationObject(route: Route, shared: ResponseRegistry) {
     ...(route.body
       ? {
           requestBody: {
-            required: true,
+            required: !route.bodyOptional,
             content: Object.fromEntries(
               mediaTypes.map((type) => [type, { schema: ref(route.body as string) }]),
             ),

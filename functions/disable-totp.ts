@@ -1,11 +1,11 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
 import { lambdaHandler, type SecondFactorServices, secondFactorPasswordServices } from '../lib/services';
-import { CurrentPasswordBody } from '../lib/validation';
+import { CurrentFactorBody } from '../lib/validation';
 
 /** DELETE /users/me/totp — turn TOTP off; the recovery codes die too. */
 export const createHandler = ({ http, secondFactor }: SecondFactorServices) =>
-  endpoint(http, routeOf('disable-totp'), CurrentPasswordBody, async ({ caller, body }) => {
+  endpoint(http, routeOf('disable-totp'), CurrentFactorBody, async ({ caller, body }) => {
     await secondFactor.disableTotp(caller, body);
   });
 

@@ -1,11 +1,12 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { lambdaHandler, type PasskeyServices, passkeyServices } from '../lib/services';
+import { lambdaHandler, type PasskeyServices, passkeyPasswordServices } from '../lib/services';
+import { PasskeyOptionsBody } from '../lib/validation';
 
 /** POST /users/me/passkeys/options — creation options for a new passkey. */
 export const createHandler = ({ http, passkeys }: PasskeyServices) =>
-  endpoint(http, routeOf('passkey-registration-options'), undefined, async ({ caller }) =>
-    passkeys.registrationOptions(caller),
+  endpoint(http, routeOf('passkey-registration-options'), PasskeyOptionsBody, async ({ caller, body }) =>
+    passkeys.registrationOptions(caller, body),
   );
 
-export const handler = lambdaHandler(passkeyServices, createHandler);
+export const handler = lambdaHandler(passkeyPasswordServices, createHandler);

@@ -10,10 +10,12 @@ import {
   UnauthorizedError,
 } from './errors';
 import type { ClientInfo } from './http';
+import type { KnownDevices } from './known-devices';
 import type { MailQueue } from './mail-queue';
 import { type PasswordHasher, requirePasswordPolicy } from './passwords';
 import {
   auditedLimit,
+  CEILING_RETRY_AFTER_SECONDS,
   clientKey,
   LOGIN_BACKOFF,
   LOGIN_CEILING,
@@ -40,6 +42,7 @@ export interface AccountDeps {
   /** Where mail jobs go (the mail function); a request never waits for a mail to be sent. */
   mail: MailQueue;
   audit: AuditLog;
+  knownDevices: KnownDevices;
   settings: Pick<Config, 'refreshTokenTtlSeconds' | 'passwordMinLength' | 'requireVerifiedEmail'>;
   now: () => number;
 }
@@ -55,7 +58,7 @@ export const MFA_LOGIN_TTL_MS = 300_000;
 
 /** Builds the account service from its stores and collaborators. */
 export function createAccounts(deps: AccountDeps) {
-  const { users, passwords, tokens, rateLimits, mail, audit, settings, now } = deps;
+  const { users, passwords, tokens, rateLimits, mail, audit, knownDevices, settings, now } = deps;
   const refreshTtlMs = settings.refreshTokenTtlSeconds * 1000;
 
   const openSession = (userId: string, client: ClientInfo) => newSession(userId, client, refreshTtlMs);
@@ -104,17 +107,26 @@ export function createAccounts(deps: AccountDeps) {
     /**
      * Logs in. Unknown email and wrong password are indistinguishable: same error, and a dummy
      * Argon2 verification keeps the timing alike. Failures count towards the account's back-off.
+     * A device that signed in to this account before (its known-device token) is exempt from the
+     * account-wide ceiling; a successful log-in hands the device a fresh token.
      */
-    async login(body: LoginBody, client: ClientInfo): Promise<{ user: User; session: SessionTokens }> {
+    async login(
+      body: LoginBody,
+      client: ClientInfo,
+    ): Promise<{ user: User; session: SessionTokens; deviceToken: string }> {
       await withinLimit(rateLimits.checkLoginIp(client.ip), 'login_ip', client);
       const from = clientKey(client.ip);
-      const start = await users.beginLogin(body.email, from, now(), {
-        backoff: LOGIN_BACKOFF,
-        ceiling: LOGIN_CEILING,
-      });
-      if (start.status === 'locked') {
-        const retryAfterSeconds = secondsUntil(start.lockedUntil, now());
-        const limit = start.ceiling ? 'login_account_ceiling' : 'login_account';
+      const start = await users.beginLogin(
+        body.email,
+        from,
+        now(),
+        { backoff: LOGIN_BACKOFF, ceiling: LOGIN_CEILING },
+        knownDevices.userOf(body.deviceToken),
+      );
+      if (start.status !== 'ok') {
+        const retryAfterSeconds =
+          start.status === 'locked' ? secondsUntil(start.lockedUntil, now()) : CEILING_RETRY_AFTER_SECONDS;
+        const limit = start.status === 'locked' ? 'login_account' : 'login_account_ceiling';
         audit.record('rate_limited', { ip: client.ip, limit, retryAfterSeconds });
         throw new RateLimitedError(retryAfterSeconds);
       }
@@ -158,7 +170,11 @@ export function createAccounts(deps: AccountDeps) {
         throw new MfaRequiredError(mfa.token, opened.mfaRequired);
       }
       audit.record('logged_in', { userId: credential.userId, sessionId: record.id, ip: client.ip });
-      return { user: opened, session: await tokens.issueSession(credential.userId, record.id, refreshToken) };
+      return {
+        user: opened,
+        session: await tokens.issueSession(credential.userId, record.id, refreshToken),
+        deviceToken: knownDevices.issue(credential.userId),
+      };
     },
 
     /**
@@ -175,7 +191,7 @@ export function createAccounts(deps: AccountDeps) {
         if (body.currentPassword === undefined) return users.rename(caller, body.name as string, now());
         const user = await requirePassword(caller, body.currentPassword);
         if (body.email === undefined) {
-          await users.clearReauth(caller.userId);
+          await users.clearReauth(caller);
           return users.rename(caller, body.name as string, now());
         }
         previous = user.email;

@@ -50,7 +50,14 @@ export interface AuditFields {
     | 'wrong_code'
     | 'replayed'
     | 'wrong_recovery_code'
-    | 'invalid_mfa_token';
+    | 'invalid_mfa_token'
+    | 'totp_capped'
+    | 'email_not_verified'
+    | 'reauthentication_required';
+  /** The reset reclaimed an account whose address was never proved (its factors went). */
+  reclaimed?: boolean;
+  /** Passkeys removed by a completed reset. */
+  passkeysRemoved?: boolean;
   /** The second factor a log-in used (or the passkey that was the log-in). */
   factor?: 'totp' | 'recovery_code' | 'passkey';
   /** Why a passkey ceremony was refused. */
@@ -63,6 +70,8 @@ export interface AuditFields {
     | 'login_account'
     | 'login_account_ceiling'
     | 'reauth_account'
+    | 'reauth_session'
+    | 'reauth_account_ceiling'
     | 'reset_ip'
     | 'email_change';
   revokedSessions?: number;

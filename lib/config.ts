@@ -34,6 +34,8 @@ export interface Config {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   refreshReuseGraceSeconds: number;
+  /** How recently a session must have been opened to stand in for a re-entered password. */
+  reauthMaxAgeSeconds: number;
   passwordMinLength: number;
   argon2: { memoryKib: number; timeCost: number; parallelism: number };
   rateLimits: {
@@ -237,6 +239,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     accessTokenTtlSeconds: read.wholeNumber('ACCESS_TOKEN_TTL_SECONDS', 1, 86_400),
     refreshTokenTtlSeconds: read.wholeNumber('REFRESH_TOKEN_TTL_SECONDS', 60, 31_536_000),
     refreshReuseGraceSeconds: read.wholeNumber('REFRESH_REUSE_GRACE_SECONDS', 0, 300),
+    reauthMaxAgeSeconds: read.wholeNumber('REAUTH_MAX_AGE_SECONDS', 30, 3600),
     passwordMinLength: read.wholeNumber(
       'PASSWORD_MIN_LENGTH',
       PASSWORD_MIN_LENGTH_FLOOR,

@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   current_password_incorrect: { status: 403, title: 'Current password incorrect' },
   email_not_verified: { status: 403, title: 'Email not verified' },
   mfa_required: { status: 403, title: 'Second factor required' },
+  reauthentication_required: { status: 403, title: 'Reauthentication required' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   email_taken: { status: 409, title: 'Email taken' },
@@ -144,6 +145,16 @@ export class EmailNotVerifiedError extends AppError {
   }
 }
 
+export class ReauthenticationRequiredError extends AppError {
+  override name = 'ReauthenticationRequiredError';
+  constructor() {
+    super(
+      'reauthentication_required',
+      'Send your current password, or sign in again: this needs a session opened in the last few minutes.',
+    );
+  }
+}
+
 export class AlreadyVerifiedError extends AppError {
   override name = 'AlreadyVerifiedError';
   constructor() {
@@ -165,10 +176,13 @@ export class MfaRequiredError extends AppError {
 
 export class MfaFailedError extends AppError {
   override name = 'MfaFailedError';
-  constructor() {
+  /** `totpCapped`: too many wrong codes on this account this hour; a recovery code still works. */
+  constructor(totpCapped = false) {
     super(
       'mfa_failed',
-      'The code is wrong or already used, or the log-in expired; log in again if it persists.',
+      totpCapped
+        ? 'Too many wrong codes on this account: finish with a recovery code, or sign in with a passkey.'
+        : 'The code is wrong or already used, or the log-in expired; log in again if it persists.',
     );
   }
 }

@@ -43,6 +43,9 @@ export interface Input<B, A extends boolean> {
 const JSON_TYPES = ['application/json'];
 const PATCH_TYPES = ['application/json', 'application/merge-patch+json'];
 
+/** A string with any lone UTF-16 surrogate replaced by U+FFFD (what a header cut mid-pair may carry). */
+const wellFormed = (text: string): string => text.replace(/\p{Cs}/gu, '\uFFFD');
+
 /** The problem+json response of `error` (RFC 9457), as every failure is answered. */
 export const problemResponse = (error: AppError, requestId: string): HttpResult => ({
   statusCode: error.statusCode,
@@ -116,7 +119,8 @@ export function endpoint<R extends Route, S extends z.ZodMiniType | undefined = 
     const caller = route.auth ? await authenticate(event, tokens) : undefined;
     let input: unknown;
     try {
-      input = body ? parseBody(body, readJsonBody(event, accepted)) : undefined;
+      const raw = body ? readJsonBody(event, accepted) : undefined;
+      input = body ? parseBody(body, raw === undefined && route.bodyOptional ? {} : raw) : undefined;
     } catch (error) {
       // API.md: a revoked token is refused before the body is looked at. The operation checks the
       // session atomically on success; on a bad body we check it here first, so the happy path
@@ -129,7 +133,7 @@ export function endpoint<R extends Route, S extends z.ZodMiniType | undefined = 
       caller,
       client: {
         ip: event.requestContext?.http?.sourceIp ?? 'unknown',
-        userAgent: event.headers?.['user-agent'] ?? '',
+        userAgent: wellFormed(event.headers?.['user-agent'] ?? ''),
       },
       pathParameters: event.pathParameters ?? {},
       path: event.rawPath ?? event.requestContext?.http?.path ?? '/',

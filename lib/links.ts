@@ -29,9 +29,10 @@ export interface LinkStore {
     token: string,
     target: ResetTarget,
     newHash: string,
+    removePasskeys: boolean,
     session: NewSession | null,
     now: number,
-  ): Promise<{ user: User; revoked: number; secondFactor: boolean } | null>;
+  ): Promise<{ user: User; revoked: number; secondFactor: boolean; reclaimed: boolean } | null>;
 }
 
 const sessionArgs = (session: NewSession): scripts.SessionArgs => ({ ...session });
@@ -96,12 +97,13 @@ export function createLinkStore(datastore: Datastore, keys: Keys): LinkStore {
         ? { userId, name: String(reply.name), email: reply.email }
         : null;
     },
-    async completeReset(token, target, newHash, session, now) {
+    async completeReset(token, target, newHash, removePasskeys, session, now) {
       const reply = await completeReset({
         userId: target.userId,
         email: target.email,
         tokenHash: hashRefreshToken(token),
         newHash,
+        removePasskeys,
         now,
         session: session ? sessionArgs(session) : null,
       });
@@ -109,7 +111,8 @@ export function createLinkStore(datastore: Datastore, keys: Keys): LinkStore {
         ? {
             user: toPublicUser(reply.user as Raw),
             revoked: Number(reply.revoked),
-            secondFactor: (reply as { secondFactor?: boolean }).secondFactor === true,
+            secondFactor: reply.secondFactor === true,
+            reclaimed: reply.reclaimed === true,
           }
         : null;
     },

@@ -2,11 +2,18 @@ import type { AuditLog } from './audit';
 import type { Config } from './config';
 import { MfaFailedError, RateLimitedError } from './errors';
 import type { ClientInfo } from './http';
-import type { MfaLoginStore } from './mfa';
-import { LOGIN_BACKOFF, secondsUntil } from './rate-limits';
+import type { KnownDevices } from './known-devices';
+import type { MfaLoginStore, PresentedFactor } from './mfa';
+import {
+  CEILING_RETRY_AFTER_SECONDS,
+  LOGIN_BACKOFF,
+  LOGIN_CEILING,
+  secondsUntil,
+  TOTP_WRONG_CODE_CAP,
+} from './rate-limits';
 import { newSession } from './sessions';
 import { hashRefreshToken, mfaTokenLogin, type SessionTokens, type TokenService } from './tokens';
-import { decryptTotpSecret, hashRecoveryCode, totpCodeStep } from './totp';
+import { decryptTotpSecret, recoveryCodeHashes, totpCodeStep } from './totp';
 import type { User } from './users';
 import type { MfaLoginBody } from './validation';
 
@@ -14,6 +21,7 @@ export interface MfaLoginDeps {
   logins: MfaLoginStore;
   tokens: TokenService;
   audit: AuditLog;
+  knownDevices: KnownDevices;
   settings: Pick<Config, 'totpEncryptionKey' | 'refreshTokenTtlSeconds'>;
   now: () => number;
 }
@@ -25,20 +33,22 @@ export type MfaLogin = ReturnType<typeof createMfaLogin>;
 
 /** The second step of a log-in that answered `mfa_required` (`POST /sessions/mfa`). */
 export function createMfaLogin(deps: MfaLoginDeps) {
-  const { logins: mfa, tokens, audit, settings, now } = deps;
+  const { logins: mfa, tokens, audit, knownDevices, settings, now } = deps;
   const key = settings.totpEncryptionKey;
   return {
     /**
      * Completes a log-in that answered `mfa_required`: a TOTP code (each time step once) or an
      * unused recovery code opens the session. The mfaToken dies after 5 attempts, at its first
      * success, or after 300 s; wrong codes count on the log-in back-off like wrong passwords, and
-     * while that back-off runs the step answers 429 (the per-IP log-in limit was met by the log-in
-     * that made the token: no token exists without the right password).
+     * while that back-off runs, or the account-wide ceiling is reached, the step answers 429 without
+     * spending the token's attempts (the per-IP log-in limit was met by the log-in that made the
+     * token: no token exists without the right password). Past the account's cap of wrong TOTP codes
+     * per hour only a recovery code gets in.
      */
     async completeLogin(
       body: MfaLoginBody,
       client: ClientInfo,
-    ): Promise<{ user: User; session: SessionTokens }> {
+    ): Promise<{ user: User; session: SessionTokens; deviceToken: string }> {
       const named = mfaTokenLogin(body.mfaToken);
       const login = named
         ? await mfa.beginLogin({ ...named, hash: hashRefreshToken(body.mfaToken) }, MFA_MAX_ATTEMPTS, now())
@@ -51,32 +61,42 @@ export function createMfaLogin(deps: MfaLoginDeps) {
         });
         throw new MfaFailedError();
       }
-      let factor: { step: number } | { recoveryHash: string } | null = null;
+      let factor: PresentedFactor = null;
       if (body.code !== undefined) {
         const secret = decryptTotpSecret(key, login.userId, login.secret);
         const step = secret ? totpCodeStep(secret, body.code, now()) : null;
         factor = step === null ? null : { step };
       } else if (body.recoveryCode !== undefined) {
-        factor = { recoveryHash: hashRecoveryCode(body.recoveryCode) };
+        factor = { recoveryHashes: recoveryCodeHashes(key, login.userId, body.recoveryCode) };
       }
       const opened = newSession(login.userId, client, settings.refreshTokenTtlSeconds * 1000);
-      const result = await mfa.completeLogin(login, factor, opened.record, LOGIN_BACKOFF, now());
-      if (result.status === 'locked') {
-        // The back-off of the client the log-in came from (its wrong passwords and codes).
-        const retryAfterSeconds = secondsUntil(result.lockedUntil, now());
-        audit.record('rate_limited', { ip: client.ip, limit: 'login_account', retryAfterSeconds });
+      const result = await mfa.completeLogin(
+        login,
+        { totp: body.code !== undefined, factor },
+        opened.record,
+        { backoff: LOGIN_BACKOFF, ceiling: LOGIN_CEILING, totpCap: TOTP_WRONG_CODE_CAP },
+        now(),
+      );
+      if (result.status === 'locked' || result.status === 'ceiling') {
+        // The back-off of the client the log-in came from (its wrong passwords and codes), or the
+        // account-wide ceiling (whose answer never names the end of its window).
+        const retryAfterSeconds =
+          result.status === 'locked' ? secondsUntil(result.lockedUntil, now()) : CEILING_RETRY_AFTER_SECONDS;
+        const limit = result.status === 'locked' ? 'login_account' : 'login_account_ceiling';
+        audit.record('rate_limited', { ip: client.ip, limit, retryAfterSeconds });
         throw new RateLimitedError(retryAfterSeconds);
       }
       if (result.status !== 'ok') {
         const reason = result.status === 'failed' ? result.reason : 'invalid_mfa_token';
         audit.record('mfa_failed', { userId: login.userId, ip: client.ip, reason });
-        throw new MfaFailedError();
+        throw new MfaFailedError(reason === 'totp_capped');
       }
       audit.record('mfa_succeeded', { userId: login.userId, ip: client.ip, factor: result.used });
       audit.record('logged_in', { userId: login.userId, sessionId: opened.record.id, ip: client.ip });
       return {
         user: result.user,
         session: await tokens.issueSession(login.userId, opened.record.id, opened.refreshToken),
+        deviceToken: knownDevices.issue(login.userId),
       };
     },
   };

@@ -1,7 +1,19 @@
 import type { Datastore } from './datastore';
 import type { Keys } from './keys';
 import * as scripts from './scripts';
-import { type Caller, type NewSession, type Raw, scriptRunner, toPublicUser, type User } from './users';
+import {
+  type AuthenticatedUser,
+  type Caller,
+  type NewSession,
+  type Raw,
+  type ReauthLimits,
+  type ReauthStart,
+  reauthStart,
+  scriptRunner,
+  toPublicUser,
+  toStoredUser,
+  type User,
+} from './users';
 
 /** A user's second-factor record as a signed-in request reads it. */
 export interface MfaState {
@@ -29,6 +41,17 @@ export interface MfaLogin {
 /** Outcomes of a change made after a re-entered password. */
 type Reauthenticated<T extends string> = 'ok' | 'unauthorized' | 'stale' | T;
 
+/** A caller's user with what their current second factor is checked against (TOTP off: no secret). */
+export interface UserWithFactor extends AuthenticatedUser {
+  factor: { secret: string | null; lastStep: number };
+}
+
+/** The current second factor presented with a password: a code's step, recovery-code hashes, or nothing right. */
+export type PresentedFactor = { step: number } | { recoveryHashes: string[] } | null;
+
+/** How long a TOTP enrollment waits for its confirming code (API.md: bound to the session, 10 minutes). */
+export const TOTP_PENDING_TTL_MS = 600_000;
+
 /** Second-factor settings in Redis (mfa:<uid>). Every method is one atomic script. */
 export interface MfaStore {
   state(caller: Caller, now: number): Promise<MfaState | null>;
@@ -37,21 +60,44 @@ export interface MfaStore {
     verifiedHash: string,
     pending: string,
     now: number,
-  ): Promise<Reauthenticated<'already_enabled'>>;
+  ): Promise<Reauthenticated<'already_enabled' | 'unverified'>>;
+  /** The pending secret of this session's enrollment, once this attempt is counted on its back-off. */
+  beginConfirm(
+    caller: Caller,
+    backoff: scripts.BackoffArgs,
+    now: number,
+  ): Promise<
+    | { status: 'ok'; pending: string }
+    | { status: 'locked'; lockedUntil: number }
+    | { status: 'not_pending' }
+    | { status: 'unauthorized' }
+  >;
+  /** The start of a re-entered password that also reads the current second factor. */
+  beginReauthWithFactor(
+    caller: Caller,
+    now: number,
+    limits: ReauthLimits,
+  ): Promise<ReauthStart<UserWithFactor>>;
   confirm(
     caller: Caller,
     pending: string,
     step: number,
     codeHashes: string[],
     now: number,
-  ): Promise<'ok' | 'unauthorized' | 'not_pending'>;
-  disable(caller: Caller, verifiedHash: string, now: number): Promise<Reauthenticated<'not_found'>>;
+  ): Promise<'ok' | 'unauthorized' | 'not_pending' | 'unverified'>;
+  disable(
+    caller: Caller,
+    verifiedHash: string,
+    factor: PresentedFactor,
+    now: number,
+  ): Promise<Reauthenticated<'not_found' | 'factor_invalid'>>;
   renewRecoveryCodes(
     caller: Caller,
     verifiedHash: string,
+    factor: PresentedFactor,
     codeHashes: string[],
     now: number,
-  ): Promise<Reauthenticated<'not_found'>>;
+  ): Promise<Reauthenticated<'not_found' | 'factor_invalid'>>;
 }
 
 /** Log-ins waiting for their second factor (mfa-logins:<uid>, with mfa:<uid>). */
@@ -65,24 +111,31 @@ export interface MfaLoginStore {
   /** Spends the factor (a step, or a recovery code's hash; neither: a wrong code) and opens the session. */
   completeLogin(
     login: MfaLogin,
-    factor: { step: number } | { recoveryHash: string } | null,
+    presented: { totp: boolean; factor: PresentedFactor },
     session: NewSession,
-    backoff: scripts.BackoffArgs,
+    limits: { backoff: scripts.BackoffArgs; ceiling: scripts.CeilingArgs; totpCap: scripts.CeilingArgs },
     now: number,
   ): Promise<
     | { status: 'ok'; user: User; used: 'totp' | 'recovery_code' }
-    | { status: 'failed'; reason: 'wrong_code' | 'replayed' | 'wrong_recovery_code' }
+    | { status: 'failed'; reason: 'wrong_code' | 'replayed' | 'wrong_recovery_code' | 'totp_capped' }
     | { status: 'locked'; lockedUntil: number }
+    | { status: 'ceiling' }
     | { status: 'invalid' }
   >;
 }
 
 const fields = (reply: unknown) => reply as Record<string, unknown>;
+const factorArgs = (factor: PresentedFactor): scripts.FactorArgs => ({
+  step: factor && 'step' in factor ? factor.step : null,
+  recoveryHashes: factor && 'recoveryHashes' in factor ? factor.recoveryHashes : null,
+});
 
 export function createMfaStore(datastore: Datastore, keys: Keys): MfaStore {
   const run = scriptRunner(datastore, keys);
   const state = run(scripts.MFA_STATE);
   const enroll = run(scripts.ENROLL_TOTP);
+  const beginConfirm = run(scripts.BEGIN_TOTP_CONFIRMATION);
+  const beginReauthWithFactor = run(scripts.BEGIN_REAUTH_WITH_FACTOR);
   const confirm = run(scripts.CONFIRM_TOTP);
   const disable = run(scripts.DISABLE_TOTP);
   const renew = run(scripts.NEW_RECOVERY_CODES);
@@ -101,21 +154,35 @@ export function createMfaStore(datastore: Datastore, keys: Keys): MfaStore {
       };
     },
     async enroll(caller, verifiedHash, pending, now) {
-      return (await enroll({ ...at(caller, now), verifiedHash, pending }))
-        .status as Reauthenticated<'already_enabled'>;
+      return (await enroll({ ...at(caller, now), verifiedHash, pending, pendingTtlMs: TOTP_PENDING_TTL_MS }))
+        .status as Reauthenticated<'already_enabled' | 'unverified'>;
+    },
+    async beginConfirm(caller, backoff, now) {
+      const reply = fields(await beginConfirm({ ...at(caller, now), backoff }));
+      if (reply.status === 'ok') return { status: 'ok', pending: String(reply.pending) };
+      if (reply.status === 'locked') return { status: 'locked', lockedUntil: Number(reply.lockedUntil) };
+      return { status: reply.status === 'not_pending' ? 'not_pending' : 'unauthorized' };
+    },
+    async beginReauthWithFactor(caller, now, limits) {
+      return reauthStart(await beginReauthWithFactor({ ...at(caller, now), ...limits }), (r) => ({
+        ...toStoredUser(r.user as Raw),
+        factor: { secret: typeof r.secret === 'string' ? r.secret : null, lastStep: Number(r.lastStep ?? 0) },
+      }));
     },
     async confirm(caller, pending, step, codeHashes, now) {
       return (await confirm({ ...at(caller, now), pending, step, codes: codeHashes })).status as
         | 'ok'
         | 'unauthorized'
-        | 'not_pending';
+        | 'not_pending'
+        | 'unverified';
     },
-    async disable(caller, verifiedHash, now) {
-      return (await disable({ ...at(caller, now), verifiedHash })).status as Reauthenticated<'not_found'>;
+    async disable(caller, verifiedHash, factor, now) {
+      return (await disable({ ...at(caller, now), verifiedHash, ...factorArgs(factor) }))
+        .status as Reauthenticated<'not_found' | 'factor_invalid'>;
     },
-    async renewRecoveryCodes(caller, verifiedHash, codeHashes, now) {
-      return (await renew({ ...at(caller, now), verifiedHash, codes: codeHashes }))
-        .status as Reauthenticated<'not_found'>;
+    async renewRecoveryCodes(caller, verifiedHash, factor, codeHashes, now) {
+      return (await renew({ ...at(caller, now), verifiedHash, ...factorArgs(factor), codes: codeHashes }))
+        .status as Reauthenticated<'not_found' | 'factor_invalid'>;
     },
   };
 }
@@ -136,7 +203,7 @@ export function createMfaLoginStore(datastore: Datastore, keys: Keys): MfaLoginS
         lastStep: Number(reply.lastStep),
       };
     },
-    async completeLogin(login, factor, session, backoff, now) {
+    async completeLogin(login, presented, session, limits, now) {
       const reply = fields(
         await completeLogin({
           userId: login.userId,
@@ -145,10 +212,10 @@ export function createMfaLoginStore(datastore: Datastore, keys: Keys): MfaLoginS
           email: login.email,
           client: login.client,
           now,
-          step: factor && 'step' in factor ? factor.step : null,
-          recoveryHash: factor && 'recoveryHash' in factor ? factor.recoveryHash : null,
+          totp: presented.totp,
+          ...factorArgs(presented.factor),
           session: { ...session },
-          backoff,
+          ...limits,
         }),
       );
       if (reply.status === 'ok')
@@ -157,11 +224,14 @@ export function createMfaLoginStore(datastore: Datastore, keys: Keys): MfaLoginS
           user: toPublicUser(reply.user as Raw),
           used: reply.used === 'recovery_code' ? 'recovery_code' : 'totp',
         };
-      if (reply.status === 'locked') return { status: 'locked', lockedUntil: Number(reply.lockedUntil) };
+      if (reply.status === 'locked')
+        return reply.ceiling
+          ? { status: 'ceiling' }
+          : { status: 'locked', lockedUntil: Number(reply.lockedUntil) };
       if (reply.status === 'failed')
         return {
           status: 'failed',
-          reason: reply.reason as 'wrong_code' | 'replayed' | 'wrong_recovery_code',
+          reason: reply.reason as 'wrong_code' | 'replayed' | 'wrong_recovery_code' | 'totp_capped',
         };
       return { status: 'invalid' };
     },

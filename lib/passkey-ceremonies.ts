@@ -7,7 +7,7 @@ import {
 import type { AuditLog } from './audit';
 import type { Config } from './config';
 import type { Datastore } from './datastore';
-import { PasskeyInvalidError, UnauthorizedError } from './errors';
+import { EmailNotVerifiedError, PasskeyInvalidError, UnauthorizedError } from './errors';
 import type { ClientInfo } from './http';
 import type { Keys } from './keys';
 import { type Passkey, parseStored, type StoredPasskey, shown } from './passkeys';
@@ -25,7 +25,7 @@ export interface PasskeyCeremonyDeps {
   rateLimits?: RateLimits;
   tokens: TokenService;
   audit: AuditLog;
-  settings: Pick<Config, 'webauthn' | 'refreshTokenTtlSeconds'>;
+  settings: Pick<Config, 'webauthn' | 'refreshTokenTtlSeconds' | 'requireVerifiedEmail'>;
   now: () => number;
 }
 
@@ -111,6 +111,7 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
       };
       const stored = fields(await add({ ...at(caller), passkey: { ...passkey } }));
       if (stored.status === 'unauthorized') throw new UnauthorizedError(true);
+      if (stored.status === 'unverified') throw new EmailNotVerifiedError();
       if (stored.status !== 'ok') throw refused('already_registered', caller.userId);
       audit.record('passkey_added', { userId: caller.userId, sessionId: caller.sessionId });
       return { passkey: shown(passkey) };
@@ -156,11 +157,14 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
           userId: claims.userId,
           credentialId: passkey.id,
           counter: newCounter,
+          requireVerified: settings.requireVerifiedEmail,
           now: now(),
           session: { ...opened.record },
         }),
       );
       if (reply.status === 'counter') throw refused('counter_went_backwards', claims.userId, client);
+      // After the assertion verified: as the password log-in, this reveals nothing to a guesser.
+      if (reply.status === 'unverified') throw new EmailNotVerifiedError();
       if (reply.status !== 'ok') throw refused('unknown_credential', claims.userId, client);
       audit.record('logged_in', {
         userId: claims.userId,

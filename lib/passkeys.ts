@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { AuditLog } from './audit';
 import type { Config } from './config';
 import type { Datastore } from './datastore';
-import { CurrentPasswordIncorrectError, NotFoundError, UnauthorizedError } from './errors';
+import {
+  CurrentPasswordIncorrectError,
+  EmailNotVerifiedError,
+  NotFoundError,
+  ReauthenticationRequiredError,
+  UnauthorizedError,
+} from './errors';
 import type { ClientInfo } from './http';
 import type { Keys } from './keys';
 import type { PasswordHasher } from './passwords';
@@ -11,7 +17,7 @@ import { createPasswordCheck } from './reauthentication';
 import * as scripts from './scripts';
 import type { TokenService } from './tokens';
 import { type Caller, scriptRunner, type UserStore } from './users';
-import type { CurrentPasswordBody } from './validation';
+import type { CurrentPasswordBody, PasskeyOptionsBody } from './validation';
 
 /** How long a ceremony's challenge lives (API.md: 300 s). */
 export const CHALLENGE_TTL_MS = 300_000;
@@ -45,7 +51,7 @@ export interface PasskeyDeps {
   rateLimits?: RateLimits;
   tokens: TokenService;
   audit: AuditLog;
-  settings: Pick<Config, 'webauthn' | 'refreshTokenTtlSeconds'>;
+  settings: Pick<Config, 'webauthn' | 'refreshTokenTtlSeconds' | 'reauthMaxAgeSeconds'>;
   now: () => number;
 }
 
@@ -85,10 +91,34 @@ export function createPasskeys(deps: PasskeyDeps) {
   const requirePassword = createPasswordCheck(deps);
 
   return {
-    /** Creation options for a new passkey of the caller (a new challenge; their passkeys excluded). */
-    async registrationOptions(caller: Caller) {
+    /**
+     * Creation options for a new passkey of the caller (a new challenge; their passkeys excluded).
+     * A passkey signs in without the password or a second factor, so adding one needs proof that
+     * the caller is the owner, not just a bearer of their access token: the current password
+     * (throttled like log-in), or a session opened in the last REAUTH_MAX_AGE_SECONDS. And a
+     * proved address: a squatter's passkey must not outlive the owner's reclaim.
+     */
+    async registrationOptions(caller: Caller, body: PasskeyOptionsBody) {
+      const verifiedHash =
+        body.currentPassword === undefined
+          ? null
+          : (await requirePassword(caller, body.currentPassword)).passwordHash;
       const challenge = newChallenge();
-      const reply = fields(await registrationOptions({ ...at(caller), challenge, ttlMs: CHALLENGE_TTL_MS }));
+      const reply = fields(
+        await registrationOptions({
+          ...at(caller),
+          challenge,
+          ttlMs: CHALLENGE_TTL_MS,
+          verifiedHash,
+          maxAgeMs: settings.reauthMaxAgeSeconds * 1000,
+        }),
+      );
+      if (reply.status === 'stale') throw new CurrentPasswordIncorrectError();
+      if (reply.status === 'reauthenticate') {
+        audit.record('passkey_refused', { userId: caller.userId, reason: 'reauthentication_required' });
+        throw new ReauthenticationRequiredError();
+      }
+      if (reply.status === 'unverified') throw new EmailNotVerifiedError();
       if (reply.status !== 'ok') throw new UnauthorizedError(true);
       const existing = Array.isArray(reply.existing)
         ? (reply.existing as { id: string; transports?: unknown }[])

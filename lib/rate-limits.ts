@@ -28,6 +28,26 @@ export const LOGIN_CEILING: LoginCeiling = { limit: 100, windowMs: 3_600_000 };
  */
 export const REAUTH_BACKOFF: LoginBackoff = { threshold: 5, capSeconds: 900, memorySeconds: 86_400 };
 
+/**
+ * The per-user ceiling over every session's re-entered passwords: the back-off above is kept per
+ * session (a thief's guesses with one stolen token lock that session, not the owner's others), and
+ * this bounds guesses spread over sessions: 20 per hour, whatever the session.
+ */
+export const REAUTH_CEILING: LoginCeiling = { limit: 20, windowMs: 3_600_000 };
+
+/**
+ * The account-wide cap on wrong TOTP codes at the log-in's second step (API.md, changes from the
+ * version 2 security review): 10 per hour, counted in mfa:<uid>; beyond it TOTP codes are refused
+ * unchecked and only a recovery code or a passkey log-in gets in. docs/security.md has the odds.
+ */
+export const TOTP_WRONG_CODE_CAP: LoginCeiling = { limit: 10, windowMs: 3_600_000 };
+
+/**
+ * What a ceiling's 429 says in Retry-After: its whole window, never the current window's end,
+ * which would tell an attacker when to renew a lock-out.
+ */
+export const CEILING_RETRY_AFTER_SECONDS = LOGIN_CEILING.windowMs / 1000;
+
 /** Awaits a limit check; a refusal is audited (which limit, which client) before it becomes the 429. */
 export async function auditedLimit(
   check: Promise<void>,

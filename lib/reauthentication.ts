@@ -1,32 +1,44 @@
 import type { AuditLog } from './audit';
 import { CurrentPasswordIncorrectError, RateLimitedError, UnauthorizedError } from './errors';
 import type { PasswordHasher } from './passwords';
-import { REAUTH_BACKOFF, secondsUntil } from './rate-limits';
-import type { AuthenticatedUser, Caller, UserStore } from './users';
+import { CEILING_RETRY_AFTER_SECONDS, REAUTH_BACKOFF, REAUTH_CEILING, secondsUntil } from './rate-limits';
+import type { AuthenticatedUser, Caller, ReauthLimits, ReauthStart, UserStore } from './users';
+
+/** The limits every re-entered password is counted on. */
+export const REAUTH_LIMITS: ReauthLimits = { backoff: REAUTH_BACKOFF, ceiling: REAUTH_CEILING };
 
 /**
- * Checks a signed-in caller's re-entered password. The attempt is counted on the user's own
- * re-authentication back-off before any hash is checked, atomically with the lock check (as
- * log-in does): of parallel guesses with a stolen access token only the first few reach Argon2,
- * and they cannot lock the owner out of log-in. The change that follows clears the count.
+ * Checks a signed-in caller's re-entered password. The attempt is counted on the session's own
+ * re-authentication back-off (and the user's ceiling) before any hash is checked, atomically with
+ * the lock check (as log-in does): of parallel guesses with a stolen access token only the first
+ * few reach Argon2, they lock that session only (the ceiling aside), and they cannot lock the owner
+ * out of log-in. The change that follows clears the count.
  *
- * `passwords` may be left out by a service whose function never re-enters a password (so its
- * bundle holds no Argon2); calling the check there is a wiring error.
+ * `begin` is the script that starts it (the user store's, or one that also reads the second
+ * factor). `passwords` may be left out by a service whose function never re-enters a password (so
+ * its bundle holds no Argon2); calling the check there is a wiring error.
  */
-export function createPasswordCheck(deps: {
+export function createPasswordCheck<U extends AuthenticatedUser = AuthenticatedUser>(deps: {
   users: Pick<UserStore, 'beginReauth'>;
   passwords?: Pick<PasswordHasher, 'verify'>;
   audit: AuditLog;
   now: () => number;
+  begin?: (caller: Caller, now: number, limits: ReauthLimits) => Promise<ReauthStart<U>>;
 }) {
   const { users, passwords, audit, now } = deps;
-  return async (caller: Caller, password: string): Promise<AuthenticatedUser> => {
+  const begin =
+    deps.begin ??
+    ((caller: Caller, at: number, limits: ReauthLimits) =>
+      users.beginReauth(caller, at, limits) as Promise<ReauthStart<U>>);
+  return async (caller: Caller, password: string): Promise<U> => {
     if (!passwords) throw new Error('this function was built without a password hasher');
-    const start = await users.beginReauth(caller, now(), REAUTH_BACKOFF);
+    const start = await begin(caller, now(), REAUTH_LIMITS);
     if (start.status === 'unauthorized') throw new UnauthorizedError(true);
-    if (start.status === 'locked') {
-      const retryAfterSeconds = secondsUntil(start.lockedUntil, now());
-      audit.record('rate_limited', { userId: caller.userId, limit: 'reauth_account', retryAfterSeconds });
+    if (start.status === 'locked' || start.status === 'ceiling') {
+      const retryAfterSeconds =
+        start.status === 'locked' ? secondsUntil(start.lockedUntil, now()) : CEILING_RETRY_AFTER_SECONDS;
+      const limit = start.status === 'locked' ? 'reauth_session' : 'reauth_account_ceiling';
+      audit.record('rate_limited', { userId: caller.userId, limit, retryAfterSeconds });
       throw new RateLimitedError(retryAfterSeconds);
     }
     if (await passwords.verify(start.user.passwordHash, password)) return start.user;

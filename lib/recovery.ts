@@ -84,7 +84,8 @@ export function createPasswordReset(
     /**
      * Follows a reset link: the new password (password rules apply) replaces the old one, the
      * email counts as verified, the back-offs are cleared, every session goes, and one opens —
-     * unless the account has a second factor.
+     * unless the account has a second factor. The passkeys go too when `removePasskeys` asks, and
+     * always — with the second factor — when the address had never been proved (a reclaim).
      */
     async confirmPasswordReset(
       body: PasswordResetConfirmBody,
@@ -102,6 +103,7 @@ export function createPasswordReset(
         body.token,
         target,
         await passwords.hash(body.newPassword),
+        body.removePasskeys === true,
         opened.record,
         now(),
       );
@@ -110,6 +112,8 @@ export function createPasswordReset(
         userId: target.userId,
         mail: 'password-reset',
         revokedSessions: done.revoked,
+        reclaimed: done.reclaimed,
+        passkeysRemoved: done.reclaimed || body.removePasskeys === true,
       });
       // A mailbox is not a second factor: with one on, the user logs in with the new password and it.
       if (done.secondFactor) return { user: done.user };

@@ -38,11 +38,36 @@ export function readJsonBody(event: APIGatewayProxyEventV2, accepted: string[]):
   } catch {
     throw new MalformedJsonError();
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch {
     throw new MalformedJsonError();
   }
+  const illFormed = illFormedStrings(value, '');
+  if (illFormed.length > 0)
+    throw new ValidationError(
+      illFormed.map((field) => ({
+        field: field || '(body)',
+        message: 'must be well-formed Unicode (no lone surrogate)',
+      })),
+    );
+  return value;
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Where a parsed body holds a string (or member name) with a lone UTF-16 surrogate: valid JSON
+ * (`"\ud800"`) but no Unicode text, which no field may store or echo. Paths as `errors` name them.
+ */
+function illFormedStrings(value: unknown, path: string): string[] {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? [path] : [];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, member]) => {
+    const at = path ? `${path}.${key}` : key;
+    return LONE_SURROGATE.test(key) ? [at] : illFormedStrings(member, at);
+  });
 }
 
 const valueAt = (input: unknown, path: PropertyKey[]): unknown =>

@@ -42,6 +42,11 @@ export const SessionSummary = z.strictObject({
 
 /** `POST /users` and `POST /sessions`: the user and the new session. */
 export const UserAndSession = z.strictObject({ user: User, session: Session });
+/**
+ * `POST /sessions` and `POST /sessions/mfa`: the user, the new session, and a known-device token
+ * for this device to send with its next log-ins (exempt from the account-wide failure ceiling).
+ */
+export const LogIn = z.strictObject({ user: User, session: Session, deviceToken: z.string() });
 /** `POST /sessions/refresh`: the new token pair. */
 export const SessionEnvelope = z.strictObject({ session: Session });
 /** `POST /password-resets/confirm`: the session only when the account has no second factor. */

@@ -29,6 +29,8 @@ export interface Route {
   auth: boolean;
   /** The strict JSON body schema (lib/validation.ts); PATCH also accepts merge-patch+json. */
   body?: BodyName;
+  /** The body may be left out: no body reads as `{}` (a client that sends none still works). */
+  bodyOptional?: boolean;
   /** The one success status. */
   status: 200 | 201 | 202 | 204;
   /** The success body's schema (lib/resources.ts); none for 202 and 204. */
@@ -78,7 +80,7 @@ export const ROUTES = [
     auth: false,
     body: 'LoginBody',
     status: 200,
-    response: 'UserAndSession',
+    response: 'LogIn',
     errors: ['invalid_credentials', 'email_not_verified', 'mfa_required', 'rate_limited'],
     hashing: true,
   },
@@ -92,7 +94,7 @@ export const ROUTES = [
     auth: false,
     body: 'MfaLoginBody',
     status: 200,
-    response: 'UserAndSession',
+    response: 'LogIn',
     errors: ['mfa_failed', 'rate_limited'],
   },
   {
@@ -118,7 +120,7 @@ export const ROUTES = [
     body: 'PasskeyLoginBody',
     status: 200,
     response: 'UserAndSession',
-    errors: ['passkey_invalid', 'rate_limited'],
+    errors: ['passkey_invalid', 'email_not_verified', 'rate_limited'],
   },
   {
     fn: 'refresh-session',
@@ -253,7 +255,7 @@ export const ROUTES = [
     body: 'CurrentPasswordBody',
     status: 200,
     response: 'TotpEnrollment',
-    errors: ['current_password_incorrect', 'totp_already_enabled', 'rate_limited'],
+    errors: ['current_password_incorrect', 'email_not_verified', 'totp_already_enabled', 'rate_limited'],
     hashing: true,
   },
   {
@@ -267,19 +269,19 @@ export const ROUTES = [
     body: 'TotpCodeBody',
     status: 200,
     response: 'RecoveryCodes',
-    errors: ['totp_code_invalid', 'totp_not_pending'],
+    errors: ['totp_code_invalid', 'email_not_verified', 'totp_not_pending', 'rate_limited'],
   },
   {
     fn: 'disable-totp',
     method: 'DELETE',
     path: '/users/me/totp',
     operationId: 'disableTotp',
-    summary: 'Turn TOTP off; the recovery codes die too',
+    summary: 'Turn TOTP off (the password and a current code or recovery code); the recovery codes die too',
     tag: 'users',
     auth: true,
-    body: 'CurrentPasswordBody',
+    body: 'CurrentFactorBody',
     status: 204,
-    errors: ['current_password_incorrect', 'not_found', 'rate_limited'],
+    errors: ['totp_code_invalid', 'current_password_incorrect', 'not_found', 'rate_limited'],
     hashing: true,
   },
   {
@@ -287,13 +289,14 @@ export const ROUTES = [
     method: 'POST',
     path: '/users/me/recovery-codes',
     operationId: 'renewRecoveryCodes',
-    summary: 'A new set of recovery codes (the old set dies)',
+    summary:
+      'A new set of recovery codes (the password and a current code or recovery code; the old set dies)',
     tag: 'users',
     auth: true,
-    body: 'CurrentPasswordBody',
+    body: 'CurrentFactorBody',
     status: 200,
     response: 'RecoveryCodes',
-    errors: ['current_password_incorrect', 'not_found', 'rate_limited'],
+    errors: ['totp_code_invalid', 'current_password_incorrect', 'not_found', 'rate_limited'],
     hashing: true,
   },
   {
@@ -301,12 +304,16 @@ export const ROUTES = [
     method: 'POST',
     path: '/users/me/passkeys/options',
     operationId: 'passkeyRegistrationOptions',
-    summary: 'Creation options for a new passkey (a challenge for 300 s; your passkeys excluded)',
+    summary:
+      'Creation options for a new passkey (a challenge for 300 s; your passkeys excluded): the current password, or a session opened in the last REAUTH_MAX_AGE_SECONDS',
     tag: 'users',
     auth: true,
+    body: 'PasskeyOptionsBody',
+    bodyOptional: true,
     status: 200,
     response: 'CeremonyOptions',
-    errors: [],
+    errors: ['current_password_incorrect', 'reauthentication_required', 'email_not_verified', 'rate_limited'],
+    hashing: true,
   },
   {
     fn: 'add-passkey',
@@ -320,7 +327,7 @@ export const ROUTES = [
     status: 201,
     response: 'PasskeyEnvelope',
     location: '/users/me/passkeys',
-    errors: ['passkey_invalid'],
+    errors: ['passkey_invalid', 'email_not_verified'],
   },
   {
     fn: 'list-passkeys',

@@ -121,6 +121,25 @@ end
 local function locked_until(key, prefix)
   return tonumber(redis.call('HGET', key, prefix .. 'lockedUntil') or '0')
 end
+-- An account-wide ceiling's window (fields windowStart, windowCount of key): its count so far,
+-- a new window begun when the last one is over (counted from its first failure).
+local function ceiling_count(key, now, ceiling)
+  local window = redis.call('HMGET', key, 'windowStart', 'windowCount')
+  local start, count = tonumber(window[1] or '0'), tonumber(window[2] or '0')
+  if now - start >= ceiling.windowMs then
+    count = 0
+    redis.call('HSET', key, 'windowStart', fmt(now), 'windowCount', '0')
+  end
+  return count
+end
+-- A right re-entered password: the session's own count and lock go, and the per-user ceiling
+-- takes back the attempt counted up front (BEGIN_REAUTH).
+local function clear_reauth(reauth_key, sid)
+  redis.call('HDEL', reauth_key, 's:' .. sid .. 'count', 's:' .. sid .. 'lockedUntil')
+  if tonumber(redis.call('HGET', reauth_key, 'windowCount') or '0') > 0 then
+    redis.call('HINCRBY', reauth_key, 'windowCount', -1)
+  end
+end
 -- The live link of a purpose with this hash, or nil (expired links are deleted on the way; I5).
 local function live_link(links_key, purpose, hash, now)
   local raw = redis.call('HGET', links_key, purpose)
@@ -145,22 +164,22 @@ end
 const LOGIN_HELPERS = `
 -- Takes back a log-in attempt counted up front (BEGIN_LOGIN) once it succeeded: the client's
 -- back-off cleared, the account-wide ceiling's count down by one.
-local function clear_login_failure(failures_key, client)
+local function clear_login_failure(failures_key, client, counted)
   redis.call('HDEL', failures_key, 'c:' .. client .. 'count', 'c:' .. client .. 'lockedUntil')
-  if tonumber(redis.call('HGET', failures_key, 'windowCount') or '0') > 0 then
+  if counted and tonumber(redis.call('HGET', failures_key, 'windowCount') or '0') > 0 then
     redis.call('HINCRBY', failures_key, 'windowCount', -1)
   end
 end
 -- A right password whose log-in now waits for a second factor: its up-front count is taken back
 -- (from the client and the ceiling), and the lock that count may have set with it, so the client's
 -- earlier failures still count but the second step is not blocked by its own password.
-local function take_back_attempt(failures_key, client)
+local function take_back_attempt(failures_key, client, counted)
   local count_field = 'c:' .. client .. 'count'
   if tonumber(redis.call('HGET', failures_key, count_field) or '0') > 0 then
     redis.call('HINCRBY', failures_key, count_field, -1)
   end
   redis.call('HDEL', failures_key, 'c:' .. client .. 'lockedUntil')
-  if tonumber(redis.call('HGET', failures_key, 'windowCount') or '0') > 0 then
+  if counted and tonumber(redis.call('HGET', failures_key, 'windowCount') or '0') > 0 then
     redis.call('HINCRBY', failures_key, 'windowCount', -1)
   end
 end
@@ -268,6 +287,8 @@ export const BEGIN_LOGIN = /* @__PURE__ */ script<{
   now: number;
   backoff: BackoffArgs;
   ceiling: CeilingArgs;
+  /** The user a valid known-device token names (lib/known-devices.ts), or null. */
+  deviceUserId: string | null;
 }>(
   ['failures_key', 'email_key'],
   (k, a) => [k.loginFailures(a.email), k.email(a.email)],
@@ -275,20 +296,20 @@ export const BEGIN_LOGIN = /* @__PURE__ */ script<{
 local prefix = 'c:' .. A.client
 local until_ms = locked_until(failures_key, prefix)
 if until_ms > A.now then return reply({ status = 'locked', lockedUntil = until_ms }) end
-local window = redis.call('HMGET', failures_key, 'windowStart', 'windowCount')
-local start, count = tonumber(window[1] or '0'), tonumber(window[2] or '0')
-if A.now - start >= A.ceiling.windowMs then
-  start, count = A.now, 0
-  redis.call('HSET', failures_key, 'windowStart', fmt(start), 'windowCount', '0')
-end
-if count >= A.ceiling.limit then
-  return reply({ status = 'locked', lockedUntil = start + A.ceiling.windowMs, ceiling = true })
-end
-redis.call('HINCRBY', failures_key, 'windowCount', 1)
-count_failure(failures_key, prefix, A.now, A.backoff)
 local credential = redis.call('HMGET', email_key, 'userId', 'passwordHash')
+-- A device that signed in to this account before (a known-device token naming its user) is exempt
+-- from the ceiling, not from its own back-off: the ceiling cannot lock the owner out of their devices.
+local known = credential[1] ~= false and A.deviceUserId ~= cjson.null and credential[1] == A.deviceUserId
+if not known then
+  -- The ceiling's answer names no deadline: it would tell an attacker when to renew the lock-out.
+  if ceiling_count(failures_key, A.now, A.ceiling) >= A.ceiling.limit then
+    return reply({ status = 'locked', ceiling = true })
+  end
+  redis.call('HINCRBY', failures_key, 'windowCount', 1)
+end
+count_failure(failures_key, prefix, A.now, A.backoff)
 if not credential[1] then return reply({ status = 'ok' }) end
-return reply({ status = 'ok', userId = credential[1], passwordHash = credential[2] })
+return reply({ status = 'ok', userId = credential[1], passwordHash = credential[2], ceilingCounted = not known })
 `,
 );
 
@@ -307,6 +328,8 @@ export const LOGIN = /* @__PURE__ */ script<{
   verifiedHash: string;
   newHash: string | null;
   requireVerified: boolean;
+  /** Whether BEGIN_LOGIN counted this attempt on the ceiling (not for a known device). */
+  ceilingCounted: boolean;
   now: number;
   session: SessionArgs;
   mfaLogin: MfaLoginArgs;
@@ -330,19 +353,19 @@ if A.newHash ~= cjson.null then
 end
 local u = hmap(user_key)
 if A.requireVerified and u.emailVerified ~= '1' then
-  clear_login_failure(failures_key, A.client)
+  clear_login_failure(failures_key, A.client, A.ceilingCounted)
   return reply({ status = 'unverified' })
 end
 local methods = mfa_methods(mfa_key, passkeys_key)
 if #methods > 0 then
   local m = A.mfaLogin
   redis.call('HSET', mfa_logins_key, m.id, cjson.encode({ hash = m.hash, expiresAt = fmt(A.now + m.ttlMs),
-    attempts = 0, client = A.client, email = A.email, userAgent = m.userAgent }))
+    attempts = 0, client = A.client, email = A.email, userAgent = m.userAgent, ceiling = A.ceilingCounted }))
   if redis.call('PTTL', mfa_logins_key) < m.ttlMs then redis.call('PEXPIRE', mfa_logins_key, m.ttlMs) end
-  take_back_attempt(failures_key, A.client)
+  take_back_attempt(failures_key, A.client, A.ceilingCounted)
   return reply({ status = 'mfa_required', methods = methods })
 end
-clear_login_failure(failures_key, A.client)
+clear_login_failure(failures_key, A.client, A.ceilingCounted)
 create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', user = public_user(u) })
 `,
@@ -360,27 +383,55 @@ return reply({ status = 'ok', user = u })
 `,
 );
 
-/**
- * A re-entered password (email change, password change, deletion): the session check, then the
- * user's own re-authentication back-off checked and this attempt counted up front, atomically,
- * as log-in does — so a stolen access token cannot run parallel guesses past the lock, and
- * cannot lock its owner out of log-in either. A success clears the count (the change scripts).
- */
-export const BEGIN_REAUTH = /* @__PURE__ */ script<{
+/** A re-entered password's start: who, and the back-off and ceiling it is counted on. */
+export interface ReauthStartArgs {
   userId: string;
   sessionId: string;
   now: number;
   backoff: BackoffArgs;
-}>(
-  ['user_key', 'sessions_key', 'reauth_key'],
-  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId)],
-  `
+  ceiling: CeilingArgs;
+}
+
+// The start of every re-entered password: the session check, then this session's back-off and the
+// user's ceiling checked, and the attempt counted on both up front, atomically, as log-in does.
+const BEGIN_REAUTH_LUA = `
 local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
 if not u then return reply({ status = 'unauthorized' }) end
-local until_ms = locked_until(reauth_key, '')
+local prefix = 's:' .. A.sessionId
+local until_ms = locked_until(reauth_key, prefix)
 if until_ms > A.now then return reply({ status = 'locked', lockedUntil = until_ms }) end
-count_failure(reauth_key, '', A.now, A.backoff)
+if ceiling_count(reauth_key, A.now, A.ceiling) >= A.ceiling.limit then
+  return reply({ status = 'locked', ceiling = true })
+end
+redis.call('HINCRBY', reauth_key, 'windowCount', 1)
+count_failure(reauth_key, prefix, A.now, A.backoff)
+`;
+
+/**
+ * A re-entered password (email change, password change, deletion): the session check, then the
+ * re-authentication back-off of this session (and the user's ceiling) checked and this attempt
+ * counted up front, atomically, as log-in does — so a stolen access token cannot run parallel
+ * guesses past the lock, cannot lock its owner out of log-in, and its own lock does not stop the
+ * owner's other sessions (only the per-user ceiling does). A success clears the session's count.
+ */
+export const BEGIN_REAUTH = /* @__PURE__ */ script<ReauthStartArgs>(
+  ['user_key', 'sessions_key', 'reauth_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId)],
+  `${BEGIN_REAUTH_LUA}
 return reply({ status = 'ok', user = u })
+`,
+);
+
+/**
+ * BEGIN_REAUTH for a change that also needs the current second factor (turning TOTP off, new
+ * recovery codes): the same counting, and what the code is checked against.
+ */
+export const BEGIN_REAUTH_WITH_FACTOR = /* @__PURE__ */ script<ReauthStartArgs>(
+  ['user_key', 'sessions_key', 'reauth_key', 'mfa_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.mfa(a.userId)],
+  `${BEGIN_REAUTH_LUA}
+local m = redis.call('HMGET', mfa_key, 'secret', 'lastStep')
+return reply({ status = 'ok', user = u, secret = m[1] or cjson.null, lastStep = tonumber(m[2] or '0') })
 `,
 );
 
@@ -435,7 +486,7 @@ export const CHANGE_EMAIL = /* @__PURE__ */ script<{
 local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
 if not u then return reply({ status = 'unauthorized' }) end
 if u.email ~= A.oldEmail or u.passwordHash ~= A.verifiedHash then return reply({ status = 'stale' }) end
-redis.call('DEL', reauth_key)
+clear_reauth(reauth_key, A.sessionId)
 if A.newEmail ~= A.oldEmail then
   if redis.call('EXISTS', new_email_key) == 1 then return reply({ status = 'email_taken' }) end
   redis.call('DEL', old_email_key, old_failures_key)
@@ -451,11 +502,11 @@ return reply({ status = 'ok', user = public_user(hmap(user_key)) })
 );
 
 /** Clears the re-authentication back-off after a correct password that changed nothing else. */
-export const CLEAR_REAUTH = /* @__PURE__ */ script<{ userId: string }>(
+export const CLEAR_REAUTH = /* @__PURE__ */ script<{ userId: string; sessionId: string }>(
   ['reauth_key'],
   (k, a) => [k.reauthFailures(a.userId)],
   `
-redis.call('DEL', reauth_key)
+clear_reauth(reauth_key, A.sessionId)
 return reply({ status = 'ok' })
 `,
 );
@@ -674,20 +725,32 @@ return reply({ status = 'ok' })
 `,
 );
 
-/** Follows a verification link: once, before it expires, while the address is still the user's. */
+/**
+ * Follows a verification link: once, before it expires, while the address is still the user's.
+ * The first verification of an account proves who owns it: whatever was set up before by someone
+ * who never proved the address (second factors, passkeys, pending ceremonies) goes (I6).
+ */
 export const CONSUME_VERIFICATION = /* @__PURE__ */ script<{
   userId: string;
   tokenHash: string;
   now: number;
 }>(
-  ['user_key', 'links_key'],
-  (k, a) => [k.user(a.userId), k.links(a.userId)],
+  ['user_key', 'links_key', 'mfa_key', 'mfa_logins_key', 'passkeys_key', 'webauthn_key'],
+  (k, a) => [
+    k.user(a.userId),
+    k.links(a.userId),
+    k.mfa(a.userId),
+    k.mfaLogins(a.userId),
+    k.passkeys(a.userId),
+    k.webauthn(a.userId),
+  ],
   `
 local link = live_link(links_key, 'verify', A.tokenHash, A.now)
 if not link then return reply({ status = 'invalid' }) end
 redis.call('HDEL', links_key, 'verify')
 local u = hmap(user_key)
 if not u.id or u.email ~= link.email then return reply({ status = 'invalid' }) end
+if u.emailVerified ~= '1' then redis.call('DEL', mfa_key, mfa_logins_key, passkeys_key, webauthn_key) end
 redis.call('HSET', user_key, 'emailVerified', '1', 'updatedAt', fmt(A.now))
 u.emailVerified = '1'
 u.updatedAt = fmt(A.now)
@@ -708,10 +771,12 @@ return reply({ status = 'ok', name = u[1], email = u[2] })
 );
 
 /**
- * Completes a reset (I1–I5), all or nothing: the link is spent, the new hash set (user and
+ * Completes a reset (I1–I6), all or nothing: the link is spent, the new hash set (user and
  * credential), the email marked verified (the link proved the mailbox), the back-offs cleared,
  * every session and every link of the user revoked, and — when asked, and the account has no second
- * factor — one new session opened.
+ * factor — one new session opened. The reset of an account whose address was never proved is a
+ * reclaim: the squatter's second factor, passkeys and pending ceremonies go with it; on any other
+ * account the passkeys go when `removePasskeys` asks.
  * Of concurrent completions with one link exactly one succeeds.
  */
 export const COMPLETE_RESET = /* @__PURE__ */ script<{
@@ -719,6 +784,7 @@ export const COMPLETE_RESET = /* @__PURE__ */ script<{
   email: string;
   tokenHash: string;
   newHash: string;
+  removePasskeys: boolean;
   now: number;
   session: SessionArgs | null;
 }>(
@@ -731,6 +797,8 @@ export const COMPLETE_RESET = /* @__PURE__ */ script<{
     'reauth_key',
     'mfa_key',
     'mfa_logins_key',
+    'passkeys_key',
+    'webauthn_key',
   ],
   (k, a) => [
     k.user(a.userId),
@@ -741,18 +809,28 @@ export const COMPLETE_RESET = /* @__PURE__ */ script<{
     k.reauthFailures(a.userId),
     k.mfa(a.userId),
     k.mfaLogins(a.userId),
+    k.passkeys(a.userId),
+    k.webauthn(a.userId),
   ],
   `
 if not live_link(links_key, 'reset', A.tokenHash, A.now) then return reply({ status = 'invalid' }) end
-if redis.call('HGET', user_key, 'email') ~= A.email then return reply({ status = 'invalid' }) end
+local before = redis.call('HMGET', user_key, 'email', 'emailVerified')
+if before[1] ~= A.email then return reply({ status = 'invalid' }) end
+local reclaimed = before[2] ~= '1'
 redis.call('DEL', links_key, failures_key, reauth_key, mfa_logins_key)
+if reclaimed then
+  redis.call('DEL', mfa_key, passkeys_key, webauthn_key)
+elseif A.removePasskeys then
+  redis.call('DEL', passkeys_key, webauthn_key)
+end
 redis.call('HSET', user_key, 'passwordHash', A.newHash, 'emailVerified', '1', 'updatedAt', fmt(A.now))
 redis.call('HSET', email_key, 'passwordHash', A.newHash)
 local revoked = revoke_sessions(sessions_key, nil, A.now)
 -- A mailbox is not a second factor: with one on, the reset opens no session.
 local second_factor = redis.call('HEXISTS', mfa_key, 'secret') == 1
 if A.session ~= cjson.null and not second_factor then create_session(sessions_key, A.session, A.now) end
-return reply({ status = 'ok', revoked = revoked, secondFactor = second_factor, user = public_user(hmap(user_key)) })
+return reply({ status = 'ok', revoked = revoked, secondFactor = second_factor, reclaimed = reclaimed,
+  user = public_user(hmap(user_key)) })
 `,
 );
 
@@ -783,19 +861,54 @@ const REAUTHENTICATED = `
 local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
 if not u then return reply({ status = 'unauthorized' }) end
 if u.passwordHash ~= A.verifiedHash then return reply({ status = 'stale' }) end
-redis.call('DEL', reauth_key)
+clear_reauth(reauth_key, A.sessionId)
 `;
 
-/** TOTP enrollment, step one: a pending secret (encrypted), unless TOTP is already on. */
-export const ENROLL_TOTP = /* @__PURE__ */ script<ReauthArgs & { pending: string }>(
+/**
+ * TOTP enrollment, step one: a pending secret (encrypted), unless TOTP is already on or the
+ * address is unproved (a squatter's factor would survive the owner's reclaim otherwise). The
+ * pending secret belongs to this session and lives `pendingTtlMs` (the key with it, while no
+ * secret is in use).
+ */
+export const ENROLL_TOTP = /* @__PURE__ */ script<ReauthArgs & { pending: string; pendingTtlMs: number }>(
   ['user_key', 'sessions_key', 'reauth_key', 'mfa_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.mfa(a.userId)],
   `
+if u.emailVerified ~= '1' then return reply({ status = 'unverified' }) end
 if redis.call('HEXISTS', mfa_key, 'secret') == 1 then return reply({ status = 'already_enabled' }) end
-redis.call('HSET', mfa_key, 'pending', A.pending)
+redis.call('HSET', mfa_key, 'pending', A.pending, 'pendingSession', A.sessionId,
+  'pendingExpiresAt', fmt(A.now + A.pendingTtlMs))
+redis.call('PEXPIRE', mfa_key, A.pendingTtlMs)
 return reply({ status = 'ok', email = u.email })
 `,
   REAUTHENTICATED,
+);
+
+/**
+ * TOTP enrollment, step two's start: the pending secret of this session (live), once this attempt
+ * is counted on the session's re-authentication back-off — a confirmation code cannot be guessed
+ * without limit. CONFIRM_TOTP clears the count.
+ */
+export const BEGIN_TOTP_CONFIRMATION = /* @__PURE__ */ script<{
+  userId: string;
+  sessionId: string;
+  now: number;
+  backoff: BackoffArgs;
+}>(
+  ['user_key', 'sessions_key', 'reauth_key', 'mfa_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.mfa(a.userId)],
+  `
+if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
+local prefix = 's:' .. A.sessionId
+local until_ms = locked_until(reauth_key, prefix)
+if until_ms > A.now then return reply({ status = 'locked', lockedUntil = until_ms }) end
+local m = redis.call('HMGET', mfa_key, 'pending', 'pendingSession', 'pendingExpiresAt')
+if not m[1] or m[2] ~= A.sessionId or tonumber(m[3] or '0') <= A.now then
+  return reply({ status = 'not_pending' })
+end
+count_failure(reauth_key, prefix, A.now, A.backoff)
+return reply({ status = 'ok', pending = m[1] })
+`,
 );
 
 /**
@@ -810,20 +923,65 @@ export const CONFIRM_TOTP = /* @__PURE__ */ script<{
   step: number;
   codes: string[];
 }>(
-  ['user_key', 'sessions_key', 'mfa_key'],
-  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.mfa(a.userId)],
+  ['user_key', 'sessions_key', 'reauth_key', 'mfa_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.mfa(a.userId)],
   `
-if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
-if redis.call('HGET', mfa_key, 'pending') ~= A.pending then return reply({ status = 'not_pending' }) end
-redis.call('HDEL', mfa_key, 'pending')
+local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
+if not u then return reply({ status = 'unauthorized' }) end
+local m = redis.call('HMGET', mfa_key, 'pending', 'pendingSession', 'pendingExpiresAt')
+if m[1] ~= A.pending or m[2] ~= A.sessionId or tonumber(m[3] or '0') <= A.now then
+  return reply({ status = 'not_pending' })
+end
+if u.emailVerified ~= '1' then return reply({ status = 'unverified' }) end
+clear_reauth(reauth_key, A.sessionId)
+redis.call('HDEL', mfa_key, 'pending', 'pendingSession', 'pendingExpiresAt')
 redis.call('HSET', mfa_key, 'secret', A.pending, 'enabledAt', fmt(A.now), 'lastStep', fmt(A.step),
   'codes', cjson.encode(A.codes))
+redis.call('PERSIST', mfa_key)
 return reply({ status = 'ok' })
 `,
 );
 
-/** Turns TOTP off: the secret, the recovery codes and every log-in waiting for a factor go. */
-export const DISABLE_TOTP = /* @__PURE__ */ script<ReauthArgs>(
+/** The current second factor presented with a password: a TOTP code's step, or recovery-code hashes. */
+export interface FactorArgs {
+  step: number | null;
+  recoveryHashes: string[] | null;
+}
+
+// A change that needs the password and the current factor: the session, the hash still the one
+// verified, then the factor spent (a step later than the last one used, or an unused recovery code)
+// — and only then the re-authentication count cleared, so wrong codes stay counted on it.
+const REAUTHENTICATED_WITH_FACTOR = `
+local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
+if not u then return reply({ status = 'unauthorized' }) end
+if u.passwordHash ~= A.verifiedHash then return reply({ status = 'stale' }) end
+local function spend_factor()
+  if A.step ~= cjson.null then
+    if A.step <= tonumber(redis.call('HGET', mfa_key, 'lastStep') or '0') then return false end
+    redis.call('HSET', mfa_key, 'lastStep', fmt(A.step))
+    return true
+  end
+  if A.recoveryHashes == cjson.null then return false end
+  local codes = cjson.decode(redis.call('HGET', mfa_key, 'codes') or '[]')
+  for i, h in ipairs(codes) do
+    for _, presented in ipairs(A.recoveryHashes) do
+      if h == presented then
+        table.remove(codes, i)
+        redis.call('HSET', mfa_key, 'codes', #codes > 0 and cjson.encode(codes) or '[]')
+        return true
+      end
+    end
+  end
+  return false
+end
+`;
+
+/**
+ * Turns TOTP off: the secret, the recovery codes and every log-in waiting for a factor go. With
+ * TOTP on, the current factor is needed as well as the password; a pending enrollment alone goes
+ * with the password.
+ */
+export const DISABLE_TOTP = /* @__PURE__ */ script<ReauthArgs & FactorArgs>(
   ['user_key', 'sessions_key', 'reauth_key', 'mfa_key', 'mfa_logins_key'],
   (k, a) => [
     k.user(a.userId),
@@ -834,22 +992,26 @@ export const DISABLE_TOTP = /* @__PURE__ */ script<ReauthArgs>(
   ],
   `
 if redis.call('EXISTS', mfa_key) == 0 then return reply({ status = 'not_found' }) end
+if redis.call('HEXISTS', mfa_key, 'secret') == 1 and not spend_factor() then return reply({ status = 'factor_invalid' }) end
+clear_reauth(reauth_key, A.sessionId)
 redis.call('DEL', mfa_key, mfa_logins_key)
 return reply({ status = 'ok' })
 `,
-  REAUTHENTICATED,
+  REAUTHENTICATED_WITH_FACTOR,
 );
 
-/** A new set of recovery codes (hashes); the old set dies. Only with TOTP on. */
-export const NEW_RECOVERY_CODES = /* @__PURE__ */ script<ReauthArgs & { codes: string[] }>(
+/** A new set of recovery codes (hashes); the old set dies. Only with TOTP on, and its current factor. */
+export const NEW_RECOVERY_CODES = /* @__PURE__ */ script<ReauthArgs & FactorArgs & { codes: string[] }>(
   ['user_key', 'sessions_key', 'reauth_key', 'mfa_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.mfa(a.userId)],
   `
 if redis.call('HEXISTS', mfa_key, 'secret') == 0 then return reply({ status = 'not_found' }) end
+if not spend_factor() then return reply({ status = 'factor_invalid' }) end
+clear_reauth(reauth_key, A.sessionId)
 redis.call('HSET', mfa_key, 'codes', cjson.encode(A.codes))
 return reply({ status = 'ok' })
 `,
-  REAUTHENTICATED,
+  REAUTHENTICATED_WITH_FACTOR,
 );
 
 /**
@@ -889,10 +1051,13 @@ return reply({ status = 'ok', email = login.email, client = login.client, secret
 /**
  * The second-factor step, part two (I3, I6). With the step of a correct code (later than the last
  * one used) or the hash of an unused recovery code: the factor is spent, the log-in consumed, its
- * back-off attempt taken back, and the session opened — once, whatever runs in parallel. Without
+ * client's back-off cleared, and the session opened — once, whatever runs in parallel. Without
  * either (a wrong code), or when the step or code is already spent: the failure is counted on the
- * log-in's client back-off and the account's ceiling, as a wrong password is. While that client's
- * back-off runs, nothing is checked: 'locked'.
+ * log-in's client back-off and the account's ceiling, as a wrong password is, and a wrong TOTP code
+ * on the account's cap of wrong codes (`totpCap` per window, in mfa:<uid>), beyond which TOTP codes
+ * are refused unchecked and only a recovery code (or a passkey log-in) gets in. While that client's
+ * back-off runs or the ceiling is reached nothing is checked ('locked') and the attempt counted on
+ * the mfaToken by BEGIN_MFA_LOGIN is given back. A success takes no failure off the ceiling.
  */
 export const COMPLETE_MFA_LOGIN = /* @__PURE__ */ script<{
   userId: string;
@@ -901,10 +1066,14 @@ export const COMPLETE_MFA_LOGIN = /* @__PURE__ */ script<{
   email: string;
   client: string;
   now: number;
+  /** A TOTP code was presented (right or wrong); else a recovery code. */
+  totp: boolean;
   step: number | null;
-  recoveryHash: string | null;
+  recoveryHashes: string[] | null;
   session: SessionArgs;
   backoff: BackoffArgs;
+  ceiling: CeilingArgs;
+  totpCap: CeilingArgs;
 }>(
   ['mfa_logins_key', 'mfa_key', 'user_key', 'sessions_key', 'failures_key'],
   (k, a) => [
@@ -919,12 +1088,32 @@ local raw = redis.call('HGET', mfa_logins_key, A.loginId)
 if not raw then return reply({ status = 'invalid' }) end
 local login = cjson.decode(raw)
 if login.hash ~= A.hash or tonumber(login.expiresAt) <= A.now then return reply({ status = 'invalid' }) end
+local function give_back()
+  if login.attempts > 0 then login.attempts = login.attempts - 1 end
+  redis.call('HSET', mfa_logins_key, A.loginId, cjson.encode(login))
+end
 -- The log-in's client is backing off (wrong passwords or codes): nothing is checked or spent.
 local until_ms = locked_until(failures_key, 'c:' .. A.client)
-if until_ms > A.now then return reply({ status = 'locked', lockedUntil = until_ms }) end
+if until_ms > A.now then
+  give_back()
+  return reply({ status = 'locked', lockedUntil = until_ms })
+end
+local counted = login.ceiling ~= false
+if counted and ceiling_count(failures_key, A.now, A.ceiling) >= A.ceiling.limit then
+  give_back()
+  return reply({ status = 'locked', ceiling = true })
+end
+local cap = redis.call('HMGET', mfa_key, 'wrongStart', 'wrongCount')
+local cap_start, cap_count = tonumber(cap[1] or '0'), tonumber(cap[2] or '0')
+if A.now - cap_start >= A.totpCap.windowMs then cap_start, cap_count = A.now, 0 end
+if A.totp and cap_count >= A.totpCap.limit then
+  give_back()
+  return reply({ status = 'failed', reason = 'totp_capped' })
+end
 local function failed(reason)
   count_failure(failures_key, 'c:' .. A.client, A.now, A.backoff)
-  redis.call('HINCRBY', failures_key, 'windowCount', 1)
+  if counted then redis.call('HINCRBY', failures_key, 'windowCount', 1) end
+  if A.totp then redis.call('HSET', mfa_key, 'wrongStart', fmt(cap_start), 'wrongCount', cap_count + 1) end
   return reply({ status = 'failed', reason = reason, attempts = login.attempts })
 end
 local used
@@ -932,11 +1121,15 @@ if A.step ~= cjson.null then
   if A.step <= tonumber(redis.call('HGET', mfa_key, 'lastStep') or '0') then return failed('replayed') end
   redis.call('HSET', mfa_key, 'lastStep', fmt(A.step))
   used = 'totp'
-elseif A.recoveryHash ~= cjson.null then
+elseif A.recoveryHashes ~= cjson.null then
   local codes = cjson.decode(redis.call('HGET', mfa_key, 'codes') or '[]')
   local left, found = {}, false
   for _, h in ipairs(codes) do
-    if h == A.recoveryHash and not found then found = true else table.insert(left, h) end
+    local match = false
+    for _, presented in ipairs(A.recoveryHashes) do
+      if h == presented then match = true end
+    end
+    if match and not found then found = true else table.insert(left, h) end
   end
   if not found then return failed('wrong_recovery_code') end
   redis.call('HSET', mfa_key, 'codes', #left > 0 and cjson.encode(left) or '[]')
@@ -947,17 +1140,20 @@ end
 redis.call('HDEL', mfa_logins_key, A.loginId)
 local u = hmap(user_key)
 if not u.id then return reply({ status = 'invalid' }) end
-clear_login_failure(failures_key, A.client)
+-- The client's back-off is cleared; the ceiling keeps every real failure (the password's own
+-- attempt was taken back when the log-in began waiting for this step).
+redis.call('HDEL', failures_key, 'c:' .. A.client .. 'count', 'c:' .. A.client .. 'lockedUntil')
 create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', used = used, user = public_user(u) })
 `,
-  LOGIN_HELPERS,
 );
 
 /**
- * Passkey registration, step one: the session check, a new challenge (300 s, replacing any
- * older one), and what the options need: the user's email and name and their passkeys' ids
- * (excludeCredentials: one authenticator is not registered twice).
+ * Passkey registration, step one: the session check; the caller proved to be the owner — by the
+ * password just verified (`verifiedHash`, still the user's), or by a session opened within
+ * `maxAgeMs` — and the address proved; then a new challenge (300 s, replacing any older one), and
+ * what the options need: the user's email and name and their passkeys' ids (excludeCredentials:
+ * one authenticator is not registered twice). A bare access token cannot add a passkey.
  */
 export const PASSKEY_REGISTRATION_OPTIONS = /* @__PURE__ */ script<{
   userId: string;
@@ -965,12 +1161,27 @@ export const PASSKEY_REGISTRATION_OPTIONS = /* @__PURE__ */ script<{
   now: number;
   challenge: string;
   ttlMs: number;
+  verifiedHash: string | null;
+  maxAgeMs: number;
 }>(
-  ['user_key', 'sessions_key', 'webauthn_key', 'passkeys_key'],
-  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.webauthn(a.userId), k.passkeys(a.userId)],
+  ['user_key', 'sessions_key', 'reauth_key', 'webauthn_key', 'passkeys_key'],
+  (k, a) => [
+    k.user(a.userId),
+    k.sessions(a.userId),
+    k.reauthFailures(a.userId),
+    k.webauthn(a.userId),
+    k.passkeys(a.userId),
+  ],
   `
 local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
 if not u then return reply({ status = 'unauthorized' }) end
+if A.verifiedHash ~= cjson.null then
+  if u.passwordHash ~= A.verifiedHash then return reply({ status = 'stale' }) end
+  clear_reauth(reauth_key, A.sessionId)
+elseif A.now - tonumber(get_session(sessions_key, A.sessionId, A.now).createdAt) > A.maxAgeMs then
+  return reply({ status = 'reauthenticate' })
+end
+if u.emailVerified ~= '1' then return reply({ status = 'unverified' }) end
 redis.call('HSET', webauthn_key, 'registration', cjson.encode({ challenge = A.challenge,
   expiresAt = fmt(A.now + A.ttlMs) }))
 redis.call('PEXPIRE', webauthn_key, A.ttlMs)
@@ -1012,7 +1223,9 @@ export const ADD_PASSKEY = /* @__PURE__ */ script<{
   ['user_key', 'sessions_key', 'passkeys_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.passkeys(a.userId)],
   `
-if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
+local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
+if not u then return reply({ status = 'unauthorized' }) end
+if u.emailVerified ~= '1' then return reply({ status = 'unverified' }) end
 if redis.call('HEXISTS', passkeys_key, A.passkey.id) == 1 then return reply({ status = 'duplicate' }) end
 redis.call('HSET', passkeys_key, A.passkey.id, cjson.encode(A.passkey))
 return reply({ status = 'ok' })
@@ -1078,6 +1291,7 @@ export const PASSKEY_LOGIN = /* @__PURE__ */ script<{
   userId: string;
   credentialId: string;
   counter: number;
+  requireVerified: boolean;
   now: number;
   session: SessionArgs;
 }>(
@@ -1090,6 +1304,8 @@ if not raw or not u.id then return reply({ status = 'unknown' }) end
 local p = cjson.decode(raw)
 local stored = tonumber(p.counter or 0)
 if (A.counter > 0 or stored > 0) and A.counter <= stored then return reply({ status = 'counter' }) end
+-- As the password log-in: with REQUIRE_VERIFIED_EMAIL, an unproved address opens nothing.
+if A.requireVerified and u.emailVerified ~= '1' then return reply({ status = 'unverified' }) end
 p.counter = A.counter
 p.lastUsedAt = fmt(A.now)
 redis.call('HSET', passkeys_key, A.credentialId, cjson.encode(p))

@@ -2,14 +2,17 @@ import type { AuditLog } from './audit';
 import type { Config } from './config';
 import {
   CurrentPasswordIncorrectError,
+  EmailNotVerifiedError,
   NotFoundError,
+  RateLimitedError,
   TotpAlreadyEnabledError,
   TotpCodeInvalidError,
   TotpNotPendingError,
   UnauthorizedError,
 } from './errors';
-import type { MfaStore } from './mfa';
+import type { MfaStore, PresentedFactor, UserWithFactor } from './mfa';
 import type { PasswordHasher } from './passwords';
+import { REAUTH_BACKOFF, secondsUntil } from './rate-limits';
 import { createPasswordCheck } from './reauthentication';
 import {
   decryptTotpSecret,
@@ -18,10 +21,11 @@ import {
   newRecoveryCodes,
   newTotpSecret,
   otpauthUri,
+  recoveryCodeHashes,
   totpCodeStep,
 } from './totp';
 import type { Caller, UserStore } from './users';
-import type { CurrentPasswordBody, TotpCodeBody } from './validation';
+import type { CurrentFactorBody, CurrentPasswordBody, TotpCodeBody } from './validation';
 
 export interface SecondFactorDeps {
   mfa: MfaStore;
@@ -49,16 +53,32 @@ export type SecondFactor = ReturnType<typeof createSecondFactor>;
 export function createSecondFactor(deps: SecondFactorDeps) {
   const { mfa, audit, settings, now } = deps;
   const requirePassword = createPasswordCheck(deps);
+  const requirePasswordAndFactor = createPasswordCheck<UserWithFactor>({
+    ...deps,
+    begin: (caller, at, limits) => mfa.beginReauthWithFactor(caller, at, limits),
+  });
   const key = settings.totpEncryptionKey;
-  const newCodes = () => {
+  const newCodes = (userId: string) => {
     const codes = newRecoveryCodes();
-    return { codes, hashes: codes.map(hashRecoveryCode) };
+    return { codes, hashes: codes.map((code) => hashRecoveryCode(key, userId, code)) };
+  };
+  /** The factor presented beside the password: a code's step (if right), or a recovery code's hashes. */
+  const presentedFactor = (user: UserWithFactor, body: CurrentFactorBody): PresentedFactor => {
+    if (body.recoveryCode !== undefined)
+      return { recoveryHashes: recoveryCodeHashes(key, user.id, body.recoveryCode) };
+    const secret = user.factor.secret && decryptTotpSecret(key, user.id, user.factor.secret);
+    const step = secret && body.code !== undefined ? totpCodeStep(secret, body.code, now()) : null;
+    return step === null ? null : { step };
   };
   /** The answer to a change after a re-entered password that did not go through. */
-  const refused = (status: 'unauthorized' | 'stale' | 'not_found' | 'already_enabled') => {
+  const refused = (
+    status: 'unauthorized' | 'stale' | 'not_found' | 'already_enabled' | 'unverified' | 'factor_invalid',
+  ) => {
     if (status === 'stale') return new CurrentPasswordIncorrectError();
     if (status === 'not_found') return new NotFoundError('TOTP is not on for this account.');
     if (status === 'already_enabled') return new TotpAlreadyEnabledError();
+    if (status === 'unverified') return new EmailNotVerifiedError();
+    if (status === 'factor_invalid') return new TotpCodeInvalidError();
     return new UnauthorizedError(true);
   };
 
@@ -81,39 +101,56 @@ export function createSecondFactor(deps: SecondFactorDeps) {
       return { secret, otpauthUri: otpauthUri(secret, settings.appName, user.email) };
     },
 
-    /** Confirms the pending enrollment with a first code: TOTP is on; the recovery codes, shown once. */
+    /**
+     * Confirms the pending enrollment with a first code: TOTP is on; the recovery codes, shown once.
+     * Only the session that started the enrollment, within 10 minutes; each attempt is counted on
+     * the session's re-authentication back-off before the code is checked.
+     */
     async confirmTotp(caller: Caller, body: TotpCodeBody): Promise<{ recoveryCodes: string[] }> {
-      const state = await mfa.state(caller, now());
-      if (!state) throw new UnauthorizedError(true);
-      if (!state.pending) throw new TotpNotPendingError();
-      const secret = decryptTotpSecret(key, caller.userId, state.pending);
+      const start = await mfa.beginConfirm(caller, REAUTH_BACKOFF, now());
+      if (start.status === 'unauthorized') throw new UnauthorizedError(true);
+      if (start.status === 'not_pending') throw new TotpNotPendingError();
+      if (start.status === 'locked') {
+        const retryAfterSeconds = secondsUntil(start.lockedUntil, now());
+        audit.record('rate_limited', { userId: caller.userId, limit: 'reauth_session', retryAfterSeconds });
+        throw new RateLimitedError(retryAfterSeconds);
+      }
+      const secret = decryptTotpSecret(key, caller.userId, start.pending);
       if (!secret) throw new TotpNotPendingError();
       const step = totpCodeStep(secret, body.code, now());
       if (step === null) throw new TotpCodeInvalidError();
-      const { codes, hashes } = newCodes();
-      const status = await mfa.confirm(caller, state.pending, step, hashes, now());
+      const { codes, hashes } = newCodes(caller.userId);
+      const status = await mfa.confirm(caller, start.pending, step, hashes, now());
       if (status === 'unauthorized') throw new UnauthorizedError(true);
+      if (status === 'unverified') throw new EmailNotVerifiedError();
       if (status === 'not_pending') throw new TotpNotPendingError();
       audit.record('totp_enabled', { userId: caller.userId, sessionId: caller.sessionId });
       return { recoveryCodes: codes };
     },
 
-    /** Turns TOTP off (a pending enrollment too); the recovery codes die with it. */
-    async disableTotp(caller: Caller, body: CurrentPasswordBody): Promise<void> {
-      const user = await requirePassword(caller, body.currentPassword);
-      const status = await mfa.disable(caller, user.passwordHash, now());
+    /**
+     * Turns TOTP off (a pending enrollment too); the recovery codes die with it. With TOTP on, the
+     * current code or a recovery code is needed besides the password: a stolen password and session
+     * alone cannot take the factor away.
+     */
+    async disableTotp(caller: Caller, body: CurrentFactorBody): Promise<void> {
+      const user = await requirePasswordAndFactor(caller, body.currentPassword);
+      const status = await mfa.disable(caller, user.passwordHash, presentedFactor(user, body), now());
       if (status !== 'ok') throw refused(status);
       audit.record('totp_disabled', { userId: caller.userId, sessionId: caller.sessionId });
     },
 
-    /** A new set of recovery codes; the old set dies. */
-    async renewRecoveryCodes(
-      caller: Caller,
-      body: CurrentPasswordBody,
-    ): Promise<{ recoveryCodes: string[] }> {
-      const user = await requirePassword(caller, body.currentPassword);
-      const { codes, hashes } = newCodes();
-      const status = await mfa.renewRecoveryCodes(caller, user.passwordHash, hashes, now());
+    /** A new set of recovery codes (the password and the current code or a recovery code); the old set dies. */
+    async renewRecoveryCodes(caller: Caller, body: CurrentFactorBody): Promise<{ recoveryCodes: string[] }> {
+      const user = await requirePasswordAndFactor(caller, body.currentPassword);
+      const { codes, hashes } = newCodes(caller.userId);
+      const status = await mfa.renewRecoveryCodes(
+        caller,
+        user.passwordHash,
+        presentedFactor(user, body),
+        hashes,
+        now(),
+      );
       if (status !== 'ok') throw refused(status);
       audit.record('recovery_codes_renewed', { userId: caller.userId, sessionId: caller.sessionId });
       return { recoveryCodes: codes };

@@ -7,6 +7,7 @@ import { createDatastore, type Datastore } from './datastore';
 import { ServiceUnavailableError } from './errors';
 import { type HttpDeps, type HttpHandler, problemResponse } from './http';
 import { createKeys, type Keys } from './keys';
+import { createKnownDevices } from './known-devices';
 import { createLinkStore, createMailLinks } from './links';
 import { createLambdaMailQueue, type MailQueue } from './mail-queue';
 import { createMailService, type MailService } from './mail-service';
@@ -215,6 +216,7 @@ function mfaLoginTier(base: BaseServices): Pick<Services, 'mfaLogin'> {
       logins: createMfaLoginStore(base.datastore, base.keys),
       tokens: base.tokens,
       audit: base.audit,
+      knownDevices: createKnownDevices(base.config.totpEncryptionKey, base.now),
       settings: base.config,
       now: base.now,
     }),
@@ -232,6 +234,7 @@ function accountsTier(base: BaseServices, overrides: ServiceOverrides): Pick<Ser
       rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
       mail: mailQueueOf(base, overrides),
       audit: base.audit,
+      knownDevices: createKnownDevices(config.totpEncryptionKey, base.now),
       settings: config,
       now: base.now,
     }),

@@ -20,7 +20,8 @@ export function newSession(
       id,
       refreshHash: hashRefreshToken(refreshToken),
       ttlMs,
-      userAgent: client.userAgent.slice(0, USER_AGENT_MAX),
+      // Cut by code points, never inside a surrogate pair (a lone half would break the script's JSON).
+      userAgent: [...client.userAgent].slice(0, USER_AGENT_MAX).join(''),
     },
   };
 }

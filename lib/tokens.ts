@@ -180,6 +180,8 @@ export function createTokenService(
           currentDate: new Date(now()),
         });
         if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return null;
+        // A token claiming a longer life than this service gives is not one it issued as configured.
+        if ((payload.exp as number) - (payload.iat as number) > accessTokenTtlSeconds) return null;
         return { userId: payload.sub, sessionId: payload.sid };
       } catch {
         return null;

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 
 /**
@@ -90,6 +90,24 @@ export function newRecoveryCodes(): string[] {
   });
 }
 
-/** How a recovery code is stored and looked up: case, spaces and dashes do not matter. */
-export const hashRecoveryCode = (code: string): string =>
-  createHash('sha256').update(code.toLowerCase().replace(/[\s-]/g, '')).digest('base64url');
+const normalizedRecoveryCode = (code: string) => code.toLowerCase().replace(/[\s-]/g, '');
+
+/**
+ * How a recovery code is stored and looked up (case, spaces and dashes do not matter): HMAC-SHA256
+ * keyed by a pepper read from SSM (the TOTP encryption key; `recovery-code` in the message keeps
+ * the uses apart) over the user's id and the code — a copy of the datastore alone cannot test
+ * guesses, and one account's hashes say nothing of another's.
+ */
+export const hashRecoveryCode = (pepper: Buffer, userId: string, code: string): string =>
+  createHmac('sha256', pepper)
+    .update(`recovery-code\0${userId}\0${normalizedRecoveryCode(code)}`)
+    .digest('base64url');
+
+/**
+ * The hashes a presented recovery code may be stored under: the peppered one, and the unsalted
+ * SHA-256 of sets issued before it (they keep working until used or renewed).
+ */
+export const recoveryCodeHashes = (pepper: Buffer, userId: string, code: string): string[] => [
+  hashRecoveryCode(pepper, userId, code),
+  createHash('sha256').update(normalizedRecoveryCode(code)).digest('base64url'),
+];

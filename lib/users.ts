@@ -67,7 +67,7 @@ export const toPublicUser = (u: Raw | StoredUser): User => ({
   updatedAt: iso(u.updatedAt),
 });
 
-const toStoredUser = (u: Raw): StoredUser => ({
+export const toStoredUser = (u: Raw): StoredUser => ({
   id: String(u.id),
   name: String(u.name),
   email: String(u.email),
@@ -88,6 +88,31 @@ export interface Reply {
   methods?: string[];
   revoked?: number;
   sessions?: Array<Record<string, string>> | Record<string, never>;
+  ceilingCounted?: boolean;
+  [member: string]: unknown;
+}
+
+/** The limits a re-entered password is counted on: this session's back-off, the user's ceiling. */
+export interface ReauthLimits {
+  backoff: LoginBackoff;
+  ceiling: LoginCeiling;
+}
+
+/** What the start of a re-entered password found: the user (with what else was read), or a refusal. */
+export type ReauthStart<U> =
+  | { status: 'ok'; user: U }
+  | { status: 'locked'; lockedUntil: number }
+  | { status: 'ceiling' }
+  | { status: 'unauthorized' };
+
+/** Maps a BEGIN_REAUTH-like reply; `user` turns its members into the caller's user. */
+export function reauthStart<U>(reply: Reply, user: (reply: Reply) => U): ReauthStart<U> {
+  if (reply.status === 'locked')
+    return reply.ceiling
+      ? { status: 'ceiling' }
+      : { status: 'locked', lockedUntil: Number(reply.lockedUntil) };
+  if (reply.status === 'ok' && reply.user) return { status: 'ok', user: user(reply) };
+  return { status: 'unauthorized' };
 }
 
 /** Outcomes of a change guarded by the session check and, where a password was verified, the hash. */
@@ -103,6 +128,8 @@ export interface Credential {
   userId: string;
   email: string;
   passwordHash: string;
+  /** Whether this attempt counts on the account-wide ceiling (not from a known device). */
+  ceilingCounted: boolean;
 }
 
 /** The read every function needs: the session check, with the user. */
@@ -125,9 +152,11 @@ export interface UserStore extends UserReader {
     client: string,
     now: number,
     limits: { backoff: LoginBackoff; ceiling: LoginCeiling },
+    deviceUserId: string | null,
   ): Promise<
     | { status: 'ok'; credential: Credential | null }
-    | { status: 'locked'; lockedUntil: number; ceiling: boolean }
+    | { status: 'locked'; lockedUntil: number }
+    | { status: 'ceiling' }
   >;
   /**
    * Opens a session if the hash is still `verifiedHash`; stores `newHash` when re-hashing; clears
@@ -148,17 +177,9 @@ export interface UserStore extends UserReader {
    * The session check for a re-entered password: the user, once this attempt is counted on the
    * user's re-authentication back-off (cleared by the change that follows a correct password).
    */
-  beginReauth(
-    caller: Caller,
-    now: number,
-    backoff: LoginBackoff,
-  ): Promise<
-    | { status: 'ok'; user: AuthenticatedUser }
-    | { status: 'locked'; lockedUntil: number }
-    | { status: 'unauthorized' }
-  >;
-  /** Clears the re-authentication back-off (a correct password that changed nothing). */
-  clearReauth(userId: string): Promise<void>;
+  beginReauth(caller: Caller, now: number, limits: ReauthLimits): Promise<ReauthStart<AuthenticatedUser>>;
+  /** Clears the session's re-authentication back-off (a correct password that changed nothing). */
+  clearReauth(caller: Caller): Promise<void>;
   rename(caller: Caller, name: string, now: number): Promise<GuardedResult<User>>;
   /** Moves the account to `newEmail` (unverified), and renames it when `name` is given. */
   changeEmail(
@@ -239,14 +260,21 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
       });
       return reply.status === 'ok' ? 'ok' : 'email_taken';
     },
-    async beginLogin(email, client, now, { backoff, ceiling }) {
-      const reply = await beginLogin({ email, client, now, backoff, ceiling });
+    async beginLogin(email, client, now, { backoff, ceiling }, deviceUserId) {
+      const reply = await beginLogin({ email, client, now, backoff, ceiling, deviceUserId });
       if (reply.status === 'locked')
-        return { status: 'locked', lockedUntil: Number(reply.lockedUntil), ceiling: reply.ceiling === true };
+        return reply.ceiling
+          ? { status: 'ceiling' }
+          : { status: 'locked', lockedUntil: Number(reply.lockedUntil) };
       return {
         status: 'ok',
         credential: reply.userId
-          ? { userId: reply.userId, email, passwordHash: String(reply.passwordHash) }
+          ? {
+              userId: reply.userId,
+              email,
+              passwordHash: String(reply.passwordHash),
+              ceilingCounted: reply.ceilingCounted !== false,
+            }
           : null,
       };
     },
@@ -258,6 +286,7 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
         verifiedHash,
         newHash,
         requireVerified,
+        ceilingCounted: credential.ceilingCounted,
         now,
         session: sessionArgs(session),
         mfaLogin,
@@ -266,14 +295,13 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
       if (reply.status === 'mfa_required') return { mfaRequired: reply.methods ?? [] };
       return reply.status === 'ok' && reply.user ? toPublicUser(reply.user) : null;
     },
-    async beginReauth(caller, now, backoff) {
-      const reply = await beginReauth({ ...at(caller, now), backoff });
-      if (reply.status === 'locked') return { status: 'locked', lockedUntil: Number(reply.lockedUntil) };
-      if (reply.status === 'ok' && reply.user) return { status: 'ok', user: toStoredUser(reply.user) };
-      return { status: 'unauthorized' };
+    async beginReauth(caller, now, limits) {
+      return reauthStart(await beginReauth({ ...at(caller, now), ...limits }), (r) =>
+        toStoredUser(r.user as Raw),
+      );
     },
-    async clearReauth(userId) {
-      await clearReauth({ userId });
+    async clearReauth(caller) {
+      await clearReauth({ userId: caller.userId, sessionId: caller.sessionId });
     },
     async rename(caller, name, now) {
       return guarded(await rename({ ...at(caller, now), name }), (r) => toPublicUser(r.user as Raw));

@@ -10,8 +10,15 @@ export const codePointLength = (text: string): number => [...text].length;
 /** Canonical email: trim → NFKC → lowercase. Uniqueness and log-in compare this form. */
 export const canonicalEmail = (email: string): string => email.trim().normalize('NFKC').toLowerCase();
 
-/** Control, format and separator characters: bidi overrides, zero-width characters, line separators. */
-const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+/**
+ * Control, format and separator characters (bidi overrides, zero-width characters, line
+ * separators), default-ignorable code points (the Hangul fillers U+115F, U+1160, U+3164, U+FFA0
+ * among them), private-use and unassigned code points, and the blank Braille pattern U+2800: what
+ * renders as nothing, or as nothing anyone agreed on.
+ */
+const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\p{Co}\p{Cn}\u2800]/u;
+/** A name must show something: at least one letter or digit. */
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 
 /**
  * Builds a schema at once. Each export wraps its schema in a pure-annotated `schema(() => …)`
@@ -39,7 +46,11 @@ export const Name = /* @__PURE__ */ schema(() =>
       maxCodePoints(100),
       z.refine(
         (name: string) => !INVISIBLE_OR_CONTROL.test(name),
-        'must not contain control, format or separator characters',
+        'must not contain control, format, separator, invisible, private-use or unassigned characters',
+      ),
+      z.refine(
+        (name: string) => name === '' || LETTER_OR_DIGIT.test(name),
+        'must contain a letter or a digit',
       ),
     ),
 );
@@ -68,8 +79,11 @@ export const RegisterBody = /* @__PURE__ */ bodySchema('RegisterBody', () =>
 );
 export type RegisterBody = z.infer<typeof RegisterBody>;
 
+/** A known-device token (lib/known-devices.ts), as a log-in handed it out. */
+const DeviceToken = () => text().check(z.maxLength(256, 'is too long'));
+
 export const LoginBody = /* @__PURE__ */ bodySchema('LoginBody', () =>
-  z.strictObject({ email: Email, password: PresentedPassword }),
+  z.strictObject({ email: Email, password: PresentedPassword, deviceToken: z.optional(DeviceToken()) }),
 );
 export type LoginBody = z.infer<typeof LoginBody>;
 
@@ -137,7 +151,12 @@ export const PasswordResetBody = /* @__PURE__ */ bodySchema('PasswordResetBody',
 export type PasswordResetBody = z.infer<typeof PasswordResetBody>;
 
 export const PasswordResetConfirmBody = /* @__PURE__ */ bodySchema('PasswordResetConfirmBody', () =>
-  z.strictObject({ token: LinkToken(), newPassword: Password }),
+  z.strictObject({
+    token: LinkToken(),
+    newPassword: Password,
+    /** Remove every passkey too (always done when the address was never proved). */
+    removePasskeys: z.optional(z.boolean({ error: 'must be a boolean' })),
+  }),
 );
 export type PasswordResetConfirmBody = z.infer<typeof PasswordResetConfirmBody>;
 
@@ -149,6 +168,39 @@ export type CurrentPasswordBody = z.infer<typeof CurrentPasswordBody>;
 
 /** A code from an authenticator app: six digits (anything else is refused as a wrong code, 400). */
 const TotpCode = () => text().check(z.minLength(1, 'must not be empty'), z.maxLength(16, 'is too long'));
+const RecoveryCode = () => text().check(z.minLength(1, 'must not be empty'), z.maxLength(64, 'is too long'));
+
+/**
+ * The password and the current second factor (turning TOTP off, new recovery codes): a TOTP code
+ * or a recovery code, at most one (needed while TOTP is on).
+ */
+export const CurrentFactorBody = /* @__PURE__ */ bodySchema('CurrentFactorBody', () =>
+  z
+    .strictObject({
+      currentPassword: PresentedPassword,
+      code: z.optional(TotpCode()),
+      recoveryCode: z.optional(RecoveryCode()),
+    })
+    .check(
+      z.superRefine((body, ctx) => {
+        if (body.code !== undefined && body.recoveryCode !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [],
+            message: 'must carry at most one of code, recoveryCode',
+            input: body,
+          });
+        }
+      }),
+    ),
+);
+export type CurrentFactorBody = z.infer<typeof CurrentFactorBody>;
+
+/** Passkey creation options: the current password, which a session opened in the last minutes may omit. */
+export const PasskeyOptionsBody = /* @__PURE__ */ bodySchema('PasskeyOptionsBody', () =>
+  z.strictObject({ currentPassword: z.optional(PresentedPassword) }),
+);
+export type PasskeyOptionsBody = z.infer<typeof PasskeyOptionsBody>;
 
 export const TotpCodeBody = /* @__PURE__ */ bodySchema('TotpCodeBody', () =>
   z.strictObject({ code: TotpCode() }),
@@ -160,9 +212,7 @@ export const MfaLoginBody = /* @__PURE__ */ bodySchema('MfaLoginBody', () =>
     .strictObject({
       mfaToken: text().check(z.minLength(1, 'must not be empty'), z.maxLength(512, 'is too long')),
       code: z.optional(TotpCode()),
-      recoveryCode: z.optional(
-        text().check(z.minLength(1, 'must not be empty'), z.maxLength(64, 'is too long')),
-      ),
+      recoveryCode: z.optional(RecoveryCode()),
     })
     .check(
       z.superRefine((body, ctx) => {

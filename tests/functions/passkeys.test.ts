@@ -2,7 +2,7 @@
 // software authenticator (tests/support/webauthn.ts): registration, log-in, listing, deletion, and
 // every way a ceremony can be wrong — each refused with passkey_invalid and nothing written.
 import { verifyData } from '../../dev/verify-data';
-import { PASSWORD, signUp } from '../support/accounts';
+import { PASSWORD, signUpVerified } from '../support/accounts';
 import { invoke, type Response, testServices } from '../support/app';
 import { restClient } from '../support/datastore';
 import { createHandlers } from '../support/handlers';
@@ -34,7 +34,7 @@ async function registrationOptions(token: string) {
 
 /** A new account with one passkey registered on `authenticator`. */
 async function withPasskey(authenticator = new SoftAuthenticator()) {
-  const account = await signUp(h.register, { tag: 'passkey' });
+  const account = await signUpVerified(h, services, { tag: 'passkey' });
   const options = await registrationOptions(account.token);
   const added = await invoke(h.addPasskey, {
     method: 'POST',
@@ -56,7 +56,7 @@ const passkeyLogin = (response: unknown) =>
   invoke(h.passkeyLogin, { method: 'POST', path: '/sessions/passkey', body: { response } });
 
 test('registration options: relying party from APP_URL, discoverable credential, user verification required', async () => {
-  const account = await signUp(h.register, { tag: 'passkey' });
+  const account = await signUpVerified(h, services, { tag: 'passkey' });
   const options = await registrationOptions(account.token);
   expect(options).toMatchObject({
     rp: { id: 'app.example.com', name: 'Account Service' },
@@ -192,7 +192,7 @@ describe('a wrong ceremony is refused with passkey_invalid, nothing written', ()
     ['a challenge the server never issued', (a, o) => a.register(o, APP_URL, { challenge: 'A'.repeat(43) })],
     ['no user verification', (a, o) => a.register(o, APP_URL, { userVerified: false })],
   ])('registration with %s', async (_, answer) => {
-    const account = await signUp(h.register, { tag: 'passkey' });
+    const account = await signUpVerified(h, services, { tag: 'passkey' });
     const response = answer(new SoftAuthenticator(), (await registrationOptions(account.token)) as never);
     const added = await invoke(h.addPasskey, {
       method: 'POST',
@@ -205,7 +205,7 @@ describe('a wrong ceremony is refused with passkey_invalid, nothing written', ()
   });
 
   test('a replayed registration response, and an expired registration challenge', async () => {
-    const account = await signUp(h.register, { tag: 'passkey' });
+    const account = await signUpVerified(h, services, { tag: 'passkey' });
     const authenticator = new SoftAuthenticator();
     const response = authenticator.register(await registrationOptions(account.token), APP_URL);
     const add = () =>

@@ -6,7 +6,7 @@ import { verifyData } from '../../dev/verify-data';
 import { createKeys } from '../../lib/keys';
 import { createMailLinks } from '../../lib/links';
 import { totpCode } from '../../lib/totp';
-import { type Account, PASSWORD, signUp } from '../support/accounts';
+import { type Account, PASSWORD, signUpVerified } from '../support/accounts';
 import { invoke, type Response, testServices } from '../support/app';
 import { restClient } from '../support/datastore';
 import { createHandlers } from '../support/handlers';
@@ -22,7 +22,7 @@ const redis = restClient({ automaticDeserialization: false });
 
 /** Signs up and turns TOTP on; answers the account, its secret and its recovery codes. */
 async function withTotp(): Promise<Account & { secret: string; recoveryCodes: string[] }> {
-  const account = await signUp(h.register, { tag: 'totp' });
+  const account = await signUpVerified(h, services, { tag: 'totp' });
   const started = await invoke(h.startTotp, {
     method: 'POST',
     path: '/users/me/totp',
@@ -64,7 +64,7 @@ const expectMfaFailed = (res: Response) => {
 
 test('enroll → confirm → log out → log in → mfa_required → code → session', async () => {
   // Prepare
-  const account = await signUp(h.register, { tag: 'totp' });
+  const account = await signUpVerified(h, services, { tag: 'totp' });
   const started = await invoke(h.startTotp, {
     method: 'POST',
     path: '/users/me/totp',
@@ -276,16 +276,24 @@ test('forged, truncated and foreign mfaTokens → 401 mfa_failed; neither or bot
   expect((await secondStep({ mfaToken: token, code })).status).toBe(200);
 });
 
-test('turning TOTP off needs the password: a stolen access token alone cannot', async () => {
+test('turning TOTP off needs the password and a current code: a stolen access token (or password) alone cannot', async () => {
   const account = await withTotp();
   const off = (body: unknown) =>
     invoke(h.disableTotp, { method: 'DELETE', path: '/users/me/totp', token: account.token, body });
 
-  expect((await off({ currentPassword: 'not the password at all' })).status).toBe(403);
+  expect(
+    (await off({ currentPassword: 'not the password at all', recoveryCode: account.recoveryCodes[1] }))
+      .status,
+  ).toBe(403);
   expect((await off({})).status).toBe(400);
+  const passwordOnly = await off({ currentPassword: PASSWORD });
+  expect(passwordOnly.status).toBe(400);
+  expect(passwordOnly.body.code).toBe('totp_code_invalid');
+  const wrongCode = await off({ currentPassword: PASSWORD, code: '000000' });
+  expect(wrongCode.body.code).toBe('totp_code_invalid');
   expect((await logIn(account.email)).status).toBe(403);
 
-  expect((await off({ currentPassword: PASSWORD })).status).toBe(204);
+  expect((await off({ currentPassword: PASSWORD, recoveryCode: account.recoveryCodes[1] })).status).toBe(204);
   expect((await logIn(account.email)).status).toBe(200);
   const security = await invoke(h.security, {
     method: 'GET',
@@ -303,7 +311,7 @@ test('turning TOTP off needs the password: a stolen access token alone cannot', 
 });
 
 test('enrolling twice → 409 totp_already_enabled; confirming with nothing pending → 409; a wrong first code → 400', async () => {
-  const account = await signUp(h.register, { tag: 'totp' });
+  const account = await signUpVerified(h, services, { tag: 'totp' });
   const confirm = (code: string) =>
     invoke(h.confirmTotp, {
       method: 'POST',
@@ -332,17 +340,20 @@ test('enrolling twice → 409 totp_already_enabled; confirming with nothing pend
   expect(twice.body.code).toBe('totp_already_enabled');
 });
 
-test('new recovery codes need the password and kill the old set', async () => {
+test('new recovery codes need the password and a current code, and kill the old set', async () => {
   const account = await withTotp();
-  const renew = (currentPassword: string) =>
+  const renew = (currentPassword: string, factor: Record<string, string> = {}) =>
     invoke(h.recoveryCodes, {
       method: 'POST',
       path: '/users/me/recovery-codes',
       token: account.token,
-      body: { currentPassword },
+      body: { currentPassword, ...factor },
     });
-  expect((await renew('not the password at all')).status).toBe(403);
-  const renewed = await renew(PASSWORD);
+  expect(
+    (await renew('not the password at all', { recoveryCode: account.recoveryCodes[1] as string })).status,
+  ).toBe(403);
+  expect((await renew(PASSWORD)).body.code).toBe('totp_code_invalid');
+  const renewed = await renew(PASSWORD, { code: totpCode(account.secret, clock) });
   expect(renewed.status).toBe(200);
   expect(renewed.body.recoveryCodes).toHaveLength(10);
 

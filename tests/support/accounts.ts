@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { HttpHandler } from '../../lib/http';
+import { createMailLinks } from '../../lib/links';
+import type { Services } from '../../lib/services';
 import { invoke } from './app';
 
 /** The password every test account is registered with: long, uncommon, passes the policy. */
@@ -76,4 +78,35 @@ export async function logIn(
   });
   if (res.status !== 200) throw new Error(`log-in answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body.session;
+}
+
+/**
+ * Registers an account and proves its address the way its owner would: the verification link the
+ * mail function issues, followed through the real handler. Second factors and passkeys need it.
+ */
+export async function signUpVerified(
+  handlers: { register: HttpHandler; verifyEmail: HttpHandler },
+  services: Pick<Services, 'datastore' | 'keys' | 'config' | 'now'>,
+  options: SignUpOptions = {},
+): Promise<Account> {
+  const account = await signUp(handlers.register, options);
+  await proveEmail(handlers.verifyEmail, services, account.id);
+  return { ...account, user: { ...account.user, emailVerified: true } };
+}
+
+/** Follows a fresh verification link of `userId` through the real handler; fails the test unless 200. */
+export async function proveEmail(
+  verifyEmail: HttpHandler,
+  services: Pick<Services, 'datastore' | 'keys' | 'config' | 'now'>,
+  userId: string,
+): Promise<void> {
+  const links = createMailLinks(services.datastore, services.keys, services.config.mail);
+  const link = await links.issueVerification(userId, services.now());
+  if (!link) throw new Error('no verification link could be issued');
+  const res = await invoke(verifyEmail, {
+    method: 'POST',
+    path: '/email-verification',
+    body: { token: link.token },
+  });
+  if (res.status !== 200) throw new Error(`verification answered ${res.status}: ${JSON.stringify(res.body)}`);
 }
