@@ -112,6 +112,7 @@ const RESPONSES = {
   Session: resources.Session,
   SessionSummary: resources.SessionSummary,
   UserAndSession: resources.UserAndSession,
+  LogIn: resources.LogIn,
   UserAndOptionalSession: resources.UserAndOptionalSession,
   SessionEnvelope: resources.SessionEnvelope,
   UserEnvelope: resources.UserEnvelope,

@@ -85,6 +85,13 @@ export async function startInvocationQueue(options: InvocationQueueOptions): Pro
   };
 }
 
+/** The client's IPv4 loopback address to connect from, when the target is on IPv4 loopback too. */
+function loopbackSource(remote: string | undefined, targetHost: string): { localAddress?: string } {
+  const address = remote?.replace(/^::ffff:/, '');
+  const loopback = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+  return address && loopback.test(address) && loopback.test(targetHost) ? { localAddress: address } : {};
+}
+
 /** Sends one request through and its answer back; resolves once serverless offline has answered in full. */
 function forward(req: IncomingMessage, res: ServerResponse, target: URL, agent: Agent): Promise<void> {
   return new Promise((resolve) => {
@@ -96,6 +103,11 @@ function forward(req: IncomingMessage, res: ServerResponse, target: URL, agent: 
         path: req.url,
         headers: endToEnd(req.headers),
         agent,
+        // API Gateway gives a function the connecting address (requestContext.http.sourceIp); so
+        // does serverless offline, from the socket — here, this proxy's. Connecting from the
+        // client's own loopback address (127.0.0.7 stays 127.0.0.7) keeps per-client limits and
+        // back-offs real locally, with no header that production code would have to trust.
+        ...loopbackSource(req.socket.remoteAddress, target.hostname),
       },
       (answer) => {
         const headers: string[] = [];

@@ -255,8 +255,8 @@ export interface paths {
          */
         post: operations["startTotpEnrollment"];
         /**
-         * Turn TOTP off; the recovery codes die too
-         * @description Turn TOTP off; the recovery codes die too. Needs a bearer access token. Answers 204 on success; the problems it can answer are listed by status below, each with its `code`.
+         * Turn TOTP off (the password and a current code or recovery code); the recovery codes die too
+         * @description Turn TOTP off (the password and a current code or recovery code); the recovery codes die too. Needs a bearer access token. Answers 204 on success; the problems it can answer are listed by status below, each with its `code`.
          */
         delete: operations["disableTotp"];
         options?: never;
@@ -294,8 +294,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * A new set of recovery codes (the old set dies)
-         * @description A new set of recovery codes (the old set dies). Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         * A new set of recovery codes (the password and a current code or recovery code; the old set dies)
+         * @description A new set of recovery codes (the password and a current code or recovery code; the old set dies). Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
          */
         post: operations["renewRecoveryCodes"];
         delete?: never;
@@ -314,8 +314,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Creation options for a new passkey (a challenge for 300 s; your passkeys excluded)
-         * @description Creation options for a new passkey (a challenge for 300 s; your passkeys excluded). Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         * Creation options for a new passkey (a challenge for 300 s; your passkeys excluded): the current password, or a session opened in the last REAUTH_MAX_AGE_SECONDS
+         * @description Creation options for a new passkey (a challenge for 300 s; your passkeys excluded): the current password, or a session opened in the last REAUTH_MAX_AGE_SECONDS. Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
          */
         post: operations["passkeyRegistrationOptions"];
         delete?: never;
@@ -516,6 +516,7 @@ export interface components {
             email: string;
             /** @description The current password, exactly as set. */
             password: string;
+            deviceToken?: string;
         };
         MfaLoginBody: {
             mfaToken: string;
@@ -563,6 +564,16 @@ export interface components {
         TotpCodeBody: {
             code: string;
         };
+        CurrentFactorBody: {
+            /** @description The current password, exactly as set. */
+            currentPassword: string;
+            code?: string;
+            recoveryCode?: string;
+        };
+        PasskeyOptionsBody: {
+            /** @description The current password, exactly as set. */
+            currentPassword?: string;
+        };
         AddPasskeyBody: {
             response: {
                 [key: string]: unknown;
@@ -588,6 +599,7 @@ export interface components {
             token: string;
             /** @description Never trimmed. At least PASSWORD_MIN_LENGTH (default 12) and at most 256 characters (Unicode code points); not a common password; not equal to the email or the name (case-insensitive). */
             newPassword: string;
+            removePasskeys?: boolean;
         };
         User: {
             id: string;
@@ -623,6 +635,11 @@ export interface components {
             user: components["schemas"]["User"];
             session: components["schemas"]["Session"];
         };
+        LogIn: {
+            user: components["schemas"]["User"];
+            session: components["schemas"]["Session"];
+            deviceToken: string;
+        };
         UserAndOptionalSession: {
             user: components["schemas"]["User"];
             session?: components["schemas"]["Session"];
@@ -656,7 +673,7 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
-        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "reauthentication_required" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
         Problem: {
             type: string;
             title: string;
@@ -746,6 +763,48 @@ export interface components {
                     status?: 403;
                     /** @enum {unknown} */
                     code?: "current_password_incorrect";
+                };
+            };
+        };
+        /** @description `current_password_incorrect`: Current password incorrect. `email_not_verified`: Email not verified. */
+        CurrentPasswordIncorrectOrEmailNotVerified: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "current_password_incorrect" | "email_not_verified";
+                };
+            };
+        };
+        /** @description `current_password_incorrect`: Current password incorrect. `reauthentication_required`: Reauthentication required. `email_not_verified`: Email not verified. */
+        CurrentPasswordIncorrectOrReauthenticationRequiredOrEmailNotVerified: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "current_password_incorrect" | "reauthentication_required" | "email_not_verified";
+                };
+            };
+        };
+        /** @description `email_not_verified`: Email not verified. */
+        EmailNotVerified: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "email_not_verified";
                 };
             };
         };
@@ -1096,7 +1155,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserAndSession"];
+                    "application/json": components["schemas"]["LogIn"];
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
@@ -1153,7 +1212,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserAndSession"];
+                    "application/json": components["schemas"]["LogIn"];
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
@@ -1215,6 +1274,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrPasskeyInvalid"];
+            403: components["responses"]["EmailNotVerified"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1479,7 +1539,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["CurrentPasswordIncorrectOrEmailNotVerified"];
             409: components["responses"]["TotpAlreadyEnabled"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1497,7 +1557,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CurrentPasswordBody"];
+                "application/json": components["schemas"]["CurrentFactorBody"];
             };
         };
         responses: {
@@ -1510,7 +1570,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["ValidationFailedOrMalformedJson"];
+            400: components["responses"]["ValidationFailedOrMalformedJsonOrTotpCodeInvalid"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["CurrentPasswordIncorrect"];
             404: components["responses"]["NotFound"];
@@ -1547,9 +1607,11 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrTotpCodeInvalid"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["EmailNotVerified"];
             409: components["responses"]["TotpNotPending"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1563,7 +1625,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CurrentPasswordBody"];
+                "application/json": components["schemas"]["CurrentFactorBody"];
             };
         };
         responses: {
@@ -1578,7 +1640,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecoveryCodes"];
                 };
             };
-            400: components["responses"]["ValidationFailedOrMalformedJson"];
+            400: components["responses"]["ValidationFailedOrMalformedJsonOrTotpCodeInvalid"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["CurrentPasswordIncorrect"];
             404: components["responses"]["NotFound"];
@@ -1596,7 +1658,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PasskeyOptionsBody"];
+            };
+        };
         responses: {
             /** @description OK. */
             200: {
@@ -1609,7 +1675,12 @@ export interface operations {
                     "application/json": components["schemas"]["CeremonyOptions"];
                 };
             };
+            400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequiredOrEmailNotVerified"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1667,6 +1738,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrPasskeyInvalid"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["EmailNotVerified"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

@@ -46,6 +46,7 @@ describe('parseConfig defaults', () => {
       accessTokenTtlSeconds: 900,
       refreshTokenTtlSeconds: 2_592_000,
       refreshReuseGraceSeconds: 10,
+      reauthMaxAgeSeconds: 300,
       passwordMinLength: 12,
       argon2: { memoryKib: 19_456, timeCost: 2, parallelism: 1 },
       rateLimits: {
