@@ -44,7 +44,7 @@ export function readJsonBody(event: APIGatewayProxyEventV2, accepted: string[]):
   } catch {
     throw new MalformedJsonError();
   }
-  const illFormed = illFormedStrings(value, '');
+  const illFormed = illFormedStrings(value);
   if (illFormed.length > 0)
     throw new ValidationError(
       illFormed.map((field) => ({
@@ -60,14 +60,24 @@ const LONE_SURROGATE = /\p{Cs}/u;
 /**
  * Where a parsed body holds a string (or member name) with a lone UTF-16 surrogate: valid JSON
  * (`"\ud800"`) but no Unicode text, which no field may store or echo. Paths as `errors` name them.
+ * Iterative: a body of thousands of nested arrays must not exhaust the stack.
  */
-function illFormedStrings(value: unknown, path: string): string[] {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? [path] : [];
-  if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, member]) => {
-    const at = path ? `${path}.${key}` : key;
-    return LONE_SURROGATE.test(key) ? [at] : illFormedStrings(member, at);
-  });
+function illFormedStrings(body: unknown): string[] {
+  const found: string[] = [];
+  const pending: [unknown, string][] = [[body, '']];
+  while (pending.length > 0) {
+    const [value, path] = pending.pop() as [unknown, string];
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) found.push(path);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, member] of Object.entries(value)) {
+        const at = path ? `${path}.${key}` : key;
+        if (LONE_SURROGATE.test(key)) found.push(at);
+        else pending.push([member, at]);
+      }
+    }
+  }
+  return found.sort();
 }
 
 const valueAt = (input: unknown, path: PropertyKey[]): unknown =>

@@ -548,8 +548,10 @@ onSubmit('#totp-confirm-form', async ({ code }, form) => {
   notice('Two-step verification is on. Save your recovery codes now.');
 });
 
-onSubmit('#totp-disable-form', async ({ currentPassword }, form) => {
-  await authed('DELETE', '/users/me/totp', { body: { currentPassword } });
+onSubmit('#totp-disable-form', async ({ currentPassword, code }, form) => {
+  // Six digits are a code from the app; anything else is one of the recovery codes.
+  const factor = /^\s*\d{6}\s*$/.test(code) ? { code: code.trim() } : { recoveryCode: code.trim() };
+  await authed('DELETE', '/users/me/totp', { body: { currentPassword, ...factor } });
   form.reset();
   $('#recovery-codes').hidden = true;
   await loadSecurity();

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { PASSWORD } from '../support/accounts';
 import { useDemoPage, withScreenshotOnFailure } from '../support/demo-page';
+import { mailedLinkToken } from '../support/mail';
 
 const PASSKEYS_SCREENSHOT = join(__dirname, '../..', 'docs/passkeys.png');
 const EMAIL = 'ada.passkey@example.com';
@@ -47,6 +48,14 @@ test('add a passkey on the demo page, log out, sign in with it, delete it with t
     await register.getByLabel('Password').fill(PASSWORD);
     await register.getByRole('button', { name: 'Register' }).click();
     await signedIn.waitFor();
+
+    // Second factors and passkeys need a proved address: the mailed link, opened in another tab.
+    const proof = await page.context().newPage();
+    await proof.goto(
+      `${demo.origin}/verify-email#token=${await mailedLinkToken(demo.api.mailbox, EMAIL, 'verify-email')}`,
+    );
+    await proof.getByRole('status').getByText(`Thank you: ${EMAIL} is confirmed.`).waitFor();
+    await proof.close();
 
     // Add a passkey: the virtual authenticator answers the ceremony.
     await page.getByRole('button', { name: 'Add a passkey' }).click();

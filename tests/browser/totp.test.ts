@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { totpCode } from '../../lib/totp';
 import { PASSWORD } from '../support/accounts';
 import { useDemoPage, withScreenshotOnFailure } from '../support/demo-page';
+import { mailedLinkToken } from '../support/mail';
 
 // The README's picture of the enrollment, rewritten by every run.
 const ENROLL_SCREENSHOT = join(__dirname, '../..', 'docs/totp-enrollment.png');
@@ -30,6 +31,14 @@ test('set up an authenticator app from the QR code, log out, log in with the pas
     await register.getByLabel('Password').fill(PASSWORD);
     await register.getByRole('button', { name: 'Register' }).click();
     await signedIn.waitFor();
+
+    // Second factors and passkeys need a proved address: the mailed link, opened in another tab.
+    const proof = await page.context().newPage();
+    await proof.goto(
+      `${demo.origin}/verify-email#token=${await mailedLinkToken(demo.api.mailbox, EMAIL, 'verify-email')}`,
+    );
+    await proof.getByRole('status').getByText(`Thank you: ${EMAIL} is confirmed.`).waitFor();
+    await proof.close();
     await status.getByText('Off: logging in needs only your password.').waitFor();
 
     // Set up: the page shows a QR code (an SVG image drawn from the otpauth URI) and the key.
@@ -51,6 +60,7 @@ test('set up an authenticator app from the QR code, log out, log in with the pas
     await page.locator('#recovery-codes').waitFor();
     await expect(page.locator('#recovery-list li').count()).resolves.toBe(10);
     await status.getByText(/^On since .*; 10 recovery codes left\.$/).waitFor();
+    const recoveryCodes = await page.locator('#recovery-list li').allTextContents();
 
     // Log out, log in: the password alone is not enough any more.
     await page.getByRole('button', { name: 'Log out', exact: true }).click();
@@ -70,8 +80,9 @@ test('set up an authenticator app from the QR code, log out, log in with the pas
     await signedIn.waitFor();
     await notice.getByText('Welcome back, Ada Lovelace.').waitFor();
 
-    // Turning it off takes the password.
+    // Turning it off takes the password and a current code (here a recovery code).
     const off = page.getByRole('form', { name: 'Turn off two-step verification' });
+    await off.getByLabel('Code from the app, or a recovery code').fill(recoveryCodes[0] ?? '');
     await off.getByLabel('Current password').fill('not the password at all');
     await off.getByRole('button', { name: 'Turn off' }).click();
     await off.getByRole('alert').getByText('The current password is incorrect.').waitFor();

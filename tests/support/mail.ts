@@ -50,3 +50,25 @@ export function useMailbox(): () => Mailbox {
     return mailbox;
   };
 }
+
+/**
+ * The token of the newest mailed link to `page` (`verify-email`, `reset-password`) for `address`,
+ * read from the mailbox as its owner would; waits up to `timeoutMs` for the mail to arrive.
+ */
+export async function mailedLinkToken(
+  mailbox: Mailbox,
+  address: string,
+  page: string,
+  timeoutMs = 15_000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const mail = (await mailbox.mails())
+      .filter((m) => m.destination.to.includes(address) && m.body.text?.includes(`/${page}#token=`))
+      .pop();
+    const token = new RegExp(`/${page}#token=([A-Za-z0-9_%.-]+)`).exec(mail?.body.text ?? '')?.[1];
+    if (token) return decodeURIComponent(token);
+    if (Date.now() > deadline) throw new Error(`no ${page} mail reached ${address}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
