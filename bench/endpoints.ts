@@ -152,6 +152,15 @@ const SPECS: Spec[] = [
     },
   },
   {
+    fn: 'revert-email-change',
+    argon2: [],
+    budget: { roundTrips: 2, exact: true },
+    async requests(f, count) {
+      const tokens = await Promise.all(Array.from({ length: count }, () => f.link('revert')));
+      return tokens.map((token) => ({ method: 'POST', path: '/email-changes/revert', body: { token } }));
+    },
+  },
+  {
     fn: 'request-password-reset',
     argon2: [],
     budget: { roundTrips: 1, exact: true },

@@ -44,7 +44,7 @@ export interface Fixtures {
   /** A fresh client address, so no per-IP limit or per-account back-off is ever near. */
   newIp(): string;
   /** A live mailed-link token of `purpose` for a new account, issued as the mail function issues it. */
-  link(purpose: 'verify' | 'reset'): Promise<string>;
+  link(purpose: 'verify' | 'reset' | 'revert'): Promise<string>;
   /** A new account with a TOTP enrollment pending (`confirmed: false`) or TOTP on, and its secret. */
   totpAccount(confirmed: boolean): Promise<Account & { secret: string; recoveryCodes: string[] }>;
   /** A log-in of a new TOTP account waiting for its second factor: the mfaToken and the secret. */
@@ -121,7 +121,7 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
   };
   const newEmail = () => `bench.${randomBytes(8).toString('hex')}@example.com`;
 
-  const account = async (): Promise<Account> => {
+  const account = async (verified = true): Promise<Account> => {
     const now = Date.now();
     const user: StoredUser = {
       id: newId('usr'),
@@ -135,10 +135,12 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
     const { refreshToken, record } = newSession(user.id);
     if ((await users.register(user, record)) !== 'ok') throw new Error('fixture: email taken');
     // Proved addresses, as the mail function's link would prove them: second factors and passkeys need one.
-    const link = await links.issueVerification(user.id, now);
-    if (!link || !(await linkStore.consumeVerification(link.token, now)))
-      throw new Error('fixture: verification refused');
-    user.emailVerified = true;
+    if (verified) {
+      const link = await links.issueVerification(user.id, now);
+      if (!link || !(await linkStore.consumeVerification(link.token, now)))
+        throw new Error('fixture: verification refused');
+      user.emailVerified = true;
+    }
     return { user, password: PASSWORD, session: await tokens.issueSession(user.id, record.id, refreshToken) };
   };
 
@@ -164,7 +166,7 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
 
   return {
     account,
-    accounts: (count) => inBatches(count, account),
+    accounts: (count) => inBatches(count, () => account()),
     sessions: (owner, count) =>
       inBatches(count, async () => {
         const { refreshToken, record } = newSession(owner.user.id);
@@ -190,11 +192,13 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
       }),
     newEmail,
     async link(purpose) {
-      const { user } = await account();
+      const { user } = await account(purpose !== 'verify');
       const issued =
         purpose === 'verify'
           ? await links.issueVerification(user.id, Date.now())
-          : await links.issueReset(user.email, Date.now());
+          : purpose === 'revert'
+            ? await links.issueRevert(user.id, user.email, Date.now())
+            : await links.issueReset(user.email, Date.now());
       if (!issued) throw new Error(`fixture: no ${purpose} link`);
       return issued.token;
     },

@@ -10,8 +10,9 @@ import { KEY_KINDS } from '../lib/keys';
  *   I3  sessions:<uid> ⇒ user:<uid> exists; each record is complete, filed under its own id, and
  *       its refreshHash belongs to no other session
  *   I4  sessions:<uid> carries a TTL no earlier than its latest live session's expiresAt
- *   I5  links:<uid> ⇒ user:<uid> exists; each link (verify, reset) is {hash, expiresAt}, a verify
- *       link names the user's current email; the key's TTL is no earlier than its latest link
+ *   I5  links:<uid> ⇒ user:<uid> exists; each link (verify, reset, revert) is {hash, expiresAt}, a
+ *       verify link names the user's current email or pending one; the key's TTL is no earlier
+ *       than its latest link
  *   I6  mfa:<uid>, mfa-logins:<uid>, passkeys:<uid>, webauthn:<uid> ⇒ user:<uid> exists;
  *       mfa-logins:<uid>, webauthn:<uid> and webauthn-login:<challenge> carry a TTL
  *
@@ -311,7 +312,7 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
     let latest = 0;
     for (const [purpose, text] of Object.entries(records)) {
       const link = parseRecord(text);
-      if (!['verify', 'reset'].includes(purpose) || !link?.hash || !link.expiresAt) {
+      if (!['verify', 'reset', 'revert'].includes(purpose) || !link?.hash || !link.expiresAt) {
         problems.push(`I5 links:${userId} holds a malformed ${purpose} link`);
         continue;
       }
@@ -319,7 +320,8 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
       if (expiresAt <= now) continue;
       checked.links += 1;
       latest = Math.max(latest, expiresAt);
-      if (purpose === 'verify' && user && link.email !== user.email)
+      // A verify link names the address awaiting proof: the user's, or a pending change's new one.
+      if (purpose === 'verify' && user && link.email !== user.email && link.email !== user.pendingEmail)
         problems.push(`I5 links:${userId} holds a verify link for another address than the user's`);
     }
     if (latest > 0 && (pttl < 0 || now + pttl + TTL_SLACK_MS < latest))

@@ -188,11 +188,17 @@ export function createAccounts(deps: AccountDeps) {
     ): Promise<{ user: User }> {
       let previous: string | null = null;
       const outcome = async () => {
-        if (body.currentPassword === undefined) return users.rename(caller, body.name as string, now());
+        const renamed = async () => {
+          const result = await users.rename(caller, body.name as string, now());
+          return result.status === 'ok'
+            ? { status: 'ok' as const, value: { user: result.value, pending: false } }
+            : result;
+        };
+        if (body.currentPassword === undefined) return renamed();
         const user = await requirePassword(caller, body.currentPassword);
         if (body.email === undefined) {
           await users.clearReauth(caller);
-          return users.rename(caller, body.name as string, now());
+          return renamed();
         }
         previous = user.email;
         // No free oracle of registered emails: email changes are limited per user and per IP.
@@ -210,18 +216,22 @@ export function createAccounts(deps: AccountDeps) {
       };
       const result = await outcome();
       if (result.status === 'ok') {
-        if (previous && previous !== result.value.email) {
-          // The new address must be proved; the old one hears of the change (its owner may not have made it).
+        const { user, pending } = result.value;
+        const newEmail = pending ? user.pendingEmail : user.email;
+        if (previous && newEmail && previous !== newEmail) {
+          // The new address must be proved; the old one hears of the change (its owner may not have
+          // made it) and, while it is the credential, gets a link that reverts it.
           await mail.enqueue({ kind: 'verify-email', userId: caller.userId });
           await mail.enqueue({
             kind: 'email-changed',
             userId: caller.userId,
             oldEmail: previous,
-            newEmail: result.value.email,
+            newEmail,
+            revertible: pending,
           });
           audit.record('mail_requested', { userId: caller.userId, mail: 'email-changed' });
         }
-        return { user: result.value };
+        return { user };
       }
       if (result.status === 'email_taken') {
         // A 409 tells whether an email is registered, as register does: it counts against the same limit.

@@ -1,6 +1,6 @@
 import type { Datastore } from './datastore';
 import type { Keys } from './keys';
-import type { MailLinks } from './mail-service';
+import { EMAIL_REVERT_TTL_SECONDS, type MailLinks } from './mail-service';
 import * as scripts from './scripts';
 import { hashRefreshToken, linkTokenUser, newLinkToken } from './tokens';
 import { type NewSession, type Raw, scriptRunner, toPublicUser, type User } from './users';
@@ -20,8 +20,20 @@ export interface ResetTarget {
 
 /** The request side of mailed links: following them. */
 export interface LinkStore {
-  /** Marks the address verified if `token` is its live verification link; spends it. Null: invalid. */
-  consumeVerification(token: string, now: number): Promise<User | null>;
+  /**
+   * Marks the address verified if `token` is its live verification link, and spends it — for a
+   * pending email change's new address, the change completes ('email_taken' if someone took the
+   * address meanwhile). Null: invalid.
+   */
+  consumeVerification(token: string, now: number): Promise<User | 'email_taken' | null>;
+  /**
+   * Reverts an email change from the old address's link (see scripts.REVERT_EMAIL_CHANGE): the
+   * user, with how many sessions went; 'email_taken' when the old address is taken; null: invalid.
+   */
+  revertEmailChange(
+    token: string,
+    now: number,
+  ): Promise<{ user: User; revoked: number } | 'email_taken' | null>;
   /** Whose live reset link `token` is, or null (nothing is spent). */
   peekReset(token: string, now: number): Promise<ResetTarget | null>;
   /** Completes the reset (see scripts.COMPLETE_RESET); null when the link is no longer live. */
@@ -43,6 +55,7 @@ export function createMailLinks(datastore: Datastore, keys: Keys, settings: Link
   const issueVerification = run(scripts.ISSUE_VERIFICATION);
   const findCredential = run(scripts.FIND_CREDENTIAL);
   const issueReset = run(scripts.ISSUE_RESET);
+  const issueRevert = run(scripts.ISSUE_REVERT);
   return {
     async issueVerification(userId, now) {
       const token = newLinkToken(userId);
@@ -53,6 +66,17 @@ export function createMailLinks(datastore: Datastore, keys: Keys, settings: Link
         ttlMs: settings.emailVerificationTtlSeconds * 1000,
       })) as { status: string; email?: string };
       return reply.status === 'ok' && reply.email ? { email: reply.email, token } : null;
+    },
+    async issueRevert(userId, oldEmail, now) {
+      const token = newLinkToken(userId);
+      const reply = await issueRevert({
+        userId,
+        oldEmail,
+        tokenHash: hashRefreshToken(token),
+        now,
+        ttlMs: EMAIL_REVERT_TTL_SECONDS * 1000,
+      });
+      return reply.status === 'ok' ? { token } : null;
     },
     async issueReset(email, now) {
       // The credential names the user whose links key the issuing script declares; the script
@@ -76,14 +100,48 @@ export function createMailLinks(datastore: Datastore, keys: Keys, settings: Link
 export function createLinkStore(datastore: Datastore, keys: Keys): LinkStore {
   const run = scriptRunner(datastore, keys);
   const consumeVerification = run(scripts.CONSUME_VERIFICATION);
+  const completeEmailChange = run(scripts.COMPLETE_EMAIL_CHANGE);
+  const peekRevert = run(scripts.PEEK_REVERT);
+  const revert = run(scripts.REVERT_EMAIL_CHANGE);
   const peekReset = run(scripts.PEEK_RESET);
   const completeReset = run(scripts.COMPLETE_RESET);
   return {
     async consumeVerification(token, now) {
       const userId = linkTokenUser(token);
       if (!userId) return null;
-      const reply = await consumeVerification({ userId, tokenHash: hashRefreshToken(token), now });
+      const tokenHash = hashRefreshToken(token);
+      const reply = await consumeVerification({ userId, tokenHash, now });
+      if (reply.status === 'pending_change') {
+        // Read, then compare-and-set: the credential keys of a change are known once the link is read.
+        const moved = await completeEmailChange({
+          userId,
+          tokenHash,
+          oldEmail: String(reply.oldEmail),
+          newEmail: String(reply.newEmail),
+          now,
+        });
+        if (moved.status === 'email_taken') return 'email_taken';
+        return moved.status === 'ok' && moved.user ? toPublicUser(moved.user) : null;
+      }
       return reply.status === 'ok' && reply.user ? toPublicUser(reply.user) : null;
+    },
+    async revertEmailChange(token, now) {
+      const userId = linkTokenUser(token);
+      if (!userId) return null;
+      const tokenHash = hashRefreshToken(token);
+      const peeked = await peekRevert({ userId, tokenHash, now });
+      if (peeked.status !== 'ok') return null;
+      const reply = await revert({
+        userId,
+        tokenHash,
+        oldEmail: String(peeked.oldEmail),
+        currentEmail: String(peeked.currentEmail),
+        now,
+      });
+      if (reply.status === 'email_taken') return 'email_taken';
+      return reply.status === 'ok' && reply.user
+        ? { user: toPublicUser(reply.user as Raw), revoked: Number(reply.revoked) }
+        : null;
     },
     async peekReset(token, now) {
       const userId = linkTokenUser(token);

@@ -10,7 +10,12 @@ export interface MailLinks {
   issueVerification(userId: string, now: number): Promise<{ email: string; token: string } | null>;
   /** A reset link for the account of `email`; null when no account has that address. */
   issueReset(email: string, now: number): Promise<{ token: string } | null>;
+  /** A link that reverts the user's email change to `oldEmail`; null when the user is gone. */
+  issueRevert(userId: string, oldEmail: string, now: number): Promise<{ token: string } | null>;
 }
+
+/** How long the old address's revert link of an email change lives (API.md: 7 days). */
+export const EMAIL_REVERT_TTL_SECONDS = 7 * 86_400;
 
 export interface MailServiceDeps {
   links: MailLinks;
@@ -80,9 +85,16 @@ export function createMailService(deps: MailServiceDeps) {
           });
           return;
         }
-        case 'email-changed':
-          await send({ kind: 'email-changed', to: job.oldEmail, newEmail: job.newEmail });
+        case 'email-changed': {
+          const revert = job.revertible ? await links.issueRevert(job.userId, job.oldEmail, now()) : null;
+          await send({
+            kind: 'email-changed',
+            to: job.oldEmail,
+            newEmail: job.newEmail,
+            ...(revert ? { revertToken: revert.token, expiresInSeconds: EMAIL_REVERT_TTL_SECONDS } : {}),
+          });
           return;
+        }
       }
     },
   };

@@ -6,7 +6,8 @@
 export type MailMessage =
   | { kind: 'verify-email'; to: string; token: string; expiresInSeconds: number }
   | { kind: 'password-reset'; to: string; token: string; expiresInSeconds: number }
-  | { kind: 'email-changed'; to: string; newEmail: string };
+  /** `revertToken`: the change waits for the new address's proof, and this link undoes it. */
+  | { kind: 'email-changed'; to: string; newEmail: string; revertToken?: string; expiresInSeconds?: number };
 
 export type MailKind = MailMessage['kind'];
 
@@ -78,11 +79,23 @@ function template(message: MailMessage, settings: MailSettings): Template {
       };
     }
     case 'email-changed':
+      if (message.revertToken !== undefined)
+        return {
+          subject: `Your ${appName} email address is being changed`,
+          paragraphs: [
+            `Someone signed in to your ${appName} account asked to change its email address from ${message.to} to ${message.newEmail}. This address stays the one you sign in with until the new one is confirmed.`,
+            `If it was not you, follow this link: it keeps (or brings back) ${message.to}, signs out every device and removes every passkey. It works once, for ${describeDuration(message.expiresInSeconds ?? 0)}. Then choose a new password from the sign-in page.`,
+          ],
+          action: {
+            label: 'This was not me: undo the change',
+            href: linkTo(appUrl, 'revert-email', message.revertToken),
+          },
+        };
       return {
         subject: `Your ${appName} email address was changed`,
         paragraphs: [
           `The email address of your ${appName} account was changed from ${message.to} to ${message.newEmail}.`,
-          'If you did not do this, reset your password now from the sign-in page with this address while you still can, and contact us.',
+          'If you did not do this, contact us.',
         ],
       };
   }

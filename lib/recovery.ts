@@ -1,5 +1,5 @@
 import type { AuditLog } from './audit';
-import { AlreadyVerifiedError, LinkInvalidError, UnauthorizedError } from './errors';
+import { AlreadyVerifiedError, EmailTakenError, LinkInvalidError, UnauthorizedError } from './errors';
 import type { ClientInfo } from './http';
 import type { LinkStore } from './links';
 import type { MailQueue } from './mail-queue';
@@ -8,7 +8,12 @@ import { auditedLimit, type RateLimits } from './rate-limits';
 import { newSession } from './sessions';
 import type { SessionTokens, TokenService } from './tokens';
 import type { Caller, User, UserReader } from './users';
-import type { PasswordResetBody, PasswordResetConfirmBody, VerifyEmailBody } from './validation';
+import type {
+  PasswordResetBody,
+  PasswordResetConfirmBody,
+  RevertEmailChangeBody,
+  VerifyEmailBody,
+} from './validation';
 
 export interface RecoveryDeps {
   users: UserReader;
@@ -40,22 +45,42 @@ export function createRecovery(deps: RecoveryDeps) {
   const refused = () => linkRefused(audit);
 
   return {
-    /** Mails a new verification link to the caller's address (the older link dies). */
+    /** Mails a new verification link to the address awaiting proof (the older link dies). */
     async requestVerification(caller: Caller, client: ClientInfo): Promise<void> {
       const user = await users.authenticate(caller, now());
       if (!user) throw new UnauthorizedError(true);
-      if (user.emailVerified) throw new AlreadyVerifiedError();
+      if (user.emailVerified && !user.pendingEmail) throw new AlreadyVerifiedError();
       await withinResetLimit(client);
       await mail.enqueue({ kind: 'verify-email', userId: caller.userId });
       audit.record('mail_requested', { userId: caller.userId, mail: 'verify-email' });
     },
 
-    /** Follows a verification link: the address is proved. */
+    /**
+     * Follows a verification link: the address is proved — and when it is a pending change's new
+     * address, it becomes the account's (409 email_taken if someone registered it meanwhile).
+     */
     async verifyEmail(body: VerifyEmailBody): Promise<{ user: User }> {
       const user = await links.consumeVerification(body.token, now());
+      if (user === 'email_taken') throw new EmailTakenError();
       if (!user) throw refused();
       audit.record('link_used', { userId: user.id, mail: 'verify-email' });
       return { user };
+    },
+
+    /**
+     * Follows the revert link mailed to the old address of an email change: the old address is the
+     * account's again, and every session and passkey of whoever changed it goes.
+     */
+    async revertEmailChange(body: RevertEmailChangeBody): Promise<{ user: User }> {
+      const done = await links.revertEmailChange(body.token, now());
+      if (done === 'email_taken') throw new EmailTakenError();
+      if (!done) throw refused();
+      audit.record('link_used', {
+        userId: done.user.id,
+        mail: 'email-changed',
+        revokedSessions: done.revoked,
+      });
+      return { user: done.user };
     },
 
     /** Forgot password: queues a reset mail for the address — which goes out only if it has an account. */

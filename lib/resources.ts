@@ -16,6 +16,8 @@ export const User = z.strictObject({
   name: z.string(),
   email: z.string(),
   emailVerified: z.boolean(),
+  /** A changed address until its owner proves it; the old one stays the credential meanwhile. */
+  pendingEmail: z.nullable(z.string()),
   createdAt: timestamp(),
   updatedAt: timestamp(),
 });

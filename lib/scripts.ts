@@ -61,7 +61,7 @@ local function reply(t) return cjson.encode(t) end
 local function fmt(n) return string.format('%.0f', n) end
 local function public_user(u)
   return { id = u.id, name = u.name, email = u.email, emailVerified = u.emailVerified,
-    createdAt = u.createdAt, updatedAt = u.updatedAt }
+    pendingEmail = u.pendingEmail or cjson.null, createdAt = u.createdAt, updatedAt = u.updatedAt }
 end
 -- Sessions of a user: one hash, a JSON record per session id (I3, I4).
 local function get_session(sessions_key, sid, now)
@@ -452,8 +452,12 @@ return reply({ status = 'ok', user = public_user(hmap(user_key)) })
 );
 
 /**
- * Email change (I1, I2): move the credential to the new email if the old one and the hash are
- * still those just verified, and the new email is free. The new address starts unverified.
+ * Email change (I1, I2), if the old email and the hash are still those just verified and the new
+ * email is free. On an account whose address is proved, the change is pending (`pendingEmail`):
+ * the old address stays the credential until the new one is proved (COMPLETE_EMAIL_CHANGE), so a
+ * thief with the password cannot move the account away at once. On an unproved account the
+ * credential moves now and the new address starts unverified. Asking for the current address
+ * again cancels a pending change.
  */
 export const CHANGE_EMAIL = /* @__PURE__ */ script<{
   userId: string;
@@ -487,17 +491,30 @@ local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
 if not u then return reply({ status = 'unauthorized' }) end
 if u.email ~= A.oldEmail or u.passwordHash ~= A.verifiedHash then return reply({ status = 'stale' }) end
 clear_reauth(reauth_key, A.sessionId)
-if A.newEmail ~= A.oldEmail then
+local pending = false
+if A.newEmail == A.oldEmail then
+  if u.pendingEmail then
+    redis.call('HDEL', user_key, 'pendingEmail')
+    redis.call('HDEL', links_key, 'verify')
+  end
+else
   if redis.call('EXISTS', new_email_key) == 1 then return reply({ status = 'email_taken' }) end
-  redis.call('DEL', old_email_key, old_failures_key)
-  redis.call('HSET', new_email_key, 'userId', A.userId, 'passwordHash', u.passwordHash)
-  redis.call('HSET', user_key, 'email', A.newEmail, 'emailVerified', '0')
-  -- The old address's verification link dies with it; a reset link mailed there too.
-  redis.call('DEL', links_key)
+  if u.emailVerified == '1' then
+    -- The proved address stays the credential; the older pending change's link dies.
+    redis.call('HSET', user_key, 'pendingEmail', A.newEmail)
+    redis.call('HDEL', links_key, 'verify')
+    pending = true
+  else
+    redis.call('DEL', old_email_key, old_failures_key)
+    redis.call('HSET', new_email_key, 'userId', A.userId, 'passwordHash', u.passwordHash)
+    redis.call('HSET', user_key, 'email', A.newEmail, 'emailVerified', '0')
+    -- The old address's verification link dies with it; a reset link mailed there too.
+    redis.call('DEL', links_key)
+  end
 end
 if A.name ~= cjson.null then redis.call('HSET', user_key, 'name', A.name) end
 redis.call('HSET', user_key, 'updatedAt', fmt(A.now))
-return reply({ status = 'ok', user = public_user(hmap(user_key)) })
+return reply({ status = 'ok', pending = pending, user = public_user(hmap(user_key)) })
 `,
 );
 
@@ -688,8 +705,9 @@ return reply({ status = 'ok', userId = user_id })
 );
 
 /**
- * A new verification link for the user's current address (the older one dies): only while the
- * address is unverified. The link remembers the address it was mailed to (I5).
+ * A new verification link (the older one dies) for the address awaiting proof: a pending email
+ * change's new address, else the user's address while it is unverified. The link remembers the
+ * address it was mailed to (I5).
  */
 export const ISSUE_VERIFICATION = /* @__PURE__ */ script<{
   userId: string;
@@ -700,11 +718,12 @@ export const ISSUE_VERIFICATION = /* @__PURE__ */ script<{
   ['user_key', 'links_key'],
   (k, a) => [k.user(a.userId), k.links(a.userId)],
   `
-local u = redis.call('HMGET', user_key, 'email', 'emailVerified')
+local u = redis.call('HMGET', user_key, 'email', 'emailVerified', 'pendingEmail')
 if not u[1] then return reply({ status = 'gone' }) end
-if u[2] == '1' then return reply({ status = 'verified' }) end
-put_link(links_key, 'verify', { hash = A.tokenHash, email = u[1], expiresAt = fmt(A.now + A.ttlMs) }, A.now)
-return reply({ status = 'ok', email = u[1] })
+local address = u[3] or u[1]
+if not u[3] and u[2] == '1' then return reply({ status = 'verified' }) end
+put_link(links_key, 'verify', { hash = A.tokenHash, email = address, expiresAt = fmt(A.now + A.ttlMs) }, A.now)
+return reply({ status = 'ok', email = address })
 `,
 );
 
@@ -747,14 +766,140 @@ export const CONSUME_VERIFICATION = /* @__PURE__ */ script<{
   `
 local link = live_link(links_key, 'verify', A.tokenHash, A.now)
 if not link then return reply({ status = 'invalid' }) end
-redis.call('HDEL', links_key, 'verify')
 local u = hmap(user_key)
+-- A pending change's new address: its credential keys are known now; COMPLETE_EMAIL_CHANGE moves it.
+if u.id and u.pendingEmail == link.email and u.email ~= link.email then
+  return reply({ status = 'pending_change', oldEmail = u.email, newEmail = link.email })
+end
+redis.call('HDEL', links_key, 'verify')
 if not u.id or u.email ~= link.email then return reply({ status = 'invalid' }) end
 if u.emailVerified ~= '1' then redis.call('DEL', mfa_key, mfa_logins_key, passkeys_key, webauthn_key) end
 redis.call('HSET', user_key, 'emailVerified', '1', 'updatedAt', fmt(A.now))
 u.emailVerified = '1'
 u.updatedAt = fmt(A.now)
 return reply({ status = 'ok', user = public_user(u) })
+`,
+);
+
+/**
+ * A pending email change completes (I1, I2, I5): the verification link of the new address is
+ * spent, the credential moves from the old address to the new one (which must still be free), the
+ * address counts as proved, and the old address's log-in back-off and reset link go. The revert
+ * link mailed to the old address stays live (REVERT_EMAIL_CHANGE).
+ */
+export const COMPLETE_EMAIL_CHANGE = /* @__PURE__ */ script<{
+  userId: string;
+  tokenHash: string;
+  oldEmail: string;
+  newEmail: string;
+  now: number;
+}>(
+  ['user_key', 'links_key', 'old_email_key', 'old_failures_key', 'new_email_key'],
+  (k, a) => [
+    k.user(a.userId),
+    k.links(a.userId),
+    k.email(a.oldEmail),
+    k.loginFailures(a.oldEmail),
+    k.email(a.newEmail),
+  ],
+  `
+local link = live_link(links_key, 'verify', A.tokenHash, A.now)
+if not link or link.email ~= A.newEmail then return reply({ status = 'invalid' }) end
+local u = hmap(user_key)
+if not u.id or u.email ~= A.oldEmail or u.pendingEmail ~= A.newEmail then return reply({ status = 'invalid' }) end
+if redis.call('EXISTS', new_email_key) == 1 then return reply({ status = 'email_taken' }) end
+redis.call('HDEL', links_key, 'verify', 'reset')
+local credential = redis.call('HGET', old_email_key, 'passwordHash')
+redis.call('DEL', old_email_key, old_failures_key)
+redis.call('HSET', new_email_key, 'userId', A.userId)
+if credential then redis.call('HSET', new_email_key, 'passwordHash', credential) end
+redis.call('HDEL', user_key, 'pendingEmail')
+redis.call('HSET', user_key, 'email', A.newEmail, 'emailVerified', '1', 'updatedAt', fmt(A.now))
+return reply({ status = 'ok', user = public_user(hmap(user_key)) })
+`,
+);
+
+/** The revert link mailed to the old address of an email change (7 days; the older one dies). */
+export const ISSUE_REVERT = /* @__PURE__ */ script<{
+  userId: string;
+  oldEmail: string;
+  tokenHash: string;
+  now: number;
+  ttlMs: number;
+}>(
+  ['user_key', 'links_key'],
+  (k, a) => [k.user(a.userId), k.links(a.userId)],
+  `
+if redis.call('EXISTS', user_key) == 0 then return reply({ status = 'gone' }) end
+put_link(links_key, 'revert', { hash = A.tokenHash, email = A.oldEmail, expiresAt = fmt(A.now + A.ttlMs) }, A.now)
+return reply({ status = 'ok' })
+`,
+);
+
+/** Whether a revert link is live: the address it restores and the account's current one. */
+export const PEEK_REVERT = /* @__PURE__ */ script<{ userId: string; tokenHash: string; now: number }>(
+  ['user_key', 'links_key'],
+  (k, a) => [k.user(a.userId), k.links(a.userId)],
+  `
+local link = live_link(links_key, 'revert', A.tokenHash, A.now)
+if not link then return reply({ status = 'invalid' }) end
+local email = redis.call('HGET', user_key, 'email')
+if not email then return reply({ status = 'invalid' }) end
+return reply({ status = 'ok', oldEmail = link.email, currentEmail = email })
+`,
+);
+
+/**
+ * Reverts an email change from the old address's link (I1–I6): the old address is the credential
+ * again (if nobody took it meanwhile) and proved, a pending change is dropped, and whoever made the
+ * change is shut out: every session, every link and every passkey go, with pending ceremonies.
+ */
+export const REVERT_EMAIL_CHANGE = /* @__PURE__ */ script<{
+  userId: string;
+  tokenHash: string;
+  oldEmail: string;
+  currentEmail: string;
+  now: number;
+}>(
+  [
+    'user_key',
+    'links_key',
+    'sessions_key',
+    'passkeys_key',
+    'webauthn_key',
+    'mfa_logins_key',
+    'old_email_key',
+    'current_email_key',
+    'current_failures_key',
+  ],
+  (k, a) => [
+    k.user(a.userId),
+    k.links(a.userId),
+    k.sessions(a.userId),
+    k.passkeys(a.userId),
+    k.webauthn(a.userId),
+    k.mfaLogins(a.userId),
+    k.email(a.oldEmail),
+    k.email(a.currentEmail),
+    k.loginFailures(a.currentEmail),
+  ],
+  `
+local link = live_link(links_key, 'revert', A.tokenHash, A.now)
+if not link or link.email ~= A.oldEmail then return reply({ status = 'invalid' }) end
+local u = hmap(user_key)
+if not u.id or u.email ~= A.currentEmail then return reply({ status = 'invalid' }) end
+if A.currentEmail ~= A.oldEmail then
+  if redis.call('EXISTS', old_email_key) == 1 then return reply({ status = 'email_taken' }) end
+  local credential = redis.call('HGET', current_email_key, 'passwordHash')
+  redis.call('DEL', current_email_key, current_failures_key)
+  redis.call('HSET', old_email_key, 'userId', A.userId)
+  if credential then redis.call('HSET', old_email_key, 'passwordHash', credential) end
+end
+redis.call('HDEL', user_key, 'pendingEmail')
+redis.call('HSET', user_key, 'email', A.oldEmail, 'emailVerified', '1', 'updatedAt', fmt(A.now))
+local revoked = revoke_sessions(sessions_key, nil, A.now)
+redis.call('DEL', links_key, passkeys_key, webauthn_key, mfa_logins_key)
+return reply({ status = 'ok', revoked = revoked, user = public_user(hmap(user_key)) })
 `,
 );
 
@@ -824,6 +969,8 @@ elseif A.removePasskeys then
   redis.call('DEL', passkeys_key, webauthn_key)
 end
 redis.call('HSET', user_key, 'passwordHash', A.newHash, 'emailVerified', '1', 'updatedAt', fmt(A.now))
+-- The mailbox that reset the password is the account's: a change it did not finish is dropped.
+redis.call('HDEL', user_key, 'pendingEmail')
 redis.call('HSET', email_key, 'passwordHash', A.newHash)
 local revoked = revoke_sessions(sessions_key, nil, A.now)
 -- A mailbox is not a second factor: with one on, the reset opens no session.

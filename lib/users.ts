@@ -8,6 +8,8 @@ export interface StoredUser {
   name: string;
   email: string;
   emailVerified: boolean;
+  /** A changed address waiting to be proved; the old one stays the credential until then. */
+  pendingEmail?: string | null;
   passwordHash: string;
   createdAt: number;
   updatedAt: number;
@@ -20,6 +22,8 @@ export interface User {
   email: string;
   /** Has the owner of this address proved it by following a link mailed there? */
   emailVerified: boolean;
+  /** The new address of an email change until its owner proves it (then it becomes `email`). */
+  pendingEmail: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -63,6 +67,7 @@ export const toPublicUser = (u: Raw | StoredUser): User => ({
   email: String(u.email),
   // Stored as '1' in the user's hash; accounts from before version 2 have no field: unverified.
   emailVerified: u.emailVerified === true || u.emailVerified === '1',
+  pendingEmail: typeof u.pendingEmail === 'string' && u.pendingEmail !== '' ? u.pendingEmail : null,
   createdAt: iso(u.createdAt),
   updatedAt: iso(u.updatedAt),
 });
@@ -72,6 +77,7 @@ export const toStoredUser = (u: Raw): StoredUser => ({
   name: String(u.name),
   email: String(u.email),
   emailVerified: u.emailVerified === '1',
+  pendingEmail: u.pendingEmail ?? null,
   passwordHash: String(u.passwordHash),
   createdAt: Number(u.createdAt),
   updatedAt: Number(u.updatedAt),
@@ -181,12 +187,15 @@ export interface UserStore extends UserReader {
   /** Clears the session's re-authentication back-off (a correct password that changed nothing). */
   clearReauth(caller: Caller): Promise<void>;
   rename(caller: Caller, name: string, now: number): Promise<GuardedResult<User>>;
-  /** Moves the account to `newEmail` (unverified), and renames it when `name` is given. */
+  /**
+   * Changes the account's email — pending until proved when the current one is, else at once
+   * (`pending` says which) — and renames it when `name` is given.
+   */
   changeEmail(
     caller: Caller,
     change: { oldEmail: string; newEmail: string; name: string | null; verifiedHash: string },
     now: number,
-  ): Promise<GuardedResult<User>>;
+  ): Promise<GuardedResult<{ user: User; pending: boolean }>>;
   /** Sets a new hash and revokes every session of the user but the caller's. */
   changePassword(
     caller: Caller,
@@ -307,9 +316,10 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
       return guarded(await rename({ ...at(caller, now), name }), (r) => toPublicUser(r.user as Raw));
     },
     async changeEmail(caller, change, now) {
-      return guarded(await changeEmail({ ...at(caller, now), ...change }), (r) =>
-        toPublicUser(r.user as Raw),
-      );
+      return guarded(await changeEmail({ ...at(caller, now), ...change }), (r) => ({
+        user: toPublicUser(r.user as Raw),
+        pending: r.pending === true,
+      }));
     },
     async changePassword(caller, change, now) {
       return guarded(await changePassword({ ...at(caller, now), ...change }), (r) => Number(r.revoked));

@@ -145,6 +145,11 @@ export const VerifyEmailBody = /* @__PURE__ */ bodySchema('VerifyEmailBody', () 
 );
 export type VerifyEmailBody = z.infer<typeof VerifyEmailBody>;
 
+export const RevertEmailChangeBody = /* @__PURE__ */ bodySchema('RevertEmailChangeBody', () =>
+  z.strictObject({ token: LinkToken() }),
+);
+export type RevertEmailChangeBody = z.infer<typeof RevertEmailChangeBody>;
+
 export const PasswordResetBody = /* @__PURE__ */ bodySchema('PasswordResetBody', () =>
   z.strictObject({ email: Email }),
 );

@@ -3,6 +3,7 @@
 // refresh token replayed at once revokes the session, where the default 10 s window would forgive it.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { freePort } from '../../dev/offline';
 
@@ -12,7 +13,7 @@ let base: string;
 
 beforeAll(async () => {
   execFileSync(process.execPath, [join(root, 'esbuild.config.mjs'), 'tools'], { stdio: 'inherit' });
-  const [port, demoPort] = [await freePort(), await freePort()];
+  const [port, demoPort, mailboxPort] = [await freePort(), await freePort(), await freePort()];
   child = spawn(process.execPath, [join(root, 'dist/tools/start.js')], {
     cwd: root,
     detached: true,
@@ -22,6 +23,7 @@ beforeAll(async () => {
       HOME: process.env.HOME ?? root,
       PORT: String(port),
       DEMO_PORT: String(demoPort),
+      MAILBOX_PORT: String(mailboxPort),
       // The run's datastore, under a prefix of this file's own.
       UPSTASH_REDIS_REST_URL: process.env.UPSTASH_REDIS_REST_URL ?? '',
       UPSTASH_REDIS_REST_TOKEN: process.env.UPSTASH_REDIS_REST_TOKEN ?? '',
@@ -86,4 +88,85 @@ test('REFRESH_REUSE_GRACE_SECONDS=0 npm start: a spent refresh token replayed at
   const successor = await post('/sessions/refresh', { refreshToken: rotated.body.session.refreshToken });
   expect(successor.status).toBe(401);
   expect(successor.body.code).toBe('invalid_refresh_token');
+}, 60_000);
+
+/** A JSON request from a chosen loopback address (127.0.0.0/8 is all this machine's). */
+function callFrom(
+  localAddress: string,
+  path: string,
+  body: unknown,
+  token?: string,
+): Promise<{ status: number; body: { code?: string; session?: { accessToken: string } } }> {
+  const url = new URL(path, base);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        localAddress,
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} }));
+      },
+    );
+    req.once('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+test("npm start passes the client's address through: the per-client back-off of 127.0.0.7 does not reach 127.0.0.8", async () => {
+  const email = `backoff-${randomBytes(4).toString('hex')}@example.com`;
+  expect(
+    (await callFrom('127.0.0.9', '/users', { name: 'Ada', email, password: 'correct horse battery staple' }))
+      .status,
+  ).toBe(201);
+  for (let i = 0; i < 5; i++)
+    expect((await callFrom('127.0.0.7', '/sessions', { email, password: `wrong guess ${i}` })).status).toBe(
+      401,
+    );
+  const locked = await callFrom('127.0.0.7', '/sessions', {
+    email,
+    password: 'correct horse battery staple',
+  });
+  expect(locked.status).toBe(429);
+  expect(locked.body.code).toBe('rate_limited');
+  expect(
+    (await callFrom('127.0.0.8', '/sessions', { email, password: 'correct horse battery staple' })).status,
+  ).toBe(200);
+}, 60_000);
+
+test('npm start, security review over HTTP: no second factor or passkey on an unproved address, no passkey for a wrong password', async () => {
+  const email = `unproved-${randomBytes(4).toString('hex')}@example.com`;
+  const registered = await callFrom('127.0.0.10', '/users', {
+    name: 'Ada',
+    email,
+    password: 'correct horse battery staple',
+  });
+  const token = registered.body.session?.accessToken as string;
+  const totp = await callFrom(
+    '127.0.0.10',
+    '/users/me/totp',
+    { currentPassword: 'correct horse battery staple' },
+    token,
+  );
+  expect([totp.status, totp.body.code]).toEqual([403, 'email_not_verified']);
+  const options = await callFrom('127.0.0.10', '/users/me/passkeys/options', {}, token);
+  expect([options.status, options.body.code]).toEqual([403, 'email_not_verified']);
+  const guessed = await callFrom(
+    '127.0.0.10',
+    '/users/me/passkeys/options',
+    { currentPassword: 'a thief guessing' },
+    token,
+  );
+  expect([guessed.status, guessed.body.code]).toEqual([403, 'current_password_incorrect']);
 }, 60_000);

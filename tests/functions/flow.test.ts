@@ -39,6 +39,7 @@ describe('account lifecycle through the real handlers', () => {
       name: 'Ada Lovelace',
       email: email.toLowerCase(),
       emailVerified: false,
+      pendingEmail: null,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });

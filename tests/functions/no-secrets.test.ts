@@ -364,7 +364,7 @@ describe('no response ever carries a secret', () => {
     expect(offenders.map((e) => e.label)).toEqual([]);
   });
 
-  test('no user object ever has more than the six public members', () => {
+  test('no user object ever has more than the seven public members', () => {
     for (const exchange of exchanges) {
       const body = exchange.text === '' ? undefined : JSON.parse(exchange.text);
       if (body?.user)
@@ -374,6 +374,7 @@ describe('no response ever carries a secret', () => {
           'emailVerified',
           'id',
           'name',
+          'pendingEmail',
           'updatedAt',
         ]);
     }

@@ -472,3 +472,71 @@ async function createTokensLike(other: ReturnType<typeof testServices>, account:
   return (await tokens.issueAccessToken({ userId: account.id, sessionId: account.session.sessionId }))
     .accessToken;
 }
+
+describe('attack 4: an email change takes effect at once', () => {
+  const patchEmail = (account: Account, email: string) =>
+    invoke(h.update, {
+      method: 'PATCH',
+      path: '/users/me',
+      token: account.token,
+      body: { email, currentPassword: PASSWORD },
+    });
+  const logInAs = (email: string) => post(h.login, '/sessions', { email, password: PASSWORD });
+
+  test('a proved address stays the credential until the new one is proved; then the change completes', async () => {
+    const account = await signUpVerified(h, services, { tag: 'pendingold' });
+    const moved = `pending.new.${clock}@example.com`;
+    const changed = await patchEmail(account, moved);
+    expect(changed.status).toBe(200);
+    expect(changed.body.user).toMatchObject({
+      email: account.email,
+      emailVerified: true,
+      pendingEmail: moved,
+    });
+    expect((await logInAs(account.email)).status).toBe(200);
+    expectCode(await logInAs(moved), 401, 'invalid_credentials');
+    // A reset for the old address still works while the change is pending.
+    expect(await links.issueReset(account.email, clock)).not.toBeNull();
+
+    const link = await links.issueVerification(account.id, clock);
+    expect(link?.email).toBe(moved);
+    const proved = await post(h.verifyEmail, '/email-verification', { token: link?.token });
+    expect(proved.status).toBe(200);
+    expect(proved.body.user).toMatchObject({ email: moved, emailVerified: true, pendingEmail: null });
+    expect((await logInAs(moved)).status).toBe(200);
+    expectCode(await logInAs(account.email), 401, 'invalid_credentials');
+  });
+
+  test('the revert link mailed to the old address restores it and revokes every session and passkey', async () => {
+    const account = await signUpVerified(h, services, { tag: 'revert' });
+    const authenticator = await addPasskey(account);
+    const moved = `revert.new.${clock}@example.com`;
+    expect((await patchEmail(account, moved)).status).toBe(200);
+    const revert = await links.issueRevert(account.id, account.email, clock);
+    const verify = await links.issueVerification(account.id, clock);
+    expect((await post(h.verifyEmail, '/email-verification', { token: verify?.token })).status).toBe(200);
+
+    const undone = await post(h.revertEmail, '/email-changes/revert', { token: revert?.token });
+    expect(undone.status).toBe(200);
+    expect(undone.body.user).toMatchObject({ email: account.email, emailVerified: true, pendingEmail: null });
+    expect((await invoke(h.me, { method: 'GET', path: '/users/me', token: account.token })).status).toBe(401);
+    expectCode(await passkeyLogIn(authenticator), 400, 'passkey_invalid');
+    expect((await logInAs(account.email)).status).toBe(200);
+    expectCode(await logInAs(moved), 401, 'invalid_credentials');
+    // Single use.
+    expectCode(
+      await post(h.revertEmail, '/email-changes/revert', { token: revert?.token }),
+      400,
+      'link_invalid',
+    );
+  });
+
+  test('a revert before the new address is proved drops the pending change', async () => {
+    const account = await signUpVerified(h, services, { tag: 'revertpending' });
+    expect((await patchEmail(account, `dropped.${clock}@example.com`)).status).toBe(200);
+    const revert = await links.issueRevert(account.id, account.email, clock);
+    const undone = await post(h.revertEmail, '/email-changes/revert', { token: revert?.token });
+    expect(undone.body.user).toMatchObject({ email: account.email, pendingEmail: null });
+    expect(await links.issueVerification(account.id, clock)).toBeNull();
+  });
+});

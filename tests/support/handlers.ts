@@ -22,6 +22,7 @@ import * as register from '../../functions/register';
 import * as renewRecoveryCodes from '../../functions/renew-recovery-codes';
 import * as requestPasswordReset from '../../functions/request-password-reset';
 import * as resendVerification from '../../functions/resend-verification';
+import * as revertEmailChange from '../../functions/revert-email-change';
 import * as revokeAllSessions from '../../functions/revoke-all-sessions';
 import * as revokeSession from '../../functions/revoke-session';
 import * as startTotpEnrollment from '../../functions/start-totp-enrollment';
@@ -47,6 +48,7 @@ export function createHandlers(services: Services) {
     fallback: notFound.createHandler(services),
     resendVerification: resendVerification.createHandler(services),
     verifyEmail: verifyEmail.createHandler(services),
+    revertEmail: revertEmailChange.createHandler(services),
     requestReset: requestPasswordReset.createHandler(services),
     confirmReset: confirmPasswordReset.createHandler(services),
     security: getSecurity.createHandler(services),
