@@ -36,6 +36,8 @@ export interface Config {
   refreshReuseGraceSeconds: number;
   /** How recently a session must have been opened to stand in for a re-entered password. */
   reauthMaxAgeSeconds: number;
+  /** The optional CloudFront edge: its origin secret ('' = no edge: the client is sourceIp) and WAF limit. */
+  edge: { originSecret: string; wafRateLimit: number };
   passwordMinLength: number;
   argon2: { memoryKib: number; timeCost: number; parallelism: number };
   rateLimits: {
@@ -240,6 +242,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     refreshTokenTtlSeconds: read.wholeNumber('REFRESH_TOKEN_TTL_SECONDS', 60, 31_536_000),
     refreshReuseGraceSeconds: read.wholeNumber('REFRESH_REUSE_GRACE_SECONDS', 0, 300),
     reauthMaxAgeSeconds: read.wholeNumber('REAUTH_MAX_AGE_SECONDS', 30, 3600),
+    edge: {
+      originSecret: read.text('EDGE_ORIGIN_SECRET', 256),
+      wafRateLimit: read.wholeNumber('EDGE_WAF_RATE_LIMIT', 0, 2_000_000),
+    },
     passwordMinLength: read.wholeNumber(
       'PASSWORD_MIN_LENGTH',
       PASSWORD_MIN_LENGTH_FLOOR,
@@ -282,6 +288,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     rpName: read.text('WEBAUTHN_RP_NAME', 100) || config.mail.appName,
     origins: origins.length > 0 ? origins.map((o) => new URL(o).origin) : appUrl ? [appUrl.origin] : [],
   };
+  if (config.edge.wafRateLimit > 0 && config.edge.wafRateLimit < 100)
+    problems.push("EDGE_WAF_RATE_LIMIT must be 0 (off) or at least 100 (AWS WAF's smallest rate limit)");
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -1,3 +1,5 @@
+import { timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
@@ -27,6 +29,8 @@ export interface HttpDeps {
   tokens: TokenService;
   logger: Logger;
   corsAllowedOrigins: string[];
+  /** The CloudFront edge's origin secret ('' without the edge): see `clientAddress`. */
+  edgeOriginSecret: string;
   /** Whether the caller's session still exists (one round trip); asked only before refusing a body. */
   sessionAlive(caller: Caller): Promise<boolean>;
 }
@@ -42,6 +46,24 @@ export interface Input<B, A extends boolean> {
 
 const JSON_TYPES = ['application/json'];
 const PATCH_TYPES = ['application/json', 'application/merge-patch+json'];
+
+/**
+ * The client's address for every per-client limit: API Gateway's `sourceIp` (the address that
+ * connected), never a header a client could write — except behind the optional CloudFront edge,
+ * where API Gateway sees CloudFront's address and the client's is in `CloudFront-Viewer-Address`
+ * (`<ip>:<port>`). That header is believed only on requests carrying the origin secret CloudFront
+ * adds (`X-Origin-Verify`), so a direct call to the API cannot forge it.
+ */
+export function clientAddress(event: HttpEvent, edgeOriginSecret: string): string {
+  const sourceIp = event.requestContext?.http?.sourceIp ?? 'unknown';
+  if (!edgeOriginSecret) return sourceIp;
+  const presented = Buffer.from(event.headers?.['x-origin-verify'] ?? '');
+  const expected = Buffer.from(edgeOriginSecret);
+  if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) return sourceIp;
+  const viewer = event.headers?.['cloudfront-viewer-address'] ?? '';
+  const ip = viewer.slice(0, viewer.lastIndexOf(':'));
+  return isIP(ip) ? ip : sourceIp;
+}
 
 /** A string with any lone UTF-16 surrogate replaced by U+FFFD (what a header cut mid-pair may carry). */
 const wellFormed = (text: string): string => text.replace(/\p{Cs}/gu, '\uFFFD');
@@ -132,7 +154,7 @@ export function endpoint<R extends Route, S extends z.ZodMiniType | undefined = 
       body: input,
       caller,
       client: {
-        ip: event.requestContext?.http?.sourceIp ?? 'unknown',
+        ip: clientAddress(event, deps.edgeOriginSecret),
         userAgent: wellFormed(event.headers?.['user-agent'] ?? ''),
       },
       pathParameters: event.pathParameters ?? {},

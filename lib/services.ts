@@ -124,6 +124,7 @@ export function createBaseServices(config: Config, overrides: ServiceOverrides =
       tokens,
       logger,
       corsAllowedOrigins: config.corsAllowedOrigins,
+      edgeOriginSecret: config.edge.originSecret,
       sessionAlive: async (caller) => (await users.authenticate(caller, now())) !== null,
     },
     now,

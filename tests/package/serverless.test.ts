@@ -15,6 +15,9 @@ const root = join(__dirname, '../..');
 const run = promisify(execFile);
 const NAMES = Object.keys(CONFIG_VARIABLES) as VariableName[];
 
+// biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template, read as JSON
+type Json = any;
+
 interface Printed {
   custom: { argon2MemorySize: number; 'serverless-offline': { localEnvironment: boolean } };
   provider: { environment: Record<string, string>; memorySize: number };
@@ -59,6 +62,30 @@ describe('serverless.yml', () => {
         ),
       ),
     ]);
+  }, 90_000);
+
+  test('the edge is off by default; EDGE_WAF_RATE_LIMIT puts CloudFront and a WAF rate rule in front', async () => {
+    const edged = (await print({
+      EDGE_WAF_RATE_LIMIT: '2000',
+      EDGE_ORIGIN_SECRET: 'shared-edge-secret',
+    })) as Printed & {
+      resources: { Conditions: Record<string, unknown>; Resources: Record<string, Json> };
+    };
+    const off = (defaults as Printed & { resources: { Conditions: Record<string, Json> } }).resources
+      .Conditions;
+    expect(off.EdgeOn).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['0', '0'] }] });
+    const { Resources } = edged.resources;
+    expect(Resources.EdgeWebAcl.Condition).toBe('EdgeAclHere');
+    expect(Resources.EdgeWebAcl.Properties.Scope).toBe('CLOUDFRONT');
+    expect(Resources.EdgeWebAcl.Properties.Rules[0].Statement.RateBasedStatement).toEqual({
+      Limit: '2000',
+      AggregateKeyType: 'IP',
+    });
+    const config = Resources.EdgeDistribution.Properties.DistributionConfig;
+    expect(config.Origins[0].OriginCustomHeaders).toEqual([
+      { HeaderName: 'X-Origin-Verify', HeaderValue: 'shared-edge-secret' },
+    ]);
+    expect(config.DefaultCacheBehavior.OriginRequestPolicyId).toBe('b689b0a8-53d0-40ab-baf2-68738e2966ac');
   }, 90_000);
 
   test('every configuration variable reaches the functions through npm start, and no other', async () => {

@@ -398,10 +398,30 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Confirm an email address with the token of a mailed link
-         * @description Confirm an email address with the token of a mailed link. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         * Confirm an email address with the token of a mailed link (a pending email change then takes effect)
+         * @description Confirm an email address with the token of a mailed link (a pending email change then takes effect). Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
          */
         post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/email-changes/revert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo an email change with the link mailed to the old address (7 days): the old address again, every session and passkey revoked
+         * @description Undo an email change with the link mailed to the old address (7 days): the old address again, every session and passkey revoked. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["revertEmailChange"];
         delete?: never;
         options?: never;
         head?: never;
@@ -587,6 +607,9 @@ export interface components {
         VerifyEmailBody: {
             token: string;
         };
+        RevertEmailChangeBody: {
+            token: string;
+        };
         PasswordResetBody: {
             /**
              * Format: email
@@ -606,6 +629,7 @@ export interface components {
             name: string;
             email: string;
             emailVerified: boolean;
+            pendingEmail: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1830,6 +1854,39 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrLinkInvalid"];
+            409: components["responses"]["EmailTaken"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    revertEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevertEmailChangeBody"];
+            };
+        };
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserEnvelope"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrMalformedJsonOrLinkInvalid"];
+            409: components["responses"]["EmailTaken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

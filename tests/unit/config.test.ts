@@ -47,6 +47,7 @@ describe('parseConfig defaults', () => {
       refreshTokenTtlSeconds: 2_592_000,
       refreshReuseGraceSeconds: 10,
       reauthMaxAgeSeconds: 300,
+      edge: { originSecret: '', wafRateLimit: 0 },
       passwordMinLength: 12,
       argon2: { memoryKib: 19_456, timeCost: 2, parallelism: 1 },
       rateLimits: {
