@@ -18,14 +18,21 @@ export interface ResetTarget {
   email: string;
 }
 
-/** The request side of mailed links: following them. */
-export interface LinkStore {
+/** The request side of mailed links: following them (three stores, so each function bundles its own scripts). */
+export type LinkStore = VerificationLinks & RevertLinks & ResetLinks;
+
+/** Following a verification link. */
+export interface VerificationLinks {
   /**
    * Marks the address verified if `token` is its live verification link, and spends it — for a
    * pending email change's new address, the change completes ('email_taken' if someone took the
    * address meanwhile). Null: invalid.
    */
   consumeVerification(token: string, now: number): Promise<User | 'email_taken' | null>;
+}
+
+/** Following an email change's revert link. */
+export interface RevertLinks {
   /**
    * Reverts an email change from the old address's link (see scripts.REVERT_EMAIL_CHANGE): the
    * user, with how many sessions went; 'email_taken' when the old address is taken; null: invalid.
@@ -34,6 +41,10 @@ export interface LinkStore {
     token: string,
     now: number,
   ): Promise<{ user: User; revoked: number } | 'email_taken' | null>;
+}
+
+/** Following a reset link. */
+export interface ResetLinks {
   /** Whose live reset link `token` is, or null (nothing is spent). */
   peekReset(token: string, now: number): Promise<ResetTarget | null>;
   /** Completes the reset (see scripts.COMPLETE_RESET); null when the link is no longer live. */
@@ -96,15 +107,20 @@ export function createMailLinks(datastore: Datastore, keys: Keys, settings: Link
   };
 }
 
-/** Builds the link store (following links) on a datastore, with its key map. */
+/** Every link store (tests and fixtures); a function builds only the one it follows. */
 export function createLinkStore(datastore: Datastore, keys: Keys): LinkStore {
+  return {
+    ...createVerificationLinks(datastore, keys),
+    ...createRevertLinks(datastore, keys),
+    ...createResetLinks(datastore, keys),
+  };
+}
+
+/** Builds the verification links' store on a datastore, with its key map. */
+export function createVerificationLinks(datastore: Datastore, keys: Keys): VerificationLinks {
   const run = scriptRunner(datastore, keys);
   const consumeVerification = run(scripts.CONSUME_VERIFICATION);
   const completeEmailChange = run(scripts.COMPLETE_EMAIL_CHANGE);
-  const peekRevert = run(scripts.PEEK_REVERT);
-  const revert = run(scripts.REVERT_EMAIL_CHANGE);
-  const peekReset = run(scripts.PEEK_RESET);
-  const completeReset = run(scripts.COMPLETE_RESET);
   return {
     async consumeVerification(token, now) {
       const userId = linkTokenUser(token);
@@ -125,6 +141,15 @@ export function createLinkStore(datastore: Datastore, keys: Keys): LinkStore {
       }
       return reply.status === 'ok' && reply.user ? toPublicUser(reply.user) : null;
     },
+  };
+}
+
+/** Builds the revert links' store on a datastore, with its key map. */
+export function createRevertLinks(datastore: Datastore, keys: Keys): RevertLinks {
+  const run = scriptRunner(datastore, keys);
+  const peekRevert = run(scripts.PEEK_REVERT);
+  const revert = run(scripts.REVERT_EMAIL_CHANGE);
+  return {
     async revertEmailChange(token, now) {
       const userId = linkTokenUser(token);
       if (!userId) return null;
@@ -143,6 +168,15 @@ export function createLinkStore(datastore: Datastore, keys: Keys): LinkStore {
         ? { user: toPublicUser(reply.user as Raw), revoked: Number(reply.revoked) }
         : null;
     },
+  };
+}
+
+/** Builds the reset links' store on a datastore, with its key map. */
+export function createResetLinks(datastore: Datastore, keys: Keys): ResetLinks {
+  const run = scriptRunner(datastore, keys);
+  const peekReset = run(scripts.PEEK_RESET);
+  const completeReset = run(scripts.COMPLETE_RESET);
+  return {
     async peekReset(token, now) {
       const userId = linkTokenUser(token);
       if (!userId) return null;

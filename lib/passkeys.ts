@@ -44,7 +44,7 @@ export interface StoredPasskey {
 export interface PasskeyDeps {
   datastore: Datastore;
   keys: Keys;
-  users: UserStore;
+  users: Pick<UserStore, 'beginReauth'>;
   /** Only where a password is re-entered (deleting a passkey): it loads Argon2. */
   passwords?: PasswordHasher;
   /** Only where a passkey logs in (the per-IP log-in limit). */

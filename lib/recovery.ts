@@ -1,7 +1,7 @@
 import type { AuditLog } from './audit';
 import { AlreadyVerifiedError, EmailTakenError, LinkInvalidError, UnauthorizedError } from './errors';
 import type { ClientInfo } from './http';
-import type { LinkStore } from './links';
+import type { ResetLinks, RevertLinks, VerificationLinks } from './links';
 import type { MailQueue } from './mail-queue';
 import { type PasswordHasher, requirePasswordPolicy } from './passwords';
 import { auditedLimit, type RateLimits } from './rate-limits';
@@ -17,7 +17,6 @@ import type {
 
 export interface RecoveryDeps {
   users: UserReader;
-  links: LinkStore;
   tokens: TokenService;
   rateLimits: Pick<RateLimits, 'checkResetIp'>;
   mail: MailQueue;
@@ -36,13 +35,11 @@ export type Recovery = ReturnType<typeof createRecovery>;
 
 /** Asking for links and following a verification link: no password involved (no Argon2 bundled). */
 export function createRecovery(deps: RecoveryDeps) {
-  const { users, links, rateLimits, mail, audit, now } = deps;
+  const { users, rateLimits, mail, audit, now } = deps;
 
   /** A per-IP limit on asking for mail. */
   const withinResetLimit = (client: ClientInfo) =>
     auditedLimit(rateLimits.checkResetIp(client.ip), audit, 'reset_ip', client.ip);
-
-  const refused = () => linkRefused(audit);
 
   return {
     /** Mails a new verification link to the address awaiting proof (the older link dies). */
@@ -55,12 +52,44 @@ export function createRecovery(deps: RecoveryDeps) {
       audit.record('mail_requested', { userId: caller.userId, mail: 'verify-email' });
     },
 
+    /** Forgot password: queues a reset mail for the address — which goes out only if it has an account. */
+    async requestPasswordReset(body: PasswordResetBody, client: ClientInfo): Promise<void> {
+      await withinResetLimit(client);
+      await mail.enqueue({ kind: 'password-reset', email: body.email });
+      audit.record('mail_requested', { mail: 'password-reset' });
+    },
+  };
+}
+
+export type LinkFollowing = ReturnType<typeof createLinkFollowing>;
+
+/**
+ * Following a verification link (the address is proved; a pending change completes) and an email
+ * change's revert link: no rate limit, no mail, no password. Each function is built with the one
+ * store it follows; calling the other is a wiring error, and says so.
+ */
+export function createLinkFollowing(deps: {
+  verificationLinks?: VerificationLinks;
+  revertLinks?: RevertLinks;
+  audit: AuditLog;
+  now: () => number;
+}) {
+  const { audit, now } = deps;
+  const refused = () => linkRefused(audit);
+  const need = <T>(store: T | undefined, name: string): T => {
+    if (!store) throw new Error(`this function was built without the ${name}`);
+    return store;
+  };
+  return {
     /**
      * Follows a verification link: the address is proved — and when it is a pending change's new
      * address, it becomes the account's (409 email_taken if someone registered it meanwhile).
      */
     async verifyEmail(body: VerifyEmailBody): Promise<{ user: User }> {
-      const user = await links.consumeVerification(body.token, now());
+      const user = await need(deps.verificationLinks, 'verification links').consumeVerification(
+        body.token,
+        now(),
+      );
       if (user === 'email_taken') throw new EmailTakenError();
       if (!user) throw refused();
       audit.record('link_used', { userId: user.id, mail: 'verify-email' });
@@ -72,7 +101,7 @@ export function createRecovery(deps: RecoveryDeps) {
      * account's again, and every session and passkey of whoever changed it goes.
      */
     async revertEmailChange(body: RevertEmailChangeBody): Promise<{ user: User }> {
-      const done = await links.revertEmailChange(body.token, now());
+      const done = await need(deps.revertLinks, 'revert links').revertEmailChange(body.token, now());
       if (done === 'email_taken') throw new EmailTakenError();
       if (!done) throw refused();
       audit.record('link_used', {
@@ -81,13 +110,6 @@ export function createRecovery(deps: RecoveryDeps) {
         revokedSessions: done.revoked,
       });
       return { user: done.user };
-    },
-
-    /** Forgot password: queues a reset mail for the address — which goes out only if it has an account. */
-    async requestPasswordReset(body: PasswordResetBody, client: ClientInfo): Promise<void> {
-      await withinResetLimit(client);
-      await mail.enqueue({ kind: 'password-reset', email: body.email });
-      audit.record('mail_requested', { mail: 'password-reset' });
     },
   };
 }
@@ -101,7 +123,10 @@ export type PasswordReset = ReturnType<typeof createPasswordReset>;
 
 /** Following a reset link: the one recovery operation that hashes a password. */
 export function createPasswordReset(
-  deps: Pick<RecoveryDeps, 'links' | 'tokens' | 'audit' | 'settings' | 'now'> & { passwords: PasswordHasher },
+  deps: Pick<RecoveryDeps, 'tokens' | 'audit' | 'settings' | 'now'> & {
+    links: ResetLinks;
+    passwords: PasswordHasher;
+  },
 ) {
   const { links, passwords, tokens, audit, settings, now } = deps;
   const refused = () => linkRefused(audit);

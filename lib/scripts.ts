@@ -121,25 +121,6 @@ end
 local function locked_until(key, prefix)
   return tonumber(redis.call('HGET', key, prefix .. 'lockedUntil') or '0')
 end
--- An account-wide ceiling's window (fields windowStart, windowCount of key): its count so far,
--- a new window begun when the last one is over (counted from its first failure).
-local function ceiling_count(key, now, ceiling)
-  local window = redis.call('HMGET', key, 'windowStart', 'windowCount')
-  local start, count = tonumber(window[1] or '0'), tonumber(window[2] or '0')
-  if now - start >= ceiling.windowMs then
-    count = 0
-    redis.call('HSET', key, 'windowStart', fmt(now), 'windowCount', '0')
-  end
-  return count
-end
--- A right re-entered password: the session's own count and lock go, and the per-user ceiling
--- takes back the attempt counted up front (BEGIN_REAUTH).
-local function clear_reauth(reauth_key, sid)
-  redis.call('HDEL', reauth_key, 's:' .. sid .. 'count', 's:' .. sid .. 'lockedUntil')
-  if tonumber(redis.call('HGET', reauth_key, 'windowCount') or '0') > 0 then
-    redis.call('HINCRBY', reauth_key, 'windowCount', -1)
-  end
-end
 -- The live link of a purpose with this hash, or nil (expired links are deleted on the way; I5).
 local function live_link(links_key, purpose, hash, now)
   local raw = redis.call('HGET', links_key, purpose)
@@ -156,6 +137,31 @@ local function put_link(links_key, purpose, link, now)
   redis.call('HSET', links_key, purpose, cjson.encode(link))
   local wanted = tonumber(link.expiresAt) - now
   if redis.call('PTTL', links_key) < wanted then redis.call('PEXPIRE', links_key, fmt(wanted)) end
+end
+`;
+
+// Helpers of a few scripts each, kept out of PRELUDE (which every script carries).
+const CEILING_LUA = `
+-- An account-wide ceiling's window (fields windowStart, windowCount of key): its count so far,
+-- a new window begun when the last one is over (counted from its first failure).
+local function ceiling_count(key, now, ceiling)
+  local window = redis.call('HMGET', key, 'windowStart', 'windowCount')
+  local start, count = tonumber(window[1] or '0'), tonumber(window[2] or '0')
+  if now - start >= ceiling.windowMs then
+    count = 0
+    redis.call('HSET', key, 'windowStart', fmt(now), 'windowCount', '0')
+  end
+  return count
+end
+`;
+const CLEAR_REAUTH_LUA = `
+-- A right re-entered password: the session's own count and lock go, and the per-user ceiling
+-- takes back the attempt counted up front (BEGIN_REAUTH).
+local function clear_reauth(reauth_key, sid)
+  redis.call('HDEL', reauth_key, 's:' .. sid .. 'count', 's:' .. sid .. 'lockedUntil')
+  if tonumber(redis.call('HGET', reauth_key, 'windowCount') or '0') > 0 then
+    redis.call('HINCRBY', reauth_key, 'windowCount', -1)
+  end
 end
 `;
 
@@ -210,15 +216,15 @@ function script<Args>(
   keyNames: string[],
   keysOf: (keys: Keys, args: Args) => string[],
   body: string,
-  // Lua shared by a few scripts, put before the body here: interpolated into the body's template
-  // literal it would keep every such script in every bundle (esbuild cannot prove it pure).
-  helpers = '',
+  // Lua shared by a few scripts, put before the body here (in order): interpolated into the body's
+  // template literal it would keep every such script in every bundle (esbuild cannot prove it pure).
+  helpers: string | string[] = '',
 ): Script<Args> {
   const bind = keyNames.length
     ? `local ${keyNames.join(', ')} = ${keyNames.map((_, i) => `KEYS[${i + 1}]`).join(', ')}`
     : '';
   return {
-    lua: `#!lua flags=allow-key-locking\n${bind}\n${PRELUDE}\n${helpers}\n${body}`,
+    lua: `#!lua flags=allow-key-locking\n${bind}\n${PRELUDE}\n${[helpers].flat().join('\n')}\n${body}`,
     encode: (keys, args) => ({ keys: keysOf(keys, args), argv: [JSON.stringify(args)] }),
   };
 }
@@ -311,6 +317,7 @@ count_failure(failures_key, prefix, A.now, A.backoff)
 if not credential[1] then return reply({ status = 'ok' }) end
 return reply({ status = 'ok', userId = credential[1], passwordHash = credential[2], ceilingCounted = not known })
 `,
+  [CEILING_LUA],
 );
 
 /**
@@ -417,9 +424,10 @@ count_failure(reauth_key, prefix, A.now, A.backoff)
 export const BEGIN_REAUTH = /* @__PURE__ */ script<ReauthStartArgs>(
   ['user_key', 'sessions_key', 'reauth_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId)],
-  `${BEGIN_REAUTH_LUA}
+  `
 return reply({ status = 'ok', user = u })
 `,
+  [CEILING_LUA, BEGIN_REAUTH_LUA],
 );
 
 /**
@@ -429,10 +437,11 @@ return reply({ status = 'ok', user = u })
 export const BEGIN_REAUTH_WITH_FACTOR = /* @__PURE__ */ script<ReauthStartArgs>(
   ['user_key', 'sessions_key', 'reauth_key', 'mfa_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.mfa(a.userId)],
-  `${BEGIN_REAUTH_LUA}
+  `
 local m = redis.call('HMGET', mfa_key, 'secret', 'lastStep')
 return reply({ status = 'ok', user = u, secret = m[1] or cjson.null, lastStep = tonumber(m[2] or '0') })
 `,
+  [CEILING_LUA, BEGIN_REAUTH_LUA],
 );
 
 /** Rename (no password involved): the session check and the new name. */
@@ -516,6 +525,7 @@ if A.name ~= cjson.null then redis.call('HSET', user_key, 'name', A.name) end
 redis.call('HSET', user_key, 'updatedAt', fmt(A.now))
 return reply({ status = 'ok', pending = pending, user = public_user(hmap(user_key)) })
 `,
+  [CLEAR_REAUTH_LUA],
 );
 
 /** Clears the re-authentication back-off after a correct password that changed nothing else. */
@@ -526,6 +536,7 @@ export const CLEAR_REAUTH = /* @__PURE__ */ script<{ userId: string; sessionId: 
 clear_reauth(reauth_key, A.sessionId)
 return reply({ status = 'ok' })
 `,
+  [CLEAR_REAUTH_LUA],
 );
 
 /** Password change (I2): swap the hash if it is still the verified one; revoke every other session. */
@@ -1028,7 +1039,7 @@ redis.call('HSET', mfa_key, 'pending', A.pending, 'pendingSession', A.sessionId,
 redis.call('PEXPIRE', mfa_key, A.pendingTtlMs)
 return reply({ status = 'ok', email = u.email })
 `,
-  REAUTHENTICATED,
+  [CLEAR_REAUTH_LUA, REAUTHENTICATED],
 );
 
 /**
@@ -1087,6 +1098,7 @@ redis.call('HSET', mfa_key, 'secret', A.pending, 'enabledAt', fmt(A.now), 'lastS
 redis.call('PERSIST', mfa_key)
 return reply({ status = 'ok' })
 `,
+  [CLEAR_REAUTH_LUA],
 );
 
 /** The current second factor presented with a password: a TOTP code's step, or recovery-code hashes. */
@@ -1144,7 +1156,7 @@ clear_reauth(reauth_key, A.sessionId)
 redis.call('DEL', mfa_key, mfa_logins_key)
 return reply({ status = 'ok' })
 `,
-  REAUTHENTICATED_WITH_FACTOR,
+  [CLEAR_REAUTH_LUA, REAUTHENTICATED_WITH_FACTOR],
 );
 
 /** A new set of recovery codes (hashes); the old set dies. Only with TOTP on, and its current factor. */
@@ -1158,7 +1170,7 @@ clear_reauth(reauth_key, A.sessionId)
 redis.call('HSET', mfa_key, 'codes', cjson.encode(A.codes))
 return reply({ status = 'ok' })
 `,
-  REAUTHENTICATED_WITH_FACTOR,
+  [CLEAR_REAUTH_LUA, REAUTHENTICATED_WITH_FACTOR],
 );
 
 /**
@@ -1293,6 +1305,7 @@ redis.call('HDEL', failures_key, 'c:' .. A.client .. 'count', 'c:' .. A.client .
 create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', used = used, user = public_user(u) })
 `,
+  [CEILING_LUA],
 );
 
 /**
@@ -1339,6 +1352,7 @@ for _, raw in ipairs(redis.call('HVALS', passkeys_key)) do
 end
 return reply({ status = 'ok', email = u.email, name = u.name, existing = existing })
 `,
+  [CLEAR_REAUTH_LUA],
 );
 
 /** Passkey registration, step two: takes the live challenge (single use: a replay finds none). */
@@ -1397,7 +1411,7 @@ export const DELETE_PASSKEY = /* @__PURE__ */ script<ReauthArgs & { passkeyId: s
 if redis.call('HDEL', passkeys_key, A.passkeyId) == 0 then return reply({ status = 'not_found' }) end
 return reply({ status = 'ok' })
 `,
-  REAUTHENTICATED,
+  [CLEAR_REAUTH_LUA, REAUTHENTICATED],
 );
 
 /** A passkey log-in's challenge, stored for 300 s before anyone is known. */

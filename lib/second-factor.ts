@@ -29,7 +29,7 @@ import type { CurrentFactorBody, CurrentPasswordBody, TotpCodeBody } from './val
 
 export interface SecondFactorDeps {
   mfa: MfaStore;
-  users: UserStore;
+  users: Pick<UserStore, 'beginReauth'>;
   /** Only where a password is re-entered (enrolling, turning off, new codes): it loads Argon2. */
   passwords?: PasswordHasher;
   audit: AuditLog;

@@ -8,7 +8,7 @@ import { ServiceUnavailableError } from './errors';
 import { type HttpDeps, type HttpHandler, problemResponse } from './http';
 import { createKeys, type Keys } from './keys';
 import { createKnownDevices } from './known-devices';
-import { createLinkStore, createMailLinks } from './links';
+import { createMailLinks, createResetLinks, createRevertLinks, createVerificationLinks } from './links';
 import { createLambdaMailQueue, type MailQueue } from './mail-queue';
 import { createMailService, type MailService } from './mail-service';
 import { createSesMailer, type Mailer } from './mailer';
@@ -19,11 +19,18 @@ import { createPasskeyCeremonies, type PasskeyCeremonies } from './passkey-cerem
 import { createPasskeys, type Passkeys } from './passkeys';
 import { createPasswordHasher, type PasswordHasher } from './passwords';
 import { createMailLimit, createRateLimits, type RateLimits } from './rate-limits';
-import { createPasswordReset, createRecovery, type PasswordReset, type Recovery } from './recovery';
+import {
+  createLinkFollowing,
+  createPasswordReset,
+  createRecovery,
+  type LinkFollowing,
+  type PasswordReset,
+  type Recovery,
+} from './recovery';
 import { createSecondFactor, type SecondFactor } from './second-factor';
 import { createSessionStore } from './sessions';
 import { createTokenService, type TokenService } from './tokens';
-import { createUserReader, createUserStore, type UserReader } from './users';
+import { createReauthStore, createUserReader, createUserStore, type UserReader } from './users';
 
 /**
  * What every function may depend on. Functions that never see a password use only these, so
@@ -46,9 +53,14 @@ export interface AccountServices extends BaseServices {
   accounts: Accounts;
 }
 
-/** The first tier and account recovery (asking for links, following a verification link). */
+/** The first tier and account recovery (asking for links). */
 export interface RecoveryServices extends BaseServices {
   recovery: Recovery;
+}
+
+/** The first tier and following a verification or revert link. */
+export interface LinkServices extends BaseServices {
+  links: LinkFollowing;
 }
 
 /** The first tier and the completion of password resets. */
@@ -80,6 +92,7 @@ export interface PasskeyCeremonyServices extends BaseServices {
 export interface Services
   extends AccountServices,
     RecoveryServices,
+    LinkServices,
     ResetServices,
     SecondFactorServices,
     MfaLoginServices,
@@ -138,6 +151,12 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     ...base,
     ...accountsTier(base, overrides),
     ...recoveryTier(base, overrides),
+    links: createLinkFollowing({
+      verificationLinks: createVerificationLinks(base.datastore, base.keys),
+      revertLinks: createRevertLinks(base.datastore, base.keys),
+      audit: base.audit,
+      now: base.now,
+    }),
     ...resetTier(base),
     ...secondFactorTier(base, createPasswordHasher(config.argon2)),
     ...mfaLoginTier(base),
@@ -179,7 +198,7 @@ function passkeyTier(
     passkeys: createPasskeys({
       datastore: base.datastore,
       keys: base.keys,
-      users: createUserStore(base.datastore, base.keys),
+      users: createReauthStore(base.datastore, base.keys),
       ...extras,
       tokens: base.tokens,
       audit: base.audit,
@@ -201,7 +220,7 @@ function secondFactorTier(
   return {
     secondFactor: createSecondFactor({
       mfa: createMfaStore(base.datastore, base.keys),
-      users: createUserStore(base.datastore, base.keys),
+      users: createReauthStore(base.datastore, base.keys),
       ...(passwords ? { passwords } : {}),
       audit: base.audit,
       settings: { ...config, appName: config.mail.appName },
@@ -248,7 +267,6 @@ function recoveryTier(base: BaseServices, overrides: ServiceOverrides): Pick<Ser
   return {
     recovery: createRecovery({
       users: base.users,
-      links: createLinkStore(base.datastore, base.keys),
       tokens: base.tokens,
       rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
       mail: mailQueueOf(base, overrides),
@@ -263,7 +281,7 @@ function recoveryTier(base: BaseServices, overrides: ServiceOverrides): Pick<Ser
 function resetTier(base: BaseServices): Pick<Services, 'reset'> {
   return {
     reset: createPasswordReset({
-      links: createLinkStore(base.datastore, base.keys),
+      links: createResetLinks(base.datastore, base.keys),
       passwords: createPasswordHasher(base.config.argon2),
       tokens: base.tokens,
       audit: base.audit,
@@ -390,6 +408,23 @@ export const passkeyLoginServices = (env: Record<string, string | undefined>): P
 export const passkeyPasswordServices = (env: Record<string, string | undefined>): PasskeyServices => {
   const base = createBaseServices(parseConfig(env));
   return { ...base, ...passkeyTier(base, { passwords: createPasswordHasher(base.config.argon2) }) };
+};
+
+/** As `baseServices`, following verification links. */
+export const verificationServices = (env: Record<string, string | undefined>): LinkServices => {
+  const base = createBaseServices(parseConfig(env));
+  const links = createVerificationLinks(base.datastore, base.keys);
+  return {
+    ...base,
+    links: createLinkFollowing({ verificationLinks: links, audit: base.audit, now: base.now }),
+  };
+};
+
+/** As `baseServices`, following an email change's revert link. */
+export const revertServices = (env: Record<string, string | undefined>): LinkServices => {
+  const base = createBaseServices(parseConfig(env));
+  const links = createRevertLinks(base.datastore, base.keys);
+  return { ...base, links: createLinkFollowing({ revertLinks: links, audit: base.audit, now: base.now }) };
 };
 
 /** As `baseServices`, with account recovery. */

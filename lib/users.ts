@@ -242,13 +242,26 @@ export function createUserReader(datastore: Datastore, keys: Keys): UserReader {
   };
 }
 
+/**
+ * Builds the start of a re-entered password alone (BEGIN_REAUTH), for the services that need
+ * nothing else of the user store: their functions then bundle none of the other user scripts.
+ */
+export function createReauthStore(datastore: Datastore, keys: Keys): Pick<UserStore, 'beginReauth'> {
+  const beginReauth = scriptRunner(datastore, keys)(scripts.BEGIN_REAUTH);
+  return {
+    async beginReauth(caller, now, limits) {
+      const reply = await beginReauth({ userId: caller.userId, sessionId: caller.sessionId, now, ...limits });
+      return reauthStart(reply, (r) => toStoredUser(r.user as Raw));
+    },
+  };
+}
+
 /** Builds the user store on a datastore, with its key map. */
 export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
   const run = scriptRunner(datastore, keys);
   const register = run(scripts.REGISTER);
   const beginLogin = run(scripts.BEGIN_LOGIN);
   const login = run(scripts.LOGIN);
-  const beginReauth = run(scripts.BEGIN_REAUTH);
   const clearReauth = run(scripts.CLEAR_REAUTH);
   const rename = run(scripts.RENAME);
   const changeEmail = run(scripts.CHANGE_EMAIL);
@@ -258,6 +271,7 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
 
   return {
     ...createUserReader(datastore, keys),
+    ...createReauthStore(datastore, keys),
     async register(user, session) {
       const reply = await register({
         userId: user.id,
@@ -303,11 +317,6 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
       if (reply.status === 'unverified') return 'unverified';
       if (reply.status === 'mfa_required') return { mfaRequired: reply.methods ?? [] };
       return reply.status === 'ok' && reply.user ? toPublicUser(reply.user) : null;
-    },
-    async beginReauth(caller, now, limits) {
-      return reauthStart(await beginReauth({ ...at(caller, now), ...limits }), (r) =>
-        toStoredUser(r.user as Raw),
-      );
     },
     async clearReauth(caller) {
       await clearReauth({ userId: caller.userId, sessionId: caller.sessionId });

@@ -17,10 +17,11 @@ import * as refreshSession from '../../functions/refresh-session';
 import * as register from '../../functions/register';
 import * as startTotpEnrollment from '../../functions/start-totp-enrollment';
 import * as updateProfile from '../../functions/update-profile';
+import * as verifyEmail from '../../functions/verify-email';
 import type { HttpHandler } from '../../lib/http';
 import type { Services } from '../../lib/services';
 import { totpCode } from '../../lib/totp';
-import { PASSWORD, signUp, uniqueEmail } from '../support/accounts';
+import { PASSWORD, proveEmail, signUp, uniqueEmail } from '../support/accounts';
 import { type EventInput, invoke, testServices } from '../support/app';
 
 const NEW_PASSWORD = 'an even longer passphrase';
@@ -49,6 +50,8 @@ const newAccount = () => signUp(register.createHandler(services), { tag: 'budget
 /** A fresh account with TOTP on (through the real handlers); its code's step is then spent. */
 async function totpAccount() {
   const account = await newAccount();
+  // Second factors need a proved address (the mailed link, through the real handler).
+  await proveEmail(verifyEmail.createHandler(services), services, account.id);
   const started = await invoke(startTotpEnrollment.createHandler(services), {
     method: 'POST',
     path: '/users/me/totp',
