@@ -13,7 +13,7 @@ import { createMailService, type MailService } from './mail-service';
 import { createSesMailer, type Mailer } from './mailer';
 import { createMfaLoginStore, createMfaStore } from './mfa';
 import { createMfaLogin, type MfaLogin } from './mfa-login';
-import { parametersToFetch, resolveParameters } from './parameters';
+import { ParametersUnavailableError, parametersToFetch, resolveParameters } from './parameters';
 import { createPasskeyCeremonies, type PasskeyCeremonies } from './passkey-ceremonies';
 import { createPasskeys, type Passkeys } from './passkeys';
 import { createPasswordHasher, type PasswordHasher } from './passwords';
@@ -414,8 +414,14 @@ export function lambdaHandler<S>(
       return await (await later())(event, context);
     } catch (error) {
       if (!(error instanceof ParametersUnavailableError)) throw error;
+      // One line naming every parameter asked for and why, never a value.
       console.error(
-        JSON.stringify({ level: 'ERROR', message: 'SSM parameters unavailable', cause: error.reason }),
+        JSON.stringify({
+          level: 'ERROR',
+          message: 'SSM parameters unavailable',
+          cause: error.reason,
+          parameters: error.parameters,
+        }),
       );
       const response = problemResponse(new ServiceUnavailableError(), context.awsRequestId);
       return { ...response, headers: { ...response.headers, 'X-Content-Type-Options': 'nosniff' } };
@@ -453,7 +459,9 @@ function onceBuilt<S, H>(
       (env) => create(build(env)),
       (error: unknown) => {
         ready = undefined;
-        throw new ParametersUnavailableError(error);
+        if (error instanceof ParametersUnavailableError) throw error;
+        // A failure of our own (a bug, not SSM): named by its type, never its message.
+        throw new ParametersUnavailableError(error instanceof Error ? error.name : 'unknown', [], 'unknown');
       },
     );
     return ready;
@@ -461,15 +469,4 @@ function onceBuilt<S, H>(
   // Begin at import, in the init phase; a failure here is reported by the request that awaits it.
   start().catch(() => undefined);
   return { later: start };
-}
-
-/** The deployment's parameters could not be read (SSM unreachable or refusing): retried later. */
-class ParametersUnavailableError extends Error {
-  override name = 'ParametersUnavailableError';
-  readonly reason: string;
-  constructor(cause: unknown) {
-    super('SSM parameters unavailable');
-    // The error's name only: an SDK error's message may quote a parameter's name, never its value.
-    this.reason = cause instanceof Error ? cause.name : 'unknown';
-  }
 }
