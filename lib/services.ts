@@ -148,15 +148,15 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
 }
 
 /**
- * The passkey ceremonies' verification (@simplewebauthn/server, ≈400 KiB: only the two functions
- * that verify a response carry it), with the per-IP log-in limit for the log-in ceremony.
+ * The passkey ceremonies' verification (lib/passkeys/verifier.ts: only the two functions that
+ * verify a response carry it), with the per-IP log-in limit where a passkey logs in.
  */
-function ceremonyTier(base: BaseServices, rateLimits: RateLimits): Pick<Services, 'ceremonies'> {
+function ceremonyTier(base: BaseServices, rateLimits?: RateLimits): Pick<Services, 'ceremonies'> {
   return {
     ceremonies: createPasskeyCeremonies({
       datastore: base.datastore,
       keys: base.keys,
-      rateLimits,
+      ...(rateLimits ? { rateLimits } : {}),
       tokens: base.tokens,
       audit: base.audit,
       settings: base.config,
@@ -358,8 +358,16 @@ export const mfaLoginServices = (env: Record<string, string | undefined>): MfaLo
   return { ...base, ...mfaLoginTier(base) };
 };
 
-/** As `baseServices`, with the passkey ceremonies' verification (adding a passkey, logging in with one). */
+/** As `baseServices`, with the passkey ceremonies' verification (adding a passkey: no limiter). */
 export const passkeyCeremonyServices = (env: Record<string, string | undefined>): PasskeyCeremonyServices => {
+  const base = createBaseServices(parseConfig(env));
+  return { ...base, ...ceremonyTier(base) };
+};
+
+/** As `passkeyCeremonyServices`, for logging in with a passkey: with the per-IP log-in limit. */
+export const passkeyLoginCeremonyServices = (
+  env: Record<string, string | undefined>,
+): PasskeyCeremonyServices => {
   const base = createBaseServices(parseConfig(env));
   return {
     ...base,
