@@ -6,7 +6,6 @@ import type { ClientInfo } from './http';
 import type { Keys } from './keys';
 import { type Passkey, parseStored, type StoredPasskey, shown } from './passkeys';
 import { CeremonyRefusedError, verifyAuthentication, verifyRegistration } from './passkeys/verifier';
-import { auditedLimit, type RateLimits } from './rate-limits';
 import * as scripts from './scripts';
 import { newSession } from './sessions';
 import type { SessionTokens, TokenService } from './tokens';
@@ -16,8 +15,11 @@ import type { AddPasskeyBody, PasskeyLoginBody } from './validation';
 export interface PasskeyCeremonyDeps {
   datastore: Datastore;
   keys: Keys;
-  /** The per-IP log-in limit (a passkey log-in counts as a log-in). */
-  rateLimits?: RateLimits;
+  /**
+   * The per-IP log-in limit (a passkey log-in counts as a log-in), audited; handed in as a
+   * function so that adding a passkey bundles no rate limiter.
+   */
+  limitLogin?: (client: ClientInfo) => Promise<void>;
   tokens: TokenService;
   audit: AuditLog;
   settings: Pick<Config, 'webauthn' | 'refreshTokenTtlSeconds'>;
@@ -113,8 +115,7 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
      * the stored public key (user verification required), the counter checked; then a session.
      */
     async logIn(body: PasskeyLoginBody, client: ClientInfo): Promise<{ user: User; session: SessionTokens }> {
-      if (deps.rateLimits)
-        await auditedLimit(deps.rateLimits.checkLoginIp(client.ip), audit, 'login_ip', client.ip);
+      await deps.limitLogin?.(client);
       const claims = loginClaims(body.response);
       if (!claims) throw refused('malformed_response', null, client);
       const taken = fields(await takeLogin(claims));

@@ -5,7 +5,7 @@ import { type AuditLog, createAuditLog } from './audit';
 import { type Config, parseConfig } from './config';
 import { createDatastore, type Datastore } from './datastore';
 import { ServiceUnavailableError } from './errors';
-import { type HttpDeps, type HttpHandler, problemResponse } from './http';
+import { type ClientInfo, type HttpDeps, type HttpHandler, problemResponse } from './http';
 import { createKeys, type Keys } from './keys';
 import { createLinkStore, createMailLinks } from './links';
 import { createLambdaMailQueue, type MailQueue } from './mail-queue';
@@ -17,7 +17,7 @@ import { ParametersUnavailableError, parametersToFetch, resolveParameters } from
 import { createPasskeyCeremonies, type PasskeyCeremonies } from './passkey-ceremonies';
 import { createPasskeys, type Passkeys } from './passkeys';
 import { createPasswordHasher, type PasswordHasher } from './passwords';
-import { createMailLimit, createRateLimits, type RateLimits } from './rate-limits';
+import { auditedLimit, createMailLimit, createRateLimits, type RateLimits } from './rate-limits';
 import { createPasswordReset, createRecovery, type PasswordReset, type Recovery } from './recovery';
 import { createSecondFactor, type SecondFactor } from './second-factor';
 import { createSessionStore } from './sessions';
@@ -139,7 +139,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     ...resetTier(base),
     ...secondFactorTier(base, createPasswordHasher(config.argon2)),
     ...mfaLoginTier(base),
-    ...ceremonyTier(base, createRateLimits(base.datastore, base.keys, config.rateLimits)),
+    ...ceremonyTier(base, loginLimit(base, createRateLimits(base.datastore, base.keys, config.rateLimits))),
     ...passkeyTier(base, {
       passwords: createPasswordHasher(config.argon2),
       rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
@@ -151,12 +151,15 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
  * The passkey ceremonies' verification (lib/passkeys/verifier.ts: only the two functions that
  * verify a response carry it), with the per-IP log-in limit where a passkey logs in.
  */
-function ceremonyTier(base: BaseServices, rateLimits?: RateLimits): Pick<Services, 'ceremonies'> {
+function ceremonyTier(
+  base: BaseServices,
+  limitLogin?: (client: ClientInfo) => Promise<void>,
+): Pick<Services, 'ceremonies'> {
   return {
     ceremonies: createPasskeyCeremonies({
       datastore: base.datastore,
       keys: base.keys,
-      ...(rateLimits ? { rateLimits } : {}),
+      ...(limitLogin ? { limitLogin } : {}),
       tokens: base.tokens,
       audit: base.audit,
       settings: base.config,
@@ -164,6 +167,12 @@ function ceremonyTier(base: BaseServices, rateLimits?: RateLimits): Pick<Service
     }),
   };
 }
+
+/** The per-IP log-in limit, audited, as a passkey log-in checks it. */
+const loginLimit =
+  (base: BaseServices, rateLimits: RateLimits) =>
+  (client: ClientInfo): Promise<void> =>
+    auditedLimit(rateLimits.checkLoginIp(client.ip), base.audit, 'login_ip', client.ip);
 
 /**
  * Passkeys, on the first tier: `passwords` only where one is re-entered (deleting a passkey),
@@ -369,10 +378,8 @@ export const passkeyLoginCeremonyServices = (
   env: Record<string, string | undefined>,
 ): PasskeyCeremonyServices => {
   const base = createBaseServices(parseConfig(env));
-  return {
-    ...base,
-    ...ceremonyTier(base, createRateLimits(base.datastore, base.keys, base.config.rateLimits)),
-  };
+  const rateLimits = createRateLimits(base.datastore, base.keys, base.config.rateLimits);
+  return { ...base, ...ceremonyTier(base, loginLimit(base, rateLimits)) };
 };
 
 /** As `baseServices`, with passkeys (registration and listing: no Argon2, no limiter). */
