@@ -1,6 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import * as argon2 from '@node-rs/argon2';
 import type { JWK } from 'jose';
 import type { Config } from '../lib/config';
@@ -102,7 +103,7 @@ function firstResponseFloorEntry(
       'const floorAws = (service, retries) => new FloorAws({ accessKeyId: e.AWS_ACCESS_KEY_ID,',
       '  secretAccessKey: e.AWS_SECRET_ACCESS_KEY, sessionToken: e.AWS_SESSION_TOKEN, service,',
       '  region: e.AWS_REGION, retries });',
-      'const floorParameters = floorAws("ssm", 2).fetch(`${e.AWS_ENDPOINT_URL_SSM}/`, { method: "POST",',
+      'const floorParameters = floorAws("ssm", 2).fetch(e.AWS_ENDPOINT_URL_SSM + "/", { method: "POST",',
       '  headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AmazonSSM.GetParameters" },',
       '  body: JSON.stringify({ Names: s.ssm, WithDecryption: true }) })',
       '  .then((r) => r.json()).then((r) => s.ssm.map((n) => r.Parameters.find((p) => p.Name === n).Value));',
@@ -144,10 +145,10 @@ function firstResponseFloorEntry(
     // As lib/mail-queue.ts does: one asynchronous invocation (202), signed by aws4fetch.
     work.push(
       'const queued = await floorAws("lambda", 1).fetch(',
-      '  `${e.AWS_ENDPOINT_URL_LAMBDA}/2015-03-31/functions/${encodeURIComponent(s.mailFunction)}/invocations`,',
+      '  e.AWS_ENDPOINT_URL_LAMBDA + "/2015-03-31/functions/" + encodeURIComponent(s.mailFunction) + "/invocations",',
       '  { method: "POST", headers: { "Content-Type": "application/json", "X-Amz-Invocation-Type": "Event" },',
       '    body: "{}", signal: AbortSignal.timeout(1000) });',
-      'if (queued.status !== 202) throw new Error(`floor: invoke answered ${queued.status}`);',
+      'if (queued.status !== 202) throw new Error("floor: invoke answered " + queued.status);',
     );
   }
   lines.push(
@@ -161,17 +162,22 @@ function firstResponseFloorEntry(
 
 const PROBE = join(__dirname, 'probe.js');
 
-/** One fresh process: require `bundle` and answer event `index` of `requestsFile`. */
-function firstResponseOnce(
+/**
+ * One fresh process: require `bundle` and answer event `index` of `requestsFile`. Asynchronous:
+ * the loopback SSM and Lambda stand-ins live in this process and must answer meanwhile (with a
+ * synchronous child they could not, and a mail invocation waited for its 1 s timeout).
+ */
+async function firstResponseOnce(
   bundle: string,
   requestsFile: string,
   index: number,
   env: NodeJS.ProcessEnv,
-): { importMs: number; firstResponseMs: number } {
-  const output = execFileSync(process.execPath, [PROBE, 'first', bundle, requestsFile, String(index)], {
-    env,
-    encoding: 'utf8',
-  });
+): Promise<{ importMs: number; firstResponseMs: number }> {
+  const { stdout: output } = await promisify(execFile)(
+    process.execPath,
+    [PROBE, 'first', bundle, requestsFile, String(index)],
+    { env, encoding: 'utf8' },
+  );
   return JSON.parse(output.trim().split('\n').pop() ?? '{}') as { importMs: number; firstResponseMs: number };
 }
 
@@ -247,15 +253,17 @@ export async function measureFirstResponses(
     for (const t of targets) {
       const own = async () => {
         await settings.datastore.resetRoundTrips();
-        t.own.push(firstResponseOnce(t.bundle.path, t.requestsFile, round, settings.env));
+        t.own.push(await firstResponseOnce(t.bundle.path, t.requestsFile, round, settings.env));
         t.roundTrips.push(await settings.datastore.roundTrips());
       };
-      const floor = () => t.floorRuns.push(firstResponseOnce(t.floor, t.requestsFile, round, t.floorEnv));
+      const floor = async () => {
+        t.floorRuns.push(await firstResponseOnce(t.floor, t.requestsFile, round, t.floorEnv));
+      };
       if (round % 2 === 0) {
         await own();
-        floor();
+        await floor();
       } else {
-        floor();
+        await floor();
         await own();
       }
     }
