@@ -8,7 +8,8 @@ import type { Keys } from './keys';
  * - Every script starts with `#!lua flags=allow-key-locking` and is called with every key it
  *   touches in KEYS, so Upstash locks only those keys (not the whole database), and the local
  *   datastore refuses any other key, as Upstash does. Key names come from `keys.ts` only: a
- *   script never builds one.
+ *   script never builds one. The session reads are `#!lua flags=no-writes,allow-key-locking`
+ *   (read-only: EVALSHA_RO, replica reads on Upstash Global; lib/sessions/touch.ts).
  * - Arguments are named: one JSON document in ARGV[1], encoded by the script's own `encode`;
  *   KEYS positions are bound to names on the script's first line and nowhere else.
  * - Every script answers one JSON document (`cjson.encode`) with a `status` member.
