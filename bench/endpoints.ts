@@ -16,6 +16,8 @@ export interface Endpoint {
   /** Whether the request carries an access token (its floor includes a JWT verification). */
   auth: boolean;
   argon2: Argon2Work[];
+  /** The request hands a job to the mail function (one asynchronous Lambda invocation). */
+  mail?: boolean;
   /** Issue 5's round-trip budget, where it sets one. */
   budget?: { roundTrips: number; exact: boolean };
   /**
@@ -117,6 +119,7 @@ const SPECS: Spec[] = [
   },
   {
     fn: 'register',
+    mail: true,
     argon2: ['hash'],
     budget: { roundTrips: 2, exact: false },
     async requests(f, count) {
@@ -130,6 +133,7 @@ const SPECS: Spec[] = [
   },
   {
     fn: 'resend-verification',
+    mail: true,
     argon2: [],
     budget: { roundTrips: 2, exact: false },
     async requests(f, count) {
@@ -162,6 +166,7 @@ const SPECS: Spec[] = [
   },
   {
     fn: 'request-password-reset',
+    mail: true,
     argon2: [],
     budget: { roundTrips: 1, exact: true },
     async requests(f, count) {

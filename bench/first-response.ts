@@ -1,6 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import * as argon2 from '@node-rs/argon2';
 import type { JWK } from 'jose';
 import type { Config } from '../lib/config';
@@ -32,14 +33,28 @@ export interface FirstResponse {
   roundTrips: number;
 }
 
+/**
+ * The production path (issue 26): the functions run without their secrets in the environment and
+ * read them from SSM at cold start (a loopback stand-in of GetParameters), and queue mail through
+ * a loopback Lambda endpoint, signed with the role-like credentials of `env`.
+ */
+export interface ProductionPath {
+  /** `SSM_PARAMETER_PREFIX`; the stand-in serves `<prefix>/upstash-redis-rest-url`, … */
+  prefix: string;
+  /** The names the floor asks for (the datastore's URL and token: the floor needs no other). */
+  floorParameters: [url: string, token: string];
+}
+
 export interface FirstResponseSettings {
   config: Config;
   /** The public half of JWT_PRIVATE_KEY. */
   publicJwk: JWK;
   datastore: DatastoreProcess;
   fixtures: Fixtures;
+  /** The environment of the measured processes (production path: no secrets, an SSM prefix). */
   env: NodeJS.ProcessEnv;
   runs: number;
+  production?: ProductionPath;
 }
 
 /** What a floor bundle reads from `BENCH_FLOOR` at import, as a function reads its configuration. */
@@ -57,6 +72,9 @@ interface FloorSettings {
   url: string;
   token: string;
   key: string;
+  /** Production path: the SSM parameters of the datastore URL and token, and the mail function. */
+  ssm: [string, string] | null;
+  mailFunction: string | null;
 }
 
 /**
@@ -68,9 +86,33 @@ interface FloorSettings {
  * ship (`client.request`: a GET command is nothing more), configured as in `floorOf` (and without
  * auto-pipelining, as lib/datastore.ts builds it: the cut-down client has no `autoPipeline`).
  */
-function firstResponseFloorEntry(bundle: Bundle, endpoint: Endpoint, roundTrips: number): string {
+function firstResponseFloorEntry(
+  bundle: Bundle,
+  endpoint: Endpoint,
+  roundTrips: number,
+  production: boolean,
+): string {
   const lines = [floorEntry(bundle), 'const s = JSON.parse(process.env.BENCH_FLOOR);'];
   const work: string[] = [];
+  if (production) {
+    // As lib/parameters.ts and lib/aws.ts do: one GetParameters call signed by aws4fetch with the
+    // environment's credentials, started at import (the init phase), awaited by the request.
+    lines.push(
+      'import { AwsClient as FloorAws } from "aws4fetch";',
+      'const e = process.env;',
+      'const floorAws = (service, retries) => new FloorAws({ accessKeyId: e.AWS_ACCESS_KEY_ID,',
+      '  secretAccessKey: e.AWS_SECRET_ACCESS_KEY, sessionToken: e.AWS_SESSION_TOKEN, service,',
+      '  region: e.AWS_REGION, retries });',
+      'const floorParameters = floorAws("ssm", 2).fetch(e.AWS_ENDPOINT_URL_SSM + "/", { method: "POST",',
+      '  headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AmazonSSM.GetParameters" },',
+      '  body: JSON.stringify({ Names: s.ssm, WithDecryption: true }) })',
+      '  .then((r) => r.json()).then((r) => s.ssm.map((n) => r.Parameters.find((p) => p.Name === n).Value));',
+      'floorParameters.catch(() => undefined);',
+    );
+    work.push('const [floorUrl, floorToken] = await floorParameters;');
+  } else {
+    work.push('const [floorUrl, floorToken] = [s.url, s.token];');
+  }
   if (endpoint.auth) {
     lines.push(
       'import { jwtVerify as floorVerify } from "jose";',
@@ -92,13 +134,21 @@ function firstResponseFloorEntry(bundle: Bundle, endpoint: Endpoint, roundTrips:
     );
   }
   if (roundTrips > 0) {
-    lines.push(
-      'import { Redis as FloorRedis } from "@upstash/redis";',
-      'const floorRedis = new FloorRedis({ url: s.url, token: s.token, enableTelemetry: false,',
-      '  automaticDeserialization: false, readYourWrites: false, enableAutoPipelining: false, retry: false });',
-    );
+    lines.push('import { Redis as FloorRedis } from "@upstash/redis";', 'let floorRedis;');
     work.push(
+      'floorRedis ??= new FloorRedis({ url: floorUrl, token: floorToken, enableTelemetry: false,',
+      '  automaticDeserialization: false, readYourWrites: false, enableAutoPipelining: false, retry: false });',
       'for (let i = 0; i < s.roundTrips; i++) await floorRedis.client.request({ body: ["get", s.key] });',
+    );
+  }
+  if (production && endpoint.mail) {
+    // As lib/mail-queue.ts does: one asynchronous invocation (202), signed by aws4fetch.
+    work.push(
+      'const queued = await floorAws("lambda", 1).fetch(',
+      '  e.AWS_ENDPOINT_URL_LAMBDA + "/2015-03-31/functions/" + encodeURIComponent(s.mailFunction) + "/invocations",',
+      '  { method: "POST", headers: { "Content-Type": "application/json", "X-Amz-Invocation-Type": "Event" },',
+      '    body: "{}", signal: AbortSignal.timeout(1000) });',
+      'if (queued.status !== 202) throw new Error("floor: invoke answered " + queued.status);',
     );
   }
   lines.push(
@@ -112,17 +162,22 @@ function firstResponseFloorEntry(bundle: Bundle, endpoint: Endpoint, roundTrips:
 
 const PROBE = join(__dirname, 'probe.js');
 
-/** One fresh process: require `bundle` and answer event `index` of `requestsFile`. */
-function firstResponseOnce(
+/**
+ * One fresh process: require `bundle` and answer event `index` of `requestsFile`. Asynchronous:
+ * the loopback SSM and Lambda stand-ins live in this process and must answer meanwhile (with a
+ * synchronous child they could not, and a mail invocation waited for its 1 s timeout).
+ */
+async function firstResponseOnce(
   bundle: string,
   requestsFile: string,
   index: number,
   env: NodeJS.ProcessEnv,
-): { importMs: number; firstResponseMs: number } {
-  const output = execFileSync(process.execPath, [PROBE, 'first', bundle, requestsFile, String(index)], {
-    env,
-    encoding: 'utf8',
-  });
+): Promise<{ importMs: number; firstResponseMs: number }> {
+  const { stdout: output } = await promisify(execFile)(
+    process.execPath,
+    [PROBE, 'first', bundle, requestsFile, String(index)],
+    { env, encoding: 'utf8' },
+  );
   return JSON.parse(output.trim().split('\n').pop() ?? '{}') as { importMs: number; firstResponseMs: number };
 }
 
@@ -171,9 +226,11 @@ export async function measureFirstResponses(
       url: config.datastore.url,
       token: config.datastore.token,
       key: `${config.keyPrefix}floor`,
+      ssm: settings.production?.floorParameters ?? null,
+      mailFunction: endpoint.mail ? config.mail.functionName : null,
     };
     const floor = await buildFloor(
-      firstResponseFloorEntry(bundle, endpoint, roundTrips),
+      firstResponseFloorEntry(bundle, endpoint, roundTrips, settings.production !== undefined),
       endpoint.argon2.length > 0 ? [...new Set([...bundle.externals, '@node-rs/argon2'])] : bundle.externals,
     );
     targets.push({
@@ -182,7 +239,11 @@ export async function measureFirstResponses(
       requestsFile,
       floor,
       floorEnv: { ...settings.env, BENCH_FLOOR: JSON.stringify(floorSettings) },
-      work: floorWork(endpoint, roundTrips),
+      work: [
+        ...(settings.production ? ['SSM GetParameters'] : []),
+        ...floorWork(endpoint, roundTrips),
+        ...(settings.production && endpoint.mail ? ['Lambda invoke (Event)'] : []),
+      ],
       own: [] as Array<{ importMs: number; firstResponseMs: number }>,
       floorRuns: [] as Array<{ importMs: number; firstResponseMs: number }>,
       roundTrips: [] as number[],
@@ -192,15 +253,17 @@ export async function measureFirstResponses(
     for (const t of targets) {
       const own = async () => {
         await settings.datastore.resetRoundTrips();
-        t.own.push(firstResponseOnce(t.bundle.path, t.requestsFile, round, settings.env));
+        t.own.push(await firstResponseOnce(t.bundle.path, t.requestsFile, round, settings.env));
         t.roundTrips.push(await settings.datastore.roundTrips());
       };
-      const floor = () => t.floorRuns.push(firstResponseOnce(t.floor, t.requestsFile, round, t.floorEnv));
+      const floor = async () => {
+        t.floorRuns.push(await firstResponseOnce(t.floor, t.requestsFile, round, t.floorEnv));
+      };
       if (round % 2 === 0) {
         await own();
-        floor();
+        await floor();
       } else {
-        floor();
+        await floor();
         await own();
       }
     }

@@ -1,6 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { httpEvent } from '../tests/support/app';
 import { type Bundle, ROOT, SCRATCH } from './bundles';
 import type { Endpoint } from './endpoints';
@@ -82,10 +83,15 @@ export async function measureMemory(
     const events = (await endpoint.requests(fixtures, requests)).map(httpEvent);
     const file = join(SCRATCH, `requests-${endpoint.fn}.json`);
     writeFileSync(file, JSON.stringify({ events, status: endpoint.status }));
-    const output = execFileSync(process.execPath, [PROBE, 'serve', bundle.path, file], {
-      env,
-      encoding: 'utf8',
-    });
+    // Asynchronous: the loopback Lambda endpoint lives in this process and answers the mail jobs meanwhile.
+    const { stdout: output } = await promisify(execFile)(
+      process.execPath,
+      [PROBE, 'serve', bundle.path, file],
+      {
+        env,
+        encoding: 'utf8',
+      },
+    );
     const { maxRssKiB } = JSON.parse(output.trim().split('\n').pop() ?? '{}') as { maxRssKiB: number };
     const size = sizes.get(endpoint.fn) ?? { memorySizeMb: null, reason: 'not in serverless.yml' };
     results.push({ fn: endpoint.fn, route: endpoint.route, requests, maxRssMiB: maxRssKiB / 1024, ...size });

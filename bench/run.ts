@@ -5,6 +5,7 @@
 // request in a fresh process) against a floor, peak memory, and the Middy stack's overhead. Timings are a report, never a test:
 // the budgets that are deterministic (round trips, bundle size) are asserted in tests/budgets/.
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
@@ -13,13 +14,14 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from '@upstash/redis';
 import { generateSigningKey } from '../dev/signing-key';
 import { parseConfig } from '../lib/config';
+import { SSM_VARIABLES, ssmParameterName } from '../lib/parameters';
 import { nativeAddon, ROOT, readBundles, snapshotBundles } from './bundles';
 import { measureColdStarts } from './cold-start';
 import { startDatastoreProcess } from './datastore-process';
 import { openDatastoreClock } from './datastore-time';
 import { ENDPOINTS } from './endpoints';
 import { measureEnumeration } from './enumeration';
-import { measureFirstResponses } from './first-response';
+import { type FirstResponse, measureFirstResponses } from './first-response';
 import { createFixtures } from './fixtures';
 import { measureMemory } from './memory';
 import { measureMiddlewareOverhead } from './middleware';
@@ -28,7 +30,15 @@ import { loadHandler, measureWarmLatency, type WarmLatency } from './warm-latenc
 
 const COLD_RUNS = 15;
 /** Fresh processes per function (and as many for its floor) for the cold first response. */
-const FIRST_RESPONSE_RUNS = 11;
+const FIRST_RESPONSE_RUNS = Number(process.env.BENCH_FIRST_RESPONSE_RUNS ?? 11);
+/**
+ * A targeted run (`BENCH_FUNCTIONS=register,login npm run bench`): only the cold first responses
+ * of these functions (after a short warm run of their endpoints, for the round-trip counts and
+ * the scripts to be loaded), printed, and written to dist/bench/targeted.json, not results.json.
+ */
+const TARGETED = process.env.BENCH_FUNCTIONS?.split(',').filter(Boolean) ?? null;
+/** The SSM prefix the production path's stand-in serves the deployment's parameters under. */
+const SSM_PREFIX = '/account-service/bench';
 const WARM_SAMPLES = 200;
 /** Warm requests per endpoint over which Redis's own time is read (redis-server only). */
 const CLOCK_REQUESTS = 30;
@@ -62,6 +72,29 @@ async function main(): Promise<void> {
     });
   });
   await new Promise<void>((resolve) => lambda.listen(0, '127.0.0.1', resolve));
+  // SSM's GetParameters as a cold start in AWS sees it: the deployment's parameters, decrypted.
+  const parameters = new Map<string, string>();
+  const ssm = createServer((request, response) => {
+    let text = '';
+    request.on('data', (chunk) => {
+      text += chunk;
+    });
+    request.on('end', () => {
+      const { Names } = JSON.parse(text) as { Names: string[] };
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(
+        JSON.stringify({
+          Parameters: Names.filter((name) => parameters.has(name)).map((Name) => ({
+            Name,
+            Type: 'SecureString',
+            Value: parameters.get(Name),
+          })),
+          InvalidParameters: Names.filter((name) => !parameters.has(name)),
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => ssm.listen(0, '127.0.0.1', resolve));
   const clock = await openDatastoreClock(datastore.redisUrl);
   try {
     const signingKey = await generateSigningKey();
@@ -85,8 +118,23 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'INFO',
     });
     const config = parseConfig(process.env);
+    // The production path of the cold first responses: secrets only in SSM, role credentials.
+    const productionEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      SSM_PARAMETER_PREFIX: SSM_PREFIX,
+      AWS_ENDPOINT_URL_SSM: `http://127.0.0.1:${(ssm.address() as AddressInfo).port}`,
+      AWS_SESSION_TOKEN: 'bench-session-token',
+    };
+    for (const name of SSM_VARIABLES) {
+      parameters.set(ssmParameterName(SSM_PREFIX, name), String(process.env[name]));
+      delete productionEnv[name];
+    }
     await snapshotBundles();
-    const bundles = readBundles();
+    const bundles = readBundles().filter((b) => !TARGETED || TARGETED.includes(b.fn));
+    if (TARGETED) {
+      await targetedRun(bundles, config, signingKey.publicJwk, datastore, productionEnv);
+      return;
+    }
 
     progress(`cold start: ${bundles.length} functions and their floors × ${COLD_RUNS} processes`);
     const coldStarts = await measureColdStarts(bundles, process.env, COLD_RUNS);
@@ -143,8 +191,9 @@ async function main(): Promise<void> {
       publicJwk: signingKey.publicJwk,
       datastore,
       fixtures,
-      env: process.env,
+      env: productionEnv,
       runs: FIRST_RESPONSE_RUNS,
+      production: PRODUCTION,
     });
 
     progress(`memory: ${ENDPOINTS.length} processes × ${MEMORY_REQUESTS} requests`);
@@ -191,7 +240,76 @@ async function main(): Promise<void> {
     await clock?.close();
     await datastore.stop();
     lambda.close();
+    ssm.close();
   }
+}
+
+const PRODUCTION = {
+  prefix: SSM_PREFIX,
+  floorParameters: [
+    ssmParameterName(SSM_PREFIX, 'UPSTASH_REDIS_REST_URL'),
+    ssmParameterName(SSM_PREFIX, 'UPSTASH_REDIS_REST_TOKEN'),
+  ] as [string, string],
+};
+
+/** `BENCH_FUNCTIONS=…`: the production-path cold first responses of a few functions, nothing else. */
+async function targetedRun(
+  bundles: ReturnType<typeof readBundles>,
+  config: ReturnType<typeof parseConfig>,
+  publicJwk: Awaited<ReturnType<typeof generateSigningKey>>['publicJwk'],
+  datastore: Awaited<ReturnType<typeof startDatastoreProcess>>,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  const fixtures = await createFixtures(config);
+  const endpoints = ENDPOINTS.filter((e) => bundles.some((b) => b.fn === e.fn));
+  const warm: WarmLatency[] = [];
+  const restore = silenceStdout();
+  try {
+    for (const endpoint of endpoints) {
+      const bundle = bundles.find((b) => b.fn === endpoint.fn);
+      if (!bundle) continue;
+      progress(`warm (round trips, scripts loaded): ${endpoint.route}`);
+      warm.push(
+        await measureWarmLatency(endpoint, loadHandler(bundle.path), {
+          config,
+          publicJwk,
+          datastore,
+          fixtures,
+          samples: 10,
+          warmup: () => 2,
+          clock: null,
+          clockRequests: 0,
+        }),
+      );
+    }
+  } finally {
+    restore();
+  }
+  progress(
+    `cold first response (production path): ${bundles.map((b) => b.fn).join(', ')} × ${FIRST_RESPONSE_RUNS}`,
+  );
+  const firstResponses: FirstResponse[] = await measureFirstResponses(bundles, endpoints, warm, {
+    config,
+    publicJwk,
+    datastore,
+    fixtures,
+    env,
+    runs: FIRST_RESPONSE_RUNS,
+    production: PRODUCTION,
+  });
+  const line = (f: FirstResponse) =>
+    `${f.fn.padEnd(30)} ${f.medianMs.toFixed(0).padStart(6)} ms  floor ${f.floorMs.toFixed(0).padStart(5)} ms  ` +
+    `${f.ratio.toFixed(2)}×  import ${f.importMs.toFixed(0)} ms (floor ${f.floorImportMs.toFixed(0)})  ` +
+    `${f.roundTrips} round trips; floor: ${f.floorWork.join(' + ')}`;
+  process.stdout.write(
+    `cold first response, production path, median of ${FIRST_RESPONSE_RUNS}; load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n${firstResponses.map(line).join('\n')}\n`,
+  );
+  writeFileSync(
+    join(ROOT, 'dist/bench/targeted.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), loadAverage: loadavg(), firstResponses }, null, 2)}\n`,
+  );
 }
 
 main().then(

@@ -8,14 +8,16 @@ import ts from 'typescript';
 export const NATIVE_EXTERNALS = ['@node-rs/argon2'];
 
 /**
- * The AWS SDK v3, which Lambda's Node.js runtime provides: left to `require` there, never bundled
- * (the SSM client alone is ≈600 KiB). Only a cold start in AWS that reads SSM parameters loads it.
+ * The AWS SDK v3, which Lambda's Node.js runtime provides: left to `require` there, never bundled.
+ * Only the mail function loads it (SES v2); the request functions call SSM and Lambda without it
+ * (lib/aws.ts), since loading a client took 140–250 ms of a cold start.
  */
 export const RUNTIME_EXTERNALS = ['@aws-sdk/*'];
 
 /**
  * The members of @upstash/redis's `Redis` class that the functions use: lib/datastore.ts runs
- * every operation through `createScript` (EVALSHA, then EVAL on NOSCRIPT), and @upstash/ratelimit's
+ * every operation through `createScript` (EVALSHA, then EVAL on NOSCRIPT; a read-only script
+ * EVALSHA_RO, then EVAL_RO: `evalshaRo`/`evalRo`), and @upstash/ratelimit's
  * fixed window calls `evalsha`/`eval` (its deny list and analytics, which use more, are off in
  * lib/rate-limits.ts). The constructor calls `addTelemetry` (a no-op with telemetry disabled).
  */
@@ -29,6 +31,8 @@ export const REDIS_MEMBERS_KEPT = [
   'createScript',
   'eval',
   'evalsha',
+  'evalRo',
+  'evalshaRo',
 ];
 
 /**

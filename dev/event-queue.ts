@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * The local twin of Lambda's queue for asynchronous invocations (`InvocationType: Event`). The
- * request functions' Lambda client (`AWS_ENDPOINT_URL_LAMBDA`) talks to it: it answers 202 at
+ * request functions' signed Lambda `Invoke` (lib/aws.ts, `AWS_ENDPOINT_URL_LAMBDA`) reaches it: it answers 202 at
  * once, as Lambda does, and runs the queued events through serverless offline's Lambda API one at
  * a time and synchronously, retrying a failed run twice, as Lambda does.
  *

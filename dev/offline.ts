@@ -96,8 +96,9 @@ export async function startOffline(options: OfflineOptions): Promise<Offline> {
         HOME: process.env.HOME ?? options.root,
         SLS_TELEMETRY_DISABLED: '1',
         SLS_NOTIFICATIONS_MODE: 'off',
-        // The AWS SDK, as the functions use it here: asynchronous invocations go to serverless
-        // offline's own Lambda API, mail to the SES emulator. Any credentials do.
+        // AWS as the functions see it here: asynchronous invocations (signed by lib/aws.ts) go
+        // to the local event queue, mail (the SDK's SES client) to the SES emulator. Any
+        // credentials do.
         AWS_REGION: 'eu-west-1',
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',

@@ -19,7 +19,7 @@ export interface RateLimitRule {
 
 /** Validated configuration; every name carries its unit. */
 export interface Config {
-  datastore: { url: string; token: string; timeoutMs: number };
+  datastore: { url: string; token: string; timeoutMs: number; sessionTouchMs: number };
   keyPrefix: string;
   jwt: {
     privateKey: Ed25519Jwk;
@@ -229,6 +229,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       url: read.secureUrl('UPSTASH_REDIS_REST_URL'),
       token: read.required('UPSTASH_REDIS_REST_TOKEN'),
       timeoutMs: read.wholeNumber('DATASTORE_TIMEOUT_MS', 50, 60_000),
+      sessionTouchMs: read.wholeNumber('SESSION_TOUCH_SECONDS', 0, 3600) * 1000,
     },
     keyPrefix: read.text('KEY_PREFIX', 64),
     jwt: {

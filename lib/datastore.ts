@@ -8,7 +8,10 @@ export type ScriptRunner = (keys: string[], args: (string | number)[]) => Promis
 /** The Redis REST client plus the script runner every store uses. */
 export interface Datastore {
   redis: Redis;
-  script(lua: string): ScriptRunner;
+  /** A runner of `lua`; `readOnly` runs it with EVALSHA_RO (then EVAL_RO on NOSCRIPT). */
+  script(lua: string, options?: { readOnly?: boolean }): ScriptRunner;
+  /** How old a session's `lastUsedAt` may grow before a read-only session check writes it (lib/sessions/touch.ts). */
+  sessionTouchMs: number;
 }
 
 /**
@@ -16,7 +19,9 @@ export interface Datastore {
  * after a timeout could apply it twice (a user created, then answered 409). A datastore that does
  * not answer within `timeoutMs` makes the request fail fast with 503 instead.
  */
-export function createDatastore(config: Config['datastore']): Datastore {
+export function createDatastore(
+  config: Pick<Config['datastore'], 'url' | 'token' | 'timeoutMs'> & { sessionTouchMs?: number },
+): Datastore {
   const redis = new Redis({
     url: config.url,
     token: config.token,
@@ -31,14 +36,17 @@ export function createDatastore(config: Config['datastore']): Datastore {
   });
   return {
     redis,
-    script(lua) {
+    sessionTouchMs: config.sessionTouchMs ?? 60_000,
+    script(lua, options = {}) {
       // Created on first use: the client hashes each script (SHA-1 through WebCrypto, whose first
       // use loads Node's WebCrypto layer), which would otherwise all happen at cold start.
-      let script: ReturnType<typeof redis.createScript<string>> | undefined;
+      let script: { exec(keys: string[], args: string[]): Promise<string> } | undefined;
       return async (keys, args) => {
         // Decoding is part of the call: a reply that is not the script's JSON is a datastore fault (503).
         return translateErrors(async () => {
-          script ??= redis.createScript<string>(lua);
+          script ??= options.readOnly
+            ? redis.createScript<string, true>(lua, { readonly: true })
+            : redis.createScript<string>(lua);
           const reply = await script.exec(keys, args.map(String));
           return typeof reply === 'string' ? (JSON.parse(reply) as unknown) : reply;
         });

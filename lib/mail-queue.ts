@@ -1,3 +1,5 @@
+import { createAwsService, invokeFunction } from './aws';
+
 /**
  * What a request asks the mail function (functions/send-mail.ts) to do. The request never sends
  * mail itself, never waits for it, and hands over the same kind of job whether or not the mail
@@ -19,26 +21,24 @@ export interface MailQueue {
 }
 
 /**
- * An asynchronous Lambda invocation of the mail function (`InvocationType: 'Event'`): Lambda
+ * An asynchronous Lambda invocation of the mail function (`InvocationType: Event`): Lambda
  * queues it, answers 202 at once, retries a failed run twice and then hands the event to the
- * function's on-failure destination (serverless.yml). The SDK is the Lambda runtime's, loaded on
- * first use and never bundled; locally `AWS_ENDPOINT_URL_LAMBDA` points it at serverless offline.
+ * function's on-failure destination (serverless.yml). Signed by lib/aws.ts with the function's own
+ * credentials (no AWS SDK on the request path); one retry on a throttle or a 5xx, all within
+ * `QUEUE_TIMEOUT_MS`. Locally `AWS_ENDPOINT_URL_LAMBDA` points it at `npm start`'s event queue.
  */
-export function createLambdaMailQueue(functionName: string): MailQueue {
-  let client: import('@aws-sdk/client-lambda').LambdaClient | undefined;
+export function createLambdaMailQueue(
+  functionName: string,
+  env: Record<string, string | undefined> = process.env,
+): MailQueue {
+  const lambda = createAwsService({ service: 'lambda', retries: 1, env });
   return {
     async enqueue(job) {
-      const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
-      client ??= new LambdaClient({ maxAttempts: 2 });
-      await client.send(
-        new InvokeCommand({
-          FunctionName: functionName,
-          InvocationType: 'Event',
-          Payload: new TextEncoder().encode(JSON.stringify(job)),
-        }),
-        // Lambda queues an event in milliseconds; a request never waits longer than this for it.
-        { abortSignal: AbortSignal.timeout(QUEUE_TIMEOUT_MS) },
-      );
+      // Lambda queues an event in milliseconds; a request never waits longer than this for it.
+      await invokeFunction(lambda, functionName, job, {
+        invocationType: 'Event',
+        signal: AbortSignal.timeout(QUEUE_TIMEOUT_MS),
+      });
     },
   };
 }

@@ -1,3 +1,4 @@
+import { awsErrorOf, createAwsService } from './aws';
 import { CONFIG_VARIABLES, type VariableName } from './config';
 
 /**
@@ -13,33 +14,75 @@ export const SSM_VARIABLES = (Object.keys(CONFIG_VARIABLES) as VariableName[]).f
 export const ssmParameterName = (prefix: string, name: VariableName): string =>
   `${prefix.replace(/\/+$/, '')}/${name.toLowerCase().replaceAll('_', '-')}`;
 
-/**
- * The environment with the deployment's parameters filled in. A value set in `env` wins (local
- * runs and tests); the others are read once, decrypted (SecureString), from SSM Parameter Store
- * under `SSM_PARAMETER_PREFIX`, in one GetParameters call through the AWS SDK that the Lambda
- * runtime provides (not bundled; Powertools Parameters would add 12 KiB to every bundle for this
- * one call). The SDK is loaded only when something must be fetched: local runs never load it. Without a prefix the environment is returned as it is, and `parseConfig` names what is missing.
- */
+/** The longest a cold start waits for SSM (two retries included) before the request answers 503. */
+export const SSM_TIMEOUT_MS = 5000;
+
 /** The variables `resolveParameters` would fetch from SSM for `env`: none when all are set or no prefix is. */
 export const parametersToFetch = (env: Record<string, string | undefined>): VariableName[] =>
   env.SSM_PARAMETER_PREFIX ? SSM_VARIABLES.filter((name) => !env[name]) : [];
 
+/**
+ * The deployment's parameters could not be read: SSM unreachable or refusing, or a parameter
+ * missing. `parameters` names every one that was asked for (names only, never a value).
+ */
+export class ParametersUnavailableError extends Error {
+  override name = 'ParametersUnavailableError';
+  constructor(
+    /** Why: AWS's error type (`AccessDeniedException`), `missing`, or `unreachable`. */
+    readonly reason: string,
+    readonly parameters: string[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The environment with the deployment's parameters filled in. A value set in `env` wins (local
+ * runs and tests); the others are read once, decrypted (SecureString), from SSM Parameter Store
+ * under `SSM_PARAMETER_PREFIX`, in one GetParameters call signed with the function's own
+ * credentials (lib/aws.ts: no AWS SDK, whose SSM client alone took 140–228 ms to load). All of
+ * them or none: any parameter missing fails the whole read, naming it. Without a prefix the
+ * environment is returned as it is, and `parseConfig` names what is missing. The credentials,
+ * region and endpoint come from `awsEnv` (the process's environment, as Lambda sets it).
+ */
 export async function resolveParameters(
   env: Record<string, string | undefined>,
+  awsEnv: Record<string, string | undefined> = process.env,
 ): Promise<Record<string, string | undefined>> {
   const prefix = env.SSM_PARAMETER_PREFIX ?? '';
   const missing = parametersToFetch(env);
   if (missing.length === 0) return env;
-  const { SSMClient, GetParametersCommand } = await import('@aws-sdk/client-ssm');
   const names = missing.map((name) => ssmParameterName(prefix, name));
-  const { Parameters = [], InvalidParameters = [] } = await new SSMClient({}).send(
-    new GetParametersCommand({ Names: names, WithDecryption: true }),
-  );
-  if (InvalidParameters.length > 0)
-    throw new Error(`SSM parameters missing: ${InvalidParameters.join(', ')}`);
-  const values = Object.fromEntries(Parameters.map((p) => [p.Name, p.Value]));
-  return {
-    ...env,
-    ...Object.fromEntries(missing.map((name, i) => [name, values[names[i] as string]])),
+  const ssm = createAwsService({ service: 'ssm', retries: 2, env: awsEnv });
+  let response: Response;
+  try {
+    response = await ssm.fetch('/', {
+      headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'AmazonSSM.GetParameters' },
+      body: JSON.stringify({ Names: names, WithDecryption: true }),
+      signal: AbortSignal.timeout(SSM_TIMEOUT_MS),
+    });
+  } catch (error) {
+    const reason = error instanceof Error && error.name === 'MissingCredentials' ? error.name : 'unreachable';
+    throw new ParametersUnavailableError(reason, names, `SSM ${reason} reading ${names.join(', ')}`);
+  }
+  if (!response.ok) {
+    const error = await awsErrorOf(response);
+    throw new ParametersUnavailableError(
+      error.name,
+      names,
+      `SSM refused reading ${names.join(', ')}: ${error.name}`,
+    );
+  }
+  const { Parameters = [], InvalidParameters = [] } = (await response.json()) as {
+    Parameters?: Array<{ Name?: string; Value?: string }>;
+    InvalidParameters?: string[];
   };
+  const values = new Map(Parameters.map((p) => [p.Name, p.Value]));
+  const absent = names.filter(
+    (name) => InvalidParameters.includes(name) || typeof values.get(name) !== 'string',
+  );
+  if (absent.length > 0)
+    throw new ParametersUnavailableError('missing', absent, `SSM parameters missing: ${absent.join(', ')}`);
+  return { ...env, ...Object.fromEntries(missing.map((name, i) => [name, values.get(names[i] as string)])) };
 }

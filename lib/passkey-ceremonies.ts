@@ -1,9 +1,3 @@
-import {
-  type AuthenticationResponseJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from '@simplewebauthn/server';
 import type { AuditLog } from './audit';
 import type { Config } from './config';
 import type { Datastore } from './datastore';
@@ -11,7 +5,7 @@ import { EmailNotVerifiedError, PasskeyInvalidError, UnauthorizedError } from '.
 import type { ClientInfo } from './http';
 import type { Keys } from './keys';
 import { type Passkey, parseStored, type StoredPasskey, shown } from './passkeys';
-import { auditedLimit, type RateLimits } from './rate-limits';
+import { CeremonyRefusedError, verifyAuthentication, verifyRegistration } from './passkeys/verifier';
 import * as scripts from './scripts';
 import { newSession } from './sessions';
 import type { SessionTokens, TokenService } from './tokens';
@@ -21,8 +15,11 @@ import type { AddPasskeyBody, PasskeyLoginBody } from './validation';
 export interface PasskeyCeremonyDeps {
   datastore: Datastore;
   keys: Keys;
-  /** The per-IP log-in limit (a passkey log-in counts as a log-in). */
-  rateLimits?: RateLimits;
+  /**
+   * The per-IP log-in limit (a passkey log-in counts as a log-in), audited; handed in as a
+   * function so that adding a passkey bundles no rate limiter.
+   */
+  limitLogin?: (client: ClientInfo) => Promise<void>;
   tokens: TokenService;
   audit: AuditLog;
   settings: Pick<Config, 'webauthn' | 'refreshTokenTtlSeconds' | 'requireVerifiedEmail'>;
@@ -59,7 +56,7 @@ function loginClaims(
 export type PasskeyCeremonies = ReturnType<typeof createPasskeyCeremonies>;
 
 /**
- * The passkey ceremonies' second halves, verified by `@simplewebauthn/server`: a registration
+ * The passkey ceremonies' second halves, verified by lib/passkeys/verifier.ts: a registration
  * response against the caller's live challenge, a log-in assertion against the stored public key
  * (user verification required), challenges taken once, the counter checked atomically with the
  * session it opens. Every refusal is `passkey_invalid`, audited with its reason, nothing written.
@@ -85,26 +82,23 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
       const taken = fields(await takeRegistration(at(caller)));
       if (taken.status === 'unauthorized') throw new UnauthorizedError(true);
       if (taken.status !== 'ok') throw refused('no_live_challenge', caller.userId);
-      let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>['registrationInfo'];
+      let credential: ReturnType<typeof verifyRegistration>;
       try {
-        const result = await verifyRegistrationResponse({
-          response: body.response as unknown as RegistrationResponseJSON,
-          expectedChallenge: String(taken.challenge),
-          expectedOrigin: origins,
-          expectedRPID: rpId,
-          requireUserVerification: true,
+        credential = verifyRegistration(body.response, {
+          challenge: String(taken.challenge),
+          origins,
+          rpId,
         });
-        info = result.verified ? result.registrationInfo : undefined;
-      } catch {
-        info = undefined;
+      } catch (error) {
+        if (!(error instanceof CeremonyRefusedError)) throw error;
+        throw refused('registration_not_verified', caller.userId);
       }
-      if (!info) throw refused('registration_not_verified', caller.userId);
       const created = now();
       const passkey: StoredPasskey = {
-        id: info.credential.id,
-        publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
-        counter: info.credential.counter,
-        transports: [...(info.credential.transports ?? [])],
+        id: credential.id,
+        publicKey: credential.publicKey,
+        counter: credential.counter,
+        transports: credential.transports,
         name: body.name ?? 'Passkey',
         createdAt: String(created),
         lastUsedAt: null,
@@ -122,35 +116,25 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
      * the stored public key (user verification required), the counter checked; then a session.
      */
     async logIn(body: PasskeyLoginBody, client: ClientInfo): Promise<{ user: User; session: SessionTokens }> {
-      if (deps.rateLimits)
-        await auditedLimit(deps.rateLimits.checkLoginIp(client.ip), audit, 'login_ip', client.ip);
+      await deps.limitLogin?.(client);
       const claims = loginClaims(body.response);
       if (!claims) throw refused('malformed_response', null, client);
       const taken = fields(await takeLogin(claims));
       if (taken.status === 'invalid') throw refused('no_live_challenge', claims.userId, client);
       if (taken.status !== 'ok') throw refused('unknown_credential', claims.userId, client);
       const passkey = parseStored(String(taken.passkey));
-      let newCounter: number | null = null;
+      let newCounter: number;
       try {
-        const result = await verifyAuthenticationResponse({
-          response: body.response as unknown as AuthenticationResponseJSON,
-          expectedChallenge: claims.challenge,
-          expectedOrigin: origins,
-          expectedRPID: rpId,
-          requireUserVerification: true,
-          credential: {
-            id: passkey.id,
-            publicKey: Buffer.from(passkey.publicKey, 'base64url'),
-            counter: passkey.counter,
-            transports: passkey.transports as never,
-          },
-        });
-        if (result.verified) newCounter = result.authenticationInfo.newCounter;
+        ({ newCounter } = verifyAuthentication(
+          body.response,
+          { challenge: claims.challenge, origins, rpId },
+          passkey,
+        ));
       } catch (error) {
-        const counter = error instanceof Error && /counter/i.test(error.message);
+        if (!(error instanceof CeremonyRefusedError)) throw error;
+        const counter = error.reason === 'counter';
         throw refused(counter ? 'counter_went_backwards' : 'assertion_not_verified', claims.userId, client);
       }
-      if (newCounter === null) throw refused('assertion_not_verified', claims.userId, client);
       const opened = newSession(claims.userId, client, settings.refreshTokenTtlSeconds * 1000);
       const reply = fields(
         await login({

@@ -8,7 +8,8 @@ import type { Keys } from './keys';
  * - Every script starts with `#!lua flags=allow-key-locking` and is called with every key it
  *   touches in KEYS, so Upstash locks only those keys (not the whole database), and the local
  *   datastore refuses any other key, as Upstash does. Key names come from `keys.ts` only: a
- *   script never builds one.
+ *   script never builds one. The session reads are `#!lua flags=no-writes,allow-key-locking`
+ *   (read-only: EVALSHA_RO, replica reads on Upstash Global; lib/sessions/touch.ts).
  * - Arguments are named: one JSON document in ARGV[1], encoded by the script's own `encode`;
  *   KEYS positions are bound to names on the script's first line and nowhere else.
  * - Every script answers one JSON document (`cjson.encode`) with a `status` member.
@@ -206,6 +207,11 @@ end
 export interface Script<Args> {
   lua: string;
   encode(keys: Keys, args: Args): { keys: string[]; argv: string[] };
+  /**
+   * Flagged `no-writes` and run with EVALSHA_RO: Redis refuses any write in it, Upstash Global may
+   * answer it from the nearest read replica, and it takes shared locks on its keys.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -219,15 +225,33 @@ function script<Args>(
   // Lua shared by a few scripts, put before the body here (in order): interpolated into the body's
   // template literal it would keep every such script in every bundle (esbuild cannot prove it pure).
   helpers: string | string[] = '',
+  readOnly = false,
 ): Script<Args> {
   const bind = keyNames.length
     ? `local ${keyNames.join(', ')} = ${keyNames.map((_, i) => `KEYS[${i + 1}]`).join(', ')}`
     : '';
   return {
-    lua: `#!lua flags=allow-key-locking\n${bind}\n${PRELUDE}\n${[helpers].flat().join('\n')}\n${body}`,
+    lua: `#!lua flags=${readOnly ? 'no-writes,' : ''}allow-key-locking\n${bind}\n${PRELUDE}\n${[helpers].flat().join('\n')}\n${body}`,
     encode: (keys, args) => ({ keys: keysOf(keys, args), argv: [JSON.stringify(args)] }),
+    ...(readOnly ? { readOnly } : {}),
   };
 }
+
+// The session check of an authenticated read, which writes nothing (a read-only script): the
+// token's session is alive and its user exists. Returns the user (with its hash) and the session,
+// or nil. A dead session is left for the next write to prune; `lastUsedAt` is written apart, and
+// only when stale (lib/sessions/touch.ts).
+const SESSION_READ = `
+local function read_session(user_key, sessions_key, sid, now)
+  local raw = redis.call('HGET', sessions_key, sid)
+  if not raw then return nil end
+  local s = cjson.decode(raw)
+  if tonumber(s.expiresAt) <= now then return nil end
+  local u = hmap(user_key)
+  if not u.id then return nil end
+  return u, s
+end
+`;
 
 /** A new session's id, first refresh-token hash, lifetime and client. */
 export interface SessionArgs {
@@ -379,15 +403,20 @@ return reply({ status = 'ok', user = public_user(u) })
   LOGIN_HELPERS,
 );
 
-/** The session check and the user in one round trip (profile reads, the body-error check). */
+/**
+ * The session check and the user in one round trip (profile reads, the body-error check).
+ * Read-only: answers the session's `lastUsedAt` for the touch that may follow.
+ */
 export const AUTHENTICATE = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
   ['user_key', 'sessions_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId)],
   `
-local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
+local u, s = read_session(user_key, sessions_key, A.sessionId, A.now)
 if not u then return reply({ status = 'unauthorized' }) end
-return reply({ status = 'ok', user = u })
+return reply({ status = 'ok', user = u, lastUsedAt = s.lastUsedAt })
 `,
+  SESSION_READ,
+  true,
 );
 
 /** A re-entered password's start: who, and the back-off and ceiling it is counted on. */
@@ -683,12 +712,13 @@ return reply({ status = 'ok', revoked = revoke_sessions(sessions_key, nil, A.now
 `,
 );
 
-/** The caller's live sessions; dead ones are pruned on the way (I4). */
+/** The caller's live sessions (read-only: dead ones are left out, and pruned by the next write; I4). */
 export const LIST_SESSIONS = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
   ['user_key', 'sessions_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId)],
   `
-if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
+local u, current = read_session(user_key, sessions_key, A.sessionId, A.now)
+if not u then return reply({ status = 'unauthorized' }) end
 local sessions = {}
 local flat = redis.call('HGETALL', sessions_key)
 for i = 1, #flat, 2 do
@@ -696,12 +726,12 @@ for i = 1, #flat, 2 do
   if tonumber(s.expiresAt) > A.now then
     table.insert(sessions, { id = s.id, createdAt = s.createdAt, lastUsedAt = s.lastUsedAt,
       expiresAt = s.expiresAt, userAgent = s.userAgent })
-  else
-    redis.call('HDEL', sessions_key, flat[i])
   end
 end
-return reply({ status = 'ok', sessions = sessions })
+return reply({ status = 'ok', sessions = sessions, lastUsedAt = current.lastUsedAt })
 `,
+  SESSION_READ,
+  true,
 );
 
 /** The credential of an email (log-in's lookup, for the mail function): its user id, or none. */
@@ -992,17 +1022,20 @@ return reply({ status = 'ok', revoked = revoked, secondFactor = second_factor, r
 `,
 );
 
-/** The session check and the user's second-factor record (mfa:<uid>), in one round trip. */
+/** The session check and the user's second-factor record (mfa:<uid>), in one round trip (read-only). */
 export const MFA_STATE = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
   ['user_key', 'sessions_key', 'mfa_key', 'passkeys_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.mfa(a.userId), k.passkeys(a.userId)],
   `
-if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
+local u, s = read_session(user_key, sessions_key, A.sessionId, A.now)
+if not u then return reply({ status = 'unauthorized' }) end
 local m = hmap(mfa_key)
 local codes = cjson.decode(m.codes or '[]')
 return reply({ status = 'ok', pending = m.pending, secret = m.secret, enabledAt = m.enabledAt,
-  codesLeft = #codes, passkeys = redis.call('HLEN', passkeys_key) })
+  codesLeft = #codes, passkeys = redis.call('HLEN', passkeys_key), lastUsedAt = s.lastUsedAt })
 `,
+  SESSION_READ,
+  true,
 );
 
 /** The arguments of a change made after a re-entered password (BEGIN_REAUTH): who, and the hash verified. */
@@ -1393,14 +1426,17 @@ return reply({ status = 'ok' })
 `,
 );
 
-/** The caller's passkeys. */
+/** The caller's passkeys (read-only). */
 export const LIST_PASSKEYS = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
   ['user_key', 'sessions_key', 'passkeys_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.passkeys(a.userId)],
   `
-if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
-return reply({ status = 'ok', passkeys = redis.call('HVALS', passkeys_key) })
+local u, s = read_session(user_key, sessions_key, A.sessionId, A.now)
+if not u then return reply({ status = 'unauthorized' }) end
+return reply({ status = 'ok', passkeys = redis.call('HVALS', passkeys_key), lastUsedAt = s.lastUsedAt })
 `,
+  SESSION_READ,
+  true,
 );
 
 /** Deletes one of the caller's passkeys, after a re-entered password. */

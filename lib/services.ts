@@ -5,7 +5,7 @@ import { type AuditLog, createAuditLog } from './audit';
 import { type Config, parseConfig } from './config';
 import { createDatastore, type Datastore } from './datastore';
 import { ServiceUnavailableError } from './errors';
-import { type HttpDeps, type HttpHandler, problemResponse } from './http';
+import { type ClientInfo, type HttpDeps, type HttpHandler, problemResponse } from './http';
 import { createKeys, type Keys } from './keys';
 import { createKnownDevices } from './known-devices';
 import { createMailLinks, createResetLinks, createRevertLinks, createVerificationLinks } from './links';
@@ -14,11 +14,11 @@ import { createMailService, type MailService } from './mail-service';
 import { createSesMailer, type Mailer } from './mailer';
 import { createMfaLoginStore, createMfaStore } from './mfa';
 import { createMfaLogin, type MfaLogin } from './mfa-login';
-import { parametersToFetch, resolveParameters } from './parameters';
+import { ParametersUnavailableError, parametersToFetch, resolveParameters } from './parameters';
 import { createPasskeyCeremonies, type PasskeyCeremonies } from './passkey-ceremonies';
 import { createPasskeys, type Passkeys } from './passkeys';
 import { createPasswordHasher, type PasswordHasher } from './passwords';
-import { createMailLimit, createRateLimits, type RateLimits } from './rate-limits';
+import { auditedLimit, createMailLimit, createRateLimits, type RateLimits } from './rate-limits';
 import {
   createLinkFollowing,
   createPasswordReset,
@@ -160,7 +160,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     ...resetTier(base),
     ...secondFactorTier(base, createPasswordHasher(config.argon2)),
     ...mfaLoginTier(base),
-    ...ceremonyTier(base, createRateLimits(base.datastore, base.keys, config.rateLimits)),
+    ...ceremonyTier(base, loginLimit(base, createRateLimits(base.datastore, base.keys, config.rateLimits))),
     ...passkeyTier(base, {
       passwords: createPasswordHasher(config.argon2),
       rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
@@ -169,15 +169,18 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
 }
 
 /**
- * The passkey ceremonies' verification (@simplewebauthn/server, ≈400 KiB: only the two functions
- * that verify a response carry it), with the per-IP log-in limit for the log-in ceremony.
+ * The passkey ceremonies' verification (lib/passkeys/verifier.ts: only the two functions that
+ * verify a response carry it), with the per-IP log-in limit where a passkey logs in.
  */
-function ceremonyTier(base: BaseServices, rateLimits: RateLimits): Pick<Services, 'ceremonies'> {
+function ceremonyTier(
+  base: BaseServices,
+  limitLogin?: (client: ClientInfo) => Promise<void>,
+): Pick<Services, 'ceremonies'> {
   return {
     ceremonies: createPasskeyCeremonies({
       datastore: base.datastore,
       keys: base.keys,
-      rateLimits,
+      ...(limitLogin ? { limitLogin } : {}),
       tokens: base.tokens,
       audit: base.audit,
       settings: base.config,
@@ -185,6 +188,12 @@ function ceremonyTier(base: BaseServices, rateLimits: RateLimits): Pick<Services
     }),
   };
 }
+
+/** The per-IP log-in limit, audited, as a passkey log-in checks it. */
+const loginLimit =
+  (base: BaseServices, rateLimits: RateLimits) =>
+  (client: ClientInfo): Promise<void> =>
+    auditedLimit(rateLimits.checkLoginIp(client.ip), base.audit, 'login_ip', client.ip);
 
 /**
  * Passkeys, on the first tier: `passwords` only where one is re-entered (deleting a passkey),
@@ -380,13 +389,19 @@ export const mfaLoginServices = (env: Record<string, string | undefined>): MfaLo
   return { ...base, ...mfaLoginTier(base) };
 };
 
-/** As `baseServices`, with the passkey ceremonies' verification (adding a passkey, logging in with one). */
+/** As `baseServices`, with the passkey ceremonies' verification (adding a passkey: no limiter). */
 export const passkeyCeremonyServices = (env: Record<string, string | undefined>): PasskeyCeremonyServices => {
   const base = createBaseServices(parseConfig(env));
-  return {
-    ...base,
-    ...ceremonyTier(base, createRateLimits(base.datastore, base.keys, base.config.rateLimits)),
-  };
+  return { ...base, ...ceremonyTier(base) };
+};
+
+/** As `passkeyCeremonyServices`, for logging in with a passkey: with the per-IP log-in limit. */
+export const passkeyLoginCeremonyServices = (
+  env: Record<string, string | undefined>,
+): PasskeyCeremonyServices => {
+  const base = createBaseServices(parseConfig(env));
+  const rateLimits = createRateLimits(base.datastore, base.keys, base.config.rateLimits);
+  return { ...base, ...ceremonyTier(base, loginLimit(base, rateLimits)) };
 };
 
 /** As `baseServices`, with passkeys (registration and listing: no Argon2, no limiter). */
@@ -453,8 +468,14 @@ export function lambdaHandler<S>(
       return await (await later())(event, context);
     } catch (error) {
       if (!(error instanceof ParametersUnavailableError)) throw error;
+      // One line naming every parameter asked for and why, never a value.
       console.error(
-        JSON.stringify({ level: 'ERROR', message: 'SSM parameters unavailable', cause: error.reason }),
+        JSON.stringify({
+          level: 'ERROR',
+          message: 'SSM parameters unavailable',
+          cause: error.reason,
+          parameters: error.parameters,
+        }),
       );
       const response = problemResponse(new ServiceUnavailableError(), context.awsRequestId);
       return { ...response, headers: { ...response.headers, 'X-Content-Type-Options': 'nosniff' } };
@@ -492,7 +513,9 @@ function onceBuilt<S, H>(
       (env) => create(build(env)),
       (error: unknown) => {
         ready = undefined;
-        throw new ParametersUnavailableError(error);
+        if (error instanceof ParametersUnavailableError) throw error;
+        // A failure of our own (a bug, not SSM): named by its type, never its message.
+        throw new ParametersUnavailableError(error instanceof Error ? error.name : 'unknown', [], 'unknown');
       },
     );
     return ready;
@@ -500,15 +523,4 @@ function onceBuilt<S, H>(
   // Begin at import, in the init phase; a failure here is reported by the request that awaits it.
   start().catch(() => undefined);
   return { later: start };
-}
-
-/** The deployment's parameters could not be read (SSM unreachable or refusing): retried later. */
-class ParametersUnavailableError extends Error {
-  override name = 'ParametersUnavailableError';
-  readonly reason: string;
-  constructor(cause: unknown) {
-    super('SSM parameters unavailable');
-    // The error's name only: an SDK error's message may quote a parameter's name, never its value.
-    this.reason = cause instanceof Error ? cause.name : 'unknown';
-  }
 }

@@ -104,7 +104,8 @@ export function createSessionStore(datastore: Datastore, keys: Keys): SessionSto
         .map((s) => ({
           id: String(s.id),
           createdAt: iso(s.createdAt),
-          lastUsedAt: iso(s.lastUsedAt),
+          // This read may have just written the caller's own (lib/sessions/touch.ts).
+          lastUsedAt: iso(s.id === caller.sessionId && reply.touchedAt ? reply.touchedAt : s.lastUsedAt),
           expiresAt: iso(s.expiresAt),
           userAgent: s.userAgent ? s.userAgent : null,
           current: s.id === caller.sessionId,

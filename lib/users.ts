@@ -1,6 +1,7 @@
 import type { Datastore } from './datastore';
 import type { Keys } from './keys';
 import * as scripts from './scripts';
+import { touchIfStale } from './sessions/touch';
 
 /** A user as stored: the public fields plus the password hash. Times are epoch milliseconds. */
 export interface StoredUser {
@@ -86,6 +87,9 @@ export const toStoredUser = (u: Raw): StoredUser => ({
 /** What a script answers: its `status`, and the members particular to it. */
 export interface Reply {
   status: string;
+  /** Read-only session checks: the session's `lastUsedAt`, and `touchedAt` when this read wrote it. */
+  lastUsedAt?: string;
+  touchedAt?: number;
   user?: Raw;
   userId?: string;
   passwordHash?: string;
@@ -140,7 +144,7 @@ export interface Credential {
 
 /** The read every function needs: the session check, with the user. */
 export interface UserReader {
-  /** The caller's user if its session is alive, else null. Touches the session's `lastUsedAt`. */
+  /** The caller's user if its session is alive, else null. Read-only; touches `lastUsedAt` when stale. */
   authenticate(caller: Caller, now: number): Promise<AuthenticatedUser | null>;
 }
 
@@ -210,14 +214,20 @@ export interface UserStore extends UserReader {
   ): Promise<GuardedResult<number>>;
 }
 
-/** Runs `script` with named arguments: its own `encode` puts keys and arguments in place. */
+/**
+ * Runs `script` with named arguments: its own `encode` puts keys and arguments in place. A
+ * read-only script runs with EVALSHA_RO; when it checked the caller's session (it answers
+ * `lastUsedAt`), the session is touched if stale (lib/sessions/touch.ts).
+ */
 export const scriptRunner =
   (datastore: Datastore, keys: Keys) =>
   <A>(script: scripts.Script<A>) => {
-    const runner = datastore.script(script.lua);
+    const runner = datastore.script(script.lua, { readOnly: script.readOnly === true });
     return async (args: A) => {
       const { keys: declared, argv } = script.encode(keys, args);
-      return (await runner(declared, argv)) as Reply;
+      const reply = (await runner(declared, argv)) as Reply;
+      if (script.readOnly) await touchIfStale(datastore, keys, args as Caller & { now: number }, reply);
+      return reply;
     };
   };
 

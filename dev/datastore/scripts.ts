@@ -5,7 +5,12 @@ import type { CommandArgs } from './commands';
 export interface PreparedCommand {
   args: CommandArgs;
   mapReply: (reply: unknown) => unknown;
+  /** Redis's error text, when the command must fail without reaching the backend. */
+  refusal?: string;
 }
+
+/** Redis 7.0's answer to `EVAL_RO`/`EVALSHA_RO` of a script whose shebang lacks `no-writes`. */
+export const WRITE_FLAG_REFUSAL = 'ERR Can not execute a script with write flag using *_ro command.';
 
 const keepReply = (reply: unknown): unknown => reply;
 
@@ -34,21 +39,31 @@ const KEY_GUARD = [
  * messages. The SHA-1 of the original text is remembered as an alias of the rewritten script's:
  * `EVALSHA <original sha>` runs the rewritten script and `SCRIPT LOAD <original>` answers with
  * the original's SHA, as Upstash would.
+ *
+ * A script flagged `no-writes` is read-only wherever it runs, as on Redis 7 and Upstash: EVAL and
+ * EVALSHA of it reach the backend as EVAL_RO and EVALSHA_RO, under which both back ends (the
+ * embedded engine and Redis) refuse any write with Redis's own error (`ERR Write commands are
+ * not allowed from read-only scripts`). EVAL_RO / EVALSHA_RO of a flagged script without
+ * `no-writes` is refused as Redis 7.0 refuses it.
  */
 export class ScriptAliases {
   constructor(private readonly checkDeclaredKeys = true) {}
 
   /** SHA-1 of an original script → SHA-1 of the stripped script the backend knows. */
   readonly #backendShas = new Map<string, string>();
+  /** SHA-1s (original) of the flagged scripts: whether each may write. */
+  readonly #writes = new Map<string, boolean>();
 
   /** Rewrites EVAL, EVALSHA (and their `_RO` forms), SCRIPT LOAD and SCRIPT EXISTS; passes anything else through. */
   prepare(args: CommandArgs): PreparedCommand {
     const name = args[0].toLowerCase();
     if ((name === 'eval' || name === 'eval_ro') && args[1] !== undefined) {
-      return { args: replaceAt(args, 1, this.#strip(args[1])), mapReply: keepReply };
+      const original = args[1];
+      return this.#run(name, sha1(original), replaceAt(args, 1, this.#strip(original)));
     }
     if ((name === 'evalsha' || name === 'evalsha_ro') && args[1] !== undefined) {
-      return { args: replaceAt(args, 1, this.#backendSha(args[1])), mapReply: keepReply };
+      const original = args[1].toLowerCase();
+      return this.#run(name, original, replaceAt(args, 1, this.#backendSha(args[1])));
     }
     const subcommand = args[1]?.toLowerCase();
     if (name === 'script' && subcommand === 'load' && args[2] !== undefined) {
@@ -71,10 +86,23 @@ export class ScriptAliases {
     return { args, mapReply: keepReply };
   }
 
+  /** EVAL(SHA)[_RO] of the script whose original SHA-1 is `sha`: read-only where its flags say so. */
+  #run(name: string, sha: string, args: CommandArgs): PreparedCommand {
+    const writes = this.#writes.get(sha);
+    const readOnlyCommand = name.endsWith('_ro');
+    if (readOnlyCommand && writes === true) return { args, mapReply: keepReply, refusal: WRITE_FLAG_REFUSAL };
+    if (!readOnlyCommand && writes === false) {
+      const command = name === 'eval' ? 'EVAL_RO' : 'EVALSHA_RO';
+      return { args: replaceAt(args, 0, command), mapReply: keepReply };
+    }
+    return { args, mapReply: keepReply };
+  }
+
   #strip(script: string): string {
     if (!/^#!lua(?:[ \t]|\r?\n|$)/.test(script)) return script;
     const newline = script.indexOf('\n');
     const shebang = newline === -1 ? script : script.slice(0, newline);
+    this.#writes.set(sha1(script), !/\bflags=[\w,-]*\bno-writes\b/.test(shebang));
     const body = newline === -1 ? '' : script.slice(newline);
     const guarded = this.checkDeclaredKeys && /\bflags=[\w,-]*\ballow-key-locking\b/.test(shebang);
     const stripped = guarded

@@ -125,35 +125,46 @@ async function handle(req: IncomingMessage, res: ServerResponse, context: Contex
   else sendJson(res, 200, await runTransaction(body, encoding, context));
 }
 
-async function runCommand(body: unknown, encoding: ReplyEncoding, { backend, scripts }: Context) {
+async function runCommand(body: unknown, encoding: ReplyEncoding, { backend, scripts, counts }: Context) {
   const args = parseCommand(body);
   const refusal = refusalOf(args);
   if (refusal !== null) throw new RestError(400, refusal);
   const prepared = scripts.prepare(args);
+  if (prepared.refusal) throw new RestError(400, prepared.refusal);
+  counts.recordCommand(prepared.args[0]);
   const outcome = await backend.command(prepared.args);
   if (!outcome.ok) throw new RestError(400, outcome.error);
   return { result: encodeReply(prepared.mapReply(outcome.reply), encoding) };
 }
 
-async function runPipeline(body: unknown, encoding: ReplyEncoding, { backend, scripts }: Context) {
+async function runPipeline(body: unknown, encoding: ReplyEncoding, { backend, scripts, counts }: Context) {
   const commands = parseCommandList(body);
-  const refusals = commands.map(refusalOf);
-  const prepared = commands.filter((_, i) => refusals[i] === null).map((args) => scripts.prepare(args));
+  const items = commands.map((args) => {
+    const refusal = refusalOf(args);
+    if (refusal !== null) return { refusal };
+    const command = scripts.prepare(args);
+    return command.refusal ? { refusal: command.refusal } : { command };
+  });
+  const prepared = items.flatMap((item) => (item.command ? [item.command] : []));
+  for (const command of prepared) counts.recordCommand(command.args[0]);
   const outcomes = await backend.pipeline(prepared.map((command) => command.args));
   let next = 0;
-  return refusals.map((refusal) => {
-    if (refusal !== null) return { error: refusal };
+  return items.map((item) => {
+    if (!item.command) return { error: item.refusal };
     const index = next++;
     return toItem(outcomes[index], prepared[index]?.mapReply, encoding);
   });
 }
 
-async function runTransaction(body: unknown, encoding: ReplyEncoding, { backend, scripts }: Context) {
+async function runTransaction(body: unknown, encoding: ReplyEncoding, { backend, scripts, counts }: Context) {
   const commands = parseCommandList(body);
   // A command REST cannot carry discards the whole transaction, as a queue-time error would.
   const refusal = commands.map(refusalOf).find((message) => message !== null);
   if (refusal) throw new RestError(400, refusal);
   const prepared = commands.map((args: CommandArgs) => scripts.prepare(args));
+  const scriptRefusal = prepared.find((command) => command.refusal)?.refusal;
+  if (scriptRefusal) throw new RestError(400, scriptRefusal);
+  for (const command of prepared) counts.recordCommand(command.args[0]);
   const outcomes = await backend.transaction(prepared.map((command) => command.args));
   return outcomes.map((outcome, i) => toItem(outcome, prepared[i]?.mapReply, encoding));
 }

@@ -88,14 +88,28 @@ describe('the cut-down @upstash/redis client in the function bundles', () => {
     expect([first, second]).toEqual([2, 5]);
   });
 
+  test('runs a read-only script (EVALSHA_RO, then EVAL_RO on NOSCRIPT) through the cut-down client', async () => {
+    const key = `subset:${randomBytes(6).toString('hex')}`;
+    const source = `-- ${key}\nreturn redis.call('EXISTS', KEYS[1])`;
+    const readOnly = (
+      client() as unknown as {
+        createScript(
+          lua: string,
+          options: { readonly: true },
+        ): { exec(k: string[], a: string[]): Promise<unknown> };
+      }
+    ).createScript(source, { readonly: true });
+
+    await expect(readOnly.exec([key], [])).resolves.toBe(0);
+    await expect(readOnly.exec([key], [])).resolves.toBe(0);
+  });
+
   test('keeps only the members the service calls', () => {
     const redis = client();
 
-    expect(['createScript', 'eval', 'evalsha'].map((m) => typeof redis[m])).toEqual([
-      'function',
-      'function',
-      'function',
-    ]);
+    expect(['createScript', 'eval', 'evalsha', 'evalRo', 'evalshaRo'].map((m) => typeof redis[m])).toEqual(
+      Array(5).fill('function'),
+    );
     expect(['get', 'set', 'hset', 'del', 'pipeline', 'multi', 'scan'].map((m) => redis[m])).toEqual(
       Array(7).fill(undefined),
     );

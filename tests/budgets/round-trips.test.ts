@@ -251,3 +251,29 @@ describe('datastore round trips per warm request (rate-limit calls included)', (
     else expect(roundTrips).toBeLessThanOrEqual(budget);
   });
 });
+
+describe('authenticated reads write nothing (Upstash Global can answer them from a replica)', () => {
+  test.each([
+    ['GET /users/me', getProfile.createHandler, '/users/me'],
+    ['GET /sessions', listSessions.createHandler, '/sessions'],
+    ['GET /users/me/security', getSecurity.createHandler, '/users/me/security'],
+  ] as const)(
+    'a warm %s, its session touched less than a minute ago: one read-only script, zero writes',
+    async (_, createHandler, path) => {
+      // Prepare: scripts loaded, a session opened just now (its lastUsedAt is fresh)
+      const handler = createHandler(services);
+      expect((await invoke(handler, { method: 'GET', path, token: (await newAccount()).token })).status).toBe(
+        200,
+      );
+      const token = (await newAccount()).token;
+      datastore.resetCounts();
+
+      // Act
+      const response = await invoke(handler, { method: 'GET', path, token });
+
+      // Assess: the local datastore's command counts (a write inside it would have failed the script)
+      expect(response.status).toBe(200);
+      expect(datastore.counts()).toMatchObject({ total: 1, commands: { evalsha_ro: 1 }, writes: 0 });
+    },
+  );
+});

@@ -241,8 +241,8 @@ describe('Lua scripts', () => {
 
     expect([swapped, refused]).toEqual([1, 0]);
     await expect(counted.get(key('cas'))).resolves.toBe('b');
-    expect(afterFirst).toEqual({ command: 2, pipeline: 0, multiExec: 0, total: 2 });
-    expect(afterSecond).toEqual({ command: 3, pipeline: 0, multiExec: 0, total: 3 });
+    expect(afterFirst).toMatchObject({ command: 2, pipeline: 0, multiExec: 0, total: 2 });
+    expect(afterSecond).toMatchObject({ command: 3, pipeline: 0, multiExec: 0, total: 3 });
   });
 
   test('EVALSHA of an unknown script fails with the NOSCRIPT text', async () => {
@@ -371,6 +371,50 @@ describe('Lua scripts', () => {
     });
   });
 
+  describe('a script flagged no-writes is read-only, as on Redis 7 and Upstash', () => {
+    const readOnly = (body: string) => `#!lua flags=no-writes,allow-key-locking\n-- ${prefix} ro\n${body}`;
+    const WRITE_REFUSED = /Write commands are not allowed from read-only scripts/;
+
+    test('it reads its declared keys through EVAL_RO, EVALSHA_RO and plain EVAL alike', async () => {
+      await raw.set(key('ro:read'), 'v');
+      const source = readOnly("return redis.call('GET', KEYS[1])");
+      const script = counted.createScript<string, true>(source, { readonly: true });
+      await expect(script.exec([key('ro:read')], [])).resolves.toBe('v');
+      await expect(script.exec([key('ro:read')], [])).resolves.toBe('v');
+      await expect(counted.eval(source, [key('ro:read')], [])).resolves.toBe('v');
+      // EVALSHA_RO (NOSCRIPT), EVAL_RO, EVALSHA_RO, then the plain EVAL run read-only: no write counted.
+      expect(datastore.counts()).toMatchObject({ commands: { evalsha_ro: 2, eval_ro: 2 }, writes: 0 });
+    });
+
+    test.each([
+      ['EVAL_RO', (source: string) => counted.evalRo(source, [key('ro:w')], [])],
+      ['plain EVAL', (source: string) => counted.eval(source, [key('ro:w')], [])],
+      [
+        'EVALSHA after SCRIPT LOAD',
+        async (source: string) => counted.evalsha(await counted.scriptLoad(source), [key('ro:w')], []),
+      ],
+    ])('a write inside it fails under %s with Redis’s error, and nothing is written', async (_, run) => {
+      const source = readOnly(`redis.call('SET', KEYS[1], '1') return 'wrote' -- ${_}`);
+      await expect(run(source)).rejects.toThrow(WRITE_REFUSED);
+      await expect(raw.exists(key('ro:w'))).resolves.toBe(0);
+    });
+
+    test('an undeclared key is still refused in it', async () => {
+      await expect(
+        counted.evalRo(readOnly("return redis.call('GET', ARGV[1])"), [key('a')], [key('b')]),
+      ).rejects.toThrow(/undeclared key/);
+    });
+
+    test('EVAL_RO of a flagged script that may write is refused as Redis 7.0 refuses it', async () => {
+      const source = `#!lua flags=allow-key-locking\n-- ${prefix} rw\nreturn redis.call('GET', KEYS[1])`;
+      await expect(counted.evalRo(source, [key('rw')], [])).rejects.toThrow(
+        'Can not execute a script with write flag using *_ro command',
+      );
+      const sha = await counted.scriptLoad(source);
+      await expect(counted.evalshaRo(sha, [key('rw')], [])).rejects.toThrow(/write flag using \*_ro/);
+    });
+  });
+
   test('stats count each endpoint, over HTTP too', async () => {
     await counted.get(key('stats'));
     await counted.pipeline().get(key('stats')).get(key('stats')).exec();
@@ -381,11 +425,12 @@ describe('Lua scripts', () => {
     const unauthorized = await fetch(`${datastore.url}/__stats`);
     const reset = await fetch(`${datastore.url}/__stats`, { method: 'DELETE', headers });
 
-    const expected = { command: 1, pipeline: 1, multiExec: 1, total: 3 };
+    const expected = { command: 1, pipeline: 1, multiExec: 1, total: 3, commands: { get: 4 }, writes: 0 };
     expect(await stats.json()).toEqual(expected);
     expect(unauthorized.status).toBe(401);
-    expect(await reset.json()).toEqual({ command: 0, pipeline: 0, multiExec: 0, total: 0 });
-    expect(datastore.counts()).toEqual({ command: 0, pipeline: 0, multiExec: 0, total: 0 });
+    const zero = { command: 0, pipeline: 0, multiExec: 0, total: 0, commands: {}, writes: 0 };
+    expect(await reset.json()).toEqual(zero);
+    expect(datastore.counts()).toEqual(zero);
   });
 });
 

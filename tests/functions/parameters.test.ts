@@ -1,65 +1,61 @@
-// The deployment's parameters from SSM Parameter Store (lib/parameters.ts), through the real AWS
-// SDK against a stand-in of SSM's GetParameters API on 127.0.0.1 (AWS_ENDPOINT_URL_SSM): which
-// names are asked for, decryption on, the environment winning, failures answered 503 and retried.
+// The deployment's parameters from SSM Parameter Store (lib/parameters.ts), without the AWS SDK:
+// GetParameters signed by lib/aws.ts, against a stand-in of SSM's API on 127.0.0.1
+// (AWS_ENDPOINT_URL_SSM) that checks each signature with the SDK's own signer: which names are
+// asked for, decryption on, the environment winning, failures answered 503 (naming the
+// parameters) and retried.
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createHandler } from '../../functions/jwks';
-import { resolveParameters, ssmParameterName } from '../../lib/parameters';
+import { ParametersUnavailableError, resolveParameters, ssmParameterName } from '../../lib/parameters';
 import { baseServices, lambdaHandler } from '../../lib/services';
 import { invoke, newSigningKey } from '../support/app';
+import { type StandIn, startAwsStandIn, TEST_CREDENTIALS } from '../support/aws';
 
 const PREFIX = '/account-service/test';
 const stored = new Map<string, string>();
-const requests: Array<{ target: string; body: { Names: string[]; WithDecryption: boolean } }> = [];
-let failing = false;
-let server: Server;
+let failing: false | 'denied' | 'throttled' = false;
+let ssm: StandIn;
 const saved = { ...process.env };
+const requests = () =>
+  ssm.requests.map((r) => ({ target: String(r.headers['x-amz-target']), body: JSON.parse(r.body) }));
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk) => {
-      text += chunk;
-    });
-    req.on('end', () => {
-      const body = JSON.parse(text);
-      requests.push({ target: String(req.headers['x-amz-target']), body });
-      if (failing) {
-        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(
-          JSON.stringify({ __type: 'AccessDeniedException', message: `no access to ${body.Names[0]}` }),
-        );
-        return;
-      }
-      const names: string[] = body.Names;
-      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-      res.end(
-        JSON.stringify({
-          Parameters: names
-            .filter((name) => stored.has(name))
-            .map((name) => ({ Name: name, Type: 'SecureString', Value: stored.get(name), Version: 1 })),
-          InvalidParameters: names.filter((name) => !stored.has(name)),
-        }),
-      );
-    });
+  ssm = await startAwsStandIn('ssm', (request) => {
+    const body = JSON.parse(request.body) as { Names: string[] };
+    if (failing === 'denied')
+      return {
+        status: 400,
+        headers: { 'content-type': 'application/x-amz-json-1.1' },
+        body: JSON.stringify({ __type: 'AccessDeniedException', message: `no access to ${body.Names[0]}` }),
+      };
+    if (failing === 'throttled')
+      return {
+        status: 429,
+        body: JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }),
+      };
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/x-amz-json-1.1' },
+      body: JSON.stringify({
+        Parameters: body.Names.filter((name) => stored.has(name)).map((name) => ({
+          Name: name,
+          Type: 'SecureString',
+          Value: stored.get(name),
+          Version: 1,
+        })),
+        InvalidParameters: body.Names.filter((name) => !stored.has(name)),
+      }),
+    };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_SSM: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'not-a-real-secret',
-  });
+  Object.assign(process.env, { AWS_ENDPOINT_URL_SSM: ssm.url, ...TEST_CREDENTIALS });
 });
 
 afterAll(async () => {
   process.env = saved;
-  await new Promise((resolve) => server.close(resolve));
+  await ssm.close();
 });
 
 beforeEach(() => {
-  requests.length = 0;
+  ssm.requests.length = 0;
   failing = false;
   stored.clear();
 });
@@ -80,7 +76,7 @@ describe('resolveParameters', () => {
     storeAll();
     const env = await resolveParameters({ SSM_PARAMETER_PREFIX: PREFIX, KEY_PREFIX: 'acct:' });
     expect(env).toEqual({ SSM_PARAMETER_PREFIX: PREFIX, KEY_PREFIX: 'acct:', ...deployed });
-    expect(requests).toEqual([
+    expect(requests()).toEqual([
       {
         target: 'AmazonSSM.GetParameters',
         body: {
@@ -100,7 +96,7 @@ describe('resolveParameters', () => {
     storeAll();
     const env = await resolveParameters({ SSM_PARAMETER_PREFIX: `${PREFIX}/`, JWT_PRIVATE_KEY: 'local' });
     expect(env.JWT_PRIVATE_KEY).toBe('local');
-    expect(requests.map((r) => r.body.Names)).toEqual([
+    expect(requests().map((r) => r.body.Names)).toEqual([
       [
         '/account-service/test/upstash-redis-rest-url',
         '/account-service/test/upstash-redis-rest-token',
@@ -115,7 +111,7 @@ describe('resolveParameters', () => {
       SSM_PARAMETER_PREFIX: PREFIX,
       ...deployed,
     });
-    expect(requests).toEqual([]);
+    expect(requests()).toEqual([]);
   });
 
   test('a parameter missing from SSM fails the read, naming the parameter and no value', async () => {
@@ -126,12 +122,62 @@ describe('resolveParameters', () => {
   });
 });
 
+describe('the GetParameters request and its faults', () => {
+  test('is signed for ssm in the region with the role credentials, session token included (the SDK signer agrees)', async () => {
+    storeAll();
+    await resolveParameters({ SSM_PARAMETER_PREFIX: PREFIX });
+    const [request] = ssm.requests;
+    expect(request).toMatchObject({ method: 'POST', path: '/', signatureValid: true });
+    expect(request?.scope).toMatch(/^\d{8}\/eu-west-1\/ssm\/aws4_request$/);
+    expect(request?.headers['x-amz-security-token']).toBe(TEST_CREDENTIALS.AWS_SESSION_TOKEN);
+    expect(request?.headers['content-type']).toBe('application/x-amz-json-1.1');
+    expect(String(request?.headers.authorization)).toContain('x-amz-security-token');
+  });
+
+  test('a throttled read is retried twice, then fails naming every parameter asked for', async () => {
+    failing = 'throttled';
+    const read = resolveParameters({ SSM_PARAMETER_PREFIX: PREFIX, JWT_PRIVATE_KEY: 'local' });
+    await expect(read).rejects.toBeInstanceOf(ParametersUnavailableError);
+    await expect(read).rejects.toMatchObject({
+      reason: 'ThrottlingException',
+      parameters: [
+        '/account-service/test/upstash-redis-rest-url',
+        '/account-service/test/upstash-redis-rest-token',
+        '/account-service/test/totp-encryption-key',
+      ],
+    });
+    expect(ssm.requests).toHaveLength(3);
+  });
+
+  test('SSM unreachable fails the read as unreachable, naming the parameters, no value anywhere', async () => {
+    const read = resolveParameters(
+      { SSM_PARAMETER_PREFIX: PREFIX, ...deployed, JWT_PRIVATE_KEY: undefined },
+      { ...TEST_CREDENTIALS, AWS_ENDPOINT_URL_SSM: 'http://127.0.0.1:1' },
+    );
+    await expect(read).rejects.toMatchObject({
+      reason: 'unreachable',
+      parameters: ['/account-service/test/jwt-private-key'],
+      message: 'SSM unreachable reading /account-service/test/jwt-private-key',
+    });
+  });
+
+  test('without credentials in the environment nothing is sent, and the read says so', async () => {
+    await expect(
+      resolveParameters(
+        { SSM_PARAMETER_PREFIX: PREFIX },
+        { AWS_ENDPOINT_URL_SSM: ssm.url, AWS_REGION: 'eu-west-1' },
+      ),
+    ).rejects.toMatchObject({ reason: 'MissingCredentials' });
+    expect(ssm.requests).toEqual([]);
+  });
+});
+
 describe('lambdaHandler with parameters in SSM', () => {
   test('an SSM failure answers 503 problem+json and the next request reads again and succeeds', async () => {
     // Prepare: the Lambda environment as deployed: a prefix, none of the three values
     for (const name of Object.keys(deployed)) delete process.env[name];
     process.env.SSM_PARAMETER_PREFIX = PREFIX;
-    failing = true;
+    failing = 'denied';
     const logged: string[] = [];
     jest.spyOn(console, 'error').mockImplementation((line: string) => logged.push(line));
     const handler = lambdaHandler(baseServices, createHandler);
@@ -153,13 +199,16 @@ describe('lambdaHandler with parameters in SSM', () => {
     expect(served.body.keys.map((key: { x: string }) => key.x)).toEqual([x]);
     expect(again.status).toBe(200);
     // Read at import (refused: the first request waited for that read), once more, then kept.
-    expect(requests).toHaveLength(2);
-    // The failure is logged by the error's name, never a parameter's value.
+    expect(ssm.requests).toHaveLength(2);
+    // The failure is logged once, by AWS's error type and the parameters asked for, never a value.
     expect(logged).toEqual([
       JSON.stringify({
         level: 'ERROR',
         message: 'SSM parameters unavailable',
         cause: 'AccessDeniedException',
+        parameters: Object.keys(deployed).map((name) =>
+          ssmParameterName(PREFIX, name as keyof typeof deployed),
+        ),
       }),
     ]);
   });

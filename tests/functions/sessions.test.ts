@@ -78,15 +78,8 @@ describe('GET /sessions', () => {
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toEqual({
       sessions: [
-        // Listing is a use of the current session: it is the most recently used one.
-        {
-          id: b.sessionId,
-          createdAt: iso(START + 1000),
-          lastUsedAt: iso(START + 3000),
-          expiresAt: iso(START + 1000 + REFRESH_TTL_MS),
-          userAgent: 'Agent B',
-          current: true,
-        },
+        // Listing is a read: it writes the current session's lastUsedAt only when that is older
+        // than SESSION_TOUCH_SECONDS (60 s; tests/functions/session-touch.test.ts), so B stays where it was.
         {
           id: c.sessionId,
           createdAt: iso(START + 2000),
@@ -94,6 +87,14 @@ describe('GET /sessions', () => {
           expiresAt: iso(START + 2000 + REFRESH_TTL_MS),
           userAgent: null,
           current: false,
+        },
+        {
+          id: b.sessionId,
+          createdAt: iso(START + 1000),
+          lastUsedAt: iso(START + 1000),
+          expiresAt: iso(START + 1000 + REFRESH_TTL_MS),
+          userAgent: 'Agent B',
+          current: true,
         },
         {
           id: a.sessionId,

@@ -34,7 +34,7 @@ describe('parseConfig defaults', () => {
 
     // Assess
     expect(config).toEqual({
-      datastore: { url: 'http://127.0.0.1:8079', token: REST_TOKEN, timeoutMs: 2000 },
+      datastore: { url: 'http://127.0.0.1:8079', token: REST_TOKEN, timeoutMs: 2000, sessionTouchMs: 60_000 },
       keyPrefix: 'acct:',
       jwt: {
         privateKey: privateJwk,
@@ -188,6 +188,8 @@ describe('parseConfig rejects bad values', () => {
     ['REFRESH_TOKEN_TTL_SECONDS', '31536001'],
     ['REFRESH_REUSE_GRACE_SECONDS', '301'],
     ['REFRESH_REUSE_GRACE_SECONDS', '-1'],
+    ['SESSION_TOUCH_SECONDS', '3601'],
+    ['SESSION_TOUCH_SECONDS', '-1'],
     ['PASSWORD_MIN_LENGTH', '7'],
     ['PASSWORD_MIN_LENGTH', '257'],
     ['PASSWORD_MIN_LENGTH', 'twelve'],

@@ -1,0 +1,292 @@
+import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { decodeCBORToNativeValue } from '@oslojs/cbor';
+import {
+  AttestationStatementFormat,
+  type AuthenticatorData,
+  ClientDataType,
+  COSEKeyType,
+  COSEPublicKey,
+  coseAlgorithmEdDSA,
+  coseAlgorithmES256,
+  coseAlgorithmRS256,
+  coseEllipticCurveEd25519,
+  coseEllipticCurveP256,
+  parseAttestationObject,
+  parseAuthenticatorData,
+  parseClientDataJSON,
+} from '@oslojs/webauthn';
+
+/**
+ * The passkey ceremonies' verification (WebAuthn Level 3, §7.1 registration and §7.2
+ * authentication), without @simplewebauthn/server, whose one entry point brings an X.509 and
+ * ASN.1 stack we never use (attestation is `none`): ≈430 KiB and 140–158 ms of every cold start of
+ * the two functions that verify. `@oslojs/webauthn` parses (client data, authenticator data,
+ * attestation object, COSE keys); every check is here, and signatures are verified by node:crypto.
+ *
+ * Supported credentials: ES256 (P-256), RS256 (RSA ≥ 2048 bits) and EdDSA (Ed25519) — what the
+ * creation options offer. Attestation: `none`, or `packed` self-attestation (verified with the
+ * credential's own key); an attestation with a certificate chain was never asked for and is refused.
+ * Stored keys stay COSE (base64url), as @simplewebauthn/server stored them: passkeys registered
+ * before this verifier keep working, and the other way round.
+ *
+ * tests/unit/passkey-verifier.test.ts runs both verifiers over a generated set of ceremonies.
+ */
+
+/** What a ceremony must match: the challenge handed out, the allowed origins, the RP ID. */
+export interface ExpectedCeremony {
+  challenge: string;
+  origins: readonly string[];
+  rpId: string;
+}
+
+/** A verified new credential, as stored. */
+export interface RegisteredCredential {
+  /** The credential id, base64url. */
+  id: string;
+  /** The COSE public key, base64url. */
+  publicKey: string;
+  algorithm: number;
+  counter: number;
+  transports: string[];
+}
+
+/** A stored credential, as an assertion is checked against it. */
+export interface StoredCredential {
+  id: string;
+  publicKey: string;
+  counter: number;
+}
+
+/** Why a ceremony was refused (for the audit log; the client only ever sees `passkey_invalid`). */
+export type RefusalReason =
+  | 'malformed'
+  | 'credential_id'
+  | 'type'
+  | 'challenge'
+  | 'origin'
+  | 'cross_origin'
+  | 'rp_id'
+  | 'user_presence'
+  | 'user_verification'
+  | 'algorithm'
+  | 'attestation'
+  | 'signature'
+  | 'counter';
+
+export class CeremonyRefusedError extends Error {
+  override name = 'CeremonyRefusedError';
+  constructor(readonly reason: RefusalReason) {
+    super(`passkey ceremony refused: ${reason}`);
+  }
+}
+
+const refuse = (reason: RefusalReason): never => {
+  throw new CeremonyRefusedError(reason);
+};
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const MAX_FIELD = 64 * 1024;
+
+const bytes = (value: unknown): Uint8Array => {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_FIELD || !BASE64URL.test(value))
+    return refuse('malformed');
+  return new Uint8Array(Buffer.from(value as string, 'base64url'));
+};
+const b64u = (data: Uint8Array): string => Buffer.from(data).toString('base64url');
+const sha256 = (data: Uint8Array | string): Buffer => createHash('sha256').update(data).digest();
+
+/** The credential envelope both ceremonies share: `{id, rawId, type: 'public-key', response}`. */
+function envelope(value: unknown): { id: string; response: Record<string, unknown> } {
+  if (typeof value !== 'object' || value === null) return refuse('malformed');
+  const { id, rawId, type, response } = value as Record<string, unknown>;
+  if (typeof id !== 'string' || id === '' || !BASE64URL.test(id)) return refuse('malformed');
+  if (rawId !== id) return refuse('credential_id');
+  if (type !== 'public-key') return refuse('type');
+  if (typeof response !== 'object' || response === null) return refuse('malformed');
+  return { id, response: response as Record<string, unknown> };
+}
+
+/** §7.1 steps 5–12 / §7.2 steps 9–15: client data of the right type, our challenge, an allowed origin. */
+function checkClientData(encoded: Uint8Array, type: ClientDataType, expected: ExpectedCeremony): void {
+  let clientData: ReturnType<typeof parseClientDataJSON>;
+  let challenge: unknown;
+  try {
+    clientData = parseClientDataJSON(encoded);
+    challenge = (JSON.parse(new TextDecoder().decode(encoded)) as { challenge?: unknown }).challenge;
+  } catch {
+    refuse('malformed');
+    return;
+  }
+  if (clientData.type !== type) refuse('type');
+  // The string as sent: two base64url spellings of the same bytes are not the same challenge.
+  if (challenge !== expected.challenge) refuse('challenge');
+  if (!expected.origins.includes(clientData.origin)) refuse('origin');
+  // Our pages never run a ceremony inside another site's frame.
+  if (clientData.crossOrigin === true) refuse('cross_origin');
+}
+
+/** §7.1 steps 13–16 / §7.2 steps 15–17: our RP ID's hash, the user present and verified. */
+function checkAuthenticatorData(data: AuthenticatorData, rpId: string): void {
+  if (!data.verifyRelyingPartyIdHash(rpId)) refuse('rp_id');
+  if (!data.userPresent) refuse('user_presence');
+  if (!data.userVerified) refuse('user_verification');
+}
+
+/** A COSE public key of a supported algorithm as a node:crypto key, or a refusal. */
+function publicKeyOf(cose: COSEPublicKey): { key: KeyObject; algorithm: number } {
+  let algorithm: number;
+  let jwk: Record<string, string>;
+  try {
+    algorithm = cose.algorithm();
+    const type = cose.type();
+    const raw = cose.decoded as Record<string, unknown>;
+    if (algorithm === coseAlgorithmES256 && type === COSEKeyType.EC2) {
+      if (cose.ec2().curve !== coseEllipticCurveP256) return refuse('algorithm');
+      jwk = { kty: 'EC', crv: 'P-256', x: b64u(raw['-2'] as Uint8Array), y: b64u(raw['-3'] as Uint8Array) };
+    } else if (algorithm === coseAlgorithmEdDSA && type === COSEKeyType.OKP) {
+      if (cose.okp().curve !== coseEllipticCurveEd25519) return refuse('algorithm');
+      jwk = { kty: 'OKP', crv: 'Ed25519', x: b64u(raw['-2'] as Uint8Array) };
+    } else if (algorithm === coseAlgorithmRS256 && type === COSEKeyType.RSA) {
+      const n = raw['-1'];
+      const e = raw['-2'];
+      if (!(n instanceof Uint8Array) || n.byteLength < 256 || !(e instanceof Uint8Array) || e.byteLength > 8)
+        return refuse('algorithm');
+      jwk = { kty: 'RSA', n: b64u(n), e: b64u(e) };
+    } else {
+      return refuse('algorithm');
+    }
+  } catch (error) {
+    if (error instanceof CeremonyRefusedError) throw error;
+    return refuse('algorithm');
+  }
+  try {
+    // node:crypto checks the key itself (an EC point off the curve is refused here).
+    return { key: createPublicKey({ key: jwk, format: 'jwk' }), algorithm };
+  } catch {
+    return refuse('algorithm');
+  }
+}
+
+/** Verifies a WebAuthn signature over `authenticatorData ‖ SHA-256(clientDataJSON)`. */
+function signatureValid(key: KeyObject, algorithm: number, data: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    if (algorithm === coseAlgorithmEdDSA) return verify(null, data, key, signature);
+    // ES256 signatures are DER (not the raw r‖s of JWS); RS256 is PKCS #1 v1.5.
+    if (algorithm === coseAlgorithmES256)
+      return verify('sha256', data, { key, dsaEncoding: 'der' }, signature);
+    return verify('sha256', data, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** A stored COSE key (base64url) back into a key; a record that does not decode is refused. */
+function storedKey(publicKey: string): { key: KeyObject; algorithm: number } {
+  const encoded = bytes(publicKey);
+  let decoded: unknown;
+  try {
+    const [value, size] = decodeCBORToNativeValue(encoded, 4);
+    if (size !== encoded.byteLength) return refuse('malformed');
+    decoded = value;
+  } catch {
+    return refuse('malformed');
+  }
+  if (typeof decoded !== 'object' || decoded === null) return refuse('malformed');
+  return publicKeyOf(new COSEPublicKey(decoded));
+}
+
+/**
+ * Verifies a registration response (`navigator.credentials.create()`, JSON-encoded) against the
+ * caller's live challenge. Throws `CeremonyRefusedError`; answers the credential to store.
+ */
+export function verifyRegistration(response: unknown, expected: ExpectedCeremony): RegisteredCredential {
+  const { id, response: attestation } = envelope(response);
+  const clientDataJSON = bytes(attestation.clientDataJSON);
+  checkClientData(clientDataJSON, ClientDataType.Create, expected);
+  const attestationObject = bytes(attestation.attestationObject);
+  let parsed: ReturnType<typeof parseAttestationObject>;
+  try {
+    parsed = parseAttestationObject(attestationObject);
+  } catch {
+    return refuse('malformed');
+  }
+  const data = parsed.authenticatorData;
+  checkAuthenticatorData(data, expected.rpId);
+  const credential = data.credential;
+  if (!credential) return refuse('malformed');
+  // The id the browser reports is the one in the signed authenticator data: log-ins look it up.
+  if (b64u(credential.id) !== id) refuse('credential_id');
+  const { key, algorithm } = publicKeyOf(credential.publicKey);
+
+  // The COSE key's own bytes, as stored: it follows the credential id in the authenticator data.
+  const authData = authenticatorDataOf(attestationObject);
+  const keyStart = 55 + credential.id.byteLength;
+  const [, keySize] = decodeCBORToNativeValue(authData.subarray(keyStart), 4);
+  const publicKey = b64u(authData.subarray(keyStart, keyStart + keySize));
+
+  const statement = parsed.attestationStatement;
+  if (statement.format === AttestationStatementFormat.None) {
+    if (Object.keys(statement.decoded).length > 0) refuse('attestation');
+  } else if (statement.format === AttestationStatementFormat.Packed) {
+    let packed: ReturnType<typeof statement.packed>;
+    try {
+      packed = statement.packed();
+    } catch {
+      return refuse('attestation');
+    }
+    // Self attestation only: signed by the new credential's own key, with its algorithm.
+    if (packed.certificates !== null || packed.algorithm !== algorithm) return refuse('attestation');
+    const signed = Buffer.concat([authData, sha256(clientDataJSON)]);
+    if (!signatureValid(key, algorithm, signed, packed.signature)) refuse('attestation');
+  } else {
+    refuse('attestation');
+  }
+  const transports = Array.isArray(attestation.transports)
+    ? attestation.transports.filter((t): t is string => typeof t === 'string' && t.length <= 32).slice(0, 8)
+    : [];
+  return { id, publicKey, algorithm, counter: data.signatureCounter, transports };
+}
+
+/** The raw `authData` bytes of an attestation object (already parsed once, so well-formed). */
+function authenticatorDataOf(attestationObject: Uint8Array): Uint8Array {
+  const [decoded] = decodeCBORToNativeValue(attestationObject, 4) as [{ authData: Uint8Array }, number];
+  return decoded.authData;
+}
+
+/**
+ * Verifies an authentication response (`navigator.credentials.get()`, JSON-encoded) against the
+ * challenge it signed and the stored credential. Throws `CeremonyRefusedError`; answers the new
+ * signature counter (0 stays 0 for authenticators that keep none; otherwise it must grow).
+ */
+export function verifyAuthentication(
+  response: unknown,
+  expected: ExpectedCeremony,
+  credential: StoredCredential,
+): { newCounter: number } {
+  const { id, response: assertion } = envelope(response);
+  if (id !== credential.id) refuse('credential_id');
+  const clientDataJSON = bytes(assertion.clientDataJSON);
+  checkClientData(clientDataJSON, ClientDataType.Get, expected);
+  const authData = bytes(assertion.authenticatorData);
+  const signature = bytes(assertion.signature);
+  if (
+    assertion.userHandle !== undefined &&
+    assertion.userHandle !== null &&
+    typeof assertion.userHandle !== 'string'
+  )
+    refuse('malformed');
+  let data: AuthenticatorData;
+  try {
+    data = parseAuthenticatorData(authData);
+  } catch {
+    return refuse('malformed');
+  }
+  checkAuthenticatorData(data, expected.rpId);
+  // §7.2 step 22: a counter that did not move on, where either side keeps one, is a cloned key.
+  const counter = data.signatureCounter;
+  if ((counter > 0 || credential.counter > 0) && counter <= credential.counter) refuse('counter');
+  const { key, algorithm } = storedKey(credential.publicKey);
+  if (!signatureValid(key, algorithm, Buffer.concat([authData, sha256(clientDataJSON)]), signature))
+    refuse('signature');
+  return { newCounter: counter };
+}
