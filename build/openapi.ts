@@ -113,6 +113,7 @@ const RESPONSES = {
   SessionSummary: resources.SessionSummary,
   UserAndSession: resources.UserAndSession,
   UserAndOptionalSession: resources.UserAndOptionalSession,
+  SignedIn: resources.SignedIn,
   SessionEnvelope: resources.SessionEnvelope,
   UserEnvelope: resources.UserEnvelope,
   SessionList: resources.SessionList,

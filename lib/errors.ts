@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   invalid_credentials: { status: 401, title: 'Invalid credentials' },
   invalid_refresh_token: { status: 401, title: 'Invalid refresh token' },
   mfa_failed: { status: 401, title: 'Second factor failed' },
+  sign_in_code_invalid: { status: 401, title: 'Sign-in code invalid' },
   current_password_incorrect: { status: 403, title: 'Current password incorrect' },
   email_not_verified: { status: 403, title: 'Email not verified' },
   mfa_required: { status: 403, title: 'Second factor required' },
@@ -169,6 +170,16 @@ export class MfaFailedError extends AppError {
     super(
       'mfa_failed',
       'The code is wrong or already used, or the log-in expired; log in again if it persists.',
+    );
+  }
+}
+
+export class SignInCodeInvalidError extends AppError {
+  override name = 'SignInCodeInvalidError';
+  constructor() {
+    super(
+      'sign_in_code_invalid',
+      'The code is wrong, used up or expired; use the link in the mail, or ask for a new mail.',
     );
   }
 }

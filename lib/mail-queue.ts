@@ -7,7 +7,8 @@
 export type MailJob =
   | { kind: 'verify-email'; userId: string }
   | { kind: 'password-reset'; email: string }
-  | { kind: 'email-changed'; userId: string; oldEmail: string; newEmail: string };
+  | { kind: 'email-changed'; userId: string; oldEmail: string; newEmail: string }
+  | { kind: 'email-sign-in'; email: string };
 
 /** The longest a request waits for Lambda to take a mail job. */
 export const QUEUE_TIMEOUT_MS = 1000;

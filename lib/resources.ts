@@ -42,6 +42,8 @@ export const SessionSummary = z.strictObject({
 
 /** `POST /users` and `POST /sessions`: the user and the new session. */
 export const UserAndSession = z.strictObject({ user: User, session: Session });
+/** `POST /sessions/email/confirm`: the user, the new session, and whether this sign-in made the account. */
+export const SignedIn = z.strictObject({ user: User, session: Session, created: z.boolean() });
 /** `POST /sessions/refresh`: the new token pair. */
 export const SessionEnvelope = z.strictObject({ session: Session });
 /** `POST /password-resets/confirm`: the session only when the account has no second factor. */

@@ -121,6 +121,33 @@ export const ROUTES = [
     errors: ['passkey_invalid', 'rate_limited'],
   },
   {
+    fn: 'request-email-sign-in',
+    method: 'POST',
+    path: '/sessions/email',
+    operationId: 'requestEmailSignIn',
+    summary:
+      'Passwordless: mail a sign-in link and a 6-digit code (the same answer whether or not the address has an account)',
+    tag: 'sessions',
+    auth: false,
+    body: 'EmailSignInBody',
+    status: 202,
+    errors: ['rate_limited'],
+  },
+  {
+    fn: 'confirm-email-sign-in',
+    method: 'POST',
+    path: '/sessions/email/confirm',
+    operationId: 'confirmEmailSignIn',
+    summary:
+      'Sign in (or sign up) with the mailed link’s token, or the address and its code; the email counts as verified',
+    tag: 'sessions',
+    auth: false,
+    body: 'EmailSignInConfirmBody',
+    status: 200,
+    response: 'SignedIn',
+    errors: ['link_invalid', 'sign_in_code_invalid', 'mfa_required', 'rate_limited'],
+  },
+  {
     fn: 'refresh-session',
     method: 'POST',
     path: '/sessions/refresh',
