@@ -1,4 +1,4 @@
-import { type EmailSignInServices, emailSignInServices } from '../lib/email-sign-in/services';
+import { type EmailSignInServices, requestEmailSignInServices } from '../lib/email-sign-in/services';
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
 import { lambdaHandler } from '../lib/services';
@@ -10,4 +10,4 @@ export const createHandler = ({ http, emailSignIn }: EmailSignInServices) =>
     emailSignIn.request(body, client),
   );
 
-export const handler = lambdaHandler(emailSignInServices, createHandler);
+export const handler = lambdaHandler(requestEmailSignInServices, createHandler);

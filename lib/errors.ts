@@ -177,10 +177,7 @@ export class MfaFailedError extends AppError {
 export class SignInCodeInvalidError extends AppError {
   override name = 'SignInCodeInvalidError';
   constructor() {
-    super(
-      'sign_in_code_invalid',
-      'The code is wrong, used up or expired; use the link in the mail, or ask for a new mail.',
-    );
+    super('sign_in_code_invalid', 'The code is wrong, used up or expired.');
   }
 }
 

@@ -125,8 +125,7 @@ export const ROUTES = [
     method: 'POST',
     path: '/sessions/email',
     operationId: 'requestEmailSignIn',
-    summary:
-      'Passwordless: mail a sign-in link and a 6-digit code (the same answer whether or not the address has an account)',
+    summary: 'Mail a sign-in link and code (the same answer for every address)',
     tag: 'sessions',
     auth: false,
     body: 'EmailSignInBody',
@@ -138,8 +137,7 @@ export const ROUTES = [
     method: 'POST',
     path: '/sessions/email/confirm',
     operationId: 'confirmEmailSignIn',
-    summary:
-      'Sign in (or sign up) with the mailed link’s token, or the address and its code; the email counts as verified',
+    summary: 'Sign in or up with a mailed link’s token, or the address and its code',
     tag: 'sessions',
     auth: false,
     body: 'EmailSignInConfirmBody',

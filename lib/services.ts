@@ -7,7 +7,7 @@ import { createDatastore, type Datastore } from './datastore';
 import { codeHashKey } from './email-sign-in/pair';
 import type { EmailSignInServices } from './email-sign-in/services';
 import { createEmailSignInIssuer } from './email-sign-in/store';
-import { emailSignInTier } from './email-sign-in/tier';
+import { askingPart, emailSignInTier, followingPart } from './email-sign-in/tier';
 import { ServiceUnavailableError } from './errors';
 import { type HttpDeps, type HttpHandler, problemResponse } from './http';
 import { createKeys, type Keys } from './keys';
@@ -149,7 +149,10 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
       passwords: createPasswordHasher(config.argon2),
       rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
     }),
-    ...emailSignInTier(base, mailQueueOf(base, overrides)),
+    ...emailSignInTier(base, {
+      ...askingPart(base, mailQueueOf(base, overrides)),
+      ...followingPart(base),
+    }),
   };
 }
 

@@ -13,10 +13,15 @@ import type { EmailSignInStore, PendingSignIn } from './store';
 /** How long a sign-in waits for its second factor: the mfaToken of `POST /sessions/mfa` lives 300 s. */
 const MFA_LOGIN_TTL_MS = 300_000;
 
+/**
+ * Asking needs `rateLimits` and `mail`, following needs `store`: each function is built with its
+ * half only (lib/email-sign-in/services.ts), so neither bundles the other's code (the limiter,
+ * the scripts); calling the other half there is a wiring error.
+ */
 export interface EmailSignInDeps {
-  store: EmailSignInStore;
-  rateLimits: Pick<RateLimits, 'checkEmailSignInIp'>;
-  mail: MailQueue;
+  store?: EmailSignInStore;
+  rateLimits?: Pick<RateLimits, 'checkEmailSignInIp'>;
+  mail?: MailQueue;
   tokens: TokenService;
   audit: AuditLog;
   settings: { refreshTokenTtlSeconds: number; signUp: boolean };
@@ -32,12 +37,17 @@ export type EmailSignIn = ReturnType<typeof createEmailSignIn>;
  * two steps (find or count, then one atomic change), and signs in whoever has the address then.
  */
 export function createEmailSignIn(deps: EmailSignInDeps) {
-  const { store, rateLimits, mail, tokens, audit, settings, now } = deps;
+  const { tokens, audit, settings, now } = deps;
+  const wired = <T>(part: T | undefined, name: string): T => {
+    if (!part) throw new Error(`this function was built without the email sign-in ${name}`);
+    return part;
+  };
+  const stored = () => wired(deps.store, 'store');
 
   /** Step one of the link: the live sign-in its token names, or 400 link_invalid. */
   const byLink = async (token: string): Promise<PendingSignIn> => {
     const selector = signInTokenSelector(token);
-    const pending = selector ? await store.peekLink(selector, token, now()) : null;
+    const pending = selector ? await stored().peekLink(selector, token, now()) : null;
     if (pending) return pending;
     audit.record('link_refused', { reason: 'invalid_link', mail: 'email-sign-in' });
     throw new LinkInvalidError();
@@ -45,7 +55,7 @@ export function createEmailSignIn(deps: EmailSignInDeps) {
 
   /** Step one of the code: counted, then compared; 401 sign_in_code_invalid, or 429 while backing off. */
   const byCode = async (email: string, code: string, client: ClientInfo): Promise<PendingSignIn> => {
-    const outcome = await store.beginCode(email, code, clientKey(client.ip), now());
+    const outcome = await stored().beginCode(email, code, clientKey(client.ip), now());
     if (outcome.status === 'ok') return outcome.pending;
     if (outcome.status === 'locked') {
       const retryAfterSeconds = secondsUntil(outcome.lockedUntil, now());
@@ -66,8 +76,9 @@ export function createEmailSignIn(deps: EmailSignInDeps) {
   return {
     /** Queues a sign-in mail for the address: 202 whatever it is (the mail function decides). */
     async request(body: EmailSignInBody, client: ClientInfo): Promise<void> {
-      await auditedLimit(rateLimits.checkEmailSignInIp(client.ip), audit, 'email_sign_in_ip', client.ip);
-      await mail.enqueue({ kind: 'email-sign-in', email: body.email });
+      const limits = wired(deps.rateLimits, 'rate limits');
+      await auditedLimit(limits.checkEmailSignInIp(client.ip), audit, 'email_sign_in_ip', client.ip);
+      await wired(deps.mail, 'mail queue').enqueue({ kind: 'email-sign-in', email: body.email });
       audit.record('mail_requested', { mail: 'email-sign-in' });
     },
 
@@ -94,7 +105,7 @@ export function createEmailSignIn(deps: EmailSignInDeps) {
         const userId = create ? newId('usr') : pending.userId;
         const opened = newSession(userId, client, settings.refreshTokenTtlSeconds * 1000);
         const mfa = newMfaToken(userId);
-        const outcome = await store.complete(
+        const outcome = await stored().complete(
           {
             ...pending,
             userId,

@@ -1,15 +1,21 @@
 import { parseConfig } from '../config';
 import { type BaseServices, createBaseServices, mailQueueOf } from '../services';
 import type { EmailSignIn } from './service';
-import { emailSignInTier } from './tier';
+import { askingPart, emailSignInTier, followingPart } from './tier';
 
 /** The first tier and passwordless email: what `POST /sessions/email` and its confirmation use. */
 export interface EmailSignInServices extends BaseServices {
   emailSignIn: EmailSignIn;
 }
 
-/** As lib/services.ts's `baseServices`, with passwordless email (no Argon2 in the bundle). */
-export const emailSignInServices = (env: Record<string, string | undefined>): EmailSignInServices => {
+/** For `POST /sessions/email`: the per-IP limit and the mail queue (no scripts of this feature). */
+export const requestEmailSignInServices = (env: Record<string, string | undefined>): EmailSignInServices => {
   const base = createBaseServices(parseConfig(env));
-  return { ...base, ...emailSignInTier(base, mailQueueOf(base, {})) };
+  return { ...base, ...emailSignInTier(base, askingPart(base, mailQueueOf(base, {}))) };
+};
+
+/** For `POST /sessions/email/confirm`: the store (no rate limiter: its back-off is in its scripts). */
+export const confirmEmailSignInServices = (env: Record<string, string | undefined>): EmailSignInServices => {
+  const base = createBaseServices(parseConfig(env));
+  return { ...base, ...emailSignInTier(base, followingPart(base)) };
 };

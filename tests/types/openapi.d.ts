@@ -112,6 +112,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sessions/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Passwordless: mail a sign-in link and a 6-digit code (the same answer whether or not the address has an account)
+         * @description Passwordless: mail a sign-in link and a 6-digit code (the same answer whether or not the address has an account). Answers 202 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["requestEmailSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sessions/email/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in (or sign up) with the mailed link’s token, or the address and its code; the email counts as verified
+         * @description Sign in (or sign up) with the mailed link’s token, or the address and its code; the email counts as verified. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["confirmEmailSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sessions/refresh": {
         parameters: {
             query?: never;
@@ -527,6 +567,24 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        EmailSignInBody: {
+            /**
+             * Format: email
+             * @description Compared and returned in canonical form: trimmed, Unicode NFKC, lower case.
+             * @example ada@example.com
+             */
+            email: string;
+        };
+        EmailSignInConfirmBody: {
+            token?: string;
+            /**
+             * Format: email
+             * @description Compared and returned in canonical form: trimmed, Unicode NFKC, lower case.
+             * @example ada@example.com
+             */
+            email?: string;
+            code?: string;
+        };
         RefreshBody: {
             refreshToken: string;
         };
@@ -627,6 +685,11 @@ export interface components {
             user: components["schemas"]["User"];
             session?: components["schemas"]["Session"];
         };
+        SignedIn: {
+            user: components["schemas"]["User"];
+            session: components["schemas"]["Session"];
+            created: boolean;
+        };
         SessionEnvelope: {
             session: components["schemas"]["Session"];
         };
@@ -656,7 +719,7 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
-        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "sign_in_code_invalid" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
         Problem: {
             type: string;
             title: string;
@@ -833,6 +896,15 @@ export interface components {
                 };
             };
         };
+        /** @description `mfa_required`: Second factor required. */
+        MfaRequired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["MfaRequiredProblem"];
+            };
+        };
         /** @description `not_found`: Not found. */
         NotFound: {
             headers: {
@@ -890,6 +962,20 @@ export interface components {
                     status?: 503;
                     /** @enum {unknown} */
                     code?: "service_unavailable";
+                };
+            };
+        };
+        /** @description `sign_in_code_invalid`: Sign-in code invalid. */
+        SignInCodeInvalid: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 401;
+                    /** @enum {unknown} */
+                    code?: "sign_in_code_invalid";
                 };
             };
         };
@@ -1215,6 +1301,70 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrPasskeyInvalid"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    requestEmailSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailSignInBody"];
+            };
+        };
+        responses: {
+            /** @description Accepted; no body. */
+            202: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailedOrMalformedJson"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    confirmEmailSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailSignInConfirmBody"];
+            };
+        };
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedIn"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrMalformedJsonOrLinkInvalid"];
+            401: components["responses"]["SignInCodeInvalid"];
+            403: components["responses"]["MfaRequired"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];

@@ -71,6 +71,7 @@ const API_MD_CODES = [
   'totp_code_invalid',
   'totp_not_pending',
   'passkey_invalid',
+  'sign_in_code_invalid',
 ];
 
 /** The problem codes an operation documents, from its (possibly shared) responses. */
