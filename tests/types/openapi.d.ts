@@ -122,8 +122,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Passwordless: mail a sign-in link and a 6-digit code (the same answer whether or not the address has an account)
-         * @description Passwordless: mail a sign-in link and a 6-digit code (the same answer whether or not the address has an account). Answers 202 on success; the problems it can answer are listed by status below, each with its `code`.
+         * Mail a sign-in link and code (the same answer for every address)
+         * @description Mail a sign-in link and code (the same answer for every address). Answers 202 on success; the problems it can answer are listed by status below, each with its `code`.
          */
         post: operations["requestEmailSignIn"];
         delete?: never;
@@ -142,8 +142,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Sign in (or sign up) with the mailed link’s token, or the address and its code; the email counts as verified
-         * @description Sign in (or sign up) with the mailed link’s token, or the address and its code; the email counts as verified. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         * Sign in or up with a mailed link’s token, or the address and its code
+         * @description Sign in or up with a mailed link’s token, or the address and its code. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
          */
         post: operations["confirmEmailSignIn"];
         delete?: never;
