@@ -154,13 +154,12 @@ export class AlreadyVerifiedError extends AppError {
 
 export class MfaRequiredError extends AppError {
   override name = 'MfaRequiredError';
-  constructor(mfaToken: string, methods: string[]) {
-    super(
-      'mfa_required',
-      'The password is right; complete the log-in with a second factor (POST /sessions/mfa).',
-      {},
-      { mfaToken, methods },
-    );
+  constructor(
+    mfaToken: string,
+    methods: string[],
+    detail = 'The password is right; complete the log-in with a second factor (POST /sessions/mfa).',
+  ) {
+    super('mfa_required', detail, {}, { mfaToken, methods });
   }
 }
 

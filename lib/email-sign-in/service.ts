@@ -125,7 +125,11 @@ export function createEmailSignIn(deps: EmailSignInDeps) {
         if (outcome.status === 'invalid') break;
         if (outcome.status === 'mfa_required') {
           audit.record('mfa_required', { userId, ip: client.ip, via });
-          throw new MfaRequiredError(mfa.token, outcome.methods);
+          throw new MfaRequiredError(
+            mfa.token,
+            outcome.methods,
+            'The mail is right; complete the sign-in with a second factor (POST /sessions/mfa).',
+          );
         }
         if (outcome.created)
           audit.record('registered', { userId, sessionId: opened.record.id, ip: client.ip, via });
