@@ -179,6 +179,33 @@ const SPECS: Spec[] = [
     },
   },
   {
+    fn: 'request-email-sign-in',
+    argon2: [],
+    budget: { roundTrips: 1, exact: true },
+    async requests(f, count) {
+      return repeat(count, () => ({
+        method: 'POST',
+        path: '/sessions/email',
+        body: { email: f.newEmail() },
+        ip: f.newIp(),
+      }));
+    },
+  },
+  {
+    fn: 'confirm-email-sign-in',
+    argon2: [],
+    budget: { roundTrips: 2, exact: true },
+    async requests(f, count) {
+      const tokens = await Promise.all(Array.from({ length: count }, () => f.signInLink()));
+      return tokens.map((token) => ({
+        method: 'POST',
+        path: '/sessions/email/confirm',
+        body: { token },
+        ip: f.newIp(),
+      }));
+    },
+  },
+  {
     fn: 'confirm-password-reset',
     argon2: ['hash'],
     budget: { roundTrips: 2, exact: true },

@@ -44,7 +44,7 @@ async function timed(handler: HttpHandler, input: Parameters<typeof httpEvent>[0
 
 /** `samples` known and as many unknown addresses per probe, after `warmup` pairs. */
 export async function measureEnumeration(
-  handlers: { requestPasswordReset: HttpHandler; login: HttpHandler },
+  handlers: { requestPasswordReset: HttpHandler; login: HttpHandler; requestEmailSignIn: HttpHandler },
   fixtures: Fixtures,
   samples: number,
   warmup = 3,
@@ -54,6 +54,11 @@ export async function measureEnumeration(
       route: 'POST /password-resets',
       handler: handlers.requestPasswordReset,
       request: (email, ip) => ({ method: 'POST', path: '/password-resets', body: { email }, ip }),
+    },
+    {
+      route: 'POST /sessions/email',
+      handler: handlers.requestEmailSignIn,
+      request: (email, ip) => ({ method: 'POST', path: '/sessions/email', body: { email }, ip }),
     },
     {
       route: 'POST /sessions (wrong password)',

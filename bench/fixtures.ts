@@ -3,6 +3,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { createAuditLog } from '../lib/audit';
 import type { Config } from '../lib/config';
 import { createDatastore } from '../lib/datastore';
+import { codeHashKey } from '../lib/email-sign-in/pair';
+import { createEmailSignInIssuer } from '../lib/email-sign-in/store';
 import { createKeys } from '../lib/keys';
 import { createLinkStore, createMailLinks } from '../lib/links';
 import { createMfaStore } from '../lib/mfa';
@@ -45,6 +47,8 @@ export interface Fixtures {
   newIp(): string;
   /** A live mailed-link token of `purpose` for a new account, issued as the mail function issues it. */
   link(purpose: 'verify' | 'reset' | 'revert'): Promise<string>;
+  /** A live sign-in mail's link token for an address without an account (it signs up), as the mail function issues it. */
+  signInLink(): Promise<string>;
   /** A new account with a TOTP enrollment pending (`confirmed: false`) or TOTP on, and its secret. */
   totpAccount(confirmed: boolean): Promise<Account & { secret: string; recoveryCodes: string[] }>;
   /** A log-in of a new TOTP account waiting for its second factor: the mfaToken and the secret. */
@@ -76,6 +80,11 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
   const datastore = createDatastore(config.datastore);
   const users = createUserStore(datastore, createKeys(config.keyPrefix));
   const links = createMailLinks(datastore, createKeys(config.keyPrefix), config.mail);
+  // An hour, not 600 s: the cold first responses use them minutes after they were made.
+  const signIns = createEmailSignInIssuer(datastore, createKeys(config.keyPrefix), {
+    codeKey: codeHashKey(config.totpEncryptionKey),
+    ttlSeconds: 3600,
+  });
   const mfa = createMfaStore(datastore, createKeys(config.keyPrefix));
   const linkStore = createLinkStore(datastore, createKeys(config.keyPrefix));
   const passkeys = createPasskeys({
@@ -200,6 +209,11 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
             ? await links.issueRevert(user.id, user.email, Date.now())
             : await links.issueReset(user.email, Date.now());
       if (!issued) throw new Error(`fixture: no ${purpose} link`);
+      return issued.token;
+    },
+    async signInLink() {
+      const issued = await signIns.issue(newEmail(), true, Date.now());
+      if (!issued) throw new Error('fixture: no sign-in mail');
       return issued.token;
     },
     totpAccount,

@@ -175,7 +175,11 @@ async function main(): Promise<void> {
         return loadHandler(bundle.path);
       };
       enumeration = await measureEnumeration(
-        { requestPasswordReset: bundleOf('request-password-reset'), login: bundleOf('login') },
+        {
+          requestPasswordReset: bundleOf('request-password-reset'),
+          login: bundleOf('login'),
+          requestEmailSignIn: bundleOf('request-email-sign-in'),
+        },
         fixtures,
         ENUMERATION_SAMPLES,
       );

@@ -99,6 +99,24 @@ export const configTableWithoutDescriptions = {
   },
 };
 
+/**
+ * The route table (lib/routes.ts) ships without its summaries: they are for the OpenAPI document
+ * (built at build time) and the README, and would cost every bundle ≈3 KiB. A summary is one
+ * quoted string, on its line or the next (`summary:\n  '…',`); the interface's field remains.
+ */
+export const routeTableWithoutSummaries = {
+  name: 'route-table-without-summaries',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]lib[\\/]routes\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const stripped = source.replace(/^\s*summary:\s*(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"),\n/gm, '');
+      if ((stripped.match(/\bsummary:/g) ?? []).length !== 1)
+        throw new Error('lib/routes.ts: a route summary is not one quoted string');
+      return { contents: stripped, loader: 'ts' };
+    });
+  },
+};
+
 /** Options for one function's bundle (minified CommonJS for Lambda's Node runtime); add entry and output. */
 export const lambdaBundleOptions = {
   bundle: true,
@@ -110,7 +128,7 @@ export const lambdaBundleOptions = {
   // @upstash/ratelimit names only its CommonJS build in package.json; the ES module build lets
   // esbuild drop what the service does not use (the multi-region limiter): 4 KiB.
   alias: { '@upstash/ratelimit': '@upstash/ratelimit/dist/index.mjs' },
-  plugins: [upstashRedisSubset, configTableWithoutDescriptions],
+  plugins: [upstashRedisSubset, configTableWithoutDescriptions, routeTableWithoutSummaries],
   legalComments: 'none',
   logLevel: 'warning',
 };

@@ -114,6 +114,7 @@ const RESPONSES = {
   UserAndSession: resources.UserAndSession,
   LogIn: resources.LogIn,
   UserAndOptionalSession: resources.UserAndOptionalSession,
+  SignedIn: resources.SignedIn,
   SessionEnvelope: resources.SessionEnvelope,
   UserEnvelope: resources.UserEnvelope,
   SessionList: resources.SessionList,

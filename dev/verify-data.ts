@@ -1,5 +1,5 @@
 import type { Redis } from '@upstash/redis';
-import { KEY_KINDS } from '../lib/keys';
+import { emailSelector, KEY_KINDS } from '../lib/keys';
 
 /**
  * Checks the data invariants `lib/scripts.ts` documents (I1–I4) over every key under a prefix,
@@ -15,6 +15,7 @@ import { KEY_KINDS } from '../lib/keys';
  *       than its latest link
  *   I6  mfa:<uid>, mfa-logins:<uid>, passkeys:<uid>, webauthn:<uid> ⇒ user:<uid> exists;
  *       mfa-logins:<uid>, webauthn:<uid> and webauthn-login:<challenge> carry a TTL
+ *   E1  email-sign-in:<selector> carries a TTL and is filed under its address's selector
  *
  * Decisions, beyond the list above:
  * - A session record past its expiresAt is *dead*, not a problem: it dies on its own and is pruned
@@ -69,9 +70,10 @@ const EXPECTED_TYPE: Record<Kind, string> = {
   passkeys: 'hash',
   webauthn: 'hash',
   'webauthn-login': 'string',
+  'email-sign-in': 'hash',
   'rate-limit': '',
 };
-const USER_FIELDS = ['id', 'name', 'email', 'emailVerified', 'passwordHash', 'createdAt', 'updatedAt'];
+const USER_FIELDS = ['id', 'name', 'email', 'emailVerified', 'createdAt', 'updatedAt'];
 const SESSION_FIELDS = ['id', 'createdAt', 'lastUsedAt', 'expiresAt', 'refreshHash'];
 const BATCH = 250;
 // A TTL and an expiresAt are set a few milliseconds apart, and read later still.
@@ -231,6 +233,13 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
       case 'webauthn-login':
         if (entry.pttl < 0) problems.push(`I6 webauthn-login:${entry.id}: challenge has no TTL`);
         break;
+      case 'email-sign-in': {
+        const email = asHash(entry.value).email ?? '';
+        if (entry.pttl < 0) problems.push(`E1 email-sign-in:${entry.id}: has no TTL`);
+        if (emailSelector(email) !== entry.id)
+          problems.push(`E1 email-sign-in:${entry.id}: is not filed under its address's selector`);
+        break;
+      }
       case 'login-failures':
       case 'reauth-failures':
         if (entry.kind === 'login-failures') checked.loginFailures += 1;
@@ -257,7 +266,11 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
       problems.push(`I2 email:${email} holds another password hash than user:${userId}`);
   }
   for (const [userId, user] of users) {
-    const missing = USER_FIELDS.filter((field) => user[field] === undefined || user[field] === '');
+    // passwordHash is there, and empty for an account without a password (made by a sign-in mail).
+    const missing = [
+      ...USER_FIELDS.filter((field) => user[field] === undefined || user[field] === ''),
+      ...(user.passwordHash === undefined ? ['passwordHash'] : []),
+    ];
     if (missing.length > 0) problems.push(`user:${userId} lacks ${missing.join(', ')}`);
     if (user.id !== undefined && user.id !== userId) problems.push(`user:${userId} holds id ${user.id}`);
     if (user.emailVerified !== undefined && !['0', '1'].includes(user.emailVerified))

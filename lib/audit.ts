@@ -51,6 +51,9 @@ export interface AuditFields {
     | 'replayed'
     | 'wrong_recovery_code'
     | 'invalid_mfa_token'
+    | 'code_used_up'
+    | 'sign_up_disabled'
+    | 'email_taken_meanwhile'
     | 'totp_capped'
     | 'email_not_verified'
     | 'reauthentication_required';
@@ -60,10 +63,12 @@ export interface AuditFields {
   passkeysRemoved?: boolean;
   /** The second factor a log-in used (or the passkey that was the log-in). */
   factor?: 'totp' | 'recovery_code' | 'passkey';
+  /** How a passwordless email sign-in was confirmed. */
+  via?: 'link' | 'code';
   /** Why a passkey ceremony was refused. */
   passkeyReason?: string;
   /** The kind of mail (never its address or link). */
-  mail?: 'verify-email' | 'password-reset' | 'email-changed';
+  mail?: 'verify-email' | 'password-reset' | 'email-changed' | 'email-sign-in';
   limit?:
     | 'login_ip'
     | 'register_ip'
@@ -73,7 +78,8 @@ export interface AuditFields {
     | 'reauth_session'
     | 'reauth_account_ceiling'
     | 'reset_ip'
-    | 'email_change';
+    | 'email_change'
+    | 'email_sign_in_ip';
   revokedSessions?: number;
   retryAfterSeconds?: number;
 }

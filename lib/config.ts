@@ -46,6 +46,7 @@ export interface Config {
     emailChangePerUser: RateLimitRule;
     resetPerIp: RateLimitRule;
     mailPerAddress: RateLimitRule;
+    emailSignInPerIp: RateLimitRule;
   };
   mail: {
     appName: string;
@@ -56,6 +57,8 @@ export interface Config {
     functionName: string;
   };
   requireVerifiedEmail: boolean;
+  /** Passwordless email (lib/email-sign-in/): how long a mail's link and code live; sign-up by mail. */
+  emailSignIn: { ttlSeconds: number; signUp: boolean };
   corsAllowedOrigins: string[];
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Where the deployment's parameters were read from (lib/parameters.ts); empty when not from SSM. */
@@ -263,6 +266,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       emailChangePerUser: read.rate('RATE_LIMIT_EMAIL_CHANGE_PER_USER'),
       resetPerIp: read.rate('RATE_LIMIT_RESET_PER_IP'),
       mailPerAddress: read.rate('RATE_LIMIT_MAIL_PER_ADDRESS'),
+      emailSignInPerIp: read.rate('RATE_LIMIT_EMAIL_SIGN_IN_PER_IP'),
     },
     mail: {
       appName: read.text('APP_NAME', 100),
@@ -273,6 +277,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       functionName: read.text('MAIL_FUNCTION_NAME', 140),
     },
     requireVerifiedEmail: read.flag('REQUIRE_VERIFIED_EMAIL'),
+    emailSignIn: {
+      ttlSeconds: read.wholeNumber('EMAIL_SIGN_IN_TTL_SECONDS', 60, 3600),
+      signUp: read.flag('EMAIL_SIGN_UP'),
+    },
     corsAllowedOrigins: read.origins('CORS_ALLOWED_ORIGINS'),
     logLevel: read.logLevel('LOG_LEVEL'),
     ssmParameterPrefix: read.ssmPath('SSM_PARAMETER_PREFIX'),

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   invalid_credentials: { status: 401, title: 'Invalid credentials' },
   invalid_refresh_token: { status: 401, title: 'Invalid refresh token' },
   mfa_failed: { status: 401, title: 'Second factor failed' },
+  sign_in_code_invalid: { status: 401, title: 'Sign-in code invalid' },
   current_password_incorrect: { status: 403, title: 'Current password incorrect' },
   email_not_verified: { status: 403, title: 'Email not verified' },
   mfa_required: { status: 403, title: 'Second factor required' },
@@ -164,13 +165,12 @@ export class AlreadyVerifiedError extends AppError {
 
 export class MfaRequiredError extends AppError {
   override name = 'MfaRequiredError';
-  constructor(mfaToken: string, methods: string[]) {
-    super(
-      'mfa_required',
-      'The password is right; complete the log-in with a second factor (POST /sessions/mfa).',
-      {},
-      { mfaToken, methods },
-    );
+  constructor(
+    mfaToken: string,
+    methods: string[],
+    detail = 'The password is right; complete the log-in with a second factor (POST /sessions/mfa).',
+  ) {
+    super('mfa_required', detail, {}, { mfaToken, methods });
   }
 }
 
@@ -184,6 +184,13 @@ export class MfaFailedError extends AppError {
         ? 'Too many wrong codes on this account: finish with a recovery code, or sign in with a passkey.'
         : 'The code is wrong or already used, or the log-in expired; log in again if it persists.',
     );
+  }
+}
+
+export class SignInCodeInvalidError extends AppError {
+  override name = 'SignInCodeInvalidError';
+  constructor() {
+    super('sign_in_code_invalid', 'The code is wrong, used up or expired.');
   }
 }
 

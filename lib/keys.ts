@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Every Redis key the service uses, under the configured prefix: the one key map. Scripts never
  * build a key name; their callers pass these in KEYS (lib/scripts.ts), and dev/verify-data.ts and
@@ -27,9 +29,21 @@ export interface Keys {
   webauthn(userId: string): string;
   /** A passkey log-in's challenge, before anyone is known (single use, 300 s). */
   webauthnLogin(challenge: string): string;
+  /**
+   * Hash: the live email sign-in (link and code) of an address, named by its selector
+   * (`emailSelector`), which the link's token carries: both ways in know the key up front.
+   */
+  emailSignIn(selector: string): string;
   /** The prefix of one @upstash/ratelimit limiter's keys. */
   rateLimit(name: string): string;
 }
+
+/**
+ * The selector of a canonical email: base64url SHA-256 of it. It names the address's email
+ * sign-in key, and a sign-in link carries it instead of the address itself.
+ */
+export const emailSelector = (canonicalEmail: string): string =>
+  createHash('sha256').update(canonicalEmail).digest('base64url');
 
 /** The kinds of key, as the first segment after the prefix: what dev/verify-data.ts expects to find. */
 export const KEY_KINDS = [
@@ -44,6 +58,7 @@ export const KEY_KINDS = [
   'passkeys',
   'webauthn-login',
   'webauthn',
+  'email-sign-in',
   'rate-limit',
 ] as const;
 
@@ -62,6 +77,7 @@ export function createKeys(prefix: string): Keys {
     passkeys: (userId) => `${prefix}passkeys:${userId}`,
     webauthn: (userId) => `${prefix}webauthn:${userId}`,
     webauthnLogin: (challenge) => `${prefix}webauthn-login:${challenge}`,
+    emailSignIn: (selector) => `${prefix}email-sign-in:${selector}`,
     rateLimit: (name) => `${prefix}rate-limit:${name}`,
   };
 }

@@ -10,7 +10,8 @@ export type MailJob =
   | { kind: 'verify-email'; userId: string }
   | { kind: 'password-reset'; email: string }
   /** `revertible`: the old address is still the credential, and its mail carries a revert link. */
-  | { kind: 'email-changed'; userId: string; oldEmail: string; newEmail: string; revertible?: boolean };
+  | { kind: 'email-changed'; userId: string; oldEmail: string; newEmail: string; revertible?: boolean }
+  | { kind: 'email-sign-in'; email: string };
 
 /** The longest a request waits for Lambda to take a mail job. */
 export const QUEUE_TIMEOUT_MS = 1000;

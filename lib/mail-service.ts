@@ -1,4 +1,5 @@
 import type { AuditLog } from './audit';
+import type { EmailSignInIssuer } from './email-sign-in/store';
 import type { MailMessage, MailSettings } from './mail';
 import { renderMail } from './mail';
 import type { MailJob } from './mail-queue';
@@ -19,11 +20,17 @@ export const EMAIL_REVERT_TTL_SECONDS = 7 * 86_400;
 
 export interface MailServiceDeps {
   links: MailLinks;
+  /** Passwordless email's secrets (lib/email-sign-in/): each mail's link token and code. */
+  signIns: EmailSignInIssuer;
   mailer: Mailer;
   /** Whether another mail may go to this address now (RATE_LIMIT_MAIL_PER_ADDRESS); counts it. */
   mayMail(address: string): Promise<boolean>;
   audit: AuditLog;
-  settings: MailSettings & { emailVerificationTtlSeconds: number; passwordResetTtlSeconds: number };
+  settings: MailSettings & {
+    emailVerificationTtlSeconds: number;
+    passwordResetTtlSeconds: number;
+    emailSignIn: { ttlSeconds: number; signUp: boolean };
+  };
   now: () => number;
 }
 
@@ -36,11 +43,14 @@ export interface MailServiceDeps {
 export function createMailService(deps: MailServiceDeps) {
   const { links, mailer, audit, settings, now } = deps;
 
-  const send = async (message: MailMessage) => {
-    if (!(await deps.mayMail(message.to))) {
-      audit.record('mail_suppressed', { mail: message.kind, reason: 'address_limit' });
-      return;
-    }
+  /** Whether the address's mail limit lets one more go (counting it); a refusal is audited. */
+  const mayMail = async (kind: MailMessage['kind'], address: string) => {
+    if (await deps.mayMail(address)) return true;
+    audit.record('mail_suppressed', { mail: kind, reason: 'address_limit' });
+    return false;
+  };
+
+  const transmit = async (message: MailMessage) => {
     try {
       await mailer.send(renderMail(message, settings));
     } catch (error) {
@@ -48,6 +58,10 @@ export function createMailService(deps: MailServiceDeps) {
       throw error;
     }
     audit.record('mail_sent', { mail: message.kind });
+  };
+
+  const send = async (message: MailMessage) => {
+    if (await mayMail(message.kind, message.to)) await transmit(message);
   };
 
   return {
@@ -93,6 +107,23 @@ export function createMailService(deps: MailServiceDeps) {
             newEmail: job.newEmail,
             ...(revert ? { revertToken: revert.token, expiresInSeconds: EMAIL_REVERT_TTL_SECONDS } : {}),
           });
+          return;
+        }
+        case 'email-sign-in': {
+          const { signUp, ttlSeconds } = settings.emailSignIn;
+          if (!signUp && !(await deps.signIns.hasAccount(job.email))) {
+            audit.record('mail_suppressed', { mail: job.kind, reason: 'sign_up_disabled' });
+            return;
+          }
+          // The limit first: beyond it no new code is issued either, so asking again cannot buy
+          // fresh guesses at a code (each mail's code allows 5).
+          if (!(await mayMail(job.kind, job.email))) return;
+          const issued = await deps.signIns.issue(job.email, signUp, now());
+          if (!issued) {
+            audit.record('mail_suppressed', { mail: job.kind, reason: 'sign_up_disabled' });
+            return;
+          }
+          await transmit({ kind: 'email-sign-in', to: job.email, expiresInSeconds: ttlSeconds, ...issued });
           return;
         }
       }

@@ -7,7 +7,16 @@ export type MailMessage =
   | { kind: 'verify-email'; to: string; token: string; expiresInSeconds: number }
   | { kind: 'password-reset'; to: string; token: string; expiresInSeconds: number }
   /** `revertToken`: the change waits for the new address's proof, and this link undoes it. */
-  | { kind: 'email-changed'; to: string; newEmail: string; revertToken?: string; expiresInSeconds?: number };
+  | { kind: 'email-changed'; to: string; newEmail: string; revertToken?: string; expiresInSeconds?: number }
+  | {
+      kind: 'email-sign-in';
+      to: string;
+      token: string;
+      code: string;
+      expiresInSeconds: number;
+      /** The address has no account: the mail offers to create one. */
+      newAccount: boolean;
+    };
 
 export type MailKind = MailMessage['kind'];
 
@@ -21,7 +30,7 @@ export interface RenderedMail {
 
 export interface MailSettings {
   appName: string;
-  /** The frontend: links point at `${appUrl}/verify-email#token=…` and `${appUrl}/reset-password#token=…`. */
+  /** The frontend: links point at `${appUrl}/verify-email#token=…`, `…/reset-password#token=…`, `…/sign-in#token=…`. */
   appUrl: string;
 }
 
@@ -77,6 +86,31 @@ function template(message: MailMessage, settings: MailSettings): Template {
         ],
         action: { label: 'Choose a new password', href },
       };
+    }
+    case 'email-sign-in': {
+      const href = linkTo(appUrl, 'sign-in', message.token);
+      const lifetime = `The link and the code work once, for ${describeDuration(message.expiresInSeconds)}; a newer mail replaces them.`;
+      return message.newAccount
+        ? {
+            subject: `Create your ${appName} account`,
+            paragraphs: [
+              `Someone asked to sign in to ${appName} as ${message.to}, which has no account yet. Follow the link to create one — on any device.`,
+              `Or enter this code where you asked: ${message.code}`,
+              lifetime,
+              `If it was not you, ignore this mail: no account is made without the link or the code.`,
+            ],
+            action: { label: 'Create my account', href },
+          }
+        : {
+            subject: `Sign in to ${appName}`,
+            paragraphs: [
+              `Someone asked to sign in to the ${appName} account for ${message.to}. Follow the link to sign in — on any device.`,
+              `Or enter this code where you asked: ${message.code}`,
+              lifetime,
+              'If it was not you, ignore this mail: nobody signs in without the link or the code.',
+            ],
+            action: { label: 'Sign me in', href },
+          };
     }
     case 'email-changed':
       if (message.revertToken !== undefined)

@@ -48,9 +48,18 @@ export function createPasswordHasher(params: Argon2Params): PasswordHasher {
   };
   let dummyHash: Promise<string> | undefined;
   const hash = async (password: string) => (await loadArgon2()).hash(normalise(password), options);
+  const verifyDummy = async (password: string) => {
+    dummyHash ??= hash(randomBytes(16).toString('base64url'));
+    await (await loadArgon2()).verify(await dummyHash, normalise(password));
+  };
   return {
     hash,
     async verify(passwordHash, password) {
+      // No password (an account made by a sign-in mail): refused in the time a verification takes.
+      if (passwordHash === '') {
+        await verifyDummy(password);
+        return false;
+      }
       try {
         return await (await loadArgon2()).verify(passwordHash, normalise(password));
       } catch {
@@ -65,10 +74,7 @@ export function createPasswordHasher(params: Argon2Params): PasswordHasher {
         return true;
       }
     },
-    async verifyDummy(password) {
-      dummyHash ??= hash(randomBytes(16).toString('base64url'));
-      await (await loadArgon2()).verify(await dummyHash, normalise(password));
-    },
+    verifyDummy,
   };
 }
 

@@ -72,6 +72,8 @@ export interface RateLimits {
   checkResetIp(ip: string): Promise<void>;
   /** Email changes: per user and per client IP (each its own window of the same rule). */
   checkEmailChange(userId: string, ip: string): Promise<void>;
+  /** Asking for a sign-in mail (`POST /sessions/email`): per client IP. */
+  checkEmailSignInIp(ip: string): Promise<void>;
 }
 
 /** Mails to one address: a silent limit (the mail function skips the mail; nobody gets a 429). */
@@ -119,6 +121,7 @@ export function createRateLimits(
     registerPerIp: RateLimitRule;
     resetPerIp: RateLimitRule;
     emailChangePerUser: RateLimitRule;
+    emailSignInPerIp: RateLimitRule;
   },
 ): RateLimits {
   const limiter = (name: string, rule: RateLimitRule, keyOf: (id: string) => string = clientKey) => {
@@ -141,6 +144,7 @@ export function createRateLimits(
     checkLoginIp: limiter('login-ip', rules.loginPerIp),
     checkRegisterIp: limiter('register-ip', rules.registerPerIp),
     checkResetIp: limiter('reset-ip', rules.resetPerIp),
+    checkEmailSignInIp: limiter('email-sign-in-ip', rules.emailSignInPerIp),
     checkEmailChange: (() => {
       const perUser = limiter('email-change-user', rules.emailChangePerUser, (userId) => userId);
       const perIp = limiter('email-change-ip', rules.emailChangePerUser);

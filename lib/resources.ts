@@ -49,6 +49,8 @@ export const UserAndSession = z.strictObject({ user: User, session: Session });
  * for this device to send with its next log-ins (exempt from the account-wide failure ceiling).
  */
 export const LogIn = z.strictObject({ user: User, session: Session, deviceToken: z.string() });
+/** `POST /sessions/email/confirm`: the user, the new session, and whether this sign-in made the account. */
+export const SignedIn = z.strictObject({ user: User, session: Session, created: z.boolean() });
 /** `POST /sessions/refresh`: the new token pair. */
 export const SessionEnvelope = z.strictObject({ session: Session });
 /** `POST /password-resets/confirm`: the session only when the account has no second factor. */

@@ -1,4 +1,4 @@
-import type { Keys } from './keys';
+import { emailSelector, type Keys } from './keys';
 
 /**
  * The Lua scripts behind every change that touches more than one key. Redis runs a script
@@ -168,7 +168,7 @@ end
 
 // Helpers only the log-in scripts use (kept out of PRELUDE: every script carries PRELUDE, and
 // every function bundles the scripts it runs).
-const LOGIN_HELPERS = `
+export const LOGIN_HELPERS = `
 -- Takes back a log-in attempt counted up front (BEGIN_LOGIN) once it succeeded: the client's
 -- back-off cleared, the account-wide ceiling's count down by one.
 local function clear_login_failure(failures_key, client, counted)
@@ -215,10 +215,10 @@ export interface Script<Args> {
 }
 
 /**
- * Defines a script. `keyNames` binds KEYS positions to Lua locals on the first line after the
+ * Defines a script (feature folders define theirs with it too). `keyNames` binds KEYS positions to Lua locals on the first line after the
  * flag; `keysOf` returns the keys in the same order; every other argument travels by name in A.
  */
-function script<Args>(
+export function script<Args>(
   keyNames: string[],
   keysOf: (keys: Keys, args: Args) => string[],
   body: string,
@@ -577,7 +577,7 @@ export const CHANGE_PASSWORD = /* @__PURE__ */ script<{
   verifiedHash: string;
   newHash: string;
 }>(
-  ['user_key', 'sessions_key', 'reauth_key', 'email_key', 'failures_key', 'links_key'],
+  ['user_key', 'sessions_key', 'reauth_key', 'email_key', 'failures_key', 'links_key', 'sign_in_key'],
   (k, a) => [
     k.user(a.userId),
     k.sessions(a.userId),
@@ -585,6 +585,7 @@ export const CHANGE_PASSWORD = /* @__PURE__ */ script<{
     k.email(a.email),
     k.loginFailures(a.email),
     k.links(a.userId),
+    k.emailSignIn(emailSelector(a.email)),
   ],
   `
 local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
@@ -593,8 +594,9 @@ if u.email ~= A.email or u.passwordHash ~= A.verifiedHash then return reply({ st
 redis.call('HSET', user_key, 'passwordHash', A.newHash, 'updatedAt', fmt(A.now))
 redis.call('HSET', email_key, 'passwordHash', A.newHash)
 redis.call('DEL', failures_key, reauth_key)
--- Any password change kills every reset link.
+-- Any password change kills every reset link, and the address's email sign-in.
 redis.call('HDEL', links_key, 'reset')
+redis.call('DEL', sign_in_key)
 local revoked = revoke_sessions(sessions_key, A.sessionId, A.now)
 return reply({ status = 'ok', revoked = revoked })
 `,
@@ -619,6 +621,7 @@ export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
     'mfa_logins_key',
     'passkeys_key',
     'webauthn_key',
+    'sign_in_key',
   ],
   (k, a) => [
     k.user(a.userId),
@@ -631,6 +634,7 @@ export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
     k.mfaLogins(a.userId),
     k.passkeys(a.userId),
     k.webauthn(a.userId),
+    k.emailSignIn(emailSelector(a.email)),
   ],
   `
 local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
@@ -638,7 +642,7 @@ if not u then return reply({ status = 'unauthorized' }) end
 if u.email ~= A.email or u.passwordHash ~= A.verifiedHash then return reply({ status = 'stale' }) end
 local revoked = revoke_sessions(sessions_key, nil, A.now)
 redis.call('DEL', user_key, sessions_key, reauth_key, email_key, failures_key, links_key, mfa_key, mfa_logins_key,
-  passkeys_key, webauthn_key)
+  passkeys_key, webauthn_key, sign_in_key)
 return reply({ status = 'ok', revoked = revoked })
 `,
 );

@@ -4,6 +4,10 @@ import { type Accounts, createAccounts } from './accounts';
 import { type AuditLog, createAuditLog } from './audit';
 import { type Config, parseConfig } from './config';
 import { createDatastore, type Datastore } from './datastore';
+import { codeHashKey } from './email-sign-in/pair';
+import type { EmailSignInServices } from './email-sign-in/services';
+import { createEmailSignInIssuer } from './email-sign-in/store';
+import { askingPart, emailSignInTier, followingPart } from './email-sign-in/tier';
 import { ServiceUnavailableError } from './errors';
 import { type ClientInfo, type HttpDeps, type HttpHandler, problemResponse } from './http';
 import { createKeys, type Keys } from './keys';
@@ -97,7 +101,8 @@ export interface Services
     SecondFactorServices,
     MfaLoginServices,
     PasskeyServices,
-    PasskeyCeremonyServices {}
+    PasskeyCeremonyServices,
+    EmailSignInServices {}
 
 /** What tests may replace: the clock, the logger, where mail jobs go. */
 export interface ServiceOverrides {
@@ -164,6 +169,10 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     ...passkeyTier(base, {
       passwords: createPasswordHasher(config.argon2),
       rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
+    }),
+    ...emailSignInTier(base, {
+      ...askingPart(base, mailQueueOf(base, overrides)),
+      ...followingPart(base),
     }),
   };
 }
@@ -300,7 +309,8 @@ function resetTier(base: BaseServices): Pick<Services, 'reset'> {
   };
 }
 
-const mailQueueOf = (base: BaseServices, overrides: ServiceOverrides): MailQueue =>
+/** The mail queue of a request function (or the one a test put in its place), never failing the request. */
+export const mailQueueOf = (base: BaseServices, overrides: ServiceOverrides): MailQueue =>
   neverFailing(overrides.mailQueue ?? createLambdaMailQueue(base.config.mail.functionName), base.audit);
 
 /**
@@ -340,10 +350,14 @@ export function createMailServices(
   const limit = createMailLimit(datastore, keys, config.rateLimits.mailPerAddress);
   const mail = createMailService({
     links: createMailLinks(datastore, keys, config.mail),
+    signIns: createEmailSignInIssuer(datastore, keys, {
+      codeKey: codeHashKey(config.totpEncryptionKey),
+      ttlSeconds: config.emailSignIn.ttlSeconds,
+    }),
     mailer: overrides.mailer ?? createSesMailer(config.mail.from),
     mayMail: (address) => limit.mayMail(address),
     audit,
-    settings: config.mail,
+    settings: { ...config.mail, emailSignIn: config.emailSignIn },
     now,
   });
   return { config, mail, audit };

@@ -165,6 +165,46 @@ export const PasswordResetConfirmBody = /* @__PURE__ */ bodySchema('PasswordRese
 );
 export type PasswordResetConfirmBody = z.infer<typeof PasswordResetConfirmBody>;
 
+export const EmailSignInBody = /* @__PURE__ */ bodySchema('EmailSignInBody', () =>
+  z.strictObject({ email: Email }),
+);
+export type EmailSignInBody = z.infer<typeof EmailSignInBody>;
+
+/**
+ * A sign-in mail's link token, or its address and 6-digit code. A code of another shape is not
+ * refused here: it is counted and answered as a wrong code (401), as any guess is.
+ */
+export const EmailSignInConfirmBody = /* @__PURE__ */ bodySchema('EmailSignInConfirmBody', () =>
+  z
+    .strictObject({
+      token: z.optional(LinkToken()),
+      email: z.optional(Email),
+      code: z.optional(text().check(z.minLength(1, 'must not be empty'), z.maxLength(16, 'is too long'))),
+    })
+    .check(
+      z.superRefine((body, ctx) => {
+        const byToken = body.token !== undefined;
+        const byCode = body.email !== undefined || body.code !== undefined;
+        if (byToken === byCode) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [],
+            message: 'must carry either token, or email and code',
+            input: body,
+          });
+        } else if (byCode && (body.email === undefined || body.code === undefined)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [body.email === undefined ? 'email' : 'code'],
+            message: 'is required with a code',
+            input: body,
+          });
+        }
+      }),
+    ),
+);
+export type EmailSignInConfirmBody = z.infer<typeof EmailSignInConfirmBody>;
+
 /** The current password alone: TOTP enrollment and removal, new recovery codes. */
 export const CurrentPasswordBody = /* @__PURE__ */ bodySchema('CurrentPasswordBody', () =>
   z.strictObject({ currentPassword: PresentedPassword }),

@@ -394,6 +394,19 @@ onSubmit('#reset-form', async ({ newPassword }, form) => {
 async function followLink(page) {
   const token = linkToken();
   if (!token) return;
+  if (page === 'sign-in') {
+    // A sign-in link works in any browser, not only the one that asked for it: it is all it needs.
+    try {
+      await confirmEmailSignIn({ token });
+    } catch (error) {
+      notice(
+        error instanceof ApiProblem && error.code === 'link_invalid'
+          ? 'This sign-in link is not valid any more: it was used, it expired, or a newer mail replaced it.'
+          : error.message,
+      );
+    }
+    return;
+  }
   if (page === 'reset-password') {
     $('#signed-out').hidden = true;
     $('#reset').hidden = false;
@@ -419,6 +432,18 @@ onClick('#resend-verification', async () => {
   notice('A new verification link is on its way. Check your mail.');
 });
 
+/** A sign-in answered `mfa_required`: it waits for the second factor, asked for by the MFA form. */
+function askSecondFactor(error) {
+  const form = $('#mfa-form');
+  form.dataset.mfaToken = error.mfaToken;
+  $('#login-form').hidden = true;
+  $('#email-code-form').hidden = true;
+  $('#signed-out').hidden = false;
+  form.hidden = false;
+  $('#mfa-code').focus();
+  notice('Enter the code from your authenticator app to finish signing in.');
+}
+
 onSubmit('#login-form', async ({ email, password }) => {
   let result;
   try {
@@ -426,15 +451,54 @@ onSubmit('#login-form', async ({ email, password }) => {
   } catch (error) {
     if (!(error instanceof ApiProblem && error.code === 'mfa_required')) throw error;
     // The password was right; the log-in waits for the second factor.
-    const form = $('#mfa-form');
-    form.dataset.mfaToken = error.mfaToken;
-    $('#login-form').hidden = true;
-    form.hidden = false;
-    $('#mfa-code').focus();
-    notice('Enter the code from your authenticator app to finish logging in.');
+    askSecondFactor(error);
     return;
   }
   await signIn(result, `Welcome back, ${result.user.name}.`);
+});
+
+// --- Passwordless email ---------------------------------------------------------------------
+
+/** Confirms a sign-in mail by its link (`{token}`) or its code (`{email, code}`); the same answer either way. */
+async function confirmEmailSignIn(body) {
+  let result;
+  try {
+    result = await read(await send('POST', '/sessions/email/confirm', { body }));
+  } catch (error) {
+    if (!(error instanceof ApiProblem && error.code === 'mfa_required')) throw error;
+    askSecondFactor(error);
+    return;
+  }
+  $('#email-code-form').hidden = true;
+  $('#email-sign-in-form').hidden = false;
+  await signIn(
+    result,
+    result.created
+      ? `Welcome, ${result.user.name}. Your account is ready.`
+      : `Welcome back, ${result.user.name}.`,
+  );
+}
+
+onSubmit('#email-sign-in-form', async ({ email }, form) => {
+  await read(await send('POST', '/sessions/email', { body: { email } }));
+  const codeForm = $('#email-code-form');
+  codeForm.dataset.email = email.trim();
+  form.hidden = true;
+  codeForm.hidden = false;
+  $('#email-code').focus();
+  notice(`Check your mail: a link and a code are on their way to ${email.trim()}.`);
+});
+
+onSubmit('#email-code-form', async ({ code }, form) => {
+  await confirmEmailSignIn({ email: form.dataset.email, code: code.trim() });
+  form.reset();
+});
+
+$('#email-code-back').addEventListener('click', () => {
+  $('#email-code-form').reset();
+  $('#email-code-form').hidden = true;
+  $('#email-sign-in-form').hidden = false;
+  $('#email-sign-in-email').focus();
 });
 
 onSubmit('#mfa-form', async ({ code, recoveryCode }, form) => {
@@ -621,5 +685,5 @@ $('#sessions').addEventListener('click', async (event) => {
 $('#api-url').textContent = apiUrl;
 $('#signed-out').hidden = false;
 const page = location.pathname.replace(/^\/+|\/+$/g, '');
-if (page === 'verify-email' || page === 'reset-password') await followLink(page);
+if (page === 'verify-email' || page === 'reset-password' || page === 'sign-in') await followLink(page);
 document.documentElement.dataset.ready = 'true';

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { type Datastore, startDatastore } from '../../dev/datastore/server';
 import * as changePassword from '../../functions/change-password';
 import * as completeMfaLogin from '../../functions/complete-mfa-login';
+import * as confirmEmailSignIn from '../../functions/confirm-email-sign-in';
 import * as confirmTotp from '../../functions/confirm-totp';
 import * as deleteAccount from '../../functions/delete-account';
 import * as getProfile from '../../functions/get-profile';
@@ -15,9 +16,12 @@ import * as login from '../../functions/login';
 import * as logout from '../../functions/logout';
 import * as refreshSession from '../../functions/refresh-session';
 import * as register from '../../functions/register';
+import * as requestEmailSignIn from '../../functions/request-email-sign-in';
 import * as startTotpEnrollment from '../../functions/start-totp-enrollment';
 import * as updateProfile from '../../functions/update-profile';
 import * as verifyEmail from '../../functions/verify-email';
+import { codeHashKey } from '../../lib/email-sign-in/pair';
+import { createEmailSignInIssuer } from '../../lib/email-sign-in/store';
 import type { HttpHandler } from '../../lib/http';
 import type { Services } from '../../lib/services';
 import { totpCode } from '../../lib/totp';
@@ -43,6 +47,13 @@ afterAll(async () => {
 
 // A client address of its own per request, so no per-IP limit is ever near.
 const newIp = (): string => `198.51.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
+
+/** Issues sign-in mails' secrets as the mail function does, on the same datastore and prefix. */
+const signInIssuer = () =>
+  createEmailSignInIssuer(services.datastore, services.keys, {
+    codeKey: codeHashKey(services.config.totpEncryptionKey),
+    ttlSeconds: services.config.emailSignIn.ttlSeconds,
+  });
 
 /** A fresh account, logged in, through the real register handler, from an address of its own. */
 const newAccount = () => signUp(register.createHandler(services), { tag: 'budget', ip: newIp() });
@@ -192,6 +203,63 @@ const budgets: Budget[] = [
         method: 'POST',
         path: '/sessions/mfa',
         body: { mfaToken: required.body.mfaToken, code: totpCode(account.secret, Date.now() + 30_000) },
+        ip: newIp(),
+      };
+    },
+  },
+  // Asking for a sign-in mail only counts the client on its per-IP limit and queues a job (no
+  // datastore hop: tests record the job): the same work for an address with an account and without.
+  {
+    route: 'POST /sessions/email (known address)',
+    budget: 1,
+    exact: true,
+    status: 202,
+    createHandler: requestEmailSignIn.createHandler,
+    request: async () => ({
+      method: 'POST',
+      path: '/sessions/email',
+      body: { email: (await newAccount()).email },
+      ip: newIp(),
+    }),
+  },
+  {
+    route: 'POST /sessions/email (unknown address)',
+    budget: 1,
+    exact: true,
+    status: 202,
+    createHandler: requestEmailSignIn.createHandler,
+    request: async () => ({
+      method: 'POST',
+      path: '/sessions/email',
+      body: { email: uniqueEmail('budget') },
+      ip: newIp(),
+    }),
+  },
+  {
+    route: 'POST /sessions/email/confirm (link of a known address)',
+    budget: 2,
+    exact: true,
+    status: 200,
+    createHandler: confirmEmailSignIn.createHandler,
+    request: async () => {
+      const { email } = await newAccount();
+      const issued = await signInIssuer().issue(email, true, Date.now());
+      return { method: 'POST', path: '/sessions/email/confirm', body: { token: issued?.token }, ip: newIp() };
+    },
+  },
+  {
+    route: 'POST /sessions/email/confirm (code of a new address)',
+    budget: 2,
+    exact: true,
+    status: 200,
+    createHandler: confirmEmailSignIn.createHandler,
+    request: async () => {
+      const email = uniqueEmail('budget');
+      const issued = await signInIssuer().issue(email, true, Date.now());
+      return {
+        method: 'POST',
+        path: '/sessions/email/confirm',
+        body: { email, code: issued?.code },
         ip: newIp(),
       };
     },

@@ -397,6 +397,57 @@ test('second factors and passkeys over HTTP: every answer is one the document gi
   expectDocumented('/users/me/totp', 'DELETE', off);
 });
 
+test('passwordless email over HTTP: ask, read the mail, sign up with the code, then with a link', async () => {
+  const email = `e2e.mail.${randomBytes(4).toString('hex')}@example.com`;
+  /** The link token and code of the `count`-th sign-in mail to the address (the mail function runs asynchronously). */
+  const mailed = async (count: number) => {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const mails = (await api.mailbox.mails()).filter(
+        (m) => m.destination.to.includes(email) && m.body.text?.includes('/sign-in#token='),
+      );
+      const text = mails[count - 1]?.body.text;
+      if (text)
+        return {
+          token: decodeURIComponent(/sign-in#token=([A-Za-z0-9_%.-]+)/.exec(text)?.[1] ?? ''),
+          code: /code where you asked: (\d{6})/.exec(text)?.[1] ?? '',
+        };
+      if (Date.now() > deadline) throw new Error('no sign-in mail');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const asked = await call('/sessions/email', { method: 'POST', body: { email } });
+  expect(asked.status).toBe(202);
+  expectDocumented('/sessions/email', 'POST', asked);
+  const first = await mailed(1);
+  const wrong = await call('/sessions/email/confirm', {
+    method: 'POST',
+    body: { email, code: first.code === '000000' ? '000001' : '000000' },
+  });
+  expect(wrong.status).toBe(401);
+  expectDocumented('/sessions/email/confirm', 'POST', wrong);
+  const created = await call('/sessions/email/confirm', {
+    method: 'POST',
+    body: { email, code: first.code },
+  });
+  expect(created.status).toBe(200);
+  expect(created.body.created).toBe(true);
+  expectDocumented('/sessions/email/confirm', 'POST', created);
+  const spent = await call('/sessions/email/confirm', { method: 'POST', body: { token: first.token } });
+  expect(spent.status).toBe(400);
+  expectDocumented('/sessions/email/confirm', 'POST', spent);
+
+  await call('/sessions/email', { method: 'POST', body: { email } });
+  const second = await mailed(2);
+  const signedIn = await call('/sessions/email/confirm', { method: 'POST', body: { token: second.token } });
+  expect(signedIn.status).toBe(200);
+  expect(signedIn.body).toMatchObject({
+    created: false,
+    user: { id: created.body.user.id, emailVerified: true },
+  });
+  expectDocumented('/sessions/email/confirm', 'POST', signedIn);
+});
+
 test('every response of this suite is one the served OpenAPI document gives', () => {
   expect(check.checked).toBeGreaterThan(20);
   expect(undocumented).toEqual([]);

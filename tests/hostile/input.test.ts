@@ -15,7 +15,7 @@ import { base64url, type CryptoKey, decodeProtectedHeader, importJWK, type JWK, 
 import { verifyData } from '../../dev/verify-data';
 import { ERROR_CODES } from '../../lib/errors';
 import type { HttpEvent, HttpHandler } from '../../lib/http';
-import { LoginBody, RegisterBody, UpdateProfileBody } from '../../lib/validation';
+import { EmailSignInBody, LoginBody, RegisterBody, UpdateProfileBody } from '../../lib/validation';
 import { type Account, PASSWORD, signUp } from '../support/accounts';
 import { httpEvent, invoke, lambdaContext, testServices } from '../support/app';
 import { restClient } from '../support/datastore';
@@ -218,6 +218,27 @@ const BODY_ENDPOINTS: BodyEndpoint[] = [
     validBody: JSON.stringify({ email: 'n@example.com', password: PASSWORD }),
     // Every accepted log-in attempt is counted (back-off), even a failed one.
     writes: schemaAccepts(LoginBody),
+  },
+  {
+    name: 'POST /sessions/email',
+    handler: () => h.requestEmailSignIn,
+    method: 'POST',
+    path: '/sessions/email',
+    auth: false,
+    fields: ['email'],
+    validBody: JSON.stringify({ email: 'n@example.com' }),
+    // An accepted request is counted on the per-IP limit and queues a mail (202).
+    writes: schemaAccepts(EmailSignInBody),
+  },
+  {
+    name: 'POST /sessions/email/confirm',
+    handler: () => h.confirmEmailSignIn,
+    method: 'POST',
+    path: '/sessions/email/confirm',
+    auth: false,
+    fields: ['token', 'email', 'code'],
+    // No sign-in mail is live here: every body is refused, and nothing is counted or stored.
+    validBody: JSON.stringify({ email: 'n@example.com', code: '123456' }),
   },
   {
     name: 'POST /sessions/refresh',

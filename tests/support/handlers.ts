@@ -1,6 +1,7 @@
 import * as addPasskey from '../../functions/add-passkey';
 import * as changePassword from '../../functions/change-password';
 import * as completeMfaLogin from '../../functions/complete-mfa-login';
+import * as confirmEmailSignIn from '../../functions/confirm-email-sign-in';
 import * as confirmPasswordReset from '../../functions/confirm-password-reset';
 import * as confirmTotp from '../../functions/confirm-totp';
 import * as deleteAccount from '../../functions/delete-account';
@@ -20,6 +21,7 @@ import * as passkeyRegistrationOptions from '../../functions/passkey-registratio
 import * as refreshSession from '../../functions/refresh-session';
 import * as register from '../../functions/register';
 import * as renewRecoveryCodes from '../../functions/renew-recovery-codes';
+import * as requestEmailSignIn from '../../functions/request-email-sign-in';
 import * as requestPasswordReset from '../../functions/request-password-reset';
 import * as resendVerification from '../../functions/resend-verification';
 import * as revertEmailChange from '../../functions/revert-email-change';
@@ -63,5 +65,7 @@ export function createHandlers(services: Services) {
     deletePasskey: deletePasskey.createHandler(services),
     passkeyLoginOptions: passkeyLoginOptions.createHandler(services),
     passkeyLogin: passkeyLogin.createHandler(services),
+    requestEmailSignIn: requestEmailSignIn.createHandler(services),
+    confirmEmailSignIn: confirmEmailSignIn.createHandler(services),
   };
 }

@@ -112,6 +112,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sessions/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a sign-in link and code (the same answer for every address)
+         * @description Mail a sign-in link and code (the same answer for every address). Answers 202 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["requestEmailSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sessions/email/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in or up with a mailed link’s token, or the address and its code
+         * @description Sign in or up with a mailed link’s token, or the address and its code. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["confirmEmailSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sessions/refresh": {
         parameters: {
             query?: never;
@@ -255,8 +295,8 @@ export interface paths {
          */
         post: operations["startTotpEnrollment"];
         /**
-         * Turn TOTP off (the password and a current code or recovery code); the recovery codes die too
-         * @description Turn TOTP off (the password and a current code or recovery code); the recovery codes die too. Needs a bearer access token. Answers 204 on success; the problems it can answer are listed by status below, each with its `code`.
+         * Turn TOTP off; the recovery codes die too
+         * @description Turn TOTP off; the recovery codes die too. Needs a bearer access token. Answers 204 on success; the problems it can answer are listed by status below, each with its `code`.
          */
         delete: operations["disableTotp"];
         options?: never;
@@ -294,8 +334,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * A new set of recovery codes (the password and a current code or recovery code; the old set dies)
-         * @description A new set of recovery codes (the password and a current code or recovery code; the old set dies). Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         * A new set of recovery codes (the old set dies)
+         * @description A new set of recovery codes (the old set dies). Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
          */
         post: operations["renewRecoveryCodes"];
         delete?: never;
@@ -314,8 +354,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Creation options for a new passkey (a challenge for 300 s; your passkeys excluded): the current password, or a session opened in the last REAUTH_MAX_AGE_SECONDS
-         * @description Creation options for a new passkey (a challenge for 300 s; your passkeys excluded): the current password, or a session opened in the last REAUTH_MAX_AGE_SECONDS. Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         * Creation options for a new passkey (a challenge for 300 s; your passkeys excluded)
+         * @description Creation options for a new passkey (a challenge for 300 s; your passkeys excluded). Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
          */
         post: operations["passkeyRegistrationOptions"];
         delete?: never;
@@ -398,30 +438,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Confirm an email address with the token of a mailed link (a pending email change then takes effect)
-         * @description Confirm an email address with the token of a mailed link (a pending email change then takes effect). Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         * Confirm an email address with the token of a mailed link
+         * @description Confirm an email address with the token of a mailed link. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
          */
         post: operations["verifyEmail"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/email-changes/revert": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Undo an email change with the link mailed to the old address (7 days): the old address again, every session and passkey revoked
-         * @description Undo an email change with the link mailed to the old address (7 days): the old address again, every session and passkey revoked. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
-         */
-        post: operations["revertEmailChange"];
         delete?: never;
         options?: never;
         head?: never;
@@ -536,7 +556,6 @@ export interface components {
             email: string;
             /** @description The current password, exactly as set. */
             password: string;
-            deviceToken?: string;
         };
         MfaLoginBody: {
             mfaToken: string;
@@ -547,6 +566,24 @@ export interface components {
             response: {
                 [key: string]: unknown;
             };
+        };
+        EmailSignInBody: {
+            /**
+             * Format: email
+             * @description Compared and returned in canonical form: trimmed, Unicode NFKC, lower case.
+             * @example ada@example.com
+             */
+            email: string;
+        };
+        EmailSignInConfirmBody: {
+            token?: string;
+            /**
+             * Format: email
+             * @description Compared and returned in canonical form: trimmed, Unicode NFKC, lower case.
+             * @example ada@example.com
+             */
+            email?: string;
+            code?: string;
         };
         RefreshBody: {
             refreshToken: string;
@@ -584,16 +621,6 @@ export interface components {
         TotpCodeBody: {
             code: string;
         };
-        CurrentFactorBody: {
-            /** @description The current password, exactly as set. */
-            currentPassword: string;
-            code?: string;
-            recoveryCode?: string;
-        };
-        PasskeyOptionsBody: {
-            /** @description The current password, exactly as set. */
-            currentPassword?: string;
-        };
         AddPasskeyBody: {
             response: {
                 [key: string]: unknown;
@@ -605,9 +632,6 @@ export interface components {
             name?: string;
         };
         VerifyEmailBody: {
-            token: string;
-        };
-        RevertEmailChangeBody: {
             token: string;
         };
         PasswordResetBody: {
@@ -622,14 +646,12 @@ export interface components {
             token: string;
             /** @description Never trimmed. At least PASSWORD_MIN_LENGTH (default 12) and at most 256 characters (Unicode code points); not a common password; not equal to the email or the name (case-insensitive). */
             newPassword: string;
-            removePasskeys?: boolean;
         };
         User: {
             id: string;
             name: string;
             email: string;
             emailVerified: boolean;
-            pendingEmail: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -659,14 +681,14 @@ export interface components {
             user: components["schemas"]["User"];
             session: components["schemas"]["Session"];
         };
-        LogIn: {
-            user: components["schemas"]["User"];
-            session: components["schemas"]["Session"];
-            deviceToken: string;
-        };
         UserAndOptionalSession: {
             user: components["schemas"]["User"];
             session?: components["schemas"]["Session"];
+        };
+        SignedIn: {
+            user: components["schemas"]["User"];
+            session: components["schemas"]["Session"];
+            created: boolean;
         };
         SessionEnvelope: {
             session: components["schemas"]["Session"];
@@ -697,7 +719,7 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
-        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "reauthentication_required" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "sign_in_code_invalid" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
         Problem: {
             type: string;
             title: string;
@@ -790,48 +812,6 @@ export interface components {
                 };
             };
         };
-        /** @description `current_password_incorrect`: Current password incorrect. `email_not_verified`: Email not verified. */
-        CurrentPasswordIncorrectOrEmailNotVerified: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @constant */
-                    status?: 403;
-                    /** @enum {unknown} */
-                    code?: "current_password_incorrect" | "email_not_verified";
-                };
-            };
-        };
-        /** @description `current_password_incorrect`: Current password incorrect. `reauthentication_required`: Reauthentication required. `email_not_verified`: Email not verified. */
-        CurrentPasswordIncorrectOrReauthenticationRequiredOrEmailNotVerified: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @constant */
-                    status?: 403;
-                    /** @enum {unknown} */
-                    code?: "current_password_incorrect" | "reauthentication_required" | "email_not_verified";
-                };
-            };
-        };
-        /** @description `email_not_verified`: Email not verified. */
-        EmailNotVerified: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @constant */
-                    status?: 403;
-                    /** @enum {unknown} */
-                    code?: "email_not_verified";
-                };
-            };
-        };
         /** @description `email_not_verified`: Email not verified. `mfa_required`: Second factor required. */
         EmailNotVerifiedOrMfaRequired: {
             headers: {
@@ -916,6 +896,15 @@ export interface components {
                 };
             };
         };
+        /** @description `mfa_required`: Second factor required. */
+        MfaRequired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["MfaRequiredProblem"];
+            };
+        };
         /** @description `not_found`: Not found. */
         NotFound: {
             headers: {
@@ -973,6 +962,20 @@ export interface components {
                     status?: 503;
                     /** @enum {unknown} */
                     code?: "service_unavailable";
+                };
+            };
+        };
+        /** @description `sign_in_code_invalid`: Sign-in code invalid. */
+        SignInCodeInvalid: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 401;
+                    /** @enum {unknown} */
+                    code?: "sign_in_code_invalid";
                 };
             };
         };
@@ -1179,7 +1182,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LogIn"];
+                    "application/json": components["schemas"]["UserAndSession"];
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
@@ -1236,7 +1239,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LogIn"];
+                    "application/json": components["schemas"]["UserAndSession"];
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
@@ -1298,7 +1301,70 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrPasskeyInvalid"];
-            403: components["responses"]["EmailNotVerified"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    requestEmailSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailSignInBody"];
+            };
+        };
+        responses: {
+            /** @description Accepted; no body. */
+            202: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailedOrMalformedJson"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    confirmEmailSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailSignInConfirmBody"];
+            };
+        };
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedIn"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrMalformedJsonOrLinkInvalid"];
+            401: components["responses"]["SignInCodeInvalid"];
+            403: components["responses"]["MfaRequired"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1563,7 +1629,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrectOrEmailNotVerified"];
+            403: components["responses"]["CurrentPasswordIncorrect"];
             409: components["responses"]["TotpAlreadyEnabled"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1581,7 +1647,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CurrentFactorBody"];
+                "application/json": components["schemas"]["CurrentPasswordBody"];
             };
         };
         responses: {
@@ -1594,7 +1660,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["ValidationFailedOrMalformedJsonOrTotpCodeInvalid"];
+            400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["CurrentPasswordIncorrect"];
             404: components["responses"]["NotFound"];
@@ -1631,11 +1697,9 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrTotpCodeInvalid"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["EmailNotVerified"];
             409: components["responses"]["TotpNotPending"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1649,7 +1713,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CurrentFactorBody"];
+                "application/json": components["schemas"]["CurrentPasswordBody"];
             };
         };
         responses: {
@@ -1664,7 +1728,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecoveryCodes"];
                 };
             };
-            400: components["responses"]["ValidationFailedOrMalformedJsonOrTotpCodeInvalid"];
+            400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["CurrentPasswordIncorrect"];
             404: components["responses"]["NotFound"];
@@ -1682,11 +1746,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["PasskeyOptionsBody"];
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description OK. */
             200: {
@@ -1699,12 +1759,7 @@ export interface operations {
                     "application/json": components["schemas"]["CeremonyOptions"];
                 };
             };
-            400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequiredOrEmailNotVerified"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1762,7 +1817,6 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrPasskeyInvalid"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["EmailNotVerified"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -1854,39 +1908,6 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrLinkInvalid"];
-            409: components["responses"]["EmailTaken"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            500: components["responses"]["InternalError"];
-            503: components["responses"]["ServiceUnavailable"];
-        };
-    };
-    revertEmailChange: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RevertEmailChangeBody"];
-            };
-        };
-        responses: {
-            /** @description OK. */
-            200: {
-                headers: {
-                    /** @description `no-store`: tokens and profiles are never cached. */
-                    "Cache-Control"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserEnvelope"];
-                };
-            };
-            400: components["responses"]["ValidationFailedOrMalformedJsonOrLinkInvalid"];
-            409: components["responses"]["EmailTaken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

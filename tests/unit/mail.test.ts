@@ -47,6 +47,34 @@ describe('renderMail', () => {
     },
   );
 
+  test.each([
+    [false, 'Sign in to Acme <Accounts>', 'Sign me in'],
+    [true, 'Create your Acme <Accounts> account', 'Create my account'],
+  ])(
+    'email-sign-in (newAccount %s): one mail with the link and the code, in both parts',
+    (newAccount, subject, label) => {
+      const mail = renderMail(
+        {
+          kind: 'email-sign-in',
+          to: 'ada@example.com',
+          token: TOKEN,
+          code: '042917',
+          expiresInSeconds: 600,
+          newAccount,
+        },
+        SETTINGS,
+      );
+      const link = 'https://app.example/sign-in#token=tok_abc-DEF_123';
+      expect(mail.subject).toBe(subject);
+      expect(mail.text).toContain(`${label}: ${link}`);
+      expect(mail.text).toContain('Or enter this code where you asked: 042917');
+      expect(mail.text).toContain('10 minutes');
+      expect(mail.html).toContain(`href="${link}"`);
+      expect(mail.html).toContain('042917');
+      expect(mail.html).not.toMatch(/(src|url)\s*[=(]\s*["']?https?:/i);
+    },
+  );
+
   test('email-changed: sent to the old address, names the new one, carries no link', () => {
     const mail = renderMail(
       { kind: 'email-changed', to: 'old@example.com', newEmail: 'new@example.com' },

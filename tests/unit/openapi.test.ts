@@ -73,6 +73,7 @@ const API_MD_CODES = [
   'passkey_invalid',
   // Version 3, changes from the version 2 security review.
   'reauthentication_required',
+  'sign_in_code_invalid',
 ];
 
 /** The problem codes an operation documents, from its (possibly shared) responses. */
