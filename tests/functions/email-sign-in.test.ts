@@ -177,6 +177,7 @@ describe('following a sign-in mail', () => {
         name: 'Ada Lovelace',
         email: account.email,
         emailVerified: true,
+        pendingEmail: null,
         createdAt: account.user.createdAt,
         updatedAt: account.user.updatedAt,
       },

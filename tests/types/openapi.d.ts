@@ -295,8 +295,8 @@ export interface paths {
          */
         post: operations["startTotpEnrollment"];
         /**
-         * Turn TOTP off; the recovery codes die too
-         * @description Turn TOTP off; the recovery codes die too. Needs a bearer access token. Answers 204 on success; the problems it can answer are listed by status below, each with its `code`.
+         * Turn TOTP off (the password and a current code or recovery code); the recovery codes die too
+         * @description Turn TOTP off (the password and a current code or recovery code); the recovery codes die too. Needs a bearer access token. Answers 204 on success; the problems it can answer are listed by status below, each with its `code`.
          */
         delete: operations["disableTotp"];
         options?: never;
@@ -334,8 +334,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * A new set of recovery codes (the old set dies)
-         * @description A new set of recovery codes (the old set dies). Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         * A new set of recovery codes (the password and a current code or recovery code; the old set dies)
+         * @description A new set of recovery codes (the password and a current code or recovery code; the old set dies). Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
          */
         post: operations["renewRecoveryCodes"];
         delete?: never;
@@ -354,8 +354,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Creation options for a new passkey (a challenge for 300 s; your passkeys excluded)
-         * @description Creation options for a new passkey (a challenge for 300 s; your passkeys excluded). Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         * Creation options for a new passkey (a challenge for 300 s; your passkeys excluded): the current password, or a session opened in the last REAUTH_MAX_AGE_SECONDS
+         * @description Creation options for a new passkey (a challenge for 300 s; your passkeys excluded): the current password, or a session opened in the last REAUTH_MAX_AGE_SECONDS. Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
          */
         post: operations["passkeyRegistrationOptions"];
         delete?: never;
@@ -438,10 +438,30 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Confirm an email address with the token of a mailed link
-         * @description Confirm an email address with the token of a mailed link. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         * Confirm an email address with the token of a mailed link (a pending email change then takes effect)
+         * @description Confirm an email address with the token of a mailed link (a pending email change then takes effect). Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
          */
         post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/email-changes/revert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo an email change with the link mailed to the old address (7 days): the old address again, every session and passkey revoked
+         * @description Undo an email change with the link mailed to the old address (7 days): the old address again, every session and passkey revoked. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["revertEmailChange"];
         delete?: never;
         options?: never;
         head?: never;
@@ -556,6 +576,7 @@ export interface components {
             email: string;
             /** @description The current password, exactly as set. */
             password: string;
+            deviceToken?: string;
         };
         MfaLoginBody: {
             mfaToken: string;
@@ -621,6 +642,16 @@ export interface components {
         TotpCodeBody: {
             code: string;
         };
+        CurrentFactorBody: {
+            /** @description The current password, exactly as set. */
+            currentPassword: string;
+            code?: string;
+            recoveryCode?: string;
+        };
+        PasskeyOptionsBody: {
+            /** @description The current password, exactly as set. */
+            currentPassword?: string;
+        };
         AddPasskeyBody: {
             response: {
                 [key: string]: unknown;
@@ -632,6 +663,9 @@ export interface components {
             name?: string;
         };
         VerifyEmailBody: {
+            token: string;
+        };
+        RevertEmailChangeBody: {
             token: string;
         };
         PasswordResetBody: {
@@ -646,12 +680,14 @@ export interface components {
             token: string;
             /** @description Never trimmed. At least PASSWORD_MIN_LENGTH (default 12) and at most 256 characters (Unicode code points); not a common password; not equal to the email or the name (case-insensitive). */
             newPassword: string;
+            removePasskeys?: boolean;
         };
         User: {
             id: string;
             name: string;
             email: string;
             emailVerified: boolean;
+            pendingEmail: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -680,6 +716,11 @@ export interface components {
         UserAndSession: {
             user: components["schemas"]["User"];
             session: components["schemas"]["Session"];
+        };
+        LogIn: {
+            user: components["schemas"]["User"];
+            session: components["schemas"]["Session"];
+            deviceToken: string;
         };
         UserAndOptionalSession: {
             user: components["schemas"]["User"];
@@ -719,7 +760,7 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
-        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "sign_in_code_invalid" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "sign_in_code_invalid" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "reauthentication_required" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
         Problem: {
             type: string;
             title: string;
@@ -809,6 +850,48 @@ export interface components {
                     status?: 403;
                     /** @enum {unknown} */
                     code?: "current_password_incorrect";
+                };
+            };
+        };
+        /** @description `current_password_incorrect`: Current password incorrect. `email_not_verified`: Email not verified. */
+        CurrentPasswordIncorrectOrEmailNotVerified: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "current_password_incorrect" | "email_not_verified";
+                };
+            };
+        };
+        /** @description `current_password_incorrect`: Current password incorrect. `reauthentication_required`: Reauthentication required. `email_not_verified`: Email not verified. */
+        CurrentPasswordIncorrectOrReauthenticationRequiredOrEmailNotVerified: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "current_password_incorrect" | "reauthentication_required" | "email_not_verified";
+                };
+            };
+        };
+        /** @description `email_not_verified`: Email not verified. */
+        EmailNotVerified: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "email_not_verified";
                 };
             };
         };
@@ -1182,7 +1265,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserAndSession"];
+                    "application/json": components["schemas"]["LogIn"];
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
@@ -1239,7 +1322,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserAndSession"];
+                    "application/json": components["schemas"]["LogIn"];
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
@@ -1301,6 +1384,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrPasskeyInvalid"];
+            403: components["responses"]["EmailNotVerified"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1629,7 +1713,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["CurrentPasswordIncorrectOrEmailNotVerified"];
             409: components["responses"]["TotpAlreadyEnabled"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1647,7 +1731,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CurrentPasswordBody"];
+                "application/json": components["schemas"]["CurrentFactorBody"];
             };
         };
         responses: {
@@ -1660,7 +1744,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["ValidationFailedOrMalformedJson"];
+            400: components["responses"]["ValidationFailedOrMalformedJsonOrTotpCodeInvalid"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["CurrentPasswordIncorrect"];
             404: components["responses"]["NotFound"];
@@ -1697,9 +1781,11 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrTotpCodeInvalid"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["EmailNotVerified"];
             409: components["responses"]["TotpNotPending"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1713,7 +1799,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CurrentPasswordBody"];
+                "application/json": components["schemas"]["CurrentFactorBody"];
             };
         };
         responses: {
@@ -1728,7 +1814,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecoveryCodes"];
                 };
             };
-            400: components["responses"]["ValidationFailedOrMalformedJson"];
+            400: components["responses"]["ValidationFailedOrMalformedJsonOrTotpCodeInvalid"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["CurrentPasswordIncorrect"];
             404: components["responses"]["NotFound"];
@@ -1746,7 +1832,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PasskeyOptionsBody"];
+            };
+        };
         responses: {
             /** @description OK. */
             200: {
@@ -1759,7 +1849,12 @@ export interface operations {
                     "application/json": components["schemas"]["CeremonyOptions"];
                 };
             };
+            400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequiredOrEmailNotVerified"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1817,6 +1912,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrPasskeyInvalid"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["EmailNotVerified"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -1908,6 +2004,39 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrLinkInvalid"];
+            409: components["responses"]["EmailTaken"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    revertEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevertEmailChangeBody"];
+            };
+        };
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserEnvelope"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrMalformedJsonOrLinkInvalid"];
+            409: components["responses"]["EmailTaken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
