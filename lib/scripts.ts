@@ -989,6 +989,7 @@ export const COMPLETE_RESET = /* @__PURE__ */ script<{
     'mfa_logins_key',
     'passkeys_key',
     'webauthn_key',
+    'email_sign_in_key',
   ],
   (k, a) => [
     k.user(a.userId),
@@ -1001,13 +1002,15 @@ export const COMPLETE_RESET = /* @__PURE__ */ script<{
     k.mfaLogins(a.userId),
     k.passkeys(a.userId),
     k.webauthn(a.userId),
+    k.emailSignIn(emailSelector(a.email)),
   ],
   `
 if not live_link(links_key, 'reset', A.tokenHash, A.now) then return reply({ status = 'invalid' }) end
 local before = redis.call('HMGET', user_key, 'email', 'emailVerified')
 if before[1] ~= A.email then return reply({ status = 'invalid' }) end
 local reclaimed = before[2] ~= '1'
-redis.call('DEL', links_key, failures_key, reauth_key, mfa_logins_key)
+-- Every mailed way in dies with the old password: links, and a live sign-in mail.
+redis.call('DEL', links_key, failures_key, reauth_key, mfa_logins_key, email_sign_in_key)
 if reclaimed then
   redis.call('DEL', mfa_key, passkeys_key, webauthn_key)
 elseif A.removePasskeys then
