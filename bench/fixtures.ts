@@ -133,7 +133,11 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
     };
     const { refreshToken, record } = newSession(user.id);
     if ((await users.register(user, record)) !== 'ok') throw new Error('fixture: email taken');
-    return { user, password: PASSWORD, session: await tokens.issueSession(user.id, record.id, refreshToken) };
+    return {
+      user,
+      password: PASSWORD,
+      session: await tokens.issueSession(user.id, record.id, refreshToken, { method: 'password' }),
+    };
   };
 
   const totpAccount = async (
@@ -177,7 +181,7 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
         );
         if (!opened || opened === 'unverified' || 'mfaRequired' in opened)
           throw new Error('fixture: could not open a session');
-        return tokens.issueSession(owner.user.id, record.id, refreshToken);
+        return tokens.issueSession(owner.user.id, record.id, refreshToken, { method: 'password' });
       }),
     newEmail,
     async link(purpose) {

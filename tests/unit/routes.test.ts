@@ -37,6 +37,7 @@ describe('routeError', () => {
     ['/sessions/ses_x', 'DELETE'],
     ['/sessions/ses_AAAAAAAAAAAAAAAAAAAAAA', 'DELETE'],
     ['/.well-known/jwks.json', 'GET'],
+    ['/.well-known/openid-configuration', 'GET'],
     ['/openapi.json', 'GET'],
   ])('known path %s with another method → 405, Allow: %s', (path, allow) => {
     // Act

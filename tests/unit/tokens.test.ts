@@ -30,7 +30,14 @@ const clock = { now: T0 };
 /** A token service as the composition root builds it, with overrides of the JWT settings. */
 function tokenService(jwt: Partial<Config['jwt']> = {}, accessTokenTtlSeconds = 900) {
   return createTokenService(
-    { privateKey: current.privateJwk, previousPublicKeys: [], issuer: ISSUER, audience: AUDIENCE, ...jwt },
+    {
+      algorithm: 'EdDSA',
+      privateKey: current.privateJwk,
+      previousPublicKeys: [],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      ...jwt,
+    },
     { accessTokenTtlSeconds, refreshTokenTtlSeconds: 2_592_000 },
     () => clock.now,
   );
@@ -130,7 +137,9 @@ describe('issue and verify', () => {
 
   test('issueSession: the API.md Session resource', async () => {
     // Act
-    const session = await service.issueSession(caller.userId, caller.sessionId, 'refresh-token');
+    const session = await service.issueSession(caller.userId, caller.sessionId, 'refresh-token', {
+      method: 'password',
+    });
 
     // Assess
     expect(session).toEqual({
