@@ -122,6 +122,11 @@ const KEY_KINDS: Record<SigningAlgorithm, string> = {
 
 const isMember = (value: unknown) => typeof value === 'string' && value !== '';
 const isOptionalMember = (value: unknown) => value === undefined || isMember(value);
+/** A P-256 coordinate: 32 bytes, base64url. */
+const isCoordinate = (value: unknown) =>
+  typeof value === 'string' &&
+  /^[A-Za-z0-9_-]{43}$/.test(value) &&
+  Buffer.from(value, 'base64url').length === 32;
 
 /** The size of an RSA modulus (base64url, big-endian) in bits. */
 function modulusBits(n: string): number {
@@ -141,7 +146,8 @@ export function algorithmOfJwk(value: unknown): SigningAlgorithm | null {
   if (!isOptionalMember(jwk.kid) || !isOptionalMember(jwk.d)) return null;
   let algorithm: SigningAlgorithm | null = null;
   if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && isMember(jwk.x)) algorithm = 'EdDSA';
-  else if (jwk.kty === 'EC' && jwk.crv === 'P-256' && isMember(jwk.x) && isMember(jwk.y)) algorithm = 'ES256';
+  else if (jwk.kty === 'EC' && jwk.crv === 'P-256' && isCoordinate(jwk.x) && isCoordinate(jwk.y))
+    algorithm = 'ES256';
   else if (
     jwk.kty === 'RSA' &&
     isMember(jwk.n) &&

@@ -6,7 +6,8 @@ import { CONFIG_VARIABLES, type VariableName } from './config';
  * in the Lambda environment or the CloudFormation template.
  */
 export const SSM_VARIABLES = (Object.keys(CONFIG_VARIABLES) as VariableName[]).filter(
-  (name) => CONFIG_VARIABLES[name].default === undefined,
+  // Optional secrets (HOOK_SECRET) too: a secret never travels in the environment.
+  (name) => CONFIG_VARIABLES[name].default === undefined || CONFIG_VARIABLES[name].secret,
 );
 
 /** The SSM parameter of a variable: `<prefix>/<name in kebab case>`, e.g. `/account-service/prod/jwt-private-key`. */
@@ -21,8 +22,12 @@ export const ssmParameterName = (prefix: string, name: VariableName): string =>
  * one call). The SDK is loaded only when something must be fetched: local runs never load it. Without a prefix the environment is returned as it is, and `parseConfig` names what is missing.
  */
 /** The variables `resolveParameters` would fetch from SSM for `env`: none when all are set or no prefix is. */
-export const parametersToFetch = (env: Record<string, string | undefined>): VariableName[] =>
-  env.SSM_PARAMETER_PREFIX ? SSM_VARIABLES.filter((name) => !env[name]) : [];
+export function parametersToFetch(env: Record<string, string | undefined>): VariableName[] {
+  if (!env.SSM_PARAMETER_PREFIX) return [];
+  const missing = SSM_VARIABLES.filter((name) => !env[name]);
+  // Optional secrets (HOOK_SECRET) ride along with a read that happens anyway; alone they start none.
+  return missing.some((name) => CONFIG_VARIABLES[name].default === undefined) ? missing : [];
+}
 
 export async function resolveParameters(
   env: Record<string, string | undefined>,
@@ -35,8 +40,11 @@ export async function resolveParameters(
   const { Parameters = [], InvalidParameters = [] } = await new SSMClient({}).send(
     new GetParametersCommand({ Names: names, WithDecryption: true }),
   );
-  if (InvalidParameters.length > 0)
-    throw new Error(`SSM parameters missing: ${InvalidParameters.join(', ')}`);
+  // An optional secret that is not stored takes its default; a required one must be there.
+  const requiredMissing = InvalidParameters.filter(
+    (parameter) => CONFIG_VARIABLES[missing[names.indexOf(parameter)] as VariableName]?.default === undefined,
+  );
+  if (requiredMissing.length > 0) throw new Error(`SSM parameters missing: ${requiredMissing.join(', ')}`);
   const values = Object.fromEntries(Parameters.map((p) => [p.Name, p.Value]));
   return {
     ...env,

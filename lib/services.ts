@@ -5,6 +5,8 @@ import { type AuditLog, createAuditLog } from './audit';
 import { type Config, parseConfig } from './config';
 import { createDatastore, type Datastore } from './datastore';
 import { ServiceUnavailableError } from './errors';
+import { customClaimsFor } from './hooks/custom-claims';
+import type { AwsEnvironment } from './hooks/lambda-invoke';
 import { type HttpDeps, type HttpHandler, problemResponse } from './http';
 import { createKeys, type Keys } from './keys';
 import { createLinkStore, createMailLinks } from './links';
@@ -22,7 +24,7 @@ import { createPasswordReset, createRecovery, type PasswordReset, type Recovery 
 import { createSecondFactor, type SecondFactor } from './second-factor';
 import { createSessionStore } from './sessions';
 import { createTokenService, type TokenService } from './tokens';
-import { createUserReader, createUserStore, type UserReader } from './users';
+import { createUserReader, createUserStore, toPublicUser, type UserReader } from './users';
 
 /**
  * What every function may depend on. Functions that never see a password use only these, so
@@ -90,6 +92,8 @@ export interface ServiceOverrides {
   now?: () => number;
   logger?: Logger;
   mailQueue?: MailQueue;
+  /** The AWS credentials, region and endpoints a Lambda hook is invoked with (default: process.env). */
+  aws?: AwsEnvironment;
 }
 
 /** Composition root, first tier: clients, stores, tokens and the access service. */
@@ -99,8 +103,22 @@ export function createBaseServices(config: Config, overrides: ServiceOverrides =
     overrides.logger ?? new Logger({ serviceName: 'account-service', logLevel: config.logLevel });
   const datastore = createDatastore(config.datastore);
   const keys = createKeys(config.keyPrefix);
-  const tokens = createTokenService(config.jwt, config, now);
   const users = createUserReader(datastore, keys);
+  const tokens = createTokenService(
+    config.jwt,
+    config,
+    now,
+    customClaimsFor(config.customClaimsHook, {
+      logger,
+      now,
+      // The Lambda runtime's credentials and region, for a Lambda hook.
+      aws: overrides.aws ?? (process.env as AwsEnvironment),
+      findUser: async (userId, sessionId) => {
+        const user = await users.authenticate({ userId, sessionId }, now());
+        return user && toPublicUser(user);
+      },
+    }),
+  );
   const audit = createAuditLog(logger);
   const access = createAccess({
     users,

@@ -70,7 +70,7 @@ describe('routeError', () => {
     '/Users/Me',
     '/sessions/ses_x/extra',
     '/users/me/password/reset',
-    '/.well-known/openid-configuration',
+    '/.well-known/oauth-authorization-server',
     '/openapi.yaml',
     '//users',
     '/users/me/../me',
