@@ -1,6 +1,6 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { lambdaHandler, type PasskeyCeremonyServices, passkeyCeremonyServices } from '../lib/services';
+import { lambdaHandler, type PasskeyCeremonyServices, passkeyLoginCeremonyServices } from '../lib/services';
 import { PasskeyLoginBody } from '../lib/validation';
 
 /** POST /sessions/passkey — log in with a passkey (the authentication ceremony's response). */
@@ -9,4 +9,4 @@ export const createHandler = ({ http, ceremonies }: PasskeyCeremonyServices) =>
     ceremonies.logIn(body, client),
   );
 
-export const handler = lambdaHandler(passkeyCeremonyServices, createHandler);
+export const handler = lambdaHandler(passkeyLoginCeremonyServices, createHandler);

@@ -96,8 +96,18 @@ export interface ServiceOverrides {
   aws?: AwsEnvironment;
 }
 
+/**
+ * The custom claims hook's builder (lib/hooks/), handed in only by the builders of functions that
+ * issue tokens: the others never bundle the hook's code and aws4fetch.
+ */
+type ClaimsHookBuilder = typeof customClaimsFor;
+
 /** Composition root, first tier: clients, stores, tokens and the access service. */
-export function createBaseServices(config: Config, overrides: ServiceOverrides = {}): BaseServices {
+export function createBaseServices(
+  config: Config,
+  overrides: ServiceOverrides = {},
+  claimsHook?: ClaimsHookBuilder,
+): BaseServices {
   const now = overrides.now ?? Date.now;
   const logger =
     overrides.logger ?? new Logger({ serviceName: 'account-service', logLevel: config.logLevel });
@@ -108,7 +118,7 @@ export function createBaseServices(config: Config, overrides: ServiceOverrides =
     config.jwt,
     config,
     now,
-    customClaimsFor(config.customClaimsHook, {
+    claimsHook?.(config.customClaimsHook, {
       logger,
       now,
       // The Lambda runtime's credentials and region, for a Lambda hook.
@@ -149,7 +159,7 @@ export function createBaseServices(config: Config, overrides: ServiceOverrides =
 
 /** Composition root, second tier: adds Argon2, the rate limits and the account operations. */
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
-  const base = createBaseServices(config, overrides);
+  const base = createBaseServices(config, overrides, customClaimsFor);
   return {
     ...base,
     ...accountsTier(base, overrides),
@@ -344,15 +354,19 @@ export const mailServices = (env: Record<string, string | undefined>): MailServi
 export const baseServices = (env: Record<string, string | undefined>): BaseServices =>
   createBaseServices(parseConfig(env));
 
+/** As `baseServices`, for a function that issues tokens without the other tiers (refresh): with the claims hook. */
+export const sessionServices = (env: Record<string, string | undefined>): BaseServices =>
+  createBaseServices(parseConfig(env), {}, customClaimsFor);
+
 /** As `baseServices`, with the credential operations (each function bundles only the tier it uses). */
 export const accountServices = (env: Record<string, string | undefined>): AccountServices => {
-  const base = createBaseServices(parseConfig(env));
+  const base = createBaseServices(parseConfig(env), {}, customClaimsFor);
   return { ...base, ...accountsTier(base, {}) };
 };
 
 /** As `baseServices`, with the completion of password resets. */
 export const resetServices = (env: Record<string, string | undefined>): ResetServices => {
-  const base = createBaseServices(parseConfig(env));
+  const base = createBaseServices(parseConfig(env), {}, customClaimsFor);
   return { ...base, ...resetTier(base) };
 };
 
@@ -372,13 +386,24 @@ export const secondFactorPasswordServices = (
 
 /** As `baseServices`, with the log-in's second step. */
 export const mfaLoginServices = (env: Record<string, string | undefined>): MfaLoginServices => {
-  const base = createBaseServices(parseConfig(env));
+  const base = createBaseServices(parseConfig(env), {}, customClaimsFor);
   return { ...base, ...mfaLoginTier(base) };
 };
 
 /** As `baseServices`, with the passkey ceremonies' verification (adding a passkey, logging in with one). */
 export const passkeyCeremonyServices = (env: Record<string, string | undefined>): PasskeyCeremonyServices => {
   const base = createBaseServices(parseConfig(env));
+  return {
+    ...base,
+    ...ceremonyTier(base, createRateLimits(base.datastore, base.keys, base.config.rateLimits)),
+  };
+};
+
+/** As `passkeyCeremonyServices`, for the passkey log-in, which issues tokens: with the claims hook. */
+export const passkeyLoginCeremonyServices = (
+  env: Record<string, string | undefined>,
+): PasskeyCeremonyServices => {
+  const base = createBaseServices(parseConfig(env), {}, customClaimsFor);
   return {
     ...base,
     ...ceremonyTier(base, createRateLimits(base.datastore, base.keys, base.config.rateLimits)),

@@ -49,7 +49,7 @@ export interface IssuedAccessToken {
 
 /** Issues and verifies access tokens (JWT_ALGORITHM) and publishes the public keys. */
 export interface TokenService {
-  /** Signs an access token; `extraClaims` (custom claims) never replace a reserved claim. */
+  /** Signs an access token; `extraClaims` (custom claims, reserved ones taken out) never replace a claim it sets. */
   issueAccessToken(claims: AccessClaims, extraClaims?: Record<string, unknown>): Promise<IssuedAccessToken>;
   /**
    * The `Session` resource for a session: a new access token next to the given refresh token,
@@ -203,8 +203,8 @@ export function createTokenService(
     async issueAccessToken({ userId, sessionId }, extraClaims = {}) {
       const { signingKey, signingKid } = keys();
       const issuedAt = Math.floor(now() / 1000);
-      // Custom claims first: every registered claim below is set after them and wins.
-      const accessToken = await new SignJWT({ ...withoutReserved(extraClaims), sid: sessionId })
+      // Custom claims first (the hook has taken the reserved ones out): every claim below wins.
+      const accessToken = await new SignJWT({ ...extraClaims, sid: sessionId })
         .setProtectedHeader({ alg: jwt.algorithm, typ: TOKEN_TYPE, kid: signingKid })
         .setIssuer(jwt.issuer)
         .setAudience(jwt.audience)
@@ -250,22 +250,3 @@ export function createTokenService(
   };
   return service;
 }
-
-/** Claims a custom claims hook can never set (API.md "Custom claims"). */
-export const RESERVED_CLAIMS: readonly string[] = [
-  'iss',
-  'sub',
-  'aud',
-  'exp',
-  'iat',
-  'nbf',
-  'jti',
-  'sid',
-  'typ',
-  'scope',
-];
-
-const withoutReserved = (claims: Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(
-    Object.entries(claims).filter(([name]) => !RESERVED_CLAIMS.includes(name) && name !== '__proto__'),
-  );

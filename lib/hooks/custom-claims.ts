@@ -1,8 +1,25 @@
 import type { CustomClaimsHookConfig } from '../config';
-import { type CustomClaimsSource, type IssueMethod, RESERVED_CLAIMS } from '../tokens';
+import type { CustomClaimsSource, IssueMethod } from '../tokens';
 import type { User } from '../users';
 import { type AwsEnvironment, createLambdaInvoker, LambdaInvokeError } from './lambda-invoke';
 import { signWebhook } from './standard-webhooks';
+
+/**
+ * Claims a custom claims hook can never set (API.md "Custom claims"). Lives here, not in
+ * lib/tokens.ts, so functions without a hook do not carry it.
+ */
+export const RESERVED_CLAIMS: readonly string[] = [
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'iat',
+  'nbf',
+  'jti',
+  'sid',
+  'typ',
+  'scope',
+];
 
 /** How long a token issue waits for the hook (API.md "Custom claims"): then it goes on without. */
 export const HOOK_BUDGET_MS = 2000;

@@ -21,7 +21,9 @@ const KIB = 1024;
  * export map offers no smaller door. 600 KiB leaves them ~15 KiB of room; every other function,
  * the passkey options, listing and deletion included, stays within the light or hashing budget.
  */
-const BUDGET_BYTES = { light: 150 * KIB, hashing: 180 * KIB, webauthn: 600 * KIB };
+// `light` was 150 KiB until version 3: three key types with an algorithm pinned per key, the
+// issuer and hook settings are parsed at every cold start (lib/config.ts), ≈3 KiB in every function.
+const BUDGET_BYTES = { light: 155 * KIB, hashing: 180 * KIB, webauthn: 600 * KIB };
 const WEBAUTHN = '@simplewebauthn/server';
 
 const ARGON2 = '@node-rs/argon2';
@@ -101,7 +103,7 @@ const verifiesWebAuthn = (name: string): boolean =>
 
 describe('bundle sizes (minified, native addon excluded)', () => {
   test.each(functionNames)(
-    '%s is within its budget (150 KiB; 180 KiB with Argon2; 600 KiB with the WebAuthn verifier)',
+    '%s is within its budget (155 KiB; 180 KiB with Argon2; 600 KiB with the WebAuthn verifier)',
     (name) => {
       // Prepare
       const budget = verifiesWebAuthn(name)
