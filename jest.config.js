@@ -6,8 +6,8 @@ const shared = {
   transform: {
     '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  // Middy, jose and @oslojs/* are ESM-only: let swc turn them into CommonJS too.
-  transformIgnorePatterns: ['/node_modules/(?!(@middy|jose|@oslojs)/)'],
+  // Middy, jose, oauth4webapi and @oslojs/* are ESM-only: let swc turn them into CommonJS too.
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|jose|oauth4webapi|@oslojs)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   setupFiles: ['<rootDir>/tests/support/env.ts'],
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',

@@ -438,6 +438,13 @@ const SPECS: Spec[] = [
     },
   },
   {
+    fn: 'openid-configuration',
+    argon2: [],
+    async requests(_f, count) {
+      return repeat(count, () => ({ method: 'GET', path: '/.well-known/openid-configuration' }));
+    },
+  },
+  {
     fn: 'openapi',
     argon2: [],
     async requests(_f, count) {

@@ -150,7 +150,11 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
         throw new Error('fixture: verification refused');
       user.emailVerified = true;
     }
-    return { user, password: PASSWORD, session: await tokens.issueSession(user.id, record.id, refreshToken) };
+    return {
+      user,
+      password: PASSWORD,
+      session: await tokens.issueSession(user.id, record.id, refreshToken, { method: 'password' }),
+    };
   };
 
   const totpAccount = async (
@@ -197,7 +201,7 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
         );
         if (!opened || opened === 'unverified' || 'mfaRequired' in opened)
           throw new Error('fixture: could not open a session');
-        return tokens.issueSession(owner.user.id, record.id, refreshToken);
+        return tokens.issueSession(owner.user.id, record.id, refreshToken, { method: 'password' });
       }),
     newEmail,
     async link(purpose) {

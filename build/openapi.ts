@@ -120,6 +120,7 @@ const RESPONSES = {
   SessionList: resources.SessionList,
   PublicJwk: resources.PublicJwk,
   Jwks: resources.Jwks,
+  OpenIdConfiguration: resources.OpenIdConfiguration,
   FieldError: resources.FieldError,
   ErrorCode: ErrorCodeSchema,
   Problem: resources.problem(ErrorCodeSchema),

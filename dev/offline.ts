@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { CONFIG_VARIABLES, type VariableName } from '../lib/config';
+import { CONFIG_VARIABLES, SIGNING_ALGORITHMS, type VariableName } from '../lib/config';
 import { type EventQueue, startEventQueue } from './event-queue';
 import { generateSigningKey } from './signing-key';
 
@@ -15,8 +15,10 @@ export const CONFIG_VARIABLE_NAMES = Object.keys(CONFIG_VARIABLES) as VariableNa
  */
 export async function localEnvironment(
   source: Record<string, string | undefined>,
-  local: { datastore: { url: string; token: string } | null; demoPort: number },
+  local: { datastore: { url: string; token: string } | null; demoPort: number; apiUrl?: string },
 ): Promise<Record<string, string>> {
+  // The dev key follows JWT_ALGORITHM (an unknown one is left for the configuration to report).
+  const algorithm = SIGNING_ALGORITHMS.find((alg) => alg === source.JWT_ALGORITHM) ?? 'EdDSA';
   const passedThrough = Object.fromEntries(
     CONFIG_VARIABLE_NAMES.flatMap((name) => (source[name] ? [[name, source[name] as string]] : [])),
   );
@@ -24,9 +26,11 @@ export async function localEnvironment(
     CORS_ALLOWED_ORIGINS: `http://localhost:${local.demoPort},http://127.0.0.1:${local.demoPort}`,
     // Mailed links open the demo page.
     APP_URL: `http://localhost:${local.demoPort}`,
+    // The issuer and jwks_uri: where this launcher serves the API.
+    ...(local.apiUrl ? { API_URL: local.apiUrl } : {}),
     ...(source.JWT_PRIVATE_KEY
       ? {}
-      : { JWT_PRIVATE_KEY: JSON.stringify((await generateSigningKey()).privateJwk) }),
+      : { JWT_PRIVATE_KEY: JSON.stringify((await generateSigningKey(algorithm)).privateJwk) }),
     ...(source.TOTP_ENCRYPTION_KEY ? {} : { TOTP_ENCRYPTION_KEY: randomBytes(32).toString('base64url') }),
     ...(local.datastore
       ? { UPSTASH_REDIS_REST_URL: local.datastore.url, UPSTASH_REDIS_REST_TOKEN: local.datastore.token }

@@ -47,7 +47,11 @@ async function main(): Promise<void> {
       `mailbox: cannot listen on port ${mailboxPort} (set MAILBOX_PORT): ${(error as Error).message}`,
     );
   }
-  const env = await localEnvironment(process.env, { datastore, demoPort });
+  const env = await localEnvironment(process.env, {
+    datastore,
+    demoPort,
+    apiUrl: `http://localhost:${port}`,
+  });
 
   // serverless offline listens on a private loopback port; clients reach it through the queue.
   const offline = await startOffline({

@@ -1,6 +1,6 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { type BaseServices, baseServices, lambdaHandler } from '../lib/services';
+import { type BaseServices, lambdaHandler, sessionServices } from '../lib/services';
 import { RefreshBody } from '../lib/validation';
 
 /** POST /sessions/refresh — trade a refresh token for a new token pair (the old one is spent). */
@@ -9,4 +9,4 @@ export const createHandler = ({ http, access }: BaseServices) =>
     access.refresh(body, client),
   );
 
-export const handler = lambdaHandler(baseServices, createHandler);
+export const handler = lambdaHandler(sessionServices, createHandler);

@@ -56,7 +56,11 @@ export function createAccess(deps: AccessDeps) {
         });
       }
       if (outcome.status !== 'ok') throw new InvalidRefreshTokenError();
-      return { session: await tokens.issueSession(session.userId, session.sessionId, refreshToken) };
+      return {
+        session: await tokens.issueSession(session.userId, session.sessionId, refreshToken, {
+          method: 'refresh',
+        }),
+      };
     },
 
     /** The caller's profile. */

@@ -97,10 +97,14 @@ export function createAccounts(deps: AccountDeps) {
       audit.record('registered', { userId: user.id, sessionId: opened?.record.id, ip: client.ip });
       await mail.enqueue({ kind: 'verify-email', userId: user.id });
       audit.record('mail_requested', { userId: user.id, mail: 'verify-email' });
-      if (!opened) return { user: toPublicUser(user) };
+      const publicUser = toPublicUser(user);
+      if (!opened) return { user: publicUser };
       return {
-        user: toPublicUser(user),
-        session: await tokens.issueSession(user.id, opened.record.id, opened.refreshToken),
+        user: publicUser,
+        session: await tokens.issueSession(user.id, opened.record.id, opened.refreshToken, {
+          method: 'register',
+          user: publicUser,
+        }),
       };
     },
 
@@ -172,7 +176,10 @@ export function createAccounts(deps: AccountDeps) {
       audit.record('logged_in', { userId: credential.userId, sessionId: record.id, ip: client.ip });
       return {
         user: opened,
-        session: await tokens.issueSession(credential.userId, record.id, refreshToken),
+        session: await tokens.issueSession(credential.userId, record.id, refreshToken, {
+          method: 'password',
+          user: opened,
+        }),
         deviceToken: knownDevices.issue(credential.userId),
       };
     },

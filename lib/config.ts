@@ -21,12 +21,18 @@ export interface RateLimitRule {
 export interface Config {
   datastore: { url: string; token: string; timeoutMs: number; sessionTouchMs: number };
   keyPrefix: string;
+  /** The public base URL of this API, no trailing slash: the default issuer, the base of `jwks_uri`. */
+  apiUrl: string;
   jwt: {
-    privateKey: Ed25519Jwk;
-    previousPublicKeys: Ed25519Jwk[];
+    /** The algorithm that signs access tokens; the private key is of its kind. */
+    algorithm: SigningAlgorithm;
+    privateKey: SigningJwk;
+    previousPublicKeys: SigningJwk[];
     issuer: string;
     audience: string;
   };
+  /** The custom claims hook (API.md "Custom claims"); null when HOOK_CUSTOM_CLAIMS is empty. */
+  customClaimsHook: CustomClaimsHookConfig | null;
   /** AES-256-GCM key of the TOTP secrets at rest (32 bytes). */
   totpEncryptionKey: Buffer;
   /** The passkeys' relying party: its ID (a domain), its name, the origins ceremonies come from. */
@@ -79,6 +85,94 @@ export interface Ed25519Jwk {
   [member: string]: unknown;
 }
 
+/** An RSA JWK: `n`, `e`, and the private members only in the private key. */
+export interface RsaJwk {
+  kty: 'RSA';
+  n: string;
+  e: string;
+  d?: string;
+  kid?: string;
+  [member: string]: unknown;
+}
+
+/** An EC P-256 JWK: `d` only in the private key. */
+export interface EcJwk {
+  kty: 'EC';
+  crv: 'P-256';
+  x: string;
+  y: string;
+  d?: string;
+  kid?: string;
+  [member: string]: unknown;
+}
+
+/** A key the service signs or verifies access tokens with. */
+export type SigningJwk = Ed25519Jwk | RsaJwk | EcJwk;
+
+/** The algorithms access tokens may be signed with (`JWT_ALGORITHM`). */
+export const SIGNING_ALGORITHMS = ['EdDSA', 'RS256', 'ES256'] as const;
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+
+/** The smallest RSA modulus accepted, in bits (NIST SP 800-57: 2048 until 2030). */
+export const RSA_MIN_BITS = 2048;
+
+/** The custom claims hook: a Lambda function invoked synchronously, or a URL signed with `secret`. */
+export type CustomClaimsHookConfig =
+  | { kind: 'lambda'; functionName: string }
+  | { kind: 'url'; url: string; secret: Buffer };
+
+const KEY_KINDS: Record<SigningAlgorithm, string> = {
+  EdDSA: 'an Ed25519 key (kty OKP, crv Ed25519)',
+  RS256: 'an RSA key (kty RSA) of at least 2048 bits',
+  ES256: 'an EC P-256 key (kty EC, crv P-256)',
+};
+
+const isMember = (value: unknown) => typeof value === 'string' && value !== '';
+const isOptionalMember = (value: unknown) => value === undefined || isMember(value);
+/** A P-256 coordinate: 32 bytes, base64url. */
+const isCoordinate = (value: unknown) =>
+  typeof value === 'string' &&
+  /^[A-Za-z0-9_-]{43}$/.test(value) &&
+  Buffer.from(value, 'base64url').length === 32;
+
+/** The size of an RSA modulus (base64url, big-endian) in bits. */
+function modulusBits(n: string): number {
+  const bytes = Buffer.from(n, 'base64url');
+  const first = bytes.findIndex((byte) => byte !== 0);
+  return first === -1 ? 0 : (bytes.length - first - 1) * 8 + (bytes[first] as number).toString(2).length;
+}
+
+/**
+ * The algorithm a JWK signs with, from its key type (never from a header), or null when it is not
+ * a usable signing key: Ed25519 → EdDSA, RSA of at least 2048 bits → RS256, EC P-256 → ES256. An
+ * `alg` member, when present, must agree.
+ */
+export function algorithmOfJwk(value: unknown): SigningAlgorithm | null {
+  const jwk = value as Record<string, unknown> | null;
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return null;
+  if (!isOptionalMember(jwk.kid) || !isOptionalMember(jwk.d)) return null;
+  let algorithm: SigningAlgorithm | null = null;
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && isMember(jwk.x)) algorithm = 'EdDSA';
+  else if (jwk.kty === 'EC' && jwk.crv === 'P-256' && isCoordinate(jwk.x) && isCoordinate(jwk.y))
+    algorithm = 'ES256';
+  else if (
+    jwk.kty === 'RSA' &&
+    isMember(jwk.n) &&
+    isMember(jwk.e) &&
+    modulusBits(String(jwk.n)) >= RSA_MIN_BITS
+  )
+    algorithm = 'RS256';
+  if (algorithm === null || (jwk.alg !== undefined && jwk.alg !== algorithm)) return null;
+  return algorithm;
+}
+
+/** Standard Webhooks secrets: `whsec_` then the key in base64. */
+const WEBHOOK_SECRET = /^whsec_([A-Za-z0-9+/]+={0,2})$/;
+
+/** A Lambda function name, partial or full ARN, with an optional version or alias. */
+const LAMBDA_FUNCTION =
+  /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]{1,128})?$/;
+
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
 
 // Hand-written rather than a zod schema: this module is in every function's bundle, and zod would
@@ -103,20 +197,6 @@ function reader(env: Record<string, string | undefined>, problems: string[]) {
   const isHttpUrl = (text: string) => ['http:', 'https:'].includes(url(text)?.protocol ?? '');
   const isLoopback = (host: string) =>
     host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-  const isJwk = (value: unknown): value is Ed25519Jwk => {
-    const jwk = value as Record<string, unknown> | null;
-    return (
-      typeof jwk === 'object' &&
-      jwk !== null &&
-      !Array.isArray(jwk) &&
-      jwk.kty === 'OKP' &&
-      jwk.crv === 'Ed25519' &&
-      typeof jwk.x === 'string' &&
-      jwk.x !== '' &&
-      (jwk.d === undefined || (typeof jwk.d === 'string' && jwk.d !== '')) &&
-      (jwk.kid === undefined || (typeof jwk.kid === 'string' && jwk.kid !== ''))
-    );
-  };
   const json = (name: VariableName, text: string): unknown => {
     try {
       return JSON.parse(text) as unknown;
@@ -163,21 +243,69 @@ function reader(env: Record<string, string | undefined>, problems: string[]) {
       const key = /^[A-Za-z0-9_-]+$/.test(text) ? Buffer.from(text, 'base64url') : Buffer.alloc(0);
       return key.length === bytes ? key : fail(name, `must be ${bytes} bytes, base64url`, Buffer.alloc(0));
     },
-    privateKey(name: VariableName): Ed25519Jwk {
+    /** A private JWK of the kind `algorithm` signs with; a mismatch names both. */
+    privateKey(name: VariableName, algorithm: SigningAlgorithm): SigningJwk {
       const text = raw(name);
       const placeholder: Ed25519Jwk = { kty: 'OKP', crv: 'Ed25519', x: '' };
       if (text === undefined) return fail(name, 'is required', placeholder);
       const value = json(name, text);
       if (value === undefined) return placeholder;
-      return isJwk(value) && value.d !== undefined
-        ? value
-        : fail(name, 'must be an Ed25519 private JWK (kty OKP, crv Ed25519, x and d)', placeholder);
+      const kind = algorithmOfJwk(value);
+      const jwk = value as Record<string, unknown>;
+      // An RSA private key needs its CRT members too (node:crypto refuses one without them).
+      const privateMembers = kind === 'RS256' ? ['d', 'p', 'q', 'dp', 'dq', 'qi'] : ['d'];
+      if (kind === null || !privateMembers.every((member) => isMember(jwk[member])))
+        return fail(
+          name,
+          `must be a private JWK: ${KEY_KINDS[algorithm]}, with its private members`,
+          placeholder,
+        );
+      if (kind !== algorithm)
+        return fail(
+          name,
+          `is ${KEY_KINDS[kind]}, which signs ${kind}, but JWT_ALGORITHM is ${algorithm}: make a key with \`npm run keygen -- --alg ${algorithm}\`, or set JWT_ALGORITHM=${kind}`,
+          placeholder,
+        );
+      return value as SigningJwk;
     },
-    publicKeys(name: VariableName): Ed25519Jwk[] {
+    publicKeys(name: VariableName): SigningJwk[] {
       const value = json(name, raw(name) ?? '[]');
       if (value === undefined) return [];
-      if (!Array.isArray(value)) return fail(name, 'must be a JSON array of Ed25519 public JWKs', []);
-      return value.every(isJwk) ? value : fail(name, 'must be a JSON array of Ed25519 public JWKs', []);
+      const message = 'must be a JSON array of public JWKs (Ed25519, RSA of at least 2048 bits, or EC P-256)';
+      if (!Array.isArray(value)) return fail(name, message, []);
+      return value.every((jwk) => algorithmOfJwk(jwk) !== null)
+        ? (value as SigningJwk[])
+        : fail(name, message, []);
+    },
+    algorithm(name: VariableName): SigningAlgorithm {
+      const value = raw(name) ?? '';
+      return (SIGNING_ALGORITHMS as readonly string[]).includes(value)
+        ? (value as SigningAlgorithm)
+        : fail(name, `must be one of ${SIGNING_ALGORITHMS.join(', ')}`, 'EdDSA');
+    },
+    /** A Lambda function (name or ARN) or an https URL (http on loopback) that needs `secretName`. */
+    hook(name: VariableName, secretName: VariableName): CustomClaimsHookConfig | null {
+      const value = raw(name) ?? '';
+      const secretText = raw(secretName) ?? '';
+      if (value === '') return null;
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+        const parsed = url(value);
+        const secure =
+          parsed?.protocol === 'https:' || (parsed?.protocol === 'http:' && isLoopback(parsed.hostname));
+        if (!secure)
+          return fail(name, 'must be an https URL (http only for localhost) or a Lambda function name', null);
+        const key = Buffer.from(WEBHOOK_SECRET.exec(secretText)?.[1] ?? '', 'base64');
+        if (key.length < 24 || key.length > 64)
+          return fail(
+            secretName,
+            'must be whsec_ followed by 24–64 bytes in base64 when HOOK_CUSTOM_CLAIMS is a URL',
+            null,
+          );
+        return { kind: 'url', url: value, secret: key };
+      }
+      return LAMBDA_FUNCTION.test(value)
+        ? { kind: 'lambda', functionName: value }
+        : fail(name, 'must be an https URL (http only for localhost) or a Lambda function name', null);
     },
     origins(name: VariableName): string[] {
       const origins = (raw(name) ?? '')
@@ -227,6 +355,7 @@ export class ConfigError extends Error {
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const problems: string[] = [];
   const read = reader(env, problems);
+  const algorithm = read.algorithm('JWT_ALGORITHM');
   const config: Config = {
     datastore: {
       url: read.secureUrl('UPSTASH_REDIS_REST_URL'),
@@ -235,12 +364,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       sessionTouchMs: read.wholeNumber('SESSION_TOUCH_SECONDS', 0, 3600) * 1000,
     },
     keyPrefix: read.text('KEY_PREFIX', 64),
+    apiUrl: read.httpOrigin('API_URL'),
     jwt: {
-      privateKey: read.privateKey('JWT_PRIVATE_KEY'),
+      algorithm,
+      privateKey: read.privateKey('JWT_PRIVATE_KEY', algorithm),
       previousPublicKeys: read.publicKeys('JWT_PREVIOUS_PUBLIC_KEYS'),
-      issuer: read.text('JWT_ISSUER'),
+      issuer: '',
       audience: read.text('JWT_AUDIENCE'),
     },
+    customClaimsHook: read.hook('HOOK_CUSTOM_CLAIMS', 'HOOK_SECRET'),
     totpEncryptionKey: read.symmetricKey('TOTP_ENCRYPTION_KEY', 32),
     accessTokenTtlSeconds: read.wholeNumber('ACCESS_TOKEN_TTL_SECONDS', 1, 86_400),
     refreshTokenTtlSeconds: read.wholeNumber('REFRESH_TOKEN_TTL_SECONDS', 60, 31_536_000),
@@ -286,6 +418,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     ssmParameterPrefix: read.ssmPath('SSM_PARAMETER_PREFIX'),
     webauthn: { rpId: '', rpName: '', origins: [] },
   };
+  // The issuer defaults to the API's own URL: where API Gateway's JWT authorizer looks for discovery.
+  config.jwt.issuer = read.text('JWT_ISSUER') || config.apiUrl;
   // The relying party defaults to the frontend (APP_URL) and the product name.
   const appUrl = URL.canParse(config.mail.appUrl) ? new URL(config.mail.appUrl) : null;
   const rpId = read.text('WEBAUTHN_RP_ID', 253) || appUrl?.hostname || '';

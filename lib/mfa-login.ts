@@ -95,7 +95,10 @@ export function createMfaLogin(deps: MfaLoginDeps) {
       audit.record('logged_in', { userId: login.userId, sessionId: opened.record.id, ip: client.ip });
       return {
         user: result.user,
-        session: await tokens.issueSession(login.userId, opened.record.id, opened.refreshToken),
+        session: await tokens.issueSession(login.userId, opened.record.id, opened.refreshToken, {
+          method: 'mfa',
+          user: result.user,
+        }),
         deviceToken: knownDevices.issue(login.userId),
       };
     },

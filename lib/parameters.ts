@@ -7,7 +7,8 @@ import { CONFIG_VARIABLES, type VariableName } from './config';
  * in the Lambda environment or the CloudFormation template.
  */
 export const SSM_VARIABLES = (Object.keys(CONFIG_VARIABLES) as VariableName[]).filter(
-  (name) => CONFIG_VARIABLES[name].default === undefined,
+  // Optional secrets (HOOK_SECRET) too: a secret never travels in the environment.
+  (name) => CONFIG_VARIABLES[name].default === undefined || CONFIG_VARIABLES[name].secret,
 );
 
 /** The SSM parameter of a variable: `<prefix>/<name in kebab case>`, e.g. `/account-service/prod/jwt-private-key`. */
@@ -18,8 +19,12 @@ export const ssmParameterName = (prefix: string, name: VariableName): string =>
 export const SSM_TIMEOUT_MS = 5000;
 
 /** The variables `resolveParameters` would fetch from SSM for `env`: none when all are set or no prefix is. */
-export const parametersToFetch = (env: Record<string, string | undefined>): VariableName[] =>
-  env.SSM_PARAMETER_PREFIX ? SSM_VARIABLES.filter((name) => !env[name]) : [];
+export function parametersToFetch(env: Record<string, string | undefined>): VariableName[] {
+  if (!env.SSM_PARAMETER_PREFIX) return [];
+  const missing = SSM_VARIABLES.filter((name) => !env[name]);
+  // Optional secrets (HOOK_SECRET) ride along with a read that happens anyway; alone they start none.
+  return missing.some((name) => CONFIG_VARIABLES[name].default === undefined) ? missing : [];
+}
 
 /**
  * The deployment's parameters could not be read: SSM unreachable or refusing, or a parameter
@@ -79,8 +84,11 @@ export async function resolveParameters(
     InvalidParameters?: string[];
   };
   const values = new Map(Parameters.map((p) => [p.Name, p.Value]));
+  // An optional secret that is not stored takes its default; a required one must be there.
   const absent = names.filter(
-    (name) => InvalidParameters.includes(name) || typeof values.get(name) !== 'string',
+    (name, i) =>
+      (InvalidParameters.includes(name) || typeof values.get(name) !== 'string') &&
+      CONFIG_VARIABLES[missing[i] as VariableName]?.default === undefined,
   );
   if (absent.length > 0)
     throw new ParametersUnavailableError('missing', absent, `SSM parameters missing: ${absent.join(', ')}`);

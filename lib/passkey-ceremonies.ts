@@ -156,9 +156,13 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
         ip: client.ip,
         factor: 'passkey',
       });
+      const user = toPublicUser(reply.user as Raw);
       return {
-        user: toPublicUser(reply.user as Raw),
-        session: await tokens.issueSession(claims.userId, opened.record.id, opened.refreshToken),
+        user,
+        session: await tokens.issueSession(claims.userId, opened.record.id, opened.refreshToken, {
+          method: 'passkey',
+          user,
+        }),
       };
     },
   };

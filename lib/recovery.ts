@@ -169,7 +169,10 @@ export function createPasswordReset(
       if (done.secondFactor) return { user: done.user };
       return {
         user: done.user,
-        session: await tokens.issueSession(target.userId, opened.record.id, opened.refreshToken),
+        session: await tokens.issueSession(target.userId, opened.record.id, opened.refreshToken, {
+          method: 'password_reset',
+          user: done.user,
+        }),
       };
     },
   };

@@ -85,17 +85,51 @@ export const PasskeyList = z.strictObject({ passkeys: z.array(Passkey) });
 /** The two options endpoints: WebAuthn creation or request options (JSON), for the browser's API. */
 export const CeremonyOptions = z.strictObject({ options: z.record(z.string(), z.unknown()) });
 
-/** A public Ed25519 key as published: never the private member `d`. */
-export const PublicJwk = z.strictObject({
-  kty: z.literal('OKP'),
-  crv: z.literal('Ed25519'),
-  x: z.string(),
-  kid: z.string(),
-  alg: z.literal('EdDSA'),
-  use: z.literal('sig'),
-});
+/**
+ * A public key as published, with the one algorithm it verifies: Ed25519 (EdDSA), RSA (RS256) or
+ * EC P-256 (ES256). Never a private member (`d`, RSA's CRT members).
+ */
+export const PublicJwk = z.union([
+  z.strictObject({
+    kty: z.literal('OKP'),
+    crv: z.literal('Ed25519'),
+    x: z.string(),
+    kid: z.string(),
+    alg: z.literal('EdDSA'),
+    use: z.literal('sig'),
+  }),
+  z.strictObject({
+    kty: z.literal('RSA'),
+    n: z.string(),
+    e: z.string(),
+    kid: z.string(),
+    alg: z.literal('RS256'),
+    use: z.literal('sig'),
+  }),
+  z.strictObject({
+    kty: z.literal('EC'),
+    crv: z.literal('P-256'),
+    x: z.string(),
+    y: z.string(),
+    kid: z.string(),
+    alg: z.literal('ES256'),
+    use: z.literal('sig'),
+  }),
+]);
 /** `GET /.well-known/jwks.json`. */
 export const Jwks = z.strictObject({ keys: z.array(PublicJwk) });
+
+/**
+ * `GET /.well-known/openid-configuration` (OpenID Connect Discovery 1.0): what an API Gateway JWT
+ * authorizer or any OIDC library reads to find the keys of this issuer.
+ */
+export const OpenIdConfiguration = z.strictObject({
+  issuer: z.string(),
+  jwks_uri: z.url(),
+  response_types_supported: z.array(z.string()),
+  subject_types_supported: z.array(z.literal('public')),
+  id_token_signing_alg_values_supported: z.array(z.enum(['EdDSA', 'RS256', 'ES256'])),
+});
 
 /** One field-level problem of a `validation_failed` response. */
 export const FieldError = z.strictObject({ field: z.string(), message: z.string() });

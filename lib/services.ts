@@ -9,6 +9,8 @@ import type { EmailSignInServices } from './email-sign-in/services';
 import { createEmailSignInIssuer } from './email-sign-in/store';
 import { askingPart, emailSignInTier, followingPart } from './email-sign-in/tier';
 import { ServiceUnavailableError } from './errors';
+import { customClaimsFor } from './hooks/custom-claims';
+import type { AwsEnvironment } from './hooks/lambda-invoke';
 import { type ClientInfo, type HttpDeps, type HttpHandler, problemResponse } from './http';
 import { createKeys, type Keys } from './keys';
 import { createKnownDevices } from './known-devices';
@@ -34,7 +36,7 @@ import {
 import { createSecondFactor, type SecondFactor } from './second-factor';
 import { createSessionStore } from './sessions';
 import { createTokenService, type TokenService } from './tokens';
-import { createReauthStore, createUserReader, createUserStore, type UserReader } from './users';
+import { createReauthStore, createUserReader, createUserStore, toPublicUser, type UserReader } from './users';
 
 /**
  * What every function may depend on. Functions that never see a password use only these, so
@@ -109,17 +111,43 @@ export interface ServiceOverrides {
   now?: () => number;
   logger?: Logger;
   mailQueue?: MailQueue;
+  /** The AWS credentials, region and endpoints a Lambda hook is invoked with (default: process.env). */
+  aws?: AwsEnvironment;
 }
 
+/**
+ * The custom claims hook's builder (lib/hooks/), handed in only by the builders of functions that
+ * issue tokens: the others never bundle the hook's code and aws4fetch.
+ */
+type ClaimsHookBuilder = typeof customClaimsFor;
+
 /** Composition root, first tier: clients, stores, tokens and the access service. */
-export function createBaseServices(config: Config, overrides: ServiceOverrides = {}): BaseServices {
+export function createBaseServices(
+  config: Config,
+  overrides: ServiceOverrides = {},
+  claimsHook?: ClaimsHookBuilder,
+): BaseServices {
   const now = overrides.now ?? Date.now;
   const logger =
     overrides.logger ?? new Logger({ serviceName: 'account-service', logLevel: config.logLevel });
   const datastore = createDatastore(config.datastore);
   const keys = createKeys(config.keyPrefix);
-  const tokens = createTokenService(config.jwt, config, now);
   const users = createUserReader(datastore, keys);
+  const tokens = createTokenService(
+    config.jwt,
+    config,
+    now,
+    claimsHook?.(config.customClaimsHook, {
+      logger,
+      now,
+      // The Lambda runtime's credentials and region, for a Lambda hook.
+      aws: overrides.aws ?? (process.env as AwsEnvironment),
+      findUser: async (userId, sessionId) => {
+        const user = await users.authenticate({ userId, sessionId }, now());
+        return user && toPublicUser(user);
+      },
+    }),
+  );
   const audit = createAuditLog(logger);
   const access = createAccess({
     users,
@@ -151,7 +179,7 @@ export function createBaseServices(config: Config, overrides: ServiceOverrides =
 
 /** Composition root, second tier: adds Argon2, the rate limits and the account operations. */
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
-  const base = createBaseServices(config, overrides);
+  const base = createBaseServices(config, overrides, customClaimsFor);
   return {
     ...base,
     ...accountsTier(base, overrides),
@@ -371,15 +399,19 @@ export const mailServices = (env: Record<string, string | undefined>): MailServi
 export const baseServices = (env: Record<string, string | undefined>): BaseServices =>
   createBaseServices(parseConfig(env));
 
+/** As `baseServices`, for a function that issues tokens without the other tiers (refresh): with the claims hook. */
+export const sessionServices = (env: Record<string, string | undefined>): BaseServices =>
+  createBaseServices(parseConfig(env), {}, customClaimsFor);
+
 /** As `baseServices`, with the credential operations (each function bundles only the tier it uses). */
 export const accountServices = (env: Record<string, string | undefined>): AccountServices => {
-  const base = createBaseServices(parseConfig(env));
+  const base = createBaseServices(parseConfig(env), {}, customClaimsFor);
   return { ...base, ...accountsTier(base, {}) };
 };
 
 /** As `baseServices`, with the completion of password resets. */
 export const resetServices = (env: Record<string, string | undefined>): ResetServices => {
-  const base = createBaseServices(parseConfig(env));
+  const base = createBaseServices(parseConfig(env), {}, customClaimsFor);
   return { ...base, ...resetTier(base) };
 };
 
@@ -399,7 +431,7 @@ export const secondFactorPasswordServices = (
 
 /** As `baseServices`, with the log-in's second step. */
 export const mfaLoginServices = (env: Record<string, string | undefined>): MfaLoginServices => {
-  const base = createBaseServices(parseConfig(env));
+  const base = createBaseServices(parseConfig(env), {}, customClaimsFor);
   return { ...base, ...mfaLoginTier(base) };
 };
 
@@ -409,11 +441,14 @@ export const passkeyCeremonyServices = (env: Record<string, string | undefined>)
   return { ...base, ...ceremonyTier(base) };
 };
 
-/** As `passkeyCeremonyServices`, for logging in with a passkey: with the per-IP log-in limit. */
+/**
+ * As `passkeyCeremonyServices`, for logging in with a passkey: with the per-IP log-in limit, and
+ * the claims hook (it issues tokens).
+ */
 export const passkeyLoginCeremonyServices = (
   env: Record<string, string | undefined>,
 ): PasskeyCeremonyServices => {
-  const base = createBaseServices(parseConfig(env));
+  const base = createBaseServices(parseConfig(env), {}, customClaimsFor);
   const rateLimits = createRateLimits(base.datastore, base.keys, base.config.rateLimits);
   return { ...base, ...ceremonyTier(base, loginLimit(base, rateLimits)) };
 };

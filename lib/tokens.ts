@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
 import { type JWK, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
-import type { Config, Ed25519Jwk } from './config';
+import { algorithmOfJwk, type Config, type SigningAlgorithm, type SigningJwk } from './config';
+import type { User } from './users';
 
 /** The claims this service puts in (and requires of) an access token. */
 export interface AccessClaims {
@@ -18,23 +19,54 @@ export interface SessionTokens {
   sessionId: string;
 }
 
+/** How the session whose token is issued was opened (or that it is a refresh): told to the claims hook. */
+export type IssueMethod =
+  | 'register'
+  | 'password'
+  | 'mfa'
+  | 'passkey'
+  | 'password_reset'
+  | 'refresh'
+  | 'oauth'
+  | 'email';
+
+/** What the caller of `issueSession` knows: the method, and the user when it has it at hand. */
+export interface IssueContext {
+  method: IssueMethod;
+  /** The public user; absent (a refresh), the claims source looks it up when it needs it. */
+  user?: User;
+}
+
+/** Extra claims for a token about to be issued (the custom claims hook); never throws. */
+export type CustomClaimsSource = (
+  request: { userId: string; sessionId: string } & IssueContext,
+) => Promise<Record<string, unknown>>;
+
 export interface IssuedAccessToken {
   accessToken: string;
   expiresIn: number;
 }
 
-/** Issues and verifies EdDSA access tokens and publishes the public keys. */
+/** Issues and verifies access tokens (JWT_ALGORITHM) and publishes the public keys. */
 export interface TokenService {
-  issueAccessToken(claims: AccessClaims): Promise<IssuedAccessToken>;
-  /** The `Session` resource for a session: a new access token next to the given refresh token. */
-  issueSession(userId: string, sessionId: string, refreshToken: string): Promise<SessionTokens>;
+  /** Signs an access token; `extraClaims` (custom claims, reserved ones taken out) never replace a claim it sets. */
+  issueAccessToken(claims: AccessClaims, extraClaims?: Record<string, unknown>): Promise<IssuedAccessToken>;
+  /**
+   * The `Session` resource for a session: a new access token next to the given refresh token,
+   * with the custom claims hook's claims when one is configured.
+   */
+  issueSession(
+    userId: string,
+    sessionId: string,
+    refreshToken: string,
+    context: IssueContext,
+  ): Promise<SessionTokens>;
   /** Returns the claims of a valid token, or null for anything else (malformed, expired, wrong key, alg, typ…). */
   verifyAccessToken(token: string): Promise<AccessClaims | null>;
   /** The JWKS document: current and previous public keys, never a private member. */
   jwks(): Promise<{ keys: JWK[] }>;
 }
 
-const ALGORITHM = 'EdDSA';
 const TOKEN_TYPE = 'at+jwt';
 
 /** A new opaque id with a readable prefix and 128 random bits, e.g. `usr_3q2…`; never numeric-looking. */
@@ -92,30 +124,45 @@ export function mfaTokenLogin(token: string): { userId: string; loginId: string 
 export const hashRefreshToken = (token: string): string =>
   createHash('sha256').update(token).digest('base64url');
 
-const publicPart = ({ kty, crv, x }: Ed25519Jwk): JWK => ({ kty, crv, x });
+/** The public members of a key (RFC 7518 §6), in RFC 7638's lexicographic order: never `d` or the CRT members. */
+const publicPart = (jwk: SigningJwk): JWK => {
+  if (jwk.kty === 'RSA') return { e: jwk.e, kty: jwk.kty, n: jwk.n };
+  if (jwk.kty === 'EC') return { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
+  return { crv: jwk.crv, kty: jwk.kty, x: jwk.x };
+};
 
-/** RFC 7638 thumbprint of an OKP key: SHA-256 of its required members in lexicographic order. */
-export const jwkThumbprint = ({ crv, kty, x }: Ed25519Jwk): string =>
-  createHash('sha256').update(JSON.stringify({ crv, kty, x })).digest('base64url');
+/** RFC 7638 thumbprint: SHA-256 of the key's required public members in lexicographic order. */
+export const jwkThumbprint = (jwk: SigningJwk): string =>
+  createHash('sha256')
+    .update(JSON.stringify(publicPart(jwk)))
+    .digest('base64url');
+
+interface VerifyKey {
+  key: KeyObject;
+  /** The one algorithm this key verifies (its key type's): a token must name exactly it. */
+  algorithm: SigningAlgorithm;
+}
 
 interface KeyRing {
   signingKey: KeyObject;
   signingKid: string;
-  verifyKeys: Map<string, KeyObject>;
+  verifyKeys: Map<string, VerifyKey>;
   published: JWK[];
 }
 
 // Keys are imported with node:crypto (jose accepts KeyObjects on Node): jose's importJWK and
 // thumbprint helpers would add ~6 KiB to every bundle for the same work.
 function loadKeyRing(jwt: Config['jwt']): KeyRing {
-  const kidOf = (jwk: Ed25519Jwk) => jwk.kid ?? jwkThumbprint(jwk);
-  const verifyKeys = new Map<string, KeyObject>();
+  const kidOf = (jwk: SigningJwk) => jwk.kid ?? jwkThumbprint(jwk);
+  const verifyKeys = new Map<string, VerifyKey>();
   const published: JWK[] = [];
   for (const jwk of [jwt.privateKey, ...jwt.previousPublicKeys]) {
     const kid = kidOf(jwk);
+    // The configuration admitted only keys whose algorithm is known (lib/config.ts).
+    const algorithm = algorithmOfJwk(jwk) as SigningAlgorithm;
     if (verifyKeys.has(kid)) continue;
-    verifyKeys.set(kid, createPublicKey({ key: publicPart(jwk), format: 'jwk' }));
-    published.push({ ...publicPart(jwk), kid, alg: ALGORITHM, use: 'sig' });
+    verifyKeys.set(kid, { key: createPublicKey({ key: publicPart(jwk), format: 'jwk' }), algorithm });
+    published.push({ ...publicPart(jwk), kid, alg: algorithm, use: 'sig' });
   }
   return {
     signingKey: createPrivateKey({ key: { ...jwt.privateKey }, format: 'jwk' }),
@@ -125,11 +172,17 @@ function loadKeyRing(jwt: Config['jwt']): KeyRing {
   };
 }
 
-/** Builds the token service; keys are imported once, on first use. `now` is injectable for tests (ms). */
+/**
+ * Builds the token service; keys are imported once, on first use. `now` is injectable for tests
+ * (ms). `customClaims`, when given, is asked for extra claims at every session issue (the custom
+ * claims hook, lib/hooks/): it never throws, and whatever it answers cannot replace a claim the
+ * service sets (those are set after it).
+ */
 export function createTokenService(
   jwt: Config['jwt'],
   lifetimes: { accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number },
   now: () => number = Date.now,
+  customClaims?: CustomClaimsSource,
 ): TokenService {
   const { accessTokenTtlSeconds, refreshTokenTtlSeconds } = lifetimes;
   let ring: KeyRing | undefined;
@@ -137,17 +190,22 @@ export function createTokenService(
     ring ??= loadKeyRing(jwt);
     return ring;
   };
+  // Every algorithm a configured key verifies; the key a token's kid names must be of the one it claims.
+  const algorithms = [
+    ...new Set([jwt.privateKey, ...jwt.previousPublicKeys].map((jwk) => algorithmOfJwk(jwk) as string)),
+  ];
   const resolveKey: JWTVerifyGetKey = (header) => {
-    const key = header.kid === undefined ? undefined : keys().verifyKeys.get(header.kid);
-    if (!key) throw new Error('no key with this kid');
-    return key;
+    const entry = header.kid === undefined ? undefined : keys().verifyKeys.get(header.kid);
+    if (!entry || entry.algorithm !== header.alg) throw new Error('no key with this kid and alg');
+    return entry.key;
   };
   const service: TokenService = {
-    async issueAccessToken({ userId, sessionId }) {
+    async issueAccessToken({ userId, sessionId }, extraClaims = {}) {
       const { signingKey, signingKid } = keys();
       const issuedAt = Math.floor(now() / 1000);
-      const accessToken = await new SignJWT({ sid: sessionId })
-        .setProtectedHeader({ alg: ALGORITHM, typ: TOKEN_TYPE, kid: signingKid })
+      // Custom claims first (the hook has taken the reserved ones out): every claim below wins.
+      const accessToken = await new SignJWT({ ...extraClaims, sid: sessionId })
+        .setProtectedHeader({ alg: jwt.algorithm, typ: TOKEN_TYPE, kid: signingKid })
         .setIssuer(jwt.issuer)
         .setAudience(jwt.audience)
         .setSubject(userId)
@@ -157,8 +215,9 @@ export function createTokenService(
         .sign(signingKey);
       return { accessToken, expiresIn: accessTokenTtlSeconds };
     },
-    async issueSession(userId, sessionId, refreshToken) {
-      const { accessToken, expiresIn } = await service.issueAccessToken({ userId, sessionId });
+    async issueSession(userId, sessionId, refreshToken, context) {
+      const extra = customClaims ? await customClaims({ userId, sessionId, ...context }) : {};
+      const { accessToken, expiresIn } = await service.issueAccessToken({ userId, sessionId }, extra);
       return {
         accessToken,
         tokenType: 'Bearer',
@@ -170,9 +229,9 @@ export function createTokenService(
     },
     async verifyAccessToken(token) {
       try {
-        // Every check is pinned explicitly: algorithm, type, issuer, audience, required claims.
+        // Every check is pinned explicitly: algorithm (per key), type, issuer, audience, required claims.
         const { payload } = await jwtVerify(token, resolveKey, {
-          algorithms: [ALGORITHM],
+          algorithms,
           typ: TOKEN_TYPE,
           issuer: jwt.issuer,
           audience: jwt.audience,

@@ -136,7 +136,10 @@ export function createEmailSignIn(deps: EmailSignInDeps) {
         audit.record('logged_in', { userId, sessionId: opened.record.id, ip: client.ip, via });
         return {
           user: outcome.user,
-          session: await tokens.issueSession(userId, opened.record.id, opened.refreshToken),
+          session: await tokens.issueSession(userId, opened.record.id, opened.refreshToken, {
+            method: 'email',
+            user: outcome.user,
+          }),
           created: outcome.created,
         };
       }

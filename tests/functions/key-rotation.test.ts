@@ -8,7 +8,10 @@ import type { Services } from '../../lib/services';
 import { PASSWORD } from '../support/accounts';
 import { invoke, type Response, testServices } from '../support/app';
 import { uniquePrefix } from '../support/datastore';
+import { testAlgorithm } from '../support/signing-keys';
 
+// The run's algorithm (JWT_ALGORITHM; CI runs this project with EdDSA and with RS256).
+const ALG = testAlgorithm();
 // One key prefix for every deployment in this file: a rotation changes keys, not data.
 const KEY_PREFIX = uniquePrefix(__filename);
 const deployment = (privateKey: SigningKey, previous: SigningKey[] = []): Services =>
@@ -37,9 +40,9 @@ let session: { userId: string; sessionId: string };
 
 beforeAll(async () => {
   [oldKey, newKey, unknownKey] = await Promise.all([
-    generateSigningKey(),
-    generateSigningKey(),
-    generateSigningKey(),
+    generateSigningKey(ALG),
+    generateSigningKey(ALG),
+    generateSigningKey(ALG),
   ]);
   before = deployment(oldKey);
   after = deployment(newKey, [oldKey]);
@@ -59,9 +62,9 @@ beforeAll(async () => {
 
 describe('signing-key rotation', () => {
   test('tokens carry the kid of the key that signed them', async () => {
-    expect(decodeProtectedHeader(oldToken)).toEqual({ alg: 'EdDSA', typ: 'at+jwt', kid: oldKey.kid });
+    expect(decodeProtectedHeader(oldToken)).toEqual({ alg: ALG, typ: 'at+jwt', kid: oldKey.kid });
     const { accessToken } = await after.tokens.issueAccessToken(session);
-    expect(decodeProtectedHeader(accessToken)).toEqual({ alg: 'EdDSA', typ: 'at+jwt', kid: newKey.kid });
+    expect(decodeProtectedHeader(accessToken)).toEqual({ alg: ALG, typ: 'at+jwt', kid: newKey.kid });
   });
 
   test('a token signed with the previous key still authenticates after the rotation', async () => {
@@ -83,14 +86,14 @@ describe('signing-key rotation', () => {
   test('an unknown key cannot borrow a trusted kid', async () => {
     // Prepare: a token claiming the current kid, signed with another key
     const forged = await new SignJWT({ sid: session.sessionId })
-      .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: newKey.kid })
+      .setProtectedHeader({ alg: ALG, typ: 'at+jwt', kid: newKey.kid })
       .setIssuer(after.config.jwt.issuer)
       .setAudience(after.config.jwt.audience)
       .setSubject(session.userId)
       .setJti(randomBytes(12).toString('base64url'))
       .setIssuedAt()
       .setExpirationTime('5m')
-      .sign(await importJWK(unknownKey.privateJwk, 'EdDSA'));
+      .sign(await importJWK(unknownKey.privateJwk, ALG));
 
     // Act & assess
     expectInvalidToken(await me(after, forged));
@@ -112,10 +115,7 @@ describe('GET /.well-known/jwks.json', () => {
     expect(res.headers['cache-control']).toMatch(/^public, max-age=\d+$/);
     expect(Number(/max-age=(\d+)/.exec(res.headers['cache-control'] ?? '')?.[1])).toBeGreaterThan(0);
     expect(res.body).toEqual({
-      keys: [
-        { kty: 'OKP', crv: 'Ed25519', x: newKey.publicJwk.x, kid: newKey.kid, alg: 'EdDSA', use: 'sig' },
-        { kty: 'OKP', crv: 'Ed25519', x: oldKey.publicJwk.x, kid: oldKey.kid, alg: 'EdDSA', use: 'sig' },
-      ],
+      keys: [newKey.publicJwk, oldKey.publicJwk],
     });
     const text = JSON.stringify(res.body);
     expect(text).not.toContain('"d"');
@@ -129,7 +129,7 @@ describe('GET /.well-known/jwks.json', () => {
     const keySet = createLocalJWKSet(res.body);
     const { accessToken: newToken } = await after.tokens.issueAccessToken(session);
     const options = {
-      algorithms: ['EdDSA'],
+      algorithms: [ALG],
       typ: 'at+jwt',
       issuer: after.config.jwt.issuer,
       audience: after.config.jwt.audience,

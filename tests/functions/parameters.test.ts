@@ -85,6 +85,7 @@ describe('resolveParameters', () => {
             '/account-service/test/upstash-redis-rest-token',
             '/account-service/test/jwt-private-key',
             '/account-service/test/totp-encryption-key',
+            '/account-service/test/hook-secret',
           ],
           WithDecryption: true,
         },
@@ -101,8 +102,19 @@ describe('resolveParameters', () => {
         '/account-service/test/upstash-redis-rest-url',
         '/account-service/test/upstash-redis-rest-token',
         '/account-service/test/totp-encryption-key',
+        '/account-service/test/hook-secret',
       ],
     ]);
+  });
+
+  test('an optional secret (HOOK_SECRET) is read along with the others when stored, and may be absent', async () => {
+    storeAll();
+    const hookSecret = `whsec_${randomBytes(32).toString('base64')}`;
+    const withHook = await resolveParameters({ SSM_PARAMETER_PREFIX: PREFIX });
+    stored.set(ssmParameterName(PREFIX, 'HOOK_SECRET'), hookSecret);
+    const withSecret = await resolveParameters({ SSM_PARAMETER_PREFIX: PREFIX });
+    expect(withHook.HOOK_SECRET).toBeUndefined();
+    expect(withSecret.HOOK_SECRET).toBe(hookSecret);
   });
 
   test('without a prefix, or with everything set, SSM is never asked', async () => {

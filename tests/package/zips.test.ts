@@ -56,6 +56,7 @@ const SECRETS = {
   UPSTASH_REDIS_REST_URL: 'https://secret-host-4d1f.upstash.example',
   UPSTASH_REDIS_REST_TOKEN: 'secret-token-8c2b61f0e5d94a7b',
   JWT_PRIVATE_KEY: '{"kty":"OKP","crv":"Ed25519","d":"secret-d-93b7c0a1","x":"public-x"}',
+  HOOK_SECRET: 'whsec_c2VjcmV0LWhvb2stNGU3YTkxYzBkMmI1ZjM2OA==',
 };
 
 const functionNames = readdirSync(join(root, 'functions'))

@@ -1,13 +1,13 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { parseConfig } from '../../lib/config';
 import type { HttpHandler, HttpResult } from '../../lib/http';
 import { createServices, type ServiceOverrides, type Services } from '../../lib/services';
 import { recordingMailQueue } from './mail';
+import { newPrivateJwk } from './signing-keys';
 
-/** A fresh Ed25519 private JWK, as `JWT_PRIVATE_KEY` expects it. */
-export const newSigningKey = (): string =>
-  JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }));
+/** A fresh private JWK of the run's algorithm (JWT_ALGORITHM, default EdDSA), as `JWT_PRIVATE_KEY` expects it. */
+export const newSigningKey = (): string => newPrivateJwk();
 
 /** The test environment's configuration plus `env` overrides, under a key prefix of its own. */
 export const testConfig = (env: Record<string, string> = {}) =>

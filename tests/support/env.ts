@@ -1,12 +1,13 @@
 // Runs before each test file (jest `setupFiles`): a complete, valid environment so that function
 // modules, which build their services from process.env at import, load as they would on Lambda.
 // Cheap Argon2 parameters here; the few tests about hashing cost set the real ones themselves.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-
-const { privateKey } = generateKeyPairSync('ed25519');
+// The signing key follows JWT_ALGORITHM when the run sets it (`.ci/run` runs the functions project
+// once more with RS256).
+import { randomBytes } from 'node:crypto';
+import { newPrivateJwk } from './signing-keys';
 
 Object.assign(process.env, {
-  JWT_PRIVATE_KEY: JSON.stringify(privateKey.export({ format: 'jwk' })),
+  JWT_PRIVATE_KEY: newPrivateJwk(),
   TOTP_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
   KEY_PREFIX: `test:${randomBytes(6).toString('hex')}:`,
   ARGON2_MEMORY_KIB: '1024',

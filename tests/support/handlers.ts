@@ -15,6 +15,7 @@ import * as listSessions from '../../functions/list-sessions';
 import * as login from '../../functions/login';
 import * as logout from '../../functions/logout';
 import * as notFound from '../../functions/not-found';
+import * as openIdConfiguration from '../../functions/openid-configuration';
 import * as passkeyLogin from '../../functions/passkey-login';
 import * as passkeyLoginOptions from '../../functions/passkey-login-options';
 import * as passkeyRegistrationOptions from '../../functions/passkey-registration-options';
@@ -47,6 +48,7 @@ export function createHandlers(services: Services) {
     revoke: revokeSession.createHandler(services),
     revokeAll: revokeAllSessions.createHandler(services),
     jwks: jwks.createHandler(services),
+    openIdConfiguration: openIdConfiguration.createHandler(services),
     fallback: notFound.createHandler(services),
     resendVerification: resendVerification.createHandler(services),
     verifyEmail: verifyEmail.createHandler(services),

@@ -528,6 +528,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/openid-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OpenID Connect discovery: the issuer and where its keys are (for API Gateway JWT authorizers)
+         * @description OpenID Connect discovery: the issuer and where its keys are (for API Gateway JWT authorizers). Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        get: operations["getOpenIdConfiguration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -751,9 +771,39 @@ export interface components {
             alg: "EdDSA";
             /** @constant */
             use: "sig";
+        } | {
+            /** @constant */
+            kty: "RSA";
+            n: string;
+            e: string;
+            kid: string;
+            /** @constant */
+            alg: "RS256";
+            /** @constant */
+            use: "sig";
+        } | {
+            /** @constant */
+            kty: "EC";
+            /** @constant */
+            crv: "P-256";
+            x: string;
+            y: string;
+            kid: string;
+            /** @constant */
+            alg: "ES256";
+            /** @constant */
+            use: "sig";
         };
         Jwks: {
             keys: components["schemas"]["PublicJwk"][];
+        };
+        OpenIdConfiguration: {
+            issuer: string;
+            /** Format: uri */
+            jwks_uri: string;
+            response_types_supported: string[];
+            subject_types_supported: "public"[];
+            id_token_signing_alg_values_supported: ("EdDSA" | "RS256" | "ES256")[];
         };
         FieldError: {
             field: string;
@@ -2122,6 +2172,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Jwks"];
+                };
+            };
+            /** @description Throttled by API Gateway (route throttling): `{"message": "Too Many Requests"}`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOpenIdConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `public, max-age=300`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenIdConfiguration"];
                 };
             };
             /** @description Throttled by API Gateway (route throttling): `{"message": "Too Many Requests"}`. */

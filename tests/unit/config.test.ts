@@ -6,6 +6,9 @@ const privateJwk = keyPair().privateKey.export({ format: 'jwk' });
 const previousJwk = keyPair().publicKey.export({ format: 'jwk' });
 
 const REST_TOKEN = 'rest-token-that-must-never-be-echoed';
+const rsaPublic = (modulusLength: number) =>
+  generateKeyPairSync('rsa', { modulusLength }).publicKey.export({ format: 'jwk' });
+const HOOK_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 const TOTP_KEY = randomBytes(32).toString('base64url');
 
 /** The smallest valid environment: only the required variables. */
@@ -36,12 +39,16 @@ describe('parseConfig defaults', () => {
     expect(config).toEqual({
       datastore: { url: 'http://127.0.0.1:8079', token: REST_TOKEN, timeoutMs: 2000, sessionTouchMs: 60_000 },
       keyPrefix: 'acct:',
+      apiUrl: 'http://localhost:3000',
       jwt: {
+        algorithm: 'EdDSA',
         privateKey: privateJwk,
         previousPublicKeys: [],
-        issuer: 'account-service',
+        // JWT_ISSUER defaults to API_URL.
+        issuer: 'http://localhost:3000',
         audience: 'account-service',
       },
+      customClaimsHook: null,
       totpEncryptionKey: Buffer.from(TOTP_KEY, 'base64url'),
       accessTokenTtlSeconds: 900,
       refreshTokenTtlSeconds: 2_592_000,
@@ -193,6 +200,18 @@ describe('parseConfig rejects bad values', () => {
     ['JWT_PREVIOUS_PUBLIC_KEYS', 'nope'],
     ['JWT_PREVIOUS_PUBLIC_KEYS', JSON.stringify(previousJwk)],
     ['JWT_PREVIOUS_PUBLIC_KEYS', JSON.stringify([{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b' }])],
+    ['JWT_PREVIOUS_PUBLIC_KEYS', JSON.stringify([{ kty: 'EC', crv: 'P-384', x: 'a', y: 'b' }])],
+    ['JWT_PREVIOUS_PUBLIC_KEYS', JSON.stringify([{ ...previousJwk, alg: 'RS256' }])],
+    ['JWT_PREVIOUS_PUBLIC_KEYS', JSON.stringify([rsaPublic(1024)])],
+    ['JWT_ALGORITHM', 'HS256'],
+    ['JWT_ALGORITHM', 'none'],
+    ['JWT_ALGORITHM', 'rs256'],
+    ['API_URL', 'api.example.com'],
+    ['HOOK_CUSTOM_CLAIMS', 'ftp://hooks.example.com/claims'],
+    ['HOOK_CUSTOM_CLAIMS', 'http://hooks.example.com/claims'],
+    ['HOOK_CUSTOM_CLAIMS', 'http://10.0.0.5/claims'],
+    ['HOOK_CUSTOM_CLAIMS', 'a function name with spaces'],
+    ['HOOK_CUSTOM_CLAIMS', 'f'.repeat(65)],
     ['ACCESS_TOKEN_TTL_SECONDS', '0'],
     ['ACCESS_TOKEN_TTL_SECONDS', '-1'],
     ['ACCESS_TOKEN_TTL_SECONDS', '1.5'],
@@ -382,8 +401,9 @@ describe('the configuration table (lib/config-variables.json)', () => {
     expect(parseConfig({ ...required(), UPSTASH_REDIS_REST_URL: url }).datastore.url).toBe(url);
   });
 
-  test('secrets are marked: the signing key, the TOTP key and the datastore token', () => {
+  test('secrets are marked: the signing key, the TOTP key, the hook secret and the datastore token', () => {
     expect(NAMES.filter((name) => CONFIG_VARIABLES[name].secret).sort()).toEqual([
+      'HOOK_SECRET',
       'JWT_PRIVATE_KEY',
       'TOTP_ENCRYPTION_KEY',
       'UPSTASH_REDIS_REST_TOKEN',
@@ -427,4 +447,127 @@ describe('the passkeys relying party', () => {
       ]);
     },
   );
+});
+
+describe('the signing algorithm and its key (JWT_ALGORITHM)', () => {
+  const keyOf = (alg: 'EdDSA' | 'RS256' | 'ES256') => {
+    const pair =
+      alg === 'RS256'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+        : alg === 'ES256'
+          ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+          : generateKeyPairSync('ed25519');
+    return {
+      privateJwk: pair.privateKey.export({ format: 'jwk' }),
+      publicJwk: pair.publicKey.export({ format: 'jwk' }),
+    };
+  };
+  const keys = { EdDSA: keyOf('EdDSA'), RS256: keyOf('RS256'), ES256: keyOf('ES256') };
+
+  test.each(['EdDSA', 'RS256', 'ES256'] as const)('%s with a key of its kind', (alg) => {
+    const config = parseConfig({
+      ...required(),
+      JWT_ALGORITHM: alg,
+      JWT_PRIVATE_KEY: JSON.stringify(keys[alg].privateJwk),
+    });
+    expect(config.jwt).toMatchObject({ algorithm: alg, privateKey: keys[alg].privateJwk });
+  });
+
+  test.each([
+    ['RS256', 'EdDSA', 'an Ed25519 key (kty OKP, crv Ed25519), which signs EdDSA'],
+    ['ES256', 'RS256', 'an RSA key (kty RSA) of at least 2048 bits, which signs RS256'],
+    ['EdDSA', 'ES256', 'an EC P-256 key (kty EC, crv P-256), which signs ES256'],
+  ] as const)(
+    'JWT_ALGORITHM=%s with a key for %s fails at cold start, saying what to do',
+    (alg, kind, what) => {
+      const error = configError({
+        ...required(),
+        JWT_ALGORITHM: alg,
+        JWT_PRIVATE_KEY: JSON.stringify(keys[kind].privateJwk),
+      });
+      expect(error.problems).toEqual([
+        `JWT_PRIVATE_KEY is ${what}, but JWT_ALGORITHM is ${alg}: make a key with \`npm run keygen -- --alg ${alg}\`, or set JWT_ALGORITHM=${kind}`,
+      ]);
+      expect(error.message).not.toContain(String(keys[kind].privateJwk.d));
+    },
+  );
+
+  test('an RSA private key without its CRT members, or under 2048 bits, is refused', () => {
+    const { p: _p, ...withoutP } = keys.RS256.privateJwk;
+    const short = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'jwk' });
+    for (const jwk of [withoutP, short]) {
+      const error = configError({
+        ...required(),
+        JWT_ALGORITHM: 'RS256',
+        JWT_PRIVATE_KEY: JSON.stringify(jwk),
+      });
+      expect(error.problems).toEqual([
+        'JWT_PRIVATE_KEY must be a private JWK: an RSA key (kty RSA) of at least 2048 bits, with its private members',
+      ]);
+    }
+  });
+
+  test('previous keys may be of another algorithm (a migration from EdDSA to RS256)', () => {
+    const config = parseConfig({
+      ...required(),
+      JWT_ALGORITHM: 'RS256',
+      JWT_PRIVATE_KEY: JSON.stringify(keys.RS256.privateJwk),
+      JWT_PREVIOUS_PUBLIC_KEYS: JSON.stringify([keys.EdDSA.publicJwk, keys.ES256.publicJwk]),
+    });
+    expect(config.jwt.previousPublicKeys).toEqual([keys.EdDSA.publicJwk, keys.ES256.publicJwk]);
+  });
+
+  test('JWT_ISSUER wins over API_URL, exactly as written; API_URL loses its trailing slash', () => {
+    expect(parseConfig({ ...required(), API_URL: 'https://auth.acme.example/' })).toMatchObject({
+      apiUrl: 'https://auth.acme.example',
+      jwt: { issuer: 'https://auth.acme.example' },
+    });
+    expect(
+      parseConfig({
+        ...required(),
+        API_URL: 'https://auth.acme.example',
+        JWT_ISSUER: 'https://issuer.acme.example/',
+      }).jwt.issuer,
+    ).toBe('https://issuer.acme.example/');
+  });
+});
+
+describe('the custom claims hook (HOOK_CUSTOM_CLAIMS, HOOK_SECRET)', () => {
+  test.each([
+    ['claims-hook', { kind: 'lambda', functionName: 'claims-hook' }],
+    ['claims-hook:live', { kind: 'lambda', functionName: 'claims-hook:live' }],
+    [
+      'arn:aws:lambda:eu-west-1:123456789012:function:claims-hook',
+      { kind: 'lambda', functionName: 'arn:aws:lambda:eu-west-1:123456789012:function:claims-hook' },
+    ],
+  ])('%s is a Lambda function, no secret needed', (value, hook) => {
+    expect(parseConfig({ ...required(), HOOK_CUSTOM_CLAIMS: value }).customClaimsHook).toEqual(hook);
+  });
+
+  test.each([
+    'https://hooks.acme.example/claims',
+    'http://localhost:8080/claims',
+    'http://127.0.0.1:9/claims',
+  ])('%s is a URL hook, signed with HOOK_SECRET', (url) => {
+    expect(
+      parseConfig({ ...required(), HOOK_CUSTOM_CLAIMS: url, HOOK_SECRET: HOOK_SECRET }).customClaimsHook,
+    ).toEqual({ kind: 'url', url, secret: Buffer.from(HOOK_SECRET.slice('whsec_'.length), 'base64') });
+  });
+
+  test.each([
+    ['missing', ''],
+    ['without its prefix', HOOK_SECRET.slice('whsec_'.length)],
+    ['too short', `whsec_${randomBytes(16).toString('base64')}`],
+    ['not base64', 'whsec_not base64!'],
+  ])('a URL hook with a secret %s fails, naming HOOK_SECRET and no value', (_, secret) => {
+    const error = configError({
+      ...required(),
+      HOOK_CUSTOM_CLAIMS: 'https://hooks.acme.example/claims',
+      HOOK_SECRET: secret,
+    });
+    expect(error.problems).toEqual([
+      'HOOK_SECRET must be whsec_ followed by 24–64 bytes in base64 when HOOK_CUSTOM_CLAIMS is a URL',
+    ]);
+    if (secret) expect(error.message).not.toContain(secret);
+  });
 });

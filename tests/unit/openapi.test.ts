@@ -225,6 +225,7 @@ describe('the OpenAPI document', () => {
     ['/users/me/password', 'put', [...BODY, ...BEARER, 'current_password_incorrect', 'rate_limited']],
     ['/users/me', 'delete', [...BODY, ...BEARER, 'current_password_incorrect', 'rate_limited']],
     ['/.well-known/jwks.json', 'get', []],
+    ['/.well-known/openid-configuration', 'get', []],
     ['/openapi.json', 'get', []],
   ])('%s %s documents exactly the problem codes API.md gives it', (path, method, codes) => {
     expect(documentedCodes(path, method)).toEqual([...codes, ...ALWAYS].sort());

@@ -37,6 +37,7 @@ describe('routeError', () => {
     ['/sessions/ses_x', 'DELETE'],
     ['/sessions/ses_AAAAAAAAAAAAAAAAAAAAAA', 'DELETE'],
     ['/.well-known/jwks.json', 'GET'],
+    ['/.well-known/openid-configuration', 'GET'],
     ['/openapi.json', 'GET'],
   ])('known path %s with another method → 405, Allow: %s', (path, allow) => {
     // Act
@@ -69,7 +70,7 @@ describe('routeError', () => {
     '/Users/Me',
     '/sessions/ses_x/extra',
     '/users/me/password/reset',
-    '/.well-known/openid-configuration',
+    '/.well-known/oauth-authorization-server',
     '/openapi.yaml',
     '//users',
     '/users/me/../me',

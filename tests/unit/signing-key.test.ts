@@ -1,4 +1,5 @@
 import { calculateJwkThumbprint, decodeProtectedHeader } from 'jose';
+import { localEnvironment } from '../../dev/offline';
 import { generateSigningKey } from '../../dev/signing-key';
 import { parseConfig } from '../../lib/config';
 import { createServices } from '../../lib/services';
@@ -76,5 +77,57 @@ describe('generateSigningKey (npm run keygen)', () => {
     expect(() => configWith({ JWT_PRIVATE_KEY: JSON.stringify(publicJwk) })).toThrow(
       /JWT_PRIVATE_KEY .*private/,
     );
+  });
+});
+
+describe.each(['RS256', 'ES256'] as const)('generateSigningKey(%s) (npm run keygen -- --alg)', (alg) => {
+  test('makes a JWT_PRIVATE_KEY for JWT_ALGORITHM=%s that signs tokens the service verifies and publishes', async () => {
+    // Prepare
+    const { kid, privateJwk, publicJwk } = await generateSigningKey(alg);
+    const tokens = tokensWith({ JWT_ALGORITHM: alg, JWT_PRIVATE_KEY: JSON.stringify(privateJwk) });
+
+    // Act
+    const { accessToken } = await tokens.issueAccessToken({ userId: 'usr_a', sessionId: 'ses_a' });
+
+    // Assess
+    expect(decodeProtectedHeader(accessToken)).toEqual({ alg, typ: 'at+jwt', kid });
+    expect(await tokens.verifyAccessToken(accessToken)).toEqual({ userId: 'usr_a', sessionId: 'ses_a' });
+    expect(await tokens.jwks()).toEqual({ keys: [publicJwk] });
+    expect(publicJwk).toMatchObject({ kid, alg, use: 'sig' });
+    expect(publicJwk.d).toBeUndefined();
+    expect(kid).toBe(await calculateJwkThumbprint(publicJwk));
+  });
+
+  test('its key is refused under the default JWT_ALGORITHM (EdDSA), naming the keygen to run', async () => {
+    const { privateJwk } = await generateSigningKey(alg);
+    expect(() => configWith({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY: JSON.stringify(privateJwk) })).toThrow(
+      /JWT_PRIVATE_KEY is an? .* key .*which signs .*, but JWT_ALGORITHM is EdDSA: make a key with `npm run keygen -- --alg EdDSA`/,
+    );
+  });
+});
+
+describe('npm start makes a development key of JWT_ALGORITHM’s kind', () => {
+  test.each([
+    [undefined, 'OKP'],
+    ['RS256', 'RSA'],
+    ['ES256', 'EC'],
+  ])('JWT_ALGORITHM=%s → a %s key the configuration accepts', async (alg, kty) => {
+    // Act
+    const env = await localEnvironment(alg ? { JWT_ALGORITHM: alg } : {}, {
+      datastore: null,
+      demoPort: 5173,
+    });
+
+    // Assess
+    expect(JSON.parse(env.JWT_PRIVATE_KEY as string)).toMatchObject({ kty });
+    expect(configWith({ ...env, ...(alg ? { JWT_ALGORITHM: alg } : {}) }).jwt.algorithm).toBe(alg ?? 'EdDSA');
+  });
+
+  test('API_URL is where it serves the API', async () => {
+    const env = await localEnvironment(
+      {},
+      { datastore: null, demoPort: 5173, apiUrl: 'http://localhost:3999' },
+    );
+    expect(env.API_URL).toBe('http://localhost:3999');
   });
 });

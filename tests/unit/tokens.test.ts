@@ -1,6 +1,6 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, importJWK, type JWK, SignJWT } from 'jose';
-import type { Config, Ed25519Jwk } from '../../lib/config';
+import type { Config, Ed25519Jwk, SigningJwk } from '../../lib/config';
 import {
   createTokenService,
   hashRefreshToken,
@@ -30,7 +30,14 @@ const clock = { now: T0 };
 /** A token service as the composition root builds it, with overrides of the JWT settings. */
 function tokenService(jwt: Partial<Config['jwt']> = {}, accessTokenTtlSeconds = 900) {
   return createTokenService(
-    { privateKey: current.privateJwk, previousPublicKeys: [], issuer: ISSUER, audience: AUDIENCE, ...jwt },
+    {
+      algorithm: 'EdDSA',
+      privateKey: current.privateJwk,
+      previousPublicKeys: [],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      ...jwt,
+    },
     { accessTokenTtlSeconds, refreshTokenTtlSeconds: 2_592_000 },
     () => clock.now,
   );
@@ -130,7 +137,9 @@ describe('issue and verify', () => {
 
   test('issueSession: the API.md Session resource', async () => {
     // Act
-    const session = await service.issueSession(caller.userId, caller.sessionId, 'refresh-token');
+    const session = await service.issueSession(caller.userId, caller.sessionId, 'refresh-token', {
+      method: 'password',
+    });
 
     // Assess
     expect(session).toEqual({
@@ -404,5 +413,67 @@ describe('refresh tokens and ids', () => {
 
   test('a new session id passes the SessionId path check', () => {
     expect(SessionId.safeParse(newId('ses')).success).toBe(true);
+  });
+});
+
+describe('algorithms pinned per key (JWT_ALGORITHM and previous keys of another kind)', () => {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const rsaPrivate = rsa.privateKey.export({ format: 'jwk' }) as unknown as SigningJwk;
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const ecPublic = ec.publicKey.export({ format: 'jwk' }) as unknown as SigningJwk;
+  const edPrevious = newKeyPair();
+  // Signs with RS256; still accepts EdDSA and ES256 tokens of its previous keys.
+  const mixed = tokenService({
+    algorithm: 'RS256',
+    privateKey: rsaPrivate,
+    previousPublicKeys: [edPrevious.publicJwk, ecPublic],
+  });
+
+  test('tokens of the current RS256 key and of a previous EdDSA key verify', async () => {
+    const { accessToken } = await mixed.issueAccessToken(caller);
+    expect(decodeProtectedHeader(accessToken).alg).toBe('RS256');
+    await expect(mixed.verifyAccessToken(accessToken)).resolves.toEqual(caller);
+    const old = await tokenService({ privateKey: edPrevious.privateJwk }).issueAccessToken(caller);
+    await expect(mixed.verifyAccessToken(old.accessToken)).resolves.toEqual(caller);
+  });
+
+  test('the JWKS publishes each key with its own alg', async () => {
+    expect((await mixed.jwks()).keys.map((key) => [key.kty, key.alg, key.use])).toEqual([
+      ['RSA', 'RS256', 'sig'],
+      ['OKP', 'EdDSA', 'sig'],
+      ['EC', 'ES256', 'sig'],
+    ]);
+  });
+
+  test('a token whose alg is not the one of the key its kid names is refused', async () => {
+    // An RS256 signature by the current key, under the kid of the previous EdDSA key
+    const edKid = await kidOf(edPrevious.publicJwk);
+    const forged = await new SignJWT(validClaims())
+      .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: edKid })
+      .sign(rsa.privateKey);
+    await expect(mixed.verifyAccessToken(forged)).resolves.toBeNull();
+    // The control: the same claims under the RSA key's own kid verify.
+    const rsaKid = (await mixed.jwks()).keys[0]?.kid as string;
+    const genuine = await new SignJWT(validClaims())
+      .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: rsaKid })
+      .sign(rsa.privateKey);
+    await expect(mixed.verifyAccessToken(genuine)).resolves.toEqual(caller);
+  });
+
+  test('an algorithm no configured key has (PS256 with the RSA key) is refused', async () => {
+    const rsaKid = (await mixed.jwks()).keys[0]?.kid as string;
+    const token = await new SignJWT(validClaims())
+      .setProtectedHeader({ alg: 'PS256', typ: 'at+jwt', kid: rsaKid })
+      .sign(rsa.privateKey);
+    await expect(mixed.verifyAccessToken(token)).resolves.toBeNull();
+  });
+
+  test('custom claims are added; the service’s own claims always win', async () => {
+    const { accessToken } = await mixed.issueAccessToken(caller, { roles: ['admin'], sid: 'ses_forged' });
+    expect(decodeJwt(accessToken)).toMatchObject({
+      roles: ['admin'],
+      sid: caller.sessionId,
+      sub: caller.userId,
+    });
   });
 });
