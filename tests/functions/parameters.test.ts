@@ -156,6 +156,7 @@ describe('the GetParameters request and its faults', () => {
         '/account-service/test/upstash-redis-rest-url',
         '/account-service/test/upstash-redis-rest-token',
         '/account-service/test/totp-encryption-key',
+        '/account-service/test/hook-secret',
       ],
     });
     expect(ssm.requests).toHaveLength(3);
@@ -168,8 +169,9 @@ describe('the GetParameters request and its faults', () => {
     );
     await expect(read).rejects.toMatchObject({
       reason: 'unreachable',
-      parameters: ['/account-service/test/jwt-private-key'],
-      message: 'SSM unreachable reading /account-service/test/jwt-private-key',
+      parameters: ['/account-service/test/jwt-private-key', '/account-service/test/hook-secret'],
+      message:
+        'SSM unreachable reading /account-service/test/jwt-private-key, /account-service/test/hook-secret',
     });
   });
 
@@ -218,7 +220,8 @@ describe('lambdaHandler with parameters in SSM', () => {
         level: 'ERROR',
         message: 'SSM parameters unavailable',
         cause: 'AccessDeniedException',
-        parameters: Object.keys(deployed).map((name) =>
+        // An optional secret (HOOK_SECRET) is asked for along with the required ones.
+        parameters: [...Object.keys(deployed), 'HOOK_SECRET'].map((name) =>
           ssmParameterName(PREFIX, name as keyof typeof deployed),
         ),
       }),
