@@ -26,7 +26,12 @@ export type AuditEvent =
   | 'recovery_codes_renewed'
   | 'passkey_added'
   | 'passkey_deleted'
-  | 'passkey_refused';
+  | 'passkey_refused'
+  | 'oauth_started'
+  | 'oauth_failed'
+  | 'identity_linked'
+  | 'identity_unlinked'
+  | 'account_reclaimed';
 
 /**
  * What an audit line may carry. Deliberately closed: no field can hold a password, token, hash
@@ -52,7 +57,10 @@ export interface AuditFields {
     | 'wrong_recovery_code'
     | 'invalid_mfa_token';
   /** The second factor a log-in used (or the passkey that was the log-in). */
-  factor?: 'totp' | 'recovery_code' | 'passkey';
+  factor?: 'totp' | 'recovery_code' | 'passkey' | 'oauth';
+  /** Social log-in: the provider, and why a sign-in failed (a library or protocol code, never a provider's text). */
+  provider?: 'google' | 'github' | 'apple' | 'oidc';
+  oauthReason?: string;
   /** Why a passkey ceremony was refused. */
   passkeyReason?: string;
   /** The kind of mail (never its address or link). */
@@ -64,7 +72,8 @@ export interface AuditFields {
     | 'login_account_ceiling'
     | 'reauth_account'
     | 'reset_ip'
-    | 'email_change';
+    | 'email_change'
+    | 'oauth_ip';
   revokedSessions?: number;
   retryAfterSeconds?: number;
 }

@@ -1,4 +1,5 @@
 import VARIABLES from './config-variables.json';
+import { type OAuthConfig, readOAuthConfig } from './oauth/config';
 
 /**
  * Every configuration variable, once: name → default (absent: required), whether it is a secret,
@@ -42,6 +43,7 @@ export interface Config {
     emailChangePerUser: RateLimitRule;
     resetPerIp: RateLimitRule;
     mailPerAddress: RateLimitRule;
+    oauthPerIp: RateLimitRule;
   };
   mail: {
     appName: string;
@@ -56,6 +58,12 @@ export interface Config {
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Where the deployment's parameters were read from (lib/parameters.ts); empty when not from SSM. */
   ssmParameterPrefix: string;
+  /** The API's public base URL (social log-in's callback URLs). */
+  apiUrl: string;
+  /** A session this recent stands in for a password an account without one cannot enter. */
+  reauthMaxAgeSeconds: number;
+  /** Social log-in (lib/oauth). */
+  oauth: OAuthConfig;
 }
 
 /** The lowest `PASSWORD_MIN_LENGTH` accepted (NIST SP 800-63B); the bundled common-password list relies on it. */
@@ -253,6 +261,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       emailChangePerUser: read.rate('RATE_LIMIT_EMAIL_CHANGE_PER_USER'),
       resetPerIp: read.rate('RATE_LIMIT_RESET_PER_IP'),
       mailPerAddress: read.rate('RATE_LIMIT_MAIL_PER_ADDRESS'),
+      oauthPerIp: read.rate('RATE_LIMIT_OAUTH_PER_IP'),
     },
     mail: {
       appName: read.text('APP_NAME', 100),
@@ -267,7 +276,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: read.logLevel('LOG_LEVEL'),
     ssmParameterPrefix: read.ssmPath('SSM_PARAMETER_PREFIX'),
     webauthn: { rpId: '', rpName: '', origins: [] },
+    apiUrl: read.httpOrigin('API_URL'),
+    reauthMaxAgeSeconds: read.wholeNumber('REAUTH_MAX_AGE_SECONDS', 30, 86_400),
+    oauth: { providers: [], redirectOrigins: [], stateTtlSeconds: 0, timeoutMs: 0 },
   };
+  config.oauth = readOAuthConfig(read, problems, {
+    appUrl: config.mail.appUrl,
+    corsAllowedOrigins: config.corsAllowedOrigins,
+  });
   // The relying party defaults to the frontend (APP_URL) and the product name.
   const appUrl = URL.canParse(config.mail.appUrl) ? new URL(config.mail.appUrl) : null;
   const rpId = read.text('WEBAUTHN_RP_ID', 253) || appUrl?.hostname || '';

@@ -29,8 +29,10 @@ export interface Route {
   auth: boolean;
   /** The strict JSON body schema (lib/validation.ts); PATCH also accepts merge-patch+json. */
   body?: BodyName;
-  /** The one success status. */
-  status: 200 | 201 | 202 | 204;
+  /** Authenticates when a bearer token is sent (401 if it is bad), and serves anonymous callers too. */
+  optionalAuth?: boolean;
+  /** The one success status (302: the handler returns a `redirect`). */
+  status: 200 | 201 | 202 | 204 | 302;
   /** The success body's schema (lib/resources.ts); none for 202 and 204. */
   response?: ResourceName;
   /** `Location` of a 201. */
@@ -201,7 +203,7 @@ export const ROUTES = [
     body: 'UpdateProfileBody',
     status: 200,
     response: 'UserEnvelope',
-    errors: ['current_password_incorrect', 'email_taken', 'rate_limited'],
+    errors: ['current_password_incorrect', 'email_taken', 'rate_limited', 'reauthentication_required'],
     hashing: true,
   },
   {
@@ -214,7 +216,7 @@ export const ROUTES = [
     auth: true,
     body: 'ChangePasswordBody',
     status: 204,
-    errors: ['current_password_incorrect', 'rate_limited'],
+    errors: ['current_password_incorrect', 'rate_limited', 'reauthentication_required'],
     hashing: true,
   },
   {
@@ -227,7 +229,7 @@ export const ROUTES = [
     auth: true,
     body: 'DeleteAccountBody',
     status: 204,
-    errors: ['current_password_incorrect', 'rate_limited'],
+    errors: ['current_password_incorrect', 'rate_limited', 'reauthentication_required'],
     hashing: true,
   },
   {
@@ -253,7 +255,7 @@ export const ROUTES = [
     body: 'CurrentPasswordBody',
     status: 200,
     response: 'TotpEnrollment',
-    errors: ['current_password_incorrect', 'totp_already_enabled', 'rate_limited'],
+    errors: ['current_password_incorrect', 'totp_already_enabled', 'rate_limited', 'reauthentication_required'],
     hashing: true,
   },
   {
@@ -279,7 +281,7 @@ export const ROUTES = [
     auth: true,
     body: 'CurrentPasswordBody',
     status: 204,
-    errors: ['current_password_incorrect', 'not_found', 'rate_limited'],
+    errors: ['current_password_incorrect', 'not_found', 'rate_limited', 'reauthentication_required'],
     hashing: true,
   },
   {
@@ -293,7 +295,7 @@ export const ROUTES = [
     body: 'CurrentPasswordBody',
     status: 200,
     response: 'RecoveryCodes',
-    errors: ['current_password_incorrect', 'not_found', 'rate_limited'],
+    errors: ['current_password_incorrect', 'not_found', 'rate_limited', 'reauthentication_required'],
     hashing: true,
   },
   {
@@ -344,7 +346,7 @@ export const ROUTES = [
     auth: true,
     body: 'CurrentPasswordBody',
     status: 204,
-    errors: ['current_password_incorrect', 'not_found', 'rate_limited'],
+    errors: ['current_password_incorrect', 'not_found', 'rate_limited', 'reauthentication_required'],
     hashing: true,
   },
   {
@@ -396,6 +398,96 @@ export const ROUTES = [
     response: 'UserAndOptionalSession',
     errors: ['link_invalid'],
     hashing: true,
+  },
+  {
+    fn: 'oauth-providers',
+    method: 'GET',
+    path: '/oauth/providers',
+    operationId: 'listOAuthProviders',
+    summary: 'The social sign-in providers that are on',
+    tag: 'sessions',
+    auth: false,
+    status: 200,
+    response: 'OAuthProviderList',
+    errors: [],
+  },
+  {
+    fn: 'oauth-start',
+    method: 'POST',
+    path: '/oauth/{provider}/start',
+    operationId: 'startOAuth',
+    summary: 'Start a social sign-in (or, with a bearer token, link the identity to the caller): the provider’s URL',
+    tag: 'sessions',
+    auth: false,
+    optionalAuth: true,
+    body: 'OAuthStartBody',
+    status: 200,
+    response: 'AuthorizationUrl',
+    errors: ['redirect_uri_not_allowed', 'unauthorized', 'not_found', 'rate_limited'],
+  },
+  {
+    fn: 'oauth-callback',
+    method: 'GET',
+    path: '/oauth/{provider}/callback',
+    operationId: 'oauthCallback',
+    summary: 'Where the provider sends the browser back: a 302 to the app with #code=, #linked= or #error=',
+    tag: 'sessions',
+    auth: false,
+    status: 302,
+    errors: ['validation_failed', 'oauth_state_invalid', 'not_found'],
+  },
+  {
+    fn: 'oauth-form-callback',
+    method: 'POST',
+    path: '/oauth/{provider}/callback',
+    operationId: 'oauthFormCallback',
+    summary: 'The callback as a form POST (Apple’s response_mode=form_post): as the GET',
+    tag: 'sessions',
+    auth: false,
+    status: 302,
+    errors: [
+      'validation_failed',
+      'oauth_state_invalid',
+      'not_found',
+      'payload_too_large',
+      'unsupported_media_type',
+    ],
+  },
+  {
+    fn: 'oauth-sign-in',
+    method: 'POST',
+    path: '/sessions/oauth',
+    operationId: 'oauthSignIn',
+    summary: 'Finish a social sign-in: the one-time code and the verifier of its codeChallenge',
+    tag: 'sessions',
+    auth: false,
+    body: 'OAuthSignInBody',
+    status: 200,
+    response: 'UserSessionCreated',
+    errors: ['oauth_code_invalid', 'mfa_required'],
+  },
+  {
+    fn: 'list-identities',
+    method: 'GET',
+    path: '/users/me/identities',
+    operationId: 'listIdentities',
+    summary: 'The caller’s linked sign-in identities, and whether the account has a password',
+    tag: 'users',
+    auth: true,
+    status: 200,
+    response: 'IdentityList',
+    errors: [],
+  },
+  {
+    fn: 'delete-identity',
+    method: 'DELETE',
+    path: '/users/me/identities/{identityId}',
+    operationId: 'deleteIdentity',
+    summary: 'Unlink one of the caller’s identities (never the account’s last way to sign in)',
+    tag: 'users',
+    auth: true,
+    status: 204,
+    errors: ['not_found', 'last_sign_in_method'],
   },
   {
     fn: 'jwks',

@@ -1,4 +1,5 @@
 import type { Keys } from './keys';
+import { identityCleanup } from './oauth/identity-cleanup';
 
 /**
  * The Lua scripts behind every change that touches more than one key. Redis runs a script
@@ -187,7 +188,7 @@ export interface Script<Args> {
  * Defines a script. `keyNames` binds KEYS positions to Lua locals on the first line after the
  * flag; `keysOf` returns the keys in the same order; every other argument travels by name in A.
  */
-function script<Args>(
+export function script<Args>(
   keyNames: string[],
   keysOf: (keys: Keys, args: Args) => string[],
   body: string,
@@ -492,13 +493,18 @@ return reply({ status = 'ok', revoked = revoked })
 `,
 );
 
-/** Account deletion (I1, I3, I6): the user, its credential, sessions, counters and second factor go together. */
+/**
+ * Account deletion (I1, I3, I6, O1): the user, its credential, sessions, counters, second factor
+ * and sign-in identities (lib/oauth) go together.
+ */
 export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
   userId: string;
   sessionId: string;
   now: number;
   email: string;
   verifiedHash: string;
+  providers: string[];
+  indexAt: number;
 }>(
   [
     'user_key',
@@ -511,6 +517,7 @@ export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
     'mfa_logins_key',
     'passkeys_key',
     'webauthn_key',
+    'identities_key',
   ],
   (k, a) => [
     k.user(a.userId),
@@ -523,16 +530,20 @@ export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
     k.mfaLogins(a.userId),
     k.passkeys(a.userId),
     k.webauthn(a.userId),
+    k.identities(a.userId),
+    ...identityCleanup.keys(k),
   ],
   `
 local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
 if not u then return reply({ status = 'unauthorized' }) end
 if u.email ~= A.email or u.passwordHash ~= A.verifiedHash then return reply({ status = 'stale' }) end
 local revoked = revoke_sessions(sessions_key, nil, A.now)
+drop_identities(identities_key, A.userId)
 redis.call('DEL', user_key, sessions_key, reauth_key, email_key, failures_key, links_key, mfa_key, mfa_logins_key,
   passkeys_key, webauthn_key)
 return reply({ status = 'ok', revoked = revoked })
 `,
+  identityCleanup.helpers,
 );
 
 /**

@@ -1,5 +1,6 @@
 import type { Datastore } from './datastore';
 import type { Keys } from './keys';
+import { identityCleanup } from './oauth/identity-cleanup';
 import * as scripts from './scripts';
 
 /** A user as stored: the public fields plus the password hash. Times are epoch milliseconds. */
@@ -287,7 +288,10 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
       return guarded(await changePassword({ ...at(caller, now), ...change }), (r) => Number(r.revoked));
     },
     async deleteAccount(caller, change, now) {
-      return guarded(await deleteAccount({ ...at(caller, now), ...change }), (r) => Number(r.revoked));
+      return guarded(
+        await deleteAccount({ ...at(caller, now), ...change, ...identityCleanup.args(12) }),
+        (r) => Number(r.revoked),
+      );
     },
   };
 }

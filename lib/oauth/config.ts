@@ -1,0 +1,141 @@
+import type { RateLimitRule, VariableName } from '../config';
+
+/** The providers API.md names, in the order `GET /oauth/providers` lists them. */
+export const PROVIDER_IDS = ['google', 'github', 'apple', 'oidc'] as const;
+export type ProviderId = (typeof PROVIDER_IDS)[number];
+
+/** One provider that is on (its client id is set). */
+export interface ProviderConfig {
+  id: ProviderId;
+  /** Shown to users. */
+  name: string;
+  /** `oidc`: discovery, ID token; `github`: OAuth 2.0 and the REST API. */
+  protocol: 'oidc' | 'github';
+  clientId: string;
+  /** Empty for Apple (its secret is a JWT made per request from `apple`). */
+  clientSecret: string;
+  /** OpenID Connect issuer (exact match), for the `oidc` protocol. */
+  issuer: string;
+  scopes: string;
+  /** GitHub: the web origin (authorize, token) and the API origin. */
+  github?: { webUrl: string; apiUrl: string };
+  /** Apple: what signs the client secret (ES256 JWT). */
+  apple?: { teamId: string; keyId: string; privateKey: string };
+  /** Apple answers with a cross-site form POST. */
+  responseMode?: 'form_post';
+}
+
+/** Social log-in's configuration (API.md "Social log-in"). */
+export interface OAuthConfig {
+  providers: ProviderConfig[];
+  /** Origins a sign-in may send the browser back to. */
+  redirectOrigins: string[];
+  stateTtlSeconds: number;
+  timeoutMs: number;
+}
+
+/** What the configuration parser lends this module (lib/config.ts `reader`). */
+export interface OAuthReader {
+  text(name: VariableName, maxLength?: number): string;
+  wholeNumber(name: VariableName, min: number, max: number): number;
+  origins(name: VariableName): string[];
+  rate(name: VariableName): RateLimitRule;
+}
+
+/** A loopback host: the only place plain http is allowed (API.md "Version 3"). */
+export const isLoopbackHost = (host: string): boolean =>
+  host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+
+/** An https URL, or http on a loopback host. */
+export function isSecureUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}
+
+/**
+ * Reads the providers that are on and the flow's settings; every problem goes to `problems`
+ * (named, never echoing a value: three of these variables are secrets).
+ */
+export function readOAuthConfig(
+  read: OAuthReader,
+  problems: string[],
+  defaults: { appUrl: string; corsAllowedOrigins: string[] },
+): OAuthConfig {
+  const providers: ProviderConfig[] = [];
+  const url = (name: VariableName): string => {
+    const value = read.text(name, 2048).replace(/\/+$/, '');
+    if (!isSecureUrl(value)) problems.push(`${name} must be an https URL (http only for localhost)`);
+    return value;
+  };
+  const google = read.text('OAUTH_GOOGLE_CLIENT_ID', 512);
+  if (google)
+    providers.push({
+      id: 'google',
+      name: 'Google',
+      protocol: 'oidc',
+      clientId: google,
+      clientSecret: read.text('OAUTH_GOOGLE_CLIENT_SECRET', 1024),
+      issuer: url('OAUTH_GOOGLE_ISSUER'),
+      scopes: 'openid email profile',
+    });
+  const github = read.text('OAUTH_GITHUB_CLIENT_ID', 512);
+  if (github)
+    providers.push({
+      id: 'github',
+      name: 'GitHub',
+      protocol: 'github',
+      clientId: github,
+      clientSecret: read.text('OAUTH_GITHUB_CLIENT_SECRET', 1024),
+      issuer: '',
+      scopes: 'read:user user:email',
+      github: { webUrl: url('OAUTH_GITHUB_URL'), apiUrl: url('OAUTH_GITHUB_API_URL') },
+    });
+  const apple = read.text('OAUTH_APPLE_CLIENT_ID', 512);
+  if (apple) {
+    const teamId = read.text('OAUTH_APPLE_TEAM_ID', 64);
+    const keyId = read.text('OAUTH_APPLE_KEY_ID', 64);
+    const privateKey = read.text('OAUTH_APPLE_PRIVATE_KEY', 4096).replaceAll('\\n', '\n');
+    if (!teamId) problems.push('OAUTH_APPLE_TEAM_ID is required when OAUTH_APPLE_CLIENT_ID is set');
+    if (!keyId) problems.push('OAUTH_APPLE_KEY_ID is required when OAUTH_APPLE_CLIENT_ID is set');
+    if (!/-----BEGIN PRIVATE KEY-----[\s\S]+-----END PRIVATE KEY-----/.test(privateKey))
+      problems.push('OAUTH_APPLE_PRIVATE_KEY must be a PKCS#8 PEM key when OAUTH_APPLE_CLIENT_ID is set');
+    providers.push({
+      id: 'apple',
+      name: 'Apple',
+      protocol: 'oidc',
+      clientId: apple,
+      clientSecret: '',
+      issuer: url('OAUTH_APPLE_ISSUER'),
+      scopes: 'openid email name',
+      apple: { teamId, keyId, privateKey },
+      responseMode: 'form_post',
+    });
+  }
+  const oidc = read.text('OAUTH_OIDC_CLIENT_ID', 512);
+  if (oidc) {
+    const scopes = read.text('OAUTH_OIDC_SCOPES', 512).trim().replace(/\s+/g, ' ');
+    if (!scopes.split(' ').includes('openid')) problems.push('OAUTH_OIDC_SCOPES must include openid');
+    providers.push({
+      id: 'oidc',
+      name: read.text('OAUTH_OIDC_NAME', 100) || 'OpenID Connect',
+      protocol: 'oidc',
+      clientId: oidc,
+      clientSecret: read.text('OAUTH_OIDC_CLIENT_SECRET', 1024),
+      issuer: url('OAUTH_OIDC_ISSUER'),
+      scopes,
+    });
+  }
+  const listed = read.origins('OAUTH_REDIRECT_ORIGINS');
+  const appOrigin = URL.canParse(defaults.appUrl) ? [new URL(defaults.appUrl).origin] : [];
+  const origins = listed.length > 0 ? listed : [...appOrigin, ...defaults.corsAllowedOrigins];
+  return {
+    providers,
+    // A wildcard would let any site receive a sign-in's one-time code: never allowed here.
+    redirectOrigins: [
+      ...new Set(origins.filter((o) => o !== '*' && URL.canParse(o)).map((o) => new URL(o).origin)),
+    ],
+    stateTtlSeconds: read.wholeNumber('OAUTH_STATE_TTL_SECONDS', 60, 3600),
+    timeoutMs: read.wholeNumber('OAUTH_TIMEOUT_MS', 100, 30_000),
+  };
+}
