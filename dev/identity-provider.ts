@@ -160,7 +160,12 @@ export async function startIdentityProvider(options: {
       if (!account) return undefined;
       return {
         accountId: id,
-        claims: () => ({ sub: id, email: account.email, email_verified: account.emailVerified, name: account.name }),
+        // No email typed: no email claim at all (a provider that shares none).
+        claims: () => ({
+          sub: id,
+          ...(account.email ? { email: account.email, email_verified: account.emailVerified } : {}),
+          ...(account.name ? { name: account.name } : {}),
+        }),
       };
     },
   } as never));

@@ -40,7 +40,10 @@ export interface AccountDeps {
   /** Where mail jobs go (the mail function); a request never waits for a mail to be sent. */
   mail: MailQueue;
   audit: AuditLog;
-  settings: Pick<Config, 'refreshTokenTtlSeconds' | 'passwordMinLength' | 'requireVerifiedEmail'>;
+  settings: Pick<
+    Config,
+    'refreshTokenTtlSeconds' | 'passwordMinLength' | 'requireVerifiedEmail' | 'reauthMaxAgeSeconds'
+  >;
   now: () => number;
 }
 
@@ -68,7 +71,7 @@ export function createAccounts(deps: AccountDeps) {
     client: ClientInfo,
   ) => auditedLimit(check, audit, limit, client.ip);
 
-  const requirePassword = createPasswordCheck({ users, passwords, audit, now });
+  const requirePassword = createPasswordCheck({ users, passwords, audit, settings, now });
 
   return {
     /**
@@ -128,6 +131,11 @@ export function createAccounts(deps: AccountDeps) {
         await passwords.verifyDummy(body.password);
         throw fail('unknown_email');
       }
+      // An account without a password (made by a social sign-in) is answered as a wrong password is.
+      if (credential.passwordHash === '') {
+        await passwords.verifyDummy(body.password);
+        throw fail('wrong_password');
+      }
       if (!(await passwords.verify(credential.passwordHash, body.password))) throw fail('wrong_password');
       // Transparent upgrade: a hash made with older parameters is replaced now that we know the password.
       const newHash = passwords.needsRehash(credential.passwordHash)
@@ -172,7 +180,8 @@ export function createAccounts(deps: AccountDeps) {
     ): Promise<{ user: User }> {
       let previous: string | null = null;
       const outcome = async () => {
-        if (body.currentPassword === undefined) return users.rename(caller, body.name as string, now());
+        if (body.currentPassword === undefined && body.email === undefined)
+          return users.rename(caller, body.name as string, now());
         const user = await requirePassword(caller, body.currentPassword);
         if (body.email === undefined) {
           await users.clearReauth(caller.userId);
@@ -240,7 +249,7 @@ export function createAccounts(deps: AccountDeps) {
 
     /** Deletes the account: user, email and every session, atomically. */
     async deleteAccount(caller: Caller, body: DeleteAccountBody): Promise<void> {
-      const user = await requirePassword(caller, body.password);
+      const user = await requirePassword(caller, body.password, 'password');
       const result = await users.deleteAccount(
         caller,
         { email: user.email, verifiedHash: user.passwordHash },

@@ -45,7 +45,7 @@ export interface PasskeyDeps {
   rateLimits?: RateLimits;
   tokens: TokenService;
   audit: AuditLog;
-  settings: Pick<Config, 'webauthn' | 'refreshTokenTtlSeconds'>;
+  settings: Pick<Config, 'webauthn' | 'refreshTokenTtlSeconds' | 'reauthMaxAgeSeconds'>;
   now: () => number;
 }
 

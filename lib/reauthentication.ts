@@ -1,5 +1,11 @@
 import type { AuditLog } from './audit';
-import { CurrentPasswordIncorrectError, RateLimitedError, UnauthorizedError } from './errors';
+import {
+  CurrentPasswordIncorrectError,
+  RateLimitedError,
+  ReauthenticationRequiredError,
+  UnauthorizedError,
+  ValidationError,
+} from './errors';
 import type { PasswordHasher } from './passwords';
 import { REAUTH_BACKOFF, secondsUntil } from './rate-limits';
 import type { AuthenticatedUser, Caller, UserStore } from './users';
@@ -17,10 +23,20 @@ export function createPasswordCheck(deps: {
   users: Pick<UserStore, 'beginReauth'>;
   passwords?: Pick<PasswordHasher, 'verify'>;
   audit: AuditLog;
+  settings: { reauthMaxAgeSeconds: number };
   now: () => number;
 }) {
   const { users, passwords, audit, now } = deps;
-  return async (caller: Caller, password: string): Promise<AuthenticatedUser> => {
+  /**
+   * An account without a password (made by a social sign-in, API.md) omits it: a session opened
+   * within REAUTH_MAX_AGE_SECONDS stands in for it, else 403 `reauthentication_required`. Any
+   * password it sends is wrong. An account with a password must send it (`field`).
+   */
+  return async (
+    caller: Caller,
+    password: string | undefined,
+    field = 'currentPassword',
+  ): Promise<AuthenticatedUser> => {
     if (!passwords) throw new Error('this function was built without a password hasher');
     const start = await users.beginReauth(caller, now(), REAUTH_BACKOFF);
     if (start.status === 'unauthorized') throw new UnauthorizedError(true);
@@ -29,7 +45,13 @@ export function createPasswordCheck(deps: {
       audit.record('rate_limited', { userId: caller.userId, limit: 'reauth_account', retryAfterSeconds });
       throw new RateLimitedError(retryAfterSeconds);
     }
-    if (await passwords.verify(start.user.passwordHash, password)) return start.user;
+    if (start.user.passwordHash === '' && password === undefined) {
+      if (start.sessionCreatedAt >= now() - deps.settings.reauthMaxAgeSeconds * 1000) return start.user;
+      throw new ReauthenticationRequiredError();
+    }
+    if (password === undefined) throw new ValidationError([{ field, message: 'is required' }]);
+    if (start.user.passwordHash !== '' && (await passwords.verify(start.user.passwordHash, password)))
+      return start.user;
     audit.record('login_failed', {
       userId: caller.userId,
       sessionId: caller.sessionId,

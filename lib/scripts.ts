@@ -381,7 +381,9 @@ if not u then return reply({ status = 'unauthorized' }) end
 local until_ms = locked_until(reauth_key, '')
 if until_ms > A.now then return reply({ status = 'locked', lockedUntil = until_ms }) end
 count_failure(reauth_key, '', A.now, A.backoff)
-return reply({ status = 'ok', user = u })
+-- The session's age: a fresh one stands in for the password an account without one cannot enter.
+local s = cjson.decode(redis.call('HGET', sessions_key, A.sessionId))
+return reply({ status = 'ok', user = u, sessionCreatedAt = s.createdAt })
 `,
 );
 

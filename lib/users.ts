@@ -88,6 +88,7 @@ export interface Reply {
   ceiling?: boolean;
   methods?: string[];
   revoked?: number;
+  sessionCreatedAt?: string;
   sessions?: Array<Record<string, string>> | Record<string, never>;
 }
 
@@ -154,7 +155,7 @@ export interface UserStore extends UserReader {
     now: number,
     backoff: LoginBackoff,
   ): Promise<
-    | { status: 'ok'; user: AuthenticatedUser }
+    | { status: 'ok'; user: AuthenticatedUser; sessionCreatedAt: number }
     | { status: 'locked'; lockedUntil: number }
     | { status: 'unauthorized' }
   >;
@@ -270,7 +271,8 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
     async beginReauth(caller, now, backoff) {
       const reply = await beginReauth({ ...at(caller, now), backoff });
       if (reply.status === 'locked') return { status: 'locked', lockedUntil: Number(reply.lockedUntil) };
-      if (reply.status === 'ok' && reply.user) return { status: 'ok', user: toStoredUser(reply.user) };
+      if (reply.status === 'ok' && reply.user)
+        return { status: 'ok', user: toStoredUser(reply.user), sessionCreatedAt: Number(reply.sessionCreatedAt) };
       return { status: 'unauthorized' };
     },
     async clearReauth(userId) {

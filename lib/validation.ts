@@ -97,14 +97,6 @@ export const UpdateProfileBody = /* @__PURE__ */ bodySchema('UpdateProfileBody',
             input: body,
           });
         }
-        if (body.email !== undefined && body.currentPassword === undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['currentPassword'],
-            message: 'is required to change the email',
-            input: body,
-          });
-        }
       }),
     ),
 );
@@ -112,14 +104,15 @@ export type UpdateProfileBody = z.infer<typeof UpdateProfileBody>;
 
 export const ChangePasswordBody = /* @__PURE__ */ bodySchema('ChangePasswordBody', () =>
   z.strictObject({
-    currentPassword: PresentedPassword,
+    // Omitted only by an account without a password (then a fresh session sets the first one).
+    currentPassword: z.optional(PresentedPassword),
     newPassword: Password,
   }),
 );
 export type ChangePasswordBody = z.infer<typeof ChangePasswordBody>;
 
 export const DeleteAccountBody = /* @__PURE__ */ bodySchema('DeleteAccountBody', () =>
-  z.strictObject({ password: PresentedPassword }),
+  z.strictObject({ password: z.optional(PresentedPassword) }),
 );
 export type DeleteAccountBody = z.infer<typeof DeleteAccountBody>;
 
@@ -143,7 +136,7 @@ export type PasswordResetConfirmBody = z.infer<typeof PasswordResetConfirmBody>;
 
 /** The current password alone: TOTP enrollment and removal, new recovery codes. */
 export const CurrentPasswordBody = /* @__PURE__ */ bodySchema('CurrentPasswordBody', () =>
-  z.strictObject({ currentPassword: PresentedPassword }),
+  z.strictObject({ currentPassword: z.optional(PresentedPassword) }),
 );
 export type CurrentPasswordBody = z.infer<typeof CurrentPasswordBody>;
 

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import emailValidator from 'email-validator';
 import type { AuditLog } from '../audit';
 import {
   LastSignInMethodError,
@@ -89,7 +90,9 @@ export function createOAuth(deps: OAuthDeps) {
     challenge: string,
     ip: string,
   ): Promise<Record<string, string>> {
-    if (!identity.email) return { error: 'email_required' };
+    // An address we could not store (absent, or not one API.md's email rule accepts) is no address.
+    if (!identity.email || identity.email.length > 254 || !emailValidator.validate(identity.email))
+      return { error: 'email_required' };
     const email = identity.email;
     // Read who holds the identity and the email, then decide in one script that checks they did
     // not change hands meanwhile (then: once more).
