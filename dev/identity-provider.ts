@@ -51,8 +51,7 @@ export interface LocalIdentityProvider {
   close(): Promise<void>;
 }
 
-const escape = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const subjectOf = (email: string) =>
   `local-${createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 24)}`;
@@ -65,15 +64,42 @@ function signInPage(uid: string, clientId: string): string {
 label{display:block;margin:.8rem 0}input[type=email],input[type=text]{width:100%;padding:.4rem;font:inherit}
 button{padding:.5rem 1rem;font:inherit}small{color:#666}</style></head>
 <body><h1>Local identity provider</h1>
-<p><small>Development only. Sign in to <code>${escape(clientId)}</code> as anyone: no password.</small></p>
-<form method="post" action="/interaction/${escape(uid)}/login">
+<p><small>Development only. Sign in to <code>${escapeHtml(clientId)}</code> as anyone: no password.</small></p>
+<form method="post" action="/interaction/${escapeHtml(uid)}/login">
 <label>Email <input type="email" name="email" required autofocus></label>
 <label>Name <input type="text" name="name"></label>
 <label><input type="checkbox" name="email_verified" value="true" checked> Email verified</label>
 <button type="submit">Sign in</button>
 </form>
-<form method="post" action="/interaction/${escape(uid)}/abort"><button type="submit">Cancel</button></form>
+<form method="post" action="/interaction/${escapeHtml(uid)}/abort"><button type="submit">Cancel</button></form>
 </body></html>`;
+}
+
+/** What `loadExistingGrant` reads of oidc-provider's context. */
+interface GrantContext {
+  oidc: {
+    provider: {
+      Grant: new (init: {
+        clientId: string;
+        accountId: string;
+      }) => {
+        addOIDCScope(scope: string): void;
+        save(): Promise<string>;
+      };
+    };
+    client: { clientId: string };
+    session: { accountId: string };
+  };
+}
+
+/** What the request-log middleware reads and writes of Koa's context. */
+interface KoaContext {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  req: IncomingMessage;
+  status: number;
+  body: unknown;
 }
 
 /** Runs `work` with oidc-provider's start-up warnings dropped from the console. */
@@ -126,53 +152,65 @@ export async function startIdentityProvider(options: {
   const port = (server.address() as AddressInfo).port;
   const issuer = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 
-  const provider = await quietly(async () => new Provider(issuer, {
-    clients: options.clients.map((c) => ({
-      client_id: c.clientId,
-      client_secret: c.clientSecret,
-      redirect_uris: c.redirectUris,
-      response_types: ['code'],
-      grant_types: ['authorization_code'],
-      token_endpoint_auth_method: 'client_secret_post',
-    })),
-    jwks: { keys: [signingKey] },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-    // The ID token carries the claims (the service reads them there, as from Google or Apple).
-    conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: false } },
-    pkce: { required: () => true },
-    responseModes: ['query', 'form_post'],
-    cookies: { keys: ['local-identity-provider'] },
-    ttl: { AccessToken: 600, AuthorizationCode: 60, Grant: 600, IdToken: 600, Interaction: 600, Session: 600 },
-    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
-    // A first-party client: no consent screen, every requested scope granted.
-    async loadExistingGrant(ctx: any) {
-      const grant = new ctx.oidc.provider.Grant({
-        clientId: ctx.oidc.client.clientId,
-        accountId: ctx.oidc.session.accountId,
-      });
-      grant.addOIDCScope('openid email profile');
-      await grant.save();
-      return grant;
-    },
-    async findAccount(_ctx: unknown, id: string) {
-      const account = accounts.get(id);
-      if (!account) return undefined;
-      return {
-        accountId: id,
-        // No email typed: no email claim at all (a provider that shares none).
-        claims: () => ({
-          sub: id,
-          ...(account.email ? { email: account.email, email_verified: account.emailVerified } : {}),
-          ...(account.name ? { name: account.name } : {}),
-        }),
-      };
-    },
-  } as never));
+  const provider = await quietly(
+    async () =>
+      new Provider(issuer, {
+        clients: options.clients.map((c) => ({
+          client_id: c.clientId,
+          client_secret: c.clientSecret,
+          redirect_uris: c.redirectUris,
+          response_types: ['code'],
+          grant_types: ['authorization_code'],
+          token_endpoint_auth_method: 'client_secret_post',
+        })),
+        jwks: { keys: [signingKey] },
+        claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+        // The ID token carries the claims (the service reads them there, as from Google or Apple).
+        conformIdTokenClaims: false,
+        features: { devInteractions: { enabled: false } },
+        pkce: { required: () => true },
+        responseModes: ['query', 'form_post'],
+        cookies: { keys: ['local-identity-provider'] },
+        ttl: {
+          AccessToken: 600,
+          AuthorizationCode: 60,
+          Grant: 600,
+          IdToken: 600,
+          Interaction: 600,
+          Session: 600,
+        },
+        interactions: {
+          url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}`,
+        },
+        // A first-party client: no consent screen, every requested scope granted.
+        async loadExistingGrant(ctx: GrantContext) {
+          const grant = new ctx.oidc.provider.Grant({
+            clientId: ctx.oidc.client.clientId,
+            accountId: ctx.oidc.session.accountId,
+          });
+          grant.addOIDCScope('openid email profile');
+          await grant.save();
+          return grant;
+        },
+        async findAccount(_ctx: unknown, id: string) {
+          const account = accounts.get(id);
+          if (!account) return undefined;
+          return {
+            accountId: id,
+            // No email typed: no email claim at all (a provider that shares none).
+            claims: () => ({
+              sub: id,
+              ...(account.email ? { email: account.email, email_verified: account.emailVerified } : {}),
+              ...(account.name ? { name: account.name } : {}),
+            }),
+          };
+        },
+      } as never),
+  );
   provider.proxy = false;
 
   // The request log, and Apple's JWT client secret checked and swapped for the static one.
-  provider.use(async (ctx: any, next: () => Promise<void>) => {
+  provider.use(async (ctx: KoaContext, next: () => Promise<void>) => {
     const entry: ProviderRequest = { method: ctx.method, path: ctx.path, params: { ...ctx.query } };
     if (ctx.method === 'POST' && ctx.path === '/token') {
       const form = Object.fromEntries(new URLSearchParams(await readBody(ctx.req)));
@@ -181,7 +219,11 @@ export async function startIdentityProvider(options: {
       if (key && form.client_secret) {
         const client = options.clients.find((c) => c.clientId === form.client_id);
         try {
-          await jwtVerify(form.client_secret, key, { algorithms: ['ES256'], subject: form.client_id, audience: issuer });
+          await jwtVerify(form.client_secret, key, {
+            algorithms: ['ES256'],
+            subject: form.client_id,
+            audience: issuer,
+          });
           form.client_secret = client?.clientSecret ?? '';
         } catch {
           form.client_secret = 'invalid';
@@ -189,9 +231,9 @@ export async function startIdentityProvider(options: {
       }
       // The form goes on to the provider as a fresh stream (it reads and checks the body itself).
       const text = Buffer.from(new URLSearchParams(form).toString());
-      const original = ctx.req as IncomingMessage;
+      const original = ctx.req;
       original.headers['content-length'] = String(text.length);
-      ctx.req = Object.assign(Readable.from([text], { objectMode: false }), {
+      ctx.req = Object.assign(Readable.from([text], { objectMode: false }) as unknown as IncomingMessage, {
         headers: original.headers,
         socket: original.socket,
         method: original.method,
@@ -201,7 +243,13 @@ export async function startIdentityProvider(options: {
     requests.push(entry);
     if (ctx.path === '/token' && faults.hang) return new Promise<void>(() => undefined);
     await next();
-    if (ctx.path === '/token' && faults.tamper && ctx.status === 200 && ctx.body && typeof ctx.body === 'object')
+    if (
+      ctx.path === '/token' &&
+      faults.tamper &&
+      ctx.status === 200 &&
+      ctx.body &&
+      typeof ctx.body === 'object'
+    )
       ctx.body = await faults.tamper(ctx.body as Record<string, unknown>);
   });
 
@@ -220,7 +268,10 @@ export async function startIdentityProvider(options: {
           }
           const form = new URLSearchParams(await readBody(req));
           if (login[2] === 'abort') {
-            await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'cancelled' });
+            await provider.interactionFinished(req, res, {
+              error: 'access_denied',
+              error_description: 'cancelled',
+            });
             return;
           }
           const email = (form.get('email') ?? '').trim();
@@ -231,9 +282,14 @@ export async function startIdentityProvider(options: {
           };
           const accountId = form.get('subject') || subjectOf(email);
           accounts.set(accountId, account);
-          await provider.interactionFinished(req, res, { login: { accountId, remember: false } }, {
-            mergeWithLastSubmission: false,
-          });
+          await provider.interactionFinished(
+            req,
+            res,
+            { login: { accountId, remember: false } },
+            {
+              mergeWithLastSubmission: false,
+            },
+          );
           return;
         }
         // Every sign-in shows the page again: the developer may sign in as someone else.

@@ -255,7 +255,12 @@ export const ROUTES = [
     body: 'CurrentPasswordBody',
     status: 200,
     response: 'TotpEnrollment',
-    errors: ['current_password_incorrect', 'totp_already_enabled', 'rate_limited', 'reauthentication_required'],
+    errors: [
+      'current_password_incorrect',
+      'totp_already_enabled',
+      'rate_limited',
+      'reauthentication_required',
+    ],
     hashing: true,
   },
   {
@@ -416,7 +421,8 @@ export const ROUTES = [
     method: 'POST',
     path: '/oauth/{provider}/start',
     operationId: 'startOAuth',
-    summary: 'Start a social sign-in (or, with a bearer token, link the identity to the caller): the provider’s URL',
+    summary:
+      'Start a social sign-in (or, with a bearer token, link the identity to the caller): the provider’s URL',
     tag: 'sessions',
     auth: false,
     optionalAuth: true,

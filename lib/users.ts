@@ -272,7 +272,11 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
       const reply = await beginReauth({ ...at(caller, now), backoff });
       if (reply.status === 'locked') return { status: 'locked', lockedUntil: Number(reply.lockedUntil) };
       if (reply.status === 'ok' && reply.user)
-        return { status: 'ok', user: toStoredUser(reply.user), sessionCreatedAt: Number(reply.sessionCreatedAt) };
+        return {
+          status: 'ok',
+          user: toStoredUser(reply.user),
+          sessionCreatedAt: Number(reply.sessionCreatedAt),
+        };
       return { status: 'unauthorized' };
     },
     async clearReauth(userId) {

@@ -193,7 +193,8 @@ export const SessionId = /* @__PURE__ */ schema(() => z.string().check(z.regex(S
 export { fieldErrors, parseBody } from './request-body';
 
 /** The app's PKCE challenge: S256, base64url of a SHA-256 (43 characters). */
-const CodeChallenge = () => text().check(z.regex(/^[A-Za-z0-9_-]{43}$/, 'must be an S256 code challenge (43 base64url characters)'));
+const CodeChallenge = () =>
+  text().check(z.regex(/^[A-Za-z0-9_-]{43}$/, 'must be an S256 code challenge (43 base64url characters)'));
 
 export const OAuthStartBody = /* @__PURE__ */ bodySchema('OAuthStartBody', () =>
   z.strictObject({
@@ -213,7 +214,9 @@ export const OAuthSignInBody = /* @__PURE__ */ bodySchema('OAuthSignInBody', () 
   z.strictObject({
     code: text().check(z.minLength(1, 'must not be empty'), z.maxLength(512, 'is too long')),
     // RFC 7636: 43–128 characters of [A-Z a-z 0-9 - . _ ~].
-    codeVerifier: text().check(z.regex(/^[A-Za-z0-9._~-]{43,128}$/, 'must be a PKCE code verifier (43–128 characters)')),
+    codeVerifier: text().check(
+      z.regex(/^[A-Za-z0-9._~-]{43,128}$/, 'must be a PKCE code verifier (43–128 characters)'),
+    ),
   }),
 );
 export type OAuthSignInBody = z.infer<typeof OAuthSignInBody>;

@@ -35,4 +35,3 @@ export const identityCleanup = {
   keys: indexKeys,
   args: (indexAt: number) => ({ providers: [...PROVIDER_IDS], indexAt }),
 };
-

@@ -54,7 +54,10 @@ export interface ProtocolSettings {
 const refusal = (error: unknown): ProviderRefusalError => {
   if (error instanceof ProviderRefusalError) return error;
   if (error instanceof oauth.AuthorizationResponseError)
-    return new ProviderRefusalError(error.error === 'access_denied' ? 'access_denied' : 'oauth_failed', error.error);
+    return new ProviderRefusalError(
+      error.error === 'access_denied' ? 'access_denied' : 'oauth_failed',
+      error.error,
+    );
   if (error instanceof oauth.ResponseBodyError) return new ProviderRefusalError('oauth_failed', error.error);
   const code = (error as { code?: unknown; name?: unknown }) ?? {};
   return new ProviderRefusalError(
@@ -140,7 +143,9 @@ export function createProviderClient(provider: ProviderConfig, settings: Protoco
       throw new ProviderRefusalError('oauth_failed', 'github_user');
     // Only the primary address counts, and only as verified when GitHub says it is.
     const primary = Array.isArray(emails)
-      ? (emails as Array<Record<string, unknown>>).find((e) => e?.primary === true && typeof e.email === 'string')
+      ? (emails as Array<Record<string, unknown>>).find(
+          (e) => e?.primary === true && typeof e.email === 'string',
+        )
       : undefined;
     const name = (user as { name?: unknown; login?: unknown }) ?? {};
     return {
@@ -156,7 +161,8 @@ export function createProviderClient(provider: ProviderConfig, settings: Protoco
       const as = await server().catch((error: unknown) => {
         throw refusal(error);
       });
-      if (!as.authorization_endpoint) throw new ProviderRefusalError('oauth_failed', 'no_authorization_endpoint');
+      if (!as.authorization_endpoint)
+        throw new ProviderRefusalError('oauth_failed', 'no_authorization_endpoint');
       const url = new URL(as.authorization_endpoint);
       const params: Record<string, string> = {
         client_id: provider.clientId,
@@ -203,7 +209,8 @@ export function createProviderClient(provider: ProviderConfig, settings: Protoco
           subject: claims.sub,
           email,
           // Apple sends the flag as a string.
-          emailVerified: email !== null && (claims.email_verified === true || claims.email_verified === 'true'),
+          emailVerified:
+            email !== null && (claims.email_verified === true || claims.email_verified === 'true'),
           name: typeof claims.name === 'string' ? claims.name : appleName(callback),
         };
       } catch (error) {

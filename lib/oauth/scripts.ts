@@ -1,4 +1,3 @@
-import type { Keys } from '../keys';
 import { type MfaLoginArgs, type SessionArgs, script } from '../scripts';
 import type { ProviderId } from './config';
 import { IDENTITY_HELPERS, indexKeys } from './identity-cleanup';

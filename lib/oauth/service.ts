@@ -19,7 +19,12 @@ import { hashRefreshToken, newId, newMfaToken, type SessionTokens, type TokenSer
 import { type Caller, iso, type User, type UserReader } from '../users';
 import type { OAuthSignInBody, OAuthStartBody } from '../validation';
 import { type OAuthConfig, PROVIDER_IDS, type ProviderConfig, type ProviderId } from './config';
-import { createProviderClient, type ProtocolSettings, type ProviderClient, ProviderRefusalError } from './protocol';
+import {
+  createProviderClient,
+  type ProtocolSettings,
+  type ProviderClient,
+  ProviderRefusalError,
+} from './protocol';
 import type { OAuthStore, StoredIdentity } from './store';
 
 export interface OAuthDeps {
@@ -147,7 +152,8 @@ export function createOAuth(deps: OAuthDeps) {
       client: ClientInfo,
     ): Promise<{ authorizationUrl: string }> {
       const provider = providerOf(providerId);
-      if (!oauth.redirectOrigins.includes(new URL(body.redirectUri).origin)) throw new RedirectUriNotAllowedError();
+      if (!oauth.redirectOrigins.includes(new URL(body.redirectUri).origin))
+        throw new RedirectUriNotAllowedError();
       await deps.checkStartIp(client.ip);
       if (caller && !(await deps.users.authenticate(caller, now()))) throw new UnauthorizedError(true);
       const request = { state: random(), verifier: random(), nonce: random() };
@@ -172,7 +178,11 @@ export function createOAuth(deps: OAuthDeps) {
         },
         ttlMs,
       );
-      audit.record('oauth_started', { ip: client.ip, provider: provider.config.id, userId: caller?.userId ?? null });
+      audit.record('oauth_started', {
+        ip: client.ip,
+        provider: provider.config.id,
+        userId: caller?.userId ?? null,
+      });
       return { authorizationUrl };
     },
 
@@ -192,7 +202,11 @@ export function createOAuth(deps: OAuthDeps) {
       const back = (members: Record<string, string>) => fragment(record.redirectUri, members);
       let identity: Awaited<ReturnType<ProviderClient['finish']>>;
       try {
-        identity = await provider.client.finish(params, { state, verifier: record.verifier, nonce: record.nonce });
+        identity = await provider.client.finish(params, {
+          state,
+          verifier: record.verifier,
+          nonce: record.nonce,
+        });
       } catch (error) {
         const refusal =
           error instanceof ProviderRefusalError ? error : new ProviderRefusalError('oauth_failed', 'unknown');
@@ -214,7 +228,11 @@ export function createOAuth(deps: OAuthDeps) {
           now: now(),
         });
         if (linked === 'ok') {
-          audit.record('identity_linked', { userId: record.link.userId, ip: client.ip, provider: provider.config.id });
+          audit.record('identity_linked', {
+            userId: record.link.userId,
+            ip: client.ip,
+            provider: provider.config.id,
+          });
           return back({ linked: provider.config.id });
         }
         // The caller's session ended while at the provider: nothing was linked.

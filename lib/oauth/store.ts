@@ -38,10 +38,14 @@ export interface OAuthStore {
   /** The state's record, once; null when unknown, spent or expired. */
   takeState(stateHash: string, now: number): Promise<StateRecord | null>;
   /** Who holds the identity and the email now (empty: nobody). */
-  lookup(provider: ProviderId, subject: string, email: string): Promise<{ identityUser: string; emailUser: string }>;
-  signIn(args: Omit<Parameters<typeof scripts.SIGN_IN.encode>[1], 'providers' | 'indexAt'>): Promise<
-    { status: 'ok'; outcome: SignInOutcome } | { status: 'retry' | 'link_required' }
-  >;
+  lookup(
+    provider: ProviderId,
+    subject: string,
+    email: string,
+  ): Promise<{ identityUser: string; emailUser: string }>;
+  signIn(
+    args: Omit<Parameters<typeof scripts.SIGN_IN.encode>[1], 'providers' | 'indexAt'>,
+  ): Promise<{ status: 'ok'; outcome: SignInOutcome } | { status: 'retry' | 'link_required' }>;
   link(args: Parameters<typeof scripts.LINK.encode>[1]): Promise<'ok' | 'identity_taken' | 'unauthorized'>;
   redeem(args: {
     codeHash: string;

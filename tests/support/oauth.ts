@@ -1,5 +1,9 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { type LocalAccount, type LocalIdentityProvider, startIdentityProvider } from '../../dev/identity-provider';
+import {
+  type LocalAccount,
+  type LocalIdentityProvider,
+  startIdentityProvider,
+} from '../../dev/identity-provider';
 import * as deleteIdentity from '../../functions/delete-identity';
 import * as listIdentities from '../../functions/list-identities';
 import * as oauthCallback from '../../functions/oauth-callback';
@@ -9,8 +13,8 @@ import * as oauthSignIn from '../../functions/oauth-sign-in';
 import * as oauthStart from '../../functions/oauth-start';
 import type { HttpHandler } from '../../lib/http';
 import { type OAuthOverrides, type OAuthServices, oauthTier } from '../../lib/oauth/services';
-import { createHandlers } from './handlers';
 import { httpEvent, invoke, lambdaContext, type Response, testServices } from './app';
+import { createHandlers } from './handlers';
 
 /** The API's public URL in these tests (callback URLs registered at the provider). */
 export const API_URL = 'http://localhost:3999';
@@ -26,8 +30,16 @@ export const APPLE_PRIVATE_KEY = appleKey.privateKey.export({ type: 'pkcs8', for
 export function startTwin(): Promise<LocalIdentityProvider> {
   return startIdentityProvider({
     clients: [
-      { clientId: 'local-oidc', clientSecret: 'oidc-secret', redirectUris: [`${API_URL}/oauth/oidc/callback`] },
-      { clientId: 'google-client', clientSecret: 'google-secret', redirectUris: [`${API_URL}/oauth/google/callback`] },
+      {
+        clientId: 'local-oidc',
+        clientSecret: 'oidc-secret',
+        redirectUris: [`${API_URL}/oauth/oidc/callback`],
+      },
+      {
+        clientId: 'google-client',
+        clientSecret: 'google-secret',
+        redirectUris: [`${API_URL}/oauth/google/callback`],
+      },
       {
         clientId: 'apple-client',
         clientSecret: 'apple-static',
@@ -173,7 +185,12 @@ export async function signInAtProvider(
 }
 
 const decodeHtml = (text: string) =>
-  text.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  text
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 
 /** Delivers the provider's answer to the API's callback handler (GET or form POST). */
 export async function deliver(
@@ -187,7 +204,10 @@ export async function deliver(
     path,
     pathParameters: { provider: answer.provider },
     ...(answer.method === 'POST'
-      ? { rawBody: answer.params.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } }
+      ? {
+          rawBody: answer.params.toString(),
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        }
       : {}),
     ...(ip ? { ip } : {}),
   });
