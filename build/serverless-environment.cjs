@@ -11,8 +11,9 @@ const quoted = (value) => `'${value}'`;
 
 module.exports.environment = () =>
   Object.fromEntries(
-    Object.entries(variables).flatMap(([name, { default: fallback, serverless }]) => {
-      if (fallback === undefined) return [];
+    Object.entries(variables).flatMap(([name, { default: fallback, serverless, secret }]) => {
+      // Secrets — a provider's client secret too, though optional — come from SSM only.
+      if (fallback === undefined || secret) return [];
       return [[name, `\${env:${name}, ${serverless ?? quoted(fallback)}}`]];
     }),
   );

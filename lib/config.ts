@@ -8,7 +8,10 @@ import { type OAuthConfig, readOAuthConfig } from './oauth/config';
  * follow it. JSON, so the serverless.yml helper reads the same file without a TypeScript step.
  */
 export const CONFIG_VARIABLES: Readonly<
-  Record<VariableName, { default?: string; secret: boolean; description: string; serverless?: string }>
+  Record<
+    VariableName,
+    { default?: string; secret: boolean; description: string; serverless?: string; ssmWhen?: string }
+  >
 > = VARIABLES;
 export type VariableName = keyof typeof VARIABLES;
 

@@ -6,8 +6,18 @@ import { CONFIG_VARIABLES, type VariableName } from './config';
  * in the Lambda environment or the CloudFormation template.
  */
 export const SSM_VARIABLES = (Object.keys(CONFIG_VARIABLES) as VariableName[]).filter(
-  (name) => CONFIG_VARIABLES[name].default === undefined,
+  (name) => CONFIG_VARIABLES[name].default === undefined || CONFIG_VARIABLES[name].secret,
 );
+
+/**
+ * Whether `name` is read from SSM for `env`: a variable without a default always; an optional
+ * secret (a provider's client secret) only when the variable it goes with (`ssmWhen`: the
+ * provider's client id) is set, so a deployment without that provider needs no parameter for it.
+ */
+const wanted = (env: Record<string, string | undefined>, name: VariableName): boolean => {
+  const { default: fallback, ssmWhen } = CONFIG_VARIABLES[name];
+  return fallback === undefined || (ssmWhen !== undefined && Boolean(env[ssmWhen]));
+};
 
 /** The SSM parameter of a variable: `<prefix>/<name in kebab case>`, e.g. `/account-service/prod/jwt-private-key`. */
 export const ssmParameterName = (prefix: string, name: VariableName): string =>
@@ -22,7 +32,7 @@ export const ssmParameterName = (prefix: string, name: VariableName): string =>
  */
 /** The variables `resolveParameters` would fetch from SSM for `env`: none when all are set or no prefix is. */
 export const parametersToFetch = (env: Record<string, string | undefined>): VariableName[] =>
-  env.SSM_PARAMETER_PREFIX ? SSM_VARIABLES.filter((name) => !env[name]) : [];
+  env.SSM_PARAMETER_PREFIX ? SSM_VARIABLES.filter((name) => !env[name] && wanted(env, name)) : [];
 
 export async function resolveParameters(
   env: Record<string, string | undefined>,

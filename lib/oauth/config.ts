@@ -63,39 +63,52 @@ export function readOAuthConfig(
   defaults: { appUrl: string; corsAllowedOrigins: string[] },
 ): OAuthConfig {
   const providers: ProviderConfig[] = [];
-  const url = (name: VariableName): string => {
+  // Every variable is read (and so checked) whether or not its provider is on.
+  const text = (name: VariableName, maxLength: number) => read.text(name, maxLength);
+  const url = (name: VariableName, on: boolean): string => {
     const value = read.text(name, 2048).replace(/\/+$/, '');
-    if (!isSecureUrl(value)) problems.push(`${name} must be an https URL (http only for localhost)`);
+    if (on && !isSecureUrl(value)) problems.push(`${name} must be an https URL (http only for localhost)`);
     return value;
   };
-  const google = read.text('OAUTH_GOOGLE_CLIENT_ID', 512);
+  const google = text('OAUTH_GOOGLE_CLIENT_ID', 512);
+  const googleSecret = text('OAUTH_GOOGLE_CLIENT_SECRET', 1024);
+  const googleIssuer = url('OAUTH_GOOGLE_ISSUER', google !== '');
+  const github = text('OAUTH_GITHUB_CLIENT_ID', 512);
+  const githubSecret = text('OAUTH_GITHUB_CLIENT_SECRET', 1024);
+  const githubWeb = url('OAUTH_GITHUB_URL', github !== '');
+  const githubApi = url('OAUTH_GITHUB_API_URL', github !== '');
+  const apple = text('OAUTH_APPLE_CLIENT_ID', 512);
+  const teamId = text('OAUTH_APPLE_TEAM_ID', 64);
+  const keyId = text('OAUTH_APPLE_KEY_ID', 64);
+  const privateKey = text('OAUTH_APPLE_PRIVATE_KEY', 4096).replaceAll('\\n', '\n');
+  const appleIssuer = url('OAUTH_APPLE_ISSUER', apple !== '');
+  const oidc = text('OAUTH_OIDC_CLIENT_ID', 512);
+  const oidcSecret = text('OAUTH_OIDC_CLIENT_SECRET', 1024);
+  const oidcIssuer = url('OAUTH_OIDC_ISSUER', oidc !== '');
+  const oidcName = text('OAUTH_OIDC_NAME', 100);
+  const oidcScopes = text('OAUTH_OIDC_SCOPES', 512).trim().replace(/\s+/g, ' ');
   if (google)
     providers.push({
       id: 'google',
       name: 'Google',
       protocol: 'oidc',
       clientId: google,
-      clientSecret: read.text('OAUTH_GOOGLE_CLIENT_SECRET', 1024),
-      issuer: url('OAUTH_GOOGLE_ISSUER'),
+      clientSecret: googleSecret,
+      issuer: googleIssuer,
       scopes: 'openid email profile',
     });
-  const github = read.text('OAUTH_GITHUB_CLIENT_ID', 512);
   if (github)
     providers.push({
       id: 'github',
       name: 'GitHub',
       protocol: 'github',
       clientId: github,
-      clientSecret: read.text('OAUTH_GITHUB_CLIENT_SECRET', 1024),
+      clientSecret: githubSecret,
       issuer: '',
       scopes: 'read:user user:email',
-      github: { webUrl: url('OAUTH_GITHUB_URL'), apiUrl: url('OAUTH_GITHUB_API_URL') },
+      github: { webUrl: githubWeb, apiUrl: githubApi },
     });
-  const apple = read.text('OAUTH_APPLE_CLIENT_ID', 512);
   if (apple) {
-    const teamId = read.text('OAUTH_APPLE_TEAM_ID', 64);
-    const keyId = read.text('OAUTH_APPLE_KEY_ID', 64);
-    const privateKey = read.text('OAUTH_APPLE_PRIVATE_KEY', 4096).replaceAll('\\n', '\n');
     if (!teamId) problems.push('OAUTH_APPLE_TEAM_ID is required when OAUTH_APPLE_CLIENT_ID is set');
     if (!keyId) problems.push('OAUTH_APPLE_KEY_ID is required when OAUTH_APPLE_CLIENT_ID is set');
     if (!/-----BEGIN PRIVATE KEY-----[\s\S]+-----END PRIVATE KEY-----/.test(privateKey))
@@ -106,24 +119,22 @@ export function readOAuthConfig(
       protocol: 'oidc',
       clientId: apple,
       clientSecret: '',
-      issuer: url('OAUTH_APPLE_ISSUER'),
+      issuer: appleIssuer,
       scopes: 'openid email name',
       apple: { teamId, keyId, privateKey },
       responseMode: 'form_post',
     });
   }
-  const oidc = read.text('OAUTH_OIDC_CLIENT_ID', 512);
   if (oidc) {
-    const scopes = read.text('OAUTH_OIDC_SCOPES', 512).trim().replace(/\s+/g, ' ');
-    if (!scopes.split(' ').includes('openid')) problems.push('OAUTH_OIDC_SCOPES must include openid');
+    if (!oidcScopes.split(' ').includes('openid')) problems.push('OAUTH_OIDC_SCOPES must include openid');
     providers.push({
       id: 'oidc',
-      name: read.text('OAUTH_OIDC_NAME', 100) || 'OpenID Connect',
+      name: oidcName || 'OpenID Connect',
       protocol: 'oidc',
       clientId: oidc,
-      clientSecret: read.text('OAUTH_OIDC_CLIENT_SECRET', 1024),
-      issuer: url('OAUTH_OIDC_ISSUER'),
-      scopes,
+      clientSecret: oidcSecret,
+      issuer: oidcIssuer,
+      scopes: oidcScopes,
     });
   }
   const listed = read.origins('OAUTH_REDIRECT_ORIGINS');
