@@ -448,6 +448,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/oauth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The social sign-in providers that are on
+         * @description The social sign-in providers that are on. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        get: operations["listOAuthProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/{provider}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a social sign-in (or, with a bearer token, link the identity to the caller): the provider’s URL
+         * @description Start a social sign-in (or, with a bearer token, link the identity to the caller): the provider’s URL. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["startOAuth"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/{provider}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the provider sends the browser back: a 302 to the app with #code=, #linked= or #error=
+         * @description Where the provider sends the browser back: a 302 to the app with #code=, #linked= or #error=. Answers 302 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        get: operations["oauthCallback"];
+        put?: never;
+        /**
+         * The callback as a form POST (Apple’s response_mode=form_post): as the GET
+         * @description The callback as a form POST (Apple’s response_mode=form_post): as the GET. Answers 302 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["oauthFormCallback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sessions/oauth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish a social sign-in: the one-time code and the verifier of its codeChallenge
+         * @description Finish a social sign-in: the one-time code and the verifier of its codeChallenge. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["oauthSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller’s linked sign-in identities, and whether the account has a password
+         * @description The caller’s linked sign-in identities, and whether the account has a password. Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        get: operations["listIdentities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/identities/{identityId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unlink one of the caller’s identities (never the account’s last way to sign in)
+         * @description Unlink one of the caller’s identities (never the account’s last way to sign in). Needs a bearer access token. Answers 204 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        delete: operations["deleteIdentity"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/jwks.json": {
         parameters: {
             query?: never;
@@ -530,7 +654,7 @@ export interface components {
         RefreshBody: {
             refreshToken: string;
         };
-        /** @description A JSON merge patch (RFC 7396): at least one of `name`, `email`; changing `email` needs `currentPassword`. */
+        /** @description A JSON merge patch (RFC 7396): at least one of `name`, `email`; changing `email` needs `currentPassword` (an account without a password omits it and needs a session opened within REAUTH_MAX_AGE_SECONDS). */
         UpdateProfileBody: {
             /**
              * @description Trimmed; 1–100 characters (Unicode code points); no control, format or separator characters (bidi overrides, zero-width characters, line separators).
@@ -548,17 +672,17 @@ export interface components {
         };
         ChangePasswordBody: {
             /** @description The current password, exactly as set. */
-            currentPassword: string;
+            currentPassword?: string;
             /** @description Never trimmed. At least PASSWORD_MIN_LENGTH (default 12) and at most 256 characters (Unicode code points); not a common password; not equal to the email or the name (case-insensitive). */
             newPassword: string;
         };
         DeleteAccountBody: {
             /** @description The current password, exactly as set. */
-            password: string;
+            password?: string;
         };
         CurrentPasswordBody: {
             /** @description The current password, exactly as set. */
-            currentPassword: string;
+            currentPassword?: string;
         };
         TotpCodeBody: {
             code: string;
@@ -588,6 +712,14 @@ export interface components {
             token: string;
             /** @description Never trimmed. At least PASSWORD_MIN_LENGTH (default 12) and at most 256 characters (Unicode code points); not a common password; not equal to the email or the name (case-insensitive). */
             newPassword: string;
+        };
+        OAuthStartBody: {
+            redirectUri: string;
+            codeChallenge: string;
+        };
+        OAuthSignInBody: {
+            code: string;
+            codeVerifier: string;
         };
         User: {
             id: string;
@@ -656,7 +788,7 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
-        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "redirect_uri_not_allowed" | "oauth_state_invalid" | "oauth_code_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "reauthentication_required" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "last_sign_in_method" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
         Problem: {
             type: string;
             title: string;
@@ -719,6 +851,34 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        OAuthProviderList: {
+            providers: {
+                /** @enum {string} */
+                id: "google" | "github" | "apple" | "oidc";
+                name: string;
+            }[];
+        };
+        AuthorizationUrl: {
+            authorizationUrl: string;
+        };
+        UserSessionCreated: {
+            user: components["schemas"]["User"];
+            session: components["schemas"]["Session"];
+            created: boolean;
+        };
+        Identity: {
+            id: string;
+            /** @enum {string} */
+            provider: "google" | "github" | "apple" | "oidc";
+            email: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            lastUsedAt: string | null;
+        };
+        IdentityList: {
+            identities: components["schemas"]["Identity"][];
+            hasPassword: boolean;
+        };
     };
     responses: {
         /** @description `already_verified`: Already verified. */
@@ -735,8 +895,8 @@ export interface components {
                 };
             };
         };
-        /** @description `current_password_incorrect`: Current password incorrect. */
-        CurrentPasswordIncorrect: {
+        /** @description `current_password_incorrect`: Current password incorrect. `reauthentication_required`: Reauthentication required. */
+        CurrentPasswordIncorrectOrReauthenticationRequired: {
             headers: {
                 [name: string]: unknown;
             };
@@ -745,7 +905,7 @@ export interface components {
                     /** @constant */
                     status?: 403;
                     /** @enum {unknown} */
-                    code?: "current_password_incorrect";
+                    code?: "current_password_incorrect" | "reauthentication_required";
                 };
             };
         };
@@ -819,6 +979,20 @@ export interface components {
                 };
             };
         };
+        /** @description `last_sign_in_method`: Last sign-in method. */
+        LastSignInMethod: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 409;
+                    /** @enum {unknown} */
+                    code?: "last_sign_in_method";
+                };
+            };
+        };
         /** @description `mfa_failed`: Second factor failed. */
         MfaFailed: {
             headers: {
@@ -831,6 +1005,15 @@ export interface components {
                     /** @enum {unknown} */
                     code?: "mfa_failed";
                 };
+            };
+        };
+        /** @description `mfa_required`: Second factor required. */
+        MfaRequired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["MfaRequiredProblem"];
             };
         };
         /** @description `not_found`: Not found. */
@@ -979,6 +1162,20 @@ export interface components {
                 });
             };
         };
+        /** @description `validation_failed`: Validation failed. `malformed_json`: Malformed JSON. `oauth_code_invalid`: Sign-in code invalid. */
+        ValidationFailedOrMalformedJsonOrOauthCodeInvalid: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ValidationProblem"] | (components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 400;
+                    /** @enum {unknown} */
+                    code?: "malformed_json" | "oauth_code_invalid";
+                });
+            };
+        };
         /** @description `validation_failed`: Validation failed. `malformed_json`: Malformed JSON. `passkey_invalid`: Passkey invalid. */
         ValidationFailedOrMalformedJsonOrPasskeyInvalid: {
             headers: {
@@ -993,6 +1190,20 @@ export interface components {
                 });
             };
         };
+        /** @description `validation_failed`: Validation failed. `malformed_json`: Malformed JSON. `redirect_uri_not_allowed`: Redirect URI not allowed. */
+        ValidationFailedOrMalformedJsonOrRedirectUriNotAllowed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ValidationProblem"] | (components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 400;
+                    /** @enum {unknown} */
+                    code?: "malformed_json" | "redirect_uri_not_allowed";
+                });
+            };
+        };
         /** @description `validation_failed`: Validation failed. `malformed_json`: Malformed JSON. `totp_code_invalid`: TOTP code invalid. */
         ValidationFailedOrMalformedJsonOrTotpCodeInvalid: {
             headers: {
@@ -1004,6 +1215,20 @@ export interface components {
                     status?: 400;
                     /** @enum {unknown} */
                     code?: "malformed_json" | "totp_code_invalid";
+                });
+            };
+        };
+        /** @description `validation_failed`: Validation failed. `oauth_state_invalid`: Sign-in state invalid. */
+        ValidationFailedOrOauthStateInvalid: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ValidationProblem"] | (components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 400;
+                    /** @enum {unknown} */
+                    code?: "oauth_state_invalid";
                 });
             };
         };
@@ -1352,7 +1577,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequired"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1387,7 +1612,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequired"];
             409: components["responses"]["EmailTaken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1420,7 +1645,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequired"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1479,7 +1704,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequired"];
             409: components["responses"]["TotpAlreadyEnabled"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1512,7 +1737,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequired"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1580,7 +1805,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequired"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1699,7 +1924,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequired"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1821,6 +2046,232 @@ export interface operations {
             400: components["responses"]["ValidationFailedOrMalformedJsonOrLinkInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listOAuthProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthProviderList"];
+                };
+            };
+            /** @description Throttled by API Gateway (route throttling): `{"message": "Too Many Requests"}`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    startOAuth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: "google" | "github" | "apple" | "oidc";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuthStartBody"];
+            };
+        };
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationUrl"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrMalformedJsonOrRedirectUriNotAllowed"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    oauthCallback: {
+        parameters: {
+            query: {
+                state: string;
+                code?: string;
+                error?: string;
+                error_description?: string;
+                user?: string;
+            };
+            header?: never;
+            path: {
+                provider: "google" | "github" | "apple" | "oidc";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Back to the app: `Location` is the start’s `redirectUri` with `#code=…`, `#linked=<provider>` or `#error=<code>` (`access_denied`, `oauth_failed`, `link_required`, `identity_taken`, `email_required`). */
+            302: {
+                headers: {
+                    /** @description The app’s `redirectUri` with a fragment. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailedOrOauthStateInvalid"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    oauthFormCallback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: "google" | "github" | "apple" | "oidc";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    state: string;
+                    code?: string;
+                    error?: string;
+                    error_description?: string;
+                    /** @description Apple: the name, on the first sign-in only (JSON). */
+                    user?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to the app: `Location` is the start’s `redirectUri` with `#code=…`, `#linked=<provider>` or `#error=<code>` (`access_denied`, `oauth_failed`, `link_required`, `identity_taken`, `email_required`). */
+            302: {
+                headers: {
+                    /** @description The app’s `redirectUri` with a fragment. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailedOrOauthStateInvalid"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    oauthSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuthSignInBody"];
+            };
+        };
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSessionCreated"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrMalformedJsonOrOauthCodeInvalid"];
+            403: components["responses"]["MfaRequired"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listIdentities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                identityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["LastSignInMethod"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

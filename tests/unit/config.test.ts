@@ -71,7 +71,12 @@ describe('parseConfig defaults', () => {
       webauthn: { rpId: 'localhost', rpName: 'Account Service', origins: ['http://localhost:5173'] },
       apiUrl: 'http://localhost:3000',
       reauthMaxAgeSeconds: 300,
-      oauth: { providers: [], redirectOrigins: ['http://localhost:5173'], stateTtlSeconds: 600, timeoutMs: 3000 },
+      oauth: {
+        providers: [],
+        redirectOrigins: ['http://localhost:5173'],
+        stateTtlSeconds: 600,
+        timeoutMs: 3000,
+      },
     });
   });
 

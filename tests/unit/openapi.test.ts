@@ -212,12 +212,22 @@ describe('the OpenAPI document', () => {
     ['/users/me', 'delete', [...BODY, ...BEARER, 'current_password_incorrect', 'rate_limited', REAUTH]],
     // Social log-in (API.md "Version 3").
     ['/oauth/providers', 'get', []],
-    ['/oauth/{provider}/start', 'post', [...BODY, 'redirect_uri_not_allowed', 'unauthorized', 'not_found', 'rate_limited']],
+    [
+      '/oauth/{provider}/start',
+      'post',
+      [...BODY, 'redirect_uri_not_allowed', 'unauthorized', 'not_found', 'rate_limited'],
+    ],
     ['/oauth/{provider}/callback', 'get', ['validation_failed', 'oauth_state_invalid', 'not_found']],
     [
       '/oauth/{provider}/callback',
       'post',
-      ['validation_failed', 'oauth_state_invalid', 'not_found', 'payload_too_large', 'unsupported_media_type'],
+      [
+        'validation_failed',
+        'oauth_state_invalid',
+        'not_found',
+        'payload_too_large',
+        'unsupported_media_type',
+      ],
     ],
     ['/sessions/oauth', 'post', [...BODY, 'oauth_code_invalid', 'mfa_required']],
     ['/users/me/identities', 'get', BEARER],
