@@ -6,6 +6,7 @@ import { createDatastore } from '../lib/datastore';
 import { createKeys } from '../lib/keys';
 import { createMailLinks } from '../lib/links';
 import { createMfaStore } from '../lib/mfa';
+import { createProviderClient } from '../lib/oauth/protocol';
 import { createOAuth } from '../lib/oauth/service';
 import { createOAuthStore } from '../lib/oauth/store';
 import { createPasskeyCeremonies } from '../lib/passkey-ceremonies';
@@ -120,9 +121,8 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
   const oauthStore = createOAuthStore(datastore, createKeys(config.keyPrefix));
   const oauth = createOAuth({
     store: oauthStore,
-    users,
+    clientFor: createProviderClient,
     tokens,
-    checkStartIp: async () => undefined,
     audit: createAuditLog(new Logger({ logLevel: 'SILENT' })),
     settings: config,
     now: Date.now,

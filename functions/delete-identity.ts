@@ -1,6 +1,6 @@
 import { NotFoundError } from '../lib/errors';
 import { endpoint } from '../lib/http';
-import { type OAuthServices, oauthServices } from '../lib/oauth/services';
+import { identityServices, type OAuthServices } from '../lib/oauth/services';
 import { routeOf } from '../lib/routes';
 import { lambdaHandler } from '../lib/services';
 import { IdentityId } from '../lib/validation';
@@ -13,4 +13,4 @@ export const createHandler = ({ http, oauth }: OAuthServices) =>
     await oauth.unlink(caller, id);
   });
 
-export const handler = lambdaHandler(oauthServices, createHandler);
+export const handler = lambdaHandler(identityServices, createHandler);

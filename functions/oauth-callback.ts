@@ -1,6 +1,6 @@
 import { endpoint, redirect } from '../lib/http';
 import { callbackParameters } from '../lib/oauth/callback-input';
-import { type OAuthServices, oauthServices } from '../lib/oauth/services';
+import { type OAuthServices, oauthCallbackServices } from '../lib/oauth/services';
 import { routeOf } from '../lib/routes';
 import { lambdaHandler } from '../lib/services';
 
@@ -10,4 +10,4 @@ export const createHandler = ({ http, oauth }: OAuthServices) =>
     redirect(await oauth.callback(pathParameters.provider ?? '', callbackParameters(event, false), client)),
   );
 
-export const handler = lambdaHandler(oauthServices, createHandler);
+export const handler = lambdaHandler(oauthCallbackServices, createHandler);

@@ -1,5 +1,5 @@
 import { endpoint } from '../lib/http';
-import { type OAuthServices, oauthServices } from '../lib/oauth/services';
+import { type OAuthServices, oauthProviderServices } from '../lib/oauth/services';
 import { routeOf } from '../lib/routes';
 import { lambdaHandler } from '../lib/services';
 
@@ -7,4 +7,4 @@ import { lambdaHandler } from '../lib/services';
 export const createHandler = ({ http, oauth }: OAuthServices) =>
   endpoint(http, routeOf('oauth-providers'), undefined, async () => oauth.providers());
 
-export const handler = lambdaHandler(oauthServices, createHandler);
+export const handler = lambdaHandler(oauthProviderServices, createHandler);

@@ -1,5 +1,5 @@
 import { endpoint } from '../lib/http';
-import { type OAuthServices, oauthServices } from '../lib/oauth/services';
+import { type OAuthServices, oauthStartServices } from '../lib/oauth/services';
 import { routeOf } from '../lib/routes';
 import { lambdaHandler } from '../lib/services';
 import { OAuthStartBody } from '../lib/validation';
@@ -10,4 +10,4 @@ export const createHandler = ({ http, oauth }: OAuthServices) =>
     oauth.start(pathParameters.provider ?? '', body, caller, client),
   );
 
-export const handler = lambdaHandler(oauthServices, createHandler);
+export const handler = lambdaHandler(oauthStartServices, createHandler);

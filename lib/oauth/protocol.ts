@@ -3,6 +3,9 @@ import { SignJWT } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { canonicalEmail } from '../validation';
 import { isLoopbackHost, type ProviderConfig } from './config';
+import { ProviderRefusalError } from './protocol-errors';
+
+export { ProviderRefusalError };
 
 /** Who the provider says signed in, once its answer verified. */
 export interface VerifiedIdentity {
@@ -14,18 +17,6 @@ export interface VerifiedIdentity {
   emailVerified: boolean;
   /** From the profile; empty when none. */
   name: string;
-}
-
-/** Why a provider's answer did not give an identity: the `#error=` code, and a code for the log. */
-export class ProviderRefusalError extends Error {
-  override name = 'ProviderRefusalError';
-  constructor(
-    readonly fragmentCode: 'access_denied' | 'oauth_failed',
-    /** A library or protocol error code (`OAUTH_…`, `invalid_grant`): never the provider's text. */
-    readonly reason: string,
-  ) {
-    super(`provider refused: ${reason}`);
-  }
 }
 
 /** What the flow keeps between start and callback, provider side. */
@@ -68,16 +59,22 @@ const refusal = (error: unknown): ProviderRefusalError => {
 
 const isLoopbackUrl = (url: string) => URL.canParse(url) && isLoopbackHost(new URL(url).hostname);
 
-/**
- * Builds a provider's client. OpenID Connect providers (google, apple, oidc) go through discovery
- * (cached for the container's life, as the issuer's JWKS is) and ID-token validation by
- * `oauth4webapi`: exact issuer, audience = client id, expiry, nonce, and — asked for explicitly,
- * since the library does not check it by itself — the signature with the issuer's JWKS. GitHub is
- * OAuth 2.0 and its REST API. PKCE S256 everywhere; every call times out after `timeoutMs`.
- */
-export function createProviderClient(provider: ProviderConfig, settings: ProtocolSettings): ProviderClient {
-  const redirectUri = `${settings.apiUrl}/oauth/${provider.id}/callback`;
-  const client: oauth.Client = { client_id: provider.clientId };
+/** What both halves of a provider's client share: its redirect URI, HTTP options and discovery. */
+interface Connection {
+  provider: ProviderConfig;
+  settings: ProtocolSettings;
+  redirectUri: string;
+  client: oauth.Client;
+  http: {
+    signal: () => AbortSignal;
+    [oauth.allowInsecureRequests]: boolean;
+    [oauth.customFetch]?: typeof fetch;
+  };
+  /** The authorization server's metadata: discovered once per container (GitHub: fixed). */
+  server(): Promise<oauth.AuthorizationServer>;
+}
+
+function connect(provider: ProviderConfig, settings: ProtocolSettings): Connection {
   // Plain http only towards a loopback host (the local identity provider, tests): the library
   // would otherwise allow it for any URL.
   const insecure = isLoopbackUrl(provider.issuer || provider.github?.webUrl || '');
@@ -86,27 +83,69 @@ export function createProviderClient(provider: ProviderConfig, settings: Protoco
     [oauth.allowInsecureRequests]: insecure,
     ...(settings.fetch ? { [oauth.customFetch]: settings.fetch } : {}),
   };
-  const jwks: oauth.JWKSCacheInput = {};
   let discovered: Promise<oauth.AuthorizationServer> | undefined;
-
-  const server = (): Promise<oauth.AuthorizationServer> => {
-    if (provider.github) {
-      const web = provider.github.webUrl;
-      return Promise.resolve({
-        issuer: web,
-        authorization_endpoint: `${web}/login/oauth/authorize`,
-        token_endpoint: `${web}/login/oauth/access_token`,
+  return {
+    provider,
+    settings,
+    redirectUri: `${settings.apiUrl}/oauth/${provider.id}/callback`,
+    client: { client_id: provider.clientId },
+    http,
+    server() {
+      if (provider.github) {
+        const web = provider.github.webUrl;
+        return Promise.resolve({
+          issuer: web,
+          authorization_endpoint: `${web}/login/oauth/authorize`,
+          token_endpoint: `${web}/login/oauth/access_token`,
+        });
+      }
+      discovered ??= (async () => {
+        const issuer = new URL(provider.issuer);
+        return oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, http));
+      })().catch((error: unknown) => {
+        discovered = undefined;
+        throw error;
       });
-    }
-    discovered ??= (async () => {
-      const issuer = new URL(provider.issuer);
-      return oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, http));
-    })().catch((error: unknown) => {
-      discovered = undefined;
-      throw error;
-    });
-    return discovered;
+      return discovered;
+    },
   };
+}
+
+/** The authorization URL: PKCE S256 always, a nonce for OpenID Connect, form_post for Apple. */
+function authorizer(c: Connection): ProviderClient['authorizationUrl'] {
+  return async ({ state, verifier, nonce }) => {
+    const as = await c.server().catch((error: unknown) => {
+      throw refusal(error);
+    });
+    if (!as.authorization_endpoint)
+      throw new ProviderRefusalError('oauth_failed', 'no_authorization_endpoint');
+    const url = new URL(as.authorization_endpoint);
+    const params: Record<string, string> = {
+      client_id: c.provider.clientId,
+      redirect_uri: c.redirectUri,
+      response_type: 'code',
+      scope: c.provider.scopes,
+      state,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      ...(c.provider.protocol === 'oidc' ? { nonce } : {}),
+      ...(c.provider.responseMode ? { response_mode: c.provider.responseMode } : {}),
+    };
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+    return url.href;
+  };
+}
+
+/**
+ * The callback's half: the code exchanged and the answer verified. OpenID Connect providers
+ * (google, apple, oidc): `oauth4webapi` checks the ID token's exact issuer, audience = client id,
+ * expiry and nonce, and — asked for explicitly, since it does not check it by itself — its
+ * signature with the issuer's JWKS (cached for the container's life, like discovery). GitHub:
+ * OAuth 2.0, then its REST API.
+ */
+function finisher(c: Connection): ProviderClient['finish'] {
+  const { provider, settings, client, http } = c;
+  const jwks: oauth.JWKSCacheInput = {};
 
   const clientAuth = async (as: oauth.AuthorizationServer): Promise<oauth.ClientAuth> => {
     if (!provider.apple) return oauth.ClientSecretPost(provider.clientSecret);
@@ -156,67 +195,59 @@ export function createProviderClient(provider: ProviderConfig, settings: Protoco
     };
   };
 
-  return {
-    async authorizationUrl({ state, verifier, nonce }) {
-      const as = await server().catch((error: unknown) => {
-        throw refusal(error);
-      });
-      if (!as.authorization_endpoint)
-        throw new ProviderRefusalError('oauth_failed', 'no_authorization_endpoint');
-      const url = new URL(as.authorization_endpoint);
-      const params: Record<string, string> = {
-        client_id: provider.clientId,
-        redirect_uri: redirectUri,
-        response_type: 'code',
-        scope: provider.scopes,
-        state,
-        code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-        ...(provider.protocol === 'oidc' ? { nonce } : {}),
-        ...(provider.responseMode ? { response_mode: provider.responseMode } : {}),
-      };
-      for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
-      return url.href;
-    },
-
-    async finish(callback, { state, verifier, nonce }) {
-      try {
-        const as = await server();
-        const params = oauth.validateAuthResponse(as, client, callback, state);
-        const response = await oauth.authorizationCodeGrantRequest(
-          as,
-          client,
-          await clientAuth(as),
-          params,
-          redirectUri,
-          verifier,
-          http,
-        );
-        if (provider.protocol === 'github') {
-          const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
-          return await githubIdentity(tokens.access_token);
-        }
-        const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
-          expectedNonce: nonce,
-          requireIdToken: true,
-        });
-        // oauth4webapi checks iss, aud, exp, iat and nonce; the signature only when asked.
-        await oauth.validateApplicationLevelSignature(as, response, { ...http, [oauth.jwksCache]: jwks });
-        const claims = oauth.getValidatedIdTokenClaims(tokens);
-        if (!claims) throw new ProviderRefusalError('oauth_failed', 'no_id_token');
-        const email = typeof claims.email === 'string' ? canonicalEmail(claims.email) : null;
-        return {
-          subject: claims.sub,
-          email,
-          // Apple sends the flag as a string.
-          emailVerified:
-            email !== null && (claims.email_verified === true || claims.email_verified === 'true'),
-          name: typeof claims.name === 'string' ? claims.name : appleName(callback),
-        };
-      } catch (error) {
-        throw refusal(error);
+  return async (callback, { state, verifier, nonce }) => {
+    try {
+      const as = await c.server();
+      const params = oauth.validateAuthResponse(as, client, callback, state);
+      const response = await oauth.authorizationCodeGrantRequest(
+        as,
+        client,
+        await clientAuth(as),
+        params,
+        c.redirectUri,
+        verifier,
+        http,
+      );
+      if (provider.protocol === 'github') {
+        const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
+        return await githubIdentity(tokens.access_token);
       }
-    },
+      const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
+        expectedNonce: nonce,
+        requireIdToken: true,
+      });
+      // oauth4webapi checks iss, aud, exp, iat and nonce; the signature only when asked.
+      await oauth.validateApplicationLevelSignature(as, response, { ...http, [oauth.jwksCache]: jwks });
+      const claims = oauth.getValidatedIdTokenClaims(tokens);
+      if (!claims) throw new ProviderRefusalError('oauth_failed', 'no_id_token');
+      const email = typeof claims.email === 'string' ? canonicalEmail(claims.email) : null;
+      return {
+        subject: claims.sub,
+        email,
+        // Apple sends the flag as a string.
+        emailVerified: email !== null && (claims.email_verified === true || claims.email_verified === 'true'),
+        name: typeof claims.name === 'string' ? claims.name : appleName(callback),
+      };
+    } catch (error) {
+      throw refusal(error);
+    }
+  };
+}
+
+/** A provider's whole client: the authorization URL and the callback's exchange and checks. */
+export function createProviderClient(provider: ProviderConfig, settings: ProtocolSettings): ProviderClient {
+  const connection = connect(provider, settings);
+  return { authorizationUrl: authorizer(connection), finish: finisher(connection) };
+}
+
+/**
+ * The authorization URL alone (discovery included): what `start` needs. Without the exchange and
+ * the ID-token checks its function's bundle stays small.
+ */
+export function createStartClient(provider: ProviderConfig, settings: ProtocolSettings): ProviderClient {
+  return {
+    authorizationUrl: authorizer(connect(provider, settings)),
+    finish: () => Promise.reject(new Error('this function was built without the code exchange')),
   };
 }
 

@@ -22,11 +22,34 @@ import { IDENTITY_HELPERS, indexKeys } from './identity-cleanup';
  *       UNLINK_IDENTITY; an account made by a provider starts with its identity
  */
 
-/** A sign-in leaving for the provider: its state record, for the state's lifetime. */
-export const SAVE_STATE = /* @__PURE__ */ script<{ stateHash: string; record: string; ttlMs: number }>(
-  ['state_key'],
-  (k, a) => [k.oauthState(a.stateHash)],
+/**
+ * A sign-in leaving for the provider: the client's per-IP window counted (RATE_LIMIT_OAUTH_PER_IP,
+ * a fixed window: over the limit → 'limited', nothing stored), a linking caller's session checked,
+ * and the state record kept for the state's lifetime — one round trip.
+ */
+export const START = /* @__PURE__ */ script<{
+  stateHash: string;
+  record: string;
+  ttlMs: number;
+  window: string;
+  limit: number;
+  windowMs: number;
+  now: number;
+  link: { userId: string; sessionId: string } | null;
+}>(
+  ['state_key', 'limit_key'],
+  (k, a) => [
+    k.oauthState(a.stateHash),
+    k.rateLimit(`oauth-ip:${a.window}`),
+    ...(a.link ? [k.user(a.link.userId), k.sessions(a.link.userId)] : []),
+  ],
   `
+local count = redis.call('INCR', limit_key)
+if count == 1 then redis.call('PEXPIRE', limit_key, A.windowMs) end
+if count > A.limit then return reply({ status = 'limited', retryAfterMs = redis.call('PTTL', limit_key) }) end
+if A.link ~= cjson.null and not authenticate(KEYS[3], KEYS[4], A.link.sessionId, A.now) then
+  return reply({ status = 'unauthorized' })
+end
 redis.call('SET', state_key, A.record, 'PX', A.ttlMs)
 return reply({ status = 'ok' })
 `,

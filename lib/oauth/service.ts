@@ -1,43 +1,55 @@
 import { createHash, randomBytes } from 'node:crypto';
 import emailValidator from 'email-validator';
 import type { AuditLog } from '../audit';
+import { clientKey } from '../client-key';
+import type { RateLimitRule } from '../config';
 import {
   LastSignInMethodError,
   MfaRequiredError,
   NotFoundError,
   OAuthCodeInvalidError,
   OAuthStateInvalidError,
+  RateLimitedError,
   RedirectUriNotAllowedError,
   ServiceUnavailableError,
   UnauthorizedError,
   ValidationError,
 } from '../errors';
 import type { ClientInfo } from '../http';
-import { clientKey } from '../rate-limits';
 import { newSession } from '../sessions';
 import { hashRefreshToken, newId, newMfaToken, type SessionTokens, type TokenService } from '../tokens';
-import { type Caller, iso, type User, type UserReader } from '../users';
+import { type Caller, iso, type User } from '../users';
 import type { OAuthSignInBody, OAuthStartBody } from '../validation';
 import { type OAuthConfig, PROVIDER_IDS, type ProviderConfig, type ProviderId } from './config';
-import {
-  createProviderClient,
-  type ProtocolSettings,
-  type ProviderClient,
-  ProviderRefusalError,
-} from './protocol';
+import type { ProtocolSettings, ProviderClient } from './protocol';
+import { ProviderRefusalError } from './protocol-errors';
 import type { OAuthStore, StoredIdentity } from './store';
 
 export interface OAuthDeps {
-  store: OAuthStore;
-  users: UserReader;
+  /**
+   * The parts of the store this function uses (lib/oauth/store.ts): each function's builder
+   * names only its own, so its bundle carries only its scripts. Using a missing part is a wiring error.
+   */
+  store: Partial<OAuthStore>;
+  /** The providers' protocol (oauth4webapi); left out by the functions that never call a provider. */
+  clientFor?: (provider: ProviderConfig, settings: ProtocolSettings) => ProviderClient;
   tokens: TokenService;
-  /** The per-IP limit of `start` (RATE_LIMIT_OAUTH_PER_IP); throws RateLimitedError. */
-  checkStartIp(ip: string): Promise<void>;
   audit: AuditLog;
-  settings: { oauth: OAuthConfig; apiUrl: string; refreshTokenTtlSeconds: number };
+  settings: {
+    oauth: OAuthConfig;
+    apiUrl: string;
+    refreshTokenTtlSeconds: number;
+    rateLimits: { oauthPerIp: RateLimitRule };
+  };
   now: () => number;
   /** Tests count and fault the calls to providers. */
   fetch?: ProtocolSettings['fetch'];
+}
+
+/** A part of the store or the protocol the function was built without: a wiring error, not a client's. */
+function wired<T>(part: T | undefined, name: string): T {
+  if (part === undefined) throw new Error(`this function was built without ${name}`);
+  return part;
 }
 
 /** How long a log-in waits for its second factor (API.md: an mfaToken lives 300 s, as lib/accounts.ts's). */
@@ -68,7 +80,10 @@ const toIdentity = (identity: StoredIdentity) => ({
 
 /** Social log-in (API.md "Social log-in"): start, callback, the code's redemption, identities. */
 export function createOAuth(deps: OAuthDeps) {
-  const { store, tokens, audit, settings, now } = deps;
+  const { tokens, audit, settings, now } = deps;
+  const store = new Proxy(deps.store, {
+    get: (target, name: string) => wired(target[name as keyof OAuthStore], `the store's ${name}`),
+  }) as OAuthStore;
   const { oauth } = settings;
   const clients = new Map<ProviderId, ProviderClient>();
   const providerOf = (id: string): { config: ProviderConfig; client: ProviderClient } => {
@@ -76,7 +91,7 @@ export function createOAuth(deps: OAuthDeps) {
     if (!config) throw new NotFoundError('No such sign-in provider is on.');
     let client = clients.get(config.id);
     if (!client) {
-      client = createProviderClient(config, {
+      client = wired(deps.clientFor, 'the providers’ protocol')(config, {
         apiUrl: settings.apiUrl,
         timeoutMs: oauth.timeoutMs,
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
@@ -154,8 +169,6 @@ export function createOAuth(deps: OAuthDeps) {
       const provider = providerOf(providerId);
       if (!oauth.redirectOrigins.includes(new URL(body.redirectUri).origin))
         throw new RedirectUriNotAllowedError();
-      await deps.checkStartIp(client.ip);
-      if (caller && !(await deps.users.authenticate(caller, now()))) throw new UnauthorizedError(true);
       const request = { state: random(), verifier: random(), nonce: random() };
       const authorizationUrl = await provider.client.authorizationUrl(request).catch((error: unknown) => {
         // Discovery failed (the provider is down or misconfigured): nothing was stored.
@@ -165,9 +178,9 @@ export function createOAuth(deps: OAuthDeps) {
         throw Object.assign(new ServiceUnavailableError(), { cause: new Error(`provider: ${reason}`) });
       });
       const ttlMs = oauth.stateTtlSeconds * 1000;
-      await store.saveState(
-        sha256(request.state),
-        {
+      const started = await store.start({
+        stateHash: sha256(request.state),
+        record: {
           provider: provider.config.id,
           verifier: request.verifier,
           nonce: request.nonce,
@@ -177,7 +190,16 @@ export function createOAuth(deps: OAuthDeps) {
           expiresAt: now() + ttlMs,
         },
         ttlMs,
-      );
+        client: clientKey(client.ip),
+        limit: settings.rateLimits.oauthPerIp,
+        now: now(),
+      });
+      if (started.status === 'limited') {
+        const retryAfterSeconds = Math.max(1, Math.ceil(started.retryAfterMs / 1000));
+        audit.record('rate_limited', { ip: client.ip, limit: 'oauth_ip', retryAfterSeconds });
+        throw new RateLimitedError(retryAfterSeconds);
+      }
+      if (started.status === 'unauthorized') throw new UnauthorizedError(true);
       audit.record('oauth_started', {
         ip: client.ip,
         provider: provider.config.id,

@@ -1,11 +1,15 @@
-import { Ratelimit } from '@upstash/ratelimit';
 import { parseConfig } from '../config';
-import { translateErrors } from '../datastore';
-import { RateLimitedError } from '../errors';
-import { auditedLimit, clientKey, secondsUntil } from '../rate-limits';
 import { type BaseServices, createBaseServices, type ServiceOverrides } from '../services';
-import { createOAuth, type OAuth } from './service';
-import { createOAuthStore } from './store';
+import { createProviderClient, createStartClient } from './protocol';
+import { createOAuth, type OAuth, type OAuthDeps } from './service';
+import {
+  createCallbackStore,
+  createCodeStore,
+  createIdentityStore,
+  createOAuthStore,
+  createStartStore,
+  type OAuthStore,
+} from './store';
 
 /** The first tier and social log-in: what the functions of lib/oauth use (no Argon2 in their bundles). */
 export interface OAuthServices extends BaseServices {
@@ -17,43 +21,53 @@ export interface OAuthOverrides extends ServiceOverrides {
   fetch?: typeof fetch;
 }
 
-/** Social log-in on a first tier (`base`): its store, the per-IP limit of `start`, the providers. */
-export function oauthTier(base: BaseServices, overrides: OAuthOverrides = {}): Pick<OAuthServices, 'oauth'> {
-  const { config } = base;
-  const rule = config.rateLimits.oauthPerIp;
-  const limiter = new Ratelimit({
-    redis: base.datastore.redis,
-    prefix: base.keys.rateLimit('oauth-ip'),
-    limiter: Ratelimit.fixedWindow(rule.limit, `${rule.windowSeconds} s`),
-    analytics: false,
-    timeout: 0,
-    ephemeralCache: false,
-  });
+/**
+ * Social log-in on a first tier (`base`), with the parts of the store a function uses and, for
+ * the two that call providers, their protocol (oauth4webapi): each bundle carries only those.
+ */
+export function oauthTier(
+  base: BaseServices,
+  parts: { store: Partial<OAuthStore>; clientFor?: OAuthDeps['clientFor'] },
+  overrides: OAuthOverrides = {},
+): Pick<OAuthServices, 'oauth'> {
   return {
     oauth: createOAuth({
-      store: createOAuthStore(base.datastore, base.keys),
-      users: base.users,
+      store: parts.store,
+      ...(parts.clientFor ? { clientFor: parts.clientFor } : {}),
       tokens: base.tokens,
-      checkStartIp: (ip) =>
-        auditedLimit(
-          (async () => {
-            const result = await translateErrors(() => limiter.limit(clientKey(ip)));
-            if (!result.success) throw new RateLimitedError(secondsUntil(result.reset, Date.now()));
-          })(),
-          base.audit,
-          'oauth_ip',
-          ip,
-        ),
       audit: base.audit,
-      settings: config,
+      settings: base.config,
       now: base.now,
       ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
     }),
   };
 }
 
-/** Composition root of social log-in's functions, from an environment. */
-export const oauthServices = (env: Record<string, string | undefined>): OAuthServices => {
+/** Everything social log-in has, on a first tier (tests build every handler on it). */
+export const fullOAuthTier = (base: BaseServices, overrides: OAuthOverrides = {}) =>
+  oauthTier(
+    base,
+    { store: createOAuthStore(base.datastore, base.keys), clientFor: createProviderClient },
+    overrides,
+  );
+
+type Env = Record<string, string | undefined>;
+const built = (env: Env, parts: (base: BaseServices) => Parameters<typeof oauthTier>[1]): OAuthServices => {
   const base = createBaseServices(parseConfig(env));
-  return { ...base, ...oauthTier(base) };
+  return { ...base, ...oauthTier(base, parts(base)) };
 };
+
+/** `GET /oauth/providers`: the configuration only. */
+export const oauthProviderServices = (env: Env) => built(env, () => ({ store: {} }));
+/** `POST /oauth/{provider}/start`: discovery and the start script. */
+export const oauthStartServices = (env: Env) =>
+  built(env, (b) => ({ store: createStartStore(b.datastore, b.keys), clientFor: createStartClient }));
+/** The callbacks: the provider's protocol and the sign-in scripts. */
+export const oauthCallbackServices = (env: Env) =>
+  built(env, (b) => ({ store: createCallbackStore(b.datastore, b.keys), clientFor: createProviderClient }));
+/** `POST /sessions/oauth`: the code's redemption. */
+export const oauthCodeServices = (env: Env) =>
+  built(env, (b) => ({ store: createCodeStore(b.datastore, b.keys) }));
+/** The identities of a signed-in caller. */
+export const identityServices = (env: Env) =>
+  built(env, (b) => ({ store: createIdentityStore(b.datastore, b.keys) }));

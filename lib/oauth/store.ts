@@ -34,7 +34,18 @@ export type SignInOutcome = 'signed_in' | 'linked' | 'reclaimed' | 'created';
 
 /** Social log-in's records in Redis; every method is one round trip and one atomic script. */
 export interface OAuthStore {
-  saveState(stateHash: string, record: StateRecord, ttlMs: number): Promise<void>;
+  /**
+   * Counts the client's start in its window and, within the limit (and, for a link, with the
+   * caller's session alive), keeps the state record.
+   */
+  start(args: {
+    stateHash: string;
+    record: StateRecord;
+    ttlMs: number;
+    client: string;
+    limit: { limit: number; windowSeconds: number };
+    now: number;
+  }): Promise<{ status: 'ok' | 'unauthorized' } | { status: 'limited'; retryAfterMs: number }>;
   /** The state's record, once; null when unknown, spent or expired. */
   takeState(stateHash: string, now: number): Promise<StateRecord | null>;
   /** Who holds the identity and the email now (empty: nobody). */
@@ -70,21 +81,44 @@ export interface OAuthStore {
 
 const fields = (reply: unknown) => reply as Record<string, unknown>;
 
-/** Builds the store on a datastore, with its key map. */
-export function createOAuthStore(datastore: Datastore, keys: Keys): OAuthStore {
+// The store comes in parts, one per function (or two): a function bundles only the scripts of the
+// parts its services builder names (lib/oauth/services.ts).
+
+/** Starting a sign-in: the limit, the link's session check and the state, in one script. */
+export function createStartStore(datastore: Datastore, keys: Keys): Pick<OAuthStore, 'start'> {
+  const start = scriptRunner(datastore, keys)(scripts.START);
+  return {
+    async start({ stateHash, record, ttlMs, client, limit, now }) {
+      const windowMs = limit.windowSeconds * 1000;
+      const reply = fields(
+        await start({
+          stateHash,
+          record: JSON.stringify(record),
+          ttlMs,
+          window: `${client}:${Math.floor(now / windowMs)}`,
+          limit: limit.limit,
+          windowMs,
+          now,
+          link: record.link,
+        }),
+      );
+      if (reply.status === 'limited') return { status: 'limited', retryAfterMs: Number(reply.retryAfterMs) };
+      return { status: reply.status === 'ok' ? 'ok' : 'unauthorized' };
+    },
+  };
+}
+
+/** The callback: the state taken, who signs in decided, or the identity linked. */
+export function createCallbackStore(
+  datastore: Datastore,
+  keys: Keys,
+): Pick<OAuthStore, 'takeState' | 'lookup' | 'signIn' | 'link'> {
   const run = scriptRunner(datastore, keys);
-  const saveState = run(scripts.SAVE_STATE);
   const takeState = run(scripts.TAKE_STATE);
   const lookup = run(scripts.LOOKUP);
   const signIn = run(scripts.SIGN_IN);
   const link = run(scripts.LINK);
-  const redeem = run(scripts.REDEEM_CODE);
-  const list = run(scripts.LIST_IDENTITIES);
-  const unlink = run(scripts.UNLINK_IDENTITY);
   return {
-    async saveState(stateHash, record, ttlMs) {
-      await saveState({ stateHash, record: JSON.stringify(record), ttlMs });
-    },
     async takeState(stateHash, now) {
       const reply = fields(await takeState({ stateHash, now }));
       return reply.status === 'ok' ? (JSON.parse(String(reply.record)) as StateRecord) : null;
@@ -102,6 +136,13 @@ export function createOAuthStore(datastore: Datastore, keys: Keys): OAuthStore {
     async link(args) {
       return (await link(args)).status as 'ok' | 'identity_taken' | 'unauthorized';
     },
+  };
+}
+
+/** Redeeming a one-time code. */
+export function createCodeStore(datastore: Datastore, keys: Keys): Pick<OAuthStore, 'redeem'> {
+  const redeem = scriptRunner(datastore, keys)(scripts.REDEEM_CODE);
+  return {
     async redeem({ session, ...args }) {
       const reply = fields(await redeem({ ...args, session: { ...session } }));
       if (reply.status === 'ok')
@@ -110,6 +151,15 @@ export function createOAuthStore(datastore: Datastore, keys: Keys): OAuthStore {
         return { status: 'mfa_required', methods: (reply.methods as string[] | undefined) ?? ['totp'] };
       return { status: 'invalid' };
     },
+  };
+}
+
+/** Listing and unlinking the caller's identities. */
+export function createIdentityStore(datastore: Datastore, keys: Keys): Pick<OAuthStore, 'list' | 'unlink'> {
+  const run = scriptRunner(datastore, keys);
+  const list = run(scripts.LIST_IDENTITIES);
+  const unlink = run(scripts.UNLINK_IDENTITY);
+  return {
     async list(caller, now) {
       const reply = fields(await list({ userId: caller.userId, sessionId: caller.sessionId, now }));
       if (reply.status !== 'ok') return null;
@@ -132,3 +182,11 @@ export function createOAuthStore(datastore: Datastore, keys: Keys): OAuthStore {
     },
   };
 }
+
+/** Every part (tests, fixtures). */
+export const createOAuthStore = (datastore: Datastore, keys: Keys): OAuthStore => ({
+  ...createStartStore(datastore, keys),
+  ...createCallbackStore(datastore, keys),
+  ...createCodeStore(datastore, keys),
+  ...createIdentityStore(datastore, keys),
+});

@@ -12,7 +12,7 @@ import * as oauthProviders from '../../functions/oauth-providers';
 import * as oauthSignIn from '../../functions/oauth-sign-in';
 import * as oauthStart from '../../functions/oauth-start';
 import type { HttpHandler } from '../../lib/http';
-import { type OAuthOverrides, type OAuthServices, oauthTier } from '../../lib/oauth/services';
+import { fullOAuthTier, type OAuthOverrides, type OAuthServices } from '../../lib/oauth/services';
 import { httpEvent, invoke, lambdaContext, type Response, testServices } from './app';
 import { createHandlers } from './handlers';
 import type { ProviderAnswer } from './provider-browser';
@@ -76,7 +76,7 @@ export const twinEnv = (twin: LocalIdentityProvider, extra: Record<string, strin
 /** Every handler (the existing ones and social log-in's), on one set of services. */
 export function oauthHandlers(env: Record<string, string>, overrides: OAuthOverrides = {}) {
   const base = testServices(env, overrides);
-  const services: OAuthServices & typeof base = { ...base, ...oauthTier(base, overrides) };
+  const services: OAuthServices & typeof base = { ...base, ...fullOAuthTier(base, overrides) };
   return {
     services,
     h: {
