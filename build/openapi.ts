@@ -6,8 +6,8 @@ import { errorsOf, ROUTES, type Route } from '../lib/routes';
 import * as validation from '../lib/validation';
 import {
   Email,
-  Name,
   IdentityId,
+  Name,
   PasskeyId,
   Password,
   PresentedPassword,
@@ -204,7 +204,11 @@ const CALLBACK_PARAMETERS = {
     code: { type: 'string', maxLength: 4096 },
     error: { type: 'string', maxLength: 4096 },
     error_description: { type: 'string', maxLength: 4096 },
-    user: { type: 'string', maxLength: 4096, description: 'Apple: the name, on the first sign-in only (JSON).' },
+    user: {
+      type: 'string',
+      maxLength: 4096,
+      description: 'Apple: the name, on the first sign-in only (JSON).',
+    },
   },
   required: ['state'],
 };
