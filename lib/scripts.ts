@@ -1,5 +1,5 @@
 import type { Keys } from './keys';
-import { identityCleanup } from './oauth/identity-cleanup';
+import { IDENTITY_HELPERS, indexKeys } from './oauth/identity-cleanup';
 
 /**
  * The Lua scripts behind every change that touches more than one key. Redis runs a script
@@ -533,7 +533,7 @@ export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
     k.passkeys(a.userId),
     k.webauthn(a.userId),
     k.identities(a.userId),
-    ...identityCleanup.keys(k),
+    ...indexKeys(k),
   ],
   `
 local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
@@ -545,7 +545,7 @@ redis.call('DEL', user_key, sessions_key, reauth_key, email_key, failures_key, l
   passkeys_key, webauthn_key)
 return reply({ status = 'ok', revoked = revoked })
 `,
-  identityCleanup.helpers,
+  IDENTITY_HELPERS,
 );
 
 /**

@@ -1,6 +1,6 @@
 import type { Datastore } from './datastore';
 import type { Keys } from './keys';
-import { identityCleanup } from './oauth/identity-cleanup';
+import { identityCleanupArgs } from './oauth/identity-cleanup';
 import * as scripts from './scripts';
 
 /** A user as stored: the public fields plus the password hash. Times are epoch milliseconds. */
@@ -295,7 +295,7 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
     },
     async deleteAccount(caller, change, now) {
       return guarded(
-        await deleteAccount({ ...at(caller, now), ...change, ...identityCleanup.args(12) }),
+        await deleteAccount({ ...at(caller, now), ...change, ...identityCleanupArgs(12) }),
         (r) => Number(r.revoked),
       );
     },

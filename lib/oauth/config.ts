@@ -55,88 +55,100 @@ export function isSecureUrl(text: string): boolean {
 
 /**
  * Reads the providers that are on and the flow's settings; every problem goes to `problems`
- * (named, never echoing a value: three of these variables are secrets).
+ * (named, never echoing a value: four of these variables are secrets). Every variable is read,
+ * and so checked, whether or not its provider is on. Compact on purpose: it is in every bundle.
  */
 export function readOAuthConfig(
   read: OAuthReader,
   problems: string[],
   defaults: { appUrl: string; corsAllowedOrigins: string[] },
 ): OAuthConfig {
-  const providers: ProviderConfig[] = [];
-  // Every variable is read (and so checked) whether or not its provider is on.
-  const text = (name: VariableName, maxLength: number) => read.text(name, maxLength);
-  const url = (name: VariableName, on: boolean): string => {
-    const value = read.text(name, 2048).replace(/\/+$/, '');
-    if (on && !isSecureUrl(value)) problems.push(`${name} must be an https URL (http only for localhost)`);
+  const v = (name: string) => read.text(`OAUTH_${name}` as VariableName, 4096);
+  const url = (name: string, on: string) => {
+    const value = v(name).replace(/\/+$/, '');
+    if (on && !isSecureUrl(value))
+      problems.push(`OAUTH_${name} must be an https URL (http only for localhost)`);
     return value;
   };
-  const google = text('OAUTH_GOOGLE_CLIENT_ID', 512);
-  const googleSecret = text('OAUTH_GOOGLE_CLIENT_SECRET', 1024);
-  const googleIssuer = url('OAUTH_GOOGLE_ISSUER', google !== '');
-  const github = text('OAUTH_GITHUB_CLIENT_ID', 512);
-  const githubSecret = text('OAUTH_GITHUB_CLIENT_SECRET', 1024);
-  const githubWeb = url('OAUTH_GITHUB_URL', github !== '');
-  const githubApi = url('OAUTH_GITHUB_API_URL', github !== '');
-  const apple = text('OAUTH_APPLE_CLIENT_ID', 512);
-  const teamId = text('OAUTH_APPLE_TEAM_ID', 64);
-  const keyId = text('OAUTH_APPLE_KEY_ID', 64);
-  const privateKey = text('OAUTH_APPLE_PRIVATE_KEY', 4096).replaceAll('\\n', '\n');
-  const appleIssuer = url('OAUTH_APPLE_ISSUER', apple !== '');
-  const oidc = text('OAUTH_OIDC_CLIENT_ID', 512);
-  const oidcSecret = text('OAUTH_OIDC_CLIENT_SECRET', 1024);
-  const oidcIssuer = url('OAUTH_OIDC_ISSUER', oidc !== '');
-  const oidcName = text('OAUTH_OIDC_NAME', 100);
-  const oidcScopes = text('OAUTH_OIDC_SCOPES', 512).trim().replace(/\s+/g, ' ');
-  if (google)
-    providers.push({
+  const need = (name: string, ok: boolean, what = 'is required') => {
+    if (!ok) problems.push(`OAUTH_${name} ${what} when OAUTH_APPLE_CLIENT_ID is set`);
+  };
+  const [google, github, apple, oidc] = ['GOOGLE', 'GITHUB', 'APPLE', 'OIDC'].map((p) => v(`${p}_CLIENT_ID`));
+  const secret = (p: string) => v(`${p}_CLIENT_SECRET`);
+  const all: Array<ProviderConfig | false> = [
+    !!google && {
       id: 'google',
       name: 'Google',
       protocol: 'oidc',
       clientId: google,
-      clientSecret: googleSecret,
-      issuer: googleIssuer,
+      clientSecret: secret('GOOGLE'),
+      issuer: url('GOOGLE_ISSUER', google),
       scopes: 'openid email profile',
-    });
-  if (github)
-    providers.push({
+    },
+    !!github && {
       id: 'github',
       name: 'GitHub',
       protocol: 'github',
       clientId: github,
-      clientSecret: githubSecret,
+      clientSecret: secret('GITHUB'),
       issuer: '',
       scopes: 'read:user user:email',
-      github: { webUrl: githubWeb, apiUrl: githubApi },
-    });
-  if (apple) {
-    if (!teamId) problems.push('OAUTH_APPLE_TEAM_ID is required when OAUTH_APPLE_CLIENT_ID is set');
-    if (!keyId) problems.push('OAUTH_APPLE_KEY_ID is required when OAUTH_APPLE_CLIENT_ID is set');
-    if (!/-----BEGIN PRIVATE KEY-----[\s\S]+-----END PRIVATE KEY-----/.test(privateKey))
-      problems.push('OAUTH_APPLE_PRIVATE_KEY must be a PKCS#8 PEM key when OAUTH_APPLE_CLIENT_ID is set');
-    providers.push({
+      github: { webUrl: url('GITHUB_URL', github), apiUrl: url('GITHUB_API_URL', github) },
+    },
+    !!apple && {
       id: 'apple',
       name: 'Apple',
       protocol: 'oidc',
       clientId: apple,
       clientSecret: '',
-      issuer: appleIssuer,
+      issuer: url('APPLE_ISSUER', apple),
       scopes: 'openid email name',
-      apple: { teamId, keyId, privateKey },
+      apple: {
+        teamId: v('APPLE_TEAM_ID'),
+        keyId: v('APPLE_KEY_ID'),
+        privateKey: v('APPLE_PRIVATE_KEY').replaceAll('\\n', '\n'),
+      },
       responseMode: 'form_post',
-    });
-  }
-  if (oidc) {
-    if (!oidcScopes.split(' ').includes('openid')) problems.push('OAUTH_OIDC_SCOPES must include openid');
-    providers.push({
+    },
+    !!oidc && {
       id: 'oidc',
-      name: oidcName || 'OpenID Connect',
+      name: v('OIDC_NAME') || 'OpenID Connect',
       protocol: 'oidc',
       clientId: oidc,
-      clientSecret: oidcSecret,
-      issuer: oidcIssuer,
-      scopes: oidcScopes,
-    });
+      clientSecret: secret('OIDC'),
+      issuer: url('OIDC_ISSUER', oidc),
+      scopes: v('OIDC_SCOPES').trim().replace(/\s+/g, ' '),
+    },
+  ];
+  // The variables of providers that are off are read too (checked for length, ignored).
+  for (const name of [
+    'GOOGLE_ISSUER',
+    'GITHUB_URL',
+    'GITHUB_API_URL',
+    'APPLE_ISSUER',
+    'APPLE_TEAM_ID',
+    'APPLE_KEY_ID',
+    'APPLE_PRIVATE_KEY',
+    'OIDC_ISSUER',
+    'OIDC_NAME',
+    'OIDC_SCOPES',
+  ])
+    v(name);
+  for (const p of ['GOOGLE', 'GITHUB', 'OIDC']) secret(p);
+  const providers = all.filter((p): p is ProviderConfig => p !== false);
+  const keyed = providers.find((p) => p.apple)?.apple;
+  if (keyed) {
+    need('APPLE_TEAM_ID', !!keyed.teamId);
+    need('APPLE_KEY_ID', !!keyed.keyId);
+    need(
+      'APPLE_PRIVATE_KEY',
+      /-----BEGIN PRIVATE KEY-----[\s\S]+-----END PRIVATE KEY-----/.test(keyed.privateKey),
+      'must be a PKCS#8 PEM key',
+    );
   }
+  const scopes = providers.find((p) => p.id === 'oidc')?.scopes;
+  if (scopes !== undefined && !scopes.split(' ').includes('openid'))
+    problems.push('OAUTH_OIDC_SCOPES must include openid');
   const listed = read.origins('OAUTH_REDIRECT_ORIGINS');
   const appOrigin = URL.canParse(defaults.appUrl) ? [new URL(defaults.appUrl).origin] : [];
   const origins = listed.length > 0 ? listed : [...appOrigin, ...defaults.corsAllowedOrigins];

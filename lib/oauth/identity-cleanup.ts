@@ -29,9 +29,9 @@ local function drop_identities(identities_key, user_id)
 end
 `;
 
-/** The helpers and the arguments they need, for scripts of lib/scripts.ts that drop identities too. */
-export const identityCleanup = {
-  helpers: IDENTITY_HELPERS,
-  keys: indexKeys,
-  args: (indexAt: number) => ({ providers: [...PROVIDER_IDS], indexAt }),
-};
+/**
+ * The arguments IDENTITY_HELPERS needs: the providers, in the order of their index keys, and where
+ * in KEYS those keys start. (Named exports, not an object: a bundle that runs no such script
+ * drops them all.)
+ */
+export const identityCleanupArgs = (indexAt: number) => ({ providers: [...PROVIDER_IDS], indexAt });

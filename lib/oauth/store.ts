@@ -3,7 +3,7 @@ import type { Keys } from '../keys';
 import type { MfaLoginArgs } from '../scripts';
 import { type Caller, type NewSession, type Raw, scriptRunner, toPublicUser, type User } from '../users';
 import type { ProviderId } from './config';
-import { identityCleanup } from './identity-cleanup';
+import { identityCleanupArgs } from './identity-cleanup';
 import * as scripts from './scripts';
 
 /** A sign-in at the provider, as its state keeps it (the state's hash names the key). */
@@ -129,7 +129,7 @@ export function createCallbackStore(
     },
     async signIn(args) {
       // SIGN_IN names 12 keys; the providers' index keys follow.
-      const reply = fields(await signIn({ ...args, ...identityCleanup.args(13) }));
+      const reply = fields(await signIn({ ...args, ...identityCleanupArgs(13) }));
       if (reply.status === 'ok') return { status: 'ok', outcome: reply.outcome as SignInOutcome };
       return { status: reply.status === 'link_required' ? 'link_required' : 'retry' };
     },
@@ -176,7 +176,7 @@ export function createIdentityStore(datastore: Datastore, keys: Keys): Pick<OAut
         sessionId: caller.sessionId,
         identityId,
         now,
-        ...identityCleanup.args(5),
+        ...identityCleanupArgs(5),
       });
       return reply.status as 'ok' | 'unauthorized' | 'not_found' | 'last_sign_in_method';
     },
