@@ -6,8 +6,8 @@ const shared = {
   transform: {
     '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  // Middy, jose, oauth4webapi and @oslojs/* are ESM-only: let swc turn them into CommonJS too.
-  transformIgnorePatterns: ['/node_modules/(?!(@middy|jose|oauth4webapi|@oslojs)/)'],
+  // Middy, jose, oauth4webapi, oidc-provider and @oslojs/* are ESM-only: let swc turn them into CommonJS too.
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|jose|oidc-provider|oauth4webapi|@oslojs)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   setupFiles: ['<rootDir>/tests/support/env.ts'],
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',

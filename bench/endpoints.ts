@@ -452,6 +452,105 @@ const SPECS: Spec[] = [
     },
   },
   {
+    fn: 'oauth-providers',
+    argon2: [],
+    budget: { roundTrips: 0, exact: true },
+    async requests(_f, count) {
+      return repeat(count, () => ({ method: 'GET', path: '/oauth/providers' }));
+    },
+  },
+  {
+    fn: 'oauth-start',
+    argon2: [],
+    // The per-IP limit (one call) and the state.
+    budget: { roundTrips: 2, exact: false },
+    async requests(f, count) {
+      return repeat(count, () => ({
+        method: 'POST',
+        path: '/oauth/oidc/start',
+        pathParameters: { provider: 'oidc' },
+        ip: f.newIp(),
+        body: { redirectUri: f.redirectUri, codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM' },
+      }));
+    },
+  },
+  {
+    fn: 'oauth-callback',
+    argon2: [],
+    // The state taken, who holds the identity and the email, the decision: 3; one token request.
+    budget: { roundTrips: 3, exact: true },
+    expiresWithinSeconds: 60,
+    async requests(f, count) {
+      const answers: string[] = [];
+      for (let i = 0; i < count; i++) answers.push(await f.providerAnswer());
+      return answers.map((query) => ({
+        method: 'GET',
+        path: '/oauth/oidc/callback',
+        pathParameters: { provider: 'oidc' },
+        query,
+      }));
+    },
+  },
+  {
+    fn: 'oauth-form-callback',
+    argon2: [],
+    budget: { roundTrips: 3, exact: true },
+    expiresWithinSeconds: 60,
+    async requests(f, count) {
+      const answers: string[] = [];
+      for (let i = 0; i < count; i++) answers.push(await f.providerAnswer());
+      return answers.map((query) => ({
+        method: 'POST',
+        path: '/oauth/oidc/callback',
+        pathParameters: { provider: 'oidc' },
+        rawBody: query,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }));
+    },
+  },
+  {
+    fn: 'oauth-sign-in',
+    argon2: [],
+    // One script (the code taken, the session opened) and a JWT signed.
+    budget: { roundTrips: 1, exact: true },
+    expiresWithinSeconds: 60,
+    async requests(f, count) {
+      const codes = await Promise.all(Array.from({ length: count }, () => f.socialCode()));
+      return codes.map(({ code, verifier }) => ({
+        method: 'POST',
+        path: '/sessions/oauth',
+        body: { code, codeVerifier: verifier },
+      }));
+    },
+  },
+  {
+    fn: 'list-identities',
+    argon2: [],
+    budget: { roundTrips: 1, exact: true },
+    async requests(f, count) {
+      const { account } = await f.identityAccount();
+      return repeat(count, () => ({
+        method: 'GET',
+        path: '/users/me/identities',
+        token: account.session.accessToken,
+      }));
+    },
+  },
+  {
+    fn: 'delete-identity',
+    argon2: [],
+    budget: { roundTrips: 1, exact: true },
+    async requests(f, count) {
+      const made = await Promise.all(Array.from({ length: count }, () => f.identityAccount()));
+      return made.map(({ account, identityId }) => ({
+        method: 'DELETE',
+        path: `/users/me/identities/${identityId}`,
+        pathParameters: { identityId },
+        token: account.session.accessToken,
+      }));
+    },
+  },
+  {
     route: '$default (GET /nope → 404)',
     fn: 'not-found',
     status: 404,

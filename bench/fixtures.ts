@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createAuditLog } from '../lib/audit';
 import type { Config } from '../lib/config';
@@ -8,6 +8,9 @@ import { createEmailSignInIssuer } from '../lib/email-sign-in/store';
 import { createKeys } from '../lib/keys';
 import { createLinkStore, createMailLinks } from '../lib/links';
 import { createMfaStore } from '../lib/mfa';
+import { createProviderClient } from '../lib/oauth/protocol';
+import { createOAuth } from '../lib/oauth/service';
+import { createOAuthStore } from '../lib/oauth/store';
 import { createPasskeyCeremonies } from '../lib/passkey-ceremonies';
 import { createPasskeys } from '../lib/passkeys';
 import { createPasswordHasher } from '../lib/passwords';
@@ -21,6 +24,7 @@ import {
 } from '../lib/tokens';
 import { encryptTotpSecret, hashRecoveryCode, newRecoveryCodes, newTotpSecret, totpStep } from '../lib/totp';
 import { createUserStore, type StoredUser } from '../lib/users';
+import { signInAtProvider } from '../tests/support/provider-browser';
 import { SoftAuthenticator } from '../tests/support/webauthn';
 
 /** The password of every bench account (long, not common: it passes the policy). */
@@ -59,6 +63,17 @@ export interface Fixtures {
   passkeyAccount(): Promise<{ account: Account; authenticator: SoftAuthenticator }>;
   /** A log-in response of `authenticator` to a new live challenge (each one once). */
   passkeyLogin(authenticator: SoftAuthenticator): Promise<unknown>;
+  /** Where social sign-ins send the browser back to (an allowed origin: APP_URL's). */
+  redirectUri: string;
+  /** A finished social sign-in of a new identity, waiting for the app: its one-time code and verifier. */
+  socialCode(): Promise<{ code: string; verifier: string }>;
+  /** A new account (with a password) with one linked identity. */
+  identityAccount(): Promise<{ account: Account; identityId: string }>;
+  /**
+   * A social sign-in at the `oidc` provider (the local identity provider the bench runs), up to
+   * the provider's answer: the callback's query string. Its code lives 60 s at the provider.
+   */
+  providerAnswer(): Promise<string>;
 }
 
 const CONCURRENCY = 50;
@@ -113,6 +128,15 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
     return { account: owner, authenticator, response: authenticator.register(options, origin) };
   };
   const tokens = createTokenService(config.jwt, config);
+  const oauthStore = createOAuthStore(datastore, createKeys(config.keyPrefix));
+  const oauth = createOAuth({
+    store: oauthStore,
+    clientFor: createProviderClient,
+    tokens,
+    audit: createAuditLog(new Logger({ logLevel: 'SILENT' })),
+    settings: config,
+    now: Date.now,
+  });
   const passwordHash = await createPasswordHasher(config.argon2).hash(PASSWORD);
   const ttlMs = config.refreshTokenTtlSeconds * 1000;
   let ipCounter = 0;
@@ -266,6 +290,60 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
     async passkeyLogin(authenticator) {
       const { options } = await passkeys.loginOptions({ ip: '127.0.0.1', userAgent: 'bench' } as never);
       return authenticator.authenticate(options, origin);
+    },
+    redirectUri: `${config.mail.appUrl}/oauth-callback`,
+    async socialCode() {
+      const verifier = randomBytes(32).toString('base64url');
+      const challenge = createHash('sha256').update(verifier).digest('base64url');
+      const userId = newId('usr');
+      const code = `${userId}.${randomBytes(32).toString('base64url')}`;
+      const email = newEmail();
+      const result = await oauthStore.signIn({
+        provider: 'oidc',
+        subject: `bench-${randomBytes(8).toString('hex')}`,
+        email,
+        emailVerified: true,
+        name: 'Bench User',
+        userId,
+        identityId: newId('idn'),
+        expect: { identityUser: '', emailUser: '' },
+        code: { hash: createHash('sha256').update(code).digest('base64url'), challenge, ttlMs: 60_000 },
+        now: Date.now(),
+      });
+      if (result.status !== 'ok') throw new Error('fixture: the sign-in was not stored');
+      return { code, verifier };
+    },
+    async identityAccount() {
+      const owner = await account();
+      const identityId = newId('idn');
+      const linked = await oauthStore.link({
+        provider: 'oidc',
+        subject: `bench-${randomBytes(8).toString('hex')}`,
+        email: owner.user.email,
+        userId: owner.user.id,
+        sessionId: owner.session.sessionId,
+        identityId,
+        now: Date.now(),
+      });
+      if (linked !== 'ok') throw new Error('fixture: the identity was not linked');
+      return { account: owner, identityId };
+    },
+    async providerAnswer() {
+      const challenge = createHash('sha256')
+        .update(randomBytes(32).toString('base64url'))
+        .digest('base64url');
+      const { authorizationUrl } = await oauth.start(
+        'oidc',
+        { redirectUri: `${config.mail.appUrl}/oauth-callback`, codeChallenge: challenge },
+        undefined,
+        { ip: '127.0.0.1', userAgent: 'bench' },
+      );
+      const answer = await signInAtProvider(
+        authorizationUrl,
+        { email: newEmail(), name: 'Bench User', emailVerified: true },
+        config.apiUrl,
+      );
+      return answer.params.toString();
     },
     newIp: () => {
       ipCounter += 1;

@@ -12,6 +12,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redis } from '@upstash/redis';
+import { startIdentityProvider } from '../dev/identity-provider';
 import { generateSigningKey } from '../dev/signing-key';
 import { parseConfig } from '../lib/config';
 import { SSM_VARIABLES, ssmParameterName } from '../lib/parameters';
@@ -96,6 +97,16 @@ async function main(): Promise<void> {
   });
   await new Promise<void>((resolve) => ssm.listen(0, '127.0.0.1', resolve));
   const clock = await openDatastoreClock(datastore.redisUrl);
+  // Social log-in's provider: the local identity provider, as under `npm start`.
+  const identityProvider = await startIdentityProvider({
+    clients: [
+      {
+        clientId: 'bench',
+        clientSecret: 'bench-secret',
+        redirectUris: ['http://localhost:3000/oauth/oidc/callback'],
+      },
+    ],
+  });
   try {
     const signingKey = await generateSigningKey();
     // The functions build their services from the environment at import, so it is set first.
@@ -115,6 +126,11 @@ async function main(): Promise<void> {
       // comes from an address of its own and logs in successfully, so no back-off starts.
       RATE_LIMIT_LOGIN_PER_IP: '1000000/60',
       RATE_LIMIT_REGISTER_PER_IP: '1000000/60',
+      RATE_LIMIT_OAUTH_PER_IP: '1000000/60',
+      API_URL: 'http://localhost:3000',
+      OAUTH_OIDC_ISSUER: identityProvider.issuer,
+      OAUTH_OIDC_CLIENT_ID: 'bench',
+      OAUTH_OIDC_CLIENT_SECRET: 'bench-secret',
       LOG_LEVEL: 'INFO',
     });
     const config = parseConfig(process.env);
@@ -243,6 +259,7 @@ async function main(): Promise<void> {
   } finally {
     await clock?.close();
     await datastore.stop();
+    await identityProvider.close();
     lambda.close();
     ssm.close();
   }

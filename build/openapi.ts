@@ -6,6 +6,7 @@ import { errorsOf, ROUTES, type Route } from '../lib/routes';
 import * as validation from '../lib/validation';
 import {
   Email,
+  IdentityId,
   Name,
   PasskeyId,
   Password,
@@ -70,13 +71,13 @@ const FIELD_DOCS = new Map<unknown, JsonSchema>([
       // An exact object for generated clients; the two cross-field rules are stated, and enforced
       // by the service (400 `validation_failed` naming the field).
       description:
-        'A JSON merge patch (RFC 7396): at least one of `name`, `email`; changing `email` needs `currentPassword`.',
-      // The cross-field rules in keywords generated clients ignore (an `anyOf` of `required` lists
-      // would make the body `unknown` to them): something to change, and an email change carries
-      // the current password.
+        'A JSON merge patch (RFC 7396): at least one of `name`, `email`; changing `email` needs `currentPassword` ' +
+        '(an account without a password omits it and needs a session opened within REAUTH_MAX_AGE_SECONDS).',
+      // The cross-field rule in keywords generated clients ignore (an `anyOf` of `required` lists
+      // would make the body `unknown` to them): something to change. Whether an email change
+      // needs the password depends on the account (the service answers 400 naming the field).
       minProperties: 1,
       not: { properties: { currentPassword: {} }, required: ['currentPassword'], maxProperties: 1 },
-      dependentRequired: { email: ['currentPassword'] },
     },
   ],
 ]);
@@ -133,6 +134,11 @@ const RESPONSES = {
   PasskeyEnvelope: resources.PasskeyEnvelope,
   PasskeyList: resources.PasskeyList,
   CeremonyOptions: resources.CeremonyOptions,
+  OAuthProviderList: resources.OAuthProviderList,
+  AuthorizationUrl: resources.AuthorizationUrl,
+  UserSessionCreated: resources.UserSessionCreated,
+  Identity: resources.Identity,
+  IdentityList: resources.IdentityList,
 };
 
 /** Codes whose problem carries members of its own, and the schema that says which. */
@@ -180,6 +186,8 @@ function problemResponse(codes: ErrorCode[]) {
 const PATH_PARAMETERS: Record<string, JsonSchema> = {
   id: z.toJSONSchema(SessionId) as JsonSchema,
   passkeyId: z.toJSONSchema(PasskeyId) as JsonSchema,
+  identityId: z.toJSONSchema(IdentityId) as JsonSchema,
+  provider: { type: 'string', enum: ['google', 'github', 'apple', 'oidc'] },
 };
 
 /** What the success response of `route` says, beyond its schema. */
@@ -188,10 +196,29 @@ const SUCCESS_DESCRIPTIONS: Record<number, string> = {
   201: 'Created.',
   202: 'Accepted; no body.',
   204: 'Done; no body.',
+  302: 'Back to the app: `Location` is the start’s `redirectUri` with `#code=…`, `#linked=<provider>` or `#error=<code>` (`access_denied`, `oauth_failed`, `link_required`, `identity_taken`, `email_required`).',
+};
+
+/** The callback's parameters, as the provider sends them (the query of a GET, the form of a POST). */
+const CALLBACK_PARAMETERS = {
+  type: 'object',
+  properties: {
+    state: { type: 'string', maxLength: 512 },
+    code: { type: 'string', maxLength: 4096 },
+    error: { type: 'string', maxLength: 4096 },
+    error_description: { type: 'string', maxLength: 4096 },
+    user: {
+      type: 'string',
+      maxLength: 4096,
+      description: 'Apple: the name, on the first sign-in only (JSON).',
+    },
+  },
+  required: ['state'],
 };
 
 /** The success response's headers, as lib/http.ts sets them from the same route fields. */
 function successHeaders(route: Route) {
+  if (route.status === 302) return { Location: header('The app’s `redirectUri` with a fragment.') };
   return {
     ...(route.location ? { Location: header(`\`${route.location}\`.`) } : {}),
     'Cache-Control': route.cacheSeconds
@@ -226,9 +253,31 @@ function operationObject(route: Route, shared: ResponseRegistry) {
     summary: route.summary,
     description: `${route.summary}. ${route.auth ? 'Needs a bearer access token. ' : ''}Answers ${route.status} on success; the problems it can answer are listed by status below, each with its \`code\`.`,
     tags: [route.tag],
-    // The root requires the bearer token; a public operation says it needs nothing.
-    ...(route.auth ? {} : { security: [] }),
-    ...(parameters.length ? { parameters } : {}),
+    // The root requires the bearer token; a public operation says it needs nothing; an optional one either.
+    ...(route.auth ? {} : { security: route.optionalAuth ? [{}, { bearerAuth: [] }] : [] }),
+    ...(parameters.length || (route.status === 302 && route.method === 'GET')
+      ? {
+          parameters: [
+            ...parameters,
+            ...(route.status === 302 && route.method === 'GET'
+              ? Object.entries(CALLBACK_PARAMETERS.properties).map(([name, schema]) => ({
+                  name,
+                  in: 'query',
+                  required: name === 'state',
+                  schema,
+                }))
+              : []),
+          ],
+        }
+      : {}),
+    ...(route.status === 302 && route.method === 'POST'
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/x-www-form-urlencoded': { schema: CALLBACK_PARAMETERS } },
+          },
+        }
+      : {}),
     ...(route.body
       ? {
           requestBody: {
@@ -245,7 +294,7 @@ function operationObject(route: Route, shared: ResponseRegistry) {
         headers: successHeaders(route),
         ...(route.response
           ? { content: { 'application/json': { schema: ref(route.response) } } }
-          : route.status === 202 || route.status === 204
+          : route.status === 202 || route.status === 204 || route.status === 302
             ? {}
             : { content: { 'application/json': { schema: { type: 'object' } } } }),
       },

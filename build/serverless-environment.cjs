@@ -12,7 +12,7 @@ const quoted = (value) => `'${value}'`;
 module.exports.environment = () =>
   Object.fromEntries(
     Object.entries(variables).flatMap(([name, { default: fallback, serverless, secret }]) => {
-      // Secrets, optional ones included (HOOK_SECRET), come from SSM only.
+      // Secrets — optional ones too (HOOK_SECRET, a provider's client secret) — come from SSM only.
       if (fallback === undefined || secret) return [];
       return [[name, `\${env:${name}, ${serverless ?? quoted(fallback)}}`]];
     }),

@@ -49,7 +49,7 @@ const VENDOR: Record<string, () => string> = {
 };
 
 /** Paths of the links the API mails (APP_URL + path + #token=…), answered with the page. */
-const LINK_PAGES = ['/verify-email', '/reset-password', '/sign-in'];
+const LINK_PAGES = ['/verify-email', '/reset-password', '/sign-in', '/oauth-callback'];
 
 function defaultDir(): string {
   // From source (tests, tsx) the page sits next to this file; `npm start` runs the esbuild

@@ -3,13 +3,15 @@
 // runs serverless offline on the built bundles behind a queue that bounds how many requests it runs
 // at once (LOCAL_CONCURRENCY, default 4; see dev/invocation-queue.ts), serves the demo page
 // (dev/demo/, port 5173 or DEMO_PORT) and the mailbox (the SES v2 emulator, port 8005 or
-// MAILBOX_PORT), and stops everything on Ctrl-C or SIGTERM.
+// MAILBOX_PORT), the local identity provider for social log-in (port 8006 or OIDC_PORT; not when
+// OAUTH_OIDC_ISSUER is set), and stops everything on Ctrl-C or SIGTERM.
 // Any API.md configuration variable set in the environment is passed through unchanged.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ROUTES } from '../lib/routes';
 import { startDatastore } from './datastore/server';
 import { type DemoServer, startDemoServer } from './demo-server';
+import { type LocalIdentityProvider, startIdentityProvider } from './identity-provider';
 import { type InvocationQueue, startInvocationQueue } from './invocation-queue';
 import { type Mailbox, startMailbox } from './mailbox';
 import { localEnvironment, startOffline } from './offline';
@@ -47,11 +49,39 @@ async function main(): Promise<void> {
       `mailbox: cannot listen on port ${mailboxPort} (set MAILBOX_PORT): ${(error as Error).message}`,
     );
   }
-  const env = await localEnvironment(process.env, {
-    datastore,
-    demoPort,
-    apiUrl: `http://localhost:${port}`,
-  });
+  // Social log-in: the local identity provider takes the `oidc` slot, unless one is configured.
+  const apiUrl = process.env.API_URL || `http://localhost:${port}`;
+  const env = await localEnvironment(process.env, { datastore, demoPort, apiUrl });
+  env.API_URL = apiUrl;
+  const oidcPort = Number(process.env.OIDC_PORT ?? 8006);
+  let identityProvider: LocalIdentityProvider | null = null;
+  if (!process.env.OAUTH_OIDC_ISSUER) {
+    try {
+      identityProvider = await startIdentityProvider({
+        port: oidcPort,
+        host,
+        clients: [
+          {
+            clientId: 'local',
+            clientSecret: 'local-secret',
+            redirectUris: [`${apiUrl}/oauth/oidc/callback`],
+          },
+        ],
+      });
+    } catch (error) {
+      await mailbox.close();
+      await datastore?.close();
+      throw new Error(
+        `identity provider: cannot listen on port ${oidcPort} (set OIDC_PORT): ${(error as Error).message}`,
+      );
+    }
+    Object.assign(env, {
+      OAUTH_OIDC_ISSUER: identityProvider.issuer,
+      OAUTH_OIDC_CLIENT_ID: 'local',
+      OAUTH_OIDC_CLIENT_SECRET: 'local-secret',
+      OAUTH_OIDC_NAME: 'Local identity provider',
+    });
+  }
 
   // serverless offline listens on a private loopback port; clients reach it through the queue.
   const offline = await startOffline({
@@ -91,6 +121,7 @@ async function main(): Promise<void> {
   Account API ready at ${base}
   Demo page: http://localhost:${demo.port}
   Mailbox:   http://localhost:${mailbox.port} (every mail the API sends; JSON at /store)
+  Identity provider: ${identityProvider ? `${identityProvider.issuer} (sign in as anyone: the demo page's "Local identity provider" button)` : env.OAUTH_OIDC_ISSUER}
   Datastore: ${datastore ? `${datastore.backend} (${datastore.url})` : env.UPSTASH_REDIS_REST_URL}
   Concurrency: ${concurrency} requests at a time, the rest queued (LOCAL_CONCURRENCY)
 
@@ -112,6 +143,7 @@ ${ROUTES.map((route) => `  ${route.method.padEnd(7)}${route.path.padEnd(24)}${ro
     await queue.close();
     await offline.stop();
     await mailbox.close();
+    await identityProvider?.close();
     await datastore?.close();
     process.exit(0);
   };
@@ -120,9 +152,13 @@ ${ROUTES.map((route) => `  ${route.method.padEnd(7)}${route.path.padEnd(24)}${ro
   offline.child.once('exit', (code) => {
     if (stopping) return;
     console.error(`serverless offline exited (${code}); stopping.`);
-    void Promise.all([demo.close(), queue.close(), mailbox.close(), datastore?.close()]).then(() =>
-      process.exit(1),
-    );
+    void Promise.all([
+      demo.close(),
+      queue.close(),
+      mailbox.close(),
+      identityProvider?.close(),
+      datastore?.close(),
+    ]).then(() => process.exit(1));
   });
 }
 

@@ -16,6 +16,10 @@ import { emailSelector, KEY_KINDS } from '../lib/keys';
  *   I6  mfa:<uid>, mfa-logins:<uid>, passkeys:<uid>, webauthn:<uid> ⇒ user:<uid> exists;
  *       mfa-logins:<uid>, webauthn:<uid> and webauthn-login:<challenge> carry a TTL
  *   E1  email-sign-in:<selector> carries a TTL and is filed under its address's selector
+ *   O1  identity-index:<p>[subject] = uid ⇔ identities:<uid> holds one record of (p, subject);
+ *       identities:<uid> ⇒ user:<uid> exists (lib/oauth/scripts.ts)
+ *   O2  oauth-state:* and oauth-code:* carry a TTL
+ *   O3  a user without a password (passwordHash '') has an identity or a passkey
  *
  * Decisions, beyond the list above:
  * - A session record past its expiresAt is *dead*, not a problem: it dies on its own and is pruned
@@ -45,6 +49,8 @@ export interface DataReport {
     reauthFailures: number;
     /** Live links (verify and reset). */
     links: number;
+    /** Linked sign-in identities (lib/oauth). */
+    identities: number;
     rateLimits: number;
     /** Keys of a shape this checker does not know. */
     other: number;
@@ -72,6 +78,10 @@ const EXPECTED_TYPE: Record<Kind, string> = {
   'webauthn-login': 'string',
   'email-sign-in': 'hash',
   'rate-limit': '',
+  identities: 'hash',
+  'identity-index': 'hash',
+  'oauth-state': 'string',
+  'oauth-code': 'string',
 };
 const USER_FIELDS = ['id', 'name', 'email', 'emailVerified', 'createdAt', 'updatedAt'];
 const SESSION_FIELDS = ['id', 'createdAt', 'lastUsedAt', 'expiresAt', 'refreshHash'];
@@ -179,6 +189,7 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
     loginFailures: 0,
     reauthFailures: 0,
     links: 0,
+    identities: 0,
     rateLimits: 0,
     other: 0,
     vanished: 0,
@@ -191,6 +202,9 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
   const emails = new Map<string, Record<string, string>>();
   const sessionSets = new Map<string, { records: Record<string, string>; pttl: number }>();
   const linkSets = new Map<string, { records: Record<string, string>; pttl: number }>();
+  const identitySets = new Map<string, Record<string, string>>();
+  const indexes = new Map<string, Record<string, string>>();
+  const passkeyOwners = new Set<string>();
   const secondFactors: {
     kind: 'mfa' | 'mfa-logins' | 'passkeys' | 'webauthn';
     userId: string;
@@ -228,7 +242,19 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
       case 'mfa-logins':
       case 'passkeys':
       case 'webauthn':
+        if (entry.kind === 'passkeys' && Object.keys(asHash(entry.value)).length > 0)
+          passkeyOwners.add(entry.id);
         secondFactors.push({ kind: entry.kind, userId: entry.id, pttl: entry.pttl });
+        break;
+      case 'identities':
+        identitySets.set(entry.id, asHash(entry.value));
+        break;
+      case 'identity-index':
+        indexes.set(entry.id, asHash(entry.value));
+        break;
+      case 'oauth-state':
+      case 'oauth-code':
+        if (entry.pttl < 0) problems.push(`O2 ${entry.kind}:${entry.id}: has no TTL`);
         break;
       case 'webauthn-login':
         if (entry.pttl < 0) problems.push(`I6 webauthn-login:${entry.id}: challenge has no TTL`);
@@ -266,11 +292,10 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
       problems.push(`I2 email:${email} holds another password hash than user:${userId}`);
   }
   for (const [userId, user] of users) {
-    // passwordHash is there, and empty for an account without a password (made by a sign-in mail).
-    const missing = [
-      ...USER_FIELDS.filter((field) => user[field] === undefined || user[field] === ''),
-      ...(user.passwordHash === undefined ? ['passwordHash'] : []),
-    ];
+    // An account made by a social sign-in has no password: an empty hash (O3 checks it has another way in).
+    const missing = USER_FIELDS.filter(
+      (field) => user[field] === undefined || (user[field] === '' && field !== 'passwordHash'),
+    );
     if (missing.length > 0) problems.push(`user:${userId} lacks ${missing.join(', ')}`);
     if (user.id !== undefined && user.id !== userId) problems.push(`user:${userId} holds id ${user.id}`);
     if (user.emailVerified !== undefined && !['0', '1'].includes(user.emailVerified))
@@ -346,6 +371,40 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
     if (!users.has(userId)) problems.push(`I6 ${kind}:${userId} exists, but user ${userId} does not`);
     if ((kind === 'mfa-logins' || kind === 'webauthn') && pttl < 0)
       problems.push(`I6 ${kind}:${userId} has no TTL`);
+  }
+
+  // O1 and O3.
+  for (const [userId, records] of identitySets) {
+    if (!users.has(userId)) problems.push(`O1 identities:${userId} exists, but user ${userId} does not`);
+    for (const [identityId, text] of Object.entries(records)) {
+      const record = parseRecord(text);
+      if (!record || record.id !== identityId || !record.provider || !record.subject) {
+        problems.push(`O1 identities:${userId} holds a malformed identity ${identityId}`);
+        continue;
+      }
+      checked.identities += 1;
+      const indexed = indexes.get(String(record.provider))?.[String(record.subject)];
+      if (indexed !== userId)
+        problems.push(
+          `O1 identities:${userId} holds ${identityId}, but identity-index:${String(record.provider)} points at ${indexed ?? 'nobody'}`,
+        );
+    }
+  }
+  for (const [provider, subjects] of indexes) {
+    for (const [subject, userId] of Object.entries(subjects)) {
+      const owned = Object.values(identitySets.get(userId) ?? {})
+        .map(parseRecord)
+        .filter((r) => r?.provider === provider && r.subject === subject);
+      if (owned.length !== 1)
+        problems.push(
+          `O1 identity-index:${provider} points ${subject} at ${userId}, which holds ${owned.length} such identities`,
+        );
+    }
+  }
+  for (const [userId, user] of users) {
+    if (user.passwordHash !== '') continue;
+    if (Object.keys(identitySets.get(userId) ?? {}).length === 0 && !passkeyOwners.has(userId))
+      problems.push(`O3 user:${userId} has no password, no identity and no passkey`);
   }
 
   return { checked, problems };

@@ -43,7 +43,10 @@ export interface AccountDeps {
   mail: MailQueue;
   audit: AuditLog;
   knownDevices: KnownDevices;
-  settings: Pick<Config, 'refreshTokenTtlSeconds' | 'passwordMinLength' | 'requireVerifiedEmail'>;
+  settings: Pick<
+    Config,
+    'refreshTokenTtlSeconds' | 'passwordMinLength' | 'requireVerifiedEmail' | 'reauthMaxAgeSeconds'
+  >;
   now: () => number;
 }
 
@@ -71,7 +74,7 @@ export function createAccounts(deps: AccountDeps) {
     client: ClientInfo,
   ) => auditedLimit(check, audit, limit, client.ip);
 
-  const requirePassword = createPasswordCheck({ users, passwords, audit, now });
+  const requirePassword = createPasswordCheck({ users, passwords, audit, settings, now });
 
   return {
     /**
@@ -144,6 +147,11 @@ export function createAccounts(deps: AccountDeps) {
         await passwords.verifyDummy(body.password);
         throw fail('unknown_email');
       }
+      // An account without a password (made by a social sign-in) is answered as a wrong password is.
+      if (credential.passwordHash === '') {
+        await passwords.verifyDummy(body.password);
+        throw fail('wrong_password');
+      }
       if (!(await passwords.verify(credential.passwordHash, body.password))) throw fail('wrong_password');
       // Transparent upgrade: a hash made with older parameters is replaced now that we know the password.
       const newHash = passwords.needsRehash(credential.passwordHash)
@@ -201,7 +209,7 @@ export function createAccounts(deps: AccountDeps) {
             ? { status: 'ok' as const, value: { user: result.value, pending: false } }
             : result;
         };
-        if (body.currentPassword === undefined) return renamed();
+        if (body.currentPassword === undefined && body.email === undefined) return renamed();
         const user = await requirePassword(caller, body.currentPassword);
         if (body.email === undefined) {
           await users.clearReauth(caller);
@@ -273,7 +281,7 @@ export function createAccounts(deps: AccountDeps) {
 
     /** Deletes the account: user, email and every session, atomically. */
     async deleteAccount(caller: Caller, body: DeleteAccountBody): Promise<void> {
-      const user = await requirePassword(caller, body.password);
+      const user = await requirePassword(caller, body.password, 'password');
       const result = await users.deleteAccount(
         caller,
         { email: user.email, verifiedHash: user.passwordHash },

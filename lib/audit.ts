@@ -26,7 +26,12 @@ export type AuditEvent =
   | 'recovery_codes_renewed'
   | 'passkey_added'
   | 'passkey_deleted'
-  | 'passkey_refused';
+  | 'passkey_refused'
+  | 'oauth_started'
+  | 'oauth_failed'
+  | 'identity_linked'
+  | 'identity_unlinked'
+  | 'account_reclaimed';
 
 /**
  * What an audit line may carry. Deliberately closed: no field can hold a password, token, hash
@@ -62,9 +67,12 @@ export interface AuditFields {
   /** Passkeys removed by a completed reset. */
   passkeysRemoved?: boolean;
   /** The second factor a log-in used (or the passkey that was the log-in). */
-  factor?: 'totp' | 'recovery_code' | 'passkey';
+  factor?: 'totp' | 'recovery_code' | 'passkey' | 'oauth';
   /** How a passwordless email sign-in was confirmed. */
   via?: 'link' | 'code';
+  /** Social log-in: the provider, and why a sign-in failed (a library or protocol code, never a provider's text). */
+  provider?: 'google' | 'github' | 'apple' | 'oidc';
+  oauthReason?: string;
   /** Why a passkey ceremony was refused. */
   passkeyReason?: string;
   /** The kind of mail (never its address or link). */
@@ -79,7 +87,8 @@ export interface AuditFields {
     | 'reauth_account_ceiling'
     | 'reset_ip'
     | 'email_change'
-    | 'email_sign_in_ip';
+    | 'email_sign_in_ip'
+    | 'oauth_ip';
   revokedSessions?: number;
   retryAfterSeconds?: number;
 }

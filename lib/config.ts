@@ -1,4 +1,5 @@
 import VARIABLES from './config-variables.json';
+import { type OAuthConfig, readOAuthConfig } from './oauth/config';
 
 /**
  * Every configuration variable, once: name → default (absent: required), whether it is a secret,
@@ -7,7 +8,10 @@ import VARIABLES from './config-variables.json';
  * follow it. JSON, so the serverless.yml helper reads the same file without a TypeScript step.
  */
 export const CONFIG_VARIABLES: Readonly<
-  Record<VariableName, { default?: string; secret: boolean; description: string; serverless?: string }>
+  Record<
+    VariableName,
+    { default?: string; secret: boolean; description: string; serverless?: string; ssmWhen?: string }
+  >
 > = VARIABLES;
 export type VariableName = keyof typeof VARIABLES;
 
@@ -53,6 +57,7 @@ export interface Config {
     resetPerIp: RateLimitRule;
     mailPerAddress: RateLimitRule;
     emailSignInPerIp: RateLimitRule;
+    oauthPerIp: RateLimitRule;
   };
   mail: {
     appName: string;
@@ -69,6 +74,8 @@ export interface Config {
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Where the deployment's parameters were read from (lib/parameters.ts); empty when not from SSM. */
   ssmParameterPrefix: string;
+  /** Social log-in (lib/oauth). */
+  oauth: OAuthConfig;
 }
 
 /** The lowest `PASSWORD_MIN_LENGTH` accepted (NIST SP 800-63B); the bundled common-password list relies on it. */
@@ -399,6 +406,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       resetPerIp: read.rate('RATE_LIMIT_RESET_PER_IP'),
       mailPerAddress: read.rate('RATE_LIMIT_MAIL_PER_ADDRESS'),
       emailSignInPerIp: read.rate('RATE_LIMIT_EMAIL_SIGN_IN_PER_IP'),
+      oauthPerIp: read.rate('RATE_LIMIT_OAUTH_PER_IP'),
     },
     mail: {
       appName: read.text('APP_NAME', 100),
@@ -417,9 +425,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: read.logLevel('LOG_LEVEL'),
     ssmParameterPrefix: read.ssmPath('SSM_PARAMETER_PREFIX'),
     webauthn: { rpId: '', rpName: '', origins: [] },
+    oauth: { providers: [], redirectOrigins: [], stateTtlSeconds: 0, timeoutMs: 0 },
   };
   // The issuer defaults to the API's own URL: where API Gateway's JWT authorizer looks for discovery.
   config.jwt.issuer = read.text('JWT_ISSUER') || config.apiUrl;
+  config.oauth = readOAuthConfig(read, problems, {
+    appUrl: config.mail.appUrl,
+    corsAllowedOrigins: config.corsAllowedOrigins,
+  });
   // The relying party defaults to the frontend (APP_URL) and the product name.
   const appUrl = URL.canParse(config.mail.appUrl) ? new URL(config.mail.appUrl) : null;
   const rpId = read.text('WEBAUTHN_RP_ID', 253) || appUrl?.hostname || '';

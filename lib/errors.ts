@@ -15,6 +15,9 @@ export const ERROR_CODES = {
   link_invalid: { status: 400, title: 'Link invalid' },
   totp_code_invalid: { status: 400, title: 'TOTP code invalid' },
   passkey_invalid: { status: 400, title: 'Passkey invalid' },
+  redirect_uri_not_allowed: { status: 400, title: 'Redirect URI not allowed' },
+  oauth_state_invalid: { status: 400, title: 'Sign-in state invalid' },
+  oauth_code_invalid: { status: 400, title: 'Sign-in code invalid' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   invalid_credentials: { status: 401, title: 'Invalid credentials' },
   invalid_refresh_token: { status: 401, title: 'Invalid refresh token' },
@@ -30,6 +33,7 @@ export const ERROR_CODES = {
   already_verified: { status: 409, title: 'Already verified' },
   totp_already_enabled: { status: 409, title: 'TOTP already enabled' },
   totp_not_pending: { status: 409, title: 'No TOTP enrollment pending' },
+  last_sign_in_method: { status: 409, title: 'Last sign-in method' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   rate_limited: { status: 429, title: 'Too many requests' },
@@ -222,6 +226,37 @@ export class PasskeyInvalidError extends AppError {
   override name = 'PasskeyInvalidError';
   constructor() {
     super('passkey_invalid', 'The passkey response could not be verified; start the ceremony again.');
+  }
+}
+
+export class RedirectUriNotAllowedError extends AppError {
+  override name = 'RedirectUriNotAllowedError';
+  constructor() {
+    super('redirect_uri_not_allowed', 'The redirectUri is not at an allowed origin.');
+  }
+}
+
+export class OAuthStateInvalidError extends AppError {
+  override name = 'OAuthStateInvalidError';
+  constructor() {
+    super('oauth_state_invalid', 'This sign-in is unknown, expired or already finished; start again.');
+  }
+}
+
+export class OAuthCodeInvalidError extends AppError {
+  override name = 'OAuthCodeInvalidError';
+  constructor() {
+    super('oauth_code_invalid', 'The code is invalid, expired, already used, or not for this verifier.');
+  }
+}
+
+export class LastSignInMethodError extends AppError {
+  override name = 'LastSignInMethodError';
+  constructor() {
+    super(
+      'last_sign_in_method',
+      'This is the account’s last way to sign in: set a password or add a passkey first.',
+    );
   }
 }
 

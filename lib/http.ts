@@ -38,11 +38,25 @@ export interface HttpDeps {
 /** What a handler receives: the validated body, the caller when authenticated, and the client. */
 export interface Input<B, A extends boolean> {
   body: B;
-  caller: A extends true ? Caller : undefined;
+  /** The caller; on a route with `optionalAuth`, present only when a bearer token was sent. */
+  caller: A extends true ? Caller : Caller | undefined;
   client: ClientInfo;
   pathParameters: Record<string, string | undefined>;
   path: string;
+  /** The raw event, for the few routes that read a query or a form (social log-in's callback). */
+  event: HttpEvent;
 }
+
+const REDIRECT = Symbol('redirect');
+
+/** What a handler of a 302 route returns: where the browser goes next. */
+export interface Redirect {
+  [REDIRECT]: true;
+  location: string;
+}
+
+/** A 302 to `location` (routes whose success status is 302). */
+export const redirect = (location: string): Redirect => ({ [REDIRECT]: true, location });
 
 const JSON_TYPES = ['application/json'];
 const PATCH_TYPES = ['application/json', 'application/merge-patch+json'];
@@ -138,7 +152,8 @@ export function endpoint<R extends Route, S extends z.ZodMiniType | undefined = 
   const accepted = route.method === 'PATCH' ? PATCH_TYPES : JSON_TYPES;
   const headers = successHeaders(route);
   const core = async (event: HttpEvent): Promise<HttpResult> => {
-    const caller = route.auth ? await authenticate(event, tokens) : undefined;
+    const bearerSent = route.optionalAuth === true && event.headers?.authorization !== undefined;
+    const caller = route.auth || bearerSent ? await authenticate(event, tokens) : undefined;
     let input: unknown;
     try {
       const raw = body ? readJsonBody(event, accepted) : undefined;
@@ -159,7 +174,13 @@ export function endpoint<R extends Route, S extends z.ZodMiniType | undefined = 
       },
       pathParameters: event.pathParameters ?? {},
       path: event.rawPath ?? event.requestContext?.http?.path ?? '/',
+      event,
     } as Input<S extends z.ZodMiniType ? z.infer<S> : undefined, R['auth']>);
+    if (route.status === 302) {
+      const location = (result as Redirect | undefined)?.[REDIRECT] ? (result as Redirect).location : null;
+      if (!location) throw new Error(`${route.fn}: a 302 needs a redirect()`);
+      return { statusCode: 302, headers: { ...headers, Location: location }, body: '' };
+    }
     const empty = route.status === 202 || route.status === 204;
     if (empty !== (result === undefined))
       throw new Error(`${route.fn}: a ${route.status} body must be ${empty ? 'empty' : 'present'}`);

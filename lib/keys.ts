@@ -36,6 +36,14 @@ export interface Keys {
   emailSignIn(selector: string): string;
   /** The prefix of one @upstash/ratelimit limiter's keys. */
   rateLimit(name: string): string;
+  /** Hash: a user's linked sign-in identities (lib/oauth), identity id → JSON record. */
+  identities(userId: string): string;
+  /** Hash: one provider's identities, the provider's subject → user id (lib/oauth). */
+  identityIndex(provider: string): string;
+  /** String: a social sign-in in flight, by the hash of its `state` (lib/oauth; TTL). */
+  oauthState(stateHash: string): string;
+  /** String: a one-time code of a finished social sign-in, by its hash (lib/oauth; 60 s). */
+  oauthCode(codeHash: string): string;
 }
 
 /**
@@ -60,6 +68,10 @@ export const KEY_KINDS = [
   'webauthn',
   'email-sign-in',
   'rate-limit',
+  'identities',
+  'identity-index',
+  'oauth-state',
+  'oauth-code',
 ] as const;
 
 /** Builds the key map for a prefix such as `acct:`. */
@@ -79,5 +91,9 @@ export function createKeys(prefix: string): Keys {
     webauthnLogin: (challenge) => `${prefix}webauthn-login:${challenge}`,
     emailSignIn: (selector) => `${prefix}email-sign-in:${selector}`,
     rateLimit: (name) => `${prefix}rate-limit:${name}`,
+    identities: (userId) => `${prefix}identities:${userId}`,
+    identityIndex: (provider) => `${prefix}identity-index:${provider}`,
+    oauthState: (stateHash) => `${prefix}oauth-state:${stateHash}`,
+    oauthCode: (codeHash) => `${prefix}oauth-code:${codeHash}`,
   };
 }

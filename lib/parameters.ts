@@ -11,6 +11,18 @@ export const SSM_VARIABLES = (Object.keys(CONFIG_VARIABLES) as VariableName[]).f
   (name) => CONFIG_VARIABLES[name].default === undefined || CONFIG_VARIABLES[name].secret,
 );
 
+/**
+ * Whether `name` is read from SSM for `env`: a variable without a default always; an optional
+ * secret (a provider's client secret) only when the variable it goes with (`ssmWhen`: the
+ * provider's client id) is set, so a deployment without that provider needs no parameter for it.
+ */
+const wanted = (env: Record<string, string | undefined>, name: VariableName): boolean => {
+  const { default: fallback, ssmWhen } = CONFIG_VARIABLES[name];
+  if (fallback === undefined) return true;
+  // A secret tied to a provider only with its client id; another optional secret (HOOK_SECRET) always.
+  return ssmWhen !== undefined ? Boolean(env[ssmWhen]) : CONFIG_VARIABLES[name].secret;
+};
+
 /** The SSM parameter of a variable: `<prefix>/<name in kebab case>`, e.g. `/account-service/prod/jwt-private-key`. */
 export const ssmParameterName = (prefix: string, name: VariableName): string =>
   `${prefix.replace(/\/+$/, '')}/${name.toLowerCase().replaceAll('_', '-')}`;
@@ -21,7 +33,7 @@ export const SSM_TIMEOUT_MS = 5000;
 /** The variables `resolveParameters` would fetch from SSM for `env`: none when all are set or no prefix is. */
 export function parametersToFetch(env: Record<string, string | undefined>): VariableName[] {
   if (!env.SSM_PARAMETER_PREFIX) return [];
-  const missing = SSM_VARIABLES.filter((name) => !env[name]);
+  const missing = SSM_VARIABLES.filter((name) => !env[name] && wanted(env, name));
   // Optional secrets (HOOK_SECRET) ride along with a read that happens anyway; alone they start none.
   return missing.some((name) => CONFIG_VARIABLES[name].default === undefined) ? missing : [];
 }

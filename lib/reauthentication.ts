@@ -1,5 +1,11 @@
 import type { AuditLog } from './audit';
-import { CurrentPasswordIncorrectError, RateLimitedError, UnauthorizedError } from './errors';
+import {
+  CurrentPasswordIncorrectError,
+  RateLimitedError,
+  ReauthenticationRequiredError,
+  UnauthorizedError,
+  ValidationError,
+} from './errors';
 import type { PasswordHasher } from './passwords';
 import { CEILING_RETRY_AFTER_SECONDS, REAUTH_BACKOFF, REAUTH_CEILING, secondsUntil } from './rate-limits';
 import type { AuthenticatedUser, Caller, ReauthLimits, ReauthStart, UserStore } from './users';
@@ -22,6 +28,7 @@ export function createPasswordCheck<U extends AuthenticatedUser = AuthenticatedU
   users: Pick<UserStore, 'beginReauth'>;
   passwords?: Pick<PasswordHasher, 'verify'>;
   audit: AuditLog;
+  settings: { reauthMaxAgeSeconds: number };
   now: () => number;
   begin?: (caller: Caller, now: number, limits: ReauthLimits) => Promise<ReauthStart<U>>;
 }) {
@@ -30,7 +37,12 @@ export function createPasswordCheck<U extends AuthenticatedUser = AuthenticatedU
     deps.begin ??
     ((caller: Caller, at: number, limits: ReauthLimits) =>
       users.beginReauth(caller, at, limits) as Promise<ReauthStart<U>>);
-  return async (caller: Caller, password: string): Promise<U> => {
+  /**
+   * An account without a password (made by a social or email sign-in, API.md) omits it: a session
+   * opened within REAUTH_MAX_AGE_SECONDS stands in for it, else 403 `reauthentication_required`.
+   * Any password it sends is wrong. An account with a password must send it (`field`).
+   */
+  return async (caller: Caller, password: string | undefined, field = 'currentPassword'): Promise<U> => {
     if (!passwords) throw new Error('this function was built without a password hasher');
     const start = await begin(caller, now(), REAUTH_LIMITS);
     if (start.status === 'unauthorized') throw new UnauthorizedError(true);
@@ -41,7 +53,13 @@ export function createPasswordCheck<U extends AuthenticatedUser = AuthenticatedU
       audit.record('rate_limited', { userId: caller.userId, limit, retryAfterSeconds });
       throw new RateLimitedError(retryAfterSeconds);
     }
-    if (await passwords.verify(start.user.passwordHash, password)) return start.user;
+    if (start.user.passwordHash === '' && password === undefined) {
+      if (start.sessionCreatedAt >= now() - deps.settings.reauthMaxAgeSeconds * 1000) return start.user;
+      throw new ReauthenticationRequiredError();
+    }
+    if (password === undefined) throw new ValidationError([{ field, message: 'is required' }]);
+    if (start.user.passwordHash !== '' && (await passwords.verify(start.user.passwordHash, password)))
+      return start.user;
     audit.record('login_failed', {
       userId: caller.userId,
       sessionId: caller.sessionId,

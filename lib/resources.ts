@@ -85,6 +85,25 @@ export const PasskeyList = z.strictObject({ passkeys: z.array(Passkey) });
 /** The two options endpoints: WebAuthn creation or request options (JSON), for the browser's API. */
 export const CeremonyOptions = z.strictObject({ options: z.record(z.string(), z.unknown()) });
 
+/** `GET /oauth/providers`: the providers that are on. */
+export const OAuthProviderList = z.strictObject({
+  providers: z.array(z.strictObject({ id: z.enum(['google', 'github', 'apple', 'oidc']), name: z.string() })),
+});
+/** `POST /oauth/{provider}/start`: where to send the browser. */
+export const AuthorizationUrl = z.strictObject({ authorizationUrl: z.string() });
+/** `POST /sessions/oauth`: the user, the session, and whether this sign-in made the account. */
+export const UserSessionCreated = z.strictObject({ user: User, session: Session, created: z.boolean() });
+/** A linked sign-in identity: never its subject at the provider. */
+export const Identity = z.strictObject({
+  id: z.string(),
+  provider: z.enum(['google', 'github', 'apple', 'oidc']),
+  email: z.nullable(z.string()),
+  createdAt: timestamp(),
+  lastUsedAt: z.nullable(timestamp()),
+});
+/** `GET /users/me/identities`. */
+export const IdentityList = z.strictObject({ identities: z.array(Identity), hasPassword: z.boolean() });
+
 /**
  * A public key as published, with the one algorithm it verifies: Ed25519 (EdDSA), RSA (RS256) or
  * EC P-256 (ES256). Never a private member (`d`, RSA's CRT members).

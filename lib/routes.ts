@@ -31,8 +31,10 @@ export interface Route {
   body?: BodyName;
   /** The body may be left out: no body reads as `{}` (a client that sends none still works). */
   bodyOptional?: boolean;
-  /** The one success status. */
-  status: 200 | 201 | 202 | 204;
+  /** Authenticates when a bearer token is sent (401 if it is bad), and serves anonymous callers too. */
+  optionalAuth?: boolean;
+  /** The one success status (302: the handler returns a `redirect`). */
+  status: 200 | 201 | 202 | 204 | 302;
   /** The success body's schema (lib/resources.ts); none for 202 and 204. */
   response?: ResourceName;
   /** `Location` of a 201. */
@@ -228,7 +230,7 @@ export const ROUTES = [
     body: 'UpdateProfileBody',
     status: 200,
     response: 'UserEnvelope',
-    errors: ['current_password_incorrect', 'email_taken', 'rate_limited'],
+    errors: ['current_password_incorrect', 'email_taken', 'rate_limited', 'reauthentication_required'],
     hashing: true,
   },
   {
@@ -241,7 +243,7 @@ export const ROUTES = [
     auth: true,
     body: 'ChangePasswordBody',
     status: 204,
-    errors: ['current_password_incorrect', 'rate_limited'],
+    errors: ['current_password_incorrect', 'rate_limited', 'reauthentication_required'],
     hashing: true,
   },
   {
@@ -254,7 +256,7 @@ export const ROUTES = [
     auth: true,
     body: 'DeleteAccountBody',
     status: 204,
-    errors: ['current_password_incorrect', 'rate_limited'],
+    errors: ['current_password_incorrect', 'rate_limited', 'reauthentication_required'],
     hashing: true,
   },
   {
@@ -280,7 +282,13 @@ export const ROUTES = [
     body: 'CurrentPasswordBody',
     status: 200,
     response: 'TotpEnrollment',
-    errors: ['current_password_incorrect', 'email_not_verified', 'totp_already_enabled', 'rate_limited'],
+    errors: [
+      'current_password_incorrect',
+      'email_not_verified',
+      'totp_already_enabled',
+      'rate_limited',
+      'reauthentication_required',
+    ],
     hashing: true,
   },
   {
@@ -306,7 +314,13 @@ export const ROUTES = [
     auth: true,
     body: 'CurrentFactorBody',
     status: 204,
-    errors: ['totp_code_invalid', 'current_password_incorrect', 'not_found', 'rate_limited'],
+    errors: [
+      'totp_code_invalid',
+      'current_password_incorrect',
+      'not_found',
+      'rate_limited',
+      'reauthentication_required',
+    ],
     hashing: true,
   },
   {
@@ -321,7 +335,13 @@ export const ROUTES = [
     body: 'CurrentFactorBody',
     status: 200,
     response: 'RecoveryCodes',
-    errors: ['totp_code_invalid', 'current_password_incorrect', 'not_found', 'rate_limited'],
+    errors: [
+      'totp_code_invalid',
+      'current_password_incorrect',
+      'not_found',
+      'rate_limited',
+      'reauthentication_required',
+    ],
     hashing: true,
   },
   {
@@ -376,7 +396,7 @@ export const ROUTES = [
     auth: true,
     body: 'CurrentPasswordBody',
     status: 204,
-    errors: ['current_password_incorrect', 'not_found', 'rate_limited'],
+    errors: ['current_password_incorrect', 'not_found', 'rate_limited', 'reauthentication_required'],
     hashing: true,
   },
   {
@@ -443,6 +463,96 @@ export const ROUTES = [
     response: 'UserAndOptionalSession',
     errors: ['link_invalid'],
     hashing: true,
+  },
+  {
+    fn: 'oauth-providers',
+    method: 'GET',
+    path: '/oauth/providers',
+    operationId: 'listOAuthProviders',
+    summary: 'The social sign-in providers that are on',
+    tag: 'sessions',
+    auth: false,
+    status: 200,
+    response: 'OAuthProviderList',
+    errors: [],
+  },
+  {
+    fn: 'oauth-start',
+    method: 'POST',
+    path: '/oauth/{provider}/start',
+    operationId: 'startOAuth',
+    summary: 'Start a social sign-in (with a bearer token: a link)',
+    tag: 'sessions',
+    auth: false,
+    optionalAuth: true,
+    body: 'OAuthStartBody',
+    status: 200,
+    response: 'AuthorizationUrl',
+    errors: ['redirect_uri_not_allowed', 'unauthorized', 'not_found', 'rate_limited'],
+  },
+  {
+    fn: 'oauth-callback',
+    method: 'GET',
+    path: '/oauth/{provider}/callback',
+    operationId: 'oauthCallback',
+    summary: 'The provider’s answer: a 302 back to the app',
+    tag: 'sessions',
+    auth: false,
+    status: 302,
+    errors: ['validation_failed', 'oauth_state_invalid', 'not_found'],
+  },
+  {
+    fn: 'oauth-form-callback',
+    method: 'POST',
+    path: '/oauth/{provider}/callback',
+    operationId: 'oauthFormCallback',
+    summary: 'The provider’s answer as a form POST (Apple)',
+    tag: 'sessions',
+    auth: false,
+    status: 302,
+    errors: [
+      'validation_failed',
+      'oauth_state_invalid',
+      'not_found',
+      'payload_too_large',
+      'unsupported_media_type',
+    ],
+  },
+  {
+    fn: 'oauth-sign-in',
+    method: 'POST',
+    path: '/sessions/oauth',
+    operationId: 'oauthSignIn',
+    summary: 'Finish a social sign-in: the one-time code and its verifier',
+    tag: 'sessions',
+    auth: false,
+    body: 'OAuthSignInBody',
+    status: 200,
+    response: 'UserSessionCreated',
+    errors: ['oauth_code_invalid', 'mfa_required'],
+  },
+  {
+    fn: 'list-identities',
+    method: 'GET',
+    path: '/users/me/identities',
+    operationId: 'listIdentities',
+    summary: 'The caller’s linked identities',
+    tag: 'users',
+    auth: true,
+    status: 200,
+    response: 'IdentityList',
+    errors: [],
+  },
+  {
+    fn: 'delete-identity',
+    method: 'DELETE',
+    path: '/users/me/identities/{identityId}',
+    operationId: 'deleteIdentity',
+    summary: 'Unlink one of the caller’s identities',
+    tag: 'users',
+    auth: true,
+    status: 204,
+    errors: ['not_found', 'last_sign_in_method'],
   },
   {
     fn: 'jwks',

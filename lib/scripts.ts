@@ -1,4 +1,5 @@
 import { emailSelector, type Keys } from './keys';
+import { IDENTITY_HELPERS, indexKeys } from './oauth/identity-cleanup';
 
 /**
  * The Lua scripts behind every change that touches more than one key. Redis runs a script
@@ -441,6 +442,8 @@ if ceiling_count(reauth_key, A.now, A.ceiling) >= A.ceiling.limit then
 end
 redis.call('HINCRBY', reauth_key, 'windowCount', 1)
 count_failure(reauth_key, prefix, A.now, A.backoff)
+-- The session's age: a fresh one stands in for the password an account without one cannot enter.
+local session_created_at = tonumber(cjson.decode(redis.call('HGET', sessions_key, A.sessionId)).createdAt)
 `;
 
 /**
@@ -454,7 +457,7 @@ export const BEGIN_REAUTH = /* @__PURE__ */ script<ReauthStartArgs>(
   ['user_key', 'sessions_key', 'reauth_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId)],
   `
-return reply({ status = 'ok', user = u })
+return reply({ status = 'ok', user = u, sessionCreatedAt = session_created_at })
 `,
   [CEILING_LUA, BEGIN_REAUTH_LUA],
 );
@@ -468,7 +471,8 @@ export const BEGIN_REAUTH_WITH_FACTOR = /* @__PURE__ */ script<ReauthStartArgs>(
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.mfa(a.userId)],
   `
 local m = redis.call('HMGET', mfa_key, 'secret', 'lastStep')
-return reply({ status = 'ok', user = u, secret = m[1] or cjson.null, lastStep = tonumber(m[2] or '0') })
+return reply({ status = 'ok', user = u, sessionCreatedAt = session_created_at, secret = m[1] or cjson.null,
+  lastStep = tonumber(m[2] or '0') })
 `,
   [CEILING_LUA, BEGIN_REAUTH_LUA],
 );
@@ -602,13 +606,18 @@ return reply({ status = 'ok', revoked = revoked })
 `,
 );
 
-/** Account deletion (I1, I3, I6): the user, its credential, sessions, counters and second factor go together. */
+/**
+ * Account deletion (I1, I3, I6, O1): the user, its credential, sessions, counters, second factor
+ * and sign-in identities (lib/oauth) go together.
+ */
 export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
   userId: string;
   sessionId: string;
   now: number;
   email: string;
   verifiedHash: string;
+  providers: string[];
+  indexAt: number;
 }>(
   [
     'user_key',
@@ -622,6 +631,7 @@ export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
     'passkeys_key',
     'webauthn_key',
     'sign_in_key',
+    'identities_key',
   ],
   (k, a) => [
     k.user(a.userId),
@@ -635,16 +645,20 @@ export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
     k.passkeys(a.userId),
     k.webauthn(a.userId),
     k.emailSignIn(emailSelector(a.email)),
+    k.identities(a.userId),
+    ...indexKeys(k),
   ],
   `
 local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
 if not u then return reply({ status = 'unauthorized' }) end
 if u.email ~= A.email or u.passwordHash ~= A.verifiedHash then return reply({ status = 'stale' }) end
 local revoked = revoke_sessions(sessions_key, nil, A.now)
+drop_identities(identities_key, A.userId)
 redis.call('DEL', user_key, sessions_key, reauth_key, email_key, failures_key, links_key, mfa_key, mfa_logins_key,
   passkeys_key, webauthn_key, sign_in_key)
 return reply({ status = 'ok', revoked = revoked })
 `,
+  IDENTITY_HELPERS,
 );
 
 /**

@@ -33,7 +33,7 @@ export interface SecondFactorDeps {
   /** Only where a password is re-entered (enrolling, turning off, new codes): it loads Argon2. */
   passwords?: PasswordHasher;
   audit: AuditLog;
-  settings: Pick<Config, 'totpEncryptionKey'> & { appName: string };
+  settings: Pick<Config, 'totpEncryptionKey' | 'reauthMaxAgeSeconds'> & { appName: string };
   now: () => number;
 }
 

@@ -70,7 +70,7 @@ export interface TokenService {
 const TOKEN_TYPE = 'at+jwt';
 
 /** A new opaque id with a readable prefix and 128 random bits, e.g. `usr_3q2…`; never numeric-looking. */
-export const newId = (prefix: 'usr' | 'ses' | 'mfa'): string =>
+export const newId = (prefix: 'usr' | 'ses' | 'mfa' | 'idn'): string =>
   `${prefix}_${randomBytes(16).toString('base64url')}`;
 
 /**

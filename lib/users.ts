@@ -1,5 +1,6 @@
 import type { Datastore } from './datastore';
 import type { Keys } from './keys';
+import { identityCleanupArgs } from './oauth/identity-cleanup';
 import * as scripts from './scripts';
 import { touchIfStale } from './sessions/touch';
 
@@ -97,6 +98,7 @@ export interface Reply {
   ceiling?: boolean;
   methods?: string[];
   revoked?: number;
+  sessionCreatedAt?: string;
   sessions?: Array<Record<string, string>> | Record<string, never>;
   ceilingCounted?: boolean;
   [member: string]: unknown;
@@ -110,7 +112,7 @@ export interface ReauthLimits {
 
 /** What the start of a re-entered password found: the user (with what else was read), or a refusal. */
 export type ReauthStart<U> =
-  | { status: 'ok'; user: U }
+  | { status: 'ok'; user: U; sessionCreatedAt: number }
   | { status: 'locked'; lockedUntil: number }
   | { status: 'ceiling' }
   | { status: 'unauthorized' };
@@ -121,7 +123,8 @@ export function reauthStart<U>(reply: Reply, user: (reply: Reply) => U): ReauthS
     return reply.ceiling
       ? { status: 'ceiling' }
       : { status: 'locked', lockedUntil: Number(reply.lockedUntil) };
-  if (reply.status === 'ok' && reply.user) return { status: 'ok', user: user(reply) };
+  if (reply.status === 'ok' && reply.user)
+    return { status: 'ok', user: user(reply), sessionCreatedAt: Number(reply.sessionCreatedAt) };
   return { status: 'unauthorized' };
 }
 
@@ -344,7 +347,10 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
       return guarded(await changePassword({ ...at(caller, now), ...change }), (r) => Number(r.revoked));
     },
     async deleteAccount(caller, change, now) {
-      return guarded(await deleteAccount({ ...at(caller, now), ...change }), (r) => Number(r.revoked));
+      return guarded(
+        await deleteAccount({ ...at(caller, now), ...change, ...identityCleanupArgs(12) }),
+        (r) => Number(r.revoked),
+      );
     },
   };
 }

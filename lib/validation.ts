@@ -111,14 +111,6 @@ export const UpdateProfileBody = /* @__PURE__ */ bodySchema('UpdateProfileBody',
             input: body,
           });
         }
-        if (body.email !== undefined && body.currentPassword === undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['currentPassword'],
-            message: 'is required to change the email',
-            input: body,
-          });
-        }
       }),
     ),
 );
@@ -126,14 +118,15 @@ export type UpdateProfileBody = z.infer<typeof UpdateProfileBody>;
 
 export const ChangePasswordBody = /* @__PURE__ */ bodySchema('ChangePasswordBody', () =>
   z.strictObject({
-    currentPassword: PresentedPassword,
+    // Omitted only by an account without a password (then a fresh session sets the first one).
+    currentPassword: z.optional(PresentedPassword),
     newPassword: Password,
   }),
 );
 export type ChangePasswordBody = z.infer<typeof ChangePasswordBody>;
 
 export const DeleteAccountBody = /* @__PURE__ */ bodySchema('DeleteAccountBody', () =>
-  z.strictObject({ password: PresentedPassword }),
+  z.strictObject({ password: z.optional(PresentedPassword) }),
 );
 export type DeleteAccountBody = z.infer<typeof DeleteAccountBody>;
 
@@ -207,7 +200,7 @@ export type EmailSignInConfirmBody = z.infer<typeof EmailSignInConfirmBody>;
 
 /** The current password alone: TOTP enrollment and removal, new recovery codes. */
 export const CurrentPasswordBody = /* @__PURE__ */ bodySchema('CurrentPasswordBody', () =>
-  z.strictObject({ currentPassword: PresentedPassword }),
+  z.strictObject({ currentPassword: z.optional(PresentedPassword) }),
 );
 export type CurrentPasswordBody = z.infer<typeof CurrentPasswordBody>;
 
@@ -293,3 +286,35 @@ export const PasskeyId = /* @__PURE__ */ schema(() => z.string().check(z.regex(/
 export const SessionId = /* @__PURE__ */ schema(() => z.string().check(z.regex(SESSION_ID_PATTERN)));
 
 export { fieldErrors, parseBody } from './request-body';
+
+/** The app's PKCE challenge: S256, base64url of a SHA-256 (43 characters). */
+const CodeChallenge = () =>
+  text().check(z.regex(/^[A-Za-z0-9_-]{43}$/, 'must be an S256 code challenge (43 base64url characters)'));
+
+export const OAuthStartBody = /* @__PURE__ */ bodySchema('OAuthStartBody', () =>
+  z.strictObject({
+    redirectUri: text().check(
+      z.maxLength(2048, 'is too long'),
+      z.refine(
+        (uri: string) => URL.canParse(uri) && /^https?:$/.test(new URL(uri).protocol) && !uri.includes('#'),
+        'must be an absolute http(s) URL without a fragment',
+      ),
+    ),
+    codeChallenge: CodeChallenge(),
+  }),
+);
+export type OAuthStartBody = z.infer<typeof OAuthStartBody>;
+
+export const OAuthSignInBody = /* @__PURE__ */ bodySchema('OAuthSignInBody', () =>
+  z.strictObject({
+    code: text().check(z.minLength(1, 'must not be empty'), z.maxLength(512, 'is too long')),
+    // RFC 7636: 43–128 characters of [A-Z a-z 0-9 - . _ ~].
+    codeVerifier: text().check(
+      z.regex(/^[A-Za-z0-9._~-]{43,128}$/, 'must be a PKCE code verifier (43–128 characters)'),
+    ),
+  }),
+);
+export type OAuthSignInBody = z.infer<typeof OAuthSignInBody>;
+
+/** A linked identity's id in a path. */
+export const IdentityId = /* @__PURE__ */ schema(() => z.string().check(z.regex(/^idn_[A-Za-z0-9_-]{22}$/)));

@@ -315,8 +315,160 @@ async function signIn({ user, session }, message) {
     loadSessions(),
     loadSecurity().catch(() => undefined),
     loadPasskeys().catch(() => undefined),
+    loadIdentities().catch(() => undefined),
   ]);
 }
+
+// --- Social log-in ----------------------------------------------------------------------------
+
+const base64url = (bytes) =>
+  btoa(String.fromCharCode(...new Uint8Array(bytes)))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
+
+/** The providers that are on (GET /oauth/providers), once. */
+let providers = [];
+
+/**
+ * Starts a social sign-in (or, signed in, a link): this tab's own PKCE pair — the verifier waits in
+ * sessionStorage (this tab only) for the callback page, the API gets only its S256 challenge —
+ * then the browser goes to the provider.
+ */
+async function startSocial(provider, link) {
+  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const challenge = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
+  const body = { redirectUri: `${location.origin}/oauth-callback`, codeChallenge: challenge };
+  const { authorizationUrl } = link
+    ? await authed('POST', `/oauth/${provider}/start`, { body })
+    : await read(await send('POST', `/oauth/${provider}/start`, { body }));
+  sessionStorage.setItem('oauth-verifier', verifier);
+  location.assign(authorizationUrl);
+}
+
+function providerButtons(container, link) {
+  container.replaceChildren(
+    ...providers.map(({ id, name }) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.dataset.provider = id;
+      button.textContent = link ? `Link ${name}` : `Continue with ${name}`;
+      button.addEventListener('click', async () => {
+        const box = link ? $('#identities-problem') : $('#social-problem');
+        button.disabled = true;
+        try {
+          await startSocial(id, link);
+        } catch (error) {
+          showProblem(box, error);
+          button.disabled = false;
+        }
+      });
+      return button;
+    }),
+  );
+}
+
+async function loadProviders() {
+  try {
+    ({ providers } = await read(await send('GET', '/oauth/providers')));
+  } catch {
+    providers = [];
+  }
+  $('#social').hidden = providers.length === 0;
+  providerButtons($('#social-buttons'), false);
+  providerButtons($('#link-buttons'), true);
+}
+
+const FRAGMENT_ERRORS = {
+  access_denied: 'You cancelled the sign-in at the provider.',
+  oauth_failed: 'The provider’s answer could not be verified. Please try again.',
+  link_required:
+    'An account with this email exists, and the provider has not verified the address: log in as usual, then link this sign-in method.',
+  identity_taken: 'That sign-in belongs to another account.',
+  email_required: 'The provider shared no email address; one is needed to sign in.',
+};
+
+/**
+ * The page the provider's sign-in comes back to: reads the fragment, strips it at once (a reload
+ * or the history never replays it), and redeems the one-time code with this tab's verifier.
+ */
+async function finishSocial() {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  history.replaceState(null, '', '/');
+  const verifier = sessionStorage.getItem('oauth-verifier');
+  sessionStorage.removeItem('oauth-verifier');
+  if (fragment.has('error')) {
+    notice(FRAGMENT_ERRORS[fragment.get('error')] ?? 'The sign-in did not complete.');
+    return;
+  }
+  if (fragment.has('linked')) {
+    notice('The sign-in method is linked. Sign in again to see it (this page keeps tokens in memory only).');
+    return;
+  }
+  const code = fragment.get('code');
+  if (!code || !verifier) {
+    notice('This sign-in was already finished, or was started in another tab.');
+    return;
+  }
+  let result;
+  try {
+    result = await read(await send('POST', '/sessions/oauth', { body: { code, codeVerifier: verifier } }));
+  } catch (error) {
+    if (error instanceof ApiProblem && error.code === 'mfa_required') {
+      const form = $('#mfa-form');
+      form.dataset.mfaToken = error.mfaToken;
+      $('#login-form').hidden = true;
+      form.hidden = false;
+      notice('Enter the code from your authenticator app to finish signing in.');
+      return;
+    }
+    notice(
+      error instanceof ApiProblem && error.code === 'oauth_code_invalid'
+        ? 'This sign-in expired or was already used. Please start again.'
+        : error.message,
+    );
+    return;
+  }
+  await signIn(
+    result,
+    result.created ? `Welcome, ${result.user.name}.` : `Welcome back, ${result.user.name}.`,
+  );
+}
+
+async function loadIdentities() {
+  const { identities, hasPassword } = await authed('GET', '/users/me/identities');
+  $('#has-password').textContent = hasPassword
+    ? 'Password: set.'
+    : 'Password: none (set one with “Change password”, leaving the current password empty).';
+  const names = Object.fromEntries(providers.map(({ id, name }) => [id, name]));
+  $('#identities').replaceChildren(
+    ...identities.map((identity) => {
+      const item = document.createElement('li');
+      item.textContent = `${names[identity.provider] ?? identity.provider}${identity.email ? ` (${identity.email})` : ''} `;
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.dataset.identityId = identity.id;
+      button.textContent = 'Unlink';
+      item.append(button);
+      return item;
+    }),
+  );
+  showProblem($('#identities-problem'), null);
+}
+
+$('#identities').addEventListener('click', async (event) => {
+  const button = event.target.closest('button[data-identity-id]');
+  if (!button) return;
+  button.disabled = true;
+  try {
+    await authed('DELETE', `/users/me/identities/${encodeURIComponent(button.dataset.identityId)}`);
+    await loadIdentities();
+    notice('Sign-in method unlinked.');
+  } catch (error) {
+    if (tokens) showProblem($('#identities-problem'), error);
+    button.disabled = false;
+  }
+});
 
 /** Wires a form: disables it while the call runs and shows the API's problem in its alert box. */
 function onSubmit(selector, action) {
@@ -641,14 +793,16 @@ onSubmit('#profile-form', async ({ name, email, currentPassword }, form) => {
 });
 
 onSubmit('#password-form', async ({ currentPassword, newPassword }, form) => {
-  await authed('PUT', '/users/me/password', { body: { currentPassword, newPassword } });
+  // An account without a password leaves it empty: its fresh session stands in for it.
+  const body = currentPassword ? { currentPassword, newPassword } : { newPassword };
+  await authed('PUT', '/users/me/password', { body });
   form.reset();
   await loadSessions();
   notice('Password changed. Your other sessions were signed out.');
 });
 
 onSubmit('#delete-form', async ({ password }) => {
-  await authed('DELETE', '/users/me', { body: { password } });
+  await authed('DELETE', '/users/me', { body: password ? { password } : {} });
   endSession('Your account was deleted.');
 });
 
@@ -685,5 +839,7 @@ $('#sessions').addEventListener('click', async (event) => {
 $('#api-url').textContent = apiUrl;
 $('#signed-out').hidden = false;
 const page = location.pathname.replace(/^\/+|\/+$/g, '');
+await loadProviders();
 if (page === 'verify-email' || page === 'reset-password' || page === 'sign-in') await followLink(page);
+if (page === 'oauth-callback') await finishSocial();
 document.documentElement.dataset.ready = 'true';

@@ -1,4 +1,5 @@
 import { parseConfig } from '../config';
+import { customClaimsFor } from '../hooks/custom-claims';
 import { type BaseServices, createBaseServices, mailQueueOf } from '../services';
 import type { EmailSignIn } from './service';
 import { askingPart, emailSignInTier, followingPart } from './tier';
@@ -16,6 +17,7 @@ export const requestEmailSignInServices = (env: Record<string, string | undefine
 
 /** For `POST /sessions/email/confirm`: the store (no rate limiter: its back-off is in its scripts). */
 export const confirmEmailSignInServices = (env: Record<string, string | undefined>): EmailSignInServices => {
-  const base = createBaseServices(parseConfig(env));
+  // It issues tokens: with the custom claims hook.
+  const base = createBaseServices(parseConfig(env), {}, customClaimsFor);
   return { ...base, ...emailSignInTier(base, followingPart(base)) };
 };

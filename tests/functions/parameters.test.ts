@@ -126,6 +126,15 @@ describe('resolveParameters', () => {
     expect(requests()).toEqual([]);
   });
 
+  test('a provider’s secret is read too, only when its client id is set', async () => {
+    storeAll();
+    stored.set(ssmParameterName(PREFIX, 'OAUTH_GOOGLE_CLIENT_SECRET'), 'google-secret-from-ssm');
+    const env = await resolveParameters({ SSM_PARAMETER_PREFIX: PREFIX, OAUTH_GOOGLE_CLIENT_ID: 'client' });
+    expect(env.OAUTH_GOOGLE_CLIENT_SECRET).toBe('google-secret-from-ssm');
+    expect(requests()[0]?.body.Names).toContain('/account-service/test/oauth-google-client-secret');
+    expect(requests()[0]?.body.Names).not.toContain('/account-service/test/oauth-github-client-secret');
+  });
+
   test('a parameter missing from SSM fails the read, naming the parameter and no value', async () => {
     stored.set(ssmParameterName(PREFIX, 'UPSTASH_REDIS_REST_URL'), deployed.UPSTASH_REDIS_REST_URL);
     await expect(resolveParameters({ SSM_PARAMETER_PREFIX: PREFIX })).rejects.toThrow(

@@ -103,6 +103,7 @@ test.each([
       loginFailures: 1,
       reauthFailures: 1,
       links: 2,
+      identities: 0,
       rateLimits: 0,
       other: 0,
       vanished: 0,

@@ -30,6 +30,8 @@ export interface EventInput {
   headers?: Record<string, string>;
   ip?: string;
   pathParameters?: Record<string, string>;
+  /** The raw query string (without `?`). */
+  query?: string;
 }
 
 /** An API Gateway HTTP API (payload 2.0) event, as Lambda receives it. */
@@ -42,7 +44,7 @@ export function httpEvent(input: EventInput): APIGatewayProxyEventV2 {
     version: '2.0',
     routeKey: `${input.method} ${input.path}`,
     rawPath: input.path,
-    rawQueryString: '',
+    rawQueryString: input.query ?? '',
     headers,
     pathParameters: input.pathParameters,
     isBase64Encoded: false,

@@ -33,6 +33,8 @@ export function useDemoPage(options: {
   env?: Record<string, string>;
   mailLinks?: boolean;
   viewport?: { width: number; height: number };
+  /** The API's port, chosen by the test before `beforeAll` runs (else a free one). */
+  apiPort?: () => number;
   /** Runs once the page exists (e.g. to add a virtual authenticator). */
   prepare?: (demo: DemoPage) => Promise<void>;
 }): DemoPage {
@@ -42,11 +44,15 @@ export function useDemoPage(options: {
   beforeAll(async () => {
     const port = await freePort();
     demo.origin = `http://${options.host ?? '127.0.0.1'}:${port}`;
-    demo.api = await startTestApi(options.name, {
-      CORS_ALLOWED_ORIGINS: demo.origin,
-      ...(options.mailLinks ? { APP_URL: demo.origin } : {}),
-      ...options.env,
-    });
+    demo.api = await startTestApi(
+      options.name,
+      {
+        CORS_ALLOWED_ORIGINS: demo.origin,
+        ...(options.mailLinks ? { APP_URL: demo.origin } : {}),
+        ...options.env,
+      },
+      options.apiPort?.(),
+    );
     server = await startDemoServer({ port, host: '127.0.0.1', apiUrl: demo.api.url });
     // A fresh user-data-dir per run: launchPersistentContext is how playwright takes one.
     profileDir = mkdtempSync(join(tmpdir(), 'chromium-profile-'));

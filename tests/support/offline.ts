@@ -12,11 +12,14 @@ import { newSigningKey } from './app';
 export async function startTestApi(
   name: string,
   env: Record<string, string> = {},
+  /** The API's port, when a test must know its URL before it starts (a provider's callback URL). */
+  port?: number,
 ): Promise<Offline & { prefix: string; mailbox: Mailbox }> {
   const prefix = `${name}:${randomBytes(6).toString('hex')}:`;
   const mailbox = await startMailbox();
   const api = await startOffline({
     root: join(__dirname, '../..'),
+    ...(port ? { port } : {}),
     mailboxUrl: mailbox.url,
     env: {
       UPSTASH_REDIS_REST_URL: process.env.UPSTASH_REDIS_REST_URL as string,

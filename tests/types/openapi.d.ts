@@ -508,6 +508,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/oauth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The social sign-in providers that are on
+         * @description The social sign-in providers that are on. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        get: operations["listOAuthProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/{provider}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a social sign-in (with a bearer token: a link)
+         * @description Start a social sign-in (with a bearer token: a link). Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["startOAuth"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/{provider}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The provider’s answer: a 302 back to the app
+         * @description The provider’s answer: a 302 back to the app. Answers 302 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        get: operations["oauthCallback"];
+        put?: never;
+        /**
+         * The provider’s answer as a form POST (Apple)
+         * @description The provider’s answer as a form POST (Apple). Answers 302 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["oauthFormCallback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sessions/oauth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish a social sign-in: the one-time code and its verifier
+         * @description Finish a social sign-in: the one-time code and its verifier. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        post: operations["oauthSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller’s linked identities
+         * @description The caller’s linked identities. Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        get: operations["listIdentities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/identities/{identityId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unlink one of the caller’s identities
+         * @description Unlink one of the caller’s identities. Needs a bearer access token. Answers 204 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        delete: operations["deleteIdentity"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/jwks.json": {
         parameters: {
             query?: never;
@@ -629,7 +753,7 @@ export interface components {
         RefreshBody: {
             refreshToken: string;
         };
-        /** @description A JSON merge patch (RFC 7396): at least one of `name`, `email`; changing `email` needs `currentPassword`. */
+        /** @description A JSON merge patch (RFC 7396): at least one of `name`, `email`; changing `email` needs `currentPassword` (an account without a password omits it and needs a session opened within REAUTH_MAX_AGE_SECONDS). */
         UpdateProfileBody: {
             /**
              * @description Trimmed; 1–100 characters (Unicode code points); no control, format or separator characters (bidi overrides, zero-width characters, line separators).
@@ -647,17 +771,17 @@ export interface components {
         };
         ChangePasswordBody: {
             /** @description The current password, exactly as set. */
-            currentPassword: string;
+            currentPassword?: string;
             /** @description Never trimmed. At least PASSWORD_MIN_LENGTH (default 12) and at most 256 characters (Unicode code points); not a common password; not equal to the email or the name (case-insensitive). */
             newPassword: string;
         };
         DeleteAccountBody: {
             /** @description The current password, exactly as set. */
-            password: string;
+            password?: string;
         };
         CurrentPasswordBody: {
             /** @description The current password, exactly as set. */
-            currentPassword: string;
+            currentPassword?: string;
         };
         TotpCodeBody: {
             code: string;
@@ -701,6 +825,14 @@ export interface components {
             /** @description Never trimmed. At least PASSWORD_MIN_LENGTH (default 12) and at most 256 characters (Unicode code points); not a common password; not equal to the email or the name (case-insensitive). */
             newPassword: string;
             removePasskeys?: boolean;
+        };
+        OAuthStartBody: {
+            redirectUri: string;
+            codeChallenge: string;
+        };
+        OAuthSignInBody: {
+            code: string;
+            codeVerifier: string;
         };
         User: {
             id: string;
@@ -810,7 +942,7 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
-        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "sign_in_code_invalid" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "reauthentication_required" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "redirect_uri_not_allowed" | "oauth_state_invalid" | "oauth_code_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "sign_in_code_invalid" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "reauthentication_required" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "last_sign_in_method" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
         Problem: {
             type: string;
             title: string;
@@ -873,6 +1005,34 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        OAuthProviderList: {
+            providers: {
+                /** @enum {string} */
+                id: "google" | "github" | "apple" | "oidc";
+                name: string;
+            }[];
+        };
+        AuthorizationUrl: {
+            authorizationUrl: string;
+        };
+        UserSessionCreated: {
+            user: components["schemas"]["User"];
+            session: components["schemas"]["Session"];
+            created: boolean;
+        };
+        Identity: {
+            id: string;
+            /** @enum {string} */
+            provider: "google" | "github" | "apple" | "oidc";
+            email: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            lastUsedAt: string | null;
+        };
+        IdentityList: {
+            identities: components["schemas"]["Identity"][];
+            hasPassword: boolean;
+        };
     };
     responses: {
         /** @description `already_verified`: Already verified. */
@@ -889,8 +1049,8 @@ export interface components {
                 };
             };
         };
-        /** @description `current_password_incorrect`: Current password incorrect. */
-        CurrentPasswordIncorrect: {
+        /** @description `current_password_incorrect`: Current password incorrect. `email_not_verified`: Email not verified. `reauthentication_required`: Reauthentication required. */
+        CurrentPasswordIncorrectOrEmailNotVerifiedOrReauthenticationRequired: {
             headers: {
                 [name: string]: unknown;
             };
@@ -899,12 +1059,12 @@ export interface components {
                     /** @constant */
                     status?: 403;
                     /** @enum {unknown} */
-                    code?: "current_password_incorrect";
+                    code?: "current_password_incorrect" | "email_not_verified" | "reauthentication_required";
                 };
             };
         };
-        /** @description `current_password_incorrect`: Current password incorrect. `email_not_verified`: Email not verified. */
-        CurrentPasswordIncorrectOrEmailNotVerified: {
+        /** @description `current_password_incorrect`: Current password incorrect. `reauthentication_required`: Reauthentication required. */
+        CurrentPasswordIncorrectOrReauthenticationRequired: {
             headers: {
                 [name: string]: unknown;
             };
@@ -913,7 +1073,7 @@ export interface components {
                     /** @constant */
                     status?: 403;
                     /** @enum {unknown} */
-                    code?: "current_password_incorrect" | "email_not_verified";
+                    code?: "current_password_incorrect" | "reauthentication_required";
                 };
             };
         };
@@ -1012,6 +1172,20 @@ export interface components {
                     status?: 401;
                     /** @enum {unknown} */
                     code?: "invalid_refresh_token";
+                };
+            };
+        };
+        /** @description `last_sign_in_method`: Last sign-in method. */
+        LastSignInMethod: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 409;
+                    /** @enum {unknown} */
+                    code?: "last_sign_in_method";
                 };
             };
         };
@@ -1198,6 +1372,20 @@ export interface components {
                 });
             };
         };
+        /** @description `validation_failed`: Validation failed. `malformed_json`: Malformed JSON. `oauth_code_invalid`: Sign-in code invalid. */
+        ValidationFailedOrMalformedJsonOrOauthCodeInvalid: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ValidationProblem"] | (components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 400;
+                    /** @enum {unknown} */
+                    code?: "malformed_json" | "oauth_code_invalid";
+                });
+            };
+        };
         /** @description `validation_failed`: Validation failed. `malformed_json`: Malformed JSON. `passkey_invalid`: Passkey invalid. */
         ValidationFailedOrMalformedJsonOrPasskeyInvalid: {
             headers: {
@@ -1212,6 +1400,20 @@ export interface components {
                 });
             };
         };
+        /** @description `validation_failed`: Validation failed. `malformed_json`: Malformed JSON. `redirect_uri_not_allowed`: Redirect URI not allowed. */
+        ValidationFailedOrMalformedJsonOrRedirectUriNotAllowed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ValidationProblem"] | (components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 400;
+                    /** @enum {unknown} */
+                    code?: "malformed_json" | "redirect_uri_not_allowed";
+                });
+            };
+        };
         /** @description `validation_failed`: Validation failed. `malformed_json`: Malformed JSON. `totp_code_invalid`: TOTP code invalid. */
         ValidationFailedOrMalformedJsonOrTotpCodeInvalid: {
             headers: {
@@ -1223,6 +1425,20 @@ export interface components {
                     status?: 400;
                     /** @enum {unknown} */
                     code?: "malformed_json" | "totp_code_invalid";
+                });
+            };
+        };
+        /** @description `validation_failed`: Validation failed. `oauth_state_invalid`: Sign-in state invalid. */
+        ValidationFailedOrOauthStateInvalid: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ValidationProblem"] | (components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 400;
+                    /** @enum {unknown} */
+                    code?: "oauth_state_invalid";
                 });
             };
         };
@@ -1636,7 +1852,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequired"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1671,7 +1887,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequired"];
             409: components["responses"]["EmailTaken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1704,7 +1920,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequired"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1763,7 +1979,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrectOrEmailNotVerified"];
+            403: components["responses"]["CurrentPasswordIncorrectOrEmailNotVerifiedOrReauthenticationRequired"];
             409: components["responses"]["TotpAlreadyEnabled"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1796,7 +2012,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrTotpCodeInvalid"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequired"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1866,7 +2082,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrTotpCodeInvalid"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequired"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1995,7 +2211,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequired"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2150,6 +2366,232 @@ export interface operations {
             400: components["responses"]["ValidationFailedOrMalformedJsonOrLinkInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listOAuthProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthProviderList"];
+                };
+            };
+            /** @description Throttled by API Gateway (route throttling): `{"message": "Too Many Requests"}`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    startOAuth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: "google" | "github" | "apple" | "oidc";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuthStartBody"];
+            };
+        };
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationUrl"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrMalformedJsonOrRedirectUriNotAllowed"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    oauthCallback: {
+        parameters: {
+            query: {
+                state: string;
+                code?: string;
+                error?: string;
+                error_description?: string;
+                user?: string;
+            };
+            header?: never;
+            path: {
+                provider: "google" | "github" | "apple" | "oidc";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Back to the app: `Location` is the start’s `redirectUri` with `#code=…`, `#linked=<provider>` or `#error=<code>` (`access_denied`, `oauth_failed`, `link_required`, `identity_taken`, `email_required`). */
+            302: {
+                headers: {
+                    /** @description The app’s `redirectUri` with a fragment. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailedOrOauthStateInvalid"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    oauthFormCallback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: "google" | "github" | "apple" | "oidc";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    state: string;
+                    code?: string;
+                    error?: string;
+                    error_description?: string;
+                    /** @description Apple: the name, on the first sign-in only (JSON). */
+                    user?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to the app: `Location` is the start’s `redirectUri` with `#code=…`, `#linked=<provider>` or `#error=<code>` (`access_denied`, `oauth_failed`, `link_required`, `identity_taken`, `email_required`). */
+            302: {
+                headers: {
+                    /** @description The app’s `redirectUri` with a fragment. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailedOrOauthStateInvalid"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    oauthSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuthSignInBody"];
+            };
+        };
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserSessionCreated"];
+                };
+            };
+            400: components["responses"]["ValidationFailedOrMalformedJsonOrOauthCodeInvalid"];
+            403: components["responses"]["MfaRequired"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listIdentities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                identityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["LastSignInMethod"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

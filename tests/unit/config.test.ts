@@ -64,6 +64,7 @@ describe('parseConfig defaults', () => {
         resetPerIp: { limit: 10, windowSeconds: 3600 },
         mailPerAddress: { limit: 5, windowSeconds: 86_400 },
         emailSignInPerIp: { limit: 10, windowSeconds: 3600 },
+        oauthPerIp: { limit: 30, windowSeconds: 300 },
       },
       mail: {
         appName: 'Account Service',
@@ -79,6 +80,12 @@ describe('parseConfig defaults', () => {
       logLevel: 'INFO',
       ssmParameterPrefix: '',
       webauthn: { rpId: 'localhost', rpName: 'Account Service', origins: ['http://localhost:5173'] },
+      oauth: {
+        providers: [],
+        redirectOrigins: ['http://localhost:5173'],
+        stateTtlSeconds: 600,
+        timeoutMs: 3000,
+      },
     });
   });
 
@@ -401,10 +408,14 @@ describe('the configuration table (lib/config-variables.json)', () => {
     expect(parseConfig({ ...required(), UPSTASH_REDIS_REST_URL: url }).datastore.url).toBe(url);
   });
 
-  test('secrets are marked: the signing key, the TOTP key, the hook secret and the datastore token', () => {
+  test('secrets are marked: the signing key, the TOTP key, the hook secret, the datastore token, the providers’ secrets', () => {
     expect(NAMES.filter((name) => CONFIG_VARIABLES[name].secret).sort()).toEqual([
       'HOOK_SECRET',
       'JWT_PRIVATE_KEY',
+      'OAUTH_APPLE_PRIVATE_KEY',
+      'OAUTH_GITHUB_CLIENT_SECRET',
+      'OAUTH_GOOGLE_CLIENT_SECRET',
+      'OAUTH_OIDC_CLIENT_SECRET',
       'TOTP_ENCRYPTION_KEY',
       'UPSTASH_REDIS_REST_TOKEN',
     ]);

@@ -47,7 +47,15 @@ function validateOpenApi(spec: unknown): Validity {
 }
 
 /** Every problem code API.md names: its endpoint table, then "other codes any endpoint may return". */
+/** API.md version 3: what an account without a password meets where a password is asked for. */
+const REAUTH = 'reauthentication_required';
+
 const API_MD_CODES = [
+  'redirect_uri_not_allowed',
+  'oauth_state_invalid',
+  'oauth_code_invalid',
+  'reauthentication_required',
+  'last_sign_in_method',
   'validation_failed',
   'email_taken',
   'rate_limited',
@@ -178,7 +186,7 @@ describe('the OpenAPI document', () => {
     [
       '/users/me/passkeys/{passkeyId}',
       'delete',
-      [...BODY, ...BEARER, 'current_password_incorrect', 'not_found', 'rate_limited'],
+      [...BODY, ...BEARER, 'current_password_incorrect', 'not_found', 'rate_limited', REAUTH],
     ],
     ['/sessions/passkey/options', 'post', ['rate_limited']],
     ['/sessions/passkey', 'post', [...BODY, 'passkey_invalid', 'email_not_verified', 'rate_limited']],
@@ -192,6 +200,7 @@ describe('the OpenAPI document', () => {
         'email_not_verified',
         'totp_already_enabled',
         'rate_limited',
+        REAUTH,
       ],
     ],
     [
@@ -202,12 +211,28 @@ describe('the OpenAPI document', () => {
     [
       '/users/me/totp',
       'delete',
-      [...BODY, ...BEARER, 'totp_code_invalid', 'current_password_incorrect', 'not_found', 'rate_limited'],
+      [
+        ...BODY,
+        ...BEARER,
+        'totp_code_invalid',
+        'current_password_incorrect',
+        'not_found',
+        'rate_limited',
+        REAUTH,
+      ],
     ],
     [
       '/users/me/recovery-codes',
       'post',
-      [...BODY, ...BEARER, 'totp_code_invalid', 'current_password_incorrect', 'not_found', 'rate_limited'],
+      [
+        ...BODY,
+        ...BEARER,
+        'totp_code_invalid',
+        'current_password_incorrect',
+        'not_found',
+        'rate_limited',
+        REAUTH,
+      ],
     ],
     ['/users/me/email-verification', 'post', [...BEARER, 'already_verified', 'rate_limited']],
     ['/email-verification', 'post', [...BODY, 'link_invalid', 'email_taken']],
@@ -221,9 +246,35 @@ describe('the OpenAPI document', () => {
     ['/sessions', 'delete', BEARER],
     ['/users/me', 'get', BEARER],
     // A password-checked endpoint answers 429 while the account's back-off lasts.
-    ['/users/me', 'patch', [...BODY, ...BEARER, 'current_password_incorrect', 'email_taken', 'rate_limited']],
-    ['/users/me/password', 'put', [...BODY, ...BEARER, 'current_password_incorrect', 'rate_limited']],
-    ['/users/me', 'delete', [...BODY, ...BEARER, 'current_password_incorrect', 'rate_limited']],
+    [
+      '/users/me',
+      'patch',
+      [...BODY, ...BEARER, 'current_password_incorrect', 'email_taken', 'rate_limited', REAUTH],
+    ],
+    ['/users/me/password', 'put', [...BODY, ...BEARER, 'current_password_incorrect', 'rate_limited', REAUTH]],
+    ['/users/me', 'delete', [...BODY, ...BEARER, 'current_password_incorrect', 'rate_limited', REAUTH]],
+    // Social log-in (API.md "Version 3").
+    ['/oauth/providers', 'get', []],
+    [
+      '/oauth/{provider}/start',
+      'post',
+      [...BODY, 'redirect_uri_not_allowed', 'unauthorized', 'not_found', 'rate_limited'],
+    ],
+    ['/oauth/{provider}/callback', 'get', ['validation_failed', 'oauth_state_invalid', 'not_found']],
+    [
+      '/oauth/{provider}/callback',
+      'post',
+      [
+        'validation_failed',
+        'oauth_state_invalid',
+        'not_found',
+        'payload_too_large',
+        'unsupported_media_type',
+      ],
+    ],
+    ['/sessions/oauth', 'post', [...BODY, 'oauth_code_invalid', 'mfa_required']],
+    ['/users/me/identities', 'get', BEARER],
+    ['/users/me/identities/{identityId}', 'delete', [...BEARER, 'not_found', 'last_sign_in_method']],
     ['/.well-known/jwks.json', 'get', []],
     ['/.well-known/openid-configuration', 'get', []],
     ['/openapi.json', 'get', []],
@@ -242,9 +293,11 @@ describe('the OpenAPI document', () => {
       for (const [method, operation] of Object.entries(operations)) {
         // The root requires the bearer token; public operations opt out with `security: []`.
         const bearer = documentedCodes(path, method).includes('unauthorized');
+        // Optional authentication (a social sign-in's start links when a token is sent): either.
+        const optional = path === '/oauth/{provider}/start';
         expect([`${method} ${path}`, operation.security]).toEqual([
           `${method} ${path}`,
-          bearer ? undefined : [],
+          optional ? [{}, { bearerAuth: [] }] : bearer ? undefined : [],
         ]);
       }
     }
