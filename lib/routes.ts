@@ -1,3 +1,4 @@
+import type { SessionCookieRole } from './cookies/transport';
 import { type AppError, type ErrorCode, MethodNotAllowedError, NotFoundError } from './errors';
 import type * as resources from './resources';
 import type * as validation from './validation';
@@ -45,6 +46,11 @@ export interface Route {
   errors: ErrorCode[];
   /** Runs Argon2: the function gets more memory (Lambda's CPU share grows with it). */
   hashing?: boolean;
+  /**
+   * Its part in the cookie transport (lib/cookies/transport.ts), for requests that send
+   * `Session-Transport: cookie`: `issue` (answers a session), `refresh`, `clear` (ends it).
+   */
+  sessionCookie?: SessionCookieRole;
 }
 
 /**
@@ -67,6 +73,7 @@ export const ROUTES = [
     location: '/users/me',
     errors: ['email_taken', 'rate_limited'],
     hashing: true,
+    sessionCookie: 'issue',
   },
   {
     fn: 'login',
@@ -81,6 +88,7 @@ export const ROUTES = [
     response: 'UserAndSession',
     errors: ['invalid_credentials', 'email_not_verified', 'mfa_required', 'rate_limited'],
     hashing: true,
+    sessionCookie: 'issue',
   },
   {
     fn: 'complete-mfa-login',
@@ -94,6 +102,7 @@ export const ROUTES = [
     status: 200,
     response: 'UserAndSession',
     errors: ['mfa_failed', 'rate_limited'],
+    sessionCookie: 'issue',
   },
   {
     fn: 'passkey-login-options',
@@ -119,6 +128,7 @@ export const ROUTES = [
     status: 200,
     response: 'UserAndSession',
     errors: ['passkey_invalid', 'rate_limited'],
+    sessionCookie: 'issue',
   },
   {
     fn: 'refresh-session',
@@ -132,6 +142,7 @@ export const ROUTES = [
     status: 200,
     response: 'SessionEnvelope',
     errors: ['invalid_refresh_token'],
+    sessionCookie: 'refresh',
   },
   {
     fn: 'list-sessions',
@@ -155,6 +166,7 @@ export const ROUTES = [
     auth: true,
     status: 204,
     errors: [],
+    sessionCookie: 'clear',
   },
   {
     fn: 'revoke-session',
@@ -177,6 +189,7 @@ export const ROUTES = [
     auth: true,
     status: 204,
     errors: [],
+    sessionCookie: 'clear',
   },
   {
     fn: 'get-profile',
@@ -229,6 +242,7 @@ export const ROUTES = [
     status: 204,
     errors: ['current_password_incorrect', 'rate_limited'],
     hashing: true,
+    sessionCookie: 'clear',
   },
   {
     fn: 'get-security',
@@ -396,6 +410,7 @@ export const ROUTES = [
     response: 'UserAndOptionalSession',
     errors: ['link_invalid'],
     hashing: true,
+    sessionCookie: 'issue',
   },
   {
     fn: 'jwks',
@@ -459,6 +474,7 @@ export function errorsOf(route: Route): ErrorCode[] {
     ...(route.body ? (['validation_failed', 'malformed_json'] as const) : []),
     ...(route.auth ? (['unauthorized'] as const) : []),
     ...route.errors,
+    ...(route.sessionCookie ? (['origin_not_allowed'] as const) : []),
     ...(route.body ? (['payload_too_large', 'unsupported_media_type'] as const) : []),
     'internal_error',
     'service_unavailable',

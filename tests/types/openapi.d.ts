@@ -604,7 +604,7 @@ export interface components {
             /** @constant */
             tokenType: "Bearer";
             expiresIn: number;
-            refreshToken: string;
+            refreshToken?: string;
             refreshExpiresIn: number;
             sessionId: string;
         };
@@ -656,7 +656,7 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
-        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "origin_not_allowed" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
         Problem: {
             type: string;
             title: string;
@@ -749,8 +749,22 @@ export interface components {
                 };
             };
         };
-        /** @description `email_not_verified`: Email not verified. `mfa_required`: Second factor required. */
-        EmailNotVerifiedOrMfaRequired: {
+        /** @description `current_password_incorrect`: Current password incorrect. `origin_not_allowed`: Origin not allowed. */
+        CurrentPasswordIncorrectOrOriginNotAllowed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "current_password_incorrect" | "origin_not_allowed";
+                };
+            };
+        };
+        /** @description `email_not_verified`: Email not verified. `mfa_required`: Second factor required. `origin_not_allowed`: Origin not allowed. */
+        EmailNotVerifiedOrMfaRequiredOrOriginNotAllowed: {
             headers: {
                 [name: string]: unknown;
             };
@@ -759,7 +773,7 @@ export interface components {
                     /** @constant */
                     status?: 403;
                     /** @enum {unknown} */
-                    code?: "email_not_verified";
+                    code?: "email_not_verified" | "origin_not_allowed";
                 });
             };
         };
@@ -844,6 +858,20 @@ export interface components {
                     status?: 404;
                     /** @enum {unknown} */
                     code?: "not_found";
+                };
+            };
+        };
+        /** @description `origin_not_allowed`: Origin not allowed. */
+        OriginNotAllowed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "origin_not_allowed";
                 };
             };
         };
@@ -1018,7 +1046,10 @@ export interface operations {
     register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1033,6 +1064,8 @@ export interface operations {
                 headers: {
                     /** @description `/users/me`. */
                     Location?: string;
+                    /** @description With `Session-Transport: cookie`, when a session is answered: `__Host-refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=<refreshExpiresIn>`. */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -1042,6 +1075,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
+            403: components["responses"]["OriginNotAllowed"];
             409: components["responses"]["EmailTaken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1078,7 +1112,10 @@ export interface operations {
     login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1091,6 +1128,8 @@ export interface operations {
             /** @description OK. */
             200: {
                 headers: {
+                    /** @description With `Session-Transport: cookie`, when a session is answered: `__Host-refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=<refreshExpiresIn>`. */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -1101,7 +1140,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["InvalidCredentials"];
-            403: components["responses"]["EmailNotVerifiedOrMfaRequired"];
+            403: components["responses"]["EmailNotVerifiedOrMfaRequiredOrOriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1112,7 +1151,10 @@ export interface operations {
     revokeAllSessions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1121,6 +1163,8 @@ export interface operations {
             /** @description Done; no body. */
             204: {
                 headers: {
+                    /** @description With `Session-Transport: cookie`: `__Host-refresh=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0` (deletes it). */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -1128,6 +1172,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["OriginNotAllowed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1135,7 +1180,10 @@ export interface operations {
     completeMfaLogin: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1148,6 +1196,8 @@ export interface operations {
             /** @description OK. */
             200: {
                 headers: {
+                    /** @description With `Session-Transport: cookie`, when a session is answered: `__Host-refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=<refreshExpiresIn>`. */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -1158,6 +1208,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["MfaFailed"];
+            403: components["responses"]["OriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1193,7 +1244,10 @@ export interface operations {
     passkeyLogin: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1206,6 +1260,8 @@ export interface operations {
             /** @description OK. */
             200: {
                 headers: {
+                    /** @description With `Session-Transport: cookie`, when a session is answered: `__Host-refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=<refreshExpiresIn>`. */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -1215,6 +1271,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrPasskeyInvalid"];
+            403: components["responses"]["OriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1225,11 +1282,14 @@ export interface operations {
     refreshSession: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["RefreshBody"];
             };
@@ -1238,6 +1298,8 @@ export interface operations {
             /** @description OK. */
             200: {
                 headers: {
+                    /** @description With `Session-Transport: cookie`: the new `__Host-refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=<refreshExpiresIn>`. */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -1248,6 +1310,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["InvalidRefreshToken"];
+            403: components["responses"]["OriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -1257,7 +1320,10 @@ export interface operations {
     logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1266,6 +1332,8 @@ export interface operations {
             /** @description Done; no body. */
             204: {
                 headers: {
+                    /** @description With `Session-Transport: cookie`: `__Host-refresh=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0` (deletes it). */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -1273,6 +1341,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["OriginNotAllowed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1331,7 +1400,10 @@ export interface operations {
     deleteAccount: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1344,6 +1416,8 @@ export interface operations {
             /** @description Done; no body. */
             204: {
                 headers: {
+                    /** @description With `Session-Transport: cookie`: `__Host-refresh=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0` (deletes it). */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -1352,7 +1426,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["CurrentPasswordIncorrectOrOriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1797,7 +1871,10 @@ export interface operations {
     confirmPasswordReset: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1810,6 +1887,8 @@ export interface operations {
             /** @description OK. */
             200: {
                 headers: {
+                    /** @description With `Session-Transport: cookie`, when a session is answered: `__Host-refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=<refreshExpiresIn>`. */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -1819,6 +1898,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrLinkInvalid"];
+            403: components["responses"]["OriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

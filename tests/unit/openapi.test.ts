@@ -71,6 +71,7 @@ const API_MD_CODES = [
   'totp_code_invalid',
   'totp_not_pending',
   'passkey_invalid',
+  'origin_not_allowed',
 ];
 
 /** The problem codes an operation documents, from its (possibly shared) responses. */
@@ -104,6 +105,8 @@ function compiler(strict: boolean): Ajv2020 {
 const BODY = ['validation_failed', 'malformed_json', 'payload_too_large', 'unsupported_media_type'];
 const BEARER = ['unauthorized'];
 const ALWAYS = ['service_unavailable', 'internal_error'];
+/** The cookie transport's CSRF gate, on every route that issues, rotates or clears the cookie. */
+const COOKIE = ['origin_not_allowed'];
 
 describe('the OpenAPI document', () => {
   test('is a valid OpenAPI 3.1 document', () => {
@@ -150,13 +153,13 @@ describe('the OpenAPI document', () => {
   });
 
   test.each([
-    ['/users', 'post', [...BODY, 'email_taken', 'rate_limited']],
+    ['/users', 'post', [...BODY, ...COOKIE, 'email_taken', 'rate_limited']],
     [
       '/sessions',
       'post',
-      [...BODY, 'invalid_credentials', 'email_not_verified', 'mfa_required', 'rate_limited'],
+      [...BODY, ...COOKIE, 'invalid_credentials', 'email_not_verified', 'mfa_required', 'rate_limited'],
     ],
-    ['/sessions/mfa', 'post', [...BODY, 'mfa_failed', 'rate_limited']],
+    ['/sessions/mfa', 'post', [...BODY, ...COOKIE, 'mfa_failed', 'rate_limited']],
     ['/users/me/security', 'get', BEARER],
     ['/users/me/passkeys/options', 'post', BEARER],
     ['/users/me/passkeys', 'post', [...BODY, ...BEARER, 'passkey_invalid']],
@@ -167,7 +170,7 @@ describe('the OpenAPI document', () => {
       [...BODY, ...BEARER, 'current_password_incorrect', 'not_found', 'rate_limited'],
     ],
     ['/sessions/passkey/options', 'post', ['rate_limited']],
-    ['/sessions/passkey', 'post', [...BODY, 'passkey_invalid', 'rate_limited']],
+    ['/sessions/passkey', 'post', [...BODY, ...COOKIE, 'passkey_invalid', 'rate_limited']],
     [
       '/users/me/totp',
       'post',
@@ -187,17 +190,17 @@ describe('the OpenAPI document', () => {
     ['/users/me/email-verification', 'post', [...BEARER, 'already_verified', 'rate_limited']],
     ['/email-verification', 'post', [...BODY, 'link_invalid']],
     ['/password-resets', 'post', [...BODY, 'rate_limited']],
-    ['/password-resets/confirm', 'post', [...BODY, 'link_invalid']],
-    ['/sessions/refresh', 'post', [...BODY, 'invalid_refresh_token']],
+    ['/password-resets/confirm', 'post', [...BODY, ...COOKIE, 'link_invalid']],
+    ['/sessions/refresh', 'post', [...BODY, ...COOKIE, 'invalid_refresh_token']],
     ['/sessions', 'get', BEARER],
-    ['/sessions/current', 'delete', BEARER],
+    ['/sessions/current', 'delete', [...BEARER, ...COOKIE]],
     ['/sessions/{id}', 'delete', [...BEARER, 'not_found']],
-    ['/sessions', 'delete', BEARER],
+    ['/sessions', 'delete', [...BEARER, ...COOKIE]],
     ['/users/me', 'get', BEARER],
     // A password-checked endpoint answers 429 while the account's back-off lasts.
     ['/users/me', 'patch', [...BODY, ...BEARER, 'current_password_incorrect', 'email_taken', 'rate_limited']],
     ['/users/me/password', 'put', [...BODY, ...BEARER, 'current_password_incorrect', 'rate_limited']],
-    ['/users/me', 'delete', [...BODY, ...BEARER, 'current_password_incorrect', 'rate_limited']],
+    ['/users/me', 'delete', [...BODY, ...BEARER, ...COOKIE, 'current_password_incorrect', 'rate_limited']],
     ['/.well-known/jwks.json', 'get', []],
     ['/openapi.json', 'get', []],
   ])('%s %s documents exactly the problem codes API.md gives it', (path, method, codes) => {
