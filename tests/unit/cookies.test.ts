@@ -11,7 +11,7 @@ import {
 import { cookieTransport, credentialedOrigins } from '../../lib/cookies/transport';
 import { AppError } from '../../lib/errors';
 import * as resources from '../../lib/resources';
-import { ROUTES } from '../../lib/routes';
+import { ROUTES as TABLE, type Route } from '../../lib/routes';
 import { newRefreshToken } from '../../lib/tokens';
 
 const TOKEN = newRefreshToken('usr_AAAAAAAAAAAAAAAAAAAAAA', 'ses_BBBBBBBBBBBBBBBBBBBBBB');
@@ -142,6 +142,7 @@ describe('the CSRF gate of cookie-mode requests', () => {
 });
 
 describe('the route table opts session routes in', () => {
+  const ROUTES: readonly Route[] = TABLE;
   /** Whether a response schema has a `session` member (lib/resources.ts). */
   const answersSession = (name: string | undefined): boolean =>
     name !== undefined &&
