@@ -11,7 +11,7 @@ import {
 import { cookieTransport, credentialedOrigins } from '../../lib/cookies/transport';
 import { AppError } from '../../lib/errors';
 import * as resources from '../../lib/resources';
-import { ROUTES as TABLE, type Route } from '../../lib/routes';
+import { type Route, ROUTES as TABLE } from '../../lib/routes';
 import { newRefreshToken } from '../../lib/tokens';
 
 const TOKEN = newRefreshToken('usr_AAAAAAAAAAAAAAAAAAAAAA', 'ses_BBBBBBBBBBBBBBBBBBBBBB');
