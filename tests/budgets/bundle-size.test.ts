@@ -20,8 +20,10 @@ const KIB = 1024;
  * one entry point brings its whole attestation stack (ASN.1, X.509: ≈ 430 KiB minified) — its
  * export map offers no smaller door. 600 KiB leaves them ~15 KiB of room; every other function,
  * the passkey options, listing and deletion included, stays within the light or hashing budget.
+ * The light budget was 150 KiB until the cookie transport (lib/cookies/, ≈3.7 KiB in every
+ * bundle through the shared Middy stack: the CSRF gate and credentialed CORS answer on every route).
  */
-const BUDGET_BYTES = { light: 150 * KIB, hashing: 180 * KIB, webauthn: 600 * KIB };
+const BUDGET_BYTES = { light: 155 * KIB, hashing: 180 * KIB, webauthn: 600 * KIB };
 const WEBAUTHN = '@simplewebauthn/server';
 
 const ARGON2 = '@node-rs/argon2';
@@ -101,7 +103,7 @@ const verifiesWebAuthn = (name: string): boolean =>
 
 describe('bundle sizes (minified, native addon excluded)', () => {
   test.each(functionNames)(
-    '%s is within its budget (150 KiB; 180 KiB with Argon2; 600 KiB with the WebAuthn verifier)',
+    '%s is within its budget (155 KiB; 180 KiB with Argon2; 600 KiB with the WebAuthn verifier)',
     (name) => {
       // Prepare
       const budget = verifiesWebAuthn(name)
