@@ -17,5 +17,9 @@ module.exports.cors = () => {
     allowedMethods: policy.allowedMethods,
     exposedResponseHeaders: policy.exposedHeaders,
     maxAge: policy.maxAgeSeconds,
+    // The cookie transport needs credentialed requests. API Gateway then answers
+    // Access-Control-Allow-Credentials to the listed origins only, and refuses it with `*`
+    // (with `*`, no origin may use the cookie: lib/cookies/transport.ts).
+    allowCredentials: !allowedOrigins.includes('*'),
   };
 };

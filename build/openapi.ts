@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { SESSION_TRANSPORT_HEADER, type SessionCookieRole } from '../lib/cookies/transport';
 import { ERROR_CODES, type ErrorCode } from '../lib/errors';
 import { MAX_BODY_BYTES } from '../lib/request-body';
 import * as resources from '../lib/resources';
@@ -216,11 +217,32 @@ const CALLBACK_PARAMETERS = {
   required: ['state'],
 };
 
+/** The cookie transport's request header (lib/cookies/transport.ts), on the routes that take part. */
+const SESSION_TRANSPORT_PARAMETER = {
+  name: SESSION_TRANSPORT_HEADER,
+  in: 'header',
+  required: false,
+  description:
+    '`cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`).',
+  schema: { type: 'string', enum: ['cookie'] },
+};
+
+/** What the cookie transport sets, per role. */
+const SET_COOKIE: Record<SessionCookieRole, string> = {
+  issue:
+    'With `Session-Transport: cookie`, when a session is answered: `__Host-refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=<refreshExpiresIn>`.',
+  refresh:
+    'With `Session-Transport: cookie`: the new `__Host-refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=<refreshExpiresIn>`.',
+  clear:
+    'With `Session-Transport: cookie`: `__Host-refresh=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0` (deletes it).',
+};
+
 /** The success response's headers, as lib/http.ts sets them from the same route fields. */
 function successHeaders(route: Route) {
   if (route.status === 302) return { Location: header('The app’s `redirectUri` with a fragment.') };
   return {
     ...(route.location ? { Location: header(`\`${route.location}\`.`) } : {}),
+    ...(route.sessionCookie ? { 'Set-Cookie': header(SET_COOKIE[route.sessionCookie]) } : {}),
     'Cache-Control': route.cacheSeconds
       ? header(`\`public, max-age=${route.cacheSeconds}\`.`)
       : header('`no-store`: tokens and profiles are never cached.'),
@@ -244,10 +266,11 @@ function operationObject(route: Route, shared: ResponseRegistry) {
   }
   const mediaTypes =
     route.method === 'PATCH' ? ['application/json', 'application/merge-patch+json'] : ['application/json'];
-  const parameters = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
+  const parameters: object[] = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
     const { $schema: _, ...schema } = PATH_PARAMETERS[name as string] ?? { type: 'string' };
     return { name, in: 'path', required: true, schema };
   });
+  if (route.sessionCookie) parameters.push(SESSION_TRANSPORT_PARAMETER);
   return {
     operationId: route.operationId,
     summary: route.summary,
@@ -281,7 +304,8 @@ function operationObject(route: Route, shared: ResponseRegistry) {
     ...(route.body
       ? {
           requestBody: {
-            required: !route.bodyOptional,
+            // In cookie mode a refresh has no body (or `{}`): the token is the cookie.
+            required: !route.bodyOptional && route.sessionCookie !== 'refresh',
             content: Object.fromEntries(
               mediaTypes.map((type) => [type, { schema: ref(route.body as string) }]),
             ),

@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   email_not_verified: { status: 403, title: 'Email not verified' },
   mfa_required: { status: 403, title: 'Second factor required' },
   reauthentication_required: { status: 403, title: 'Reauthentication required' },
+  origin_not_allowed: { status: 403, title: 'Origin not allowed' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   email_taken: { status: 409, title: 'Email taken' },
@@ -110,6 +111,14 @@ export class CurrentPasswordIncorrectError extends AppError {
   override name = 'CurrentPasswordIncorrectError';
   constructor() {
     super('current_password_incorrect', 'The current password is incorrect.');
+  }
+}
+
+/** A cookie-mode request that fails the CSRF gate (lib/cookies/transport.ts). */
+export class OriginNotAllowedError extends AppError {
+  override name = 'OriginNotAllowedError';
+  constructor(message: string) {
+    super('origin_not_allowed', message);
   }
 }
 

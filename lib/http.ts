@@ -7,6 +7,7 @@ import httpCors from '@middy/http-cors';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
+import { cookieTransport, credentialedCors } from './cookies/transport';
 import cors from './cors.json';
 import { AppError, InternalError, UnauthorizedError, ValidationError } from './errors';
 import { parseBody, readJsonBody, SCHEMA_NAME } from './request-body';
@@ -151,13 +152,19 @@ export function endpoint<R extends Route, S extends z.ZodMiniType | undefined = 
     );
   const accepted = route.method === 'PATCH' ? PATCH_TYPES : JSON_TYPES;
   const headers = successHeaders(route);
+  const sessionCookie = route.sessionCookie
+    ? cookieTransport(route.sessionCookie, deps.corsAllowedOrigins)
+    : () => null;
   const core = async (event: HttpEvent): Promise<HttpResult> => {
+    // Cookie mode (`Session-Transport: cookie`) passes its CSRF gate before anything runs.
+    const cookie = sessionCookie(event);
     const bearerSent = route.optionalAuth === true && event.headers?.authorization !== undefined;
     const caller = route.auth || bearerSent ? await authenticate(event, tokens) : undefined;
     let input: unknown;
     try {
       const raw = body ? readJsonBody(event, accepted) : undefined;
-      input = body ? parseBody(body, raw === undefined && route.bodyOptional ? {} : raw) : undefined;
+      const given = raw === undefined && route.bodyOptional ? {} : raw;
+      input = body ? parseBody(body, cookie ? cookie.requestBody(given) : given) : undefined;
     } catch (error) {
       // API.md: a revoked token is refused before the body is looked at. The operation checks the
       // session atomically on success; on a bad body we check it here first, so the happy path
@@ -184,15 +191,20 @@ export function endpoint<R extends Route, S extends z.ZodMiniType | undefined = 
     const empty = route.status === 202 || route.status === 204;
     if (empty !== (result === undefined))
       throw new Error(`${route.fn}: a ${route.status} body must be ${empty ? 'empty' : 'present'}`);
+    const shaped = cookie ? cookie.respond(result) : { body: result, cookies: [] };
     return {
       statusCode: route.status,
       headers: { ...headers, ...(empty ? {} : { 'Content-Type': 'application/json' }) },
-      body: empty ? '' : JSON.stringify(result),
+      body: empty ? '' : JSON.stringify(shaped.body),
+      // Payload 2.0: API Gateway sends each as its own Set-Cookie header.
+      ...(shaped.cookies.length ? { cookies: shaped.cookies } : {}),
     };
   };
   return (
     middy<HttpEvent, HttpResult, Error, Context>(core)
       .use(injectLambdaContext(logger, { resetKeys: true }))
+      // Before http-cors, so that it runs after it: Allow-Credentials and Vary on its answer.
+      .use(credentialedCors(deps.corsAllowedOrigins))
       .use(
         httpCors({
           origins: deps.corsAllowedOrigins,

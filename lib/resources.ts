@@ -27,7 +27,8 @@ export const Session = z.strictObject({
   accessToken: z.string(),
   tokenType: z.literal('Bearer'),
   expiresIn: z.int().check(z.positive()),
-  refreshToken: z.string(),
+  // Absent when the request asked for `Session-Transport: cookie`: the token is the cookie then.
+  refreshToken: z.optional(z.string()),
   refreshExpiresIn: z.int().check(z.positive()),
   sessionId: z.string().check(z.regex(SESSION_ID_PATTERN)),
 });

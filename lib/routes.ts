@@ -1,3 +1,4 @@
+import type { SessionCookieRole } from './cookies/transport';
 import { type AppError, type ErrorCode, MethodNotAllowedError, NotFoundError } from './errors';
 import type * as resources from './resources';
 import type * as validation from './validation';
@@ -49,6 +50,11 @@ export interface Route {
   errors: ErrorCode[];
   /** Runs Argon2: the function gets more memory (Lambda's CPU share grows with it). */
   hashing?: boolean;
+  /**
+   * Its part in the cookie transport (lib/cookies/transport.ts), for requests that send
+   * `Session-Transport: cookie`: `issue` (answers a session), `refresh`, `clear` (ends it).
+   */
+  sessionCookie?: SessionCookieRole;
 }
 
 /**
@@ -71,6 +77,7 @@ export const ROUTES = [
     location: '/users/me',
     errors: ['email_taken', 'rate_limited'],
     hashing: true,
+    sessionCookie: 'issue',
   },
   {
     fn: 'login',
@@ -85,6 +92,7 @@ export const ROUTES = [
     response: 'LogIn',
     errors: ['invalid_credentials', 'email_not_verified', 'mfa_required', 'rate_limited'],
     hashing: true,
+    sessionCookie: 'issue',
   },
   {
     fn: 'complete-mfa-login',
@@ -98,6 +106,7 @@ export const ROUTES = [
     status: 200,
     response: 'LogIn',
     errors: ['mfa_failed', 'rate_limited'],
+    sessionCookie: 'issue',
   },
   {
     fn: 'passkey-login-options',
@@ -123,6 +132,7 @@ export const ROUTES = [
     status: 200,
     response: 'UserAndSession',
     errors: ['passkey_invalid', 'email_not_verified', 'rate_limited'],
+    sessionCookie: 'issue',
   },
   {
     fn: 'request-email-sign-in',
@@ -148,6 +158,7 @@ export const ROUTES = [
     status: 200,
     response: 'SignedIn',
     errors: ['link_invalid', 'sign_in_code_invalid', 'mfa_required', 'rate_limited'],
+    sessionCookie: 'issue',
   },
   {
     fn: 'refresh-session',
@@ -161,6 +172,7 @@ export const ROUTES = [
     status: 200,
     response: 'SessionEnvelope',
     errors: ['invalid_refresh_token'],
+    sessionCookie: 'refresh',
   },
   {
     fn: 'list-sessions',
@@ -184,6 +196,7 @@ export const ROUTES = [
     auth: true,
     status: 204,
     errors: [],
+    sessionCookie: 'clear',
   },
   {
     fn: 'revoke-session',
@@ -206,6 +219,7 @@ export const ROUTES = [
     auth: true,
     status: 204,
     errors: [],
+    sessionCookie: 'clear',
   },
   {
     fn: 'get-profile',
@@ -258,6 +272,7 @@ export const ROUTES = [
     status: 204,
     errors: ['current_password_incorrect', 'rate_limited', 'reauthentication_required'],
     hashing: true,
+    sessionCookie: 'clear',
   },
   {
     fn: 'get-security',
@@ -463,6 +478,7 @@ export const ROUTES = [
     response: 'UserAndOptionalSession',
     errors: ['link_invalid'],
     hashing: true,
+    sessionCookie: 'issue',
   },
   {
     fn: 'oauth-providers',
@@ -530,6 +546,7 @@ export const ROUTES = [
     status: 200,
     response: 'UserSessionCreated',
     errors: ['oauth_code_invalid', 'mfa_required'],
+    sessionCookie: 'issue',
   },
   {
     fn: 'list-identities',
@@ -629,6 +646,7 @@ export function errorsOf(route: Route): ErrorCode[] {
     ...(route.body ? (['validation_failed', 'malformed_json'] as const) : []),
     ...(route.auth ? (['unauthorized'] as const) : []),
     ...route.errors,
+    ...(route.sessionCookie ? (['origin_not_allowed'] as const) : []),
     ...(route.body ? (['payload_too_large', 'unsupported_media_type'] as const) : []),
     'internal_error',
     'service_unavailable',

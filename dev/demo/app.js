@@ -1,10 +1,14 @@
-// The demo page: plain browser JavaScript, no build step. It calls the account API cross-origin
-// with bearer tokens, exactly as a frontend would.
+// The demo page: plain browser JavaScript, no build step. It calls the account API cross-origin,
+// exactly as a frontend would, in the API's cookie mode (`Session-Transport: cookie`):
 //
-// Tokens live in this module's memory only, never in localStorage/sessionStorage or cookies: any
-// script running on the origin can read Web Storage, and the refresh token is a 30-day credential.
-// The price is that a reload signs you out, which is fine for a demo (a real app would keep the
-// refresh token in an HttpOnly cookie set by a backend-for-frontend).
+// - the refresh token never reaches this script: the API keeps it in an HttpOnly `__Host-refresh`
+//   cookie (SameSite=Strict, so the page and the API must be one site: two ports of localhost
+//   here, app.example.com and auth.example.com in production), which the browser sends with
+//   credentialed requests; any script on the origin could read Web Storage, none can read it;
+// - the access token lives in this module's memory only, and a reload gets a new one from the
+//   cookie, so a reload keeps the user signed in;
+// - tabs renew one at a time (a Web Lock): each tab's refresh spends the cookie the previous one
+//   set, so two tabs never present the same cookie and never look like a thief to the API.
 import { config } from './config.js';
 import { renderSVG } from './vendor/uqr.js';
 
@@ -13,7 +17,7 @@ const { startAuthentication, startRegistration } = globalThis.SimpleWebAuthnBrow
 
 const apiUrl = config.apiUrl.replace(/\/+$/, '');
 
-/** @type {{ accessToken: string, refreshToken: string, sessionId: string } | null} */
+/** @type {{ accessToken: string, sessionId: string } | null} */
 let tokens = null;
 /** The refresh in flight, shared by every call that needs it (single flight). */
 let refreshing = null;
@@ -55,7 +59,8 @@ const $ = (selector) => document.querySelector(selector);
 // --- HTTP -----------------------------------------------------------------------------------
 
 async function send(method, path, { body, token, contentType = 'application/json' } = {}) {
-  const headers = {};
+  // Cookie mode on every call: the API sets, reads and clears the refresh cookie where it has one.
+  const headers = { 'Session-Transport': 'cookie' };
   if (body !== undefined) headers['Content-Type'] = contentType;
   if (token) headers.Authorization = `Bearer ${token}`;
   let response;
@@ -64,7 +69,8 @@ async function send(method, path, { body, token, contentType = 'application/json
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'omit',
+      // Sends the refresh cookie and lets the browser store the one the API sets.
+      credentials: 'include',
       cache: 'no-store',
     });
   } catch {
@@ -128,23 +134,55 @@ function renewAfter(used) {
 
 async function refreshSession() {
   const current = tokens;
-  const response = await send('POST', '/sessions/refresh', { body: { refreshToken: current.refreshToken } });
-  if (response.status === 401 || response.status === 400) {
-    endSession();
-    throw new SessionEnded();
+  let session;
+  try {
+    session = await renewWithCookie();
+  } catch (error) {
+    if (error instanceof SessionEnded) endSession();
+    throw error;
   }
-  const { session } = await read(response);
   // Someone logged in or out meanwhile: that newer state wins.
   if (tokens === current) keepSession(session);
   logActivity('access token renewed');
 }
 
-function keepSession(session) {
-  tokens = {
-    accessToken: session.accessToken,
-    refreshToken: session.refreshToken,
-    sessionId: session.sessionId,
+/** The name of the Web Lock every tab of this app takes to renew (one origin, one lock). */
+const REFRESH_LOCK = 'account-service-demo:refresh';
+
+/**
+ * A new session from the refresh cookie alone (no body). Tabs take turns (a Web Lock), so each
+ * sends the cookie the previous tab's answer set. A 401 can still be a race with a tab that does
+ * not take the lock (an older version of the page, a browser without Web Locks): the API forgives
+ * such a race for a few seconds without revoking anything, and by then the browser holds the
+ * winner's cookie, so one retry tells a race from a session that really ended.
+ */
+async function renewWithCookie() {
+  const attempt = async () => {
+    for (let tries = 0; tries < 2; tries += 1) {
+      if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 300));
+      const response = await send('POST', '/sessions/refresh');
+      if (response.status !== 401) return (await read(response)).session;
+    }
+    throw new SessionEnded();
   };
+  return navigator.locks ? navigator.locks.request(REFRESH_LOCK, attempt) : attempt();
+}
+
+function keepSession(session) {
+  tokens = { accessToken: session.accessToken, sessionId: session.sessionId };
+}
+
+/** On load: the refresh cookie, if the browser holds one, signs the user in again. */
+async function restoreSession() {
+  let session;
+  try {
+    session = await renewWithCookie();
+  } catch {
+    return; // No cookie, or its session ended: signed out, nothing to say.
+  }
+  keepSession(session);
+  const { user } = await authed('GET', '/users/me');
+  await signIn({ user, session }, `You are still signed in, ${user.name}.`);
 }
 
 function endSession(message = 'Your session has ended. Please log in again.') {
@@ -838,6 +876,7 @@ $('#sessions').addEventListener('click', async (event) => {
 
 $('#api-url').textContent = apiUrl;
 $('#signed-out').hidden = false;
+await restoreSession().catch(() => undefined);
 const page = location.pathname.replace(/^\/+|\/+$/g, '');
 await loadProviders();
 if (page === 'verify-email' || page === 'reset-password' || page === 'sign-in') await followLink(page);

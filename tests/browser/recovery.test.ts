@@ -63,6 +63,11 @@ test('register → mailbox → verify link → forgot password → reset link �
     await page.goto(verifyLink);
     await notice.getByText(`Thank you: ${EMAIL} is confirmed.`).waitFor();
     expect(page.url()).toBe(`${demo.origin}/`);
+    // Still signed in across the navigation (the refresh cookie), the profile now verified.
+    await signedIn.waitFor();
+    await expect(verified.textContent()).resolves.toBe('yes');
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
+    await notice.getByText('You are logged out.').waitFor();
 
     // Forgot the password: the same answer whether or not the address has an account.
     const forgot = page.getByRole('form', { name: 'Forgot your password?' });

@@ -20,7 +20,8 @@ const KIB = 1024;
  * (lib/passkeys/verifier.ts: @oslojs/webauthn and @oslojs/cbor, ≈ 31 KiB), no longer
  * @simplewebauthn/server's ≈ 430 KiB. Version 3 also puts aws4fetch (≈ 7 KiB: SSM and Lambda
  * without the AWS SDK the runtime provided, which loaded 140–250 ms per cold start) and the
- * read-only session check into every bundle: the light budget is 162 KiB (was 150). The passkey
+ * read-only session check into every bundle, and the cookie transport (lib/cookies/, ≈ 3.7 KiB: the
+ * CSRF gate in the shared Middy stack): the light budget is 162 KiB (was 150). The passkey
  * log-in also carries the per-IP limiter (@upstash/ratelimit, ≈ 32 KiB).
  */
 const BUDGET_BYTES = { light: 162 * KIB, hashing: 180 * KIB, webauthn: 200 * KIB };

@@ -21,7 +21,8 @@ const capture = (...parts: unknown[]) => {
   trace: capture,
 };
 
-const services = testServices({ LOG_LEVEL: 'DEBUG' }, { logger });
+const APP = 'http://app.example';
+const services = testServices({ LOG_LEVEL: 'DEBUG', CORS_ALLOWED_ORIGINS: APP }, { logger });
 const h = createHandlers(services);
 const redis = restClient({ automaticDeserialization: false });
 
@@ -36,6 +37,8 @@ interface Exchange {
   kind: Kind;
   status: number;
   headers: Record<string, string>;
+  /** Payload 2.0's Set-Cookie list: where a cookie-mode refresh token belongs. */
+  cookies: string[];
   text: string;
 }
 const exchanges: Exchange[] = [];
@@ -50,9 +53,14 @@ async function send(label: string, handler: HttpHandler, input: EventInput, kind
     Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
   );
   const text = result.body ?? '';
-  exchanges.push({ label, kind, status: result.statusCode ?? 200, headers, text });
+  const cookies = result.cookies ?? [];
+  exchanges.push({ label, kind, status: result.statusCode ?? 200, headers, cookies, text });
   const body = text === '' ? undefined : JSON.parse(text);
   if (body?.session?.refreshToken) refreshTokens.add(body.session.refreshToken);
+  for (const cookie of cookies) {
+    const token = /^__Host-refresh=([^;]+);/.exec(cookie)?.[1];
+    if (token) refreshTokens.add(token);
+  }
   if (body?.session?.accessToken) accessTokens.add(body.session.accessToken);
   return { status: result.statusCode ?? 200, body };
 }
@@ -176,6 +184,43 @@ beforeAll(async () => {
     body: { refreshToken: third.refreshToken, password: PASSWORD },
   });
 
+  // Cookie mode: the refresh token travels in Set-Cookie only.
+  const browser = { 'session-transport': 'cookie', origin: APP };
+  const cookieLogin = await send(
+    'cookie login',
+    h.login,
+    { method: 'POST', path: '/sessions', body: { email, password: PASSWORD }, headers: browser },
+    'issues-tokens',
+  );
+  const cookieOf = (label: string) =>
+    /^__Host-refresh=([^;]+);/.exec(exchanges.find((e) => e.label === label)?.cookies[0] ?? '')?.[1] ?? '';
+  await send('cookie refresh from another origin', h.refresh, {
+    method: 'POST',
+    path: '/sessions/refresh',
+    headers: { ...browser, origin: 'http://evil.test', cookie: `__Host-refresh=${cookieOf('cookie login')}` },
+  });
+  await send(
+    'cookie refresh',
+    h.refresh,
+    {
+      method: 'POST',
+      path: '/sessions/refresh',
+      headers: { ...browser, cookie: `__Host-refresh=${cookieOf('cookie login')}` },
+    },
+    'issues-tokens',
+  );
+  await send('cookie refresh with a spent cookie', h.refresh, {
+    method: 'POST',
+    path: '/sessions/refresh',
+    headers: { ...browser, cookie: `__Host-refresh=${cookieOf('cookie login')}` },
+  });
+  await send('cookie logout', h.logout, {
+    method: 'DELETE',
+    path: '/sessions/current',
+    token: cookieLogin.body.session.accessToken,
+    headers: browser,
+  });
+
   const token: string = first.accessToken;
   await send('me', h.me, { method: 'GET', path: '/users/me', token });
   await send('me with a refresh token as bearer', h.me, {
@@ -297,7 +342,8 @@ describe('no response ever carries a secret', () => {
       new Set([200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 415]),
     );
     expect(storedHashes.size).toBe(2);
-    expect(refreshTokens.size).toBe(5);
+    // Five from bodies, two from Set-Cookie (the cookie log-in and the cookie refresh).
+    expect(refreshTokens.size).toBe(7);
   });
 
   test.each([
@@ -338,13 +384,27 @@ describe('no response ever carries a secret', () => {
       'login',
       'login again',
       'refresh',
+      'cookie login',
+      'cookie refresh',
       'login with the new password',
     ]);
     for (const carrier of carriers) {
       const body = JSON.parse(carrier.text);
       const members = carrier.label === 'register' ? ['session', 'user'] : ['deviceToken', 'session', 'user'];
-      expect(Object.keys(body).sort()).toEqual(carrier.label === 'refresh' ? ['session'] : members);
+      expect(Object.keys(body).sort()).toEqual(carrier.label.endsWith('refresh') ? ['session'] : members);
     }
+  });
+
+  test('cookie-mode answers carry the refresh token in Set-Cookie only: not in the body, not in a header', () => {
+    const cookieAnswers = exchanges.filter((e) => e.cookies.length > 0);
+    expect(cookieAnswers.map((e) => e.label)).toEqual(['cookie login', 'cookie refresh', 'cookie logout']);
+    for (const answer of cookieAnswers) {
+      const token = /^__Host-refresh=([^;]*);/.exec(answer.cookies[0] as string)?.[1] as string;
+      expect(answer.text.includes('refreshToken')).toBe(false);
+      if (token) expect(JSON.stringify({ headers: answer.headers, text: answer.text })).not.toContain(token);
+    }
+    // Only cookie-mode answers set a cookie, and no answer sets one as a plain header.
+    expect(exchanges.filter((e) => 'set-cookie' in e.headers).map((e) => e.label)).toEqual([]);
   });
 
   test('no response has a passwordHash or refreshHash member, at any depth', () => {

@@ -150,3 +150,65 @@ describe('serverless.yml', () => {
     });
   });
 });
+
+describe('serverless.yml: the cookie transport in AWS', () => {
+  // biome-ignore lint/suspicious/noExplicitAny: the printed configuration, walked by path
+  let withDomain: any;
+  beforeAll(async () => {
+    withDomain = await print({
+      API_DOMAIN: 'auth.example.com',
+      API_CERTIFICATE_ARN:
+        'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789abc',
+      CORS_ALLOWED_ORIGINS: 'https://app.example.com',
+    });
+  }, 90_000);
+
+  test('API_DOMAIN and its certificate give the HTTP API a regional custom domain', () => {
+    expect(withDomain.resources.Conditions.HasApiDomain).toEqual({ 'Fn::Equals': ['true', 'true'] });
+    expect(withDomain.resources.Resources.ApiDomain.Properties).toEqual({
+      DomainName: 'auth.example.com',
+      DomainNameConfigurations: [
+        {
+          CertificateArn:
+            'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789abc',
+          EndpointType: 'REGIONAL',
+          SecurityPolicy: 'TLS_1_2',
+        },
+      ],
+    });
+  });
+
+  test('API Gateway allows credentials to the listed origins and the Session-Transport header', () => {
+    expect(withDomain.provider.httpApi.cors).toMatchObject({
+      allowedOrigins: ['https://app.example.com'],
+      allowCredentials: true,
+    });
+    expect(withDomain.provider.httpApi.cors.allowedHeaders).toContain('Session-Transport');
+  });
+
+  test('with `*`, no credentials (API Gateway refuses them with a wildcard)', () => {
+    const saved = process.env.CORS_ALLOWED_ORIGINS;
+    process.env.CORS_ALLOWED_ORIGINS = '*';
+    try {
+      expect(require('../../build/cors-origins.cjs').cors()).toMatchObject({ allowCredentials: false });
+    } finally {
+      process.env.CORS_ALLOWED_ORIGINS = saved;
+    }
+  });
+
+  test('API_DOMAIN without a certificate, or a malformed domain, stops the deploy with a message', () => {
+    const domain = require('../../build/api-domain.cjs');
+    const saved = { ...process.env };
+    try {
+      process.env.API_DOMAIN = 'auth.example.com';
+      delete process.env.API_CERTIFICATE_ARN;
+      expect(() => domain.certificateArn()).toThrow(/API_CERTIFICATE_ARN must be the ARN/);
+      process.env.API_DOMAIN = 'https://auth.example.com/';
+      expect(() => domain.domain()).toThrow(/API_DOMAIN must be a host name/);
+      delete process.env.API_DOMAIN;
+      expect([domain.enabled(), domain.domain(), domain.certificateArn()]).toEqual(['false', '', '']);
+    } finally {
+      process.env = saved;
+    }
+  });
+});

@@ -285,6 +285,25 @@ describe.each(Object.keys(ARCHITECTURES) as Architecture[])('serverless package 
     }
   });
 
+  test('the template: the custom domain is there, off without API_DOMAIN, and maps the real API and stage', () => {
+    // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template, walked by path
+    const template: any = JSON.parse(result().template);
+    expect(template.Conditions.HasApiDomain).toEqual({ 'Fn::Equals': ['false', 'true'] });
+    expect(template.Resources.ApiDomain).toMatchObject({
+      Type: 'AWS::ApiGatewayV2::DomainName',
+      Condition: 'HasApiDomain',
+    });
+    expect(template.Resources.ApiDomainMapping).toMatchObject({
+      Type: 'AWS::ApiGatewayV2::ApiMapping',
+      Condition: 'HasApiDomain',
+      Properties: { ApiId: { Ref: 'HttpApi' }, DomainName: { Ref: 'ApiDomain' }, Stage: '$default' },
+    });
+    // The names the mapping refers to are the API and the stage the framework generates.
+    expect(template.Resources.HttpApi.Type).toBe('AWS::ApiGatewayV2::Api');
+    expect(template.Resources.HttpApiStage.Properties.StageName).toBe('$default');
+    expect(template.Outputs.ApiDomainTarget.Condition).toBe('HasApiDomain');
+  });
+
   test('the template: SSM read scoped to the stage path, access logs, throttling, no versions kept', () => {
     // biome-ignore-start lint/suspicious/noExplicitAny: a CloudFormation template, walked by path
     const resources = Object.values<{ Type: string; Properties: Record<string, any> }>(

@@ -3,6 +3,8 @@
 // cannot keep, so a short child process asks it to unpack the binary and prints the path.
 
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type BrowserContext, chromium, type LaunchOptions } from 'playwright-core';
 
 /**
@@ -30,8 +32,20 @@ const ARGS = [
 
 let executable: string | undefined;
 
-/** Unpacks the npm Chromium (≈2.5 s the first time, then cached in the temp folder) and returns its path. */
+/**
+ * Where the binary is unpacked: a folder of the project's own, per package version. The package
+ * unpacks into the temp folder and reuses any `<tmpdir>/chromium` without checking its version, so
+ * the shared /tmp could hand us another project's (or another version's) browser.
+ */
+const PACKAGE_DIR = join(__dirname, '../../node_modules/@sparticuz/chromium');
+const { version } = JSON.parse(readFileSync(join(PACKAGE_DIR, 'package.json'), 'utf8')) as {
+  version: string;
+};
+const UNPACK_DIR = join(__dirname, '../../node_modules/.cache', `sparticuz-chromium-${version}`);
+
+/** Unpacks the npm Chromium (≈2.5 s the first time, then cached in UNPACK_DIR) and returns its path. */
 export function chromiumPath(): string {
+  mkdirSync(UNPACK_DIR, { recursive: true });
   executable ??= execFileSync(
     process.execPath,
     [
@@ -39,7 +53,7 @@ export function chromiumPath(): string {
       '-e',
       "import c from '@sparticuz/chromium'; process.stdout.write(await c.executablePath());",
     ],
-    { encoding: 'utf8', timeout: 60_000 },
+    { encoding: 'utf8', timeout: 60_000, env: { ...process.env, TMPDIR: UNPACK_DIR } },
   ).trim();
   return executable;
 }

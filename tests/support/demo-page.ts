@@ -15,6 +15,11 @@ const RESULTS_DIR = process.env.TEST_RESULTS_DIR ?? join(tmpdir(), 'account-serv
 
 export interface DemoPage {
   api: Awaited<ReturnType<typeof startTestApi>>;
+  /**
+   * The API as the page calls it: on the page's host name, so that page and API are one site and
+   * the API's SameSite=Strict refresh cookie is sent (http://localhost:<a> → http://localhost:<b>).
+   */
+  apiUrl: string;
   /** The page's origin, e.g. http://127.0.0.1:5173. */
   origin: string;
   context: BrowserContext;
@@ -53,7 +58,8 @@ export function useDemoPage(options: {
       },
       options.apiPort?.(),
     );
-    server = await startDemoServer({ port, host: '127.0.0.1', apiUrl: demo.api.url });
+    demo.apiUrl = `http://${options.host ?? '127.0.0.1'}:${demo.api.port}`;
+    server = await startDemoServer({ port, host: '127.0.0.1', apiUrl: demo.apiUrl });
     // A fresh user-data-dir per run: launchPersistentContext is how playwright takes one.
     profileDir = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
     demo.context = await launchBrowser(profileDir, {

@@ -850,7 +850,7 @@ export interface components {
             /** @constant */
             tokenType: "Bearer";
             expiresIn: number;
-            refreshToken: string;
+            refreshToken?: string;
             refreshExpiresIn: number;
             sessionId: string;
         };
@@ -942,7 +942,7 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
-        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "redirect_uri_not_allowed" | "oauth_state_invalid" | "oauth_code_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "sign_in_code_invalid" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "reauthentication_required" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "last_sign_in_method" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "redirect_uri_not_allowed" | "oauth_state_invalid" | "oauth_code_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "sign_in_code_invalid" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "reauthentication_required" | "origin_not_allowed" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "last_sign_in_method" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
         Problem: {
             type: string;
             title: string;
@@ -1091,6 +1091,20 @@ export interface components {
                 };
             };
         };
+        /** @description `current_password_incorrect`: Current password incorrect. `reauthentication_required`: Reauthentication required. `origin_not_allowed`: Origin not allowed. */
+        CurrentPasswordIncorrectOrReauthenticationRequiredOrOriginNotAllowed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "current_password_incorrect" | "reauthentication_required" | "origin_not_allowed";
+                };
+            };
+        };
         /** @description `email_not_verified`: Email not verified. */
         EmailNotVerified: {
             headers: {
@@ -1105,8 +1119,8 @@ export interface components {
                 };
             };
         };
-        /** @description `email_not_verified`: Email not verified. `mfa_required`: Second factor required. */
-        EmailNotVerifiedOrMfaRequired: {
+        /** @description `email_not_verified`: Email not verified. `mfa_required`: Second factor required. `origin_not_allowed`: Origin not allowed. */
+        EmailNotVerifiedOrMfaRequiredOrOriginNotAllowed: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1115,8 +1129,22 @@ export interface components {
                     /** @constant */
                     status?: 403;
                     /** @enum {unknown} */
-                    code?: "email_not_verified";
+                    code?: "email_not_verified" | "origin_not_allowed";
                 });
+            };
+        };
+        /** @description `email_not_verified`: Email not verified. `origin_not_allowed`: Origin not allowed. */
+        EmailNotVerifiedOrOriginNotAllowed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "email_not_verified" | "origin_not_allowed";
+                };
             };
         };
         /** @description `email_taken`: Email taken. */
@@ -1203,13 +1231,18 @@ export interface components {
                 };
             };
         };
-        /** @description `mfa_required`: Second factor required. */
-        MfaRequired: {
+        /** @description `mfa_required`: Second factor required. `origin_not_allowed`: Origin not allowed. */
+        MfaRequiredOrOriginNotAllowed: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
-                "application/problem+json": components["schemas"]["MfaRequiredProblem"];
+                "application/problem+json": components["schemas"]["MfaRequiredProblem"] | (components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "origin_not_allowed";
+                });
             };
         };
         /** @description `not_found`: Not found. */
@@ -1223,6 +1256,20 @@ export interface components {
                     status?: 404;
                     /** @enum {unknown} */
                     code?: "not_found";
+                };
+            };
+        };
+        /** @description `origin_not_allowed`: Origin not allowed. */
+        OriginNotAllowed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "origin_not_allowed";
                 };
             };
         };
@@ -1453,7 +1500,10 @@ export interface operations {
     register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1468,6 +1518,8 @@ export interface operations {
                 headers: {
                     /** @description `/users/me`. */
                     Location?: string;
+                    /** @description With `Session-Transport: cookie`, when a session is answered: `__Host-refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=<refreshExpiresIn>`. */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -1477,6 +1529,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
+            403: components["responses"]["OriginNotAllowed"];
             409: components["responses"]["EmailTaken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1513,7 +1566,10 @@ export interface operations {
     login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1526,6 +1582,8 @@ export interface operations {
             /** @description OK. */
             200: {
                 headers: {
+                    /** @description With `Session-Transport: cookie`, when a session is answered: `__Host-refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=<refreshExpiresIn>`. */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -1536,7 +1594,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["InvalidCredentials"];
-            403: components["responses"]["EmailNotVerifiedOrMfaRequired"];
+            403: components["responses"]["EmailNotVerifiedOrMfaRequiredOrOriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1547,7 +1605,10 @@ export interface operations {
     revokeAllSessions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1556,6 +1617,8 @@ export interface operations {
             /** @description Done; no body. */
             204: {
                 headers: {
+                    /** @description With `Session-Transport: cookie`: `__Host-refresh=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0` (deletes it). */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -1563,6 +1626,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["OriginNotAllowed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1570,7 +1634,10 @@ export interface operations {
     completeMfaLogin: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1583,6 +1650,8 @@ export interface operations {
             /** @description OK. */
             200: {
                 headers: {
+                    /** @description With `Session-Transport: cookie`, when a session is answered: `__Host-refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=<refreshExpiresIn>`. */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -1593,6 +1662,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["MfaFailed"];
+            403: components["responses"]["OriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1628,7 +1698,10 @@ export interface operations {
     passkeyLogin: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1641,6 +1714,8 @@ export interface operations {
             /** @description OK. */
             200: {
                 headers: {
+                    /** @description With `Session-Transport: cookie`, when a session is answered: `__Host-refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=<refreshExpiresIn>`. */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -1650,7 +1725,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrPasskeyInvalid"];
-            403: components["responses"]["EmailNotVerified"];
+            403: components["responses"]["EmailNotVerifiedOrOriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1691,7 +1766,10 @@ export interface operations {
     confirmEmailSignIn: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1704,6 +1782,8 @@ export interface operations {
             /** @description OK. */
             200: {
                 headers: {
+                    /** @description With `Session-Transport: cookie`, when a session is answered: `__Host-refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=<refreshExpiresIn>`. */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -1714,7 +1794,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrLinkInvalid"];
             401: components["responses"]["SignInCodeInvalid"];
-            403: components["responses"]["MfaRequired"];
+            403: components["responses"]["MfaRequiredOrOriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1725,11 +1805,14 @@ export interface operations {
     refreshSession: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["RefreshBody"];
             };
@@ -1738,6 +1821,8 @@ export interface operations {
             /** @description OK. */
             200: {
                 headers: {
+                    /** @description With `Session-Transport: cookie`: the new `__Host-refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=<refreshExpiresIn>`. */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -1748,6 +1833,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["InvalidRefreshToken"];
+            403: components["responses"]["OriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -1757,7 +1843,10 @@ export interface operations {
     logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1766,6 +1855,8 @@ export interface operations {
             /** @description Done; no body. */
             204: {
                 headers: {
+                    /** @description With `Session-Transport: cookie`: `__Host-refresh=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0` (deletes it). */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -1773,6 +1864,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["OriginNotAllowed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1831,7 +1923,10 @@ export interface operations {
     deleteAccount: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1844,6 +1939,8 @@ export interface operations {
             /** @description Done; no body. */
             204: {
                 headers: {
+                    /** @description With `Session-Transport: cookie`: `__Host-refresh=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0` (deletes it). */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -1852,7 +1949,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequired"];
+            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequiredOrOriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -2342,7 +2439,10 @@ export interface operations {
     confirmPasswordReset: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -2355,6 +2455,8 @@ export interface operations {
             /** @description OK. */
             200: {
                 headers: {
+                    /** @description With `Session-Transport: cookie`, when a session is answered: `__Host-refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=<refreshExpiresIn>`. */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -2364,6 +2466,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrLinkInvalid"];
+            403: components["responses"]["OriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -2515,7 +2618,10 @@ export interface operations {
     oauthSignIn: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token travels only in the `__Host-refresh` cookie (never in the body), and the request must come from an origin of `CORS_ALLOWED_ORIGINS` (else 403 `origin_not_allowed`). */
+                "Session-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -2528,6 +2634,8 @@ export interface operations {
             /** @description OK. */
             200: {
                 headers: {
+                    /** @description With `Session-Transport: cookie`, when a session is answered: `__Host-refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=<refreshExpiresIn>`. */
+                    "Set-Cookie"?: string;
                     /** @description `no-store`: tokens and profiles are never cached. */
                     "Cache-Control"?: string;
                     [name: string]: unknown;
@@ -2537,7 +2645,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrOauthCodeInvalid"];
-            403: components["responses"]["MfaRequired"];
+            403: components["responses"]["MfaRequiredOrOriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

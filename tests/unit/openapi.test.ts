@@ -82,6 +82,7 @@ const API_MD_CODES = [
   // Version 3, changes from the version 2 security review.
   'reauthentication_required',
   'sign_in_code_invalid',
+  'origin_not_allowed',
 ];
 
 /** The problem codes an operation documents, from its (possibly shared) responses. */
@@ -115,6 +116,8 @@ function compiler(strict: boolean): Ajv2020 {
 const BODY = ['validation_failed', 'malformed_json', 'payload_too_large', 'unsupported_media_type'];
 const BEARER = ['unauthorized'];
 const ALWAYS = ['service_unavailable', 'internal_error'];
+/** The cookie transport's CSRF gate, on every route that issues, rotates or clears the cookie. */
+const COOKIE = ['origin_not_allowed'];
 
 describe('the OpenAPI document', () => {
   test('is a valid OpenAPI 3.1 document', () => {
@@ -161,13 +164,13 @@ describe('the OpenAPI document', () => {
   });
 
   test.each([
-    ['/users', 'post', [...BODY, 'email_taken', 'rate_limited']],
+    ['/users', 'post', [...BODY, ...COOKIE, 'email_taken', 'rate_limited']],
     [
       '/sessions',
       'post',
-      [...BODY, 'invalid_credentials', 'email_not_verified', 'mfa_required', 'rate_limited'],
+      [...BODY, ...COOKIE, 'invalid_credentials', 'email_not_verified', 'mfa_required', 'rate_limited'],
     ],
-    ['/sessions/mfa', 'post', [...BODY, 'mfa_failed', 'rate_limited']],
+    ['/sessions/mfa', 'post', [...BODY, ...COOKIE, 'mfa_failed', 'rate_limited']],
     ['/users/me/security', 'get', BEARER],
     [
       '/users/me/passkeys/options',
@@ -189,7 +192,11 @@ describe('the OpenAPI document', () => {
       [...BODY, ...BEARER, 'current_password_incorrect', 'not_found', 'rate_limited', REAUTH],
     ],
     ['/sessions/passkey/options', 'post', ['rate_limited']],
-    ['/sessions/passkey', 'post', [...BODY, 'passkey_invalid', 'email_not_verified', 'rate_limited']],
+    [
+      '/sessions/passkey',
+      'post',
+      [...BODY, ...COOKIE, 'passkey_invalid', 'email_not_verified', 'rate_limited'],
+    ],
     [
       '/users/me/totp',
       'post',
@@ -238,12 +245,12 @@ describe('the OpenAPI document', () => {
     ['/email-verification', 'post', [...BODY, 'link_invalid', 'email_taken']],
     ['/email-changes/revert', 'post', [...BODY, 'link_invalid', 'email_taken']],
     ['/password-resets', 'post', [...BODY, 'rate_limited']],
-    ['/password-resets/confirm', 'post', [...BODY, 'link_invalid']],
-    ['/sessions/refresh', 'post', [...BODY, 'invalid_refresh_token']],
+    ['/password-resets/confirm', 'post', [...BODY, ...COOKIE, 'link_invalid']],
+    ['/sessions/refresh', 'post', [...BODY, ...COOKIE, 'invalid_refresh_token']],
     ['/sessions', 'get', BEARER],
-    ['/sessions/current', 'delete', BEARER],
+    ['/sessions/current', 'delete', [...BEARER, ...COOKIE]],
     ['/sessions/{id}', 'delete', [...BEARER, 'not_found']],
-    ['/sessions', 'delete', BEARER],
+    ['/sessions', 'delete', [...BEARER, ...COOKIE]],
     ['/users/me', 'get', BEARER],
     // A password-checked endpoint answers 429 while the account's back-off lasts.
     [
@@ -252,7 +259,11 @@ describe('the OpenAPI document', () => {
       [...BODY, ...BEARER, 'current_password_incorrect', 'email_taken', 'rate_limited', REAUTH],
     ],
     ['/users/me/password', 'put', [...BODY, ...BEARER, 'current_password_incorrect', 'rate_limited', REAUTH]],
-    ['/users/me', 'delete', [...BODY, ...BEARER, 'current_password_incorrect', 'rate_limited', REAUTH]],
+    [
+      '/users/me',
+      'delete',
+      [...BODY, ...BEARER, ...COOKIE, 'current_password_incorrect', 'rate_limited', REAUTH],
+    ],
     // Social log-in (API.md "Version 3").
     ['/oauth/providers', 'get', []],
     [
