@@ -19,7 +19,7 @@ import { emailSelector, KEY_KINDS } from '../lib/keys';
  *   O1  identity-index:<p>[subject] = uid ⇔ identities:<uid> holds one record of (p, subject);
  *       identities:<uid> ⇒ user:<uid> exists (lib/oauth/scripts.ts)
  *   O2  oauth-state:* and oauth-code:* carry a TTL
- *   O3  a user without a password (passwordHash '') has an identity or a passkey
+ *   O3  a user without a password (passwordHash '') has an identity, a passkey or a proved address
  *
  * Decisions, beyond the list above:
  * - A session record past its expiresAt is *dead*, not a problem: it dies on its own and is pruned
@@ -293,9 +293,10 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
   }
   for (const [userId, user] of users) {
     // An account made by a social sign-in has no password: an empty hash (O3 checks it has another way in).
-    const missing = USER_FIELDS.filter(
-      (field) => user[field] === undefined || (user[field] === '' && field !== 'passwordHash'),
-    );
+    const missing = [
+      ...USER_FIELDS.filter((field) => user[field] === undefined || user[field] === ''),
+      ...(user.passwordHash === undefined ? ['passwordHash'] : []),
+    ];
     if (missing.length > 0) problems.push(`user:${userId} lacks ${missing.join(', ')}`);
     if (user.id !== undefined && user.id !== userId) problems.push(`user:${userId} holds id ${user.id}`);
     if (user.emailVerified !== undefined && !['0', '1'].includes(user.emailVerified))
@@ -402,7 +403,8 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
     }
   }
   for (const [userId, user] of users) {
-    if (user.passwordHash !== '') continue;
+    // A proved mailbox is a way in too (a sign-in mail, a reset): an account made by email has only it.
+    if (user.passwordHash !== '' || user.emailVerified === '1') continue;
     if (Object.keys(identitySets.get(userId) ?? {}).length === 0 && !passkeyOwners.has(userId))
       problems.push(`O3 user:${userId} has no password, no identity and no passkey`);
   }

@@ -152,6 +152,8 @@ local function ceiling_count(key, now, ceiling)
   if now - start >= ceiling.windowMs then
     count = 0
     redis.call('HSET', key, 'windowStart', fmt(now), 'windowCount', '0')
+    -- Counters forget: a key that had none gets the window's life (a back-off's count extends it).
+    if redis.call('PTTL', key) < 0 then redis.call('PEXPIRE', key, ceiling.windowMs) end
   end
   return count
 end

@@ -12,7 +12,8 @@ export const indexKeys = (k: Keys) => PROVIDER_IDS.map((p) => k.identityIndex(p)
 export const IDENTITY_HELPERS = `
 local function index_of(provider)
   for i, p in ipairs(A.providers) do
-    if p == provider then return KEYS[A.indexAt + i - 1] end
+    -- The index keys are the last #A.providers of KEYS, whatever comes before them.
+    if p == provider then return KEYS[#KEYS - #A.providers + i] end
   end
   return nil
 end

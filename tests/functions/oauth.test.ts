@@ -7,7 +7,7 @@ import type { LocalIdentityProvider } from '../../dev/identity-provider';
 import { verifyData } from '../../dev/verify-data';
 import { createMailLinks } from '../../lib/links';
 import { totpCode } from '../../lib/totp';
-import { PASSWORD, signUp, uniqueEmail } from '../support/accounts';
+import { PASSWORD, proveEmail, signUp, uniqueEmail } from '../support/accounts';
 import { invoke, type Response } from '../support/app';
 import { restClient } from '../support/datastore';
 import {
@@ -379,6 +379,9 @@ describe('who signs in: the contract’s linking rules', () => {
 
   test('the reclaim also removes the squatter’s second factor, passkeys and identities', async () => {
     const squatter = await signUp(h.register, { tag: 'squatter' });
+    // As version 2 allowed (factors need a proved address since the security review): the
+    // squatter's factor set up while the address counted as proved, then unproved again.
+    await proveEmail(h.verifyEmail, app.services, squatter.id);
     const enrolled = await invoke(h.startTotp, {
       method: 'POST',
       path: '/users/me/totp',
@@ -394,6 +397,7 @@ describe('who signs in: the contract’s linking rules', () => {
     // The squatter links an identity of its own (Google) first.
     const linked = await socialSignIn('google', verified(uniqueEmail('squatters-google')), squatter.token);
     expect(linked.fragment).toEqual({ linked: 'google' });
+    await redis.hset(app.services.keys.user(squatter.id), { emailVerified: '0' });
     const res = await signedIn('oidc', verified(squatter.email));
     expect(res.user.id).toBe(squatter.id);
     expect(await redis.exists(app.services.keys.mfa(squatter.id))).toBe(0);

@@ -79,8 +79,6 @@ const API_MD_CODES = [
   'totp_code_invalid',
   'totp_not_pending',
   'passkey_invalid',
-  // Version 3, changes from the version 2 security review.
-  'reauthentication_required',
   'sign_in_code_invalid',
   'origin_not_allowed',
 ];
@@ -283,7 +281,7 @@ describe('the OpenAPI document', () => {
         'unsupported_media_type',
       ],
     ],
-    ['/sessions/oauth', 'post', [...BODY, 'oauth_code_invalid', 'mfa_required']],
+    ['/sessions/oauth', 'post', [...BODY, ...COOKIE, 'oauth_code_invalid', 'mfa_required']],
     ['/users/me/identities', 'get', BEARER],
     ['/users/me/identities/{identityId}', 'delete', [...BEARER, 'not_found', 'last_sign_in_method']],
     ['/.well-known/jwks.json', 'get', []],
