@@ -69,6 +69,8 @@ const EXPECTED_TYPE: Record<Kind, string> = {
   webauthn: 'hash',
   'webauthn-login': 'string',
   'rate-limit': '',
+  events: 'list',
+  devices: 'hash',
 };
 const USER_FIELDS = ['id', 'name', 'email', 'emailVerified', 'passwordHash', 'createdAt', 'updatedAt'];
 const SESSION_FIELDS = ['id', 'createdAt', 'lastUsedAt', 'expiresAt', 'refreshHash'];
@@ -189,7 +191,7 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
   const sessionSets = new Map<string, { records: Record<string, string>; pttl: number }>();
   const linkSets = new Map<string, { records: Record<string, string>; pttl: number }>();
   const secondFactors: {
-    kind: 'mfa' | 'mfa-logins' | 'passkeys' | 'webauthn';
+    kind: 'mfa' | 'mfa-logins' | 'passkeys' | 'webauthn' | 'events' | 'devices';
     userId: string;
     pttl: number;
   }[] = [];
@@ -225,6 +227,8 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
       case 'mfa-logins':
       case 'passkeys':
       case 'webauthn':
+      case 'events':
+      case 'devices':
         secondFactors.push({ kind: entry.kind, userId: entry.id, pttl: entry.pttl });
         break;
       case 'webauthn-login':

@@ -1,6 +1,7 @@
 import type { AuditLog } from './audit';
 import type { Config } from './config';
 import {
+  AccountDisabledError,
   CurrentPasswordIncorrectError,
   EmailNotVerifiedError,
   EmailTakenError,
@@ -152,6 +153,14 @@ export function createAccounts(deps: AccountDeps) {
       );
       // After the password check: a guesser learns nothing from this answer.
       if (opened === 'unverified') throw new EmailNotVerifiedError();
+      if (opened === 'disabled') {
+        audit.record('login_failed', {
+          userId: credential.userId,
+          ip: client.ip,
+          reason: 'account_disabled',
+        });
+        throw new AccountDisabledError();
+      }
       if (!opened) throw fail('password_changed_concurrently');
       if ('mfaRequired' in opened) {
         audit.record('mfa_required', { userId: credential.userId, ip: client.ip });

@@ -50,7 +50,8 @@ export interface AuditFields {
     | 'wrong_code'
     | 'replayed'
     | 'wrong_recovery_code'
-    | 'invalid_mfa_token';
+    | 'invalid_mfa_token'
+    | 'account_disabled';
   /** The second factor a log-in used (or the passkey that was the log-in). */
   factor?: 'totp' | 'recovery_code' | 'passkey';
   /** Why a passkey ceremony was refused. */

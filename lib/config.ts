@@ -52,6 +52,12 @@ export interface Config {
     functionName: string;
   };
   requireVerifiedEmail: boolean;
+  /** How long an account's own audit events are kept (events:<uid>). */
+  auditRetentionDays: number;
+  /** Mail the owner on a sign-in from a device not seen before. */
+  notifyNewDevice: boolean;
+  /** Deploy time (serverless.yml's alarms), validated here with the rest. */
+  alarms: { email: string; failedSignInsPerMinute: number };
   corsAllowedOrigins: string[];
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Where the deployment's parameters were read from (lib/parameters.ts); empty when not from SSM. */
@@ -263,6 +269,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       functionName: read.text('MAIL_FUNCTION_NAME', 140),
     },
     requireVerifiedEmail: read.flag('REQUIRE_VERIFIED_EMAIL'),
+    auditRetentionDays: read.wholeNumber('AUDIT_RETENTION_DAYS', 1, 3650),
+    notifyNewDevice: read.flag('NOTIFY_NEW_DEVICE'),
+    alarms: {
+      email: read.text('ALARM_EMAIL', 254),
+      failedSignInsPerMinute: read.wholeNumber('ALARM_FAILED_SIGN_INS_PER_MINUTE', 1, 1_000_000),
+    },
     corsAllowedOrigins: read.origins('CORS_ALLOWED_ORIGINS'),
     logLevel: read.logLevel('LOG_LEVEL'),
     ssmParameterPrefix: read.ssmPath('SSM_PARAMETER_PREFIX'),

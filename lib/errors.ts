@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   mfa_failed: { status: 401, title: 'Second factor failed' },
   current_password_incorrect: { status: 403, title: 'Current password incorrect' },
   email_not_verified: { status: 403, title: 'Email not verified' },
+  account_disabled: { status: 403, title: 'Account disabled' },
   mfa_required: { status: 403, title: 'Second factor required' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
@@ -141,6 +142,13 @@ export class EmailNotVerifiedError extends AppError {
   override name = 'EmailNotVerifiedError';
   constructor() {
     super('email_not_verified', 'Confirm your email address with the link we mailed you, then log in.');
+  }
+}
+
+export class AccountDisabledError extends AppError {
+  override name = 'AccountDisabledError';
+  constructor() {
+    super('account_disabled', 'This account is disabled; contact support.');
   }
 }
 

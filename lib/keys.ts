@@ -29,6 +29,10 @@ export interface Keys {
   webauthnLogin(challenge: string): string;
   /** The prefix of one @upstash/ratelimit limiter's keys. */
   rateLimit(name: string): string;
+  /** List: the user's audit events, newest first, JSON each; trimmed to AUDIT_RETENTION_DAYS by its writers. */
+  events(userId: string): string;
+  /** Hash: the devices a user has signed in from (a digest of the client) → last sign-in, epoch ms. */
+  devices(userId: string): string;
 }
 
 /** The kinds of key, as the first segment after the prefix: what dev/verify-data.ts expects to find. */
@@ -45,6 +49,8 @@ export const KEY_KINDS = [
   'webauthn-login',
   'webauthn',
   'rate-limit',
+  'events',
+  'devices',
 ] as const;
 
 /** Builds the key map for a prefix such as `acct:`. */
@@ -63,5 +69,7 @@ export function createKeys(prefix: string): Keys {
     webauthn: (userId) => `${prefix}webauthn:${userId}`,
     webauthnLogin: (challenge) => `${prefix}webauthn-login:${challenge}`,
     rateLimit: (name) => `${prefix}rate-limit:${name}`,
+    events: (userId) => `${prefix}events:${userId}`,
+    devices: (userId) => `${prefix}devices:${userId}`,
   };
 }

@@ -40,7 +40,7 @@ export interface Route {
   /**
    * The codes particular to this endpoint. Those every endpoint of its kind can return (bodies:
    * validation_failed, malformed_json, payload_too_large, unsupported_media_type; auth:
-   * unauthorized; all: service_unavailable, internal_error) are added by `errorsOf`.
+   * unauthorized, account_disabled; all: service_unavailable, internal_error) are added by `errorsOf`.
    */
   errors: ErrorCode[];
   /** Runs Argon2: the function gets more memory (Lambda's CPU share grows with it). */
@@ -79,7 +79,7 @@ export const ROUTES = [
     body: 'LoginBody',
     status: 200,
     response: 'UserAndSession',
-    errors: ['invalid_credentials', 'email_not_verified', 'mfa_required', 'rate_limited'],
+    errors: ['invalid_credentials', 'email_not_verified', 'account_disabled', 'mfa_required', 'rate_limited'],
     hashing: true,
   },
   {
@@ -93,7 +93,7 @@ export const ROUTES = [
     body: 'MfaLoginBody',
     status: 200,
     response: 'UserAndSession',
-    errors: ['mfa_failed', 'rate_limited'],
+    errors: ['mfa_failed', 'account_disabled', 'rate_limited'],
   },
   {
     fn: 'passkey-login-options',
@@ -118,7 +118,7 @@ export const ROUTES = [
     body: 'PasskeyLoginBody',
     status: 200,
     response: 'UserAndSession',
-    errors: ['passkey_invalid', 'rate_limited'],
+    errors: ['passkey_invalid', 'account_disabled', 'rate_limited'],
   },
   {
     fn: 'refresh-session',
@@ -131,7 +131,7 @@ export const ROUTES = [
     body: 'RefreshBody',
     status: 200,
     response: 'SessionEnvelope',
-    errors: ['invalid_refresh_token'],
+    errors: ['invalid_refresh_token', 'account_disabled'],
   },
   {
     fn: 'list-sessions',
@@ -457,7 +457,8 @@ export const routeOf = <F extends FunctionName>(fn: F): RouteOf<F> =>
 export function errorsOf(route: Route): ErrorCode[] {
   const codes: ErrorCode[] = [
     ...(route.body ? (['validation_failed', 'malformed_json'] as const) : []),
-    ...(route.auth ? (['unauthorized'] as const) : []),
+    // A disabled account's sessions are refused by the session check itself (lib/scripts.ts).
+    ...(route.auth ? (['unauthorized', 'account_disabled'] as const) : []),
     ...route.errors,
     ...(route.body ? (['payload_too_large', 'unsupported_media_type'] as const) : []),
     'internal_error',

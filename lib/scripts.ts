@@ -14,7 +14,8 @@ import type { Keys } from './keys';
  * - Every script answers one JSON document (`cjson.encode`) with a `status` member.
  *
  * Data (under the key prefix):
- *   user:<uid>          hash  id, name, email, emailVerified ('1'/'0'), passwordHash, createdAt, updatedAt
+ *   user:<uid>          hash  id, name, email, emailVerified ('1'/'0'), passwordHash, createdAt, updatedAt,
+ *                             disabledAt, disabledReason (while an operator has disabled it; lib/admin/)
  *   email:<e>           hash  userId, passwordHash — the log-in credential, found by email alone
  *   sessions:<uid>      hash  <sid> → JSON {id, createdAt, lastUsedAt, expiresAt, userAgent,
  *                             refreshHash, spent: [{h, at}] (the last SPENT_KEPT rotated-out hashes)}
@@ -97,9 +98,18 @@ local function revoke_sessions(sessions_key, keep_sid, now)
   end
   return count
 end
+-- A disabled account (user:<uid>.disabledAt, set by the admin command \`disable\`) is refused
+-- wherever a session starts or continues: this aborts the script with the error reply
+-- ACCOUNT_DISABLED, which lib/datastore.ts answers as 403 account_disabled. Call it before the
+-- script's first write (Redis keeps a script's writes made before an error).
+local function refuse_disabled(user_key)
+  if redis.call('HEXISTS', user_key, 'disabledAt') == 1 then error({ err = 'ACCOUNT_DISABLED' }) end
+end
 -- The session check of every authenticated request: the token's session is alive and its user
--- exists. Returns the user (with its hash) or nil; touches the session's lastUsedAt.
+-- exists. Returns the user (with its hash) or nil; touches the session's lastUsedAt. A disabled
+-- account is refused first (its sessions are gone too, but the answer says why).
 local function authenticate(user_key, sessions_key, sid, now)
+  refuse_disabled(user_key)
   local s = get_session(sessions_key, sid, now)
   if not s then return nil end
   local u = hmap(user_key)
@@ -187,7 +197,7 @@ export interface Script<Args> {
  * Defines a script. `keyNames` binds KEYS positions to Lua locals on the first line after the
  * flag; `keysOf` returns the keys in the same order; every other argument travels by name in A.
  */
-function script<Args>(
+export function script<Args>(
   keyNames: string[],
   keysOf: (keys: Keys, args: Args) => string[],
   body: string,
@@ -329,6 +339,11 @@ if A.newHash ~= cjson.null then
   redis.call('HSET', email_key, 'passwordHash', A.newHash)
 end
 local u = hmap(user_key)
+-- After the password check, as email_not_verified: a guesser learns nothing from it.
+if u.disabledAt then
+  clear_login_failure(failures_key, A.client)
+  return reply({ status = 'disabled' })
+end
 if A.requireVerified and u.emailVerified ~= '1' then
   clear_login_failure(failures_key, A.client)
   return reply({ status = 'unverified' })
@@ -551,9 +566,10 @@ export const REFRESH = /* @__PURE__ */ script<{
   graceMs: number;
   spentKept: number;
 }>(
-  ['sessions_key'],
-  (k, a) => [k.sessions(a.userId)],
+  ['sessions_key', 'user_key'],
+  (k, a) => [k.sessions(a.userId), k.user(a.userId)],
   `
+refuse_disabled(user_key)
 local s = get_session(sessions_key, A.sessionId, A.now)
 if not s then return reply({ status = 'invalid' }) end
 if s.refreshHash == A.presentedHash then
@@ -919,6 +935,7 @@ local raw = redis.call('HGET', mfa_logins_key, A.loginId)
 if not raw then return reply({ status = 'invalid' }) end
 local login = cjson.decode(raw)
 if login.hash ~= A.hash or tonumber(login.expiresAt) <= A.now then return reply({ status = 'invalid' }) end
+refuse_disabled(user_key)
 -- The log-in's client is backing off (wrong passwords or codes): nothing is checked or spent.
 local until_ms = locked_until(failures_key, 'c:' .. A.client)
 if until_ms > A.now then return reply({ status = 'locked', lockedUntil = until_ms }) end
@@ -1087,6 +1104,7 @@ export const PASSKEY_LOGIN = /* @__PURE__ */ script<{
 local raw = redis.call('HGET', passkeys_key, A.credentialId)
 local u = hmap(user_key)
 if not raw or not u.id then return reply({ status = 'unknown' }) end
+refuse_disabled(user_key)
 local p = cjson.decode(raw)
 local stored = tonumber(p.counter or 0)
 if (A.counter > 0 or stored > 0) and A.counter <= stored then return reply({ status = 'counter' }) end
