@@ -53,6 +53,8 @@ async function main(): Promise<void> {
   const offline = await startOffline({
     root,
     host: '127.0.0.1',
+    // Fixed, so that `npm run admin` finds the admin functions (LAMBDA_PORT, default 3002).
+    lambdaPort: Number(process.env.LAMBDA_PORT ?? 3002),
     env,
     mailboxUrl: mailbox.url,
     onOutput: (text) => {
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
   Account API ready at ${base}
   Demo page: http://localhost:${demo.port}
   Mailbox:   http://localhost:${mailbox.port} (every mail the API sends; JSON at /store)
+  Admin:     npm run admin -- find <email> (Lambda API ${offline.lambdaUrl}; LAMBDA_PORT)
   Datastore: ${datastore ? `${datastore.backend} (${datastore.url})` : env.UPSTASH_REDIS_REST_URL}
   Concurrency: ${concurrency} requests at a time, the rest queued (LOCAL_CONCURRENCY)
 

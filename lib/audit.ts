@@ -26,7 +26,8 @@ export type AuditEvent =
   | 'recovery_codes_renewed'
   | 'passkey_added'
   | 'passkey_deleted'
-  | 'passkey_refused';
+  | 'passkey_refused'
+  | 'admin_command';
 
 /**
  * What an audit line may carry. Deliberately closed: no field can hold a password, token, hash
@@ -68,6 +69,12 @@ export interface AuditFields {
     | 'email_change';
   revokedSessions?: number;
   retryAfterSeconds?: number;
+  /** An operator's command (`npm run admin`), the operator's IAM identity, and the reason they gave. */
+  command?: string;
+  operator?: string;
+  note?: string;
+  /** How the command ended: ok, not_found, validation_failed, conflict. */
+  outcome?: string;
 }
 
 /** Structured audit trail: one JSON log line per authentication event, with the Lambda request id. */

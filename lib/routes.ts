@@ -1,3 +1,4 @@
+import { ADMIN_COMMANDS } from './admin/commands';
 import { type AppError, type ErrorCode, MethodNotAllowedError, NotFoundError } from './errors';
 import type * as resources from './resources';
 import type * as validation from './validation';
@@ -426,9 +427,10 @@ export const ROUTES = [
 
 /**
  * Functions that serve no route: the mail function, invoked asynchronously by the request
- * functions (lib/mail-queue.ts), never by API Gateway.
+ * functions (lib/mail-queue.ts), and the operators' commands (lib/admin/commands.ts), invoked
+ * with IAM credentials by `npm run admin` — never by API Gateway.
  */
-export const WORKERS = [{ fn: 'send-mail' }] as const;
+export const WORKERS = [{ fn: 'send-mail' }, ...ADMIN_COMMANDS] as const;
 
 /**
  * API Gateway's catch-all `$default` route (`httpApi: '*'`): every other method and path, answered

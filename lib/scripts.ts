@@ -103,7 +103,7 @@ end
 -- ACCOUNT_DISABLED, which lib/datastore.ts answers as 403 account_disabled. Call it before the
 -- script's first write (Redis keeps a script's writes made before an error).
 local function refuse_disabled(user_key)
-  if redis.call('HEXISTS', user_key, 'disabledAt') == 1 then error({ err = 'ACCOUNT_DISABLED' }) end
+  if redis.call('HEXISTS', user_key, 'disabledAt') == 1 then error('ACCOUNT_DISABLED') end
 end
 -- The session check of every authenticated request: the token's session is alive and its user
 -- exists. Returns the user (with its hash) or nil; touches the session's lastUsedAt. A disabled

@@ -424,14 +424,15 @@ export function lambdaHandler<S>(
 }
 
 /**
- * The exported handler of a function that serves no route (the mail function), built like
+ * The exported handler of a function that serves no route (the mail function, the admin
+ * commands), built like
  * `lambdaHandler`'s. A failure — parameters unavailable included — throws, so that Lambda
  * retries the event and finally hands it to the on-failure destination.
  */
-export function lambdaWorker<S, E>(
+export function lambdaWorker<S, E, R = void>(
   build: (env: Record<string, string | undefined>) => S,
-  create: (services: S) => (event: E) => Promise<void>,
-): (event: E) => Promise<void> {
+  create: (services: S) => (event: E) => Promise<R>,
+): (event: E) => Promise<R> {
   const built = onceBuilt(build, create);
   if ('now' in built) return built.now;
   const { later } = built;

@@ -31,7 +31,13 @@ end
 /** What an operator sees of an account: never a hash, secret or token. */
 export const FIND_ACCOUNT = /* @__PURE__ */ script<{ userId: string; now: number }>(
   ['user_key', 'sessions_key', 'mfa_key', 'passkeys_key', 'reauth_key'],
-  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.mfa(a.userId), k.passkeys(a.userId), k.reauthFailures(a.userId)],
+  (k, a) => [
+    k.user(a.userId),
+    k.sessions(a.userId),
+    k.mfa(a.userId),
+    k.passkeys(a.userId),
+    k.reauthFailures(a.userId),
+  ],
   `
 local u = hmap(user_key)
 if not u.id then return reply({ status = 'not_found' }) end
@@ -48,8 +54,9 @@ return reply({ status = 'ok', user = user, sessions = live, totp = redis.call('H
 );
 
 /**
- * Disables an account: log-in, refresh and every session refused (refuse_disabled in lib/scripts.ts)
- * until enabled; its sessions and log-ins waiting for a second factor die now.
+ * Disables an account: log-in, refresh, the second step of a log-in and every session refused
+ * (refuse_disabled in lib/scripts.ts) until enabled; its sessions die now. Log-ins waiting for a
+ * second factor are left to expire (300 s): their second step is refused with account_disabled.
  */
 export const DISABLE_ACCOUNT = /* @__PURE__ */ script<{
   userId: string;
@@ -57,15 +64,15 @@ export const DISABLE_ACCOUNT = /* @__PURE__ */ script<{
   reason: string;
   event: EventArgs;
 }>(
-  ['user_key', 'sessions_key', 'mfa_logins_key', 'events_key'],
-  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.mfaLogins(a.userId), k.events(a.userId)],
+  ['user_key', 'sessions_key', 'events_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.events(a.userId)],
   `
 if redis.call('EXISTS', user_key) == 0 then return reply({ status = 'not_found' }) end
 local already = redis.call('HEXISTS', user_key, 'disabledAt') == 1
 if not already then redis.call('HSET', user_key, 'disabledAt', fmt(A.now)) end
 redis.call('HSET', user_key, 'disabledReason', A.reason)
 local revoked = revoke_sessions(sessions_key, nil, A.now)
-redis.call('DEL', sessions_key, mfa_logins_key)
+redis.call('DEL', sessions_key)
 append_event(events_key, A.event, A.now)
 return reply({ status = 'ok', revoked = revoked, alreadyDisabled = already })
 `,
@@ -86,7 +93,12 @@ return reply({ status = 'ok', wasDisabled = was })
 );
 
 /** Clears the log-in back-off of the account's email (every client, and the ceiling) and its re-auth counter. */
-export const UNLOCK_ACCOUNT = /* @__PURE__ */ script<{ userId: string; email: string; now: number; event: EventArgs }>(
+export const UNLOCK_ACCOUNT = /* @__PURE__ */ script<{
+  userId: string;
+  email: string;
+  now: number;
+  event: EventArgs;
+}>(
   ['user_key', 'failures_key', 'reauth_key', 'events_key'],
   (k, a) => [k.user(a.userId), k.loginFailures(a.email), k.reauthFailures(a.userId), k.events(a.userId)],
   `
@@ -101,7 +113,11 @@ return reply({ status = 'ok', cleared = cleared })
 );
 
 /** Revokes every session of the account, and its log-ins waiting for a second factor. */
-export const REVOKE_ACCOUNT_SESSIONS = /* @__PURE__ */ script<{ userId: string; now: number; event: EventArgs }>(
+export const REVOKE_ACCOUNT_SESSIONS = /* @__PURE__ */ script<{
+  userId: string;
+  now: number;
+  event: EventArgs;
+}>(
   ['user_key', 'sessions_key', 'mfa_logins_key', 'events_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.mfaLogins(a.userId), k.events(a.userId)],
   `
@@ -115,7 +131,11 @@ return reply({ status = 'ok', revoked = revoked })
 );
 
 /** Deletes an account (I1, I3, I6) as DELETE /users/me does, without its password: everything goes at once. */
-export const DELETE_ACCOUNT_BY_OPERATOR = /* @__PURE__ */ script<{ userId: string; email: string; now: number }>(
+export const DELETE_ACCOUNT_BY_OPERATOR = /* @__PURE__ */ script<{
+  userId: string;
+  email: string;
+  now: number;
+}>(
   [
     'user_key',
     'sessions_key',

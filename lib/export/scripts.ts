@@ -5,10 +5,13 @@ import { script } from '../scripts';
 // second factors (never the secret or a recovery-code hash) and its audit events. Keys in the
 // same order for both scripts below.
 const KEY_NAMES = ['user_key', 'sessions_key', 'mfa_key', 'passkeys_key', 'events_key'];
-const keysOf = (
-  k: import('../keys').Keys,
-  a: { userId: string },
-): string[] => [k.user(a.userId), k.sessions(a.userId), k.mfa(a.userId), k.passkeys(a.userId), k.events(a.userId)];
+const keysOf = (k: import('../keys').Keys, a: { userId: string }): string[] => [
+  k.user(a.userId),
+  k.sessions(a.userId),
+  k.mfa(a.userId),
+  k.passkeys(a.userId),
+  k.events(a.userId),
+];
 
 const READ = `
 local function account_data(u)

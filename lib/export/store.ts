@@ -15,11 +15,21 @@ export interface AccountData {
   user: User;
   /** Set while an operator has disabled the account (admin exports only show it). */
   disabled: { at: string; reason: string } | null;
-  sessions: Array<{ id: string; createdAt: string; lastUsedAt: string; expiresAt: string; userAgent: string | null }>;
+  sessions: Array<{
+    id: string;
+    createdAt: string;
+    lastUsedAt: string;
+    expiresAt: string;
+    userAgent: string | null;
+  }>;
   /** Linked social identities: none until social log-in stores them. */
   identities: unknown[];
   passkeys: Array<{ id: string; name: string; createdAt: string; lastUsedAt: string | null }>;
-  security: { totp: { enabled: boolean; enabledAt: string | null }; recoveryCodesLeft: number; passkeys: number };
+  security: {
+    totp: { enabled: boolean; enabledAt: string | null };
+    recoveryCodesLeft: number;
+    passkeys: number;
+  };
   events: AccountEvent[];
 }
 
@@ -48,7 +58,9 @@ function toAccountData(reply: ExportReply): AccountData {
   }));
   return {
     user: toPublicUser(user),
-    disabled: user.disabledAt ? { at: iso(user.disabledAt), reason: String(user.disabledReason ?? '') } : null,
+    disabled: user.disabledAt
+      ? { at: iso(user.disabledAt), reason: String(user.disabledReason ?? '') }
+      : null,
     sessions: list(reply.sessions)
       .map((s) => ({
         id: String(s.id),
