@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { countMetric } from './metrics';
 
 /** Every authentication event the audit trail records. */
 export type AuditEvent =
@@ -53,6 +54,8 @@ export interface AuditFields {
     | 'wrong_recovery_code'
     | 'invalid_mfa_token'
     | 'account_disabled';
+  /** How a sign-in was made when no factor says it (e.g. `oauth:google`, `email`): the SignIns metric's dimension. */
+  method?: string;
   /** The second factor a log-in used (or the passkey that was the log-in). */
   factor?: 'totp' | 'recovery_code' | 'passkey';
   /** Why a passkey ceremony was refused. */
@@ -82,11 +85,34 @@ export interface AuditLog {
   record(event: AuditEvent, fields: AuditFields): void;
 }
 
-/** Writes audit events through the Powertools logger as `{"message":"audit","event":…}` lines. */
+/** The sign-in method of a log-in event: the field when given (social, email), else what its factor says. */
+const signInMethod = (fields: AuditFields): string =>
+  fields.method ?? (fields.factor === 'passkey' ? 'passkey' : fields.factor ? 'second_factor' : 'password');
+
+/** The metrics (lib/metrics.ts) an audit event counts: one place, so no event is counted twice or missed. */
+function countMetricsOf(event: AuditEvent, fields: AuditFields): void {
+  if (event === 'logged_in') countMetric('SignIns', { method: signInMethod(fields), outcome: 'success' });
+  else if (event === 'login_failed' || event === 'mfa_failed') {
+    countMetric('SignIns', {
+      method: event === 'mfa_failed' ? 'second_factor' : signInMethod(fields),
+      outcome: fields.reason === 'account_disabled' ? 'disabled' : 'failure',
+    });
+    countMetric('FailedSignIns');
+  } else if (event === 'registered') countMetric('SignUps');
+  else if (event === 'rate_limited') countMetric('RateLimited', { limit: fields.limit ?? 'other' });
+  else if (event === 'refresh_reuse_detected') countMetric('RefreshReuse');
+  else if (event === 'mail_failed') countMetric('MailFailures');
+}
+
+/**
+ * Writes audit events through the Powertools logger as `{"message":"audit","event":…}` lines, and
+ * counts the metrics they stand for (sign-ins, sign-ups, 429s, refresh reuse, mail failures).
+ */
 export function createAuditLog(logger: Logger): AuditLog {
   return {
     record(event, fields) {
       logger.info('audit', { event, ...fields });
+      countMetricsOf(event, fields);
     },
   };
 }

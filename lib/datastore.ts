@@ -1,6 +1,7 @@
 import { Redis } from '@upstash/redis';
 import type { Config } from './config';
 import { AccountDisabledError, AppError, InternalError, ServiceUnavailableError } from './errors';
+import { countMetric } from './metrics';
 
 /** Runs one Lua script (EVALSHA, EVAL on NOSCRIPT) and returns its JSON-decoded reply. One round trip when warm. */
 export type ScriptRunner = (keys: string[], args: (string | number)[]) => Promise<unknown>;
@@ -64,6 +65,7 @@ export async function translateErrors<T>(operation: () => Promise<T>): Promise<T
     if (/user_script|Error running script|ERR Error compiling/i.test(message)) {
       throw Object.assign(new InternalError(), { cause });
     }
+    countMetric('DatastoreErrors');
     throw Object.assign(new ServiceUnavailableError(), { cause });
   }
 }

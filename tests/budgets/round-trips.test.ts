@@ -17,6 +17,7 @@ import * as refreshSession from '../../functions/refresh-session';
 import * as register from '../../functions/register';
 import * as startTotpEnrollment from '../../functions/start-totp-enrollment';
 import * as updateProfile from '../../functions/update-profile';
+import { createAdminServices } from '../../lib/admin/services';
 import type { HttpHandler } from '../../lib/http';
 import type { Services } from '../../lib/services';
 import { totpCode } from '../../lib/totp';
@@ -64,6 +65,14 @@ async function totpAccount() {
   });
   expect(confirmed.status).toBe(200);
   return { ...account, secret: secret as string };
+}
+
+/** A fresh account, logged in, then disabled by an operator (its sessions die with it). */
+async function disabledAccount() {
+  const account = await newAccount();
+  const { admin } = createAdminServices(services.config);
+  expect(await admin.run('disable', { target: account.email, operator: 'test' })).toMatchObject({ ok: true });
+  return account;
 }
 
 interface Budget {
@@ -225,6 +234,40 @@ const budgets: Budget[] = [
       path: '/users/me',
       token: (await newAccount()).token,
       body: { password: PASSWORD },
+    }),
+  },
+  // The disabled check rides in the scripts these requests already run: no round trip of its own.
+  {
+    route: 'GET /users/me (account disabled: 403)',
+    budget: 1,
+    exact: true,
+    status: 403,
+    createHandler: getProfile.createHandler,
+    request: async () => ({ method: 'GET', path: '/users/me', token: (await disabledAccount()).token }),
+  },
+  {
+    route: 'POST /sessions/refresh (account disabled: 403)',
+    budget: 1,
+    exact: true,
+    status: 403,
+    createHandler: refreshSession.createHandler,
+    request: async () => ({
+      method: 'POST',
+      path: '/sessions/refresh',
+      body: { refreshToken: (await disabledAccount()).session.refreshToken },
+    }),
+  },
+  {
+    route: 'POST /sessions (account disabled: 403)',
+    budget: 3,
+    exact: false,
+    status: 403,
+    createHandler: login.createHandler,
+    request: async () => ({
+      method: 'POST',
+      path: '/sessions',
+      body: { email: (await disabledAccount()).email, password: PASSWORD },
+      ip: newIp(),
     }),
   },
 ];

@@ -58,7 +58,10 @@ test('disable refuses every door with 403 account_disabled and kills the session
   // Prepare: an account with a passkey, a refresh token, an access token, and a log-in waiting
   // for its second factor (TOTP on).
   const email = newEmail();
-  const registered = await call('/users', { method: 'POST', body: { name: 'Ada', email, password: PASSWORD } });
+  const registered = await call('/users', {
+    method: 'POST',
+    body: { name: 'Ada', email, password: PASSWORD },
+  });
   expect(registered.status).toBe(201);
   const { accessToken, refreshToken } = registered.body.session;
   const origin = 'http://localhost:5173';
@@ -120,7 +123,10 @@ test('disable refuses every door with 403 account_disabled and kills the session
   ];
   expect(refused.map((r) => [r.status, r.body.code])).toEqual(Array(6).fill([403, 'account_disabled']));
   // A wrong password still answers as any wrong password: being disabled is told only to the owner.
-  const guess = await call('/sessions', { method: 'POST', body: { email, password: 'not the password at all' } });
+  const guess = await call('/sessions', {
+    method: 'POST',
+    body: { email, password: 'not the password at all' },
+  });
   expect([guess.status, guess.body.code]).toEqual([401, 'invalid_credentials']);
   const found = await admin('find', email);
   expect(found.output.account.disabled).toEqual({ at: expect.any(String), reason: 'chargeback #4411' });
@@ -153,7 +159,10 @@ test('disable refuses every door with 403 account_disabled and kills the session
 
 test('unlock clears a log-in back-off; find prints no hash; revoke-sessions, export and delete act at once', async () => {
   const email = newEmail();
-  const registered = await call('/users', { method: 'POST', body: { name: 'Bob', email, password: PASSWORD } });
+  const registered = await call('/users', {
+    method: 'POST',
+    body: { name: 'Bob', email, password: PASSWORD },
+  });
   for (let i = 0; i < 6; i += 1)
     await call('/sessions', { method: 'POST', body: { email, password: 'wrong password, many times' } });
   const locked = await call('/sessions', { method: 'POST', body: { email, password: PASSWORD } });
@@ -182,7 +191,12 @@ test('unlock clears a log-in back-off; find prints no hash; revoke-sessions, exp
   expect(JSON.stringify(found.output)).not.toMatch(/\$argon2|passwordHash|refreshHash/);
 
   const revoked = await admin('revoke-sessions', email);
-  expect(revoked.output).toEqual({ ok: true, command: 'revoke-sessions', userId: registered.body.user.id, revokedSessions: 2 });
+  expect(revoked.output).toEqual({
+    ok: true,
+    command: 'revoke-sessions',
+    userId: registered.body.user.id,
+    revokedSessions: 2,
+  });
   expect((await call('/users/me', { token: loggedIn.body.session.accessToken })).status).toBe(401);
 
   const exported = await admin('export', email);
