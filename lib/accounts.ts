@@ -12,6 +12,7 @@ import {
 } from './errors';
 import type { ClientInfo } from './http';
 import type { MailQueue } from './mail-queue';
+import { noticeJob, signInJob } from './notices/notices';
 import { type PasswordHasher, requirePasswordPolicy } from './passwords';
 import {
   auditedLimit,
@@ -96,6 +97,8 @@ export function createAccounts(deps: AccountDeps) {
       await mail.enqueue({ kind: 'verify-email', userId: user.id });
       audit.record('mail_requested', { userId: user.id, mail: 'verify-email' });
       if (!opened) return { user: toPublicUser(user) };
+      // The registering device is the account's first: remembered, never news.
+      await mail.enqueue(signInJob(user.id, client, false));
       return {
         user: toPublicUser(user),
         session: await tokens.issueSession(user.id, opened.record.id, opened.refreshToken),
@@ -167,6 +170,7 @@ export function createAccounts(deps: AccountDeps) {
         throw new MfaRequiredError(mfa.token, opened.mfaRequired);
       }
       audit.record('logged_in', { userId: credential.userId, sessionId: record.id, ip: client.ip });
+      await mail.enqueue(signInJob(credential.userId, client, true));
       return { user: opened, session: await tokens.issueSession(credential.userId, record.id, refreshToken) };
     },
 
@@ -245,6 +249,7 @@ export function createAccounts(deps: AccountDeps) {
         sessionId: caller.sessionId,
         revokedSessions: result.value,
       });
+      await mail.enqueue(noticeJob(caller.userId, 'password-changed'));
     },
 
     /** Deletes the account: user, email and every session, atomically. */

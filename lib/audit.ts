@@ -61,7 +61,7 @@ export interface AuditFields {
   /** Why a passkey ceremony was refused. */
   passkeyReason?: string;
   /** The kind of mail (never its address or link). */
-  mail?: 'verify-email' | 'password-reset' | 'email-changed';
+  mail?: 'verify-email' | 'password-reset' | 'email-changed' | 'security-notice' | 'signed-in';
   limit?:
     | 'login_ip'
     | 'register_ip'

@@ -1,3 +1,5 @@
+import type { Notice } from './notices/notices';
+
 /**
  * What a request asks the mail function (functions/send-mail.ts) to do. The request never sends
  * mail itself, never waits for it, and hands over the same kind of job whether or not the mail
@@ -7,7 +9,10 @@
 export type MailJob =
   | { kind: 'verify-email'; userId: string }
   | { kind: 'password-reset'; email: string }
-  | { kind: 'email-changed'; userId: string; oldEmail: string; newEmail: string };
+  | { kind: 'email-changed'; userId: string; oldEmail: string; newEmail: string }
+  // Security notices (lib/notices/): the owner is looked up by the mail function.
+  | { kind: 'security-notice'; userId: string; notice: Exclude<Notice, 'new-device'>; detail?: string }
+  | { kind: 'signed-in'; userId: string; ip: string; userAgent: string; notify: boolean };
 
 /** The longest a request waits for Lambda to take a mail job. */
 export const QUEUE_TIMEOUT_MS = 1000;

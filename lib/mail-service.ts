@@ -3,6 +3,7 @@ import type { MailMessage, MailSettings } from './mail';
 import { renderMail } from './mail';
 import type { MailJob } from './mail-queue';
 import type { Mailer } from './mailer';
+import type { NoticeStore } from './notices/store';
 
 /** The link tokens the mail function issues (lib/links.ts): each call kills the older link of its kind. */
 export interface MailLinks {
@@ -14,11 +15,17 @@ export interface MailLinks {
 
 export interface MailServiceDeps {
   links: MailLinks;
+  /** The owner of a notice, and the devices an account has signed in from (lib/notices/). */
+  notices: NoticeStore;
   mailer: Mailer;
   /** Whether another mail may go to this address now (RATE_LIMIT_MAIL_PER_ADDRESS); counts it. */
   mayMail(address: string): Promise<boolean>;
   audit: AuditLog;
-  settings: MailSettings & { emailVerificationTtlSeconds: number; passwordResetTtlSeconds: number };
+  settings: MailSettings & {
+    emailVerificationTtlSeconds: number;
+    passwordResetTtlSeconds: number;
+    notifyNewDevice: boolean;
+  };
   now: () => number;
 }
 
@@ -83,6 +90,35 @@ export function createMailService(deps: MailServiceDeps) {
         case 'email-changed':
           await send({ kind: 'email-changed', to: job.oldEmail, newEmail: job.newEmail });
           return;
+        case 'security-notice': {
+          const owner = await deps.notices.contact(job.userId);
+          if (!owner)
+            return audit.record('mail_suppressed', {
+              mail: job.kind,
+              userId: job.userId,
+              reason: 'unknown_address',
+            });
+          await send({
+            kind: 'security-notice',
+            to: owner.email,
+            notice: job.notice,
+            ...(job.detail ? { detail: job.detail } : {}),
+          });
+          return;
+        }
+        case 'signed-in': {
+          // The device is remembered even when notices are off, so turning them on later is not noisy.
+          const seen = await deps.notices.rememberDevice(job.userId, job.userAgent, now());
+          if (!seen?.news || !job.notify || !settings.notifyNewDevice) return;
+          await send({
+            kind: 'security-notice',
+            to: seen.email,
+            notice: 'new-device',
+            ip: job.ip,
+            userAgent: job.userAgent,
+          });
+          return;
+        }
       }
     },
   };

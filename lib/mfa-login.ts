@@ -2,7 +2,9 @@ import type { AuditLog } from './audit';
 import type { Config } from './config';
 import { MfaFailedError, RateLimitedError } from './errors';
 import type { ClientInfo } from './http';
+import type { MailQueue } from './mail-queue';
 import type { MfaLoginStore } from './mfa';
+import { signInJob } from './notices/notices';
 import { LOGIN_BACKOFF, secondsUntil } from './rate-limits';
 import { newSession } from './sessions';
 import { hashRefreshToken, mfaTokenLogin, type SessionTokens, type TokenService } from './tokens';
@@ -14,6 +16,8 @@ export interface MfaLoginDeps {
   logins: MfaLoginStore;
   tokens: TokenService;
   audit: AuditLog;
+  /** Where the owner's notice goes (a sign-in from a new device). */
+  mail?: MailQueue;
   settings: Pick<Config, 'totpEncryptionKey' | 'refreshTokenTtlSeconds'>;
   now: () => number;
 }
@@ -74,6 +78,7 @@ export function createMfaLogin(deps: MfaLoginDeps) {
       }
       audit.record('mfa_succeeded', { userId: login.userId, ip: client.ip, factor: result.used });
       audit.record('logged_in', { userId: login.userId, sessionId: opened.record.id, ip: client.ip });
+      await deps.mail?.enqueue(signInJob(login.userId, client, true));
       return {
         user: result.user,
         session: await tokens.issueSession(login.userId, opened.record.id, opened.refreshToken),

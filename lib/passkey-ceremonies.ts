@@ -10,6 +10,8 @@ import type { Datastore } from './datastore';
 import { PasskeyInvalidError, UnauthorizedError } from './errors';
 import type { ClientInfo } from './http';
 import type { Keys } from './keys';
+import type { MailQueue } from './mail-queue';
+import { noticeJob, signInJob } from './notices/notices';
 import { type Passkey, parseStored, type StoredPasskey, shown } from './passkeys';
 import { auditedLimit, type RateLimits } from './rate-limits';
 import * as scripts from './scripts';
@@ -25,6 +27,8 @@ export interface PasskeyCeremonyDeps {
   rateLimits?: RateLimits;
   tokens: TokenService;
   audit: AuditLog;
+  /** Where the owner's notices go (a passkey added, a sign-in from a new device). */
+  mail?: MailQueue;
   settings: Pick<Config, 'webauthn' | 'refreshTokenTtlSeconds'>;
   now: () => number;
 }
@@ -113,6 +117,7 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
       if (stored.status === 'unauthorized') throw new UnauthorizedError(true);
       if (stored.status !== 'ok') throw refused('already_registered', caller.userId);
       audit.record('passkey_added', { userId: caller.userId, sessionId: caller.sessionId });
+      await deps.mail?.enqueue(noticeJob(caller.userId, 'passkey-added', passkey.name));
       return { passkey: shown(passkey) };
     },
 
@@ -168,6 +173,7 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
         ip: client.ip,
         factor: 'passkey',
       });
+      await deps.mail?.enqueue(signInJob(claims.userId, client, true));
       return {
         user: toPublicUser(reply.user as Raw),
         session: await tokens.issueSession(claims.userId, opened.record.id, opened.refreshToken),

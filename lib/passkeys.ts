@@ -5,6 +5,8 @@ import type { Datastore } from './datastore';
 import { CurrentPasswordIncorrectError, NotFoundError, UnauthorizedError } from './errors';
 import type { ClientInfo } from './http';
 import type { Keys } from './keys';
+import type { MailQueue } from './mail-queue';
+import { noticeJob } from './notices/notices';
 import type { PasswordHasher } from './passwords';
 import { auditedLimit, type RateLimits } from './rate-limits';
 import { createPasswordCheck } from './reauthentication';
@@ -45,6 +47,8 @@ export interface PasskeyDeps {
   rateLimits?: RateLimits;
   tokens: TokenService;
   audit: AuditLog;
+  /** Where the owner's notices go (a passkey removed). */
+  mail?: MailQueue;
   settings: Pick<Config, 'webauthn' | 'refreshTokenTtlSeconds'>;
   now: () => number;
 }
@@ -140,6 +144,7 @@ export function createPasskeys(deps: PasskeyDeps) {
       if (status === 'not_found') throw new NotFoundError('No passkey of yours has this id.');
       if (status !== 'ok') throw new UnauthorizedError(true);
       audit.record('passkey_deleted', { userId: caller.userId, sessionId: caller.sessionId });
+      await deps.mail?.enqueue(noticeJob(caller.userId, 'passkey-removed'));
     },
 
     /** Request options for a passkey log-in: a challenge, no user (discoverable credentials). */

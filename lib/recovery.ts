@@ -3,6 +3,7 @@ import { AlreadyVerifiedError, LinkInvalidError, UnauthorizedError } from './err
 import type { ClientInfo } from './http';
 import type { LinkStore } from './links';
 import type { MailQueue } from './mail-queue';
+import { noticeJob } from './notices/notices';
 import { type PasswordHasher, requirePasswordPolicy } from './passwords';
 import { auditedLimit, type RateLimits } from './rate-limits';
 import { newSession } from './sessions';
@@ -76,7 +77,11 @@ export type PasswordReset = ReturnType<typeof createPasswordReset>;
 
 /** Following a reset link: the one recovery operation that hashes a password. */
 export function createPasswordReset(
-  deps: Pick<RecoveryDeps, 'links' | 'tokens' | 'audit' | 'settings' | 'now'> & { passwords: PasswordHasher },
+  deps: Pick<RecoveryDeps, 'links' | 'tokens' | 'audit' | 'settings' | 'now'> & {
+    passwords: PasswordHasher;
+    /** Where the owner's notice goes (the password was reset). */
+    mail?: MailQueue;
+  },
 ) {
   const { links, passwords, tokens, audit, settings, now } = deps;
   const refused = () => linkRefused(audit);
@@ -111,6 +116,7 @@ export function createPasswordReset(
         mail: 'password-reset',
         revokedSessions: done.revoked,
       });
+      await deps.mail?.enqueue(noticeJob(target.userId, 'password-reset'));
       // A mailbox is not a second factor: with one on, the user logs in with the new password and it.
       if (done.secondFactor) return { user: done.user };
       return {

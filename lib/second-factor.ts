@@ -8,7 +8,9 @@ import {
   TotpNotPendingError,
   UnauthorizedError,
 } from './errors';
+import type { MailQueue } from './mail-queue';
 import type { MfaStore } from './mfa';
+import { noticeJob } from './notices/notices';
 import type { PasswordHasher } from './passwords';
 import { createPasswordCheck } from './reauthentication';
 import {
@@ -29,6 +31,8 @@ export interface SecondFactorDeps {
   /** Only where a password is re-entered (enrolling, turning off, new codes): it loads Argon2. */
   passwords?: PasswordHasher;
   audit: AuditLog;
+  /** Where the owner's notices go (TOTP turned on or off). */
+  mail?: MailQueue;
   settings: Pick<Config, 'totpEncryptionKey'> & { appName: string };
   now: () => number;
 }
@@ -95,6 +99,7 @@ export function createSecondFactor(deps: SecondFactorDeps) {
       if (status === 'unauthorized') throw new UnauthorizedError(true);
       if (status === 'not_pending') throw new TotpNotPendingError();
       audit.record('totp_enabled', { userId: caller.userId, sessionId: caller.sessionId });
+      await deps.mail?.enqueue(noticeJob(caller.userId, 'totp-enabled'));
       return { recoveryCodes: codes };
     },
 
@@ -104,6 +109,7 @@ export function createSecondFactor(deps: SecondFactorDeps) {
       const status = await mfa.disable(caller, user.passwordHash, now());
       if (status !== 'ok') throw refused(status);
       audit.record('totp_disabled', { userId: caller.userId, sessionId: caller.sessionId });
+      await deps.mail?.enqueue(noticeJob(caller.userId, 'totp-disabled'));
     },
 
     /** A new set of recovery codes; the old set dies. */

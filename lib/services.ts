@@ -13,6 +13,7 @@ import { createMailService, type MailService } from './mail-service';
 import { createSesMailer, type Mailer } from './mailer';
 import { createMfaLoginStore, createMfaStore } from './mfa';
 import { createMfaLogin, type MfaLogin } from './mfa-login';
+import { createNoticeStore } from './notices/store';
 import { parametersToFetch, resolveParameters } from './parameters';
 import { createPasskeyCeremonies, type PasskeyCeremonies } from './passkey-ceremonies';
 import { createPasskeys, type Passkeys } from './passkeys';
@@ -136,14 +137,18 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     ...base,
     ...accountsTier(base, overrides),
     ...recoveryTier(base, overrides),
-    ...resetTier(base),
-    ...secondFactorTier(base, createPasswordHasher(config.argon2)),
-    ...mfaLoginTier(base),
-    ...ceremonyTier(base, createRateLimits(base.datastore, base.keys, config.rateLimits)),
-    ...passkeyTier(base, {
-      passwords: createPasswordHasher(config.argon2),
-      rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
-    }),
+    ...resetTier(base, overrides),
+    ...secondFactorTier(base, createPasswordHasher(config.argon2), overrides),
+    ...mfaLoginTier(base, overrides),
+    ...ceremonyTier(base, createRateLimits(base.datastore, base.keys, config.rateLimits), overrides),
+    ...passkeyTier(
+      base,
+      {
+        passwords: createPasswordHasher(config.argon2),
+        rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
+      },
+      overrides,
+    ),
   };
 }
 
@@ -151,7 +156,11 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
  * The passkey ceremonies' verification (@simplewebauthn/server, ≈400 KiB: only the two functions
  * that verify a response carry it), with the per-IP log-in limit for the log-in ceremony.
  */
-function ceremonyTier(base: BaseServices, rateLimits: RateLimits): Pick<Services, 'ceremonies'> {
+function ceremonyTier(
+  base: BaseServices,
+  rateLimits: RateLimits,
+  overrides: ServiceOverrides = {},
+): Pick<Services, 'ceremonies'> {
   return {
     ceremonies: createPasskeyCeremonies({
       datastore: base.datastore,
@@ -159,6 +168,7 @@ function ceremonyTier(base: BaseServices, rateLimits: RateLimits): Pick<Services
       rateLimits,
       tokens: base.tokens,
       audit: base.audit,
+      mail: mailQueueOf(base, overrides),
       settings: base.config,
       now: base.now,
     }),
@@ -172,6 +182,7 @@ function ceremonyTier(base: BaseServices, rateLimits: RateLimits): Pick<Services
 function passkeyTier(
   base: BaseServices,
   extras: { passwords?: PasswordHasher; rateLimits?: RateLimits } = {},
+  overrides: ServiceOverrides = {},
 ): Pick<Services, 'passkeys'> {
   return {
     passkeys: createPasskeys({
@@ -181,6 +192,7 @@ function passkeyTier(
       ...extras,
       tokens: base.tokens,
       audit: base.audit,
+      mail: mailQueueOf(base, overrides),
       settings: base.config,
       now: base.now,
     }),
@@ -194,6 +206,7 @@ function passkeyTier(
 function secondFactorTier(
   base: BaseServices,
   passwords?: ReturnType<typeof createPasswordHasher>,
+  overrides: ServiceOverrides = {},
 ): Pick<Services, 'secondFactor'> {
   const { config } = base;
   return {
@@ -202,6 +215,7 @@ function secondFactorTier(
       users: createUserStore(base.datastore, base.keys),
       ...(passwords ? { passwords } : {}),
       audit: base.audit,
+      mail: mailQueueOf(base, overrides),
       settings: { ...config, appName: config.mail.appName },
       now: base.now,
     }),
@@ -209,12 +223,13 @@ function secondFactorTier(
 }
 
 /** The log-in's second step, on the first tier. */
-function mfaLoginTier(base: BaseServices): Pick<Services, 'mfaLogin'> {
+function mfaLoginTier(base: BaseServices, overrides: ServiceOverrides = {}): Pick<Services, 'mfaLogin'> {
   return {
     mfaLogin: createMfaLogin({
       logins: createMfaLoginStore(base.datastore, base.keys),
       tokens: base.tokens,
       audit: base.audit,
+      mail: mailQueueOf(base, overrides),
       settings: base.config,
       now: base.now,
     }),
@@ -256,13 +271,14 @@ function recoveryTier(base: BaseServices, overrides: ServiceOverrides): Pick<Ser
 }
 
 /** Completing password resets, on the first tier. */
-function resetTier(base: BaseServices): Pick<Services, 'reset'> {
+function resetTier(base: BaseServices, overrides: ServiceOverrides = {}): Pick<Services, 'reset'> {
   return {
     reset: createPasswordReset({
       links: createLinkStore(base.datastore, base.keys),
       passwords: createPasswordHasher(base.config.argon2),
       tokens: base.tokens,
       audit: base.audit,
+      mail: mailQueueOf(base, overrides),
       settings: base.config,
       now: base.now,
     }),
@@ -309,10 +325,11 @@ export function createMailServices(
   const limit = createMailLimit(datastore, keys, config.rateLimits.mailPerAddress);
   const mail = createMailService({
     links: createMailLinks(datastore, keys, config.mail),
+    notices: createNoticeStore(datastore, keys),
     mailer: overrides.mailer ?? createSesMailer(config.mail.from),
     mayMail: (address) => limit.mayMail(address),
     audit,
-    settings: config.mail,
+    settings: { ...config.mail, notifyNewDevice: config.notifyNewDevice },
     now,
   });
   return { config, mail, audit };

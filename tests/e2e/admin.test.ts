@@ -19,7 +19,7 @@ beforeAll(async () => {
   api = await startTestApi('admin', { RATE_LIMIT_LOGIN_PER_IP: '1000/300' });
   // `npm run admin` builds the CLI (dist/tools/admin.js) and runs it: once here, by npm itself.
   const { stdout } = await run('npm', ['run', '--silent', 'admin', '--', '--help'], { cwd: root });
-  expect(stdout + '').toBe('');
+  expect(stdout).toBe('');
 }, 120_000);
 
 afterAll(async () => {
