@@ -39,7 +39,10 @@ export function createMailService(deps: MailServiceDeps) {
   const { links, mailer, audit, settings, now } = deps;
 
   const send = async (message: MailMessage) => {
-    if (!(await deps.mayMail(message.to))) {
+    // Security notices are not counted against the per-address limit: a stranger who spent it on
+    // reset requests must not be able to silence the notice of what they do next. Each notice is
+    // bounded by the limits of the action behind it.
+    if (message.kind !== 'security-notice' && !(await deps.mayMail(message.to))) {
       audit.record('mail_suppressed', { mail: message.kind, reason: 'address_limit' });
       return;
     }
