@@ -130,6 +130,7 @@ const RESPONSES = {
   PasskeyEnvelope: resources.PasskeyEnvelope,
   PasskeyList: resources.PasskeyList,
   CeremonyOptions: resources.CeremonyOptions,
+  AccountExport: resources.AccountExport,
 };
 
 /** Codes whose problem carries members of its own, and the schema that says which. */

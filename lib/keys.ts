@@ -5,6 +5,8 @@
  */
 export interface Keys {
   prefix: string;
+  /** How long events:<uid> keeps an event (AUDIT_RETENTION_DAYS); the scripts that append trim to it. */
+  eventsRetentionMs: number;
   /** Hash: the user's profile and password hash. */
   user(userId: string): string;
   /** Hash: the log-in credential of a canonical email (userId, passwordHash). */
@@ -53,10 +55,14 @@ export const KEY_KINDS = [
   'devices',
 ] as const;
 
-/** Builds the key map for a prefix such as `acct:`. */
-export function createKeys(prefix: string): Keys {
+/** An account's audit events are kept this long unless configured (AUDIT_RETENTION_DAYS). */
+const DEFAULT_EVENTS_RETENTION_MS = 90 * 86_400_000;
+
+/** Builds the key map for a prefix such as `acct:`, with how long an account's events are kept. */
+export function createKeys(prefix: string, eventsRetentionMs = DEFAULT_EVENTS_RETENTION_MS): Keys {
   return {
     prefix,
+    eventsRetentionMs,
     user: (userId) => `${prefix}user:${userId}`,
     email: (canonicalEmail) => `${prefix}email:${canonicalEmail}`,
     sessions: (userId) => `${prefix}sessions:${userId}`,

@@ -244,6 +244,19 @@ export const ROUTES = [
     errors: [],
   },
   {
+    fn: 'export-account',
+    method: 'GET',
+    path: '/users/me/export',
+    operationId: 'exportAccount',
+    summary:
+      'Everything kept about the caller: user, sessions, identities, passkeys, second factors, audit events',
+    tag: 'users',
+    auth: true,
+    status: 200,
+    response: 'AccountExport',
+    errors: [],
+  },
+  {
     fn: 'start-totp-enrollment',
     method: 'POST',
     path: '/users/me/totp',

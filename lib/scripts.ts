@@ -33,6 +33,9 @@ import type { Keys } from './keys';
  *                             createdAt, lastUsedAt}
  *   webauthn:<uid>      hash  registration → JSON {challenge, expiresAt}; TTL
  *   webauthn-login:<c>  string a passkey log-in's challenge; TTL 300 s
+ *   events:<uid>        list  the account's audit events, newest first (JSON {event, at, …}); trimmed to
+ *                             AUDIT_RETENTION_DAYS and EVENTS_KEPT by the scripts that append; TTL
+ *   devices:<uid>       hash  digest of a User-Agent → last sign-in from it (lib/notices/)
  *
  * Invariants kept by all of them together (dev/verify-data.ts checks them):
  *   I1  email:<e> exists ⇔ user:<id> exists with email = e; email:<e>.userId = id
@@ -43,12 +46,16 @@ import type { Keys } from './keys';
  *   I5  links:<uid> exists ⇒ user:<uid> exists; each link is {hash, expiresAt} (a verify link
  *       also names the address it was mailed to, the user's current email); the key carries a
  *       TTL no earlier than its latest link's expiresAt; a link past it is dead
- *   I6  mfa:<uid>, mfa-logins:<uid>, passkeys:<uid>, webauthn:<uid> exist ⇒ user:<uid> exists;
+ *   I6  mfa:<uid>, mfa-logins:<uid>, passkeys:<uid>, webauthn:<uid>, events:<uid>, devices:<uid>
+ *       exist ⇒ user:<uid> exists;
  *       mfa-logins:<uid> and webauthn:<uid> carry a TTL
  */
 
 /** Rotated-out refresh-token hashes kept per session for theft detection (oldest dropped first). */
 export const SPENT_KEPT = 8;
+
+/** Audit events kept per account at most, whatever the retention (bounds the list a script trims). */
+export const EVENTS_KEPT = 500;
 
 const PRELUDE = `
 local A = cjson.decode(ARGV[1])
@@ -143,6 +150,20 @@ local function live_link(links_key, purpose, hash, now)
   if link.hash ~= hash then return nil end
   return link
 end
+-- Appends one audit event (a table the script builds: never a secret, hash or token) to the
+-- account's list events:<uid>, newest first, and trims it: at most EVENTS_KEPT, none older than
+-- A.eventsRetentionMs (AUDIT_RETENTION_DAYS, added by \`encode\` for scripts that declare events_key).
+local function append_event(events_key, entry, now)
+  entry.at = fmt(now)
+  redis.call('LPUSH', events_key, cjson.encode(entry))
+  redis.call('LTRIM', events_key, 0, ${EVENTS_KEPT} - 1)
+  local oldest = redis.call('LINDEX', events_key, -1)
+  while oldest and now - tonumber(cjson.decode(oldest).at) > A.eventsRetentionMs do
+    redis.call('RPOP', events_key)
+    oldest = redis.call('LINDEX', events_key, -1)
+  end
+  redis.call('PEXPIRE', events_key, fmt(A.eventsRetentionMs))
+end
 local function put_link(links_key, purpose, link, now)
   redis.call('HSET', links_key, purpose, cjson.encode(link))
   local wanted = tonumber(link.expiresAt) - now
@@ -210,7 +231,13 @@ export function script<Args>(
     : '';
   return {
     lua: `#!lua flags=allow-key-locking\n${bind}\n${PRELUDE}\n${helpers}\n${body}`,
-    encode: (keys, args) => ({ keys: keysOf(keys, args), argv: [JSON.stringify(args)] }),
+    // A script that appends to events:<uid> learns the retention from the key map.
+    encode: keyNames.includes('events_key')
+      ? (keys, args) => ({
+          keys: keysOf(keys, args),
+          argv: [JSON.stringify({ ...args, eventsRetentionMs: keys.eventsRetentionMs })],
+        })
+      : (keys, args) => ({ keys: keysOf(keys, args), argv: [JSON.stringify(args)] }),
   };
 }
 
@@ -252,14 +279,15 @@ export const REGISTER = /* @__PURE__ */ script<{
   now: number;
   session: SessionArgs | null;
 }>(
-  ['email_key', 'user_key', 'sessions_key'],
-  (k, a) => [k.email(a.email), k.user(a.userId), k.sessions(a.userId)],
+  ['email_key', 'user_key', 'sessions_key', 'events_key'],
+  (k, a) => [k.email(a.email), k.user(a.userId), k.sessions(a.userId), k.events(a.userId)],
   `
 if redis.call('EXISTS', email_key) == 1 then return reply({ status = 'email_taken' }) end
 redis.call('HSET', email_key, 'userId', A.userId, 'passwordHash', A.passwordHash)
 redis.call('HSET', user_key, 'id', A.userId, 'name', A.name, 'email', A.email, 'emailVerified', '0',
   'passwordHash', A.passwordHash, 'createdAt', fmt(A.now), 'updatedAt', fmt(A.now))
 if A.session ~= cjson.null then create_session(sessions_key, A.session, A.now) end
+append_event(events_key, { event = 'registered' }, A.now)
 return reply({ status = 'ok' })
 `,
 );
@@ -321,7 +349,16 @@ export const LOGIN = /* @__PURE__ */ script<{
   session: SessionArgs;
   mfaLogin: MfaLoginArgs;
 }>(
-  ['email_key', 'failures_key', 'user_key', 'sessions_key', 'mfa_key', 'mfa_logins_key', 'passkeys_key'],
+  [
+    'email_key',
+    'failures_key',
+    'user_key',
+    'sessions_key',
+    'mfa_key',
+    'mfa_logins_key',
+    'passkeys_key',
+    'events_key',
+  ],
   (k, a) => [
     k.email(a.email),
     k.loginFailures(a.email),
@@ -330,6 +367,7 @@ export const LOGIN = /* @__PURE__ */ script<{
     k.mfa(a.userId),
     k.mfaLogins(a.userId),
     k.passkeys(a.userId),
+    k.events(a.userId),
   ],
   `
 if redis.call('HGET', email_key, 'userId') ~= A.userId then return reply({ status = 'stale' }) end
@@ -357,6 +395,7 @@ if #methods > 0 then
   take_back_attempt(failures_key, A.client)
   return reply({ status = 'mfa_required', methods = methods })
 end
+append_event(events_key, { event = 'logged_in', method = 'password', userAgent = A.session.userAgent }, A.now)
 clear_login_failure(failures_key, A.client)
 create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', user = public_user(u) })
@@ -436,6 +475,7 @@ export const CHANGE_EMAIL = /* @__PURE__ */ script<{
     'old_failures_key',
     'new_email_key',
     'links_key',
+    'events_key',
   ],
   (k, a) => [
     k.user(a.userId),
@@ -445,6 +485,7 @@ export const CHANGE_EMAIL = /* @__PURE__ */ script<{
     k.loginFailures(a.oldEmail),
     k.email(a.newEmail),
     k.links(a.userId),
+    k.events(a.userId),
   ],
   `
 local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
@@ -460,6 +501,7 @@ if A.newEmail ~= A.oldEmail then
   redis.call('DEL', links_key)
 end
 if A.name ~= cjson.null then redis.call('HSET', user_key, 'name', A.name) end
+if A.newEmail ~= A.oldEmail then append_event(events_key, { event = 'email_changed' }, A.now) end
 redis.call('HSET', user_key, 'updatedAt', fmt(A.now))
 return reply({ status = 'ok', user = public_user(hmap(user_key)) })
 `,
@@ -484,7 +526,7 @@ export const CHANGE_PASSWORD = /* @__PURE__ */ script<{
   verifiedHash: string;
   newHash: string;
 }>(
-  ['user_key', 'sessions_key', 'reauth_key', 'email_key', 'failures_key', 'links_key'],
+  ['user_key', 'sessions_key', 'reauth_key', 'email_key', 'failures_key', 'links_key', 'events_key'],
   (k, a) => [
     k.user(a.userId),
     k.sessions(a.userId),
@@ -492,6 +534,7 @@ export const CHANGE_PASSWORD = /* @__PURE__ */ script<{
     k.email(a.email),
     k.loginFailures(a.email),
     k.links(a.userId),
+    k.events(a.userId),
   ],
   `
 local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
@@ -502,6 +545,7 @@ redis.call('HSET', email_key, 'passwordHash', A.newHash)
 redis.call('DEL', failures_key, reauth_key)
 -- Any password change kills every reset link.
 redis.call('HDEL', links_key, 'reset')
+append_event(events_key, { event = 'password_changed' }, A.now)
 local revoked = revoke_sessions(sessions_key, A.sessionId, A.now)
 return reply({ status = 'ok', revoked = revoked })
 `,
@@ -526,6 +570,8 @@ export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
     'mfa_logins_key',
     'passkeys_key',
     'webauthn_key',
+    'events_key',
+    'devices_key',
   ],
   (k, a) => [
     k.user(a.userId),
@@ -538,6 +584,8 @@ export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
     k.mfaLogins(a.userId),
     k.passkeys(a.userId),
     k.webauthn(a.userId),
+    k.events(a.userId),
+    k.devices(a.userId),
   ],
   `
 local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
@@ -545,7 +593,7 @@ if not u then return reply({ status = 'unauthorized' }) end
 if u.email ~= A.email or u.passwordHash ~= A.verifiedHash then return reply({ status = 'stale' }) end
 local revoked = revoke_sessions(sessions_key, nil, A.now)
 redis.call('DEL', user_key, sessions_key, reauth_key, email_key, failures_key, links_key, mfa_key, mfa_logins_key,
-  passkeys_key, webauthn_key)
+  passkeys_key, webauthn_key, events_key, devices_key)
 return reply({ status = 'ok', revoked = revoked })
 `,
 );
@@ -612,10 +660,11 @@ return reply({ status = 'ok' })
 
 /** Revoke every session of the caller, the current one included. */
 export const REVOKE_ALL_SESSIONS = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
-  ['user_key', 'sessions_key'],
-  (k, a) => [k.user(a.userId), k.sessions(a.userId)],
+  ['user_key', 'sessions_key', 'events_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.events(a.userId)],
   `
 if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
+append_event(events_key, { event = 'sessions_revoked' }, A.now)
 return reply({ status = 'ok', revoked = revoke_sessions(sessions_key, nil, A.now) })
 `,
 );
@@ -747,6 +796,7 @@ export const COMPLETE_RESET = /* @__PURE__ */ script<{
     'reauth_key',
     'mfa_key',
     'mfa_logins_key',
+    'events_key',
   ],
   (k, a) => [
     k.user(a.userId),
@@ -757,6 +807,7 @@ export const COMPLETE_RESET = /* @__PURE__ */ script<{
     k.reauthFailures(a.userId),
     k.mfa(a.userId),
     k.mfaLogins(a.userId),
+    k.events(a.userId),
   ],
   `
 if not live_link(links_key, 'reset', A.tokenHash, A.now) then return reply({ status = 'invalid' }) end
@@ -764,6 +815,7 @@ if redis.call('HGET', user_key, 'email') ~= A.email then return reply({ status =
 redis.call('DEL', links_key, failures_key, reauth_key, mfa_logins_key)
 redis.call('HSET', user_key, 'passwordHash', A.newHash, 'emailVerified', '1', 'updatedAt', fmt(A.now))
 redis.call('HSET', email_key, 'passwordHash', A.newHash)
+append_event(events_key, { event = 'password_reset' }, A.now)
 local revoked = revoke_sessions(sessions_key, nil, A.now)
 -- A mailbox is not a second factor: with one on, the reset opens no session.
 local second_factor = redis.call('HEXISTS', mfa_key, 'secret') == 1
@@ -826,31 +878,34 @@ export const CONFIRM_TOTP = /* @__PURE__ */ script<{
   step: number;
   codes: string[];
 }>(
-  ['user_key', 'sessions_key', 'mfa_key'],
-  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.mfa(a.userId)],
+  ['user_key', 'sessions_key', 'mfa_key', 'events_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.mfa(a.userId), k.events(a.userId)],
   `
 if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
 if redis.call('HGET', mfa_key, 'pending') ~= A.pending then return reply({ status = 'not_pending' }) end
 redis.call('HDEL', mfa_key, 'pending')
 redis.call('HSET', mfa_key, 'secret', A.pending, 'enabledAt', fmt(A.now), 'lastStep', fmt(A.step),
   'codes', cjson.encode(A.codes))
+append_event(events_key, { event = 'totp_enabled' }, A.now)
 return reply({ status = 'ok' })
 `,
 );
 
 /** Turns TOTP off: the secret, the recovery codes and every log-in waiting for a factor go. */
 export const DISABLE_TOTP = /* @__PURE__ */ script<ReauthArgs>(
-  ['user_key', 'sessions_key', 'reauth_key', 'mfa_key', 'mfa_logins_key'],
+  ['user_key', 'sessions_key', 'reauth_key', 'mfa_key', 'mfa_logins_key', 'events_key'],
   (k, a) => [
     k.user(a.userId),
     k.sessions(a.userId),
     k.reauthFailures(a.userId),
     k.mfa(a.userId),
     k.mfaLogins(a.userId),
+    k.events(a.userId),
   ],
   `
 if redis.call('EXISTS', mfa_key) == 0 then return reply({ status = 'not_found' }) end
 redis.call('DEL', mfa_key, mfa_logins_key)
+append_event(events_key, { event = 'totp_disabled' }, A.now)
 return reply({ status = 'ok' })
 `,
   REAUTHENTICATED,
@@ -922,13 +977,14 @@ export const COMPLETE_MFA_LOGIN = /* @__PURE__ */ script<{
   session: SessionArgs;
   backoff: BackoffArgs;
 }>(
-  ['mfa_logins_key', 'mfa_key', 'user_key', 'sessions_key', 'failures_key'],
+  ['mfa_logins_key', 'mfa_key', 'user_key', 'sessions_key', 'failures_key', 'events_key'],
   (k, a) => [
     k.mfaLogins(a.userId),
     k.mfa(a.userId),
     k.user(a.userId),
     k.sessions(a.userId),
     k.loginFailures(a.email),
+    k.events(a.userId),
   ],
   `
 local raw = redis.call('HGET', mfa_logins_key, A.loginId)
@@ -965,6 +1021,7 @@ redis.call('HDEL', mfa_logins_key, A.loginId)
 local u = hmap(user_key)
 if not u.id then return reply({ status = 'invalid' }) end
 clear_login_failure(failures_key, A.client)
+append_event(events_key, { event = 'logged_in', method = 'password', factor = used, userAgent = A.session.userAgent }, A.now)
 create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', used = used, user = public_user(u) })
 `,
@@ -1026,12 +1083,13 @@ export const ADD_PASSKEY = /* @__PURE__ */ script<{
   now: number;
   passkey: Record<string, unknown> & { id: string };
 }>(
-  ['user_key', 'sessions_key', 'passkeys_key'],
-  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.passkeys(a.userId)],
+  ['user_key', 'sessions_key', 'passkeys_key', 'events_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.passkeys(a.userId), k.events(a.userId)],
   `
 if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
 if redis.call('HEXISTS', passkeys_key, A.passkey.id) == 1 then return reply({ status = 'duplicate' }) end
 redis.call('HSET', passkeys_key, A.passkey.id, cjson.encode(A.passkey))
+append_event(events_key, { event = 'passkey_added', name = A.passkey.name }, A.now)
 return reply({ status = 'ok' })
 `,
 );
@@ -1048,10 +1106,17 @@ return reply({ status = 'ok', passkeys = redis.call('HVALS', passkeys_key) })
 
 /** Deletes one of the caller's passkeys, after a re-entered password. */
 export const DELETE_PASSKEY = /* @__PURE__ */ script<ReauthArgs & { passkeyId: string }>(
-  ['user_key', 'sessions_key', 'reauth_key', 'passkeys_key'],
-  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.passkeys(a.userId)],
+  ['user_key', 'sessions_key', 'reauth_key', 'passkeys_key', 'events_key'],
+  (k, a) => [
+    k.user(a.userId),
+    k.sessions(a.userId),
+    k.reauthFailures(a.userId),
+    k.passkeys(a.userId),
+    k.events(a.userId),
+  ],
   `
 if redis.call('HDEL', passkeys_key, A.passkeyId) == 0 then return reply({ status = 'not_found' }) end
+append_event(events_key, { event = 'passkey_deleted' }, A.now)
 return reply({ status = 'ok' })
 `,
   REAUTHENTICATED,
@@ -1098,8 +1163,8 @@ export const PASSKEY_LOGIN = /* @__PURE__ */ script<{
   now: number;
   session: SessionArgs;
 }>(
-  ['passkeys_key', 'user_key', 'sessions_key'],
-  (k, a) => [k.passkeys(a.userId), k.user(a.userId), k.sessions(a.userId)],
+  ['passkeys_key', 'user_key', 'sessions_key', 'events_key'],
+  (k, a) => [k.passkeys(a.userId), k.user(a.userId), k.sessions(a.userId), k.events(a.userId)],
   `
 local raw = redis.call('HGET', passkeys_key, A.credentialId)
 local u = hmap(user_key)
@@ -1111,6 +1176,7 @@ if (A.counter > 0 or stored > 0) and A.counter <= stored then return reply({ sta
 p.counter = A.counter
 p.lastUsedAt = fmt(A.now)
 redis.call('HSET', passkeys_key, A.credentialId, cjson.encode(p))
+append_event(events_key, { event = 'logged_in', method = 'passkey', userAgent = A.session.userAgent }, A.now)
 create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', user = public_user(u) })
 `,

@@ -99,7 +99,7 @@ export function createBaseServices(config: Config, overrides: ServiceOverrides =
   const logger =
     overrides.logger ?? new Logger({ serviceName: 'account-service', logLevel: config.logLevel });
   const datastore = createDatastore(config.datastore);
-  const keys = createKeys(config.keyPrefix);
+  const keys = createKeys(config.keyPrefix, config.auditRetentionDays * 86_400_000);
   const tokens = createTokenService(config.jwt, config, now);
   const users = createUserReader(datastore, keys);
   const audit = createAuditLog(logger);

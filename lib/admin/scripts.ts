@@ -2,31 +2,11 @@ import { script } from '../scripts';
 
 // The operators' changes to an account (`npm run admin`). Each one names the account by user id
 // and, where a key hangs off the email, checks that the email is still the account's (the caller
-// read it first: read, then compare-and-set). Each appends its audit event to the account's list.
+// read it first: read, then compare-and-set). Each appends its audit event to the account's list
+// (append_event in lib/scripts.ts).
 
-/** One audit event for the account's own list (lib/audit-trail.ts builds it), and how long events are kept. */
-export interface EventArgs {
-  entry: Record<string, unknown>;
-  retentionMs: number;
-  kept: number;
-}
-
-/** Appends an event to events:<uid>, newest first, and trims what is older than the retention. */
-export const APPEND_EVENT = `
-local function append_event(events_key, ev, now)
-  if ev == nil or ev == cjson.null then return end
-  local entry = ev.entry
-  entry.at = fmt(now)
-  redis.call('LPUSH', events_key, cjson.encode(entry))
-  redis.call('LTRIM', events_key, 0, ev.kept - 1)
-  while true do
-    local oldest = redis.call('LINDEX', events_key, -1)
-    if not oldest or now - tonumber(cjson.decode(oldest).at) <= ev.retentionMs then break end
-    redis.call('RPOP', events_key)
-  end
-  redis.call('PEXPIRE', events_key, fmt(ev.retentionMs))
-end
-`;
+/** An event for the account's own list: its name and fields (never a secret). */
+export type AccountEventEntry = { event: string } & Record<string, unknown>;
 
 /** What an operator sees of an account: never a hash, secret or token. */
 export const FIND_ACCOUNT = /* @__PURE__ */ script<{ userId: string; now: number }>(
@@ -62,7 +42,7 @@ export const DISABLE_ACCOUNT = /* @__PURE__ */ script<{
   userId: string;
   now: number;
   reason: string;
-  event: EventArgs;
+  entry: AccountEventEntry;
 }>(
   ['user_key', 'sessions_key', 'events_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.events(a.userId)],
@@ -73,23 +53,25 @@ if not already then redis.call('HSET', user_key, 'disabledAt', fmt(A.now)) end
 redis.call('HSET', user_key, 'disabledReason', A.reason)
 local revoked = revoke_sessions(sessions_key, nil, A.now)
 redis.call('DEL', sessions_key)
-append_event(events_key, A.event, A.now)
+append_event(events_key, A.entry, A.now)
 return reply({ status = 'ok', revoked = revoked, alreadyDisabled = already })
 `,
-  APPEND_EVENT,
 );
 
 /** Enables a disabled account again (its old sessions stay dead). */
-export const ENABLE_ACCOUNT = /* @__PURE__ */ script<{ userId: string; now: number; event: EventArgs }>(
+export const ENABLE_ACCOUNT = /* @__PURE__ */ script<{
+  userId: string;
+  now: number;
+  entry: AccountEventEntry;
+}>(
   ['user_key', 'events_key'],
   (k, a) => [k.user(a.userId), k.events(a.userId)],
   `
 if redis.call('EXISTS', user_key) == 0 then return reply({ status = 'not_found' }) end
 local was = redis.call('HDEL', user_key, 'disabledAt', 'disabledReason') > 0
-append_event(events_key, A.event, A.now)
+append_event(events_key, A.entry, A.now)
 return reply({ status = 'ok', wasDisabled = was })
 `,
-  APPEND_EVENT,
 );
 
 /** Clears the log-in back-off of the account's email (every client, and the ceiling) and its re-auth counter. */
@@ -97,7 +79,7 @@ export const UNLOCK_ACCOUNT = /* @__PURE__ */ script<{
   userId: string;
   email: string;
   now: number;
-  event: EventArgs;
+  entry: AccountEventEntry;
 }>(
   ['user_key', 'failures_key', 'reauth_key', 'events_key'],
   (k, a) => [k.user(a.userId), k.loginFailures(a.email), k.reauthFailures(a.userId), k.events(a.userId)],
@@ -106,17 +88,16 @@ local email = redis.call('HGET', user_key, 'email')
 if not email then return reply({ status = 'not_found' }) end
 if email ~= A.email then return reply({ status = 'stale' }) end
 local cleared = redis.call('DEL', failures_key, reauth_key)
-append_event(events_key, A.event, A.now)
+append_event(events_key, A.entry, A.now)
 return reply({ status = 'ok', cleared = cleared })
 `,
-  APPEND_EVENT,
 );
 
 /** Revokes every session of the account, and its log-ins waiting for a second factor. */
 export const REVOKE_ACCOUNT_SESSIONS = /* @__PURE__ */ script<{
   userId: string;
   now: number;
-  event: EventArgs;
+  entry: AccountEventEntry;
 }>(
   ['user_key', 'sessions_key', 'mfa_logins_key', 'events_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.mfaLogins(a.userId), k.events(a.userId)],
@@ -124,10 +105,9 @@ export const REVOKE_ACCOUNT_SESSIONS = /* @__PURE__ */ script<{
 if redis.call('EXISTS', user_key) == 0 then return reply({ status = 'not_found' }) end
 local revoked = revoke_sessions(sessions_key, nil, A.now)
 redis.call('DEL', mfa_logins_key)
-append_event(events_key, A.event, A.now)
+append_event(events_key, A.entry, A.now)
 return reply({ status = 'ok', revoked = revoked })
 `,
-  APPEND_EVENT,
 );
 
 /** Deletes an account (I1, I3, I6) as DELETE /users/me does, without its password: everything goes at once. */

@@ -1,19 +1,15 @@
 import type { AuditLog } from '../audit';
 import type { ExportStore } from '../export/store';
 import type { AdminCommand, AdminRequest, AdminResult } from './commands';
-import type { EventArgs } from './scripts';
+import type { AccountEventEntry } from './scripts';
 import type { AdminStore } from './store';
 
 export interface AdminDeps {
   store: AdminStore;
   exports: ExportStore;
   audit: AuditLog;
-  settings: { auditRetentionDays: number };
   now: () => number;
 }
-
-/** Events kept per account at most, whatever the retention (a bound on the list a script walks). */
-export const EVENTS_KEPT = 500;
 
 const MAX_TARGET = 320;
 const MAX_REASON = 500;
@@ -29,11 +25,11 @@ const notFound: Acted = { failure: { code: 'not_found', message: 'No account has
  */
 export function createAdmin(deps: AdminDeps) {
   const { store, exports, audit, now } = deps;
-  const event = (name: string, fields: Record<string, unknown> = {}): EventArgs => ({
-    // The account's own list says an operator acted, never who: the operator's identity is in the audit log.
-    entry: { event: name, by: 'operator', ...fields },
-    retentionMs: deps.settings.auditRetentionDays * 86_400_000,
-    kept: EVENTS_KEPT,
+  // The account's own list says an operator acted, never who: the operator's identity is in the audit log.
+  const event = (name: string, fields: Record<string, unknown> = {}): AccountEventEntry => ({
+    event: name,
+    by: 'operator',
+    ...fields,
   });
 
   const act = async (command: AdminCommand, userId: string, request: AdminRequest): Promise<Acted> => {

@@ -19,14 +19,13 @@ export function createAdminServices(config: Config, overrides: ServiceOverrides 
   const logger =
     overrides.logger ?? new Logger({ serviceName: 'account-service', logLevel: config.logLevel });
   const datastore = createDatastore(config.datastore);
-  const keys = createKeys(config.keyPrefix);
+  const keys = createKeys(config.keyPrefix, config.auditRetentionDays * 86_400_000);
   return {
     config,
     admin: createAdmin({
       store: createAdminStore(datastore, keys),
       exports: createExportStore(datastore, keys),
       audit: createAuditLog(logger),
-      settings: config,
       now: overrides.now ?? Date.now,
     }),
   };

@@ -24,19 +24,23 @@ export interface AdminStore {
   disable(
     userId: string,
     reason: string,
-    event: scripts.EventArgs,
+    event: scripts.AccountEventEntry,
     now: number,
   ): Promise<Outcome<{ revoked: number; alreadyDisabled: boolean }>>;
-  enable(userId: string, event: scripts.EventArgs, now: number): Promise<Outcome<{ wasDisabled: boolean }>>;
+  enable(
+    userId: string,
+    event: scripts.AccountEventEntry,
+    now: number,
+  ): Promise<Outcome<{ wasDisabled: boolean }>>;
   unlock(
     userId: string,
     email: string,
-    event: scripts.EventArgs,
+    event: scripts.AccountEventEntry,
     now: number,
   ): Promise<Outcome<{ cleared: number }>>;
   revokeSessions(
     userId: string,
-    event: scripts.EventArgs,
+    event: scripts.AccountEventEntry,
     now: number,
   ): Promise<Outcome<{ revoked: number }>>;
   remove(userId: string, email: string, now: number): Promise<Outcome<{ revoked: number }>>;
@@ -77,22 +81,28 @@ export function createAdminStore(datastore: Datastore, keys: Keys): AdminStore {
       };
     },
     async disable(userId, reason, event, now) {
-      const reply = (await disable({ userId, reason, event, now })) as unknown as Record<string, unknown>;
+      const reply = (await disable({ userId, reason, entry: event, now })) as unknown as Record<
+        string,
+        unknown
+      >;
       return outcome(reply, {
         revoked: Number(reply.revoked),
         alreadyDisabled: reply.alreadyDisabled === true,
       });
     },
     async enable(userId, event, now) {
-      const reply = (await enable({ userId, event, now })) as unknown as Record<string, unknown>;
+      const reply = (await enable({ userId, entry: event, now })) as unknown as Record<string, unknown>;
       return outcome(reply, { wasDisabled: reply.wasDisabled === true });
     },
     async unlock(userId, email, event, now) {
-      const reply = (await unlock({ userId, email, event, now })) as unknown as Record<string, unknown>;
+      const reply = (await unlock({ userId, email, entry: event, now })) as unknown as Record<
+        string,
+        unknown
+      >;
       return outcome(reply, { cleared: Number(reply.cleared) });
     },
     async revokeSessions(userId, event, now) {
-      const reply = (await revoke({ userId, event, now })) as unknown as Record<string, unknown>;
+      const reply = (await revoke({ userId, entry: event, now })) as unknown as Record<string, unknown>;
       return outcome(reply, { revoked: Number(reply.revoked) });
     },
     async remove(userId, email, now) {

@@ -68,6 +68,7 @@ function toAccountData(reply: ExportReply): AccountData {
         lastUsedAt: iso(s.lastUsedAt),
         expiresAt: iso(s.expiresAt),
         userAgent: s.userAgent ? String(s.userAgent) : null,
+        current: false,
       }))
       .sort((a, b) => b.lastUsedAt.localeCompare(a.lastUsedAt)),
     identities: [],

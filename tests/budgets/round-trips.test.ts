@@ -8,6 +8,7 @@ import * as changePassword from '../../functions/change-password';
 import * as completeMfaLogin from '../../functions/complete-mfa-login';
 import * as confirmTotp from '../../functions/confirm-totp';
 import * as deleteAccount from '../../functions/delete-account';
+import * as exportAccount from '../../functions/export-account';
 import * as getProfile from '../../functions/get-profile';
 import * as getSecurity from '../../functions/get-security';
 import * as listSessions from '../../functions/list-sessions';
@@ -18,6 +19,7 @@ import * as register from '../../functions/register';
 import * as startTotpEnrollment from '../../functions/start-totp-enrollment';
 import * as updateProfile from '../../functions/update-profile';
 import { createAdminServices } from '../../lib/admin/services';
+import { exportTier } from '../../lib/export/services';
 import type { HttpHandler } from '../../lib/http';
 import type { Services } from '../../lib/services';
 import { totpCode } from '../../lib/totp';
@@ -235,6 +237,14 @@ const budgets: Budget[] = [
       token: (await newAccount()).token,
       body: { password: PASSWORD },
     }),
+  },
+  {
+    route: 'GET /users/me/export',
+    budget: 1,
+    exact: true,
+    status: 200,
+    createHandler: (s) => exportAccount.createHandler({ ...s, ...exportTier(s) }),
+    request: async () => ({ method: 'GET', path: '/users/me/export', token: (await totpAccount()).token }),
   },
   // The disabled check rides in the scripts these requests already run: no round trip of its own.
   {

@@ -148,10 +148,8 @@ describe('a stage with real values', () => {
 
   test("the access log carries the integration's request id (a problem's requestId)", () => {
     const [stage] = ofType('AWS::ApiGatewayV2::Stage');
-    const format = JSON.parse((stage?.Properties.AccessLogSettings as { Format: string }).Format) as Record<
-      string,
-      string
-    >;
+    const settings = stage?.Properties.AccessLogSettings as { Format: string };
+    const format = JSON.parse(settings.Format) as Record<string, string>;
     expect(format.integrationRequestId).toBe('$context.integration.requestId');
   });
 });

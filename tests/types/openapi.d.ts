@@ -240,6 +240,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything kept about the caller: user, sessions, identities, passkeys, second factors, audit events
+         * @description Everything kept about the caller: user, sessions, identities, passkeys, second factors, audit events. Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        get: operations["exportAccount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users/me/totp": {
         parameters: {
             query?: never;
@@ -656,7 +676,7 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
-        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "current_password_incorrect" | "email_not_verified" | "account_disabled" | "mfa_required" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
         Problem: {
             type: string;
             title: string;
@@ -719,8 +739,57 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        AccountExport: {
+            user: components["schemas"]["User"];
+            sessions: components["schemas"]["SessionSummary"][];
+            identities: {
+                id: string;
+                provider: string;
+                email: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                lastUsedAt: string | null;
+            }[];
+            passkeys: components["schemas"]["Passkey"][];
+            security: components["schemas"]["Security"];
+            events: ({
+                event: string;
+                /** Format: date-time */
+                at: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+        };
     };
     responses: {
+        /** @description `account_disabled`: Account disabled. */
+        AccountDisabled: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "account_disabled";
+                };
+            };
+        };
+        /** @description `account_disabled`: Account disabled. `current_password_incorrect`: Current password incorrect. */
+        AccountDisabledOrCurrentPasswordIncorrect: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "account_disabled" | "current_password_incorrect";
+                };
+            };
+        };
         /** @description `already_verified`: Already verified. */
         AlreadyVerified: {
             headers: {
@@ -735,22 +804,8 @@ export interface components {
                 };
             };
         };
-        /** @description `current_password_incorrect`: Current password incorrect. */
-        CurrentPasswordIncorrect: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @constant */
-                    status?: 403;
-                    /** @enum {unknown} */
-                    code?: "current_password_incorrect";
-                };
-            };
-        };
-        /** @description `email_not_verified`: Email not verified. `mfa_required`: Second factor required. */
-        EmailNotVerifiedOrMfaRequired: {
+        /** @description `email_not_verified`: Email not verified. `account_disabled`: Account disabled. `mfa_required`: Second factor required. */
+        EmailNotVerifiedOrAccountDisabledOrMfaRequired: {
             headers: {
                 [name: string]: unknown;
             };
@@ -759,7 +814,7 @@ export interface components {
                     /** @constant */
                     status?: 403;
                     /** @enum {unknown} */
-                    code?: "email_not_verified";
+                    code?: "email_not_verified" | "account_disabled";
                 });
             };
         };
@@ -1071,6 +1126,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1101,7 +1157,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["InvalidCredentials"];
-            403: components["responses"]["EmailNotVerifiedOrMfaRequired"];
+            403: components["responses"]["EmailNotVerifiedOrAccountDisabledOrMfaRequired"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1128,6 +1184,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1158,6 +1215,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["MfaFailed"];
+            403: components["responses"]["AccountDisabled"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1215,6 +1273,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrPasskeyInvalid"];
+            403: components["responses"]["AccountDisabled"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1248,6 +1307,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["InvalidRefreshToken"];
+            403: components["responses"]["AccountDisabled"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -1273,6 +1333,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1298,6 +1359,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1324,6 +1386,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1352,7 +1415,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["AccountDisabledOrCurrentPasswordIncorrect"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1387,7 +1450,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["AccountDisabledOrCurrentPasswordIncorrect"];
             409: components["responses"]["EmailTaken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1420,7 +1483,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["AccountDisabledOrCurrentPasswordIncorrect"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1449,6 +1512,33 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    exportAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountExport"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1479,7 +1569,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["AccountDisabledOrCurrentPasswordIncorrect"];
             409: components["responses"]["TotpAlreadyEnabled"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1512,7 +1602,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["AccountDisabledOrCurrentPasswordIncorrect"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1547,6 +1637,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrTotpCodeInvalid"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
             409: components["responses"]["TotpNotPending"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1580,7 +1671,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["AccountDisabledOrCurrentPasswordIncorrect"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1610,6 +1701,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1635,6 +1727,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1667,6 +1760,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrPasskeyInvalid"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -1699,7 +1793,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrect"];
+            403: components["responses"]["AccountDisabledOrCurrentPasswordIncorrect"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1727,6 +1821,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
             409: components["responses"]["AlreadyVerified"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
