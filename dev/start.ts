@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ROUTES } from '../lib/routes';
+import { auditLines } from './audit-lines';
 import { startDatastore } from './datastore/server';
 import { type DemoServer, startDemoServer } from './demo-server';
 import { type InvocationQueue, startInvocationQueue } from './invocation-queue';
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
     );
   }
   const env = await localEnvironment(process.env, { datastore, demoPort });
+  const showAudit = auditLines((line) => console.log(line));
 
   // serverless offline listens on a private loopback port; clients reach it through the queue.
   const offline = await startOffline({
@@ -58,8 +60,10 @@ async function main(): Promise<void> {
     env,
     mailboxUrl: mailbox.url,
     onOutput: (text) => {
-      // serverless-offline prints each request; keep errors and warnings visible, drop the noise.
-      if (/error|warn/i.test(text)) process.stderr.write(text);
+      // serverless-offline prints each request; keep errors and warnings visible, one line per
+      // audit event (dev/audit-lines.ts), and drop the rest.
+      showAudit(text);
+      if (/error|warn/i.test(text) && !text.includes('"audit"')) process.stderr.write(text);
     },
   });
 

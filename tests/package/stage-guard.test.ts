@@ -50,7 +50,7 @@ async function packageProd(values: Record<string, string>) {
   const result = await run(
     process.execPath,
     [join(scratch, 'node_modules/serverless/bin/serverless.js'), 'package', '--stage', 'prod'],
-    { cwd: scratch, env, maxBuffer: 16 * 1024 * 1024, timeout: 280_000 },
+    { cwd: scratch, env, maxBuffer: 16 * 1024 * 1024, timeout: 560_000 },
   ).then(
     ({ stdout, stderr }) => ({ ok: true, output: stdout + stderr }),
     (error: { stdout: string; stderr: string }) => ({ ok: false, output: error.stdout + error.stderr }),
@@ -98,7 +98,7 @@ describe('a stage with real values', () => {
     template = JSON.parse(
       readFileSync(join(scratch, '.serverless/cloudformation-template-update-stack.json'), 'utf8'),
     );
-  }, 300_000);
+  }, 600_000);
 
   const ofType = (type: string) => Object.values(template.Resources).filter((r) => r.Type === type);
 
