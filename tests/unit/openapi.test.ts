@@ -49,6 +49,8 @@ function validateOpenApi(spec: unknown): Validity {
 /** Every problem code API.md names: its endpoint table, then "other codes any endpoint may return". */
 const API_MD_CODES = [
   'validation_failed',
+  // Version 3, "Running it in production": an operator disabled the account.
+  'account_disabled',
   'email_taken',
   'rate_limited',
   'invalid_credentials',
@@ -102,7 +104,8 @@ function compiler(strict: boolean): Ajv2020 {
 }
 
 const BODY = ['validation_failed', 'malformed_json', 'payload_too_large', 'unsupported_media_type'];
-const BEARER = ['unauthorized'];
+// A disabled account is refused by every authenticated request's session check.
+const BEARER = ['unauthorized', 'account_disabled'];
 const ALWAYS = ['service_unavailable', 'internal_error'];
 
 describe('the OpenAPI document', () => {
@@ -154,9 +157,16 @@ describe('the OpenAPI document', () => {
     [
       '/sessions',
       'post',
-      [...BODY, 'invalid_credentials', 'email_not_verified', 'mfa_required', 'rate_limited'],
+      [
+        ...BODY,
+        'invalid_credentials',
+        'email_not_verified',
+        'account_disabled',
+        'mfa_required',
+        'rate_limited',
+      ],
     ],
-    ['/sessions/mfa', 'post', [...BODY, 'mfa_failed', 'rate_limited']],
+    ['/sessions/mfa', 'post', [...BODY, 'mfa_failed', 'account_disabled', 'rate_limited']],
     ['/users/me/security', 'get', BEARER],
     ['/users/me/passkeys/options', 'post', BEARER],
     ['/users/me/passkeys', 'post', [...BODY, ...BEARER, 'passkey_invalid']],
@@ -167,7 +177,7 @@ describe('the OpenAPI document', () => {
       [...BODY, ...BEARER, 'current_password_incorrect', 'not_found', 'rate_limited'],
     ],
     ['/sessions/passkey/options', 'post', ['rate_limited']],
-    ['/sessions/passkey', 'post', [...BODY, 'passkey_invalid', 'rate_limited']],
+    ['/sessions/passkey', 'post', [...BODY, 'passkey_invalid', 'account_disabled', 'rate_limited']],
     [
       '/users/me/totp',
       'post',
@@ -188,12 +198,13 @@ describe('the OpenAPI document', () => {
     ['/email-verification', 'post', [...BODY, 'link_invalid']],
     ['/password-resets', 'post', [...BODY, 'rate_limited']],
     ['/password-resets/confirm', 'post', [...BODY, 'link_invalid']],
-    ['/sessions/refresh', 'post', [...BODY, 'invalid_refresh_token']],
+    ['/sessions/refresh', 'post', [...BODY, 'invalid_refresh_token', 'account_disabled']],
     ['/sessions', 'get', BEARER],
     ['/sessions/current', 'delete', BEARER],
     ['/sessions/{id}', 'delete', [...BEARER, 'not_found']],
     ['/sessions', 'delete', BEARER],
     ['/users/me', 'get', BEARER],
+    ['/users/me/export', 'get', BEARER],
     // A password-checked endpoint answers 429 while the account's back-off lasts.
     ['/users/me', 'patch', [...BODY, ...BEARER, 'current_password_incorrect', 'email_taken', 'rate_limited']],
     ['/users/me/password', 'put', [...BODY, ...BEARER, 'current_password_incorrect', 'rate_limited']],
