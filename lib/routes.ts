@@ -248,8 +248,7 @@ export const ROUTES = [
     method: 'GET',
     path: '/users/me/export',
     operationId: 'exportAccount',
-    summary:
-      'Everything kept about the caller: user, sessions, identities, passkeys, second factors, audit events',
+    summary: 'All data kept about the caller: user, sessions, identities, passkeys, factors, events',
     tag: 'users',
     auth: true,
     status: 200,
@@ -443,7 +442,7 @@ export const ROUTES = [
  * functions (lib/mail-queue.ts), and the operators' commands (lib/admin/commands.ts), invoked
  * with IAM credentials by `npm run admin` — never by API Gateway.
  */
-export const WORKERS = [{ fn: 'send-mail' }, ...ADMIN_COMMANDS] as const;
+export const WORKERS = /* @__PURE__ */ (() => [{ fn: 'send-mail' } as const, ...ADMIN_COMMANDS])();
 
 /**
  * API Gateway's catch-all `$default` route (`httpApi: '*'`): every other method and path, answered

@@ -150,20 +150,6 @@ local function live_link(links_key, purpose, hash, now)
   if link.hash ~= hash then return nil end
   return link
 end
--- Appends one audit event (a table the script builds: never a secret, hash or token) to the
--- account's list events:<uid>, newest first, and trims it: at most EVENTS_KEPT, none older than
--- A.eventsRetentionMs (AUDIT_RETENTION_DAYS, added by \`encode\` for scripts that declare events_key).
-local function append_event(events_key, entry, now)
-  entry.at = fmt(now)
-  redis.call('LPUSH', events_key, cjson.encode(entry))
-  redis.call('LTRIM', events_key, 0, ${EVENTS_KEPT} - 1)
-  local oldest = redis.call('LINDEX', events_key, -1)
-  while oldest and now - tonumber(cjson.decode(oldest).at) > A.eventsRetentionMs do
-    redis.call('RPOP', events_key)
-    oldest = redis.call('LINDEX', events_key, -1)
-  end
-  redis.call('PEXPIRE', events_key, fmt(A.eventsRetentionMs))
-end
 local function put_link(links_key, purpose, link, now)
   redis.call('HSET', links_key, purpose, cjson.encode(link))
   local wanted = tonumber(link.expiresAt) - now
@@ -208,6 +194,24 @@ local function mfa_methods(mfa_key, passkeys_key)
 end
 `;
 
+// Appending to an account's event list: only the scripts that do carry it (kept out of PRELUDE).
+export const EVENT_HELPERS = `
+-- Appends one audit event (a table the script builds: never a secret, hash or token) to the
+-- account's list events:<uid>, newest first, and trims it: at most 500 (EVENTS_KEPT), none older than
+-- A.eventsRetentionMs (AUDIT_RETENTION_DAYS, added by \`encode\` for scripts that declare events_key).
+local function append_event(events_key, entry, now)
+  entry.at = fmt(now)
+  redis.call('LPUSH', events_key, cjson.encode(entry))
+  redis.call('LTRIM', events_key, 0, 499)
+  local oldest = redis.call('LINDEX', events_key, -1)
+  while oldest and now - tonumber(cjson.decode(oldest).at) > A.eventsRetentionMs do
+    redis.call('RPOP', events_key)
+    oldest = redis.call('LINDEX', events_key, -1)
+  end
+  redis.call('PEXPIRE', events_key, fmt(A.eventsRetentionMs))
+end
+`;
+
 /** One script: its Lua, and the one function that puts named keys and arguments in their places. */
 export interface Script<Args> {
   lua: string;
@@ -224,13 +228,13 @@ export function script<Args>(
   body: string,
   // Lua shared by a few scripts, put before the body here: interpolated into the body's template
   // literal it would keep every such script in every bundle (esbuild cannot prove it pure).
-  helpers = '',
+  ...helpers: string[]
 ): Script<Args> {
   const bind = keyNames.length
     ? `local ${keyNames.join(', ')} = ${keyNames.map((_, i) => `KEYS[${i + 1}]`).join(', ')}`
     : '';
   return {
-    lua: `#!lua flags=allow-key-locking\n${bind}\n${PRELUDE}\n${helpers}\n${body}`,
+    lua: `#!lua flags=allow-key-locking\n${bind}\n${PRELUDE}\n${helpers.join('\n')}\n${body}`,
     // A script that appends to events:<uid> learns the retention from the key map.
     encode: keyNames.includes('events_key')
       ? (keys, args) => ({
@@ -290,6 +294,7 @@ if A.session ~= cjson.null then create_session(sessions_key, A.session, A.now) e
 append_event(events_key, { event = 'registered' }, A.now)
 return reply({ status = 'ok' })
 `,
+  EVENT_HELPERS,
 );
 
 /**
@@ -401,6 +406,7 @@ create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', user = public_user(u) })
 `,
   LOGIN_HELPERS,
+  EVENT_HELPERS,
 );
 
 /** The session check and the user in one round trip (profile reads, the body-error check). */
@@ -505,6 +511,7 @@ if A.newEmail ~= A.oldEmail then append_event(events_key, { event = 'email_chang
 redis.call('HSET', user_key, 'updatedAt', fmt(A.now))
 return reply({ status = 'ok', user = public_user(hmap(user_key)) })
 `,
+  EVENT_HELPERS,
 );
 
 /** Clears the re-authentication back-off after a correct password that changed nothing else. */
@@ -549,6 +556,7 @@ append_event(events_key, { event = 'password_changed' }, A.now)
 local revoked = revoke_sessions(sessions_key, A.sessionId, A.now)
 return reply({ status = 'ok', revoked = revoked })
 `,
+  EVENT_HELPERS,
 );
 
 /** Account deletion (I1, I3, I6): the user, its credential, sessions, counters and second factor go together. */
@@ -667,6 +675,7 @@ if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return repl
 append_event(events_key, { event = 'sessions_revoked' }, A.now)
 return reply({ status = 'ok', revoked = revoke_sessions(sessions_key, nil, A.now) })
 `,
+  EVENT_HELPERS,
 );
 
 /** The caller's live sessions; dead ones are pruned on the way (I4). */
@@ -822,6 +831,7 @@ local second_factor = redis.call('HEXISTS', mfa_key, 'secret') == 1
 if A.session ~= cjson.null and not second_factor then create_session(sessions_key, A.session, A.now) end
 return reply({ status = 'ok', revoked = revoked, secondFactor = second_factor, user = public_user(hmap(user_key)) })
 `,
+  EVENT_HELPERS,
 );
 
 /** The session check and the user's second-factor record (mfa:<uid>), in one round trip. */
@@ -889,6 +899,7 @@ redis.call('HSET', mfa_key, 'secret', A.pending, 'enabledAt', fmt(A.now), 'lastS
 append_event(events_key, { event = 'totp_enabled' }, A.now)
 return reply({ status = 'ok' })
 `,
+  EVENT_HELPERS,
 );
 
 /** Turns TOTP off: the secret, the recovery codes and every log-in waiting for a factor go. */
@@ -909,6 +920,7 @@ append_event(events_key, { event = 'totp_disabled' }, A.now)
 return reply({ status = 'ok' })
 `,
   REAUTHENTICATED,
+  EVENT_HELPERS,
 );
 
 /** A new set of recovery codes (hashes); the old set dies. Only with TOTP on. */
@@ -1026,6 +1038,7 @@ create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', used = used, user = public_user(u) })
 `,
   LOGIN_HELPERS,
+  EVENT_HELPERS,
 );
 
 /**
@@ -1092,6 +1105,7 @@ redis.call('HSET', passkeys_key, A.passkey.id, cjson.encode(A.passkey))
 append_event(events_key, { event = 'passkey_added', name = A.passkey.name }, A.now)
 return reply({ status = 'ok' })
 `,
+  EVENT_HELPERS,
 );
 
 /** The caller's passkeys. */
@@ -1120,6 +1134,7 @@ append_event(events_key, { event = 'passkey_deleted' }, A.now)
 return reply({ status = 'ok' })
 `,
   REAUTHENTICATED,
+  EVENT_HELPERS,
 );
 
 /** A passkey log-in's challenge, stored for 300 s before anyone is known. */
@@ -1180,4 +1195,5 @@ append_event(events_key, { event = 'logged_in', method = 'passkey', userAgent = 
 create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', user = public_user(u) })
 `,
+  EVENT_HELPERS,
 );

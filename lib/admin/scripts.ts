@@ -1,4 +1,4 @@
-import { script } from '../scripts';
+import { EVENT_HELPERS, script } from '../scripts';
 
 // The operators' changes to an account (`npm run admin`). Each one names the account by user id
 // and, where a key hangs off the email, checks that the email is still the account's (the caller
@@ -56,6 +56,7 @@ redis.call('DEL', sessions_key)
 append_event(events_key, A.entry, A.now)
 return reply({ status = 'ok', revoked = revoked, alreadyDisabled = already })
 `,
+  EVENT_HELPERS,
 );
 
 /** Enables a disabled account again (its old sessions stay dead). */
@@ -72,6 +73,7 @@ local was = redis.call('HDEL', user_key, 'disabledAt', 'disabledReason') > 0
 append_event(events_key, A.entry, A.now)
 return reply({ status = 'ok', wasDisabled = was })
 `,
+  EVENT_HELPERS,
 );
 
 /** Clears the log-in back-off of the account's email (every client, and the ceiling) and its re-auth counter. */
@@ -91,6 +93,7 @@ local cleared = redis.call('DEL', failures_key, reauth_key)
 append_event(events_key, A.entry, A.now)
 return reply({ status = 'ok', cleared = cleared })
 `,
+  EVENT_HELPERS,
 );
 
 /** Revokes every session of the account, and its log-ins waiting for a second factor. */
@@ -108,6 +111,7 @@ redis.call('DEL', mfa_logins_key)
 append_event(events_key, A.entry, A.now)
 return reply({ status = 'ok', revoked = revoked })
 `,
+  EVENT_HELPERS,
 );
 
 /** Deletes an account (I1, I3, I6) as DELETE /users/me does, without its password: everything goes at once. */
