@@ -248,8 +248,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Everything kept about the caller: user, sessions, identities, passkeys, second factors, audit events
-         * @description Everything kept about the caller: user, sessions, identities, passkeys, second factors, audit events. Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         * All data kept about the caller: user, sessions, identities, passkeys, factors, events
+         * @description All data kept about the caller: user, sessions, identities, passkeys, factors, events. Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
          */
         get: operations["exportAccount"];
         put?: never;
