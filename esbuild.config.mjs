@@ -140,7 +140,9 @@ async function buildFunctions() {
 
 async function buildTools() {
   const points = [
-    ...['start', 'datastore-cli', 'keygen', 'verify-data-cli'].map((n) => join(root, 'dev', `${n}.ts`)),
+    ...['start', 'datastore-cli', 'keygen', 'verify-data-cli', 'admin'].map((n) =>
+      join(root, 'dev', `${n}.ts`),
+    ),
     ...entries('bench').map((n) => join(root, 'bench', `${n}.ts`)),
   ].filter((p) => existsSync(p));
   await build({

@@ -273,6 +273,15 @@ const SPECS: Spec[] = [
     },
   },
   {
+    fn: 'export-account',
+    argon2: [],
+    budget: { roundTrips: 1, exact: true },
+    async requests(f, count) {
+      const { session } = await f.totpAccount(true);
+      return repeat(count, () => ({ method: 'GET', path: '/users/me/export', token: session.accessToken }));
+    },
+  },
+  {
     fn: 'start-totp-enrollment',
     argon2: ['verify'],
     budget: { roundTrips: 2, exact: true },

@@ -223,7 +223,7 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
           { id: 'mfa_unused', hash: 'unused', ttlMs: 300_000, userAgent: 'bench' },
           Date.now(),
         );
-        if (!opened || opened === 'unverified' || 'mfaRequired' in opened)
+        if (!opened || typeof opened === 'string' || 'mfaRequired' in opened)
           throw new Error('fixture: could not open a session');
         return tokens.issueSession(owner.user.id, record.id, refreshToken, { method: 'password' });
       }),

@@ -140,6 +140,7 @@ const RESPONSES = {
   UserSessionCreated: resources.UserSessionCreated,
   Identity: resources.Identity,
   IdentityList: resources.IdentityList,
+  AccountExport: resources.AccountExport,
 };
 
 /** Codes whose problem carries members of its own, and the schema that says which. */

@@ -44,6 +44,8 @@ export interface OfflineOptions {
   root: string;
   /** HTTP port; 0 picks a free one. */
   port?: number;
+  /** Port of serverless offline's Lambda Invoke API (the admin commands use it); 0 picks a free one. */
+  lambdaPort?: number;
   host?: string;
   /** Environment for the functions (the API.md variables). */
   env: Record<string, string>;
@@ -58,6 +60,8 @@ export interface OfflineOptions {
 export interface Offline {
   url: string;
   port: number;
+  /** serverless offline's Lambda Invoke API (`npm run admin` invokes the admin functions there). */
+  lambdaUrl: string;
   child: ChildProcess;
   /** The queue of asynchronous invocations (mail jobs); `drained()` waits for them to run. */
   events: EventQueue;
@@ -85,7 +89,7 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 export async function startOffline(options: OfflineOptions): Promise<Offline> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port || (await freePort(host));
-  const lambdaPort = await freePort(host);
+  const lambdaPort = options.lambdaPort || (await freePort(host));
   // Asynchronous invocations (the mail jobs) go through Lambda's local twin, one at a time.
   const events = await startEventQueue({ lambdaUrl: `http://${host}:${lambdaPort}`, host });
   const child = spawn(
@@ -152,7 +156,7 @@ export async function startOffline(options: OfflineOptions): Promise<Offline> {
     if (child.exitCode !== null) throw new Error(`serverless offline exited early:\n${output}`);
     try {
       await fetch(`${url}/.well-known/jwks.json`, { signal: AbortSignal.timeout(2_000) });
-      return { url, port, child, events, stop };
+      return { url, port, lambdaUrl: `http://${host}:${lambdaPort}`, child, events, stop };
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

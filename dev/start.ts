@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ROUTES } from '../lib/routes';
+import { auditLines } from './audit-lines';
 import { startDatastore } from './datastore/server';
 import { type DemoServer, startDemoServer } from './demo-server';
 import { type LocalIdentityProvider, startIdentityProvider } from './identity-provider';
@@ -82,16 +83,21 @@ async function main(): Promise<void> {
       OAUTH_OIDC_NAME: 'Local identity provider',
     });
   }
+  const showAudit = auditLines((line) => console.log(line));
 
   // serverless offline listens on a private loopback port; clients reach it through the queue.
   const offline = await startOffline({
     root,
     host: '127.0.0.1',
+    // Fixed, so that `npm run admin` finds the admin functions (LAMBDA_PORT, default 3002).
+    lambdaPort: Number(process.env.LAMBDA_PORT ?? 3002),
     env,
     mailboxUrl: mailbox.url,
     onOutput: (text) => {
-      // serverless-offline prints each request; keep errors and warnings visible, drop the noise.
-      if (/error|warn/i.test(text)) process.stderr.write(text);
+      // serverless-offline prints each request; keep errors and warnings visible, one line per
+      // audit event (dev/audit-lines.ts), and drop the rest.
+      showAudit(text);
+      if (/error|warn/i.test(text) && !text.includes('"audit"')) process.stderr.write(text);
     },
   });
 
@@ -122,6 +128,7 @@ async function main(): Promise<void> {
   Demo page: http://localhost:${demo.port}
   Mailbox:   http://localhost:${mailbox.port} (every mail the API sends; JSON at /store)
   Identity provider: ${identityProvider ? `${identityProvider.issuer} (sign in as anyone: the demo page's "Local identity provider" button)` : env.OAUTH_OIDC_ISSUER}
+  Admin:     npm run admin -- find <email> (Lambda API ${offline.lambdaUrl}; LAMBDA_PORT)
   Datastore: ${datastore ? `${datastore.backend} (${datastore.url})` : env.UPSTASH_REDIS_REST_URL}
   Concurrency: ${concurrency} requests at a time, the rest queued (LOCAL_CONCURRENCY)
 

@@ -82,6 +82,8 @@ const EXPECTED_TYPE: Record<Kind, string> = {
   'identity-index': 'hash',
   'oauth-state': 'string',
   'oauth-code': 'string',
+  events: 'list',
+  devices: 'hash',
 };
 const USER_FIELDS = ['id', 'name', 'email', 'emailVerified', 'createdAt', 'updatedAt'];
 const SESSION_FIELDS = ['id', 'createdAt', 'lastUsedAt', 'expiresAt', 'refreshHash'];
@@ -206,7 +208,7 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
   const indexes = new Map<string, Record<string, string>>();
   const passkeyOwners = new Set<string>();
   const secondFactors: {
-    kind: 'mfa' | 'mfa-logins' | 'passkeys' | 'webauthn';
+    kind: 'mfa' | 'mfa-logins' | 'passkeys' | 'webauthn' | 'events' | 'devices';
     userId: string;
     pttl: number;
   }[] = [];
@@ -242,6 +244,8 @@ export async function verifyData(redis: Redis, prefix: string, now = Date.now())
       case 'mfa-logins':
       case 'passkeys':
       case 'webauthn':
+      case 'events':
+      case 'devices':
         if (entry.kind === 'passkeys' && Object.keys(asHash(entry.value)).length > 0)
           passkeyOwners.add(entry.id);
         secondFactors.push({ kind: entry.kind, userId: entry.id, pttl: entry.pttl });

@@ -1,6 +1,7 @@
 import type { AuditLog } from './audit';
 import type { Config } from './config';
 import {
+  AccountDisabledError,
   CurrentPasswordIncorrectError,
   EmailNotVerifiedError,
   EmailTakenError,
@@ -12,6 +13,7 @@ import {
 import type { ClientInfo } from './http';
 import type { KnownDevices } from './known-devices';
 import type { MailQueue } from './mail-queue';
+import { noticeJob, signInJob } from './notices/notices';
 import { type PasswordHasher, requirePasswordPolicy } from './passwords';
 import {
   auditedLimit,
@@ -102,6 +104,8 @@ export function createAccounts(deps: AccountDeps) {
       audit.record('mail_requested', { userId: user.id, mail: 'verify-email' });
       const publicUser = toPublicUser(user);
       if (!opened) return { user: publicUser };
+      // The registering device is the account's first: remembered, never news.
+      await mail.enqueue(signInJob(user.id, client, false));
       return {
         user: publicUser,
         session: await tokens.issueSession(user.id, opened.record.id, opened.refreshToken, {
@@ -176,12 +180,21 @@ export function createAccounts(deps: AccountDeps) {
       );
       // After the password check: a guesser learns nothing from this answer.
       if (opened === 'unverified') throw new EmailNotVerifiedError();
+      if (opened === 'disabled') {
+        audit.record('login_failed', {
+          userId: credential.userId,
+          ip: client.ip,
+          reason: 'account_disabled',
+        });
+        throw new AccountDisabledError();
+      }
       if (!opened) throw fail('password_changed_concurrently');
       if ('mfaRequired' in opened) {
         audit.record('mfa_required', { userId: credential.userId, ip: client.ip });
         throw new MfaRequiredError(mfa.token, opened.mfaRequired);
       }
       audit.record('logged_in', { userId: credential.userId, sessionId: record.id, ip: client.ip });
+      await mail.enqueue(signInJob(credential.userId, client, true));
       return {
         user: opened,
         session: await tokens.issueSession(credential.userId, record.id, refreshToken, {
@@ -277,6 +290,7 @@ export function createAccounts(deps: AccountDeps) {
         sessionId: caller.sessionId,
         revokedSessions: result.value,
       });
+      await mail.enqueue(noticeJob(caller.userId, 'password-changed'));
     },
 
     /** Deletes the account: user, email and every session, atomically. */

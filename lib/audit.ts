@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { countMetric } from './metrics';
 
 /** Every authentication event the audit trail records. */
 export type AuditEvent =
@@ -31,7 +32,8 @@ export type AuditEvent =
   | 'oauth_failed'
   | 'identity_linked'
   | 'identity_unlinked'
-  | 'account_reclaimed';
+  | 'account_reclaimed'
+  | 'admin_command';
 
 /**
  * What an audit line may carry. Deliberately closed: no field can hold a password, token, hash
@@ -61,11 +63,14 @@ export interface AuditFields {
     | 'email_taken_meanwhile'
     | 'totp_capped'
     | 'email_not_verified'
-    | 'reauthentication_required';
+    | 'reauthentication_required'
+    | 'account_disabled';
   /** The reset reclaimed an account whose address was never proved (its factors went). */
   reclaimed?: boolean;
   /** Passkeys removed by a completed reset. */
   passkeysRemoved?: boolean;
+  /** How a sign-in was made when no factor says it (e.g. `oauth:google`, `email`): the SignIns metric's dimension. */
+  method?: string;
   /** The second factor a log-in used (or the passkey that was the log-in). */
   factor?: 'totp' | 'recovery_code' | 'passkey' | 'oauth';
   /** How a passwordless email sign-in was confirmed. */
@@ -76,7 +81,13 @@ export interface AuditFields {
   /** Why a passkey ceremony was refused. */
   passkeyReason?: string;
   /** The kind of mail (never its address or link). */
-  mail?: 'verify-email' | 'password-reset' | 'email-changed' | 'email-sign-in';
+  mail?:
+    | 'verify-email'
+    | 'password-reset'
+    | 'email-changed'
+    | 'email-sign-in'
+    | 'security-notice'
+    | 'signed-in';
   limit?:
     | 'login_ip'
     | 'register_ip'
@@ -91,6 +102,12 @@ export interface AuditFields {
     | 'oauth_ip';
   revokedSessions?: number;
   retryAfterSeconds?: number;
+  /** An operator's command (`npm run admin`), the operator's IAM identity, and the reason they gave. */
+  command?: string;
+  operator?: string;
+  note?: string;
+  /** How the command ended: ok, not_found, validation_failed, conflict. */
+  outcome?: string;
 }
 
 /** Structured audit trail: one JSON log line per authentication event, with the Lambda request id. */
@@ -98,11 +115,34 @@ export interface AuditLog {
   record(event: AuditEvent, fields: AuditFields): void;
 }
 
-/** Writes audit events through the Powertools logger as `{"message":"audit","event":…}` lines. */
+/** The sign-in method of a log-in event: the field when given (social, email), else what its factor says. */
+const signInMethod = (fields: AuditFields): string =>
+  fields.method ?? (fields.factor === 'passkey' ? 'passkey' : fields.factor ? 'second_factor' : 'password');
+
+/** The metrics (lib/metrics.ts) an audit event counts: one place, so no event is counted twice or missed. */
+function countMetricsOf(event: AuditEvent, fields: AuditFields): void {
+  if (event === 'logged_in') countMetric('SignIns', { method: signInMethod(fields), outcome: 'success' });
+  else if (event === 'login_failed' || event === 'mfa_failed') {
+    countMetric('SignIns', {
+      method: event === 'mfa_failed' ? 'second_factor' : signInMethod(fields),
+      outcome: fields.reason === 'account_disabled' ? 'disabled' : 'failure',
+    });
+    countMetric('FailedSignIns');
+  } else if (event === 'registered') countMetric('SignUps');
+  else if (event === 'rate_limited') countMetric('RateLimited', { limit: fields.limit ?? 'other' });
+  else if (event === 'refresh_reuse_detected') countMetric('RefreshReuse');
+  else if (event === 'mail_failed') countMetric('MailFailures');
+}
+
+/**
+ * Writes audit events through the Powertools logger as `{"message":"audit","event":…}` lines, and
+ * counts the metrics they stand for (sign-ins, sign-ups, 429s, refresh reuse, mail failures).
+ */
 export function createAuditLog(logger: Logger): AuditLog {
   return {
     record(event, fields) {
       logger.info('audit', { event, ...fields });
+      countMetricsOf(event, fields);
     },
   };
 }

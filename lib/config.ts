@@ -70,6 +70,12 @@ export interface Config {
   requireVerifiedEmail: boolean;
   /** Passwordless email (lib/email-sign-in/): how long a mail's link and code live; sign-up by mail. */
   emailSignIn: { ttlSeconds: number; signUp: boolean };
+  /** How long an account's own audit events are kept (events:<uid>). */
+  auditRetentionDays: number;
+  /** Mail the owner on a sign-in from a device not seen before. */
+  notifyNewDevice: boolean;
+  /** Deploy time (serverless.yml's alarms), validated here with the rest. */
+  alarms: { email: string; failedSignInsPerMinute: number };
   corsAllowedOrigins: string[];
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Where the deployment's parameters were read from (lib/parameters.ts); empty when not from SSM. */
@@ -420,6 +426,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     emailSignIn: {
       ttlSeconds: read.wholeNumber('EMAIL_SIGN_IN_TTL_SECONDS', 60, 3600),
       signUp: read.flag('EMAIL_SIGN_UP'),
+    },
+    auditRetentionDays: read.wholeNumber('AUDIT_RETENTION_DAYS', 1, 3650),
+    notifyNewDevice: read.flag('NOTIFY_NEW_DEVICE'),
+    alarms: {
+      email: read.text('ALARM_EMAIL', 254),
+      failedSignInsPerMinute: read.wholeNumber('ALARM_FAILED_SIGN_INS_PER_MINUTE', 1, 1_000_000),
     },
     corsAllowedOrigins: read.origins('CORS_ALLOWED_ORIGINS'),
     logLevel: read.logLevel('LOG_LEVEL'),

@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   sign_in_code_invalid: { status: 401, title: 'Sign-in code invalid' },
   current_password_incorrect: { status: 403, title: 'Current password incorrect' },
   email_not_verified: { status: 403, title: 'Email not verified' },
+  account_disabled: { status: 403, title: 'Account disabled' },
   mfa_required: { status: 403, title: 'Second factor required' },
   reauthentication_required: { status: 403, title: 'Reauthentication required' },
   origin_not_allowed: { status: 403, title: 'Origin not allowed' },
@@ -166,6 +167,13 @@ export class ReauthenticationRequiredError extends AppError {
       'reauthentication_required',
       'Send your current password, or sign in again: this needs a session opened in the last few minutes.',
     );
+  }
+}
+
+export class AccountDisabledError extends AppError {
+  override name = 'AccountDisabledError';
+  constructor() {
+    super('account_disabled', 'This account is disabled; contact support.');
   }
 }
 

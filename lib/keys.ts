@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
  */
 export interface Keys {
   prefix: string;
+  /** How long events:<uid> keeps an event (AUDIT_RETENTION_DAYS); the scripts that append trim to it. */
+  eventsRetentionMs: number;
   /** Hash: the user's profile and password hash. */
   user(userId: string): string;
   /** Hash: the log-in credential of a canonical email (userId, passwordHash). */
@@ -44,6 +46,10 @@ export interface Keys {
   oauthState(stateHash: string): string;
   /** String: a one-time code of a finished social sign-in, by its hash (lib/oauth; 60 s). */
   oauthCode(codeHash: string): string;
+  /** List: the user's audit events, newest first, JSON each; trimmed to AUDIT_RETENTION_DAYS by its writers. */
+  events(userId: string): string;
+  /** Hash: the devices a user has signed in from (a digest of the client) → last sign-in, epoch ms. */
+  devices(userId: string): string;
 }
 
 /**
@@ -72,12 +78,18 @@ export const KEY_KINDS = [
   'identity-index',
   'oauth-state',
   'oauth-code',
+  'events',
+  'devices',
 ] as const;
 
-/** Builds the key map for a prefix such as `acct:`. */
-export function createKeys(prefix: string): Keys {
+/** An account's audit events are kept this long unless configured (AUDIT_RETENTION_DAYS). */
+const DEFAULT_EVENTS_RETENTION_MS = 90 * 86_400_000;
+
+/** Builds the key map for a prefix such as `acct:`, with how long an account's events are kept. */
+export function createKeys(prefix: string, eventsRetentionMs = DEFAULT_EVENTS_RETENTION_MS): Keys {
   return {
     prefix,
+    eventsRetentionMs,
     user: (userId) => `${prefix}user:${userId}`,
     email: (canonicalEmail) => `${prefix}email:${canonicalEmail}`,
     sessions: (userId) => `${prefix}sessions:${userId}`,
@@ -95,5 +107,7 @@ export function createKeys(prefix: string): Keys {
     identityIndex: (provider) => `${prefix}identity-index:${provider}`,
     oauthState: (stateHash) => `${prefix}oauth-state:${stateHash}`,
     oauthCode: (codeHash) => `${prefix}oauth-code:${codeHash}`,
+    events: (userId) => `${prefix}events:${userId}`,
+    devices: (userId) => `${prefix}devices:${userId}`,
   };
 }

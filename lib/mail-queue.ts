@@ -1,4 +1,5 @@
 import { createAwsService, invokeFunction } from './aws';
+import type { Notice } from './notices/notices';
 
 /**
  * What a request asks the mail function (functions/send-mail.ts) to do. The request never sends
@@ -11,7 +12,10 @@ export type MailJob =
   | { kind: 'password-reset'; email: string }
   /** `revertible`: the old address is still the credential, and its mail carries a revert link. */
   | { kind: 'email-changed'; userId: string; oldEmail: string; newEmail: string; revertible?: boolean }
-  | { kind: 'email-sign-in'; email: string };
+  | { kind: 'email-sign-in'; email: string }
+  // Security notices (lib/notices/): the owner is looked up by the mail function.
+  | { kind: 'security-notice'; userId: string; notice: Exclude<Notice, 'new-device'>; detail?: string }
+  | { kind: 'signed-in'; userId: string; ip: string; userAgent: string; notify: boolean };
 
 /** The longest a request waits for Lambda to take a mail job. */
 export const QUEUE_TIMEOUT_MS = 1000;

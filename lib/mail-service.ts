@@ -4,6 +4,7 @@ import type { MailMessage, MailSettings } from './mail';
 import { renderMail } from './mail';
 import type { MailJob } from './mail-queue';
 import type { Mailer } from './mailer';
+import type { NoticeStore } from './notices/store';
 
 /** The link tokens the mail function issues (lib/links.ts): each call kills the older link of its kind. */
 export interface MailLinks {
@@ -22,6 +23,8 @@ export interface MailServiceDeps {
   links: MailLinks;
   /** Passwordless email's secrets (lib/email-sign-in/): each mail's link token and code. */
   signIns: EmailSignInIssuer;
+  /** The owner of a notice, and the devices an account has signed in from (lib/notices/). */
+  notices: NoticeStore;
   mailer: Mailer;
   /** Whether another mail may go to this address now (RATE_LIMIT_MAIL_PER_ADDRESS); counts it. */
   mayMail(address: string): Promise<boolean>;
@@ -30,6 +33,7 @@ export interface MailServiceDeps {
     emailVerificationTtlSeconds: number;
     passwordResetTtlSeconds: number;
     emailSignIn: { ttlSeconds: number; signUp: boolean };
+    notifyNewDevice: boolean;
   };
   now: () => number;
 }
@@ -61,7 +65,11 @@ export function createMailService(deps: MailServiceDeps) {
   };
 
   const send = async (message: MailMessage) => {
-    if (await mayMail(message.kind, message.to)) await transmit(message);
+    // Security notices are not counted against the per-address limit: a stranger who spent it on
+    // reset requests must not be able to silence the notice of what they do next. Each notice is
+    // bounded by the limits of the action behind it.
+    if (message.kind === 'security-notice' || (await mayMail(message.kind, message.to)))
+      await transmit(message);
   };
 
   return {
@@ -124,6 +132,35 @@ export function createMailService(deps: MailServiceDeps) {
             return;
           }
           await transmit({ kind: 'email-sign-in', to: job.email, expiresInSeconds: ttlSeconds, ...issued });
+          return;
+        }
+        case 'security-notice': {
+          const owner = await deps.notices.contact(job.userId);
+          if (!owner)
+            return audit.record('mail_suppressed', {
+              mail: job.kind,
+              userId: job.userId,
+              reason: 'unknown_address',
+            });
+          await send({
+            kind: 'security-notice',
+            to: owner.email,
+            notice: job.notice,
+            ...(job.detail ? { detail: job.detail } : {}),
+          });
+          return;
+        }
+        case 'signed-in': {
+          // The device is remembered even when notices are off, so turning them on later is not noisy.
+          const seen = await deps.notices.rememberDevice(job.userId, job.userAgent, now());
+          if (!seen?.news || !job.notify || !settings.notifyNewDevice) return;
+          await send({
+            kind: 'security-notice',
+            to: seen.email,
+            notice: 'new-device',
+            ip: job.ip,
+            userAgent: job.userAgent,
+          });
           return;
         }
       }

@@ -2,6 +2,8 @@
 // and HTML, no remote assets), with the product name from APP_NAME and links built on APP_URL,
 // the token in the fragment so it never reaches a server log or a Referer header.
 
+import type { Notice } from './notices/notices';
+
 /** A mail to render: its kind and what that kind needs. Never logged (it holds an address, maybe a token). */
 export type MailMessage =
   | { kind: 'verify-email'; to: string; token: string; expiresInSeconds: number }
@@ -16,7 +18,8 @@ export type MailMessage =
       expiresInSeconds: number;
       /** The address has no account: the mail offers to create one. */
       newAccount: boolean;
-    };
+    }
+  | { kind: 'security-notice'; to: string; notice: Notice; detail?: string; ip?: string; userAgent?: string };
 
 export type MailKind = MailMessage['kind'];
 
@@ -112,6 +115,8 @@ function template(message: MailMessage, settings: MailSettings): Template {
             action: { label: 'Sign me in', href },
           };
     }
+    case 'security-notice':
+      return noticeTemplate(message, appName);
     case 'email-changed':
       if (message.revertToken !== undefined)
         return {
@@ -133,6 +138,53 @@ function template(message: MailMessage, settings: MailSettings): Template {
         ],
       };
   }
+}
+
+/** What each security notice says; every one ends with what to do if it was not the owner. */
+function noticeTemplate(
+  message: Extract<MailMessage, { kind: 'security-notice' }>,
+  appName: string,
+): Template {
+  const what: Record<Notice, [subject: string, happened: string]> = {
+    'password-changed': ['Your password was changed', 'The password of your account was changed.'],
+    'password-reset': [
+      'Your password was reset',
+      'The password of your account was reset with a link mailed to this address, and every device was signed out.',
+    ],
+    'totp-enabled': [
+      'Two-step verification is on',
+      'An authenticator app was added to your account: signing in now asks for its code.',
+    ],
+    'totp-disabled': [
+      'Two-step verification is off',
+      'The authenticator app was removed from your account, with its recovery codes.',
+    ],
+    'passkey-added': [
+      'A passkey was added',
+      `A passkey${message.detail ? ` ("${message.detail}")` : ''} was added to your account.`,
+    ],
+    'passkey-removed': [
+      'A passkey was removed',
+      `A passkey${message.detail ? ` ("${message.detail}")` : ''} was removed from your account.`,
+    ],
+    'identity-linked': [
+      'A sign-in method was linked',
+      `${message.detail ? `Your ${message.detail} account` : 'An account of another provider'} was linked to your account: it can now sign you in.`,
+    ],
+    'new-device': [
+      'New sign-in to your account',
+      `Your account was signed in to from a device it had not been used on before${message.userAgent ? ` (${message.userAgent}` : ''}${message.userAgent && message.ip ? `, from ${message.ip})` : message.userAgent ? ')' : ''}.`,
+    ],
+  };
+  const [subject, happened] = what[message.notice];
+  return {
+    subject: `${appName}: ${subject.charAt(0).toLowerCase()}${subject.slice(1)}`,
+    paragraphs: [
+      `${happened} (${appName} account ${message.to})`,
+      'If this was you, there is nothing to do.',
+      'If it was not, reset your password now from the sign-in page and sign out every device; then check your second factors and passkeys.',
+    ],
+  };
 }
 
 /** The subject, plain-text and HTML parts of `message`. Pure. */

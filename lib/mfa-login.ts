@@ -3,7 +3,9 @@ import type { Config } from './config';
 import { MfaFailedError, RateLimitedError } from './errors';
 import type { ClientInfo } from './http';
 import type { KnownDevices } from './known-devices';
+import type { MailQueue } from './mail-queue';
 import type { MfaLoginStore, PresentedFactor } from './mfa';
+import { signInJob } from './notices/notices';
 import {
   CEILING_RETRY_AFTER_SECONDS,
   LOGIN_BACKOFF,
@@ -22,6 +24,8 @@ export interface MfaLoginDeps {
   tokens: TokenService;
   audit: AuditLog;
   knownDevices: KnownDevices;
+  /** Where the owner's notice goes (a sign-in from a new device). */
+  mail?: MailQueue;
   settings: Pick<Config, 'totpEncryptionKey' | 'refreshTokenTtlSeconds'>;
   now: () => number;
 }
@@ -93,6 +97,7 @@ export function createMfaLogin(deps: MfaLoginDeps) {
       }
       audit.record('mfa_succeeded', { userId: login.userId, ip: client.ip, factor: result.used });
       audit.record('logged_in', { userId: login.userId, sessionId: opened.record.id, ip: client.ip });
+      await deps.mail?.enqueue(signInJob(login.userId, client, true));
       return {
         user: result.user,
         session: await tokens.issueSession(login.userId, opened.record.id, opened.refreshToken, {

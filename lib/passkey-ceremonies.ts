@@ -4,6 +4,8 @@ import type { Datastore } from './datastore';
 import { EmailNotVerifiedError, PasskeyInvalidError, UnauthorizedError } from './errors';
 import type { ClientInfo } from './http';
 import type { Keys } from './keys';
+import type { MailQueue } from './mail-queue';
+import { noticeJob, signInJob } from './notices/notices';
 import { type Passkey, parseStored, type StoredPasskey, shown } from './passkeys';
 import { CeremonyRefusedError, verifyAuthentication, verifyRegistration } from './passkeys/verifier';
 import * as scripts from './scripts';
@@ -22,6 +24,8 @@ export interface PasskeyCeremonyDeps {
   limitLogin?: (client: ClientInfo) => Promise<void>;
   tokens: TokenService;
   audit: AuditLog;
+  /** Where the owner's notices go (a passkey added, a sign-in from a new device). */
+  mail?: MailQueue;
   settings: Pick<Config, 'webauthn' | 'refreshTokenTtlSeconds' | 'requireVerifiedEmail'>;
   now: () => number;
 }
@@ -108,6 +112,7 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
       if (stored.status === 'unverified') throw new EmailNotVerifiedError();
       if (stored.status !== 'ok') throw refused('already_registered', caller.userId);
       audit.record('passkey_added', { userId: caller.userId, sessionId: caller.sessionId });
+      await deps.mail?.enqueue(noticeJob(caller.userId, 'passkey-added', passkey.name));
       return { passkey: shown(passkey) };
     },
 
@@ -157,6 +162,7 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
         factor: 'passkey',
       });
       const user = toPublicUser(reply.user as Raw);
+      await deps.mail?.enqueue(signInJob(claims.userId, client, true));
       return {
         user,
         session: await tokens.issueSession(claims.userId, opened.record.id, opened.refreshToken, {

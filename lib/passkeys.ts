@@ -11,6 +11,8 @@ import {
 } from './errors';
 import type { ClientInfo } from './http';
 import type { Keys } from './keys';
+import type { MailQueue } from './mail-queue';
+import { noticeJob } from './notices/notices';
 import type { PasswordHasher } from './passwords';
 import { auditedLimit, type RateLimits } from './rate-limits';
 import { createPasswordCheck } from './reauthentication';
@@ -51,6 +53,8 @@ export interface PasskeyDeps {
   rateLimits?: RateLimits;
   tokens: TokenService;
   audit: AuditLog;
+  /** Where the owner's notices go (a passkey removed). */
+  mail?: MailQueue;
   settings: Pick<Config, 'webauthn' | 'refreshTokenTtlSeconds' | 'reauthMaxAgeSeconds'>;
   now: () => number;
 }
@@ -170,6 +174,7 @@ export function createPasskeys(deps: PasskeyDeps) {
       if (status === 'not_found') throw new NotFoundError('No passkey of yours has this id.');
       if (status !== 'ok') throw new UnauthorizedError(true);
       audit.record('passkey_deleted', { userId: caller.userId, sessionId: caller.sessionId });
+      await deps.mail?.enqueue(noticeJob(caller.userId, 'passkey-removed'));
     },
 
     /** Request options for a passkey log-in: a challenge, no user (discoverable credentials). */

@@ -3,6 +3,7 @@ import { AlreadyVerifiedError, EmailTakenError, LinkInvalidError, UnauthorizedEr
 import type { ClientInfo } from './http';
 import type { ResetLinks, RevertLinks, VerificationLinks } from './links';
 import type { MailQueue } from './mail-queue';
+import { noticeJob } from './notices/notices';
 import { type PasswordHasher, requirePasswordPolicy } from './passwords';
 import { auditedLimit, type RateLimits } from './rate-limits';
 import { newSession } from './sessions';
@@ -126,6 +127,8 @@ export function createPasswordReset(
   deps: Pick<RecoveryDeps, 'tokens' | 'audit' | 'settings' | 'now'> & {
     links: ResetLinks;
     passwords: PasswordHasher;
+    /** Where the owner's notice goes (the password was reset). */
+    mail?: MailQueue;
   },
 ) {
   const { links, passwords, tokens, audit, settings, now } = deps;
@@ -165,6 +168,7 @@ export function createPasswordReset(
         reclaimed: done.reclaimed,
         passkeysRemoved: done.reclaimed || body.removePasskeys === true,
       });
+      await deps.mail?.enqueue(noticeJob(target.userId, 'password-reset'));
       // A mailbox is not a second factor: with one on, the user logs in with the new password and it.
       if (done.secondFactor) return { user: done.user };
       return {

@@ -83,6 +83,25 @@ export const Passkey = z.strictObject({
 export const PasskeyEnvelope = z.strictObject({ passkey: Passkey });
 /** `GET /users/me/passkeys`. */
 export const PasskeyList = z.strictObject({ passkeys: z.array(Passkey) });
+/** `GET /users/me/export`: everything kept about the caller; never a hash, secret or token. */
+export const AccountExport = z.strictObject({
+  user: User,
+  sessions: z.array(SessionSummary),
+  /** Social identities linked to the account (API.md `GET /users/me/identities`). */
+  identities: z.array(
+    z.strictObject({
+      id: z.string(),
+      provider: z.string(),
+      email: z.nullable(z.string()),
+      createdAt: timestamp(),
+      lastUsedAt: z.nullable(timestamp()),
+    }),
+  ),
+  passkeys: z.array(Passkey),
+  security: Security,
+  /** The account's audit events of the last AUDIT_RETENTION_DAYS, newest first. */
+  events: z.array(z.looseObject({ event: z.string(), at: timestamp() })),
+});
 /** The two options endpoints: WebAuthn creation or request options (JSON), for the browser's API. */
 export const CeremonyOptions = z.strictObject({ options: z.record(z.string(), z.unknown()) });
 

@@ -1,3 +1,4 @@
+import { ADMIN_COMMANDS } from './admin/commands';
 import type { SessionCookieRole } from './cookies/transport';
 import { type AppError, type ErrorCode, MethodNotAllowedError, NotFoundError } from './errors';
 import type * as resources from './resources';
@@ -45,7 +46,7 @@ export interface Route {
   /**
    * The codes particular to this endpoint. Those every endpoint of its kind can return (bodies:
    * validation_failed, malformed_json, payload_too_large, unsupported_media_type; auth:
-   * unauthorized; all: service_unavailable, internal_error) are added by `errorsOf`.
+   * unauthorized, account_disabled; all: service_unavailable, internal_error) are added by `errorsOf`.
    */
   errors: ErrorCode[];
   /** Runs Argon2: the function gets more memory (Lambda's CPU share grows with it). */
@@ -90,7 +91,7 @@ export const ROUTES = [
     body: 'LoginBody',
     status: 200,
     response: 'LogIn',
-    errors: ['invalid_credentials', 'email_not_verified', 'mfa_required', 'rate_limited'],
+    errors: ['invalid_credentials', 'email_not_verified', 'account_disabled', 'mfa_required', 'rate_limited'],
     hashing: true,
     sessionCookie: 'issue',
   },
@@ -105,7 +106,7 @@ export const ROUTES = [
     body: 'MfaLoginBody',
     status: 200,
     response: 'LogIn',
-    errors: ['mfa_failed', 'rate_limited'],
+    errors: ['mfa_failed', 'account_disabled', 'rate_limited'],
     sessionCookie: 'issue',
   },
   {
@@ -131,7 +132,7 @@ export const ROUTES = [
     body: 'PasskeyLoginBody',
     status: 200,
     response: 'UserAndSession',
-    errors: ['passkey_invalid', 'email_not_verified', 'rate_limited'],
+    errors: ['passkey_invalid', 'email_not_verified', 'account_disabled', 'rate_limited'],
     sessionCookie: 'issue',
   },
   {
@@ -171,7 +172,7 @@ export const ROUTES = [
     body: 'RefreshBody',
     status: 200,
     response: 'SessionEnvelope',
-    errors: ['invalid_refresh_token'],
+    errors: ['invalid_refresh_token', 'account_disabled'],
     sessionCookie: 'refresh',
   },
   {
@@ -284,6 +285,18 @@ export const ROUTES = [
     auth: true,
     status: 200,
     response: 'Security',
+    errors: [],
+  },
+  {
+    fn: 'export-account',
+    method: 'GET',
+    path: '/users/me/export',
+    operationId: 'exportAccount',
+    summary: 'All data kept about the caller: user, sessions, identities, passkeys, factors, events',
+    tag: 'users',
+    auth: true,
+    status: 200,
+    response: 'AccountExport',
     errors: [],
   },
   {
@@ -613,9 +626,10 @@ export const ROUTES = [
 
 /**
  * Functions that serve no route: the mail function, invoked asynchronously by the request
- * functions (lib/mail-queue.ts), never by API Gateway.
+ * functions (lib/mail-queue.ts), and the operators' commands (lib/admin/commands.ts), invoked
+ * with IAM credentials by `npm run admin` — never by API Gateway.
  */
-export const WORKERS = [{ fn: 'send-mail' }] as const;
+export const WORKERS = /* @__PURE__ */ (() => [{ fn: 'send-mail' } as const, ...ADMIN_COMMANDS])();
 
 /**
  * API Gateway's catch-all `$default` route (`httpApi: '*'`): every other method and path, answered
@@ -644,7 +658,8 @@ export const routeOf = <F extends FunctionName>(fn: F): RouteOf<F> =>
 export function errorsOf(route: Route): ErrorCode[] {
   const codes: ErrorCode[] = [
     ...(route.body ? (['validation_failed', 'malformed_json'] as const) : []),
-    ...(route.auth ? (['unauthorized'] as const) : []),
+    // A disabled account's sessions are refused by the session check itself (lib/scripts.ts).
+    ...(route.auth ? (['unauthorized', 'account_disabled'] as const) : []),
     ...route.errors,
     ...(route.sessionCookie ? (['origin_not_allowed'] as const) : []),
     ...(route.body ? (['payload_too_large', 'unsupported_media_type'] as const) : []),

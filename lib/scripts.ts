@@ -16,7 +16,8 @@ import { IDENTITY_HELPERS, indexKeys } from './oauth/identity-cleanup';
  * - Every script answers one JSON document (`cjson.encode`) with a `status` member.
  *
  * Data (under the key prefix):
- *   user:<uid>          hash  id, name, email, emailVerified ('1'/'0'), passwordHash, createdAt, updatedAt
+ *   user:<uid>          hash  id, name, email, emailVerified ('1'/'0'), passwordHash, createdAt, updatedAt,
+ *                             disabledAt, disabledReason (while an operator has disabled it; lib/admin/)
  *   email:<e>           hash  userId, passwordHash — the log-in credential, found by email alone
  *   sessions:<uid>      hash  <sid> → JSON {id, createdAt, lastUsedAt, expiresAt, userAgent,
  *                             refreshHash, spent: [{h, at}] (the last SPENT_KEPT rotated-out hashes)}
@@ -34,6 +35,9 @@ import { IDENTITY_HELPERS, indexKeys } from './oauth/identity-cleanup';
  *                             createdAt, lastUsedAt}
  *   webauthn:<uid>      hash  registration → JSON {challenge, expiresAt}; TTL
  *   webauthn-login:<c>  string a passkey log-in's challenge; TTL 300 s
+ *   events:<uid>        list  the account's audit events, newest first (JSON {event, at, …}); trimmed to
+ *                             AUDIT_RETENTION_DAYS and EVENTS_KEPT by the scripts that append; TTL
+ *   devices:<uid>       hash  digest of a User-Agent → last sign-in from it (lib/notices/)
  *
  * Invariants kept by all of them together (dev/verify-data.ts checks them):
  *   I1  email:<e> exists ⇔ user:<id> exists with email = e; email:<e>.userId = id
@@ -44,12 +48,16 @@ import { IDENTITY_HELPERS, indexKeys } from './oauth/identity-cleanup';
  *   I5  links:<uid> exists ⇒ user:<uid> exists; each link is {hash, expiresAt} (a verify link
  *       also names the address it was mailed to, the user's current email); the key carries a
  *       TTL no earlier than its latest link's expiresAt; a link past it is dead
- *   I6  mfa:<uid>, mfa-logins:<uid>, passkeys:<uid>, webauthn:<uid> exist ⇒ user:<uid> exists;
+ *   I6  mfa:<uid>, mfa-logins:<uid>, passkeys:<uid>, webauthn:<uid>, events:<uid>, devices:<uid>
+ *       exist ⇒ user:<uid> exists;
  *       mfa-logins:<uid> and webauthn:<uid> carry a TTL
  */
 
 /** Rotated-out refresh-token hashes kept per session for theft detection (oldest dropped first). */
 export const SPENT_KEPT = 8;
+
+/** Audit events kept per account at most, whatever the retention (bounds the list a script trims). */
+export const EVENTS_KEPT = 500;
 
 const PRELUDE = `
 local A = cjson.decode(ARGV[1])
@@ -99,9 +107,18 @@ local function revoke_sessions(sessions_key, keep_sid, now)
   end
   return count
 end
+-- A disabled account (user:<uid>.disabledAt, set by the admin command \`disable\`) is refused
+-- wherever a session starts or continues: this aborts the script with the error reply
+-- ACCOUNT_DISABLED, which lib/datastore.ts answers as 403 account_disabled. Call it before the
+-- script's first write (Redis keeps a script's writes made before an error).
+local function refuse_disabled(user_key)
+  if redis.call('HEXISTS', user_key, 'disabledAt') == 1 then error('ACCOUNT_DISABLED') end
+end
 -- The session check of every authenticated request: the token's session is alive and its user
--- exists. Returns the user (with its hash) or nil; touches the session's lastUsedAt.
+-- exists. Returns the user (with its hash) or nil; touches the session's lastUsedAt. A disabled
+-- account is refused first (its sessions are gone too, but the answer says why).
 local function authenticate(user_key, sessions_key, sid, now)
+  refuse_disabled(user_key)
   local s = get_session(sessions_key, sid, now)
   if not s then return nil end
   local u = hmap(user_key)
@@ -206,6 +223,24 @@ local function mfa_methods(mfa_key, passkeys_key)
 end
 `;
 
+// Appending to an account's event list: only the scripts that do carry it (kept out of PRELUDE).
+export const EVENT_HELPERS = `
+-- Appends one audit event (a table the script builds: never a secret, hash or token) to the
+-- account's list events:<uid>, newest first, and trims it: at most 500 (EVENTS_KEPT), none older than
+-- A.eventsRetentionMs (AUDIT_RETENTION_DAYS, added by \`encode\` for scripts that declare events_key).
+local function append_event(events_key, entry, now)
+  entry.at = fmt(now)
+  redis.call('LPUSH', events_key, cjson.encode(entry))
+  redis.call('LTRIM', events_key, 0, 499)
+  local oldest = redis.call('LINDEX', events_key, -1)
+  while oldest and now - tonumber(cjson.decode(oldest).at) > A.eventsRetentionMs do
+    redis.call('RPOP', events_key)
+    oldest = redis.call('LINDEX', events_key, -1)
+  end
+  redis.call('PEXPIRE', events_key, fmt(A.eventsRetentionMs))
+end
+`;
+
 /** One script: its Lua, and the one function that puts named keys and arguments in their places. */
 export interface Script<Args> {
   lua: string;
@@ -235,7 +270,13 @@ export function script<Args>(
     : '';
   return {
     lua: `#!lua flags=${readOnly ? 'no-writes,' : ''}allow-key-locking\n${bind}\n${PRELUDE}\n${[helpers].flat().join('\n')}\n${body}`,
-    encode: (keys, args) => ({ keys: keysOf(keys, args), argv: [JSON.stringify(args)] }),
+    // A script that appends to events:<uid> learns the retention from the key map.
+    encode: keyNames.includes('events_key')
+      ? (keys, args) => ({
+          keys: keysOf(keys, args),
+          argv: [JSON.stringify({ ...args, eventsRetentionMs: keys.eventsRetentionMs })],
+        })
+      : (keys, args) => ({ keys: keysOf(keys, args), argv: [JSON.stringify(args)] }),
     ...(readOnly ? { readOnly } : {}),
   };
 }
@@ -246,6 +287,7 @@ export function script<Args>(
 // only when stale (lib/sessions/touch.ts).
 const SESSION_READ = `
 local function read_session(user_key, sessions_key, sid, now)
+  refuse_disabled(user_key)
   local raw = redis.call('HGET', sessions_key, sid)
   if not raw then return nil end
   local s = cjson.decode(raw)
@@ -294,16 +336,18 @@ export const REGISTER = /* @__PURE__ */ script<{
   now: number;
   session: SessionArgs | null;
 }>(
-  ['email_key', 'user_key', 'sessions_key'],
-  (k, a) => [k.email(a.email), k.user(a.userId), k.sessions(a.userId)],
+  ['email_key', 'user_key', 'sessions_key', 'events_key'],
+  (k, a) => [k.email(a.email), k.user(a.userId), k.sessions(a.userId), k.events(a.userId)],
   `
 if redis.call('EXISTS', email_key) == 1 then return reply({ status = 'email_taken' }) end
 redis.call('HSET', email_key, 'userId', A.userId, 'passwordHash', A.passwordHash)
 redis.call('HSET', user_key, 'id', A.userId, 'name', A.name, 'email', A.email, 'emailVerified', '0',
   'passwordHash', A.passwordHash, 'createdAt', fmt(A.now), 'updatedAt', fmt(A.now))
 if A.session ~= cjson.null then create_session(sessions_key, A.session, A.now) end
+append_event(events_key, { event = 'registered' }, A.now)
 return reply({ status = 'ok' })
 `,
+  EVENT_HELPERS,
 );
 
 /**
@@ -368,7 +412,16 @@ export const LOGIN = /* @__PURE__ */ script<{
   session: SessionArgs;
   mfaLogin: MfaLoginArgs;
 }>(
-  ['email_key', 'failures_key', 'user_key', 'sessions_key', 'mfa_key', 'mfa_logins_key', 'passkeys_key'],
+  [
+    'email_key',
+    'failures_key',
+    'user_key',
+    'sessions_key',
+    'mfa_key',
+    'mfa_logins_key',
+    'passkeys_key',
+    'events_key',
+  ],
   (k, a) => [
     k.email(a.email),
     k.loginFailures(a.email),
@@ -377,6 +430,7 @@ export const LOGIN = /* @__PURE__ */ script<{
     k.mfa(a.userId),
     k.mfaLogins(a.userId),
     k.passkeys(a.userId),
+    k.events(a.userId),
   ],
   `
 if redis.call('HGET', email_key, 'userId') ~= A.userId then return reply({ status = 'stale' }) end
@@ -386,6 +440,11 @@ if A.newHash ~= cjson.null then
   redis.call('HSET', email_key, 'passwordHash', A.newHash)
 end
 local u = hmap(user_key)
+-- After the password check, as email_not_verified: a guesser learns nothing from it.
+if u.disabledAt then
+  clear_login_failure(failures_key, A.client)
+  return reply({ status = 'disabled' })
+end
 if A.requireVerified and u.emailVerified ~= '1' then
   clear_login_failure(failures_key, A.client, A.ceilingCounted)
   return reply({ status = 'unverified' })
@@ -399,11 +458,12 @@ if #methods > 0 then
   take_back_attempt(failures_key, A.client, A.ceilingCounted)
   return reply({ status = 'mfa_required', methods = methods })
 end
+append_event(events_key, { event = 'logged_in', method = 'password', userAgent = A.session.userAgent }, A.now)
 clear_login_failure(failures_key, A.client, A.ceilingCounted)
 create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', user = public_user(u) })
 `,
-  LOGIN_HELPERS,
+  [LOGIN_HELPERS, EVENT_HELPERS],
 );
 
 /**
@@ -520,6 +580,7 @@ export const CHANGE_EMAIL = /* @__PURE__ */ script<{
     'old_failures_key',
     'new_email_key',
     'links_key',
+    'events_key',
   ],
   (k, a) => [
     k.user(a.userId),
@@ -529,6 +590,7 @@ export const CHANGE_EMAIL = /* @__PURE__ */ script<{
     k.loginFailures(a.oldEmail),
     k.email(a.newEmail),
     k.links(a.userId),
+    k.events(a.userId),
   ],
   `
 local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
@@ -557,10 +619,11 @@ else
   end
 end
 if A.name ~= cjson.null then redis.call('HSET', user_key, 'name', A.name) end
+if A.newEmail ~= A.oldEmail then append_event(events_key, { event = 'email_changed' }, A.now) end
 redis.call('HSET', user_key, 'updatedAt', fmt(A.now))
 return reply({ status = 'ok', pending = pending, user = public_user(hmap(user_key)) })
 `,
-  [CLEAR_REAUTH_LUA],
+  [CLEAR_REAUTH_LUA, EVENT_HELPERS],
 );
 
 /** Clears the re-authentication back-off after a correct password that changed nothing else. */
@@ -583,7 +646,16 @@ export const CHANGE_PASSWORD = /* @__PURE__ */ script<{
   verifiedHash: string;
   newHash: string;
 }>(
-  ['user_key', 'sessions_key', 'reauth_key', 'email_key', 'failures_key', 'links_key', 'sign_in_key'],
+  [
+    'user_key',
+    'sessions_key',
+    'reauth_key',
+    'email_key',
+    'failures_key',
+    'links_key',
+    'sign_in_key',
+    'events_key',
+  ],
   (k, a) => [
     k.user(a.userId),
     k.sessions(a.userId),
@@ -592,6 +664,7 @@ export const CHANGE_PASSWORD = /* @__PURE__ */ script<{
     k.loginFailures(a.email),
     k.links(a.userId),
     k.emailSignIn(emailSelector(a.email)),
+    k.events(a.userId),
   ],
   `
 local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
@@ -603,9 +676,11 @@ redis.call('DEL', failures_key, reauth_key)
 -- Any password change kills every reset link, and the address's email sign-in.
 redis.call('HDEL', links_key, 'reset')
 redis.call('DEL', sign_in_key)
+append_event(events_key, { event = 'password_changed' }, A.now)
 local revoked = revoke_sessions(sessions_key, A.sessionId, A.now)
 return reply({ status = 'ok', revoked = revoked })
 `,
+  EVENT_HELPERS,
 );
 
 /**
@@ -634,6 +709,8 @@ export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
     'webauthn_key',
     'sign_in_key',
     'identities_key',
+    'events_key',
+    'devices_key',
   ],
   (k, a) => [
     k.user(a.userId),
@@ -648,6 +725,9 @@ export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
     k.webauthn(a.userId),
     k.emailSignIn(emailSelector(a.email)),
     k.identities(a.userId),
+    k.events(a.userId),
+    k.devices(a.userId),
+    // Last: the identity index keys (lib/oauth/identity-cleanup.ts finds them from the end).
     ...indexKeys(k),
   ],
   `
@@ -657,7 +737,7 @@ if u.email ~= A.email or u.passwordHash ~= A.verifiedHash then return reply({ st
 local revoked = revoke_sessions(sessions_key, nil, A.now)
 drop_identities(identities_key, A.userId)
 redis.call('DEL', user_key, sessions_key, reauth_key, email_key, failures_key, links_key, mfa_key, mfa_logins_key,
-  passkeys_key, webauthn_key, sign_in_key)
+  passkeys_key, webauthn_key, sign_in_key, events_key, devices_key)
 return reply({ status = 'ok', revoked = revoked })
 `,
   IDENTITY_HELPERS,
@@ -679,9 +759,10 @@ export const REFRESH = /* @__PURE__ */ script<{
   graceMs: number;
   spentKept: number;
 }>(
-  ['sessions_key'],
-  (k, a) => [k.sessions(a.userId)],
+  ['sessions_key', 'user_key'],
+  (k, a) => [k.sessions(a.userId), k.user(a.userId)],
   `
+refuse_disabled(user_key)
 local s = get_session(sessions_key, A.sessionId, A.now)
 if not s then return reply({ status = 'invalid' }) end
 if s.refreshHash == A.presentedHash then
@@ -724,12 +805,14 @@ return reply({ status = 'ok' })
 
 /** Revoke every session of the caller, the current one included. */
 export const REVOKE_ALL_SESSIONS = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
-  ['user_key', 'sessions_key'],
-  (k, a) => [k.user(a.userId), k.sessions(a.userId)],
+  ['user_key', 'sessions_key', 'events_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.events(a.userId)],
   `
 if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return reply({ status = 'unauthorized' }) end
+append_event(events_key, { event = 'sessions_revoked' }, A.now)
 return reply({ status = 'ok', revoked = revoke_sessions(sessions_key, nil, A.now) })
 `,
+  EVENT_HELPERS,
 );
 
 /** The caller's live sessions (read-only: dead ones are left out, and pruned by the next write; I4). */
@@ -1006,6 +1089,7 @@ export const COMPLETE_RESET = /* @__PURE__ */ script<{
     'passkeys_key',
     'webauthn_key',
     'email_sign_in_key',
+    'events_key',
   ],
   (k, a) => [
     k.user(a.userId),
@@ -1019,6 +1103,7 @@ export const COMPLETE_RESET = /* @__PURE__ */ script<{
     k.passkeys(a.userId),
     k.webauthn(a.userId),
     k.emailSignIn(emailSelector(a.email)),
+    k.events(a.userId),
   ],
   `
 if not live_link(links_key, 'reset', A.tokenHash, A.now) then return reply({ status = 'invalid' }) end
@@ -1036,6 +1121,7 @@ redis.call('HSET', user_key, 'passwordHash', A.newHash, 'emailVerified', '1', 'u
 -- The mailbox that reset the password is the account's: a change it did not finish is dropped.
 redis.call('HDEL', user_key, 'pendingEmail')
 redis.call('HSET', email_key, 'passwordHash', A.newHash)
+append_event(events_key, { event = 'password_reset' }, A.now)
 local revoked = revoke_sessions(sessions_key, nil, A.now)
 -- A mailbox is not a second factor: with one on, the reset opens no session.
 local second_factor = redis.call('HEXISTS', mfa_key, 'secret') == 1
@@ -1043,6 +1129,7 @@ if A.session ~= cjson.null and not second_factor then create_session(sessions_ke
 return reply({ status = 'ok', revoked = revoked, secondFactor = second_factor, reclaimed = reclaimed,
   user = public_user(hmap(user_key)) })
 `,
+  EVENT_HELPERS,
 );
 
 /** The session check and the user's second-factor record (mfa:<uid>), in one round trip (read-only). */
@@ -1137,8 +1224,14 @@ export const CONFIRM_TOTP = /* @__PURE__ */ script<{
   step: number;
   codes: string[];
 }>(
-  ['user_key', 'sessions_key', 'reauth_key', 'mfa_key'],
-  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.mfa(a.userId)],
+  ['user_key', 'sessions_key', 'reauth_key', 'mfa_key', 'events_key'],
+  (k, a) => [
+    k.user(a.userId),
+    k.sessions(a.userId),
+    k.reauthFailures(a.userId),
+    k.mfa(a.userId),
+    k.events(a.userId),
+  ],
   `
 local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
 if not u then return reply({ status = 'unauthorized' }) end
@@ -1152,9 +1245,10 @@ redis.call('HDEL', mfa_key, 'pending', 'pendingSession', 'pendingExpiresAt')
 redis.call('HSET', mfa_key, 'secret', A.pending, 'enabledAt', fmt(A.now), 'lastStep', fmt(A.step),
   'codes', cjson.encode(A.codes))
 redis.call('PERSIST', mfa_key)
+append_event(events_key, { event = 'totp_enabled' }, A.now)
 return reply({ status = 'ok' })
 `,
-  [CLEAR_REAUTH_LUA],
+  [CLEAR_REAUTH_LUA, EVENT_HELPERS],
 );
 
 /** The current second factor presented with a password: a TOTP code's step, or recovery-code hashes. */
@@ -1197,22 +1291,24 @@ end
  * with the password.
  */
 export const DISABLE_TOTP = /* @__PURE__ */ script<ReauthArgs & FactorArgs>(
-  ['user_key', 'sessions_key', 'reauth_key', 'mfa_key', 'mfa_logins_key'],
+  ['user_key', 'sessions_key', 'reauth_key', 'mfa_key', 'mfa_logins_key', 'events_key'],
   (k, a) => [
     k.user(a.userId),
     k.sessions(a.userId),
     k.reauthFailures(a.userId),
     k.mfa(a.userId),
     k.mfaLogins(a.userId),
+    k.events(a.userId),
   ],
   `
 if redis.call('EXISTS', mfa_key) == 0 then return reply({ status = 'not_found' }) end
 if redis.call('HEXISTS', mfa_key, 'secret') == 1 and not spend_factor() then return reply({ status = 'factor_invalid' }) end
 clear_reauth(reauth_key, A.sessionId)
 redis.call('DEL', mfa_key, mfa_logins_key)
+append_event(events_key, { event = 'totp_disabled' }, A.now)
 return reply({ status = 'ok' })
 `,
-  [CLEAR_REAUTH_LUA, REAUTHENTICATED_WITH_FACTOR],
+  [CLEAR_REAUTH_LUA, REAUTHENTICATED_WITH_FACTOR, EVENT_HELPERS],
 );
 
 /** A new set of recovery codes (hashes); the old set dies. Only with TOTP on, and its current factor. */
@@ -1290,13 +1386,14 @@ export const COMPLETE_MFA_LOGIN = /* @__PURE__ */ script<{
   ceiling: CeilingArgs;
   totpCap: CeilingArgs;
 }>(
-  ['mfa_logins_key', 'mfa_key', 'user_key', 'sessions_key', 'failures_key'],
+  ['mfa_logins_key', 'mfa_key', 'user_key', 'sessions_key', 'failures_key', 'events_key'],
   (k, a) => [
     k.mfaLogins(a.userId),
     k.mfa(a.userId),
     k.user(a.userId),
     k.sessions(a.userId),
     k.loginFailures(a.email),
+    k.events(a.userId),
   ],
   `
 local raw = redis.call('HGET', mfa_logins_key, A.loginId)
@@ -1307,6 +1404,7 @@ local function give_back()
   if login.attempts > 0 then login.attempts = login.attempts - 1 end
   redis.call('HSET', mfa_logins_key, A.loginId, cjson.encode(login))
 end
+refuse_disabled(user_key)
 -- The log-in's client is backing off (wrong passwords or codes): nothing is checked or spent.
 local until_ms = locked_until(failures_key, 'c:' .. A.client)
 if until_ms > A.now then
@@ -1358,10 +1456,11 @@ if not u.id then return reply({ status = 'invalid' }) end
 -- The client's back-off is cleared; the ceiling keeps every real failure (the password's own
 -- attempt was taken back when the log-in began waiting for this step).
 redis.call('HDEL', failures_key, 'c:' .. A.client .. 'count', 'c:' .. A.client .. 'lockedUntil')
+append_event(events_key, { event = 'logged_in', method = 'password', factor = used, userAgent = A.session.userAgent }, A.now)
 create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', used = used, user = public_user(u) })
 `,
-  [CEILING_LUA],
+  [CEILING_LUA, EVENT_HELPERS],
 );
 
 /**
@@ -1437,16 +1536,18 @@ export const ADD_PASSKEY = /* @__PURE__ */ script<{
   now: number;
   passkey: Record<string, unknown> & { id: string };
 }>(
-  ['user_key', 'sessions_key', 'passkeys_key'],
-  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.passkeys(a.userId)],
+  ['user_key', 'sessions_key', 'passkeys_key', 'events_key'],
+  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.passkeys(a.userId), k.events(a.userId)],
   `
 local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
 if not u then return reply({ status = 'unauthorized' }) end
 if u.emailVerified ~= '1' then return reply({ status = 'unverified' }) end
 if redis.call('HEXISTS', passkeys_key, A.passkey.id) == 1 then return reply({ status = 'duplicate' }) end
 redis.call('HSET', passkeys_key, A.passkey.id, cjson.encode(A.passkey))
+append_event(events_key, { event = 'passkey_added', name = A.passkey.name }, A.now)
 return reply({ status = 'ok' })
 `,
+  EVENT_HELPERS,
 );
 
 /** The caller's passkeys (read-only). */
@@ -1464,13 +1565,20 @@ return reply({ status = 'ok', passkeys = redis.call('HVALS', passkeys_key), last
 
 /** Deletes one of the caller's passkeys, after a re-entered password. */
 export const DELETE_PASSKEY = /* @__PURE__ */ script<ReauthArgs & { passkeyId: string }>(
-  ['user_key', 'sessions_key', 'reauth_key', 'passkeys_key'],
-  (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.passkeys(a.userId)],
+  ['user_key', 'sessions_key', 'reauth_key', 'passkeys_key', 'events_key'],
+  (k, a) => [
+    k.user(a.userId),
+    k.sessions(a.userId),
+    k.reauthFailures(a.userId),
+    k.passkeys(a.userId),
+    k.events(a.userId),
+  ],
   `
 if redis.call('HDEL', passkeys_key, A.passkeyId) == 0 then return reply({ status = 'not_found' }) end
+append_event(events_key, { event = 'passkey_deleted' }, A.now)
 return reply({ status = 'ok' })
 `,
-  [CLEAR_REAUTH_LUA, REAUTHENTICATED],
+  [CLEAR_REAUTH_LUA, REAUTHENTICATED, EVENT_HELPERS],
 );
 
 /** A passkey log-in's challenge, stored for 300 s before anyone is known. */
@@ -1515,12 +1623,13 @@ export const PASSKEY_LOGIN = /* @__PURE__ */ script<{
   now: number;
   session: SessionArgs;
 }>(
-  ['passkeys_key', 'user_key', 'sessions_key'],
-  (k, a) => [k.passkeys(a.userId), k.user(a.userId), k.sessions(a.userId)],
+  ['passkeys_key', 'user_key', 'sessions_key', 'events_key'],
+  (k, a) => [k.passkeys(a.userId), k.user(a.userId), k.sessions(a.userId), k.events(a.userId)],
   `
 local raw = redis.call('HGET', passkeys_key, A.credentialId)
 local u = hmap(user_key)
 if not raw or not u.id then return reply({ status = 'unknown' }) end
+refuse_disabled(user_key)
 local p = cjson.decode(raw)
 local stored = tonumber(p.counter or 0)
 if (A.counter > 0 or stored > 0) and A.counter <= stored then return reply({ status = 'counter' }) end
@@ -1529,7 +1638,9 @@ if A.requireVerified and u.emailVerified ~= '1' then return reply({ status = 'un
 p.counter = A.counter
 p.lastUsedAt = fmt(A.now)
 redis.call('HSET', passkeys_key, A.credentialId, cjson.encode(p))
+append_event(events_key, { event = 'logged_in', method = 'passkey', userAgent = A.session.userAgent }, A.now)
 create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', user = public_user(u) })
 `,
+  EVENT_HELPERS,
 );

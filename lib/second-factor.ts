@@ -10,7 +10,9 @@ import {
   TotpNotPendingError,
   UnauthorizedError,
 } from './errors';
+import type { MailQueue } from './mail-queue';
 import type { MfaStore, PresentedFactor, UserWithFactor } from './mfa';
+import { noticeJob } from './notices/notices';
 import type { PasswordHasher } from './passwords';
 import { REAUTH_BACKOFF, secondsUntil } from './rate-limits';
 import { createPasswordCheck } from './reauthentication';
@@ -33,6 +35,8 @@ export interface SecondFactorDeps {
   /** Only where a password is re-entered (enrolling, turning off, new codes): it loads Argon2. */
   passwords?: PasswordHasher;
   audit: AuditLog;
+  /** Where the owner's notices go (TOTP turned on or off). */
+  mail?: MailQueue;
   settings: Pick<Config, 'totpEncryptionKey' | 'reauthMaxAgeSeconds'> & { appName: string };
   now: () => number;
 }
@@ -125,6 +129,7 @@ export function createSecondFactor(deps: SecondFactorDeps) {
       if (status === 'unverified') throw new EmailNotVerifiedError();
       if (status === 'not_pending') throw new TotpNotPendingError();
       audit.record('totp_enabled', { userId: caller.userId, sessionId: caller.sessionId });
+      await deps.mail?.enqueue(noticeJob(caller.userId, 'totp-enabled'));
       return { recoveryCodes: codes };
     },
 
@@ -138,6 +143,7 @@ export function createSecondFactor(deps: SecondFactorDeps) {
       const status = await mfa.disable(caller, user.passwordHash, presentedFactor(user, body), now());
       if (status !== 'ok') throw refused(status);
       audit.record('totp_disabled', { userId: caller.userId, sessionId: caller.sessionId });
+      await deps.mail?.enqueue(noticeJob(caller.userId, 'totp-disabled'));
     },
 
     /** A new set of recovery codes (the password and the current code or a recovery code); the old set dies. */

@@ -20,6 +20,7 @@ import { createMailService, type MailService } from './mail-service';
 import { createSesMailer, type Mailer } from './mailer';
 import { createMfaLoginStore, createMfaStore } from './mfa';
 import { createMfaLogin, type MfaLogin } from './mfa-login';
+import { createNoticeStore } from './notices/store';
 import { ParametersUnavailableError, parametersToFetch, resolveParameters } from './parameters';
 import { createPasskeyCeremonies, type PasskeyCeremonies } from './passkey-ceremonies';
 import { createPasskeys, type Passkeys } from './passkeys';
@@ -131,7 +132,7 @@ export function createBaseServices(
   const logger =
     overrides.logger ?? new Logger({ serviceName: 'account-service', logLevel: config.logLevel });
   const datastore = createDatastore(config.datastore);
-  const keys = createKeys(config.keyPrefix);
+  const keys = createKeys(config.keyPrefix, config.auditRetentionDays * 86_400_000);
   const users = createUserReader(datastore, keys);
   const tokens = createTokenService(
     config.jwt,
@@ -190,14 +191,22 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
       audit: base.audit,
       now: base.now,
     }),
-    ...resetTier(base),
-    ...secondFactorTier(base, createPasswordHasher(config.argon2)),
-    ...mfaLoginTier(base),
-    ...ceremonyTier(base, loginLimit(base, createRateLimits(base.datastore, base.keys, config.rateLimits))),
-    ...passkeyTier(base, {
-      passwords: createPasswordHasher(config.argon2),
-      rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
-    }),
+    ...resetTier(base, overrides),
+    ...secondFactorTier(base, createPasswordHasher(config.argon2), overrides),
+    ...mfaLoginTier(base, overrides),
+    ...ceremonyTier(
+      base,
+      loginLimit(base, createRateLimits(base.datastore, base.keys, config.rateLimits)),
+      overrides,
+    ),
+    ...passkeyTier(
+      base,
+      {
+        passwords: createPasswordHasher(config.argon2),
+        rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
+      },
+      overrides,
+    ),
     ...emailSignInTier(base, {
       ...askingPart(base, mailQueueOf(base, overrides)),
       ...followingPart(base),
@@ -212,6 +221,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
 function ceremonyTier(
   base: BaseServices,
   limitLogin?: (client: ClientInfo) => Promise<void>,
+  overrides: ServiceOverrides = {},
 ): Pick<Services, 'ceremonies'> {
   return {
     ceremonies: createPasskeyCeremonies({
@@ -220,6 +230,7 @@ function ceremonyTier(
       ...(limitLogin ? { limitLogin } : {}),
       tokens: base.tokens,
       audit: base.audit,
+      mail: mailQueueOf(base, overrides),
       settings: base.config,
       now: base.now,
     }),
@@ -239,6 +250,7 @@ const loginLimit =
 function passkeyTier(
   base: BaseServices,
   extras: { passwords?: PasswordHasher; rateLimits?: RateLimits } = {},
+  overrides: ServiceOverrides = {},
 ): Pick<Services, 'passkeys'> {
   return {
     passkeys: createPasskeys({
@@ -248,6 +260,7 @@ function passkeyTier(
       ...extras,
       tokens: base.tokens,
       audit: base.audit,
+      mail: mailQueueOf(base, overrides),
       settings: base.config,
       now: base.now,
     }),
@@ -261,6 +274,7 @@ function passkeyTier(
 function secondFactorTier(
   base: BaseServices,
   passwords?: ReturnType<typeof createPasswordHasher>,
+  overrides: ServiceOverrides = {},
 ): Pick<Services, 'secondFactor'> {
   const { config } = base;
   return {
@@ -269,6 +283,7 @@ function secondFactorTier(
       users: createReauthStore(base.datastore, base.keys),
       ...(passwords ? { passwords } : {}),
       audit: base.audit,
+      mail: mailQueueOf(base, overrides),
       settings: { ...config, appName: config.mail.appName },
       now: base.now,
     }),
@@ -276,13 +291,14 @@ function secondFactorTier(
 }
 
 /** The log-in's second step, on the first tier. */
-function mfaLoginTier(base: BaseServices): Pick<Services, 'mfaLogin'> {
+function mfaLoginTier(base: BaseServices, overrides: ServiceOverrides = {}): Pick<Services, 'mfaLogin'> {
   return {
     mfaLogin: createMfaLogin({
       logins: createMfaLoginStore(base.datastore, base.keys),
       tokens: base.tokens,
       audit: base.audit,
       knownDevices: createKnownDevices(base.config.totpEncryptionKey, base.now),
+      mail: mailQueueOf(base, overrides),
       settings: base.config,
       now: base.now,
     }),
@@ -324,13 +340,14 @@ function recoveryTier(base: BaseServices, overrides: ServiceOverrides): Pick<Ser
 }
 
 /** Completing password resets, on the first tier. */
-function resetTier(base: BaseServices): Pick<Services, 'reset'> {
+function resetTier(base: BaseServices, overrides: ServiceOverrides = {}): Pick<Services, 'reset'> {
   return {
     reset: createPasswordReset({
       links: createResetLinks(base.datastore, base.keys),
       passwords: createPasswordHasher(base.config.argon2),
       tokens: base.tokens,
       audit: base.audit,
+      mail: mailQueueOf(base, overrides),
       settings: base.config,
       now: base.now,
     }),
@@ -382,10 +399,11 @@ export function createMailServices(
       codeKey: codeHashKey(config.totpEncryptionKey),
       ttlSeconds: config.emailSignIn.ttlSeconds,
     }),
+    notices: createNoticeStore(datastore, keys),
     mailer: overrides.mailer ?? createSesMailer(config.mail.from),
     mayMail: (address) => limit.mayMail(address),
     audit,
-    settings: { ...config.mail, emailSignIn: config.emailSignIn },
+    settings: { ...config.mail, emailSignIn: config.emailSignIn, notifyNewDevice: config.notifyNewDevice },
     now,
   });
   return { config, mail, audit };
@@ -533,14 +551,15 @@ export function lambdaHandler<S>(
 }
 
 /**
- * The exported handler of a function that serves no route (the mail function), built like
+ * The exported handler of a function that serves no route (the mail function, the admin
+ * commands), built like
  * `lambdaHandler`'s. A failure — parameters unavailable included — throws, so that Lambda
  * retries the event and finally hands it to the on-failure destination.
  */
-export function lambdaWorker<S, E>(
+export function lambdaWorker<S, E, R = void>(
   build: (env: Record<string, string | undefined>) => S,
-  create: (services: S) => (event: E) => Promise<void>,
-): (event: E) => Promise<void> {
+  create: (services: S) => (event: E) => Promise<R>,
+): (event: E) => Promise<R> {
   const built = onceBuilt(build, create);
   if ('now' in built) return built.now;
   const { later } = built;

@@ -173,7 +173,8 @@ export interface UserStore extends UserReader {
   >;
   /**
    * Opens a session if the hash is still `verifiedHash`; stores `newHash` when re-hashing; clears
-   * the back-off. 'unverified' when `requireVerified` and the email is not; null when stale. With
+   * the back-off. 'unverified' when `requireVerified` and the email is not; 'disabled' when an
+   * operator disabled the account; null when stale. With
    * a second factor on, stores `mfaLogin` instead and answers the factors the account has.
    */
   openSession(
@@ -185,7 +186,7 @@ export interface UserStore extends UserReader {
     session: NewSession,
     mfaLogin: scripts.MfaLoginArgs,
     now: number,
-  ): Promise<User | 'unverified' | { mfaRequired: string[] } | null>;
+  ): Promise<User | 'unverified' | 'disabled' | { mfaRequired: string[] } | null>;
   /**
    * The session check for a re-entered password: the user, once this attempt is counted on the
    * user's re-authentication back-off (cleared by the change that follows a correct password).
@@ -327,7 +328,7 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
         session: sessionArgs(session),
         mfaLogin,
       });
-      if (reply.status === 'unverified') return 'unverified';
+      if (reply.status === 'unverified' || reply.status === 'disabled') return reply.status;
       if (reply.status === 'mfa_required') return { mfaRequired: reply.methods ?? [] };
       return reply.status === 'ok' && reply.user ? toPublicUser(reply.user) : null;
     },

@@ -9,6 +9,7 @@ import * as completeMfaLogin from '../../functions/complete-mfa-login';
 import * as confirmEmailSignIn from '../../functions/confirm-email-sign-in';
 import * as confirmTotp from '../../functions/confirm-totp';
 import * as deleteAccount from '../../functions/delete-account';
+import * as exportAccount from '../../functions/export-account';
 import * as getProfile from '../../functions/get-profile';
 import * as getSecurity from '../../functions/get-security';
 import * as listSessions from '../../functions/list-sessions';
@@ -20,8 +21,10 @@ import * as requestEmailSignIn from '../../functions/request-email-sign-in';
 import * as startTotpEnrollment from '../../functions/start-totp-enrollment';
 import * as updateProfile from '../../functions/update-profile';
 import * as verifyEmail from '../../functions/verify-email';
+import { createAdminServices } from '../../lib/admin/services';
 import { codeHashKey } from '../../lib/email-sign-in/pair';
 import { createEmailSignInIssuer } from '../../lib/email-sign-in/store';
+import { exportTier } from '../../lib/export/services';
 import type { HttpHandler } from '../../lib/http';
 import type { Services } from '../../lib/services';
 import { totpCode } from '../../lib/totp';
@@ -78,6 +81,14 @@ async function totpAccount() {
   });
   expect(confirmed.status).toBe(200);
   return { ...account, secret: secret as string };
+}
+
+/** A fresh account, logged in, then disabled by an operator (its sessions die with it). */
+async function disabledAccount() {
+  const account = await newAccount();
+  const { admin } = createAdminServices(services.config);
+  expect(await admin.run('disable', { target: account.email, operator: 'test' })).toMatchObject({ ok: true });
+  return account;
 }
 
 interface Budget {
@@ -296,6 +307,48 @@ const budgets: Budget[] = [
       path: '/users/me',
       token: (await newAccount()).token,
       body: { password: PASSWORD },
+    }),
+  },
+  {
+    route: 'GET /users/me/export',
+    budget: 1,
+    exact: true,
+    status: 200,
+    createHandler: (s) => exportAccount.createHandler({ ...s, ...exportTier(s) }),
+    request: async () => ({ method: 'GET', path: '/users/me/export', token: (await totpAccount()).token }),
+  },
+  // The disabled check rides in the scripts these requests already run: no round trip of its own.
+  {
+    route: 'GET /users/me (account disabled: 403)',
+    budget: 1,
+    exact: true,
+    status: 403,
+    createHandler: getProfile.createHandler,
+    request: async () => ({ method: 'GET', path: '/users/me', token: (await disabledAccount()).token }),
+  },
+  {
+    route: 'POST /sessions/refresh (account disabled: 403)',
+    budget: 1,
+    exact: true,
+    status: 403,
+    createHandler: refreshSession.createHandler,
+    request: async () => ({
+      method: 'POST',
+      path: '/sessions/refresh',
+      body: { refreshToken: (await disabledAccount()).session.refreshToken },
+    }),
+  },
+  {
+    route: 'POST /sessions (account disabled: 403)',
+    budget: 3,
+    exact: false,
+    status: 403,
+    createHandler: login.createHandler,
+    request: async () => ({
+      method: 'POST',
+      path: '/sessions',
+      body: { email: (await disabledAccount()).email, password: PASSWORD },
+      ip: newIp(),
     }),
   },
 ];

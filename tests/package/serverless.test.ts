@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { localEnvironment } from '../../dev/offline';
+import { ADMIN_COMMANDS } from '../../lib/admin/commands';
 import { CONFIG_VARIABLES, type VariableName } from '../../lib/config';
 import { SSM_VARIABLES } from '../../lib/parameters';
 import { CATCH_ALL, ROUTES, WORKERS } from '../../lib/routes';
@@ -124,6 +125,15 @@ describe('serverless.yml', () => {
       role: 'MailFunctionRole',
       maximumRetryAttempts: 2,
       destinations: { onFailure: { type: 'sqs' } },
+    });
+  });
+
+  test.each(ADMIN_COMMANDS.map((command) => command.fn))('%s (an admin command) has no route', (fn) => {
+    const { name: _, ...declared } = printed.functions[fn] as Printed['functions'][string] & { name: string };
+    expect(declared).toEqual({
+      handler: `dist/functions/${fn}/index.handler`,
+      package: { patterns: [`dist/functions/${fn}/**`] },
+      events: [],
     });
   });
 

@@ -29,6 +29,7 @@ import { readCommonPasswords } from '../../lib/common-passwords';
 import { PASSWORD_MIN_LENGTH_FLOOR } from '../../lib/config';
 import { SSM_VARIABLES } from '../../lib/parameters';
 import { ROUTES } from '../../lib/routes';
+import { REAL_STAGE_VALUES } from '../support/stage-values';
 
 const root = join(__dirname, '../..');
 const run = promisify(execFile);
@@ -122,6 +123,8 @@ async function packageFor(architecture: Architecture): Promise<Packaged> {
       SLS_TELEMETRY_DISABLED: '1',
       SLS_NOTIFICATIONS_MODE: 'off',
       LAMBDA_ARCHITECTURE: architecture,
+      // A real stage's values: any stage but `local` refuses local ones (build/stage-guard.cjs).
+      ...REAL_STAGE_VALUES,
       ...SECRETS,
     },
     maxBuffer: 16 * 1024 * 1024,

@@ -280,6 +280,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * All data kept about the caller: user, sessions, identities, passkeys, factors, events
+         * @description All data kept about the caller: user, sessions, identities, passkeys, factors, events. Needs a bearer access token. Answers 200 on success; the problems it can answer are listed by status below, each with its `code`.
+         */
+        get: operations["exportAccount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users/me/totp": {
         parameters: {
             query?: never;
@@ -942,7 +962,7 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
-        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "redirect_uri_not_allowed" | "oauth_state_invalid" | "oauth_code_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "sign_in_code_invalid" | "current_password_incorrect" | "email_not_verified" | "mfa_required" | "reauthentication_required" | "origin_not_allowed" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "last_sign_in_method" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
+        ErrorCode: "validation_failed" | "malformed_json" | "link_invalid" | "totp_code_invalid" | "passkey_invalid" | "redirect_uri_not_allowed" | "oauth_state_invalid" | "oauth_code_invalid" | "unauthorized" | "invalid_credentials" | "invalid_refresh_token" | "mfa_failed" | "sign_in_code_invalid" | "current_password_incorrect" | "email_not_verified" | "account_disabled" | "mfa_required" | "reauthentication_required" | "origin_not_allowed" | "not_found" | "method_not_allowed" | "email_taken" | "already_verified" | "totp_already_enabled" | "totp_not_pending" | "last_sign_in_method" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
         Problem: {
             type: string;
             title: string;
@@ -1033,8 +1053,127 @@ export interface components {
             identities: components["schemas"]["Identity"][];
             hasPassword: boolean;
         };
+        AccountExport: {
+            user: components["schemas"]["User"];
+            sessions: components["schemas"]["SessionSummary"][];
+            identities: {
+                id: string;
+                provider: string;
+                email: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                lastUsedAt: string | null;
+            }[];
+            passkeys: components["schemas"]["Passkey"][];
+            security: components["schemas"]["Security"];
+            events: ({
+                event: string;
+                /** Format: date-time */
+                at: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+        };
     };
     responses: {
+        /** @description `account_disabled`: Account disabled. */
+        AccountDisabled: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "account_disabled";
+                };
+            };
+        };
+        /** @description `account_disabled`: Account disabled. `current_password_incorrect`: Current password incorrect. `email_not_verified`: Email not verified. `reauthentication_required`: Reauthentication required. */
+        AccountDisabledOrCurrentPasswordIncorrectOrEmailNotVerifiedOrReauthenticationRequired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "account_disabled" | "current_password_incorrect" | "email_not_verified" | "reauthentication_required";
+                };
+            };
+        };
+        /** @description `account_disabled`: Account disabled. `current_password_incorrect`: Current password incorrect. `reauthentication_required`: Reauthentication required. */
+        AccountDisabledOrCurrentPasswordIncorrectOrReauthenticationRequired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "account_disabled" | "current_password_incorrect" | "reauthentication_required";
+                };
+            };
+        };
+        /** @description `account_disabled`: Account disabled. `current_password_incorrect`: Current password incorrect. `reauthentication_required`: Reauthentication required. `email_not_verified`: Email not verified. */
+        AccountDisabledOrCurrentPasswordIncorrectOrReauthenticationRequiredOrEmailNotVerified: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "account_disabled" | "current_password_incorrect" | "reauthentication_required" | "email_not_verified";
+                };
+            };
+        };
+        /** @description `account_disabled`: Account disabled. `current_password_incorrect`: Current password incorrect. `reauthentication_required`: Reauthentication required. `origin_not_allowed`: Origin not allowed. */
+        AccountDisabledOrCurrentPasswordIncorrectOrReauthenticationRequiredOrOriginNotAllowed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "account_disabled" | "current_password_incorrect" | "reauthentication_required" | "origin_not_allowed";
+                };
+            };
+        };
+        /** @description `account_disabled`: Account disabled. `email_not_verified`: Email not verified. */
+        AccountDisabledOrEmailNotVerified: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "account_disabled" | "email_not_verified";
+                };
+            };
+        };
+        /** @description `account_disabled`: Account disabled. `origin_not_allowed`: Origin not allowed. */
+        AccountDisabledOrOriginNotAllowed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "account_disabled" | "origin_not_allowed";
+                };
+            };
+        };
         /** @description `already_verified`: Already verified. */
         AlreadyVerified: {
             headers: {
@@ -1049,78 +1188,8 @@ export interface components {
                 };
             };
         };
-        /** @description `current_password_incorrect`: Current password incorrect. `email_not_verified`: Email not verified. `reauthentication_required`: Reauthentication required. */
-        CurrentPasswordIncorrectOrEmailNotVerifiedOrReauthenticationRequired: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @constant */
-                    status?: 403;
-                    /** @enum {unknown} */
-                    code?: "current_password_incorrect" | "email_not_verified" | "reauthentication_required";
-                };
-            };
-        };
-        /** @description `current_password_incorrect`: Current password incorrect. `reauthentication_required`: Reauthentication required. */
-        CurrentPasswordIncorrectOrReauthenticationRequired: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @constant */
-                    status?: 403;
-                    /** @enum {unknown} */
-                    code?: "current_password_incorrect" | "reauthentication_required";
-                };
-            };
-        };
-        /** @description `current_password_incorrect`: Current password incorrect. `reauthentication_required`: Reauthentication required. `email_not_verified`: Email not verified. */
-        CurrentPasswordIncorrectOrReauthenticationRequiredOrEmailNotVerified: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @constant */
-                    status?: 403;
-                    /** @enum {unknown} */
-                    code?: "current_password_incorrect" | "reauthentication_required" | "email_not_verified";
-                };
-            };
-        };
-        /** @description `current_password_incorrect`: Current password incorrect. `reauthentication_required`: Reauthentication required. `origin_not_allowed`: Origin not allowed. */
-        CurrentPasswordIncorrectOrReauthenticationRequiredOrOriginNotAllowed: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @constant */
-                    status?: 403;
-                    /** @enum {unknown} */
-                    code?: "current_password_incorrect" | "reauthentication_required" | "origin_not_allowed";
-                };
-            };
-        };
-        /** @description `email_not_verified`: Email not verified. */
-        EmailNotVerified: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @constant */
-                    status?: 403;
-                    /** @enum {unknown} */
-                    code?: "email_not_verified";
-                };
-            };
-        };
-        /** @description `email_not_verified`: Email not verified. `mfa_required`: Second factor required. `origin_not_allowed`: Origin not allowed. */
-        EmailNotVerifiedOrMfaRequiredOrOriginNotAllowed: {
+        /** @description `email_not_verified`: Email not verified. `account_disabled`: Account disabled. `mfa_required`: Second factor required. `origin_not_allowed`: Origin not allowed. */
+        EmailNotVerifiedOrAccountDisabledOrMfaRequiredOrOriginNotAllowed: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1129,12 +1198,12 @@ export interface components {
                     /** @constant */
                     status?: 403;
                     /** @enum {unknown} */
-                    code?: "email_not_verified" | "origin_not_allowed";
+                    code?: "email_not_verified" | "account_disabled" | "origin_not_allowed";
                 });
             };
         };
-        /** @description `email_not_verified`: Email not verified. `origin_not_allowed`: Origin not allowed. */
-        EmailNotVerifiedOrOriginNotAllowed: {
+        /** @description `email_not_verified`: Email not verified. `account_disabled`: Account disabled. `origin_not_allowed`: Origin not allowed. */
+        EmailNotVerifiedOrAccountDisabledOrOriginNotAllowed: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1143,7 +1212,7 @@ export interface components {
                     /** @constant */
                     status?: 403;
                     /** @enum {unknown} */
-                    code?: "email_not_verified" | "origin_not_allowed";
+                    code?: "email_not_verified" | "account_disabled" | "origin_not_allowed";
                 };
             };
         };
@@ -1559,6 +1628,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1594,7 +1664,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["InvalidCredentials"];
-            403: components["responses"]["EmailNotVerifiedOrMfaRequiredOrOriginNotAllowed"];
+            403: components["responses"]["EmailNotVerifiedOrAccountDisabledOrMfaRequiredOrOriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1626,7 +1696,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["OriginNotAllowed"];
+            403: components["responses"]["AccountDisabledOrOriginNotAllowed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1662,7 +1732,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["MfaFailed"];
-            403: components["responses"]["OriginNotAllowed"];
+            403: components["responses"]["AccountDisabledOrOriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1725,7 +1795,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrPasskeyInvalid"];
-            403: components["responses"]["EmailNotVerifiedOrOriginNotAllowed"];
+            403: components["responses"]["EmailNotVerifiedOrAccountDisabledOrOriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1833,7 +1903,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["InvalidRefreshToken"];
-            403: components["responses"]["OriginNotAllowed"];
+            403: components["responses"]["AccountDisabledOrOriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -1864,7 +1934,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["OriginNotAllowed"];
+            403: components["responses"]["AccountDisabledOrOriginNotAllowed"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1890,6 +1960,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1916,6 +1987,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1949,7 +2021,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequiredOrOriginNotAllowed"];
+            403: components["responses"]["AccountDisabledOrCurrentPasswordIncorrectOrReauthenticationRequiredOrOriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -1984,7 +2056,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequired"];
+            403: components["responses"]["AccountDisabledOrCurrentPasswordIncorrectOrReauthenticationRequired"];
             409: components["responses"]["EmailTaken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2017,7 +2089,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequired"];
+            403: components["responses"]["AccountDisabledOrCurrentPasswordIncorrectOrReauthenticationRequired"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -2046,6 +2118,33 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    exportAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK. */
+            200: {
+                headers: {
+                    /** @description `no-store`: tokens and profiles are never cached. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountExport"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2076,7 +2175,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrectOrEmailNotVerifiedOrReauthenticationRequired"];
+            403: components["responses"]["AccountDisabledOrCurrentPasswordIncorrectOrEmailNotVerifiedOrReauthenticationRequired"];
             409: components["responses"]["TotpAlreadyEnabled"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2109,7 +2208,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrTotpCodeInvalid"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequired"];
+            403: components["responses"]["AccountDisabledOrCurrentPasswordIncorrectOrReauthenticationRequired"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2144,7 +2243,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrTotpCodeInvalid"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["EmailNotVerified"];
+            403: components["responses"]["AccountDisabledOrEmailNotVerified"];
             409: components["responses"]["TotpNotPending"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2179,7 +2278,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrTotpCodeInvalid"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequired"];
+            403: components["responses"]["AccountDisabledOrCurrentPasswordIncorrectOrReauthenticationRequired"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2214,7 +2313,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequiredOrEmailNotVerified"];
+            403: components["responses"]["AccountDisabledOrCurrentPasswordIncorrectOrReauthenticationRequiredOrEmailNotVerified"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -2243,6 +2342,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2275,7 +2375,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrPasskeyInvalid"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["EmailNotVerified"];
+            403: components["responses"]["AccountDisabledOrEmailNotVerified"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -2308,7 +2408,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["CurrentPasswordIncorrectOrReauthenticationRequired"];
+            403: components["responses"]["AccountDisabledOrCurrentPasswordIncorrectOrReauthenticationRequired"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2336,6 +2436,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
             409: components["responses"]["AlreadyVerified"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["InternalError"];
@@ -2673,6 +2774,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2698,6 +2800,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AccountDisabled"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["LastSignInMethod"];
             500: components["responses"]["InternalError"];

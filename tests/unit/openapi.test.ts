@@ -57,6 +57,8 @@ const API_MD_CODES = [
   'reauthentication_required',
   'last_sign_in_method',
   'validation_failed',
+  // Version 3, "Running it in production": an operator disabled the account.
+  'account_disabled',
   'email_taken',
   'rate_limited',
   'invalid_credentials',
@@ -112,7 +114,8 @@ function compiler(strict: boolean): Ajv2020 {
 }
 
 const BODY = ['validation_failed', 'malformed_json', 'payload_too_large', 'unsupported_media_type'];
-const BEARER = ['unauthorized'];
+// A disabled account is refused by every authenticated request's session check.
+const BEARER = ['unauthorized', 'account_disabled'];
 const ALWAYS = ['service_unavailable', 'internal_error'];
 /** The cookie transport's CSRF gate, on every route that issues, rotates or clears the cookie. */
 const COOKIE = ['origin_not_allowed'];
@@ -166,9 +169,17 @@ describe('the OpenAPI document', () => {
     [
       '/sessions',
       'post',
-      [...BODY, ...COOKIE, 'invalid_credentials', 'email_not_verified', 'mfa_required', 'rate_limited'],
+      [
+        ...BODY,
+        ...COOKIE,
+        'invalid_credentials',
+        'email_not_verified',
+        'account_disabled',
+        'mfa_required',
+        'rate_limited',
+      ],
     ],
-    ['/sessions/mfa', 'post', [...BODY, ...COOKIE, 'mfa_failed', 'rate_limited']],
+    ['/sessions/mfa', 'post', [...BODY, ...COOKIE, 'mfa_failed', 'account_disabled', 'rate_limited']],
     ['/users/me/security', 'get', BEARER],
     [
       '/users/me/passkeys/options',
@@ -193,7 +204,7 @@ describe('the OpenAPI document', () => {
     [
       '/sessions/passkey',
       'post',
-      [...BODY, ...COOKIE, 'passkey_invalid', 'email_not_verified', 'rate_limited'],
+      [...BODY, ...COOKIE, 'passkey_invalid', 'email_not_verified', 'account_disabled', 'rate_limited'],
     ],
     [
       '/users/me/totp',
@@ -244,12 +255,13 @@ describe('the OpenAPI document', () => {
     ['/email-changes/revert', 'post', [...BODY, 'link_invalid', 'email_taken']],
     ['/password-resets', 'post', [...BODY, 'rate_limited']],
     ['/password-resets/confirm', 'post', [...BODY, ...COOKIE, 'link_invalid']],
-    ['/sessions/refresh', 'post', [...BODY, ...COOKIE, 'invalid_refresh_token']],
+    ['/sessions/refresh', 'post', [...BODY, ...COOKIE, 'invalid_refresh_token', 'account_disabled']],
     ['/sessions', 'get', BEARER],
     ['/sessions/current', 'delete', [...BEARER, ...COOKIE]],
     ['/sessions/{id}', 'delete', [...BEARER, 'not_found']],
     ['/sessions', 'delete', [...BEARER, ...COOKIE]],
     ['/users/me', 'get', BEARER],
+    ['/users/me/export', 'get', BEARER],
     // A password-checked endpoint answers 429 while the account's back-off lasts.
     [
       '/users/me',

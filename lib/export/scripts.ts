@@ -1,0 +1,65 @@
+import { script } from '../scripts';
+
+// Everything an account's export shows, read in one step: the user's public fields, its live
+// sessions (never a refresh-token hash), its passkeys (never the public key or counter), its
+// second factors (never the secret or a recovery-code hash) and its audit events. Keys in the
+// same order for both scripts below.
+const KEY_NAMES = ['user_key', 'sessions_key', 'mfa_key', 'passkeys_key', 'events_key'];
+const keysOf = (k: import('../keys').Keys, a: { userId: string }): string[] => [
+  k.user(a.userId),
+  k.sessions(a.userId),
+  k.mfa(a.userId),
+  k.passkeys(a.userId),
+  k.events(a.userId),
+];
+
+const READ = `
+local function account_data(u)
+  local sessions = {}
+  local flat = redis.call('HGETALL', sessions_key)
+  for i = 1, #flat, 2 do
+    local s = cjson.decode(flat[i + 1])
+    if tonumber(s.expiresAt) > A.now then
+      table.insert(sessions, { id = s.id, createdAt = s.createdAt, lastUsedAt = s.lastUsedAt,
+        expiresAt = s.expiresAt, userAgent = s.userAgent })
+    end
+  end
+  local passkeys = {}
+  for _, raw in ipairs(redis.call('HVALS', passkeys_key)) do
+    local p = cjson.decode(raw)
+    table.insert(passkeys, { id = p.id, name = p.name, createdAt = p.createdAt, lastUsedAt = p.lastUsedAt })
+  end
+  local m = redis.call('HMGET', mfa_key, 'secret', 'enabledAt', 'codes')
+  local codes = cjson.decode(m[3] or '[]')
+  local user = public_user(u)
+  user.disabledAt = u.disabledAt
+  user.disabledReason = u.disabledReason
+  return { status = 'ok', user = user, sessions = sessions, passkeys = passkeys,
+    totpEnabled = m[1] ~= false and m[1] ~= nil, totpEnabledAt = m[2] or nil, recoveryCodesLeft = #codes,
+    events = redis.call('LRANGE', events_key, 0, -1) }
+end
+`;
+
+/** The caller's own data (GET /users/me/export): the session check, then the read. */
+export const EXPORT_OWN = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
+  KEY_NAMES,
+  keysOf,
+  `
+local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
+if not u then return reply({ status = 'unauthorized' }) end
+return reply(account_data(u))
+`,
+  READ,
+);
+
+/** An account's data for an operator (`npm run admin -- export`): no session, the user must exist. */
+export const EXPORT_ACCOUNT = /* @__PURE__ */ script<{ userId: string; now: number }>(
+  KEY_NAMES,
+  keysOf,
+  `
+local u = hmap(user_key)
+if not u.id then return reply({ status = 'not_found' }) end
+return reply(account_data(u))
+`,
+  READ,
+);

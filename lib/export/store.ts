@@ -1,0 +1,110 @@
+import type { Datastore } from '../datastore';
+import type { Keys } from '../keys';
+import { iso, type Raw, scriptRunner, toPublicUser, type User } from '../users';
+import * as scripts from './scripts';
+
+/** One audit event of an account, as its export shows it. */
+export interface AccountEvent {
+  event: string;
+  at: string;
+  [field: string]: unknown;
+}
+
+/** Everything an account's export holds (API.md, "Running it in production"). Never a hash, secret or token. */
+export interface AccountData {
+  user: User;
+  /** Set while an operator has disabled the account (admin exports only show it). */
+  disabled: { at: string; reason: string } | null;
+  sessions: Array<{
+    id: string;
+    createdAt: string;
+    lastUsedAt: string;
+    expiresAt: string;
+    userAgent: string | null;
+  }>;
+  /** Linked social identities: none until social log-in stores them. */
+  identities: unknown[];
+  passkeys: Array<{ id: string; name: string; createdAt: string; lastUsedAt: string | null }>;
+  security: {
+    totp: { enabled: boolean; enabledAt: string | null };
+    recoveryCodesLeft: number;
+    passkeys: number;
+  };
+  events: AccountEvent[];
+}
+
+interface ExportReply {
+  status: string;
+  user?: Raw;
+  sessions?: Array<Record<string, string>> | Record<string, never>;
+  passkeys?: Array<Record<string, string>> | Record<string, never>;
+  totpEnabled?: boolean;
+  totpEnabledAt?: string;
+  recoveryCodesLeft?: number;
+  events?: string[] | Record<string, never>;
+}
+
+// cjson encodes an empty Lua table as {}: read every list through this.
+const list = <T>(value: T[] | Record<string, never> | undefined): T[] => (Array.isArray(value) ? value : []);
+const isoOrNull = (ms: unknown) => (ms === undefined || ms === null || ms === '' ? null : iso(ms as string));
+
+function toAccountData(reply: ExportReply): AccountData {
+  const user = reply.user as Raw;
+  const passkeys = list(reply.passkeys).map((p) => ({
+    id: String(p.id),
+    name: String(p.name),
+    createdAt: iso(p.createdAt),
+    lastUsedAt: isoOrNull(p.lastUsedAt),
+  }));
+  return {
+    user: toPublicUser(user),
+    disabled: user.disabledAt
+      ? { at: iso(user.disabledAt), reason: String(user.disabledReason ?? '') }
+      : null,
+    sessions: list(reply.sessions)
+      .map((s) => ({
+        id: String(s.id),
+        createdAt: iso(s.createdAt),
+        lastUsedAt: iso(s.lastUsedAt),
+        expiresAt: iso(s.expiresAt),
+        userAgent: s.userAgent ? String(s.userAgent) : null,
+        current: false,
+      }))
+      .sort((a, b) => b.lastUsedAt.localeCompare(a.lastUsedAt)),
+    identities: [],
+    passkeys,
+    security: {
+      totp: { enabled: reply.totpEnabled === true, enabledAt: isoOrNull(reply.totpEnabledAt) },
+      recoveryCodesLeft: Number(reply.recoveryCodesLeft ?? 0),
+      passkeys: passkeys.length,
+    },
+    events: list(reply.events).map((raw) => {
+      const { at, ...rest } = JSON.parse(raw) as Record<string, unknown>;
+      return { ...rest, event: String(rest.event), at: iso(at as string) };
+    }),
+  };
+}
+
+/** Reads an account's export: one round trip. */
+export interface ExportStore {
+  /** The caller's own data; null when the session is gone. */
+  own(caller: { userId: string; sessionId: string }, now: number): Promise<AccountData | null>;
+  /** Any account's data, for an operator; null when there is no such user. */
+  account(userId: string, now: number): Promise<AccountData | null>;
+}
+
+export function createExportStore(datastore: Datastore, keys: Keys): ExportStore {
+  const run = scriptRunner(datastore, keys);
+  const own = run(scripts.EXPORT_OWN);
+  const account = run(scripts.EXPORT_ACCOUNT);
+  return {
+    async own(caller, now) {
+      const reply = (await own({ userId: caller.userId, sessionId: caller.sessionId, now })) as ExportReply;
+      return reply.status === 'ok' ? toAccountData(reply) : null;
+    },
+    async account(userId, now) {
+      const reply = (await account({ userId, now })) as ExportReply;
+      return reply.status === 'ok' ? toAccountData(reply) : null;
+    },
+  };
+}
