@@ -6,7 +6,7 @@ import { exportTier } from '../../lib/export/services';
 import { createKeys } from '../../lib/keys';
 import { createServices } from '../../lib/services';
 import { totpCode } from '../../lib/totp';
-import { logIn, PASSWORD, signUp } from '../support/accounts';
+import { logIn, PASSWORD, signUp, signUpVerified } from '../support/accounts';
 import { invoke, testConfig } from '../support/app';
 import { createHandlers } from '../support/handlers';
 import { recordingMailQueue } from '../support/mail';
@@ -26,7 +26,8 @@ function setUp(env: Record<string, string> = {}) {
 test('the export holds every record kind of the account, and no hash, secret or token', async () => {
   // Prepare: sessions, TOTP with recovery codes, a passkey, a password change.
   const { h, exported, services } = setUp();
-  const account = await signUp(h.register, { tag: 'export', userAgent: 'Export Browser 1' });
+  // Second factors and passkeys need a proved address.
+  const account = await signUpVerified(h, services, { tag: 'export', userAgent: 'Export Browser 1' });
   const second = await logIn(h.login, account.email, { userAgent: 'Export Browser 2' });
   const token = account.token;
   const started = await invoke(h.startTotp, {

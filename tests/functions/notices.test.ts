@@ -5,7 +5,7 @@ import type { StoredMail } from '../../dev/mailbox';
 import { noticeJob } from '../../lib/notices/notices';
 import { createServices } from '../../lib/services';
 import { totpCode } from '../../lib/totp';
-import { PASSWORD, signUp } from '../support/accounts';
+import { PASSWORD, signUp, signUpVerified } from '../support/accounts';
 import { invoke, testConfig } from '../support/app';
 import { createHandlers } from '../support/handlers';
 import { deliveringMailQueue, useMailbox } from '../support/mail';
@@ -17,7 +17,8 @@ const mailbox = useMailbox();
 function setUp(env: Record<string, string> = {}) {
   const config = testConfig({ APP_URL, APP_NAME: 'Acme', RATE_LIMIT_RESET_PER_IP: '1000/60', ...env });
   const mailQueue = deliveringMailQueue(config);
-  return { h: createHandlers(createServices(config, { mailQueue })), mailQueue };
+  const services = createServices(config, { mailQueue });
+  return { h: createHandlers(services), mailQueue, services };
 }
 
 /** The subjects of the mails sent to `address`, oldest first. */
@@ -61,8 +62,9 @@ test('NOTIFY_NEW_DEVICE=false: no new-device notice', async () => {
 });
 
 test('password changed, TOTP on and off, a passkey added and removed, an identity linked: one notice each', async () => {
-  const { h, mailQueue } = setUp();
-  const { email, user, session } = await signUp(h.register, { tag: 'notice' });
+  const { h, mailQueue, services } = setUp();
+  // Second factors and passkeys need a proved address.
+  const { email, user, session } = await signUpVerified(h, services, { tag: 'notice' });
   const token = session.accessToken;
   const newPassword = 'another long passphrase 9';
 
@@ -90,7 +92,7 @@ test('password changed, TOTP on and off, a passkey added and removed, an identit
     method: 'DELETE',
     path: '/users/me/totp',
     token,
-    body: { currentPassword: newPassword },
+    body: { currentPassword: newPassword, recoveryCode: confirmed.body.recoveryCodes[0] },
   });
   expect(disabled.status).toBe(204);
   const authenticator = new SoftAuthenticator();
