@@ -158,7 +158,7 @@ export const ROUTES = [
     body: 'EmailSignInConfirmBody',
     status: 200,
     response: 'SignedIn',
-    errors: ['link_invalid', 'sign_in_code_invalid', 'mfa_required', 'rate_limited'],
+    errors: ['link_invalid', 'sign_in_code_invalid', 'account_disabled', 'mfa_required', 'rate_limited'],
     sessionCookie: 'issue',
   },
   {
@@ -558,7 +558,7 @@ export const ROUTES = [
     body: 'OAuthSignInBody',
     status: 200,
     response: 'UserSessionCreated',
-    errors: ['oauth_code_invalid', 'mfa_required'],
+    errors: ['oauth_code_invalid', 'account_disabled', 'mfa_required'],
     sessionCookie: 'issue',
   },
   {

@@ -173,7 +173,8 @@ local owner = redis.call('HGET', email_key, 'userId')
 if (A.create and owner) or (not A.create and owner ~= A.userId) then
   return reply({ status = 'moved', owner = owner or '' })
 end
--- HOOK (issue 27): a disabled account is refused here ('disabled'), before anything changes.
+-- A disabled account opens no session (403 account_disabled), before anything changes.
+if not A.create then refuse_disabled(user_key) end
 redis.call('DEL', sign_in_key)
 local created = false
 if A.create then

@@ -242,6 +242,8 @@ export const REDEEM_CODE = /* @__PURE__ */ script<{
     k.passkeys(a.userId),
   ],
   `
+-- A disabled account opens no session (403 account_disabled), before anything changes.
+refuse_disabled(user_key)
 local raw = redis.call('GET', code_key)
 if not raw then return reply({ status = 'invalid' }) end
 redis.call('DEL', code_key)

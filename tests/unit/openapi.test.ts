@@ -293,7 +293,11 @@ describe('the OpenAPI document', () => {
         'unsupported_media_type',
       ],
     ],
-    ['/sessions/oauth', 'post', [...BODY, ...COOKIE, 'oauth_code_invalid', 'mfa_required']],
+    [
+      '/sessions/oauth',
+      'post',
+      [...BODY, ...COOKIE, 'oauth_code_invalid', 'account_disabled', 'mfa_required'],
+    ],
     ['/users/me/identities', 'get', BEARER],
     ['/users/me/identities/{identityId}', 'delete', [...BEARER, 'not_found', 'last_sign_in_method']],
     ['/.well-known/jwks.json', 'get', []],
