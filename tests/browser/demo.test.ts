@@ -6,11 +6,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PASSWORD } from '../support/accounts';
-import { useDemoPage, withScreenshotOnFailure } from '../support/demo-page';
+import { readmeScreenshot, useDemoPage, withScreenshotOnFailure } from '../support/demo-page';
 
 const root = join(__dirname, '../..');
 // The README's screenshot, rewritten by every run: a stale picture would mean the test did not run.
-const DOCS_SCREENSHOT = join(root, 'docs/demo-logged-in.png');
+const DOCS_SCREENSHOT = readmeScreenshot('demo-logged-in.png');
 
 const ACCESS_TOKEN_TTL_SECONDS = 2;
 const NEW_PASSWORD = 'purple monkey dishwasher 42';

@@ -4,12 +4,11 @@
 // WebAuthn needs a secure context and a domain for the relying party: the page is opened on
 // http://localhost, and APP_URL (hence the RP ID and the allowed origin) says so.
 
-import { join } from 'node:path';
 import { PASSWORD } from '../support/accounts';
-import { useDemoPage, withScreenshotOnFailure } from '../support/demo-page';
+import { readmeScreenshot, useDemoPage, withScreenshotOnFailure } from '../support/demo-page';
 import { mailedLinkToken } from '../support/mail';
 
-const PASSKEYS_SCREENSHOT = join(__dirname, '../..', 'docs/passkeys.png');
+const PASSKEYS_SCREENSHOT = readmeScreenshot('passkeys.png');
 const EMAIL = 'ada.passkey@example.com';
 
 const demo = useDemoPage({

@@ -6,12 +6,12 @@
 import { join } from 'node:path';
 import type { StoredMail } from '../../dev/mailbox';
 import { PASSWORD } from '../support/accounts';
-import { useDemoPage, withScreenshotOnFailure } from '../support/demo-page';
+import { readmeScreenshot, useDemoPage, withScreenshotOnFailure } from '../support/demo-page';
 
-const root = join(__dirname, '../..');
+const _root = join(__dirname, '../..');
 // The README's pictures of the flow, rewritten by every run.
-const MAILBOX_SCREENSHOT = join(root, 'docs/mailbox.png');
-const RESET_SCREENSHOT = join(root, 'docs/reset-password.png');
+const MAILBOX_SCREENSHOT = readmeScreenshot('mailbox.png');
+const RESET_SCREENSHOT = readmeScreenshot('reset-password.png');
 
 const NEW_PASSWORD = 'a fresh passphrase for Ada';
 const EMAIL = 'ada.recovery@example.com';

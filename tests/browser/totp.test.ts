@@ -3,14 +3,13 @@
 // computes the codes), confirm, see the recovery codes once, log out, log in with the password
 // and then a code, and turn it off again with the password.
 
-import { join } from 'node:path';
 import { totpCode } from '../../lib/totp';
 import { PASSWORD } from '../support/accounts';
-import { useDemoPage, withScreenshotOnFailure } from '../support/demo-page';
+import { readmeScreenshot, useDemoPage, withScreenshotOnFailure } from '../support/demo-page';
 import { mailedLinkToken } from '../support/mail';
 
 // The README's picture of the enrollment, rewritten by every run.
-const ENROLL_SCREENSHOT = join(__dirname, '../..', 'docs/totp-enrollment.png');
+const ENROLL_SCREENSHOT = readmeScreenshot('totp-enrollment.png');
 const EMAIL = 'ada.totp@example.com';
 
 const demo = useDemoPage({ name: 'browser-totp', viewport: { width: 1000, height: 900 } });

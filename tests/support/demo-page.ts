@@ -99,3 +99,14 @@ export async function withScreenshotOnFailure(
     throw error;
   }
 }
+
+/**
+ * Where a browser test writes a picture the README shows: a git-ignored folder (dist/screenshots),
+ * so `npm test` leaves the checkout clean; `npm run screenshots` writes them into docs/ instead.
+ */
+export function readmeScreenshot(name: string): string {
+  const root = join(__dirname, '../..');
+  const folder = process.env.README_SCREENSHOTS === '1' ? join(root, 'docs') : join(root, 'dist/screenshots');
+  mkdirSync(folder, { recursive: true });
+  return join(folder, name);
+}
