@@ -1,6 +1,7 @@
 import type { Datastore } from './datastore';
 import type { Keys } from './keys';
 import { EMAIL_REVERT_TTL_SECONDS, type MailLinks } from './mail-service';
+import { identityCleanupArgs } from './oauth/identity-cleanup';
 import * as scripts from './scripts';
 import { hashRefreshToken, linkTokenUser, newLinkToken } from './tokens';
 import { type NewSession, type Raw, scriptRunner, toPublicUser, type User } from './users';
@@ -196,6 +197,7 @@ export function createResetLinks(datastore: Datastore, keys: Keys): ResetLinks {
         tokenHash: hashRefreshToken(token),
         newHash,
         removePasskeys,
+        ...identityCleanupArgs(0),
         now,
         session: session ? sessionArgs(session) : null,
       });

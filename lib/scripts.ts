@@ -1074,6 +1074,9 @@ export const COMPLETE_RESET = /* @__PURE__ */ script<{
   tokenHash: string;
   newHash: string;
   removePasskeys: boolean;
+  /** The providers whose identity index keys come last in KEYS (lib/oauth/identity-cleanup.ts). */
+  providers: string[];
+  indexAt: number;
   now: number;
   session: SessionArgs | null;
 }>(
@@ -1090,6 +1093,7 @@ export const COMPLETE_RESET = /* @__PURE__ */ script<{
     'webauthn_key',
     'email_sign_in_key',
     'events_key',
+    'identities_key',
   ],
   (k, a) => [
     k.user(a.userId),
@@ -1104,6 +1108,9 @@ export const COMPLETE_RESET = /* @__PURE__ */ script<{
     k.webauthn(a.userId),
     k.emailSignIn(emailSelector(a.email)),
     k.events(a.userId),
+    k.identities(a.userId),
+    // Last: the identity index keys.
+    ...indexKeys(k),
   ],
   `
 if not live_link(links_key, 'reset', A.tokenHash, A.now) then return reply({ status = 'invalid' }) end
@@ -1113,6 +1120,8 @@ local reclaimed = before[2] ~= '1'
 -- Every mailed way in dies with the old password: links, and a live sign-in mail.
 redis.call('DEL', links_key, failures_key, reauth_key, mfa_logins_key, email_sign_in_key)
 if reclaimed then
+  -- The squatter's linked sign-ins go too: none of what they set up survives the owner.
+  drop_identities(identities_key, A.userId)
   redis.call('DEL', mfa_key, passkeys_key, webauthn_key)
 elseif A.removePasskeys then
   redis.call('DEL', passkeys_key, webauthn_key)
@@ -1129,7 +1138,7 @@ if A.session ~= cjson.null and not second_factor then create_session(sessions_ke
 return reply({ status = 'ok', revoked = revoked, secondFactor = second_factor, reclaimed = reclaimed,
   user = public_user(hmap(user_key)) })
 `,
-  EVENT_HELPERS,
+  [EVENT_HELPERS, IDENTITY_HELPERS],
 );
 
 /** The session check and the user's second-factor record (mfa:<uid>), in one round trip (read-only). */

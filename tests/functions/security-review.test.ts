@@ -540,3 +540,30 @@ describe('attack 4: an email change takes effect at once', () => {
     expect(await links.issueVerification(account.id, clock)).toBeNull();
   });
 });
+
+test("the owner's reset of an unverified account removes the squatter's linked sign-ins and their index entries", async () => {
+  // Prepare: a squatter's account with a social identity linked (as lib/oauth stores one)
+  const squatter = await signUp(h.register, { tag: 'squatidentity' });
+  const identity = {
+    id: 'idn_squatter',
+    provider: 'google',
+    subject: `sub-${clock}`,
+    email: null,
+    createdAt: String(clock),
+    lastUsedAt: null,
+  };
+  await redis.hset(services.keys.identities(squatter.id), { [identity.id]: JSON.stringify(identity) });
+  await redis.hset(services.keys.identityIndex('google'), { [identity.subject]: squatter.id });
+
+  // Act
+  const reset = await links.issueReset(squatter.email, clock);
+  const done = await post(h.confirmReset, '/password-resets/confirm', {
+    token: reset?.token,
+    newPassword: NEW_PASSWORD,
+  });
+
+  // Assess
+  expect(done.status).toBe(200);
+  expect(await redis.exists(services.keys.identities(squatter.id))).toBe(0);
+  expect(await redis.hget(services.keys.identityIndex('google'), identity.subject)).toBeNull();
+});
