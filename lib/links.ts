@@ -127,7 +127,7 @@ export function createVerificationLinks(datastore: Datastore, keys: Keys): Verif
       const userId = linkTokenUser(token);
       if (!userId) return null;
       const tokenHash = hashRefreshToken(token);
-      const reply = await consumeVerification({ userId, tokenHash, now });
+      const reply = await consumeVerification({ userId, tokenHash, now, ...identityCleanupArgs(0) });
       if (reply.status === 'pending_change') {
         // Read, then compare-and-set: the credential keys of a change are known once the link is read.
         const moved = await completeEmailChange({

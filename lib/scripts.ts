@@ -897,8 +897,10 @@ export const CONSUME_VERIFICATION = /* @__PURE__ */ script<{
   userId: string;
   tokenHash: string;
   now: number;
+  providers: string[];
+  indexAt: number;
 }>(
-  ['user_key', 'links_key', 'mfa_key', 'mfa_logins_key', 'passkeys_key', 'webauthn_key'],
+  ['user_key', 'links_key', 'mfa_key', 'mfa_logins_key', 'passkeys_key', 'webauthn_key', 'identities_key'],
   (k, a) => [
     k.user(a.userId),
     k.links(a.userId),
@@ -906,6 +908,9 @@ export const CONSUME_VERIFICATION = /* @__PURE__ */ script<{
     k.mfaLogins(a.userId),
     k.passkeys(a.userId),
     k.webauthn(a.userId),
+    k.identities(a.userId),
+    // Last: the identity index keys.
+    ...indexKeys(k),
   ],
   `
 local link = live_link(links_key, 'verify', A.tokenHash, A.now)
@@ -917,12 +922,16 @@ if u.id and u.pendingEmail == link.email and u.email ~= link.email then
 end
 redis.call('HDEL', links_key, 'verify')
 if not u.id or u.email ~= link.email then return reply({ status = 'invalid' }) end
-if u.emailVerified ~= '1' then redis.call('DEL', mfa_key, mfa_logins_key, passkeys_key, webauthn_key) end
+if u.emailVerified ~= '1' then
+  drop_identities(identities_key, A.userId)
+  redis.call('DEL', mfa_key, mfa_logins_key, passkeys_key, webauthn_key)
+end
 redis.call('HSET', user_key, 'emailVerified', '1', 'updatedAt', fmt(A.now))
 u.emailVerified = '1'
 u.updatedAt = fmt(A.now)
 return reply({ status = 'ok', user = public_user(u) })
 `,
+  IDENTITY_HELPERS,
 );
 
 /**
