@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { totpCode } from '../../lib/totp';
 import { PASSWORD } from '../support/accounts';
+import { mailedLinkToken } from '../support/mail';
 import { startTestApi } from '../support/offline';
 import { SoftAuthenticator } from '../support/webauthn';
 
@@ -64,6 +65,12 @@ test('disable refuses every door with 403 account_disabled and kills the session
   });
   expect(registered.status).toBe(201);
   const { accessToken, refreshToken } = registered.body.session;
+  // Passkeys need a proved address: the mailed link, followed as its owner would.
+  const proved = await call('/email-verification', {
+    method: 'POST',
+    body: { token: await mailedLinkToken(api.mailbox, registered.body.user.email, 'verify-email') },
+  });
+  expect(proved.status).toBe(200);
   const origin = 'http://localhost:5173';
   const authenticator = new SoftAuthenticator();
   const creation = await call('/users/me/passkeys/options', { method: 'POST', token: accessToken });
