@@ -1160,6 +1160,20 @@ export interface components {
                 };
             };
         };
+        /** @description `account_disabled`: Account disabled. `mfa_required`: Second factor required. `origin_not_allowed`: Origin not allowed. */
+        AccountDisabledOrMfaRequiredOrOriginNotAllowed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["MfaRequiredProblem"] | (components["schemas"]["Problem"] & {
+                    /** @constant */
+                    status?: 403;
+                    /** @enum {unknown} */
+                    code?: "account_disabled" | "origin_not_allowed";
+                });
+            };
+        };
         /** @description `account_disabled`: Account disabled. `origin_not_allowed`: Origin not allowed. */
         AccountDisabledOrOriginNotAllowed: {
             headers: {
@@ -1298,20 +1312,6 @@ export interface components {
                     /** @enum {unknown} */
                     code?: "mfa_failed";
                 };
-            };
-        };
-        /** @description `mfa_required`: Second factor required. `origin_not_allowed`: Origin not allowed. */
-        MfaRequiredOrOriginNotAllowed: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["MfaRequiredProblem"] | (components["schemas"]["Problem"] & {
-                    /** @constant */
-                    status?: 403;
-                    /** @enum {unknown} */
-                    code?: "origin_not_allowed";
-                });
             };
         };
         /** @description `not_found`: Not found. */
@@ -1864,7 +1864,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrLinkInvalid"];
             401: components["responses"]["SignInCodeInvalid"];
-            403: components["responses"]["MfaRequiredOrOriginNotAllowed"];
+            403: components["responses"]["AccountDisabledOrMfaRequiredOrOriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -2746,7 +2746,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJsonOrOauthCodeInvalid"];
-            403: components["responses"]["MfaRequiredOrOriginNotAllowed"];
+            403: components["responses"]["AccountDisabledOrMfaRequiredOrOriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
