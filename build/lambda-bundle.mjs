@@ -109,7 +109,7 @@ export const configTableWithoutDescriptions = {
 export const compactLua = {
   name: 'compact-lua',
   setup(build) {
-    build.onLoad({ filter: /[\\/]lib[\\/](?:[\w-]+[\\/])?scripts\.ts$/ }, async (args) => {
+    build.onLoad({ filter: /[\\/]lib[\\/](?:(?:[\w-]+[\\/])?[\w-]*scripts|lua)\.ts$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
       const contents = text
         .split('\n')
