@@ -1,43 +1,44 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { type Access, createAccess } from './access';
-import { type Accounts, createAccounts } from './accounts';
+import type { Accounts } from './accounts';
 import { type AuditLog, createAuditLog } from './audit';
 import { type Config, parseConfig } from './config';
 import { createDatastore, type Datastore } from './datastore';
-import { codeHashKey } from './email-sign-in/pair';
 import type { EmailSignInServices } from './email-sign-in/services';
-import { createEmailSignInIssuer } from './email-sign-in/store';
 import { askingPart, emailSignInTier, followingPart } from './email-sign-in/tier';
-import { ServiceUnavailableError } from './errors';
 import { customClaimsFor } from './hooks/custom-claims';
 import type { AwsEnvironment } from './hooks/lambda-invoke';
-import { type ClientInfo, type HttpDeps, type HttpHandler, problemResponse } from './http';
+import type { HttpDeps } from './http';
 import { createKeys, type Keys } from './keys';
-import { createKnownDevices } from './known-devices';
-import { createMailLinks, createResetLinks, createRevertLinks, createVerificationLinks } from './links';
-import { createLambdaMailQueue, type MailQueue } from './mail-queue';
-import { createMailService, type MailService } from './mail-service';
-import { createSesMailer, type Mailer } from './mailer';
-import { createMfaLoginStore, createMfaStore } from './mfa';
-import { createMfaLogin, type MfaLogin } from './mfa-login';
-import { createNoticeStore } from './notices/store';
-import { ParametersUnavailableError, parametersToFetch, resolveParameters } from './parameters';
-import { createPasskeyCeremonies, type PasskeyCeremonies } from './passkey-ceremonies';
-import { createPasskeys, type Passkeys } from './passkeys';
-import { createPasswordHasher, type PasswordHasher } from './passwords';
-import { auditedLimit, createMailLimit, createRateLimits, type RateLimits } from './rate-limits';
-import {
-  createLinkFollowing,
-  createPasswordReset,
-  createRecovery,
-  type LinkFollowing,
-  type PasswordReset,
-  type Recovery,
-} from './recovery';
-import { createSecondFactor, type SecondFactor } from './second-factor';
+import { createRevertLinks, createVerificationLinks } from './links';
+import type { MailQueue } from './mail-queue';
+import type { MfaLogin } from './mfa-login';
+import type { PasskeyCeremonies } from './passkey-ceremonies';
+import type { Passkeys } from './passkeys';
+import { createPasswordHasher } from './passwords';
+import { createRateLimits } from './rate-limits';
+import { createLinkFollowing, type LinkFollowing, type PasswordReset, type Recovery } from './recovery';
+import type { SecondFactor } from './second-factor';
 import { createSessionStore } from './sessions';
+import {
+  accountsTier,
+  ceremonyTier,
+  loginLimit,
+  mfaLoginTier,
+  passkeyTier,
+  recoveryTier,
+  resetTier,
+  secondFactorTier,
+} from './tiers';
 import { createTokenService, type TokenService } from './tokens';
-import { createReauthStore, createUserReader, createUserStore, toPublicUser, type UserReader } from './users';
+import { createUserReader, toPublicUser, type UserReader } from './users';
+
+export { lambdaHandler, lambdaWorker } from './lambda';
+export { createMailServices, type MailServices, mailServices } from './mail-services';
+
+import { mailQueueOf } from './tiers';
+
+export { mailQueueOf };
 
 /**
  * What every function may depend on. Functions that never see a password use only these, so
@@ -214,205 +215,6 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   };
 }
 
-/**
- * The passkey ceremonies' verification (lib/passkeys/verifier.ts: only the two functions that
- * verify a response carry it), with the per-IP log-in limit where a passkey logs in.
- */
-function ceremonyTier(
-  base: BaseServices,
-  limitLogin?: (client: ClientInfo) => Promise<void>,
-  overrides: ServiceOverrides = {},
-): Pick<Services, 'ceremonies'> {
-  return {
-    ceremonies: createPasskeyCeremonies({
-      datastore: base.datastore,
-      keys: base.keys,
-      ...(limitLogin ? { limitLogin } : {}),
-      tokens: base.tokens,
-      audit: base.audit,
-      mail: mailQueueOf(base, overrides),
-      settings: base.config,
-      now: base.now,
-    }),
-  };
-}
-
-/** The per-IP log-in limit, audited, as a passkey log-in checks it. */
-const loginLimit =
-  (base: BaseServices, rateLimits: RateLimits) =>
-  (client: ClientInfo): Promise<void> =>
-    auditedLimit(rateLimits.checkLoginIp(client.ip), base.audit, 'login_ip', client.ip);
-
-/**
- * Passkeys, on the first tier: `passwords` only where one is re-entered (deleting a passkey),
- * `rateLimits` only where a passkey logs in.
- */
-function passkeyTier(
-  base: BaseServices,
-  extras: { passwords?: PasswordHasher; rateLimits?: RateLimits } = {},
-  overrides: ServiceOverrides = {},
-): Pick<Services, 'passkeys'> {
-  return {
-    passkeys: createPasskeys({
-      datastore: base.datastore,
-      keys: base.keys,
-      users: createReauthStore(base.datastore, base.keys),
-      ...extras,
-      tokens: base.tokens,
-      audit: base.audit,
-      mail: mailQueueOf(base, overrides),
-      settings: base.config,
-      now: base.now,
-    }),
-  };
-}
-
-/**
- * Second factors, on the first tier. `passwords` only for the functions where a password is
- * re-entered: the others (confirming, the summary, the log-in's second step) never load Argon2.
- */
-function secondFactorTier(
-  base: BaseServices,
-  passwords?: ReturnType<typeof createPasswordHasher>,
-  overrides: ServiceOverrides = {},
-): Pick<Services, 'secondFactor'> {
-  const { config } = base;
-  return {
-    secondFactor: createSecondFactor({
-      mfa: createMfaStore(base.datastore, base.keys),
-      users: createReauthStore(base.datastore, base.keys),
-      ...(passwords ? { passwords } : {}),
-      audit: base.audit,
-      mail: mailQueueOf(base, overrides),
-      settings: { ...config, appName: config.mail.appName },
-      now: base.now,
-    }),
-  };
-}
-
-/** The log-in's second step, on the first tier. */
-function mfaLoginTier(base: BaseServices, overrides: ServiceOverrides = {}): Pick<Services, 'mfaLogin'> {
-  return {
-    mfaLogin: createMfaLogin({
-      logins: createMfaLoginStore(base.datastore, base.keys),
-      tokens: base.tokens,
-      audit: base.audit,
-      knownDevices: createKnownDevices(base.config.totpEncryptionKey, base.now),
-      mail: mailQueueOf(base, overrides),
-      settings: base.config,
-      now: base.now,
-    }),
-  };
-}
-
-/** The account operations, on the first tier (log-in, register, profile and password changes). */
-function accountsTier(base: BaseServices, overrides: ServiceOverrides): Pick<Services, 'accounts'> {
-  const { config } = base;
-  return {
-    accounts: createAccounts({
-      users: createUserStore(base.datastore, base.keys),
-      passwords: createPasswordHasher(config.argon2),
-      tokens: base.tokens,
-      rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
-      mail: mailQueueOf(base, overrides),
-      audit: base.audit,
-      knownDevices: createKnownDevices(config.totpEncryptionKey, base.now),
-      settings: config,
-      now: base.now,
-    }),
-  };
-}
-
-/** Account recovery, on the first tier (asking for links and following them). */
-function recoveryTier(base: BaseServices, overrides: ServiceOverrides): Pick<Services, 'recovery'> {
-  const { config } = base;
-  return {
-    recovery: createRecovery({
-      users: base.users,
-      tokens: base.tokens,
-      rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
-      mail: mailQueueOf(base, overrides),
-      audit: base.audit,
-      settings: config,
-      now: base.now,
-    }),
-  };
-}
-
-/** Completing password resets, on the first tier. */
-function resetTier(base: BaseServices, overrides: ServiceOverrides = {}): Pick<Services, 'reset'> {
-  return {
-    reset: createPasswordReset({
-      links: createResetLinks(base.datastore, base.keys),
-      passwords: createPasswordHasher(base.config.argon2),
-      tokens: base.tokens,
-      audit: base.audit,
-      mail: mailQueueOf(base, overrides),
-      settings: base.config,
-      now: base.now,
-    }),
-  };
-}
-
-/** The mail queue of a request function (or the one a test put in its place), never failing the request. */
-export const mailQueueOf = (base: BaseServices, overrides: ServiceOverrides): MailQueue =>
-  neverFailing(overrides.mailQueue ?? createLambdaMailQueue(base.config.mail.functionName), base.audit);
-
-/**
- * A mail queue whose failure never fails the request that queued the mail: the change it follows
- * is already stored, and the user can ask again (a new link). The failure is audited.
- */
-function neverFailing(queue: MailQueue, audit: AuditLog): MailQueue {
-  return {
-    async enqueue(job) {
-      try {
-        await queue.enqueue(job);
-      } catch {
-        audit.record('mail_failed', { mail: job.kind, reason: 'queue_failed' });
-      }
-    },
-  };
-}
-
-/** What the mail function needs: the mail service and the audit log. */
-export interface MailServices {
-  config: Config;
-  mail: MailService;
-  audit: AuditLog;
-}
-
-/** Composition root of the mail function: link issuing, the per-address limit, SES. */
-export function createMailServices(
-  config: Config,
-  overrides: ServiceOverrides & { mailer?: Mailer } = {},
-): MailServices {
-  const now = overrides.now ?? Date.now;
-  const logger =
-    overrides.logger ?? new Logger({ serviceName: 'account-service', logLevel: config.logLevel });
-  const datastore = createDatastore(config.datastore);
-  const keys = createKeys(config.keyPrefix);
-  const audit = createAuditLog(logger);
-  const limit = createMailLimit(datastore, keys, config.rateLimits.mailPerAddress);
-  const mail = createMailService({
-    links: createMailLinks(datastore, keys, config.mail),
-    signIns: createEmailSignInIssuer(datastore, keys, {
-      codeKey: codeHashKey(config.totpEncryptionKey),
-      ttlSeconds: config.emailSignIn.ttlSeconds,
-    }),
-    notices: createNoticeStore(datastore, keys),
-    mailer: overrides.mailer ?? createSesMailer(config.mail.from),
-    mayMail: (address) => limit.mayMail(address),
-    audit,
-    settings: { ...config.mail, emailSignIn: config.emailSignIn, notifyNewDevice: config.notifyNewDevice },
-    now,
-  });
-  return { config, mail, audit };
-}
-
-/** The mail function's services, from an environment. */
-export const mailServices = (env: Record<string, string | undefined>): MailServices =>
-  createMailServices(parseConfig(env));
-
 /** Builds the services from an environment; parses (and so validates) the configuration. */
 export const baseServices = (env: Record<string, string | undefined>): BaseServices =>
   createBaseServices(parseConfig(env));
@@ -514,81 +316,3 @@ export const recoveryServices = (env: Record<string, string | undefined>): Recov
   const base = createBaseServices(parseConfig(env));
   return { ...base, ...recoveryTier(base, {}) };
 };
-
-/**
- * The exported handler of an API function: its services are built once per container from `process.env`
- * (the one place that reads it), after the deployment's parameters are read from SSM
- * (lib/parameters.ts). With nothing to read (local runs, tests) they are built at import, and a bad
- * configuration throws there, listing every problem. Otherwise the read starts at import, in the
- * init phase, and requests wait for it; a bad configuration then fails every request the same
- * way, and a read that fails answers 503 and is tried again by the next request.
- */
-export function lambdaHandler<S>(
-  build: (env: Record<string, string | undefined>) => S,
-  create: (services: S) => HttpHandler,
-): HttpHandler {
-  const built = onceBuilt(build, create);
-  if ('now' in built) return built.now;
-  const { later } = built;
-  return async (event, context) => {
-    try {
-      return await (await later())(event, context);
-    } catch (error) {
-      if (!(error instanceof ParametersUnavailableError)) throw error;
-      // One line naming every parameter asked for and why, never a value.
-      console.error(
-        JSON.stringify({
-          level: 'ERROR',
-          message: 'SSM parameters unavailable',
-          cause: error.reason,
-          parameters: error.parameters,
-        }),
-      );
-      const response = problemResponse(new ServiceUnavailableError(), context.awsRequestId);
-      return { ...response, headers: { ...response.headers, 'X-Content-Type-Options': 'nosniff' } };
-    }
-  };
-}
-
-/**
- * The exported handler of a function that serves no route (the mail function, the admin
- * commands), built like
- * `lambdaHandler`'s. A failure — parameters unavailable included — throws, so that Lambda
- * retries the event and finally hands it to the on-failure destination.
- */
-export function lambdaWorker<S, E, R = void>(
-  build: (env: Record<string, string | undefined>) => S,
-  create: (services: S) => (event: E) => Promise<R>,
-): (event: E) => Promise<R> {
-  const built = onceBuilt(build, create);
-  if ('now' in built) return built.now;
-  const { later } = built;
-  return async (event) => (await later())(event);
-}
-
-/**
- * Builds `create(build(env))` once per container. With nothing to read from SSM it returns the
- * handler itself, built now; otherwise a function that awaits the (started, retried) build.
- */
-function onceBuilt<S, H>(
-  build: (env: Record<string, string | undefined>) => S,
-  create: (services: S) => H,
-): { now: H } | { later: () => Promise<H> } {
-  if (parametersToFetch(process.env).length === 0) return { now: create(build(process.env)) };
-  let ready: Promise<H> | undefined;
-  const start = () => {
-    ready ??= resolveParameters(process.env).then(
-      (env) => create(build(env)),
-      (error: unknown) => {
-        ready = undefined;
-        if (error instanceof ParametersUnavailableError) throw error;
-        // A failure of our own (a bug, not SSM): named by its type, never its message.
-        throw new ParametersUnavailableError(error instanceof Error ? error.name : 'unknown', [], 'unknown');
-      },
-    );
-    return ready;
-  };
-  // Begin at import, in the init phase; a failure here is reported by the request that awaits it.
-  start().catch(() => undefined);
-  return { later: start };
-}
