@@ -24,9 +24,12 @@ const ATTEMPTS = 3;
 export async function startEventQueue(options: { lambdaUrl: string; host?: string }): Promise<EventQueue> {
   const pending: Array<{ name: string; payload: Buffer }> = [];
   let running: Promise<void> | null = null;
+  // Once closed, queued events are dropped quietly: the API they would run on is going away.
+  let closed = false;
 
   const runOne = async (name: string, payload: Buffer) => {
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      if (closed) return;
       try {
         const response = await fetch(`${options.lambdaUrl}/2015-03-31/functions/${name}/invocations`, {
           method: 'POST',
@@ -77,6 +80,8 @@ export async function startEventQueue(options: { lambdaUrl: string; host?: strin
     },
     close: () =>
       new Promise((resolve) => {
+        closed = true;
+        pending.length = 0;
         server.closeAllConnections();
         server.close(() => resolve());
       }),

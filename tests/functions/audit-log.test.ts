@@ -93,10 +93,12 @@ const remember = (body: Response['body']) => {
   }
 };
 
+// The logger writes one JSON object per line; anything else on the streams (Jest's own notices,
+// which it writes to stderr directly) is not the service's output.
 const parseLines = (text: string): LogLine[] =>
   text
     .split('\n')
-    .filter((line) => line.trim() !== '')
+    .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as LogLine);
 
 /** Invokes a handler and returns its response with the log lines it wrote and its Lambda request id. */
