@@ -83,6 +83,87 @@ const FIELD_DOCS = new Map<unknown, JsonSchema>([
   ],
 ]);
 
+/** What a mailed link's token is, as each body that takes one documents it. */
+const linkToken = (link: string) => ({
+  description: `The token of ${link}, as it arrives in the link's fragment (\`#token=…\`): \`<id>.<secret>\`, two base64url parts joined by a dot (the dot is part of the token). Single use.`,
+});
+for (const [body, link] of [
+  [validation.VerifyEmailBody, 'the verification link (`/verify-email#token=…`)'],
+  [validation.RevertEmailChangeBody, 'the revert link mailed to the old address (`/revert-email#token=…`)'],
+  [validation.PasswordResetConfirmBody, 'the reset link (`/reset-password#token=…`)'],
+  [validation.EmailSignInConfirmBody, 'the sign-in link (`/sign-in#token=…`)'],
+] as const) {
+  FIELD_DOCS.set(body.shape.token, linkToken(link));
+}
+
+const base64url = (description?: string) =>
+  z.string().check(z.regex(/^[A-Za-z0-9_-]+$/), ...(description ? [z.describe(description)] : []));
+/** The envelope both ceremonies' answers share (WebAuthn Level 3 `PublicKeyCredential.toJSON()`). */
+const credentialJson = <R extends z.ZodMiniType>(response: R) =>
+  z.object({
+    id: base64url('The credential id.'),
+    rawId: base64url('The same as `id`.'),
+    type: z.literal('public-key'),
+    response,
+    authenticatorAttachment: z.optional(z.nullable(z.enum(['platform', 'cross-platform']))),
+    clientExtensionResults: z.optional(
+      z
+        .object({ credProps: z.optional(z.object({ rk: z.optional(z.boolean()) })) })
+        .check(
+          z.describe('Extension outputs (`credProps` answers the creation options’ request); not read.'),
+        ),
+    ),
+  });
+
+/**
+ * The ceremonies' answers that the passkey bodies carry in `response`: WebAuthn Level 3's
+ * RegistrationResponseJSON and AuthenticationResponseJSON, as `PublicKeyCredential.toJSON()` or
+ * @simplewebauthn/browser's startRegistration/startAuthentication hand them over, so a typed client
+ * sends them without a cast. Open objects, as browsers add members. Documentation only: the body
+ * schemas take any object there and lib/passkeys/verifier.ts checks it, so a malformed answer is
+ * `passkey_invalid` (audited with its reason), not `validation_failed`.
+ */
+const CEREMONY_RESPONSES: Record<string, z.ZodMiniType> = {
+  RegistrationResponseJSON: credentialJson(
+    z.object({
+      clientDataJSON: base64url(),
+      attestationObject: base64url(),
+      authenticatorData: z.optional(base64url()),
+      transports: z.optional(z.array(z.string())),
+      publicKey: z.optional(base64url()),
+      publicKeyAlgorithm: z.optional(z.int()),
+    }),
+  ),
+  AuthenticationResponseJSON: credentialJson(
+    z.object({
+      clientDataJSON: base64url(),
+      authenticatorData: base64url(),
+      signature: base64url(),
+      userHandle: z.optional(
+        z.nullable(
+          base64url(
+            'The user’s id, base64url, from the discoverable passkey: needed (a log-in without it is `passkey_invalid`).',
+          ),
+        ),
+      ),
+    }),
+  ),
+};
+/** The body each ceremony's answer goes in. */
+const CEREMONY_BODIES = {
+  AddPasskeyBody: 'RegistrationResponseJSON',
+  PasskeyLoginBody: 'AuthenticationResponseJSON',
+};
+
+/** The request bodies' schemas, each passkey body's `response` typed as its ceremony's answer. */
+function requestBodySchemas(): Record<string, JsonSchema> {
+  const schemas = convert({ ...REQUEST_BODIES, ...CEREMONY_RESPONSES }, 'input');
+  for (const [body, answer] of Object.entries(CEREMONY_BODIES)) {
+    (schemas[body]?.properties as Record<string, JsonSchema>).response = ref(answer);
+  }
+  return schemas;
+}
+
 /** Converts every schema of `schemas` under its key, with `$ref`s between them into `components.schemas`. */
 function convert(schemas: Record<string, z.ZodMiniType>, io: 'input' | 'output'): Record<string, JsonSchema> {
   const registry = z.registry<{ id: string }>();
@@ -134,7 +215,11 @@ const RESPONSES = {
   Passkey: resources.Passkey,
   PasskeyEnvelope: resources.PasskeyEnvelope,
   PasskeyList: resources.PasskeyList,
-  CeremonyOptions: resources.CeremonyOptions,
+  PublicKeyCredentialCreationOptionsJSON: resources.PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON: resources.PublicKeyCredentialRequestOptionsJSON,
+  PasskeyRegistrationOptions: resources.PasskeyRegistrationOptions,
+  PasskeyLoginOptions: resources.PasskeyLoginOptions,
+  OpenApiDocument: resources.OpenApiDocument,
   OAuthProviderList: resources.OAuthProviderList,
   AuthorizationUrl: resources.AuthorizationUrl,
   UserSessionCreated: resources.UserSessionCreated,
@@ -161,7 +246,24 @@ const PROBLEM_HEADERS: Record<string, Record<string, ReturnType<typeof header>>>
   method_not_allowed: { Allow: header('The methods the path supports.') },
 };
 
-/** The `responses` entry for the problems of one status: each code narrowed to what it can be here. */
+/**
+ * API Gateway's own answer when a throttling limit (the stage's, or a route's) is hit: a 429 that
+ * no function wrote, on any route, before anything else is looked at.
+ */
+const GATEWAY_THROTTLED: JsonSchema = {
+  type: 'object',
+  description: 'API Gateway throttling: `{"message": "Too Many Requests"}`.',
+  properties: { message: { type: 'string', examples: ['Too Many Requests'] } },
+  required: ['message'],
+};
+const THROTTLED_DESCRIPTION =
+  'Throttled by API Gateway (its stage or route limits; any operation): `{"message": "Too Many Requests"}` as `application/json`, no `Retry-After`.';
+const THROTTLED_CONTENT = { 'application/json': { schema: ref('GatewayThrottled') } };
+
+/**
+ * The `responses` entry for the problems of one status: each code narrowed to what it can be here.
+ * A 429 also carries API Gateway's throttling answer, under its own media type.
+ */
 function problemResponse(codes: ErrorCode[]) {
   const status = ERROR_CODES[codes[0] as ErrorCode].status;
   const others = codes.filter((code) => OWN_PROBLEMS[code] === undefined);
@@ -175,11 +277,13 @@ function problemResponse(codes: ErrorCode[]) {
   });
   const variants = [...own, ...plain];
   const headers = Object.assign({}, ...codes.map((code) => PROBLEM_HEADERS[code] ?? {}));
+  const description = codes.map((code) => `\`${code}\`: ${ERROR_CODES[code].title}.`).join(' ');
   return {
-    description: codes.map((code) => `\`${code}\`: ${ERROR_CODES[code].title}.`).join(' '),
+    description: status === 429 ? `${description} Or: ${THROTTLED_DESCRIPTION}` : description,
     ...(Object.keys(headers).length ? { headers } : {}),
     content: {
       'application/problem+json': { schema: variants.length === 1 ? variants[0] : { oneOf: variants } },
+      ...(status === 429 ? THROTTLED_CONTENT : {}),
     },
   };
 }
@@ -257,7 +361,7 @@ const responseName = (codes: ErrorCode[]) =>
     .join('Or');
 
 /** Problem responses, shared by name (`components.responses`): most are the same for many operations. */
-type ResponseRegistry = Map<string, ReturnType<typeof problemResponse>>;
+type ResponseRegistry = Map<string, { description: string; content: object }>;
 
 function operationObject(route: Route, shared: ResponseRegistry) {
   const byStatus = new Map<number, ErrorCode[]>();
@@ -323,28 +427,18 @@ function operationObject(route: Route, shared: ResponseRegistry) {
             ? {}
             : { content: { 'application/json': { schema: { type: 'object' } } } }),
       },
-      ...(route.errors.length === 0 && !route.body && !route.auth
-        ? {
-            '429': {
-              description: 'Throttled by API Gateway (route throttling): `{"message": "Too Many Requests"}`.',
-              content: {
-                'application/json': {
-                  schema: {
-                    type: 'object',
-                    properties: { message: { type: 'string' } },
-                    required: ['message'],
-                  },
-                },
-              },
-            },
-          }
-        : {}),
       ...Object.fromEntries(
-        [...byStatus]
+        [...byStatus, ...(byStatus.has(429) ? [] : [[429, null] as const])]
           .sort(([a], [b]) => a - b)
           .map(([status, codes]) => {
-            const name = responseName(codes);
-            shared.set(name, problemResponse(codes));
+            // Without a problem of its own, a 429 is API Gateway's alone.
+            const name = codes ? responseName(codes) : 'Throttled';
+            shared.set(
+              name,
+              codes
+                ? problemResponse(codes)
+                : { description: THROTTLED_DESCRIPTION, content: THROTTLED_CONTENT },
+            );
             return [String(status), { $ref: `#/components/responses/${name}` }];
           }),
       ),
@@ -397,7 +491,11 @@ export function buildOpenApiDocument(): JsonSchema {
     ],
     paths,
     components: {
-      schemas: { ...convert(REQUEST_BODIES, 'input'), ...convert(RESPONSES, 'output') },
+      schemas: {
+        ...requestBodySchemas(),
+        ...convert(RESPONSES, 'output'),
+        GatewayThrottled: GATEWAY_THROTTLED,
+      },
       responses: Object.fromEntries([...responses].sort(([a], [b]) => a.localeCompare(b))),
       securitySchemes: {
         bearerAuth: {

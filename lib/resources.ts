@@ -102,8 +102,69 @@ export const AccountExport = z.strictObject({
   /** The account's audit events of the last AUDIT_RETENTION_DAYS, newest first. */
   events: z.array(z.looseObject({ event: z.string(), at: timestamp() })),
 });
-/** The two options endpoints: WebAuthn creation or request options (JSON), for the browser's API. */
-export const CeremonyOptions = z.strictObject({ options: z.record(z.string(), z.unknown()) });
+
+// The passkey ceremonies' options in WebAuthn Level 3's JSON forms, exactly as lib/passkeys.ts
+// builds them: @simplewebauthn/browser's startRegistration/startAuthentication (or the browser's
+// own PublicKeyCredential.parse…OptionsFromJSON) take them as they come, with no cast.
+
+const base64url = () => z.string().check(z.regex(/^[A-Za-z0-9_-]+$/));
+const Challenge = () =>
+  z
+    .string()
+    .check(
+      z.regex(/^[A-Za-z0-9_-]{43}$/),
+      z.describe('32 random bytes, base64url: live 300 s, spent by the ceremony’s answer.'),
+    );
+const CeremonyTimeout = () => z.int().check(z.positive(), z.describe('Milliseconds: the challenge’s 300 s.'));
+/** `PublicKeyCredentialDescriptorJSON`: a passkey by its credential id. */
+const CredentialDescriptor = () =>
+  z.strictObject({
+    id: base64url(),
+    type: z.literal('public-key'),
+    transports: z.optional(z.array(z.string())),
+  });
+
+/** `POST /users/me/passkeys/options`: for `navigator.credentials.create()`. */
+export const PublicKeyCredentialCreationOptionsJSON = z.strictObject({
+  rp: z.strictObject({ name: z.string(), id: z.string() }),
+  user: z.strictObject({
+    id: base64url().check(
+      z.describe('The user’s id (UTF-8), base64url: the `userHandle` a log-in with this passkey answers.'),
+    ),
+    name: z.string().check(z.describe('The account’s email address.')),
+    displayName: z.string(),
+  }),
+  challenge: Challenge(),
+  /** EdDSA, ES256, RS256 (COSE algorithm ids), strongest first. */
+  pubKeyCredParams: z.array(
+    z.strictObject({ alg: z.literal([-8, -7, -257]), type: z.literal('public-key') }),
+  ),
+  timeout: CeremonyTimeout(),
+  attestation: z.literal('none'),
+  excludeCredentials: z
+    .array(CredentialDescriptor())
+    .check(z.describe('The caller’s passkeys: an authenticator that holds one makes no second.')),
+  authenticatorSelection: z.strictObject({
+    residentKey: z.literal('required'),
+    requireResidentKey: z.literal(true),
+    userVerification: z.literal('required'),
+  }),
+  extensions: z.strictObject({ credProps: z.literal(true) }),
+});
+/** `POST /sessions/passkey/options`: for `navigator.credentials.get()`. */
+export const PublicKeyCredentialRequestOptionsJSON = z.strictObject({
+  challenge: Challenge(),
+  timeout: CeremonyTimeout(),
+  rpId: z.string(),
+  allowCredentials: z
+    .array(CredentialDescriptor())
+    .check(z.describe('Always empty: passkeys are discoverable, the authenticator offers the user’s own.')),
+  userVerification: z.literal('required'),
+});
+/** `POST /users/me/passkeys/options`. */
+export const PasskeyRegistrationOptions = z.strictObject({ options: PublicKeyCredentialCreationOptionsJSON });
+/** `POST /sessions/passkey/options`. */
+export const PasskeyLoginOptions = z.strictObject({ options: PublicKeyCredentialRequestOptionsJSON });
 
 /** `GET /oauth/providers`: the providers that are on. */
 export const OAuthProviderList = z.strictObject({
@@ -168,6 +229,20 @@ export const OpenIdConfiguration = z.strictObject({
   response_types_supported: z.array(z.string()),
   subject_types_supported: z.array(z.literal('public')),
   id_token_signing_alg_values_supported: z.array(z.enum(['EdDSA', 'RS256', 'ES256'])),
+});
+
+/**
+ * `GET /openapi.json`: an OpenAPI 3.1 document (build/openapi.ts). What a client reads is named;
+ * every other member of the specification may be there too.
+ */
+export const OpenApiDocument = z.looseObject({
+  openapi: z.string().check(z.regex(/^3\.1\.\d+$/)),
+  info: z.looseObject({ title: z.string(), version: z.string(), description: z.optional(z.string()) }),
+  servers: z.optional(z.array(z.looseObject({ url: z.string() }))),
+  paths: z.record(z.string(), z.looseObject({})),
+  components: z.optional(z.looseObject({})),
+  security: z.optional(z.array(z.record(z.string(), z.array(z.string())))),
+  tags: z.optional(z.array(z.looseObject({ name: z.string() }))),
 });
 
 /** One field-level problem of a `validation_failed` response. */

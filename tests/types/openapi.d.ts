@@ -748,9 +748,7 @@ export interface components {
             recoveryCode?: string;
         };
         PasskeyLoginBody: {
-            response: {
-                [key: string]: unknown;
-            };
+            response: components["schemas"]["AuthenticationResponseJSON"];
         };
         EmailSignInBody: {
             /**
@@ -761,6 +759,7 @@ export interface components {
             email: string;
         };
         EmailSignInConfirmBody: {
+            /** @description The token of the sign-in link (`/sign-in#token=…`), as it arrives in the link's fragment (`#token=…`): `<id>.<secret>`, two base64url parts joined by a dot (the dot is part of the token). Single use. */
             token?: string;
             /**
              * Format: email
@@ -817,9 +816,7 @@ export interface components {
             currentPassword?: string;
         };
         AddPasskeyBody: {
-            response: {
-                [key: string]: unknown;
-            };
+            response: components["schemas"]["RegistrationResponseJSON"];
             /**
              * @description Trimmed; 1–100 characters (Unicode code points); no control, format or separator characters (bidi overrides, zero-width characters, line separators).
              * @example Ada Lovelace
@@ -827,9 +824,11 @@ export interface components {
             name?: string;
         };
         VerifyEmailBody: {
+            /** @description The token of the verification link (`/verify-email#token=…`), as it arrives in the link's fragment (`#token=…`): `<id>.<secret>`, two base64url parts joined by a dot (the dot is part of the token). Single use. */
             token: string;
         };
         RevertEmailChangeBody: {
+            /** @description The token of the revert link mailed to the old address (`/revert-email#token=…`), as it arrives in the link's fragment (`#token=…`): `<id>.<secret>`, two base64url parts joined by a dot (the dot is part of the token). Single use. */
             token: string;
         };
         PasswordResetBody: {
@@ -841,6 +840,7 @@ export interface components {
             email: string;
         };
         PasswordResetConfirmBody: {
+            /** @description The token of the reset link (`/reset-password#token=…`), as it arrives in the link's fragment (`#token=…`): `<id>.<secret>`, two base64url parts joined by a dot (the dot is part of the token). Single use. */
             token: string;
             /** @description Never trimmed. At least PASSWORD_MIN_LENGTH (default 12) and at most 256 characters (Unicode code points); not a common password; not equal to the email or the name (case-insensitive). */
             newPassword: string;
@@ -853,6 +853,50 @@ export interface components {
         OAuthSignInBody: {
             code: string;
             codeVerifier: string;
+        };
+        RegistrationResponseJSON: {
+            /** @description The credential id. */
+            id: string;
+            /** @description The same as `id`. */
+            rawId: string;
+            /** @constant */
+            type: "public-key";
+            response: {
+                clientDataJSON: string;
+                attestationObject: string;
+                authenticatorData?: string;
+                transports?: string[];
+                publicKey?: string;
+                publicKeyAlgorithm?: number;
+            };
+            authenticatorAttachment?: ("platform" | "cross-platform") | null;
+            /** @description Extension outputs (`credProps` answers the creation options’ request); not read. */
+            clientExtensionResults?: {
+                credProps?: {
+                    rk?: boolean;
+                };
+            };
+        };
+        AuthenticationResponseJSON: {
+            /** @description The credential id. */
+            id: string;
+            /** @description The same as `id`. */
+            rawId: string;
+            /** @constant */
+            type: "public-key";
+            response: {
+                clientDataJSON: string;
+                authenticatorData: string;
+                signature: string;
+                userHandle?: string | null;
+            };
+            authenticatorAttachment?: ("platform" | "cross-platform") | null;
+            /** @description Extension outputs (`credProps` answers the creation options’ request); not read. */
+            clientExtensionResults?: {
+                credProps?: {
+                    rk?: boolean;
+                };
+            };
         };
         User: {
             id: string;
@@ -1020,10 +1064,104 @@ export interface components {
         PasskeyList: {
             passkeys: components["schemas"]["Passkey"][];
         };
-        CeremonyOptions: {
-            options: {
+        PublicKeyCredentialCreationOptionsJSON: {
+            rp: {
+                name: string;
+                id: string;
+            };
+            user: {
+                /** @description The user’s id (UTF-8), base64url: the `userHandle` a log-in with this passkey answers. */
+                id: string;
+                /** @description The account’s email address. */
+                name: string;
+                displayName: string;
+            };
+            /** @description 32 random bytes, base64url: live 300 s, spent by the ceremony’s answer. */
+            challenge: string;
+            pubKeyCredParams: {
+                /** @enum {number} */
+                alg: -8 | -7 | -257;
+                /** @constant */
+                type: "public-key";
+            }[];
+            /** @description Milliseconds: the challenge’s 300 s. */
+            timeout: number;
+            /** @constant */
+            attestation: "none";
+            /** @description The caller’s passkeys: an authenticator that holds one makes no second. */
+            excludeCredentials: {
+                id: string;
+                /** @constant */
+                type: "public-key";
+                transports?: string[];
+            }[];
+            authenticatorSelection: {
+                /** @constant */
+                residentKey: "required";
+                /** @constant */
+                requireResidentKey: true;
+                /** @constant */
+                userVerification: "required";
+            };
+            extensions: {
+                /** @constant */
+                credProps: true;
+            };
+        };
+        PublicKeyCredentialRequestOptionsJSON: {
+            /** @description 32 random bytes, base64url: live 300 s, spent by the ceremony’s answer. */
+            challenge: string;
+            /** @description Milliseconds: the challenge’s 300 s. */
+            timeout: number;
+            rpId: string;
+            /** @description Always empty: passkeys are discoverable, the authenticator offers the user’s own. */
+            allowCredentials: {
+                id: string;
+                /** @constant */
+                type: "public-key";
+                transports?: string[];
+            }[];
+            /** @constant */
+            userVerification: "required";
+        };
+        PasskeyRegistrationOptions: {
+            options: components["schemas"]["PublicKeyCredentialCreationOptionsJSON"];
+        };
+        PasskeyLoginOptions: {
+            options: components["schemas"]["PublicKeyCredentialRequestOptionsJSON"];
+        };
+        OpenApiDocument: {
+            openapi: string;
+            info: {
+                title: string;
+                version: string;
+                description?: string;
+            } & {
                 [key: string]: unknown;
             };
+            servers?: ({
+                url: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+            paths: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            components?: {
+                [key: string]: unknown;
+            };
+            security?: {
+                [key: string]: string[];
+            }[];
+            tags?: ({
+                name: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+        } & {
+            [key: string]: unknown;
         };
         OAuthProviderList: {
             providers: {
@@ -1073,6 +1211,11 @@ export interface components {
             } & {
                 [key: string]: unknown;
             })[];
+        };
+        /** @description API Gateway throttling: `{"message": "Too Many Requests"}`. */
+        GatewayThrottled: {
+            /** @example Too Many Requests */
+            message: string;
         };
     };
     responses: {
@@ -1356,7 +1499,7 @@ export interface components {
                 };
             };
         };
-        /** @description `rate_limited`: Too many requests. */
+        /** @description `rate_limited`: Too many requests. Or: Throttled by API Gateway (its stage or route limits; any operation): `{"message": "Too Many Requests"}` as `application/json`, no `Retry-After`. */
         RateLimited: {
             headers: {
                 /** @description Seconds to wait. */
@@ -1370,6 +1513,7 @@ export interface components {
                     /** @enum {unknown} */
                     code?: "rate_limited";
                 };
+                "application/json": components["schemas"]["GatewayThrottled"];
             };
         };
         /** @description `service_unavailable`: Service unavailable. */
@@ -1400,6 +1544,15 @@ export interface components {
                     /** @enum {unknown} */
                     code?: "sign_in_code_invalid";
                 };
+            };
+        };
+        /** @description Throttled by API Gateway (its stage or route limits; any operation): `{"message": "Too Many Requests"}` as `application/json`, no `Retry-After`. */
+        Throttled: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["GatewayThrottled"];
             };
         };
         /** @description `totp_already_enabled`: TOTP already enabled. */
@@ -1629,6 +1782,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["AccountDisabled"];
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1697,6 +1851,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["AccountDisabledOrOriginNotAllowed"];
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1757,7 +1912,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CeremonyOptions"];
+                    "application/json": components["schemas"]["PasskeyLoginOptions"];
                 };
             };
             429: components["responses"]["RateLimited"];
@@ -1906,6 +2061,7 @@ export interface operations {
             403: components["responses"]["AccountDisabledOrOriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1935,6 +2091,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["AccountDisabledOrOriginNotAllowed"];
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1962,6 +2119,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["AccountDisabled"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1988,6 +2146,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["AccountDisabled"];
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2119,6 +2278,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["AccountDisabled"];
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2145,6 +2305,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["AccountDisabled"];
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2308,7 +2469,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CeremonyOptions"];
+                    "application/json": components["schemas"]["PasskeyRegistrationOptions"];
                 };
             };
             400: components["responses"]["ValidationFailedOrMalformedJson"];
@@ -2343,6 +2504,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["AccountDisabled"];
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2378,6 +2540,7 @@ export interface operations {
             403: components["responses"]["AccountDisabledOrEmailNotVerified"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2471,6 +2634,7 @@ export interface operations {
             409: components["responses"]["EmailTaken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2503,6 +2667,7 @@ export interface operations {
             409: components["responses"]["EmailTaken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2570,6 +2735,7 @@ export interface operations {
             403: components["responses"]["OriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2594,17 +2760,7 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthProviderList"];
                 };
             };
-            /** @description Throttled by API Gateway (route throttling): `{"message": "Too Many Requests"}`. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
-            };
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2673,6 +2829,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailedOrOauthStateInvalid"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2712,6 +2869,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2749,6 +2907,7 @@ export interface operations {
             403: components["responses"]["AccountDisabledOrMfaRequiredOrOriginNotAllowed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2775,6 +2934,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["AccountDisabled"];
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2803,6 +2963,7 @@ export interface operations {
             403: components["responses"]["AccountDisabled"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["LastSignInMethod"];
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2827,17 +2988,7 @@ export interface operations {
                     "application/json": components["schemas"]["Jwks"];
                 };
             };
-            /** @description Throttled by API Gateway (route throttling): `{"message": "Too Many Requests"}`. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
-            };
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2862,17 +3013,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenIdConfiguration"];
                 };
             };
-            /** @description Throttled by API Gateway (route throttling): `{"message": "Too Many Requests"}`. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
-            };
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2894,20 +3035,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["OpenApiDocument"];
                 };
             };
-            /** @description Throttled by API Gateway (route throttling): `{"message": "Too Many Requests"}`. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        message: string;
-                    };
-                };
-            };
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

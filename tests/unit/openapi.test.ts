@@ -328,6 +328,47 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  test('every operation documents API Gateway’s throttling: 429 `{"message": "Too Many Requests"}` as JSON', () => {
+    const ajv = compiler(false);
+    const throttled = ajv.compile({ $ref: 'openapi.json#/components/schemas/GatewayThrottled' });
+    expect(throttled({ message: 'Too Many Requests' })).toBe(true);
+    expect(throttled({})).toBe(false);
+    for (const [path, operations] of Object.entries<Record<string, Json>>(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const name = operation.responses['429'].$ref.split('/').pop();
+        const { content } = document.components.responses[name];
+        expect([`${method} ${path}`, content['application/json']]).toEqual([
+          `${method} ${path}`,
+          { schema: { $ref: '#/components/schemas/GatewayThrottled' } },
+        ]);
+        // An operation that can answer `rate_limited` documents both answers in its one 429.
+        const rateLimited = documentedCodes(path, method).includes('rate_limited');
+        expect(Object.keys(content).sort()).toEqual(
+          rateLimited ? ['application/json', 'application/problem+json'] : ['application/json'],
+        );
+      }
+    }
+  });
+
+  test('GET /openapi.json documents an OpenAPI document, and this one is one', () => {
+    const schema = document.paths['/openapi.json'].get.responses['200'].content['application/json'].schema;
+    const validate = compiler(false).compile({ ...schema, $ref: `openapi.json${schema.$ref}` });
+    expect(document.components.schemas.OpenApiDocument.required).toEqual(['openapi', 'info', 'paths']);
+    expect(validate(document)).toBe(true);
+    expect(validate({ openapi: '3.1.1', info: { title: 'x', version: '1' } })).toBe(false);
+  });
+
+  test.each([
+    'VerifyEmailBody',
+    'RevertEmailChangeBody',
+    'PasswordResetConfirmBody',
+    'EmailSignInConfirmBody',
+  ])('%s: the mailed link’s token is documented as `<id>.<secret>`, with its dot', (body) => {
+    expect(document.components.schemas[body].properties.token.description).toMatch(
+      /`<id>\.<secret>`, two base64url parts joined by a dot/,
+    );
+  });
+
   test('is deterministic', () => {
     expect(JSON.stringify(buildOpenApiDocument())).toBe(JSON.stringify(document));
   });
