@@ -2,23 +2,38 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { CONFIG_VARIABLES, SIGNING_ALGORITHMS, type VariableName } from '../lib/config';
+import {
+  CONFIG_VARIABLES,
+  SIGNING_ALGORITHMS,
+  type SigningAlgorithm,
+  type VariableName,
+} from '../lib/config';
+import type { DevKeys } from './dev-keys';
 import { type EventQueue, startEventQueue } from './event-queue';
 import { generateSigningKey } from './signing-key';
 
 /** The configuration variables (lib/config-variables.json); `npm start` passes any of them through. */
 export const CONFIG_VARIABLE_NAMES = Object.keys(CONFIG_VARIABLES) as VariableName[];
 
+/** The kind of development signing key `source` needs: JWT_ALGORITHM's (an unknown one is left for the configuration to report). */
+export const devKeyAlgorithm = (source: Record<string, string | undefined>): SigningAlgorithm =>
+  SIGNING_ALGORITHMS.find((alg) => alg === source.JWT_ALGORITHM) ?? 'EdDSA';
+
 /**
- * The functions' environment under `npm start`: safe local values (a fresh signing key, the local
- * datastore, the demo page's origins), then every configuration variable set in `source`, which wins.
+ * The functions' environment under `npm start`: safe local values (the development keys — `keys`,
+ * those `npm start` keeps (dev/dev-keys.ts), else fresh ones —, the local datastore, the demo
+ * page's origins), then every configuration variable set in `source`, which wins.
  */
 export async function localEnvironment(
   source: Record<string, string | undefined>,
-  local: { datastore: { url: string; token: string } | null; demoPort: number; apiUrl?: string },
+  local: {
+    datastore: { url: string; token: string } | null;
+    demoPort: number;
+    apiUrl?: string;
+    keys?: DevKeys;
+  },
 ): Promise<Record<string, string>> {
-  // The dev key follows JWT_ALGORITHM (an unknown one is left for the configuration to report).
-  const algorithm = SIGNING_ALGORITHMS.find((alg) => alg === source.JWT_ALGORITHM) ?? 'EdDSA';
+  const algorithm = devKeyAlgorithm(source);
   const passedThrough = Object.fromEntries(
     CONFIG_VARIABLE_NAMES.flatMap((name) => (source[name] ? [[name, source[name] as string]] : [])),
   );
@@ -30,8 +45,13 @@ export async function localEnvironment(
     ...(local.apiUrl ? { API_URL: local.apiUrl } : {}),
     ...(source.JWT_PRIVATE_KEY
       ? {}
-      : { JWT_PRIVATE_KEY: JSON.stringify((await generateSigningKey(algorithm)).privateJwk) }),
-    ...(source.TOTP_ENCRYPTION_KEY ? {} : { TOTP_ENCRYPTION_KEY: randomBytes(32).toString('base64url') }),
+      : {
+          JWT_PRIVATE_KEY:
+            local.keys?.JWT_PRIVATE_KEY ?? JSON.stringify((await generateSigningKey(algorithm)).privateJwk),
+        }),
+    ...(source.TOTP_ENCRYPTION_KEY
+      ? {}
+      : { TOTP_ENCRYPTION_KEY: local.keys?.TOTP_ENCRYPTION_KEY ?? randomBytes(32).toString('base64url') }),
     ...(local.datastore
       ? { UPSTASH_REDIS_REST_URL: local.datastore.url, UPSTASH_REDIS_REST_TOKEN: local.datastore.token }
       : {}),

@@ -1,5 +1,6 @@
 // `npm start`: the whole API at http://localhost:3000 with nothing to install or configure.
-// Starts the local datastore (embedded, or in front of REDIS_URL), makes a fresh signing key,
+// Starts the local datastore (embedded, or in front of REDIS_URL), makes its development keys once
+// (signing, TOTP; kept in the git-ignored .dev/keys.json and reused, see dev/dev-keys.ts),
 // runs serverless offline on the built bundles behind a queue that bounds how many requests it runs
 // at once (LOCAL_CONCURRENCY, default 4; see dev/invocation-queue.ts), serves the demo page
 // (dev/demo/, port 5173 or DEMO_PORT) and the mailbox (the SES v2 emulator, port 8005 or
@@ -7,15 +8,16 @@
 // OAUTH_OIDC_ISSUER is set), and stops everything on Ctrl-C or SIGTERM.
 // Any API.md configuration variable set in the environment is passed through unchanged.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ROUTES } from '../lib/routes';
 import { auditLines } from './audit-lines';
 import { startDatastore } from './datastore/server';
 import { type DemoServer, startDemoServer } from './demo-server';
+import { loadOrCreateDevKeys } from './dev-keys';
 import { type LocalIdentityProvider, startIdentityProvider } from './identity-provider';
 import { type InvocationQueue, startInvocationQueue } from './invocation-queue';
 import { type Mailbox, startMailbox } from './mailbox';
-import { localEnvironment, startOffline } from './offline';
+import { devKeyAlgorithm, localEnvironment, startOffline } from './offline';
 
 const root = join(__dirname, '../..');
 /**
@@ -32,6 +34,17 @@ async function main(): Promise<void> {
   const concurrency = Number(process.env.LOCAL_CONCURRENCY ?? DEFAULT_CONCURRENCY);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new Error(`LOCAL_CONCURRENCY must be a whole number ≥ 1, got ${process.env.LOCAL_CONCURRENCY}`);
+  }
+  // Kept across restarts, so that what a persistent REDIS_URL holds stays readable.
+  const keyFile = join(root, '.dev/keys.json');
+  const devKeys =
+    process.env.JWT_PRIVATE_KEY && process.env.TOTP_ENCRYPTION_KEY
+      ? null
+      : await loadOrCreateDevKeys(keyFile, devKeyAlgorithm(process.env));
+  if (devKeys) {
+    console.log(
+      `Development keys (signing, TOTP): ${devKeys.created ? 'made and kept in' : 'reused from'} ${relative(process.cwd(), keyFile)} (git-ignored, mode 0600; delete it for new ones)`,
+    );
   }
   const datastore = process.env.UPSTASH_REDIS_REST_URL
     ? null
@@ -52,7 +65,7 @@ async function main(): Promise<void> {
   }
   // Social log-in: the local identity provider takes the `oidc` slot, unless one is configured.
   const apiUrl = process.env.API_URL || `http://localhost:${port}`;
-  const env = await localEnvironment(process.env, { datastore, demoPort, apiUrl });
+  const env = await localEnvironment(process.env, { datastore, demoPort, apiUrl, keys: devKeys?.keys });
   env.API_URL = apiUrl;
   const oidcPort = Number(process.env.OIDC_PORT ?? 8006);
   let identityProvider: LocalIdentityProvider | null = null;
