@@ -9,7 +9,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type * as z from 'zod/mini';
 import { cookieTransport, credentialedCors } from './cookies/transport';
 import cors from './cors.json';
-import { AppError, InternalError, UnauthorizedError, ValidationError } from './errors';
+import { AppError, problem, UnauthorizedError, ValidationError } from './errors';
 import { parseBody, readJsonBody, SCHEMA_NAME } from './request-body';
 import type { Route } from './routes';
 import type { TokenService } from './tokens';
@@ -120,7 +120,7 @@ function toAppError(error: unknown, logger: Logger): AppError {
     return error;
   }
   logger.error('unexpected error', error instanceof Error ? error : String(error));
-  return new InternalError();
+  return problem('internal_error');
 }
 
 /** Success headers the route table implies: a cache lifetime or `no-store`, and a 201's `Location`. */

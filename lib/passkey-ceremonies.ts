@@ -1,7 +1,7 @@
 import type { AuditLog } from './audit';
 import type { Config } from './config';
 import type { Datastore } from './datastore';
-import { EmailNotVerifiedError, PasskeyInvalidError, UnauthorizedError } from './errors';
+import { problem, UnauthorizedError } from './errors';
 import type { ClientInfo } from './http';
 import type { Keys } from './keys';
 import type { MailQueue } from './mail-queue';
@@ -77,7 +77,7 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
   const fields = (reply: unknown) => reply as Record<string, unknown>;
   const refused = (reason: string, userId: string | null, client?: ClientInfo) => {
     audit.record('passkey_refused', { userId, ...(client ? { ip: client.ip } : {}), passkeyReason: reason });
-    return new PasskeyInvalidError();
+    return problem('passkey_invalid');
   };
 
   return {
@@ -109,7 +109,7 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
       };
       const stored = fields(await add({ ...at(caller), passkey: { ...passkey } }));
       if (stored.status === 'unauthorized') throw new UnauthorizedError(true);
-      if (stored.status === 'unverified') throw new EmailNotVerifiedError();
+      if (stored.status === 'unverified') throw problem('email_not_verified');
       if (stored.status !== 'ok') throw refused('already_registered', caller.userId);
       audit.record('passkey_added', { userId: caller.userId, sessionId: caller.sessionId });
       await deps.mail?.enqueue(noticeJob(caller.userId, 'passkey-added', passkey.name));
@@ -153,7 +153,7 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
       );
       if (reply.status === 'counter') throw refused('counter_went_backwards', claims.userId, client);
       // After the assertion verified: as the password log-in, this reveals nothing to a guesser.
-      if (reply.status === 'unverified') throw new EmailNotVerifiedError();
+      if (reply.status === 'unverified') throw problem('email_not_verified');
       if (reply.status !== 'ok') throw refused('unknown_credential', claims.userId, client);
       audit.record('logged_in', {
         userId: claims.userId,

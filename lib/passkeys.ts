@@ -2,13 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AuditLog } from './audit';
 import type { Config } from './config';
 import type { Datastore } from './datastore';
-import {
-  CurrentPasswordIncorrectError,
-  EmailNotVerifiedError,
-  NotFoundError,
-  ReauthenticationRequiredError,
-  UnauthorizedError,
-} from './errors';
+import { NotFoundError, problem, UnauthorizedError } from './errors';
 import type { ClientInfo } from './http';
 import type { Keys } from './keys';
 import type { MailQueue } from './mail-queue';
@@ -117,12 +111,12 @@ export function createPasskeys(deps: PasskeyDeps) {
           maxAgeMs: settings.reauthMaxAgeSeconds * 1000,
         }),
       );
-      if (reply.status === 'stale') throw new CurrentPasswordIncorrectError();
+      if (reply.status === 'stale') throw problem('current_password_incorrect');
       if (reply.status === 'reauthenticate') {
         audit.record('passkey_refused', { userId: caller.userId, reason: 'reauthentication_required' });
-        throw new ReauthenticationRequiredError();
+        throw problem('reauthentication_required');
       }
-      if (reply.status === 'unverified') throw new EmailNotVerifiedError();
+      if (reply.status === 'unverified') throw problem('email_not_verified');
       if (reply.status !== 'ok') throw new UnauthorizedError(true);
       const existing = Array.isArray(reply.existing)
         ? (reply.existing as { id: string; transports?: unknown }[])
@@ -170,7 +164,7 @@ export function createPasskeys(deps: PasskeyDeps) {
     async delete(caller: Caller, passkeyId: string, body: CurrentPasswordBody): Promise<void> {
       const user = await requirePassword(caller, body.currentPassword);
       const status = (await remove({ ...at(caller), verifiedHash: user.passwordHash, passkeyId })).status;
-      if (status === 'stale') throw new CurrentPasswordIncorrectError();
+      if (status === 'stale') throw problem('current_password_incorrect');
       if (status === 'not_found') throw new NotFoundError('No passkey of yours has this id.');
       if (status !== 'ok') throw new UnauthorizedError(true);
       audit.record('passkey_deleted', { userId: caller.userId, sessionId: caller.sessionId });

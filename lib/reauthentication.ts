@@ -1,11 +1,5 @@
 import type { AuditLog } from './audit';
-import {
-  CurrentPasswordIncorrectError,
-  RateLimitedError,
-  ReauthenticationRequiredError,
-  UnauthorizedError,
-  ValidationError,
-} from './errors';
+import { problem, RateLimitedError, UnauthorizedError, ValidationError } from './errors';
 import type { PasswordHasher } from './passwords';
 import { CEILING_RETRY_AFTER_SECONDS, REAUTH_BACKOFF, REAUTH_CEILING, secondsUntil } from './rate-limits';
 import type { AuthenticatedUser, Caller, ReauthLimits, ReauthStart, UserStore } from './users';
@@ -55,7 +49,7 @@ export function createPasswordCheck<U extends AuthenticatedUser = AuthenticatedU
     }
     if (start.user.passwordHash === '' && password === undefined) {
       if (start.sessionCreatedAt >= now() - deps.settings.reauthMaxAgeSeconds * 1000) return start.user;
-      throw new ReauthenticationRequiredError();
+      throw problem('reauthentication_required');
     }
     if (password === undefined) throw new ValidationError([{ field, message: 'is required' }]);
     if (start.user.passwordHash !== '' && (await passwords.verify(start.user.passwordHash, password)))
@@ -65,6 +59,6 @@ export function createPasswordCheck<U extends AuthenticatedUser = AuthenticatedU
       sessionId: caller.sessionId,
       reason: 'wrong_current_password',
     });
-    throw new CurrentPasswordIncorrectError();
+    throw problem('current_password_incorrect');
   };
 }

@@ -1,5 +1,5 @@
 import type { AuditLog } from './audit';
-import { AlreadyVerifiedError, EmailTakenError, LinkInvalidError, UnauthorizedError } from './errors';
+import { problem, UnauthorizedError } from './errors';
 import type { ClientInfo } from './http';
 import type { ResetLinks, RevertLinks, VerificationLinks } from './links';
 import type { MailQueue } from './mail-queue';
@@ -47,7 +47,7 @@ export function createRecovery(deps: RecoveryDeps) {
     async requestVerification(caller: Caller, client: ClientInfo): Promise<void> {
       const user = await users.authenticate(caller, now());
       if (!user) throw new UnauthorizedError(true);
-      if (user.emailVerified && !user.pendingEmail) throw new AlreadyVerifiedError();
+      if (user.emailVerified && !user.pendingEmail) throw problem('already_verified');
       await withinResetLimit(client);
       await mail.enqueue({ kind: 'verify-email', userId: caller.userId });
       audit.record('mail_requested', { userId: caller.userId, mail: 'verify-email' });
@@ -91,7 +91,7 @@ export function createLinkFollowing(deps: {
         body.token,
         now(),
       );
-      if (user === 'email_taken') throw new EmailTakenError();
+      if (user === 'email_taken') throw problem('email_taken');
       if (!user) throw refused();
       audit.record('link_used', { userId: user.id, mail: 'verify-email' });
       return { user };
@@ -103,7 +103,7 @@ export function createLinkFollowing(deps: {
      */
     async revertEmailChange(body: RevertEmailChangeBody): Promise<{ user: User }> {
       const done = await need(deps.revertLinks, 'revert links').revertEmailChange(body.token, now());
-      if (done === 'email_taken') throw new EmailTakenError();
+      if (done === 'email_taken') throw problem('email_taken');
       if (!done) throw refused();
       audit.record('link_used', {
         userId: done.user.id,
@@ -117,7 +117,7 @@ export function createLinkFollowing(deps: {
 
 const linkRefused = (audit: AuditLog) => {
   audit.record('link_refused', { reason: 'invalid_link' });
-  return new LinkInvalidError();
+  return problem('link_invalid');
 };
 
 export type PasswordReset = ReturnType<typeof createPasswordReset>;

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { InvalidRefreshTokenError } from '../errors';
+import { problem } from '../errors';
 import { refreshTokenSession } from '../tokens';
 
 /**
@@ -35,7 +35,7 @@ function cookiePairs(event: APIGatewayProxyEventV2): string[] {
   const header = event.headers?.cookie;
   const pairs = header !== undefined ? header.split(';') : (event.cookies ?? []);
   const length = pairs.reduce((total, pair) => total + pair.length + 1, 0);
-  if (length > MAX_COOKIE_HEADER_CHARS) throw new InvalidRefreshTokenError();
+  if (length > MAX_COOKIE_HEADER_CHARS) throw problem('invalid_refresh_token');
   return pairs;
 }
 
@@ -54,6 +54,6 @@ export function readRefreshCookie(event: APIGatewayProxyEventV2): string {
   });
   const [token] = values;
   if (values.length !== 1 || token === undefined || refreshTokenSession(token) === null)
-    throw new InvalidRefreshTokenError();
+    throw problem('invalid_refresh_token');
   return token;
 }

@@ -1,5 +1,5 @@
 import type { AuditLog } from '../audit';
-import { LinkInvalidError, MfaRequiredError, RateLimitedError, SignInCodeInvalidError } from '../errors';
+import { MfaRequiredError, problem, RateLimitedError } from '../errors';
 import type { ClientInfo } from '../http';
 import type { MailQueue } from '../mail-queue';
 import { auditedLimit, clientKey, type RateLimits, secondsUntil } from '../rate-limits';
@@ -50,7 +50,7 @@ export function createEmailSignIn(deps: EmailSignInDeps) {
     const pending = selector ? await stored().peekLink(selector, token, now()) : null;
     if (pending) return pending;
     audit.record('link_refused', { reason: 'invalid_link', mail: 'email-sign-in' });
-    throw new LinkInvalidError();
+    throw problem('link_invalid');
   };
 
   /** Step one of the code: counted, then compared; 401 sign_in_code_invalid, or 429 while backing off. */
@@ -70,7 +70,7 @@ export function createEmailSignIn(deps: EmailSignInDeps) {
           ? 'code_used_up'
           : 'invalid_link';
     audit.record('login_failed', { ip: client.ip, reason, via: 'code' });
-    throw new SignInCodeInvalidError();
+    throw problem('sign_in_code_invalid');
   };
 
   return {
@@ -92,7 +92,7 @@ export function createEmailSignIn(deps: EmailSignInDeps) {
       client: ClientInfo,
     ): Promise<{ user: User; session: SessionTokens; created: boolean }> {
       const via = body.token !== undefined ? 'link' : 'code';
-      const refused = () => (via === 'link' ? new LinkInvalidError() : new SignInCodeInvalidError());
+      const refused = () => (via === 'link' ? problem('link_invalid') : problem('sign_in_code_invalid'));
       let pending =
         body.token !== undefined
           ? await byLink(body.token)

@@ -4,13 +4,10 @@ import type { AuditLog } from '../audit';
 import { clientKey } from '../client-key';
 import type { RateLimitRule } from '../config';
 import {
-  LastSignInMethodError,
   MfaRequiredError,
   NotFoundError,
-  OAuthCodeInvalidError,
-  OAuthStateInvalidError,
+  problem,
   RateLimitedError,
-  RedirectUriNotAllowedError,
   ServiceUnavailableError,
   UnauthorizedError,
   ValidationError,
@@ -168,7 +165,7 @@ export function createOAuth(deps: OAuthDeps) {
     ): Promise<{ authorizationUrl: string }> {
       const provider = providerOf(providerId);
       if (!oauth.redirectOrigins.includes(new URL(body.redirectUri).origin))
-        throw new RedirectUriNotAllowedError();
+        throw problem('redirect_uri_not_allowed');
       const request = { state: random(), verifier: random(), nonce: random() };
       const authorizationUrl = await provider.client.authorizationUrl(request).catch((error: unknown) => {
         // Discovery failed (the provider is down or misconfigured): nothing was stored.
@@ -220,7 +217,7 @@ export function createOAuth(deps: OAuthDeps) {
       if (!state) throw new ValidationError([{ field: 'state', message: 'is required' }]);
       if (state.length > 512) throw new ValidationError([{ field: 'state', message: 'is too long' }]);
       const record = await store.takeState(sha256(state), now());
-      if (!record || record.provider !== provider.config.id) throw new OAuthStateInvalidError();
+      if (!record || record.provider !== provider.config.id) throw problem('oauth_state_invalid');
       const back = (members: Record<string, string>) => fragment(record.redirectUri, members);
       let identity: Awaited<ReturnType<ProviderClient['finish']>>;
       try {
@@ -273,7 +270,7 @@ export function createOAuth(deps: OAuthDeps) {
       client: ClientInfo,
     ): Promise<{ user: User; session: SessionTokens; created: boolean }> {
       const userId = CODE.exec(body.code)?.[1];
-      if (!userId) throw new OAuthCodeInvalidError();
+      if (!userId) throw problem('oauth_code_invalid');
       const opened = newSession(userId, client, settings.refreshTokenTtlSeconds * 1000);
       const mfa = newMfaToken(userId);
       const result = await store.redeem({
@@ -290,7 +287,7 @@ export function createOAuth(deps: OAuthDeps) {
           userAgent: opened.record.userAgent,
         },
       });
-      if (result.status === 'invalid') throw new OAuthCodeInvalidError();
+      if (result.status === 'invalid') throw problem('oauth_code_invalid');
       if (result.status === 'mfa_required') {
         audit.record('mfa_required', { userId, ip: client.ip });
         throw new MfaRequiredError(mfa.token, result.methods);
@@ -323,7 +320,7 @@ export function createOAuth(deps: OAuthDeps) {
       const result = await store.unlink(caller, identityId, now());
       if (result === 'unauthorized') throw new UnauthorizedError(true);
       if (result === 'not_found') throw new NotFoundError('No identity of yours has this id.');
-      if (result === 'last_sign_in_method') throw new LastSignInMethodError();
+      if (result === 'last_sign_in_method') throw problem('last_sign_in_method');
       audit.record('identity_unlinked', { userId: caller.userId, sessionId: caller.sessionId });
     },
   };
