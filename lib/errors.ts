@@ -245,3 +245,22 @@ export class ServiceUnavailableError extends AppError {
     });
   }
 }
+
+/**
+ * A dependency the function was built without: each function's builder leaves out what its
+ * bundle need not carry (Argon2, a rate limiter, a store's scripts), so an operation that needs
+ * one there is a wiring error, never the client's. It throws (a logged 500) rather than skip the
+ * step: a missing limiter must not mean an unlimited log-in.
+ */
+export class WiringError extends Error {
+  override name = 'WiringError';
+  constructor(dependency: string) {
+    super(`this function was built without ${dependency}`);
+  }
+}
+
+/** `dependency`, or a `WiringError` naming it when the function was built without it. */
+export function wired<T>(dependency: T | undefined, name: string): T {
+  if (dependency === undefined) throw new WiringError(name);
+  return dependency;
+}

@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { AuditLog } from './audit';
 import type { Config } from './config';
 import type { Datastore } from './datastore';
-import { NotFoundError, problem, UnauthorizedError } from './errors';
+import { NotFoundError, problem, UnauthorizedError, wired } from './errors';
 import type { ClientInfo } from './http';
 import type { Keys } from './keys';
 import type { MailQueue } from './mail-queue';
 import { noticeJob } from './notices/notices';
 import type { PasswordHasher } from './passwords';
-import { auditedLimit, type RateLimits } from './rate-limits';
 import { createPasswordCheck } from './reauthentication';
 import * as scripts from './scripts';
 import type { TokenService } from './tokens';
@@ -43,12 +42,15 @@ export interface PasskeyDeps {
   users: Pick<UserStore, 'beginReauth'>;
   /** Only where a password is re-entered (deleting a passkey): it loads Argon2. */
   passwords?: PasswordHasher;
-  /** Only where a passkey logs in (the per-IP log-in limit). */
-  rateLimits?: RateLimits;
+  /**
+   * The per-IP log-in limit, audited: only where a passkey logs in (its options count as the
+   * log-in's first step). The log-in options throw without it.
+   */
+  limitLogin?: (client: ClientInfo) => Promise<void>;
   tokens: TokenService;
   audit: AuditLog;
   /** Where the owner's notices go (a passkey removed). */
-  mail?: MailQueue;
+  mail: MailQueue;
   settings: Pick<Config, 'webauthn' | 'refreshTokenTtlSeconds' | 'reauthMaxAgeSeconds'>;
   now: () => number;
 }
@@ -168,13 +170,12 @@ export function createPasskeys(deps: PasskeyDeps) {
       if (status === 'not_found') throw new NotFoundError('No passkey of yours has this id.');
       if (status !== 'ok') throw new UnauthorizedError(true);
       audit.record('passkey_deleted', { userId: caller.userId, sessionId: caller.sessionId });
-      await deps.mail?.enqueue(noticeJob(caller.userId, 'passkey-removed'));
+      await deps.mail.enqueue(noticeJob(caller.userId, 'passkey-removed'));
     },
 
     /** Request options for a passkey log-in: a challenge, no user (discoverable credentials). */
     async loginOptions(client: ClientInfo) {
-      if (deps.rateLimits)
-        await auditedLimit(deps.rateLimits.checkLoginIp(client.ip), audit, 'login_ip', client.ip);
+      await wired(deps.limitLogin, 'the per-IP log-in limit')(client);
       const challenge = newChallenge();
       await loginOptions({ challenge, ttlMs: CHALLENGE_TTL_MS });
       return {

@@ -1,5 +1,5 @@
 import type { AuditLog } from './audit';
-import { problem, RateLimitedError, UnauthorizedError, ValidationError } from './errors';
+import { problem, RateLimitedError, UnauthorizedError, ValidationError, wired } from './errors';
 import type { PasswordHasher } from './passwords';
 import { CEILING_RETRY_AFTER_SECONDS, REAUTH_BACKOFF, REAUTH_CEILING, secondsUntil } from './rate-limits';
 import type { AuthenticatedUser, Caller, ReauthLimits, ReauthStart, UserStore } from './users';
@@ -37,7 +37,7 @@ export function createPasswordCheck<U extends AuthenticatedUser = AuthenticatedU
    * Any password it sends is wrong. An account with a password must send it (`field`).
    */
   return async (caller: Caller, password: string | undefined, field = 'currentPassword'): Promise<U> => {
-    if (!passwords) throw new Error('this function was built without a password hasher');
+    const hasher = wired(passwords, 'a password hasher');
     const start = await begin(caller, now(), REAUTH_LIMITS);
     if (start.status === 'unauthorized') throw new UnauthorizedError(true);
     if (start.status === 'locked' || start.status === 'ceiling') {
@@ -52,7 +52,7 @@ export function createPasswordCheck<U extends AuthenticatedUser = AuthenticatedU
       throw problem('reauthentication_required');
     }
     if (password === undefined) throw new ValidationError([{ field, message: 'is required' }]);
-    if (start.user.passwordHash !== '' && (await passwords.verify(start.user.passwordHash, password)))
+    if (start.user.passwordHash !== '' && (await hasher.verify(start.user.passwordHash, password)))
       return start.user;
     audit.record('login_failed', {
       userId: caller.userId,

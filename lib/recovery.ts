@@ -1,5 +1,5 @@
 import type { AuditLog } from './audit';
-import { problem, UnauthorizedError } from './errors';
+import { problem, UnauthorizedError, wired } from './errors';
 import type { ClientInfo } from './http';
 import type { ResetLinks, RevertLinks, VerificationLinks } from './links';
 import type { MailQueue } from './mail-queue';
@@ -77,17 +77,13 @@ export function createLinkFollowing(deps: {
 }) {
   const { audit, now } = deps;
   const refused = () => linkRefused(audit);
-  const need = <T>(store: T | undefined, name: string): T => {
-    if (!store) throw new Error(`this function was built without the ${name}`);
-    return store;
-  };
   return {
     /**
      * Follows a verification link: the address is proved — and when it is a pending change's new
      * address, it becomes the account's (409 email_taken if someone registered it meanwhile).
      */
     async verifyEmail(body: VerifyEmailBody): Promise<{ user: User }> {
-      const user = await need(deps.verificationLinks, 'verification links').consumeVerification(
+      const user = await wired(deps.verificationLinks, 'the verification links').consumeVerification(
         body.token,
         now(),
       );
@@ -102,7 +98,7 @@ export function createLinkFollowing(deps: {
      * account's again, and every session and passkey of whoever changed it goes.
      */
     async revertEmailChange(body: RevertEmailChangeBody): Promise<{ user: User }> {
-      const done = await need(deps.revertLinks, 'revert links').revertEmailChange(body.token, now());
+      const done = await wired(deps.revertLinks, 'the revert links').revertEmailChange(body.token, now());
       if (done === 'email_taken') throw problem('email_taken');
       if (!done) throw refused();
       audit.record('link_used', {
@@ -128,7 +124,7 @@ export function createPasswordReset(
     links: ResetLinks;
     passwords: PasswordHasher;
     /** Where the owner's notice goes (the password was reset). */
-    mail?: MailQueue;
+    mail: MailQueue;
   },
 ) {
   const { links, passwords, tokens, audit, settings, now } = deps;
@@ -168,7 +164,7 @@ export function createPasswordReset(
         reclaimed: done.reclaimed,
         passkeysRemoved: done.reclaimed || body.removePasskeys === true,
       });
-      await deps.mail?.enqueue(noticeJob(target.userId, 'password-reset'));
+      await deps.mail.enqueue(noticeJob(target.userId, 'password-reset'));
       // A mailbox is not a second factor: with one on, the user logs in with the new password and it.
       if (done.secondFactor) return { user: done.user };
       return {

@@ -27,7 +27,7 @@ export interface SecondFactorDeps {
   passwords?: PasswordHasher;
   audit: AuditLog;
   /** Where the owner's notices go (TOTP turned on or off). */
-  mail?: MailQueue;
+  mail: MailQueue;
   settings: Pick<Config, 'totpEncryptionKey' | 'reauthMaxAgeSeconds'> & { appName: string };
   now: () => number;
 }
@@ -120,7 +120,7 @@ export function createSecondFactor(deps: SecondFactorDeps) {
       if (status === 'unverified') throw problem('email_not_verified');
       if (status === 'not_pending') throw problem('totp_not_pending');
       audit.record('totp_enabled', { userId: caller.userId, sessionId: caller.sessionId });
-      await deps.mail?.enqueue(noticeJob(caller.userId, 'totp-enabled'));
+      await deps.mail.enqueue(noticeJob(caller.userId, 'totp-enabled'));
       return { recoveryCodes: codes };
     },
 
@@ -134,7 +134,7 @@ export function createSecondFactor(deps: SecondFactorDeps) {
       const status = await mfa.disable(caller, user.passwordHash, presentedFactor(user, body), now());
       if (status !== 'ok') throw refused(status);
       audit.record('totp_disabled', { userId: caller.userId, sessionId: caller.sessionId });
-      await deps.mail?.enqueue(noticeJob(caller.userId, 'totp-disabled'));
+      await deps.mail.enqueue(noticeJob(caller.userId, 'totp-disabled'));
     },
 
     /** A new set of recovery codes (the password and the current code or a recovery code); the old set dies. */

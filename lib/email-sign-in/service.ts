@@ -1,5 +1,5 @@
 import type { AuditLog } from '../audit';
-import { MfaRequiredError, problem, RateLimitedError } from '../errors';
+import { MfaRequiredError, problem, RateLimitedError, wired } from '../errors';
 import type { ClientInfo } from '../http';
 import type { MailQueue } from '../mail-queue';
 import { auditedLimit, clientKey, type RateLimits, secondsUntil } from '../rate-limits';
@@ -38,11 +38,7 @@ export type EmailSignIn = ReturnType<typeof createEmailSignIn>;
  */
 export function createEmailSignIn(deps: EmailSignInDeps) {
   const { tokens, audit, settings, now } = deps;
-  const wired = <T>(part: T | undefined, name: string): T => {
-    if (!part) throw new Error(`this function was built without the email sign-in ${name}`);
-    return part;
-  };
-  const stored = () => wired(deps.store, 'store');
+  const stored = () => wired(deps.store, 'the email sign-in store');
 
   /** Step one of the link: the live sign-in its token names, or 400 link_invalid. */
   const byLink = async (token: string): Promise<PendingSignIn> => {
@@ -76,9 +72,12 @@ export function createEmailSignIn(deps: EmailSignInDeps) {
   return {
     /** Queues a sign-in mail for the address: 202 whatever it is (the mail function decides). */
     async request(body: EmailSignInBody, client: ClientInfo): Promise<void> {
-      const limits = wired(deps.rateLimits, 'rate limits');
+      const limits = wired(deps.rateLimits, 'the email sign-in rate limits');
       await auditedLimit(limits.checkEmailSignInIp(client.ip), audit, 'email_sign_in_ip', client.ip);
-      await wired(deps.mail, 'mail queue').enqueue({ kind: 'email-sign-in', email: body.email });
+      await wired(deps.mail, 'the email sign-in mail queue').enqueue({
+        kind: 'email-sign-in',
+        email: body.email,
+      });
       audit.record('mail_requested', { mail: 'email-sign-in' });
     },
 

@@ -11,6 +11,7 @@ import {
   ServiceUnavailableError,
   UnauthorizedError,
   ValidationError,
+  wired,
 } from '../errors';
 import type { ClientInfo } from '../http';
 import { newSession } from '../sessions';
@@ -41,12 +42,6 @@ export interface OAuthDeps {
   now: () => number;
   /** Tests count and fault the calls to providers. */
   fetch?: ProtocolSettings['fetch'];
-}
-
-/** A part of the store or the protocol the function was built without: a wiring error, not a client's. */
-function wired<T>(part: T | undefined, name: string): T {
-  if (part === undefined) throw new Error(`this function was built without ${name}`);
-  return part;
 }
 
 /** How long a log-in waits for its second factor (API.md: an mfaToken lives 300 s, as lib/accounts.ts's). */
