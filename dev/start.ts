@@ -123,6 +123,9 @@ async function main(): Promise<void> {
       `demo page: cannot listen on port ${demoPort} (set DEMO_PORT): ${(error as Error).message}`,
     );
   }
+  // The route table's columns: as wide as its longest method and its longest path, then a gap.
+  const methodWidth = Math.max(...ROUTES.map((route) => route.method.length)) + 1;
+  const pathWidth = Math.max(...ROUTES.map((route) => route.path.length)) + 2;
   console.log(`
   Account API ready at ${base}
   Demo page: http://localhost:${demo.port}
@@ -132,7 +135,7 @@ async function main(): Promise<void> {
   Datastore: ${datastore ? `${datastore.backend} (${datastore.url})` : env.UPSTASH_REDIS_REST_URL}
   Concurrency: ${concurrency} requests at a time, the rest queued (LOCAL_CONCURRENCY)
 
-${ROUTES.map((route) => `  ${route.method.padEnd(7)}${route.path.padEnd(24)}${route.summary}`).join('\n')}
+${ROUTES.map((route) => `  ${route.method.padEnd(methodWidth)}${route.path.padEnd(pathWidth)}${route.summary}`).join('\n')}
 
   Try:
     curl -si ${base}/users -H 'content-type: application/json' \\
