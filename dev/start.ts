@@ -5,7 +5,7 @@
 // (dev/demo/, port 5173 or DEMO_PORT) and the mailbox (the SES v2 emulator, port 8005 or
 // MAILBOX_PORT), the local identity provider for social log-in (port 8006 or OIDC_PORT; not when
 // OAUTH_OIDC_ISSUER is set), and stops everything on Ctrl-C or SIGTERM.
-// Any API.md configuration variable set in the environment is passed through unchanged.
+// Any configuration variable (README "Configuration") set in the environment is passed through unchanged.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ROUTES } from '../lib/routes';

@@ -49,7 +49,7 @@ export interface AccountDeps {
  */
 export type Accounts = ReturnType<typeof createAccounts>;
 
-/** How long a log-in waits for its second factor (API.md: the mfaToken lives 300 s). */
+/** How long a log-in waits for its second factor (docs/security.md: the mfaToken lives 300 s). */
 export const MFA_LOGIN_TTL_MS = 300_000;
 
 /** Builds the account service from its stores and collaborators. */

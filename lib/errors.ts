@@ -136,7 +136,7 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
-    /** Members of the problem beyond the standard ones (API.md names them per code). */
+    /** Members of the problem beyond the standard ones (lib/resources.ts declares them per code). */
     readonly extensions: Record<string, unknown> = {},
   ) {
     super(message);

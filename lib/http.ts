@@ -166,7 +166,7 @@ export function endpoint<R extends Route, S extends z.ZodMiniType | undefined = 
       const given = raw === undefined && route.bodyOptional ? {} : raw;
       input = body ? parseBody(body, cookie ? cookie.requestBody(given) : given) : undefined;
     } catch (error) {
-      // API.md: a revoked token is refused before the body is looked at. The operation checks the
+      // docs/decisions.md: a revoked token is refused before the body is looked at. The operation checks the
       // session atomically on success; on a bad body we check it here first, so the happy path
       // keeps its single round trip and a revoked token never learns about its body.
       if (caller && !(await deps.sessionAlive(caller))) throw new UnauthorizedError(true);

@@ -30,7 +30,7 @@ export interface MfaLoginDeps {
   now: () => number;
 }
 
-/** Wrong codes an mfaToken survives (API.md): the 6th attempt finds it dead. */
+/** Wrong codes an mfaToken survives (docs/security.md): the 6th attempt finds it dead. */
 export const MFA_MAX_ATTEMPTS = 5;
 
 export type MfaLogin = ReturnType<typeof createMfaLogin>;

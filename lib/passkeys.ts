@@ -14,7 +14,7 @@ import type { TokenService } from './tokens';
 import { type Caller, scriptRunner, type UserStore } from './users';
 import type { CurrentPasswordBody, PasskeyOptionsBody } from './validation';
 
-/** How long a ceremony's challenge lives (API.md: 300 s). */
+/** How long a ceremony's challenge lives (README "API": 300 s). */
 export const CHALLENGE_TTL_MS = 300_000;
 
 /** A passkey as the API shows it: never its key or counter. */
@@ -73,7 +73,7 @@ export const shown = (p: StoredPasskey): Passkey => ({
 export type Passkeys = ReturnType<typeof createPasskeys>;
 
 /**
- * Passkeys (WebAuthn, API.md "Passkeys"), all but verification (lib/passkey-ceremonies.ts): the
+ * Passkeys (WebAuthn, docs/decisions.md "Passkeys"), all but verification (lib/passkey-ceremonies.ts): the
  * ceremonies' options with their challenges (kept server-side for 300 s), listing, deletion.
  * The options are built here (plain JSON, as the WebAuthn spec names it): the library's option
  * builders would put its 400 KiB into the functions that only hand out a challenge.

@@ -32,7 +32,7 @@ export function createPasswordCheck<U extends AuthenticatedUser = AuthenticatedU
     ((caller: Caller, at: number, limits: ReauthLimits) =>
       users.beginReauth(caller, at, limits) as Promise<ReauthStart<U>>);
   /**
-   * An account without a password (made by a social or email sign-in, API.md) omits it: a session
+   * An account without a password (made by a social or email sign-in, README "API") omits it: a session
    * opened within REAUTH_MAX_AGE_SECONDS stands in for it, else 403 `reauthentication_required`.
    * Any password it sends is wrong. An account with a password must send it (`field`).
    */

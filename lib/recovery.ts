@@ -27,7 +27,7 @@ export interface RecoveryDeps {
 }
 
 /**
- * Email ownership and account recovery (API.md): asking for links and following them. Asking
+ * Email ownership and account recovery (docs/security.md): asking for links and following them. Asking
  * only queues a job for the mail function, the same job whether or not a mail will go out, so
  * neither the answer nor its timing tells who has an account. Following a link is one atomic
  * change (lib/scripts.ts), and every refusal is the same `link_invalid`.

@@ -11,7 +11,7 @@ import {
 /** Where a body schema keeps its name (`RegisterBody`, …), which the route table refers to. */
 export const SCHEMA_NAME = Symbol.for('account-service.schema-name');
 
-/** Largest accepted request body (API.md). API Gateway itself would take 10 MB. */
+/** Largest accepted request body (README "API"). API Gateway itself would take 10 MB. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
 /**

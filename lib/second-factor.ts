@@ -42,7 +42,7 @@ export interface Security {
 export type SecondFactor = ReturnType<typeof createSecondFactor>;
 
 /**
- * Second factors (API.md "Second factors"): TOTP enrollment, confirmation and removal, recovery
+ * Second factors (docs/security.md, second factors): TOTP enrollment, confirmation and removal, recovery
  * codes, and the security summary. The log-in's second step is lib/mfa-login.ts.
  */
 export function createSecondFactor(deps: SecondFactorDeps) {

@@ -3,7 +3,7 @@ import { problem } from '../errors';
 import { refreshTokenSession } from '../tokens';
 
 /**
- * The refresh token's cookie (API.md "Cookie transport for browser apps"). The `__Host-` prefix
+ * The refresh token's cookie (README "Cookie transport for browser apps"). The `__Host-` prefix
  * makes the browser refuse it unless it is Secure, has `Path=/` and no `Domain`: it belongs to the
  * API's host alone, and no sibling subdomain can plant or overwrite it.
  */

@@ -31,7 +31,7 @@ export interface EmailSignInDeps {
 export type EmailSignIn = ReturnType<typeof createEmailSignIn>;
 
 /**
- * Passwordless email (API.md "Passwordless email"): asking for a sign-in mail, and following it
+ * Passwordless email (docs/security.md, passwordless email): asking for a sign-in mail, and following it
  * by its link or its code. Asking only queues a job for the mail function — the same job whatever
  * the address — so neither the answer nor its timing tells who has an account. Following it is
  * two steps (find or count, then one atomic change), and signs in whoever has the address then.

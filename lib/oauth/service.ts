@@ -44,10 +44,10 @@ export interface OAuthDeps {
   fetch?: ProtocolSettings['fetch'];
 }
 
-/** How long a log-in waits for its second factor (API.md: an mfaToken lives 300 s, as lib/accounts.ts's). */
+/** How long a log-in waits for its second factor (docs/security.md: an mfaToken lives 300 s, as lib/accounts.ts's). */
 const MFA_LOGIN_TTL_MS = 300_000;
 
-/** A one-time code lives this long (API.md). */
+/** A one-time code lives this long (README "Social log-in"). */
 export const OAUTH_CODE_TTL_MS = 60_000;
 
 /** A one-time code: the user it signs in (so REDEEM_CODE knows its keys) and 256 random bits. */
@@ -70,7 +70,7 @@ const toIdentity = (identity: StoredIdentity) => ({
   lastUsedAt: identity.lastUsedAt ? iso(identity.lastUsedAt) : null,
 });
 
-/** Social log-in (API.md "Social log-in"): start, callback, the code's redemption, identities. */
+/** Social log-in (README "Social log-in"): start, callback, the code's redemption, identities. */
 export function createOAuth(deps: OAuthDeps) {
   const { tokens, audit, settings, now } = deps;
   const store = new Proxy(deps.store, {
@@ -102,7 +102,7 @@ export function createOAuth(deps: OAuthDeps) {
     challenge: string,
     ip: string,
   ): Promise<Record<string, string>> {
-    // An address we could not store (absent, or not one API.md's email rule accepts) is no address.
+    // An address we could not store (absent, or not one registration's email rule accepts) is no address.
     if (!identity.email || identity.email.length > 254 || !emailValidator.validate(identity.email))
       return { error: 'email_required' };
     const email = identity.email;
