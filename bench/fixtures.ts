@@ -102,10 +102,14 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
   });
   const mfa = createMfaStore(datastore, createKeys(config.keyPrefix));
   const linkStore = createLinkStore(datastore, createKeys(config.keyPrefix));
+  // The fixtures mail nobody, and make many passkey log-ins from one address: no limit, on purpose.
+  const noMail = { enqueue: async () => undefined };
   const passkeys = createPasskeys({
     datastore,
     keys: createKeys(config.keyPrefix),
     users,
+    limitLogin: async () => undefined,
+    mail: noMail,
     tokens: createTokenService(config.jwt, config),
     audit: createAuditLog(new Logger({ logLevel: 'SILENT' })),
     settings: config,
@@ -114,6 +118,7 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
   const ceremonies = createPasskeyCeremonies({
     datastore,
     keys: createKeys(config.keyPrefix),
+    mail: noMail,
     tokens: createTokenService(config.jwt, config),
     audit: createAuditLog(new Logger({ logLevel: 'SILENT' })),
     settings: config,

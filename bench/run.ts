@@ -46,7 +46,7 @@ const CLOCK_REQUESTS = 30;
 const MEMORY_REQUESTS = 30;
 /** Known and as many unknown emails per enumeration probe (issue 14: 30 each). */
 const ENUMERATION_SAMPLES = 30;
-/** Production Argon2 parameters (API.md), whatever the shell says. */
+/** Production Argon2 parameters (README "Configuration"), whatever the shell says. */
 const ARGON2 = { ARGON2_MEMORY_KIB: '19456', ARGON2_TIME_COST: '2', ARGON2_PARALLELISM: '1' };
 
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);

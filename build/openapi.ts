@@ -17,7 +17,7 @@ import {
 } from '../lib/validation';
 import { version } from '../package.json';
 
-// The OpenAPI 3.1 document of API.md, generated from the zod schemas the handlers validate with
+// The OpenAPI 3.1 document (README "API"), generated from the zod schemas the handlers validate with
 // (lib/validation.ts) and the resource schemas (lib/resources.ts), its operations from the route
 // table (lib/routes.ts) and its problem codes from the error registry (lib/errors.ts), so it
 // cannot drift from any of them.

@@ -67,7 +67,7 @@ export interface OfflineOptions {
   /** Port of serverless offline's Lambda Invoke API (the admin commands use it); 0 picks a free one. */
   lambdaPort?: number;
   host?: string;
-  /** Environment for the functions (the API.md variables). */
+  /** Environment for the functions (the variables of README "Configuration"). */
   env: Record<string, string>;
   /** The SES v2 endpoint the mail function sends to (dev/mailbox.ts); none: mail cannot go out. */
   mailboxUrl?: string;

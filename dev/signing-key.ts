@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { SigningAlgorithm } from '../lib/config';
 
-/** A new signing key as the configuration expects it (API.md, `JWT_*` variables). */
+/** A new signing key as the configuration expects it (README "Configuration", `JWT_*` variables). */
 export interface SigningKey {
   /** The algorithm it signs with: the value of `JWT_ALGORITHM` that goes with it. */
   alg: SigningAlgorithm;

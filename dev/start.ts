@@ -6,7 +6,7 @@
 // (dev/demo/, port 5173 or DEMO_PORT) and the mailbox (the SES v2 emulator, port 8005 or
 // MAILBOX_PORT), the local identity provider for social log-in (port 8006 or OIDC_PORT; not when
 // OAUTH_OIDC_ISSUER is set), and stops everything on Ctrl-C or SIGTERM.
-// Any API.md configuration variable set in the environment is passed through unchanged.
+// Any configuration variable (README "Configuration") set in the environment is passed through unchanged.
 import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { ROUTES } from '../lib/routes';
@@ -136,6 +136,9 @@ async function main(): Promise<void> {
       `demo page: cannot listen on port ${demoPort} (set DEMO_PORT): ${(error as Error).message}`,
     );
   }
+  // The route table's columns: as wide as its longest method and its longest path, then a gap.
+  const methodWidth = Math.max(...ROUTES.map((route) => route.method.length)) + 1;
+  const pathWidth = Math.max(...ROUTES.map((route) => route.path.length)) + 2;
   console.log(`
   Account API ready at ${base}
   Demo page: http://localhost:${demo.port}
@@ -145,7 +148,7 @@ async function main(): Promise<void> {
   Datastore: ${datastore ? `${datastore.backend} (${datastore.url})` : env.UPSTASH_REDIS_REST_URL}
   Concurrency: ${concurrency} requests at a time, the rest queued (LOCAL_CONCURRENCY)
 
-${ROUTES.map((route) => `  ${route.method.padEnd(7)}${route.path.padEnd(24)}${route.summary}`).join('\n')}
+${ROUTES.map((route) => `  ${route.method.padEnd(methodWidth)}${route.path.padEnd(pathWidth)}${route.summary}`).join('\n')}
 
   Try:
     curl -si ${base}/users -H 'content-type: application/json' \\

@@ -3,7 +3,7 @@ import { routeOf } from '../lib/routes';
 import { lambdaHandler, type ResetServices, resetServices } from '../lib/services';
 import { PasswordResetConfirmBody } from '../lib/validation';
 
-/** POST /password-resets/confirm — follow a reset link: a new password, every session revoked, one opened. */
+/** POST /password-resets/confirm — follow a reset link: a new password, every session revoked, one opened (none with a second factor on). */
 export const createHandler = ({ http, reset }: ResetServices) =>
   endpoint(http, routeOf('confirm-password-reset'), PasswordResetConfirmBody, async ({ body, client }) =>
     reset.confirmPasswordReset(body, client),

@@ -1,5 +1,5 @@
 import type { AuditLog } from './audit';
-import { InvalidRefreshTokenError, NotFoundError, UnauthorizedError } from './errors';
+import { NotFoundError, problem, UnauthorizedError } from './errors';
 import type { SessionStore, SessionSummary } from './sessions';
 import {
   hashRefreshToken,
@@ -36,7 +36,7 @@ export function createAccess(deps: AccessDeps) {
     /** Rotates a refresh token. A spent token revokes its whole session (theft detection). */
     async refresh(body: RefreshBody, client: { ip: string }): Promise<{ session: SessionTokens }> {
       const session = refreshTokenSession(body.refreshToken);
-      if (!session) throw new InvalidRefreshTokenError();
+      if (!session) throw problem('invalid_refresh_token');
       const refreshToken = newRefreshToken(session.userId, session.sessionId);
       const outcome = await sessions.rotate(
         session,
@@ -55,7 +55,7 @@ export function createAccess(deps: AccessDeps) {
           revokedSessions: outcome.status === 'reused' ? 1 : 0,
         });
       }
-      if (outcome.status !== 'ok') throw new InvalidRefreshTokenError();
+      if (outcome.status !== 'ok') throw problem('invalid_refresh_token');
       return {
         session: await tokens.issueSession(session.userId, session.sessionId, refreshToken, {
           method: 'refresh',

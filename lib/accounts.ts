@@ -1,15 +1,6 @@
 import type { AuditLog } from './audit';
 import type { Config } from './config';
-import {
-  AccountDisabledError,
-  CurrentPasswordIncorrectError,
-  EmailNotVerifiedError,
-  EmailTakenError,
-  InvalidCredentialsError,
-  MfaRequiredError,
-  RateLimitedError,
-  UnauthorizedError,
-} from './errors';
+import { MfaRequiredError, problem, RateLimitedError, UnauthorizedError } from './errors';
 import type { ClientInfo } from './http';
 import type { KnownDevices } from './known-devices';
 import type { MailQueue } from './mail-queue';
@@ -58,7 +49,7 @@ export interface AccountDeps {
  */
 export type Accounts = ReturnType<typeof createAccounts>;
 
-/** How long a log-in waits for its second factor (API.md: the mfaToken lives 300 s). */
+/** How long a log-in waits for its second factor (docs/security.md: the mfaToken lives 300 s). */
 export const MFA_LOGIN_TTL_MS = 300_000;
 
 /** Builds the account service from its stores and collaborators. */
@@ -98,7 +89,8 @@ export function createAccounts(deps: AccountDeps) {
         updatedAt: at,
       };
       const opened = settings.requireVerifiedEmail ? null : openSession(user.id, client);
-      if ((await users.register(user, opened?.record ?? null)) === 'email_taken') throw new EmailTakenError();
+      if ((await users.register(user, opened?.record ?? null)) === 'email_taken')
+        throw problem('email_taken');
       audit.record('registered', { userId: user.id, sessionId: opened?.record.id, ip: client.ip });
       await mail.enqueue({ kind: 'verify-email', userId: user.id });
       audit.record('mail_requested', { userId: user.id, mail: 'verify-email' });
@@ -145,7 +137,7 @@ export function createAccounts(deps: AccountDeps) {
       // The attempt is already counted as a failure (BEGIN_LOGIN); a success clears it.
       const fail = (reason: 'unknown_email' | 'wrong_password' | 'password_changed_concurrently') => {
         audit.record('login_failed', { userId: credential?.userId ?? null, ip: client.ip, reason });
-        return new InvalidCredentialsError();
+        return problem('invalid_credentials');
       };
       if (!credential) {
         await passwords.verifyDummy(body.password);
@@ -179,14 +171,14 @@ export function createAccounts(deps: AccountDeps) {
         now(),
       );
       // After the password check: a guesser learns nothing from this answer.
-      if (opened === 'unverified') throw new EmailNotVerifiedError();
+      if (opened === 'unverified') throw problem('email_not_verified');
       if (opened === 'disabled') {
         audit.record('login_failed', {
           userId: credential.userId,
           ip: client.ip,
           reason: 'account_disabled',
         });
-        throw new AccountDisabledError();
+        throw problem('account_disabled');
       }
       if (!opened) throw fail('password_changed_concurrently');
       if ('mfaRequired' in opened) {
@@ -264,9 +256,9 @@ export function createAccounts(deps: AccountDeps) {
       if (result.status === 'email_taken') {
         // A 409 tells whether an email is registered, as register does: it counts against the same limit.
         await withinLimit(rateLimits.checkRegisterIp(client.ip), 'register_ip', client);
-        throw new EmailTakenError();
+        throw problem('email_taken');
       }
-      if (result.status === 'stale') throw new CurrentPasswordIncorrectError();
+      if (result.status === 'stale') throw problem('current_password_incorrect');
       throw new UnauthorizedError(true);
     },
 
@@ -283,7 +275,7 @@ export function createAccounts(deps: AccountDeps) {
         },
         now(),
       );
-      if (result.status === 'stale') throw new CurrentPasswordIncorrectError();
+      if (result.status === 'stale') throw problem('current_password_incorrect');
       if (result.status !== 'ok') throw new UnauthorizedError(true);
       audit.record('password_changed', {
         userId: caller.userId,
@@ -301,7 +293,7 @@ export function createAccounts(deps: AccountDeps) {
         { email: user.email, verifiedHash: user.passwordHash },
         now(),
       );
-      if (result.status === 'stale') throw new CurrentPasswordIncorrectError();
+      if (result.status === 'stale') throw problem('current_password_incorrect');
       if (result.status !== 'ok') throw new UnauthorizedError(true);
       audit.record('account_deleted', { userId: caller.userId, revokedSessions: result.value });
     },

@@ -60,7 +60,7 @@ export interface Config {
     issuer: string;
     audience: string;
   };
-  /** The custom claims hook (API.md "Custom claims"); null when HOOK_CUSTOM_CLAIMS is empty. */
+  /** The custom claims hook (README "Custom claims"); null when HOOK_CUSTOM_CLAIMS is empty. */
   customClaimsHook: CustomClaimsHookConfig | null;
   /** AES-256-GCM key of the TOTP secrets at rest (32 bytes). */
   totpEncryptionKey: Buffer;

@@ -1,6 +1,6 @@
 import { Redis } from '@upstash/redis';
 import type { Config } from './config';
-import { AccountDisabledError, AppError, InternalError, ServiceUnavailableError } from './errors';
+import { AppError, problem, ServiceUnavailableError } from './errors';
 import { countMetric } from './metrics';
 
 /** Runs one Lua script (EVALSHA, EVAL on NOSCRIPT) and returns its JSON-decoded reply. One round trip when warm. */
@@ -68,10 +68,10 @@ export async function translateErrors<T>(operation: () => Promise<T>): Promise<T
     // The client appends the whole command to its messages; it carries hashes, so it is cut off here.
     const message = (error instanceof Error ? error.message : String(error)).split(', command was:')[0] ?? '';
     // A script's refusal of a disabled account (`refuse_disabled` in lib/scripts.ts), not a fault.
-    if (/\bACCOUNT_DISABLED\b/.test(message)) throw new AccountDisabledError();
+    if (/\bACCOUNT_DISABLED\b/.test(message)) throw problem('account_disabled');
     const cause = new Error(`datastore: ${message.slice(0, 300)}`);
     if (/user_script|Error running script|ERR Error compiling/i.test(message)) {
-      throw Object.assign(new InternalError(), { cause });
+      throw Object.assign(problem('internal_error'), { cause });
     }
     countMetric('DatastoreErrors');
     throw Object.assign(new ServiceUnavailableError(), { cause });

@@ -7,44 +7,120 @@ export interface FieldError {
 /**
  * Every error code a client can see, with its HTTP status and problem title: the one registry
  * that errors, the OpenAPI document (`ErrorCode` enum, per-status responses) and the README
- * table derive from or are checked against.
+ * table derive from or are checked against. A code whose problem always says the same thing
+ * holds its `detail` here too, and is thrown as `problem(code)`; the others have a class below
+ * that builds their detail, headers or members from what it is given.
  */
 export const ERROR_CODES = {
   validation_failed: { status: 400, title: 'Validation failed' },
-  malformed_json: { status: 400, title: 'Malformed JSON' },
-  link_invalid: { status: 400, title: 'Link invalid' },
-  totp_code_invalid: { status: 400, title: 'TOTP code invalid' },
-  passkey_invalid: { status: 400, title: 'Passkey invalid' },
-  redirect_uri_not_allowed: { status: 400, title: 'Redirect URI not allowed' },
-  oauth_state_invalid: { status: 400, title: 'Sign-in state invalid' },
-  oauth_code_invalid: { status: 400, title: 'Sign-in code invalid' },
+  malformed_json: { status: 400, title: 'Malformed JSON', detail: 'The request body is not valid JSON.' },
+  link_invalid: {
+    status: 400,
+    title: 'Link invalid',
+    detail: 'The link is invalid, expired, already used or replaced by a newer one.',
+  },
+  totp_code_invalid: {
+    status: 400,
+    title: 'TOTP code invalid',
+    detail: 'The code does not match the authenticator; check its clock and try the next one.',
+  },
+  passkey_invalid: {
+    status: 400,
+    title: 'Passkey invalid',
+    detail: 'The passkey response could not be verified; start the ceremony again.',
+  },
+  redirect_uri_not_allowed: {
+    status: 400,
+    title: 'Redirect URI not allowed',
+    detail: 'The redirectUri is not at an allowed origin.',
+  },
+  oauth_state_invalid: {
+    status: 400,
+    title: 'Sign-in state invalid',
+    detail: 'This sign-in is unknown, expired or already finished; start again.',
+  },
+  oauth_code_invalid: {
+    status: 400,
+    title: 'Sign-in code invalid',
+    detail: 'The code is invalid, expired, already used, or not for this verifier.',
+  },
   unauthorized: { status: 401, title: 'Unauthorized' },
-  invalid_credentials: { status: 401, title: 'Invalid credentials' },
-  invalid_refresh_token: { status: 401, title: 'Invalid refresh token' },
+  invalid_credentials: {
+    status: 401,
+    title: 'Invalid credentials',
+    detail: 'The email or password is incorrect.',
+  },
+  invalid_refresh_token: {
+    status: 401,
+    title: 'Invalid refresh token',
+    detail: 'The refresh token is invalid, expired or spent.',
+  },
   mfa_failed: { status: 401, title: 'Second factor failed' },
-  sign_in_code_invalid: { status: 401, title: 'Sign-in code invalid' },
-  current_password_incorrect: { status: 403, title: 'Current password incorrect' },
-  email_not_verified: { status: 403, title: 'Email not verified' },
-  account_disabled: { status: 403, title: 'Account disabled' },
+  sign_in_code_invalid: {
+    status: 401,
+    title: 'Sign-in code invalid',
+    detail: 'The code is wrong, used up or expired.',
+  },
+  current_password_incorrect: {
+    status: 403,
+    title: 'Current password incorrect',
+    detail: 'The current password is incorrect.',
+  },
+  email_not_verified: {
+    status: 403,
+    title: 'Email not verified',
+    detail: 'Confirm your email address with the link we mailed you, then log in.',
+  },
+  account_disabled: {
+    status: 403,
+    title: 'Account disabled',
+    detail: 'This account is disabled; contact support.',
+  },
   mfa_required: { status: 403, title: 'Second factor required' },
-  reauthentication_required: { status: 403, title: 'Reauthentication required' },
+  reauthentication_required: {
+    status: 403,
+    title: 'Reauthentication required',
+    detail:
+      'Send your current password, or sign in again: this needs a session opened in the last few minutes.',
+  },
   origin_not_allowed: { status: 403, title: 'Origin not allowed' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
-  email_taken: { status: 409, title: 'Email taken' },
-  already_verified: { status: 409, title: 'Already verified' },
-  totp_already_enabled: { status: 409, title: 'TOTP already enabled' },
-  totp_not_pending: { status: 409, title: 'No TOTP enrollment pending' },
-  last_sign_in_method: { status: 409, title: 'Last sign-in method' },
+  email_taken: { status: 409, title: 'Email taken', detail: 'An account with this email already exists.' },
+  already_verified: {
+    status: 409,
+    title: 'Already verified',
+    detail: 'This email address is already verified.',
+  },
+  totp_already_enabled: {
+    status: 409,
+    title: 'TOTP already enabled',
+    detail: 'TOTP is already on; turn it off first to enroll another authenticator.',
+  },
+  totp_not_pending: {
+    status: 409,
+    title: 'No TOTP enrollment pending',
+    detail: 'No TOTP enrollment is pending; start one first.',
+  },
+  last_sign_in_method: {
+    status: 409,
+    title: 'Last sign-in method',
+    detail: 'This is the account’s last way to sign in: set a password or add a passkey first.',
+  },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   rate_limited: { status: 429, title: 'Too many requests' },
-  internal_error: { status: 500, title: 'Internal error' },
+  internal_error: { status: 500, title: 'Internal error', detail: 'An unexpected error occurred.' },
   service_unavailable: { status: 503, title: 'Service unavailable' },
-} as const satisfies Record<string, { status: number; title: string }>;
+} as const satisfies Record<string, { status: number; title: string; detail?: string }>;
 
 /** A stable, snake_case error code: what clients switch on. */
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A code whose detail the registry holds: nothing to say beyond the code. */
+export type FixedErrorCode = {
+  [C in ErrorCode]: (typeof ERROR_CODES)[C] extends { detail: string } ? C : never;
+}[ErrorCode];
 
 /**
  * Base of every error a client may see. `code` is the stable contract clients switch on; status
@@ -60,7 +136,7 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
-    /** Members of the problem beyond the standard ones (API.md names them per code). */
+    /** Members of the problem beyond the standard ones (lib/resources.ts declares them per code). */
     readonly extensions: Record<string, unknown> = {},
   ) {
     super(message);
@@ -70,17 +146,13 @@ export class AppError extends Error {
   }
 }
 
+/** The error of a code whose detail the registry holds: `throw problem('invalid_credentials')`. */
+export const problem = (code: FixedErrorCode): AppError => new AppError(code, ERROR_CODES[code].detail);
+
 export class ValidationError extends AppError {
   override name = 'ValidationError';
   constructor(readonly errors: FieldError[]) {
     super('validation_failed', 'The request body is not valid.');
-  }
-}
-
-export class MalformedJsonError extends AppError {
-  override name = 'MalformedJsonError';
-  constructor() {
-    super('malformed_json', 'The request body is not valid JSON.');
   }
 }
 
@@ -91,27 +163,6 @@ export class UnauthorizedError extends AppError {
     super('unauthorized', 'A valid access token is required.', {
       'WWW-Authenticate': tokenSent ? 'Bearer error="invalid_token"' : 'Bearer',
     });
-  }
-}
-
-export class InvalidCredentialsError extends AppError {
-  override name = 'InvalidCredentialsError';
-  constructor() {
-    super('invalid_credentials', 'The email or password is incorrect.');
-  }
-}
-
-export class InvalidRefreshTokenError extends AppError {
-  override name = 'InvalidRefreshTokenError';
-  constructor() {
-    super('invalid_refresh_token', 'The refresh token is invalid, expired or spent.');
-  }
-}
-
-export class CurrentPasswordIncorrectError extends AppError {
-  override name = 'CurrentPasswordIncorrectError';
-  constructor() {
-    super('current_password_incorrect', 'The current password is incorrect.');
   }
 }
 
@@ -139,51 +190,6 @@ export class MethodNotAllowedError extends AppError {
   }
 }
 
-export class EmailTakenError extends AppError {
-  override name = 'EmailTakenError';
-  constructor() {
-    super('email_taken', 'An account with this email already exists.');
-  }
-}
-
-export class LinkInvalidError extends AppError {
-  override name = 'LinkInvalidError';
-  constructor() {
-    super('link_invalid', 'The link is invalid, expired, already used or replaced by a newer one.');
-  }
-}
-
-export class EmailNotVerifiedError extends AppError {
-  override name = 'EmailNotVerifiedError';
-  constructor() {
-    super('email_not_verified', 'Confirm your email address with the link we mailed you, then log in.');
-  }
-}
-
-export class ReauthenticationRequiredError extends AppError {
-  override name = 'ReauthenticationRequiredError';
-  constructor() {
-    super(
-      'reauthentication_required',
-      'Send your current password, or sign in again: this needs a session opened in the last few minutes.',
-    );
-  }
-}
-
-export class AccountDisabledError extends AppError {
-  override name = 'AccountDisabledError';
-  constructor() {
-    super('account_disabled', 'This account is disabled; contact support.');
-  }
-}
-
-export class AlreadyVerifiedError extends AppError {
-  override name = 'AlreadyVerifiedError';
-  constructor() {
-    super('already_verified', 'This email address is already verified.');
-  }
-}
-
 export class MfaRequiredError extends AppError {
   override name = 'MfaRequiredError';
   constructor(
@@ -204,75 +210,6 @@ export class MfaFailedError extends AppError {
       totpCapped
         ? 'Too many wrong codes on this account: finish with a recovery code, or sign in with a passkey.'
         : 'The code is wrong or already used, or the log-in expired; log in again if it persists.',
-    );
-  }
-}
-
-export class SignInCodeInvalidError extends AppError {
-  override name = 'SignInCodeInvalidError';
-  constructor() {
-    super('sign_in_code_invalid', 'The code is wrong, used up or expired.');
-  }
-}
-
-export class TotpCodeInvalidError extends AppError {
-  override name = 'TotpCodeInvalidError';
-  constructor() {
-    super(
-      'totp_code_invalid',
-      'The code does not match the authenticator; check its clock and try the next one.',
-    );
-  }
-}
-
-export class TotpAlreadyEnabledError extends AppError {
-  override name = 'TotpAlreadyEnabledError';
-  constructor() {
-    super('totp_already_enabled', 'TOTP is already on; turn it off first to enroll another authenticator.');
-  }
-}
-
-export class TotpNotPendingError extends AppError {
-  override name = 'TotpNotPendingError';
-  constructor() {
-    super('totp_not_pending', 'No TOTP enrollment is pending; start one first.');
-  }
-}
-
-export class PasskeyInvalidError extends AppError {
-  override name = 'PasskeyInvalidError';
-  constructor() {
-    super('passkey_invalid', 'The passkey response could not be verified; start the ceremony again.');
-  }
-}
-
-export class RedirectUriNotAllowedError extends AppError {
-  override name = 'RedirectUriNotAllowedError';
-  constructor() {
-    super('redirect_uri_not_allowed', 'The redirectUri is not at an allowed origin.');
-  }
-}
-
-export class OAuthStateInvalidError extends AppError {
-  override name = 'OAuthStateInvalidError';
-  constructor() {
-    super('oauth_state_invalid', 'This sign-in is unknown, expired or already finished; start again.');
-  }
-}
-
-export class OAuthCodeInvalidError extends AppError {
-  override name = 'OAuthCodeInvalidError';
-  constructor() {
-    super('oauth_code_invalid', 'The code is invalid, expired, already used, or not for this verifier.');
-  }
-}
-
-export class LastSignInMethodError extends AppError {
-  override name = 'LastSignInMethodError';
-  constructor() {
-    super(
-      'last_sign_in_method',
-      'This is the account’s last way to sign in: set a password or add a passkey first.',
     );
   }
 }
@@ -309,9 +246,21 @@ export class ServiceUnavailableError extends AppError {
   }
 }
 
-export class InternalError extends AppError {
-  override name = 'InternalError';
-  constructor() {
-    super('internal_error', 'An unexpected error occurred.');
+/**
+ * A dependency the function was built without: each function's builder leaves out what its
+ * bundle need not carry (Argon2, a rate limiter, a store's scripts), so an operation that needs
+ * one there is a wiring error, never the client's. It throws (a logged 500) rather than skip the
+ * step: a missing limiter must not mean an unlimited log-in.
+ */
+export class WiringError extends Error {
+  override name = 'WiringError';
+  constructor(dependency: string) {
+    super(`this function was built without ${dependency}`);
   }
+}
+
+/** `dependency`, or a `WiringError` naming it when the function was built without it. */
+export function wired<T>(dependency: T | undefined, name: string): T {
+  if (dependency === undefined) throw new WiringError(name);
+  return dependency;
 }

@@ -9,7 +9,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type * as z from 'zod/mini';
 import { cookieTransport, credentialedCors } from './cookies/transport';
 import cors from './cors.json';
-import { AppError, InternalError, UnauthorizedError, ValidationError } from './errors';
+import { AppError, problem, UnauthorizedError, ValidationError } from './errors';
 import { parseBody, readJsonBody, SCHEMA_NAME } from './request-body';
 import type { Route } from './routes';
 import type { TokenService } from './tokens';
@@ -120,7 +120,7 @@ function toAppError(error: unknown, logger: Logger): AppError {
     return error;
   }
   logger.error('unexpected error', error instanceof Error ? error : String(error));
-  return new InternalError();
+  return problem('internal_error');
 }
 
 /** Success headers the route table implies: a cache lifetime or `no-store`, and a 201's `Location`. */
@@ -166,7 +166,7 @@ export function endpoint<R extends Route, S extends z.ZodMiniType | undefined = 
       const given = raw === undefined && route.bodyOptional ? {} : raw;
       input = body ? parseBody(body, cookie ? cookie.requestBody(given) : given) : undefined;
     } catch (error) {
-      // API.md: a revoked token is refused before the body is looked at. The operation checks the
+      // docs/decisions.md: a revoked token is refused before the body is looked at. The operation checks the
       // session atomically on success; on a bad body we check it here first, so the happy path
       // keeps its single round trip and a revoked token never learns about its body.
       if (caller && !(await deps.sessionAlive(caller))) throw new UnauthorizedError(true);

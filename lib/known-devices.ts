@@ -14,7 +14,7 @@ export interface KnownDevices {
 }
 
 /**
- * Known devices (API.md, changes from the version 2 security review): a device that signed in to
+ * Known devices (docs/security.md, changes from the version 2 security review): a device that signed in to
  * an account successfully holds a token naming that account, and its later log-ins are exempt from
  * the account-wide failure ceiling (never from their own per-client back-off) — so an attacker who
  * trips the ceiling from many addresses does not lock the owner out of the devices they use.

@@ -16,7 +16,7 @@ export interface MailLinks {
   issueRevert(userId: string, oldEmail: string, now: number): Promise<{ token: string } | null>;
 }
 
-/** How long the old address's revert link of an email change lives (API.md: 7 days). */
+/** How long the old address's revert link of an email change lives (README "API": 7 days). */
 export const EMAIL_REVERT_TTL_SECONDS = 7 * 86_400;
 
 export interface MailServiceDeps {

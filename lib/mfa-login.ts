@@ -25,12 +25,12 @@ export interface MfaLoginDeps {
   audit: AuditLog;
   knownDevices: KnownDevices;
   /** Where the owner's notice goes (a sign-in from a new device). */
-  mail?: MailQueue;
+  mail: MailQueue;
   settings: Pick<Config, 'totpEncryptionKey' | 'refreshTokenTtlSeconds'>;
   now: () => number;
 }
 
-/** Wrong codes an mfaToken survives (API.md): the 6th attempt finds it dead. */
+/** Wrong codes an mfaToken survives (docs/security.md): the 6th attempt finds it dead. */
 export const MFA_MAX_ATTEMPTS = 5;
 
 export type MfaLogin = ReturnType<typeof createMfaLogin>;
@@ -97,7 +97,7 @@ export function createMfaLogin(deps: MfaLoginDeps) {
       }
       audit.record('mfa_succeeded', { userId: login.userId, ip: client.ip, factor: result.used });
       audit.record('logged_in', { userId: login.userId, sessionId: opened.record.id, ip: client.ip });
-      await deps.mail?.enqueue(signInJob(login.userId, client, true));
+      await deps.mail.enqueue(signInJob(login.userId, client, true));
       return {
         user: result.user,
         session: await tokens.issueSession(login.userId, opened.record.id, opened.refreshToken, {

@@ -49,7 +49,7 @@ export interface UserWithFactor extends AuthenticatedUser {
 /** The current second factor presented with a password: a code's step, recovery-code hashes, or nothing right. */
 export type PresentedFactor = { step: number } | { recoveryHashes: string[] } | null;
 
-/** How long a TOTP enrollment waits for its confirming code (API.md: bound to the session, 10 minutes). */
+/** How long a TOTP enrollment waits for its first code (docs/security.md: bound to the session, 10 minutes). */
 export const TOTP_PENDING_TTL_MS = 600_000;
 
 /** Second-factor settings in Redis (mfa:<uid>). Every method is one atomic script. */

@@ -1,7 +1,7 @@
 import type { AuditLog } from './audit';
 import type { Config } from './config';
 import type { Datastore } from './datastore';
-import { EmailNotVerifiedError, PasskeyInvalidError, UnauthorizedError } from './errors';
+import { problem, UnauthorizedError, wired } from './errors';
 import type { ClientInfo } from './http';
 import type { Keys } from './keys';
 import type { MailQueue } from './mail-queue';
@@ -19,13 +19,13 @@ export interface PasskeyCeremonyDeps {
   keys: Keys;
   /**
    * The per-IP log-in limit (a passkey log-in counts as a log-in), audited; handed in as a
-   * function so that adding a passkey bundles no rate limiter.
+   * function so that adding a passkey bundles no rate limiter. A log-in without it throws.
    */
   limitLogin?: (client: ClientInfo) => Promise<void>;
   tokens: TokenService;
   audit: AuditLog;
   /** Where the owner's notices go (a passkey added, a sign-in from a new device). */
-  mail?: MailQueue;
+  mail: MailQueue;
   settings: Pick<Config, 'webauthn' | 'refreshTokenTtlSeconds' | 'requireVerifiedEmail'>;
   now: () => number;
 }
@@ -77,7 +77,7 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
   const fields = (reply: unknown) => reply as Record<string, unknown>;
   const refused = (reason: string, userId: string | null, client?: ClientInfo) => {
     audit.record('passkey_refused', { userId, ...(client ? { ip: client.ip } : {}), passkeyReason: reason });
-    return new PasskeyInvalidError();
+    return problem('passkey_invalid');
   };
 
   return {
@@ -109,10 +109,10 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
       };
       const stored = fields(await add({ ...at(caller), passkey: { ...passkey } }));
       if (stored.status === 'unauthorized') throw new UnauthorizedError(true);
-      if (stored.status === 'unverified') throw new EmailNotVerifiedError();
+      if (stored.status === 'unverified') throw problem('email_not_verified');
       if (stored.status !== 'ok') throw refused('already_registered', caller.userId);
       audit.record('passkey_added', { userId: caller.userId, sessionId: caller.sessionId });
-      await deps.mail?.enqueue(noticeJob(caller.userId, 'passkey-added', passkey.name));
+      await deps.mail.enqueue(noticeJob(caller.userId, 'passkey-added', passkey.name));
       return { passkey: shown(passkey) };
     },
 
@@ -121,7 +121,7 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
      * the stored public key (user verification required), the counter checked; then a session.
      */
     async logIn(body: PasskeyLoginBody, client: ClientInfo): Promise<{ user: User; session: SessionTokens }> {
-      await deps.limitLogin?.(client);
+      await wired(deps.limitLogin, 'the per-IP log-in limit')(client);
       const claims = loginClaims(body.response);
       if (!claims) throw refused('malformed_response', null, client);
       const taken = fields(await takeLogin(claims));
@@ -153,7 +153,7 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
       );
       if (reply.status === 'counter') throw refused('counter_went_backwards', claims.userId, client);
       // After the assertion verified: as the password log-in, this reveals nothing to a guesser.
-      if (reply.status === 'unverified') throw new EmailNotVerifiedError();
+      if (reply.status === 'unverified') throw problem('email_not_verified');
       if (reply.status !== 'ok') throw refused('unknown_credential', claims.userId, client);
       audit.record('logged_in', {
         userId: claims.userId,
@@ -162,7 +162,7 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
         factor: 'passkey',
       });
       const user = toPublicUser(reply.user as Raw);
-      await deps.mail?.enqueue(signInJob(claims.userId, client, true));
+      await deps.mail.enqueue(signInJob(claims.userId, client, true));
       return {
         user,
         session: await tokens.issueSession(claims.userId, opened.record.id, opened.refreshToken, {

@@ -2,26 +2,19 @@ import { randomBytes } from 'node:crypto';
 import type { AuditLog } from './audit';
 import type { Config } from './config';
 import type { Datastore } from './datastore';
-import {
-  CurrentPasswordIncorrectError,
-  EmailNotVerifiedError,
-  NotFoundError,
-  ReauthenticationRequiredError,
-  UnauthorizedError,
-} from './errors';
+import { NotFoundError, problem, UnauthorizedError, wired } from './errors';
 import type { ClientInfo } from './http';
 import type { Keys } from './keys';
 import type { MailQueue } from './mail-queue';
 import { noticeJob } from './notices/notices';
 import type { PasswordHasher } from './passwords';
-import { auditedLimit, type RateLimits } from './rate-limits';
 import { createPasswordCheck } from './reauthentication';
 import * as scripts from './scripts';
 import type { TokenService } from './tokens';
 import { type Caller, scriptRunner, type UserStore } from './users';
 import type { CurrentPasswordBody, PasskeyOptionsBody } from './validation';
 
-/** How long a ceremony's challenge lives (API.md: 300 s). */
+/** How long a ceremony's challenge lives (README "API": 300 s). */
 export const CHALLENGE_TTL_MS = 300_000;
 
 /** A passkey as the API shows it: never its key or counter. */
@@ -49,12 +42,15 @@ export interface PasskeyDeps {
   users: Pick<UserStore, 'beginReauth'>;
   /** Only where a password is re-entered (deleting a passkey): it loads Argon2. */
   passwords?: PasswordHasher;
-  /** Only where a passkey logs in (the per-IP log-in limit). */
-  rateLimits?: RateLimits;
+  /**
+   * The per-IP log-in limit, audited: only where a passkey logs in (its options count as the
+   * log-in's first step). The log-in options throw without it.
+   */
+  limitLogin?: (client: ClientInfo) => Promise<void>;
   tokens: TokenService;
   audit: AuditLog;
   /** Where the owner's notices go (a passkey removed). */
-  mail?: MailQueue;
+  mail: MailQueue;
   settings: Pick<Config, 'webauthn' | 'refreshTokenTtlSeconds' | 'reauthMaxAgeSeconds'>;
   now: () => number;
 }
@@ -77,7 +73,7 @@ export const shown = (p: StoredPasskey): Passkey => ({
 export type Passkeys = ReturnType<typeof createPasskeys>;
 
 /**
- * Passkeys (WebAuthn, API.md "Passkeys"), all but verification (lib/passkey-ceremonies.ts): the
+ * Passkeys (WebAuthn, docs/decisions.md "Passkeys"), all but verification (lib/passkey-ceremonies.ts): the
  * ceremonies' options with their challenges (kept server-side for 300 s), listing, deletion.
  * The options are built here (plain JSON, as the WebAuthn spec names it): the library's option
  * builders would put its 400 KiB into the functions that only hand out a challenge.
@@ -117,12 +113,12 @@ export function createPasskeys(deps: PasskeyDeps) {
           maxAgeMs: settings.reauthMaxAgeSeconds * 1000,
         }),
       );
-      if (reply.status === 'stale') throw new CurrentPasswordIncorrectError();
+      if (reply.status === 'stale') throw problem('current_password_incorrect');
       if (reply.status === 'reauthenticate') {
         audit.record('passkey_refused', { userId: caller.userId, reason: 'reauthentication_required' });
-        throw new ReauthenticationRequiredError();
+        throw problem('reauthentication_required');
       }
-      if (reply.status === 'unverified') throw new EmailNotVerifiedError();
+      if (reply.status === 'unverified') throw problem('email_not_verified');
       if (reply.status !== 'ok') throw new UnauthorizedError(true);
       const existing = Array.isArray(reply.existing)
         ? (reply.existing as { id: string; transports?: unknown }[])
@@ -170,17 +166,16 @@ export function createPasskeys(deps: PasskeyDeps) {
     async delete(caller: Caller, passkeyId: string, body: CurrentPasswordBody): Promise<void> {
       const user = await requirePassword(caller, body.currentPassword);
       const status = (await remove({ ...at(caller), verifiedHash: user.passwordHash, passkeyId })).status;
-      if (status === 'stale') throw new CurrentPasswordIncorrectError();
+      if (status === 'stale') throw problem('current_password_incorrect');
       if (status === 'not_found') throw new NotFoundError('No passkey of yours has this id.');
       if (status !== 'ok') throw new UnauthorizedError(true);
       audit.record('passkey_deleted', { userId: caller.userId, sessionId: caller.sessionId });
-      await deps.mail?.enqueue(noticeJob(caller.userId, 'passkey-removed'));
+      await deps.mail.enqueue(noticeJob(caller.userId, 'passkey-removed'));
     },
 
     /** Request options for a passkey log-in: a challenge, no user (discoverable credentials). */
     async loginOptions(client: ClientInfo) {
-      if (deps.rateLimits)
-        await auditedLimit(deps.rateLimits.checkLoginIp(client.ip), audit, 'login_ip', client.ip);
+      await wired(deps.limitLogin, 'the per-IP log-in limit')(client);
       const challenge = newChallenge();
       await loginOptions({ challenge, ttlMs: CHALLENGE_TTL_MS });
       return {

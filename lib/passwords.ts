@@ -110,7 +110,7 @@ export const isCommonPassword = (password: string): boolean => {
 };
 
 /**
- * Applies the password rules of API.md; returns the reason a password is refused, or null.
+ * Applies the password rules (docs/decisions.md); returns the reason a password is refused, or null.
  * Length is counted in code points after NFKC, as the hash sees it.
  */
 export function checkPasswordPolicy(password: string, context: PasswordContext): string | null {

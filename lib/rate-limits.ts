@@ -8,7 +8,7 @@ import type { Keys } from './keys';
 import type { LoginBackoff, LoginCeiling } from './users';
 
 /**
- * Log-in back-off per (account, client IP or IPv6 /64) (API.md "Hardening"): after 5 consecutive
+ * Log-in back-off per (account, client IP or IPv6 /64) (docs/security.md): after 5 consecutive
  * failed log-ins, 2^(n−5) s, capped at 900 s. The counter outlives the longest back-off many
  * times over, then forgets (24 h). Kept by the log-in scripts themselves (see
  * `scripts.BEGIN_LOGIN`), atomically with the lookup.
@@ -23,7 +23,7 @@ export const LOGIN_BACKOFF: LoginBackoff = { threshold: 5, capSeconds: 900, memo
 export const LOGIN_CEILING: LoginCeiling = { limit: 100, windowMs: 3_600_000 };
 
 /**
- * Per-user back-off of re-entered passwords (API.md "Hardening"): the same curve on a counter of
+ * Per-user back-off of re-entered passwords (docs/security.md): the same curve on a counter of
  * its own, counted before Argon2 runs, so of 20 parallel guesses with a stolen token at most 5
  * reach it, and the owner's log-in is untouched.
  */
@@ -37,7 +37,7 @@ export const REAUTH_BACKOFF: LoginBackoff = { threshold: 5, capSeconds: 900, mem
 export const REAUTH_CEILING: LoginCeiling = { limit: 20, windowMs: 3_600_000 };
 
 /**
- * The account-wide cap on wrong TOTP codes at the log-in's second step (API.md, changes from the
+ * The account-wide cap on wrong TOTP codes at the log-in's second step (docs/security.md, changes from the
  * version 2 security review): 10 per hour, counted in mfa:<uid>; beyond it TOTP codes are refused
  * unchecked and only a recovery code or a passkey log-in gets in. docs/security.md has the odds.
  */
@@ -65,7 +65,7 @@ export async function auditedLimit(
   }
 }
 
-/** The limits API.md names. Each `check…` throws `RateLimitedError` (429 with `Retry-After`) when over. */
+/** The limits README "Configuration" names. Each `check…` throws `RateLimitedError` (429 with `Retry-After`) when over. */
 export interface RateLimits {
   checkLoginIp(ip: string): Promise<void>;
   checkRegisterIp(ip: string): Promise<void>;

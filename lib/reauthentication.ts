@@ -1,11 +1,5 @@
 import type { AuditLog } from './audit';
-import {
-  CurrentPasswordIncorrectError,
-  RateLimitedError,
-  ReauthenticationRequiredError,
-  UnauthorizedError,
-  ValidationError,
-} from './errors';
+import { problem, RateLimitedError, UnauthorizedError, ValidationError, wired } from './errors';
 import type { PasswordHasher } from './passwords';
 import { CEILING_RETRY_AFTER_SECONDS, REAUTH_BACKOFF, REAUTH_CEILING, secondsUntil } from './rate-limits';
 import type { AuthenticatedUser, Caller, ReauthLimits, ReauthStart, UserStore } from './users';
@@ -38,12 +32,12 @@ export function createPasswordCheck<U extends AuthenticatedUser = AuthenticatedU
     ((caller: Caller, at: number, limits: ReauthLimits) =>
       users.beginReauth(caller, at, limits) as Promise<ReauthStart<U>>);
   /**
-   * An account without a password (made by a social or email sign-in, API.md) omits it: a session
+   * An account without a password (made by a social or email sign-in, README "API") omits it: a session
    * opened within REAUTH_MAX_AGE_SECONDS stands in for it, else 403 `reauthentication_required`.
    * Any password it sends is wrong. An account with a password must send it (`field`).
    */
   return async (caller: Caller, password: string | undefined, field = 'currentPassword'): Promise<U> => {
-    if (!passwords) throw new Error('this function was built without a password hasher');
+    const hasher = wired(passwords, 'a password hasher');
     const start = await begin(caller, now(), REAUTH_LIMITS);
     if (start.status === 'unauthorized') throw new UnauthorizedError(true);
     if (start.status === 'locked' || start.status === 'ceiling') {
@@ -55,16 +49,16 @@ export function createPasswordCheck<U extends AuthenticatedUser = AuthenticatedU
     }
     if (start.user.passwordHash === '' && password === undefined) {
       if (start.sessionCreatedAt >= now() - deps.settings.reauthMaxAgeSeconds * 1000) return start.user;
-      throw new ReauthenticationRequiredError();
+      throw problem('reauthentication_required');
     }
     if (password === undefined) throw new ValidationError([{ field, message: 'is required' }]);
-    if (start.user.passwordHash !== '' && (await passwords.verify(start.user.passwordHash, password)))
+    if (start.user.passwordHash !== '' && (await hasher.verify(start.user.passwordHash, password)))
       return start.user;
     audit.record('login_failed', {
       userId: caller.userId,
       sessionId: caller.sessionId,
       reason: 'wrong_current_password',
     });
-    throw new CurrentPasswordIncorrectError();
+    throw problem('current_password_incorrect');
   };
 }

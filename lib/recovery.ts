@@ -1,5 +1,5 @@
 import type { AuditLog } from './audit';
-import { AlreadyVerifiedError, EmailTakenError, LinkInvalidError, UnauthorizedError } from './errors';
+import { problem, UnauthorizedError, wired } from './errors';
 import type { ClientInfo } from './http';
 import type { ResetLinks, RevertLinks, VerificationLinks } from './links';
 import type { MailQueue } from './mail-queue';
@@ -27,7 +27,7 @@ export interface RecoveryDeps {
 }
 
 /**
- * Email ownership and account recovery (API.md): asking for links and following them. Asking
+ * Email ownership and account recovery (docs/security.md): asking for links and following them. Asking
  * only queues a job for the mail function, the same job whether or not a mail will go out, so
  * neither the answer nor its timing tells who has an account. Following a link is one atomic
  * change (lib/scripts.ts), and every refusal is the same `link_invalid`.
@@ -47,7 +47,7 @@ export function createRecovery(deps: RecoveryDeps) {
     async requestVerification(caller: Caller, client: ClientInfo): Promise<void> {
       const user = await users.authenticate(caller, now());
       if (!user) throw new UnauthorizedError(true);
-      if (user.emailVerified && !user.pendingEmail) throw new AlreadyVerifiedError();
+      if (user.emailVerified && !user.pendingEmail) throw problem('already_verified');
       await withinResetLimit(client);
       await mail.enqueue({ kind: 'verify-email', userId: caller.userId });
       audit.record('mail_requested', { userId: caller.userId, mail: 'verify-email' });
@@ -77,21 +77,17 @@ export function createLinkFollowing(deps: {
 }) {
   const { audit, now } = deps;
   const refused = () => linkRefused(audit);
-  const need = <T>(store: T | undefined, name: string): T => {
-    if (!store) throw new Error(`this function was built without the ${name}`);
-    return store;
-  };
   return {
     /**
      * Follows a verification link: the address is proved — and when it is a pending change's new
      * address, it becomes the account's (409 email_taken if someone registered it meanwhile).
      */
     async verifyEmail(body: VerifyEmailBody): Promise<{ user: User }> {
-      const user = await need(deps.verificationLinks, 'verification links').consumeVerification(
+      const user = await wired(deps.verificationLinks, 'the verification links').consumeVerification(
         body.token,
         now(),
       );
-      if (user === 'email_taken') throw new EmailTakenError();
+      if (user === 'email_taken') throw problem('email_taken');
       if (!user) throw refused();
       audit.record('link_used', { userId: user.id, mail: 'verify-email' });
       return { user };
@@ -102,8 +98,8 @@ export function createLinkFollowing(deps: {
      * account's again, and every session and passkey of whoever changed it goes.
      */
     async revertEmailChange(body: RevertEmailChangeBody): Promise<{ user: User }> {
-      const done = await need(deps.revertLinks, 'revert links').revertEmailChange(body.token, now());
-      if (done === 'email_taken') throw new EmailTakenError();
+      const done = await wired(deps.revertLinks, 'the revert links').revertEmailChange(body.token, now());
+      if (done === 'email_taken') throw problem('email_taken');
       if (!done) throw refused();
       audit.record('link_used', {
         userId: done.user.id,
@@ -117,7 +113,7 @@ export function createLinkFollowing(deps: {
 
 const linkRefused = (audit: AuditLog) => {
   audit.record('link_refused', { reason: 'invalid_link' });
-  return new LinkInvalidError();
+  return problem('link_invalid');
 };
 
 export type PasswordReset = ReturnType<typeof createPasswordReset>;
@@ -128,7 +124,7 @@ export function createPasswordReset(
     links: ResetLinks;
     passwords: PasswordHasher;
     /** Where the owner's notice goes (the password was reset). */
-    mail?: MailQueue;
+    mail: MailQueue;
   },
 ) {
   const { links, passwords, tokens, audit, settings, now } = deps;
@@ -168,7 +164,7 @@ export function createPasswordReset(
         reclaimed: done.reclaimed,
         passkeysRemoved: done.reclaimed || body.removePasskeys === true,
       });
-      await deps.mail?.enqueue(noticeJob(target.userId, 'password-reset'));
+      await deps.mail.enqueue(noticeJob(target.userId, 'password-reset'));
       // A mailbox is not a second factor: with one on, the user logs in with the new password and it.
       if (done.secondFactor) return { user: done.user };
       return {

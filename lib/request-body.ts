@@ -2,8 +2,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import {
   type FieldError,
-  MalformedJsonError,
   PayloadTooLargeError,
+  problem,
   UnsupportedMediaTypeError,
   ValidationError,
 } from './errors';
@@ -11,7 +11,7 @@ import {
 /** Where a body schema keeps its name (`RegisterBody`, …), which the route table refers to. */
 export const SCHEMA_NAME = Symbol.for('account-service.schema-name');
 
-/** Largest accepted request body (API.md). API Gateway itself would take 10 MB. */
+/** Largest accepted request body (README "API"). API Gateway itself would take 10 MB. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
 /**
@@ -36,13 +36,13 @@ export function readJsonBody(event: APIGatewayProxyEventV2, accepted: string[]):
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new MalformedJsonError();
+    throw problem('malformed_json');
   }
   let value: unknown;
   try {
     value = JSON.parse(text) as unknown;
   } catch {
-    throw new MalformedJsonError();
+    throw problem('malformed_json');
   }
   const illFormed = illFormedStrings(value);
   if (illFormed.length > 0)

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { SESSION_ID_PATTERN } from './sessions';
 
-// The shapes the API sends back (API.md "Resources"), declared once as zod schemas so the
+// The shapes the API sends back (README "API"), declared once as zod schemas so the
 // OpenAPI document (build/openapi.ts) is generated from them and the end-to-end suite can check
 // real responses against it. Every object is strict: a response with an extra member (a
 // password hash, a private key part) fails the documented schema.
@@ -10,7 +10,7 @@ import { SESSION_ID_PATTERN } from './sessions';
 
 const timestamp = () => z.iso.datetime({ error: 'must be an ISO 8601 UTC time' });
 
-/** API.md `User`: never anything else. */
+/** `User` (README "API"): never anything else. */
 export const User = z.strictObject({
   id: z.string(),
   name: z.string(),
@@ -22,7 +22,7 @@ export const User = z.strictObject({
   updatedAt: timestamp(),
 });
 
-/** API.md `Session`: one session's token pair; lifetimes in seconds. */
+/** `Session` (README "API"): one session's token pair; lifetimes in seconds. */
 export const Session = z.strictObject({
   accessToken: z.string(),
   tokenType: z.literal('Bearer'),
@@ -87,7 +87,7 @@ export const PasskeyList = z.strictObject({ passkeys: z.array(Passkey) });
 export const AccountExport = z.strictObject({
   user: User,
   sessions: z.array(SessionSummary),
-  /** Social identities linked to the account (API.md `GET /users/me/identities`). */
+  /** Social identities linked to the account (README "API", `GET /users/me/identities`). */
   identities: z.array(
     z.strictObject({
       id: z.string(),

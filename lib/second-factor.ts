@@ -1,15 +1,6 @@
 import type { AuditLog } from './audit';
 import type { Config } from './config';
-import {
-  CurrentPasswordIncorrectError,
-  EmailNotVerifiedError,
-  NotFoundError,
-  RateLimitedError,
-  TotpAlreadyEnabledError,
-  TotpCodeInvalidError,
-  TotpNotPendingError,
-  UnauthorizedError,
-} from './errors';
+import { NotFoundError, problem, RateLimitedError, UnauthorizedError } from './errors';
 import type { MailQueue } from './mail-queue';
 import type { MfaStore, PresentedFactor, UserWithFactor } from './mfa';
 import { noticeJob } from './notices/notices';
@@ -36,7 +27,7 @@ export interface SecondFactorDeps {
   passwords?: PasswordHasher;
   audit: AuditLog;
   /** Where the owner's notices go (TOTP turned on or off). */
-  mail?: MailQueue;
+  mail: MailQueue;
   settings: Pick<Config, 'totpEncryptionKey' | 'reauthMaxAgeSeconds'> & { appName: string };
   now: () => number;
 }
@@ -51,7 +42,7 @@ export interface Security {
 export type SecondFactor = ReturnType<typeof createSecondFactor>;
 
 /**
- * Second factors (API.md "Second factors"): TOTP enrollment, confirmation and removal, recovery
+ * Second factors (docs/security.md, second factors): TOTP enrollment, confirmation and removal, recovery
  * codes, and the security summary. The log-in's second step is lib/mfa-login.ts.
  */
 export function createSecondFactor(deps: SecondFactorDeps) {
@@ -78,11 +69,11 @@ export function createSecondFactor(deps: SecondFactorDeps) {
   const refused = (
     status: 'unauthorized' | 'stale' | 'not_found' | 'already_enabled' | 'unverified' | 'factor_invalid',
   ) => {
-    if (status === 'stale') return new CurrentPasswordIncorrectError();
+    if (status === 'stale') return problem('current_password_incorrect');
     if (status === 'not_found') return new NotFoundError('TOTP is not on for this account.');
-    if (status === 'already_enabled') return new TotpAlreadyEnabledError();
-    if (status === 'unverified') return new EmailNotVerifiedError();
-    if (status === 'factor_invalid') return new TotpCodeInvalidError();
+    if (status === 'already_enabled') return problem('totp_already_enabled');
+    if (status === 'unverified') return problem('email_not_verified');
+    if (status === 'factor_invalid') return problem('totp_code_invalid');
     return new UnauthorizedError(true);
   };
 
@@ -113,23 +104,23 @@ export function createSecondFactor(deps: SecondFactorDeps) {
     async confirmTotp(caller: Caller, body: TotpCodeBody): Promise<{ recoveryCodes: string[] }> {
       const start = await mfa.beginConfirm(caller, REAUTH_BACKOFF, now());
       if (start.status === 'unauthorized') throw new UnauthorizedError(true);
-      if (start.status === 'not_pending') throw new TotpNotPendingError();
+      if (start.status === 'not_pending') throw problem('totp_not_pending');
       if (start.status === 'locked') {
         const retryAfterSeconds = secondsUntil(start.lockedUntil, now());
         audit.record('rate_limited', { userId: caller.userId, limit: 'reauth_session', retryAfterSeconds });
         throw new RateLimitedError(retryAfterSeconds);
       }
       const secret = decryptTotpSecret(key, caller.userId, start.pending);
-      if (!secret) throw new TotpNotPendingError();
+      if (!secret) throw problem('totp_not_pending');
       const step = totpCodeStep(secret, body.code, now());
-      if (step === null) throw new TotpCodeInvalidError();
+      if (step === null) throw problem('totp_code_invalid');
       const { codes, hashes } = newCodes(caller.userId);
       const status = await mfa.confirm(caller, start.pending, step, hashes, now());
       if (status === 'unauthorized') throw new UnauthorizedError(true);
-      if (status === 'unverified') throw new EmailNotVerifiedError();
-      if (status === 'not_pending') throw new TotpNotPendingError();
+      if (status === 'unverified') throw problem('email_not_verified');
+      if (status === 'not_pending') throw problem('totp_not_pending');
       audit.record('totp_enabled', { userId: caller.userId, sessionId: caller.sessionId });
-      await deps.mail?.enqueue(noticeJob(caller.userId, 'totp-enabled'));
+      await deps.mail.enqueue(noticeJob(caller.userId, 'totp-enabled'));
       return { recoveryCodes: codes };
     },
 
@@ -143,7 +134,7 @@ export function createSecondFactor(deps: SecondFactorDeps) {
       const status = await mfa.disable(caller, user.passwordHash, presentedFactor(user, body), now());
       if (status !== 'ok') throw refused(status);
       audit.record('totp_disabled', { userId: caller.userId, sessionId: caller.sessionId });
-      await deps.mail?.enqueue(noticeJob(caller.userId, 'totp-disabled'));
+      await deps.mail.enqueue(noticeJob(caller.userId, 'totp-disabled'));
     },
 
     /** A new set of recovery codes (the password and the current code or a recovery code); the old set dies. */

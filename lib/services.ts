@@ -6,6 +6,7 @@ import { type Config, parseConfig } from './config';
 import { createDatastore, type Datastore } from './datastore';
 import type { EmailSignInServices } from './email-sign-in/services';
 import { askingPart, emailSignInTier, followingPart } from './email-sign-in/tier';
+import { WiringError } from './errors';
 import { customClaimsFor } from './hooks/custom-claims';
 import type { AwsEnvironment } from './hooks/lambda-invoke';
 import type { HttpDeps } from './http';
@@ -139,16 +140,23 @@ export function createBaseServices(
     config.jwt,
     config,
     now,
-    claimsHook?.(config.customClaimsHook, {
-      logger,
-      now,
-      // The Lambda runtime's credentials and region, for a Lambda hook.
-      aws: overrides.aws ?? (process.env as AwsEnvironment),
-      findUser: async (userId, sessionId) => {
-        const user = await users.authenticate({ userId, sessionId }, now());
-        return user && toPublicUser(user);
-      },
-    }),
+    claimsHook
+      ? claimsHook(config.customClaimsHook, {
+          logger,
+          now,
+          // The Lambda runtime's credentials and region, for a Lambda hook.
+          aws: overrides.aws ?? (process.env as AwsEnvironment),
+          findUser: async (userId, sessionId) => {
+            const user = await users.authenticate({ userId, sessionId }, now());
+            return user && toPublicUser(user);
+          },
+        })
+      : // A function built without the hook issues no token without the claims the deployment asks for.
+        config.customClaimsHook
+        ? async () => {
+            throw new WiringError('the custom claims hook');
+          }
+        : undefined,
   );
   const audit = createAuditLog(logger);
   const access = createAccess({
@@ -204,7 +212,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
       base,
       {
         passwords: createPasswordHasher(config.argon2),
-        rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
+        limitLogin: loginLimit(base, createRateLimits(base.datastore, base.keys, config.rateLimits)),
       },
       overrides,
     ),
@@ -282,10 +290,8 @@ export const passkeyServices = (env: Record<string, string | undefined>): Passke
 /** As `passkeyServices`, for the log-in options: with the per-IP log-in limit. */
 export const passkeyLoginServices = (env: Record<string, string | undefined>): PasskeyServices => {
   const base = createBaseServices(parseConfig(env));
-  return {
-    ...base,
-    ...passkeyTier(base, { rateLimits: createRateLimits(base.datastore, base.keys, base.config.rateLimits) }),
-  };
+  const rateLimits = createRateLimits(base.datastore, base.keys, base.config.rateLimits);
+  return { ...base, ...passkeyTier(base, { limitLogin: loginLimit(base, rateLimits) }) };
 };
 
 /** As `passkeyServices`, where a password is re-entered (deleting a passkey). */

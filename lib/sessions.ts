@@ -29,7 +29,7 @@ export function newSession(
 /** What `tokens.newId('ses')` makes: `ses_` and 22 base64url characters (128 bits). */
 export const SESSION_ID_PATTERN = /^ses_[A-Za-z0-9_-]{22}$/;
 
-/** A session as listed to its owner (API.md); never carries a token or hash. */
+/** A session as listed to its owner (README "API"); never carries a token or hash. */
 export interface SessionSummary {
   id: string;
   createdAt: string;

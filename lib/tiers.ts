@@ -47,11 +47,11 @@ export const loginLimit =
 
 /**
  * Passkeys, on the first tier: `passwords` only where one is re-entered (deleting a passkey),
- * `rateLimits` only where a passkey logs in.
+ * `limitLogin` only where a passkey logs in.
  */
 export function passkeyTier(
   base: BaseServices,
-  extras: { passwords?: PasswordHasher; rateLimits?: RateLimits } = {},
+  extras: { passwords?: PasswordHasher; limitLogin?: (client: ClientInfo) => Promise<void> } = {},
   overrides: ServiceOverrides = {},
 ): Pick<Services, 'passkeys'> {
   return {

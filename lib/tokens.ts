@@ -9,7 +9,7 @@ export interface AccessClaims {
   sessionId: string;
 }
 
-/** The API.md `Session` resource: the token pair of one session. */
+/** The `Session` resource (README "API"): the token pair of one session. */
 export interface SessionTokens {
   accessToken: string;
   tokenType: 'Bearer';
@@ -101,7 +101,7 @@ const LINK_TOKEN = /^(usr_[A-Za-z0-9_-]{22})\.[A-Za-z0-9_-]{43}$/;
 export const linkTokenUser = (token: string): string | null => LINK_TOKEN.exec(token)?.[1] ?? null;
 
 /**
- * A log-in's mfaToken (API.md "Second factors"): the user and the log-in it belongs to (so the
+ * A log-in's mfaToken (docs/security.md, second factors): the user and the log-in it belongs to (so the
  * scripts know their keys) and 256 random bits. Only its hash is stored, on the log-in.
  */
 export function newMfaToken(userId: string): { token: string; loginId: string } {

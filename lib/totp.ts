@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes }
 import { Secret, TOTP } from 'otpauth';
 
 /**
- * TOTP (RFC 6238) as API.md fixes it: SHA-1, 6 digits, 30-second steps, ±1 step of drift, 160-bit
+ * TOTP (RFC 6238) as docs/security.md fixes it: SHA-1, 6 digits, 30-second steps, ±1 step of drift, 160-bit
  * secrets. The code check is `otpauth`'s (a maintained implementation that compares in constant
  * time); this module adds what a server needs around it: which time step a code belongs to (so a
  * step is accepted once per user), the secret's encryption at rest, and recovery codes.
@@ -76,7 +76,7 @@ export function decryptTotpSecret(key: Buffer, userId: string, stored: string): 
   }
 }
 
-/** Recovery codes per set (API.md). */
+/** Recovery codes per set (README "API"). */
 export const RECOVERY_CODE_COUNT = 10;
 // 32 characters without the look-alikes l, o, 0 and 1: 12 of them carry 60 random bits.
 const ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';

@@ -17,7 +17,7 @@ export interface StoredUser {
   updatedAt: number;
 }
 
-/** The only user shape that ever leaves the service (API.md `User`). */
+/** The only user shape that ever leaves the service (README "API", `User`). */
 export interface User {
   id: string;
   name: string;

@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { InvalidRefreshTokenError } from '../errors';
+import { problem } from '../errors';
 import { refreshTokenSession } from '../tokens';
 
 /**
- * The refresh token's cookie (API.md "Cookie transport for browser apps"). The `__Host-` prefix
+ * The refresh token's cookie (README "Cookie transport for browser apps"). The `__Host-` prefix
  * makes the browser refuse it unless it is Secure, has `Path=/` and no `Domain`: it belongs to the
  * API's host alone, and no sibling subdomain can plant or overwrite it.
  */
@@ -35,7 +35,7 @@ function cookiePairs(event: APIGatewayProxyEventV2): string[] {
   const header = event.headers?.cookie;
   const pairs = header !== undefined ? header.split(';') : (event.cookies ?? []);
   const length = pairs.reduce((total, pair) => total + pair.length + 1, 0);
-  if (length > MAX_COOKIE_HEADER_CHARS) throw new InvalidRefreshTokenError();
+  if (length > MAX_COOKIE_HEADER_CHARS) throw problem('invalid_refresh_token');
   return pairs;
 }
 
@@ -54,6 +54,6 @@ export function readRefreshCookie(event: APIGatewayProxyEventV2): string {
   });
   const [token] = values;
   if (values.length !== 1 || token === undefined || refreshTokenSession(token) === null)
-    throw new InvalidRefreshTokenError();
+    throw problem('invalid_refresh_token');
   return token;
 }

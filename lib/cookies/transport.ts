@@ -62,7 +62,7 @@ function sessionOf(result: unknown): { refreshToken: string; refreshExpiresIn: n
 }
 
 /**
- * The cookie transport of one route (API.md "Cookie transport for browser apps"), built once per
+ * The cookie transport of one route (README "Cookie transport for browser apps"), built once per
  * handler: returns, for each request, null when the request did not opt in (Bearer clients see no
  * difference at all), else its `CookieExchange` — after the CSRF gate has passed.
  */

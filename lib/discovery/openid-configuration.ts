@@ -1,6 +1,6 @@
 import { algorithmOfJwk, type Config, type SigningAlgorithm } from '../config';
 
-/** The OpenID Connect discovery document of this issuer (API.md "Tokens that the developer's own APIs accept"). */
+/** The OpenID Connect discovery document of this issuer (README "Protect your own API"). */
 export interface OpenIdConfiguration {
   issuer: string;
   jwks_uri: string;

@@ -1,10 +1,10 @@
 import { createHmac, hkdfSync, randomBytes, randomInt } from 'node:crypto';
 import { emailSelector } from '../keys';
 
-// The secrets of one sign-in mail (API.md "Passwordless email"): a link token and a 6-digit code,
+// The secrets of one sign-in mail (docs/security.md, passwordless email): a link token and a 6-digit code,
 // issued together, stored only as hashes, and spent together.
 
-/** Wrong codes one mail's code survives: the 6th try finds it dead, right or not (API.md). */
+/** Wrong codes one mail's code survives: the 6th try finds it dead, right or not (docs/security.md). */
 export const MAX_CODE_ATTEMPTS = 5;
 
 /** Digits of a sign-in code: 10^6 codes, so each guess has a one-in-a-million chance. */
@@ -51,7 +51,7 @@ export const newPairId = (): string => randomBytes(16).toString('base64url');
 const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 
 /**
- * The name of an account made by a sign-in mail (API.md: the email's local part), cut to the
+ * The name of an account made by a sign-in mail (docs/decisions.md: the email's local part), cut to the
  * name rules: no control or format characters, quotes dropped, 1–100 code points.
  */
 export function nameFromEmail(canonicalEmail: string): string {

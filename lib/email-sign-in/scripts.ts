@@ -9,7 +9,7 @@ import {
 } from '../scripts';
 
 /**
- * The Lua of passwordless email (API.md "Passwordless email"), under lib/scripts.ts's conventions.
+ * The Lua of passwordless email (docs/security.md, passwordless email), under lib/scripts.ts's conventions.
  *
  * Data (under the key prefix):
  *   email-sign-in:<selector>  hash  id, email, userId ('' when the mail offered a new account),

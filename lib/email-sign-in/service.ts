@@ -1,5 +1,5 @@
 import type { AuditLog } from '../audit';
-import { LinkInvalidError, MfaRequiredError, RateLimitedError, SignInCodeInvalidError } from '../errors';
+import { MfaRequiredError, problem, RateLimitedError, wired } from '../errors';
 import type { ClientInfo } from '../http';
 import type { MailQueue } from '../mail-queue';
 import { auditedLimit, clientKey, type RateLimits, secondsUntil } from '../rate-limits';
@@ -31,18 +31,14 @@ export interface EmailSignInDeps {
 export type EmailSignIn = ReturnType<typeof createEmailSignIn>;
 
 /**
- * Passwordless email (API.md "Passwordless email"): asking for a sign-in mail, and following it
+ * Passwordless email (docs/security.md, passwordless email): asking for a sign-in mail, and following it
  * by its link or its code. Asking only queues a job for the mail function — the same job whatever
  * the address — so neither the answer nor its timing tells who has an account. Following it is
  * two steps (find or count, then one atomic change), and signs in whoever has the address then.
  */
 export function createEmailSignIn(deps: EmailSignInDeps) {
   const { tokens, audit, settings, now } = deps;
-  const wired = <T>(part: T | undefined, name: string): T => {
-    if (!part) throw new Error(`this function was built without the email sign-in ${name}`);
-    return part;
-  };
-  const stored = () => wired(deps.store, 'store');
+  const stored = () => wired(deps.store, 'the email sign-in store');
 
   /** Step one of the link: the live sign-in its token names, or 400 link_invalid. */
   const byLink = async (token: string): Promise<PendingSignIn> => {
@@ -50,7 +46,7 @@ export function createEmailSignIn(deps: EmailSignInDeps) {
     const pending = selector ? await stored().peekLink(selector, token, now()) : null;
     if (pending) return pending;
     audit.record('link_refused', { reason: 'invalid_link', mail: 'email-sign-in' });
-    throw new LinkInvalidError();
+    throw problem('link_invalid');
   };
 
   /** Step one of the code: counted, then compared; 401 sign_in_code_invalid, or 429 while backing off. */
@@ -70,15 +66,18 @@ export function createEmailSignIn(deps: EmailSignInDeps) {
           ? 'code_used_up'
           : 'invalid_link';
     audit.record('login_failed', { ip: client.ip, reason, via: 'code' });
-    throw new SignInCodeInvalidError();
+    throw problem('sign_in_code_invalid');
   };
 
   return {
     /** Queues a sign-in mail for the address: 202 whatever it is (the mail function decides). */
     async request(body: EmailSignInBody, client: ClientInfo): Promise<void> {
-      const limits = wired(deps.rateLimits, 'rate limits');
+      const limits = wired(deps.rateLimits, 'the email sign-in rate limits');
       await auditedLimit(limits.checkEmailSignInIp(client.ip), audit, 'email_sign_in_ip', client.ip);
-      await wired(deps.mail, 'mail queue').enqueue({ kind: 'email-sign-in', email: body.email });
+      await wired(deps.mail, 'the email sign-in mail queue').enqueue({
+        kind: 'email-sign-in',
+        email: body.email,
+      });
       audit.record('mail_requested', { mail: 'email-sign-in' });
     },
 
@@ -92,7 +91,7 @@ export function createEmailSignIn(deps: EmailSignInDeps) {
       client: ClientInfo,
     ): Promise<{ user: User; session: SessionTokens; created: boolean }> {
       const via = body.token !== undefined ? 'link' : 'code';
-      const refused = () => (via === 'link' ? new LinkInvalidError() : new SignInCodeInvalidError());
+      const refused = () => (via === 'link' ? problem('link_invalid') : problem('sign_in_code_invalid'));
       let pending =
         body.token !== undefined
           ? await byLink(body.token)

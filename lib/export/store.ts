@@ -10,7 +10,7 @@ export interface AccountEvent {
   [field: string]: unknown;
 }
 
-/** Everything an account's export holds (API.md, "Running it in production"). Never a hash, secret or token. */
+/** Everything an account's export holds (README "Operations"). Never a hash, secret or token. */
 export interface AccountData {
   user: User;
   /** Set while an operator has disabled the account (admin exports only show it). */

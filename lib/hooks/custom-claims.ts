@@ -5,7 +5,7 @@ import { type AwsEnvironment, createLambdaInvoker, LambdaInvokeError } from './l
 import { signWebhook } from './standard-webhooks';
 
 /**
- * Claims a custom claims hook can never set (API.md "Custom claims"). Lives here, not in
+ * Claims a custom claims hook can never set (README "Custom claims"). Lives here, not in
  * lib/tokens.ts, so functions without a hook do not carry it.
  */
 export const RESERVED_CLAIMS: readonly string[] = [
@@ -21,14 +21,14 @@ export const RESERVED_CLAIMS: readonly string[] = [
   'scope',
 ];
 
-/** How long a token issue waits for the hook (API.md "Custom claims"): then it goes on without. */
+/** How long a token issue waits for the hook (README "Custom claims"): then it goes on without. */
 export const HOOK_BUDGET_MS = 2000;
 /** The most the custom claims may weigh, as JSON (UTF-8 bytes): more, and none is added. */
 export const MAX_CUSTOM_CLAIMS_BYTES = 2048;
 /** The most of a hook's answer read at all. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
-/** What the hook is asked: API.md `{user, sessionId, method}`. */
+/** What the hook is asked (README "Custom claims"): `{user, sessionId, method}`. */
 export interface ClaimsHookRequest {
   user: User;
   sessionId: string;

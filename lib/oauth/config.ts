@@ -1,6 +1,6 @@
 import type { RateLimitRule, VariableName } from '../config';
 
-/** The providers API.md names, in the order `GET /oauth/providers` lists them. */
+/** The providers of README "Social log-in", in the order `GET /oauth/providers` lists them. */
 export const PROVIDER_IDS = ['google', 'github', 'apple', 'oidc'] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
 
@@ -25,7 +25,7 @@ export interface ProviderConfig {
   responseMode?: 'form_post';
 }
 
-/** Social log-in's configuration (API.md "Social log-in"). */
+/** Social log-in's configuration (README "Social log-in"). */
 export interface OAuthConfig {
   providers: ProviderConfig[];
   /** Origins a sign-in may send the browser back to. */
@@ -42,7 +42,7 @@ export interface OAuthReader {
   rate(name: VariableName): RateLimitRule;
 }
 
-/** A loopback host: the only place plain http is allowed (API.md "Version 3"). */
+/** A loopback host: the only place plain http is allowed (README "Configuration"). */
 export const isLoopbackHost = (host: string): boolean =>
   host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 

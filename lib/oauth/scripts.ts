@@ -3,7 +3,7 @@ import type { ProviderId } from './config';
 import { IDENTITY_HELPERS, indexKeys } from './identity-cleanup';
 
 /**
- * Social log-in's Lua (API.md "Social log-in"), with lib/scripts.ts's conventions: every key in
+ * Social log-in's Lua (README "Social log-in"), with lib/scripts.ts's conventions: every key in
  * KEYS, named arguments in one JSON document, one JSON reply with a `status`.
  *
  * Data (under the key prefix):
@@ -91,7 +91,7 @@ export interface ProviderIdentity {
 }
 
 /**
- * A sign-in, decided (API.md "Who signs in"), all or nothing, and its one-time code stored:
+ * A sign-in, decided (README "Social log-in", docs/security.md), all or nothing, and its one-time code stored:
  * - a known identity → its account;
  * - an unknown one with a verified email → a new account (no password), the verified account of
  *   that email (linked), or the unverified one (reclaimed, as a completed reset would: password
@@ -154,7 +154,7 @@ elseif by_email ~= '' then
   if redis.call('HGET', user_key, 'emailVerified') == '1' then
     outcome = 'linked'
   else
-    -- The address's owner reclaims an account someone registered with it (API.md).
+    -- The address's owner reclaims an account someone registered with it (docs/security.md).
     revoke_sessions(sessions_key, nil, A.now)
     drop_identities(identities_key, A.userId)
     redis.call('DEL', sessions_key, links_key, mfa_key, mfa_logins_key, passkeys_key, webauthn_key, reauth_key,

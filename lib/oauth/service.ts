@@ -4,16 +4,14 @@ import type { AuditLog } from '../audit';
 import { clientKey } from '../client-key';
 import type { RateLimitRule } from '../config';
 import {
-  LastSignInMethodError,
   MfaRequiredError,
   NotFoundError,
-  OAuthCodeInvalidError,
-  OAuthStateInvalidError,
+  problem,
   RateLimitedError,
-  RedirectUriNotAllowedError,
   ServiceUnavailableError,
   UnauthorizedError,
   ValidationError,
+  wired,
 } from '../errors';
 import type { ClientInfo } from '../http';
 import { newSession } from '../sessions';
@@ -46,16 +44,10 @@ export interface OAuthDeps {
   fetch?: ProtocolSettings['fetch'];
 }
 
-/** A part of the store or the protocol the function was built without: a wiring error, not a client's. */
-function wired<T>(part: T | undefined, name: string): T {
-  if (part === undefined) throw new Error(`this function was built without ${name}`);
-  return part;
-}
-
-/** How long a log-in waits for its second factor (API.md: an mfaToken lives 300 s, as lib/accounts.ts's). */
+/** How long a log-in waits for its second factor (docs/security.md: an mfaToken lives 300 s, as lib/accounts.ts's). */
 const MFA_LOGIN_TTL_MS = 300_000;
 
-/** A one-time code lives this long (API.md). */
+/** A one-time code lives this long (README "Social log-in"). */
 export const OAUTH_CODE_TTL_MS = 60_000;
 
 /** A one-time code: the user it signs in (so REDEEM_CODE knows its keys) and 256 random bits. */
@@ -78,7 +70,7 @@ const toIdentity = (identity: StoredIdentity) => ({
   lastUsedAt: identity.lastUsedAt ? iso(identity.lastUsedAt) : null,
 });
 
-/** Social log-in (API.md "Social log-in"): start, callback, the code's redemption, identities. */
+/** Social log-in (README "Social log-in"): start, callback, the code's redemption, identities. */
 export function createOAuth(deps: OAuthDeps) {
   const { tokens, audit, settings, now } = deps;
   const store = new Proxy(deps.store, {
@@ -110,7 +102,7 @@ export function createOAuth(deps: OAuthDeps) {
     challenge: string,
     ip: string,
   ): Promise<Record<string, string>> {
-    // An address we could not store (absent, or not one API.md's email rule accepts) is no address.
+    // An address we could not store (absent, or not one registration's email rule accepts) is no address.
     if (!identity.email || identity.email.length > 254 || !emailValidator.validate(identity.email))
       return { error: 'email_required' };
     const email = identity.email;
@@ -168,7 +160,7 @@ export function createOAuth(deps: OAuthDeps) {
     ): Promise<{ authorizationUrl: string }> {
       const provider = providerOf(providerId);
       if (!oauth.redirectOrigins.includes(new URL(body.redirectUri).origin))
-        throw new RedirectUriNotAllowedError();
+        throw problem('redirect_uri_not_allowed');
       const request = { state: random(), verifier: random(), nonce: random() };
       const authorizationUrl = await provider.client.authorizationUrl(request).catch((error: unknown) => {
         // Discovery failed (the provider is down or misconfigured): nothing was stored.
@@ -220,7 +212,7 @@ export function createOAuth(deps: OAuthDeps) {
       if (!state) throw new ValidationError([{ field: 'state', message: 'is required' }]);
       if (state.length > 512) throw new ValidationError([{ field: 'state', message: 'is too long' }]);
       const record = await store.takeState(sha256(state), now());
-      if (!record || record.provider !== provider.config.id) throw new OAuthStateInvalidError();
+      if (!record || record.provider !== provider.config.id) throw problem('oauth_state_invalid');
       const back = (members: Record<string, string>) => fragment(record.redirectUri, members);
       let identity: Awaited<ReturnType<ProviderClient['finish']>>;
       try {
@@ -273,7 +265,7 @@ export function createOAuth(deps: OAuthDeps) {
       client: ClientInfo,
     ): Promise<{ user: User; session: SessionTokens; created: boolean }> {
       const userId = CODE.exec(body.code)?.[1];
-      if (!userId) throw new OAuthCodeInvalidError();
+      if (!userId) throw problem('oauth_code_invalid');
       const opened = newSession(userId, client, settings.refreshTokenTtlSeconds * 1000);
       const mfa = newMfaToken(userId);
       const result = await store.redeem({
@@ -290,7 +282,7 @@ export function createOAuth(deps: OAuthDeps) {
           userAgent: opened.record.userAgent,
         },
       });
-      if (result.status === 'invalid') throw new OAuthCodeInvalidError();
+      if (result.status === 'invalid') throw problem('oauth_code_invalid');
       if (result.status === 'mfa_required') {
         audit.record('mfa_required', { userId, ip: client.ip });
         throw new MfaRequiredError(mfa.token, result.methods);
@@ -323,7 +315,7 @@ export function createOAuth(deps: OAuthDeps) {
       const result = await store.unlink(caller, identityId, now());
       if (result === 'unauthorized') throw new UnauthorizedError(true);
       if (result === 'not_found') throw new NotFoundError('No identity of yours has this id.');
-      if (result === 'last_sign_in_method') throw new LastSignInMethodError();
+      if (result === 'last_sign_in_method') throw problem('last_sign_in_method');
       audit.record('identity_unlinked', { userId: caller.userId, sessionId: caller.sessionId });
     },
   };

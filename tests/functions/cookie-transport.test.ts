@@ -1,4 +1,4 @@
-// The cookie transport through whole handlers (API.md "Cookie transport for browser apps"): the
+// The cookie transport through whole handlers (README "Cookie transport for browser apps"): the
 // refresh token only in an httpOnly `__Host-` cookie, refresh by cookie alone, the CSRF gate,
 // log-out clearing it, and Bearer clients in the same run seeing no change.
 import type { HttpHandler } from '../../lib/http';

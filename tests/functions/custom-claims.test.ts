@@ -1,4 +1,4 @@
-// The custom claims hook (API.md "Custom claims"): a loopback receiver that checks the Standard
+// The custom claims hook (README "Custom claims"): a loopback receiver that checks the Standard
 // Webhooks signature with the reference library (`standardwebhooks`), not with the service's code;
 // a loopback stand-in of Lambda's Invoke API for a Lambda hook (aws4fetch, SigV4). Claims reach
 // the token; reserved claims, late, failing, oversized or unsigned-for-this-receiver hooks never

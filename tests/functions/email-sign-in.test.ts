@@ -1,4 +1,4 @@
-// Passwordless email through the real handlers (API.md "Passwordless email"): the mail function's
+// Passwordless email through the real handlers (docs/security.md, passwordless email): the mail function's
 // service runs each queued job in this process and sends through the real SES v2 client to the
 // emulator (dev/mailbox.ts); the tests read link and code from the mailbox. The clock is injected,
 // so expiry and back-off are stepped over, never waited for.

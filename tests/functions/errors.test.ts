@@ -35,7 +35,7 @@ async function call(
   };
 }
 
-/** The whole problem+json body API.md specifies for `code`. */
+/** The whole problem+json body of `code` (README "API", "Error codes"). */
 function problem(status: number, code: string, title: string, detail: string, requestId: string) {
   return { type: `urn:account-service:problem:${code}`, title, status, detail, code, requestId };
 }

@@ -1,4 +1,4 @@
-// Security notices (API.md, "Running it in production") through the real handlers: each request
+// Security notices (README "Operations") through the real handlers: each request
 // queues a job, the mail function's service runs it in this process (tests/support/mail.ts) and
 // sends through the real SES v2 client to the local mailbox, where each notice is read.
 import type { StoredMail } from '../../dev/mailbox';

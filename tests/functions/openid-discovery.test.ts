@@ -1,5 +1,5 @@
-// The tokens the developer's own APIs accept (API.md "Tokens that the developer's own APIs
-// accept"): the discovery document, its issuer against the `iss` of real tokens and against
+// The tokens the developer's own APIs accept (README "Protect your own API"): the discovery
+// document, its issuer against the `iss` of real tokens and against
 // oauth4webapi's discovery processing, the JWKS members, and an emulator of API Gateway's JWT
 // authorizer (tests/support/jwt-authorizer.ts) fed over HTTP by the real handlers.
 import { randomBytes } from 'node:crypto';

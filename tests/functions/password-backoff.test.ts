@@ -3,7 +3,7 @@ import { invoke, testServices } from '../support/app';
 import { createHandlers } from '../support/handlers';
 
 // A re-entered password (`currentPassword`, `password`) is counted up front, atomically with the
-// lock check, on the user's own re-authentication back-off (API.md "Hardening"): an access token
+// lock check, on the user's own re-authentication back-off (docs/security.md): an access token
 // (stolen, or left on a shared screen) cannot run guesses past the lock, nor lock its owner out of
 // log-in.
 let clock = Date.now();

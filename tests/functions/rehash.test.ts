@@ -4,7 +4,7 @@ import { invoke, testServices } from '../support/app';
 import { restClient } from '../support/datastore';
 import { createHandlers } from '../support/handlers';
 
-// API.md: "a hash with older parameters is re-hashed transparently at the next successful login".
+// README "Configuration": hashes with older parameters are re-hashed at the next log-in.
 const KEY_PREFIX = `test:rehash:${randomBytes(6).toString('hex')}:`;
 const before = createHandlers(testServices({ KEY_PREFIX, ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' }));
 const after = createHandlers(testServices({ KEY_PREFIX, ARGON2_MEMORY_KIB: '2048', ARGON2_TIME_COST: '2' }));

@@ -1,4 +1,4 @@
-// Second factors through the real handlers (API.md "Second factors"), with an injected clock so
+// Second factors through the real handlers (docs/security.md, second factors), with an injected clock so
 // TOTP time steps can be stepped over: enrollment, the log-in's second step, replay, drift,
 // concurrency, recovery codes, turning off, and what a password reset does with a factor on.
 import { randomBytes } from 'node:crypto';

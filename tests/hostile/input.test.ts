@@ -56,7 +56,7 @@ async function call(
 
 /**
  * The property every answer here must have: a 4xx problem+json whose code lib/errors.ts defines
- * with that very status, the problem members API.md lists, and no echo of the token sent.
+ * with that very status, the problem members README "API" lists, and no echo of the token sent.
  */
 function expectClientProblem(answer: Answer, sent: { authorization?: string } = {}): string {
   const context = `${answer.status} ${answer.text.slice(0, 300)}`;
@@ -731,7 +731,7 @@ test('forged JWTs on every authenticated endpoint → 401 unauthorized, nothing 
   );
 });
 
-// API.md: the token is "checked before the body is looked at", and a revoked token is 401 — also
+// docs/decisions.md: the token is checked before the body is looked at, and a revoked token is 401 — also
 // when the body is invalid (the session check must not wait for body validation).
 test('a revoked token with an invalid body → 401 unauthorized, not 400', async () => {
   const token = await sign({ sid: `ses_${randomBytes(16).toString('base64url')}` });

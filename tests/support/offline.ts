@@ -7,7 +7,7 @@ import { newSigningKey } from './app';
 /**
  * serverless offline on the run's build (made once by global-setup) and the run's datastore, under
  * a key prefix of its own (`<name>:<random>:`, returned as `prefix`), with a fresh signing key.
- * `env` adds or overrides any API.md variable. Mail goes to a SES emulator of its own (`mailbox`).
+ * `env` adds or overrides any variable of README "Configuration". Mail goes to a SES emulator of its own (`mailbox`).
  */
 export async function startTestApi(
   name: string,

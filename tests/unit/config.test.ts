@@ -31,7 +31,7 @@ function configError(env: Record<string, string | undefined>): ConfigError {
 }
 
 describe('parseConfig defaults', () => {
-  test('the required variables alone give every default API.md names', () => {
+  test('the required variables alone give every default the README names', () => {
     // Act
     const config = parseConfig(required());
 

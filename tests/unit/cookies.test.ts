@@ -31,7 +31,7 @@ function outcome(run: () => unknown): string {
 }
 
 describe('the __Host-refresh cookie', () => {
-  test('is written with exactly the attributes API.md gives it, and deleted with Max-Age=0', () => {
+  test('is written with exactly the attributes the README gives it, and deleted with Max-Age=0', () => {
     expect(refreshCookie(TOKEN, 2_592_000)).toBe(
       `__Host-refresh=${TOKEN}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=2592000`,
     );

@@ -1,5 +1,5 @@
 // The OpenAPI document (GET /openapi.json): a valid OpenAPI 3.1 document, with every route of the
-// route table, every problem code of API.md, and request-body schemas that accept and refuse
+// route table, every problem code of lib/errors.ts, and request-body schemas that accept and refuse
 // what the handlers' zod schemas accept and refuse.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -46,8 +46,8 @@ function validateOpenApi(spec: unknown): Validity {
   return JSON.parse(output) as Validity;
 }
 
-/** Every problem code API.md names: its endpoint table, then "other codes any endpoint may return". */
-/** API.md version 3: what an account without a password meets where a password is asked for. */
+/** Every problem code the contract names: its endpoint table, then "other codes any endpoint may return". */
+/** Version 3: what an account without a password meets where a password is asked for. */
 const REAUTH = 'reauthentication_required';
 
 const API_MD_CODES = [
@@ -152,7 +152,7 @@ describe('the OpenAPI document', () => {
     expect(documented).toEqual(routed);
   });
 
-  test('names every problem code of API.md', () => {
+  test('names every problem code of the contract', () => {
     expect([...document.components.schemas.ErrorCode.enum].sort()).toEqual([...API_MD_CODES].sort());
     expect(document.components.schemas.Problem.properties.code).toEqual({
       $ref: '#/components/schemas/ErrorCode',
@@ -274,7 +274,7 @@ describe('the OpenAPI document', () => {
       'delete',
       [...BODY, ...BEARER, ...COOKIE, 'current_password_incorrect', 'rate_limited', REAUTH],
     ],
-    // Social log-in (API.md "Version 3").
+    // Social log-in (version 3).
     ['/oauth/providers', 'get', []],
     [
       '/oauth/{provider}/start',
@@ -303,7 +303,7 @@ describe('the OpenAPI document', () => {
     ['/.well-known/jwks.json', 'get', []],
     ['/.well-known/openid-configuration', 'get', []],
     ['/openapi.json', 'get', []],
-  ])('%s %s documents exactly the problem codes API.md gives it', (path, method, codes) => {
+  ])('%s %s documents exactly the problem codes the contract gives it', (path, method, codes) => {
     expect(documentedCodes(path, method)).toEqual([...codes, ...ALWAYS].sort());
   });
 

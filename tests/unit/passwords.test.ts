@@ -75,7 +75,7 @@ describe('isCommonPassword', () => {
     ['password123', true],
     ['iloveyou', true],
     ['ｐａｓｓｗｏｒｄ', true],
-    // API.md "Hardening": the list bites at the default minimum length of 12.
+    // docs/decisions.md "Password rules": the list bites at the default minimum length of 12.
     ['123456789012', true],
     ['password1234', true],
     ['Password1234', true],

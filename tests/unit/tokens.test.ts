@@ -135,7 +135,7 @@ describe('issue and verify', () => {
     expect(decodeJwt(accessToken).exp).toBe(T0 / 1000 + 60);
   });
 
-  test('issueSession: the API.md Session resource', async () => {
+  test('issueSession: the Session resource (README "API")', async () => {
     // Act
     const session = await service.issueSession(caller.userId, caller.sessionId, 'refresh-token', {
       method: 'password',

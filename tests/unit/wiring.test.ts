@@ -1,0 +1,155 @@
+// A function's builder hands each service only the dependencies its bundle carries. An operation
+// that needs one it was built without must fail loudly (a WiringError, a logged 500), never skip
+// the step: a missing limiter must not mean an unlimited log-in, nor a missing hook unclaimed tokens.
+import { randomBytes } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createAuditLog } from '../../lib/audit';
+import { parseConfig } from '../../lib/config';
+import type { Datastore } from '../../lib/datastore';
+import { createEmailSignIn } from '../../lib/email-sign-in/service';
+import { WiringError } from '../../lib/errors';
+import { customClaimsFor } from '../../lib/hooks/custom-claims';
+import type { ClientInfo } from '../../lib/http';
+import { createKeys } from '../../lib/keys';
+import { createPasskeyCeremonies } from '../../lib/passkey-ceremonies';
+import { createPasskeys } from '../../lib/passkeys';
+import { createPasswordCheck } from '../../lib/reauthentication';
+import { createLinkFollowing } from '../../lib/recovery';
+import { createBaseServices } from '../../lib/services';
+import type { TokenService } from '../../lib/tokens';
+
+// A datastore that is never reached: every check here comes before any call to it.
+const env = {
+  ...process.env,
+  UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:9',
+  UPSTASH_REDIS_REST_TOKEN: 'unused',
+};
+const config = parseConfig(env);
+const audit = createAuditLog(new Logger({ logLevel: 'SILENT' }));
+const client = { ip: '192.0.2.1', userAgent: 'test' } as ClientInfo;
+const caller = { userId: 'usr_AAAAAAAAAAAAAAAAAAAAAA', sessionId: 'ses_BBBBBBBBBBBBBBBBBBBBBB' };
+const now = () => Date.parse('2030-01-01T00:00:00Z');
+const mail = { enqueue: async () => undefined };
+
+/** Fails the test if a script was run: the wiring check comes before any call to the datastore. */
+const untouchable = {
+  script: () => async () => {
+    throw new Error('the datastore was used');
+  },
+} as unknown as Datastore;
+const tokens = {} as TokenService;
+const passkeyParts = { datastore: untouchable, keys: createKeys('wiring:'), tokens, audit, mail, now };
+
+const builtWithout = (dependency: string) =>
+  expect.objectContaining({
+    name: 'WiringError',
+    message: `this function was built without ${dependency}`,
+  });
+
+describe('a dependency the function was built without', () => {
+  test('the passkey log-in options throw without the per-IP log-in limit', async () => {
+    const passkeys = createPasskeys({
+      ...passkeyParts,
+      users: { beginReauth: async () => ({ status: 'unauthorized' }) },
+      settings: config,
+    });
+    await expect(passkeys.loginOptions(client)).rejects.toEqual(builtWithout('the per-IP log-in limit'));
+  });
+
+  test('the passkey log-in options ask the limit when it is there', async () => {
+    const refused = new Error('limited');
+    const passkeys = createPasskeys({
+      ...passkeyParts,
+      users: { beginReauth: async () => ({ status: 'unauthorized' }) },
+      limitLogin: async () => {
+        throw refused;
+      },
+      settings: config,
+    });
+    await expect(passkeys.loginOptions(client)).rejects.toBe(refused);
+  });
+
+  test('a passkey log-in throws without the per-IP log-in limit', async () => {
+    const ceremonies = createPasskeyCeremonies({ ...passkeyParts, settings: config });
+    await expect(ceremonies.logIn({ response: {} }, client)).rejects.toEqual(
+      builtWithout('the per-IP log-in limit'),
+    );
+  });
+
+  test('a re-entered password throws without a password hasher', async () => {
+    const check = createPasswordCheck({
+      users: {
+        beginReauth: async () => {
+          throw new Error('the store was used');
+        },
+      },
+      audit,
+      settings: config,
+      now,
+    });
+    await expect(check(caller, 'a password')).rejects.toEqual(builtWithout('a password hasher'));
+  });
+
+  test.each([
+    ['verifyEmail', 'the verification links'],
+    ['revertEmailChange', 'the revert links'],
+  ] as const)('following a link with %s throws without %s', async (operation, dependency) => {
+    const links = createLinkFollowing({ audit, now });
+    await expect(links[operation]({ token: 'x' })).rejects.toEqual(builtWithout(dependency));
+  });
+
+  test.each([
+    ['asking', 'the email sign-in rate limits'],
+    ['following', 'the email sign-in store'],
+  ] as const)('an email sign-in %s throws without %s', async (half, dependency) => {
+    const emailSignIn = createEmailSignIn({
+      tokens,
+      audit,
+      settings: { refreshTokenTtlSeconds: 60, signUp: true },
+      now,
+    });
+    const operation =
+      half === 'asking'
+        ? emailSignIn.request({ email: 'ada@example.com' }, client)
+        : emailSignIn.confirm({ email: 'ada@example.com', code: '123456' }, client);
+    await expect(operation).rejects.toEqual(builtWithout(dependency));
+  });
+});
+
+describe('the custom claims hook', () => {
+  const hooked = parseConfig({
+    ...env,
+    HOOK_CUSTOM_CLAIMS: 'https://hooks.example.com/claims',
+    HOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
+  });
+  const issue = (services: ReturnType<typeof createBaseServices>) =>
+    services.tokens.issueSession(caller.userId, caller.sessionId, 'refresh-token', { method: 'refresh' });
+
+  test('configured, a function built without it refuses to issue tokens', async () => {
+    const error = await issue(createBaseServices(hooked)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WiringError);
+    expect(error).toEqual(builtWithout('the custom claims hook'));
+  });
+
+  test('not configured, a function built without it issues tokens', async () => {
+    await expect(issue(createBaseServices(config))).resolves.toMatchObject({ tokenType: 'Bearer' });
+  });
+
+  test('configured and built in, it is asked (its failure costs the claims only)', async () => {
+    const fetched: string[] = [];
+    const services = createBaseServices(
+      hooked,
+      { now, logger: new Logger({ logLevel: 'SILENT' }) },
+      (hook, deps) =>
+        customClaimsFor(hook, {
+          ...deps,
+          findUser: async (userId) => {
+            fetched.push(userId);
+            return null;
+          },
+        }),
+    );
+    await expect(issue(services)).resolves.toMatchObject({ tokenType: 'Bearer' });
+    expect(fetched).toEqual([caller.userId]);
+  });
+});
