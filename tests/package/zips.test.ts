@@ -128,7 +128,8 @@ async function packageFor(architecture: Architecture): Promise<Packaged> {
       ...SECRETS,
     },
     maxBuffer: 16 * 1024 * 1024,
-    timeout: 110_000,
+    // A hang guard, not a timing: on 2 busy cores one packaging has taken 111 s.
+    timeout: 300_000,
   });
   const out = join(scratch, '.serverless');
   const state = JSON.parse(readFileSync(join(out, 'serverless-state.json'), 'utf8'));
@@ -153,7 +154,7 @@ beforeAll(async () => {
   // Both architectures at once, each in its own tree.
   const [arm64, x86_64] = await Promise.all([packageFor('arm64'), packageFor('x86_64')]);
   Object.assign(packaged, { arm64, x86_64 });
-}, 120_000);
+}, 320_000);
 
 afterAll(() => {
   for (const scratch of scratches) rmSync(scratch, { recursive: true, force: true });
