@@ -57,12 +57,14 @@ test('the error table is the error registry', () => {
 test('the configuration table is the configuration table', () => {
   const listed = rows
     .filter((cells) => /^`[A-Z0-9_]+`$/.test(cells[0] ?? ''))
-    .map((cells) => [(cells[0] ?? '').slice(1, -1), cells[1], cells[2] === 'yes']);
+    .map((cells) => [(cells[0] ?? '').slice(1, -1), cells[1], cells[2] === 'yes', cells[3], cells[4]]);
   expect(listed).toEqual(
     Object.entries(CONFIG_VARIABLES).map(([name, v]) => [
       name,
       v.default === undefined ? 'required' : v.default === '' ? '(empty)' : `\`${v.default}\``,
       v.secret,
+      v.min === undefined ? '' : `${v.min}–${v.max}`,
+      v.description,
     ]),
   );
 });
