@@ -98,7 +98,7 @@ test('warm GET /users/me/identities and DELETE /users/me/identities/{id}: 1 roun
     body: { code, codeVerifier: one.verifier },
   });
   const token = body.session.accessToken as string;
-  await invoke(h.password, {
+  await invoke(h.changePassword, {
     method: 'PUT',
     path: '/users/me/password',
     token,

@@ -30,7 +30,7 @@ test('the export holds every record kind of the account, and no hash, secret or 
   const account = await signUpVerified(h, services, { tag: 'export', userAgent: 'Export Browser 1' });
   const second = await logIn(h.login, account.email, { userAgent: 'Export Browser 2' });
   const token = account.token;
-  const started = await invoke(h.startTotp, {
+  const started = await invoke(h.startTotpEnrollment, {
     method: 'POST',
     path: '/users/me/totp',
     token,
@@ -43,7 +43,7 @@ test('the export holds every record kind of the account, and no hash, secret or 
     body: { code: totpCode(started.body.secret, clock) },
   });
   const authenticator = new SoftAuthenticator();
-  const options = await invoke(h.passkeyOptions, {
+  const options = await invoke(h.passkeyRegistrationOptions, {
     method: 'POST',
     path: '/users/me/passkeys/options',
     token,
