@@ -2,6 +2,7 @@
 // queues a job, the mail function's service runs it in this process (tests/support/mail.ts) and
 // sends through the real SES v2 client to the local mailbox, where each notice is read.
 import type { StoredMail } from '../../dev/mailbox';
+import { SoftAuthenticator } from '../../dev/soft-authenticator';
 import { noticeJob } from '../../lib/notices/notices';
 import { createServices } from '../../lib/services';
 import { totpCode } from '../../lib/totp';
@@ -9,7 +10,6 @@ import { PASSWORD, signUp, signUpVerified } from '../support/accounts';
 import { invoke, testConfig } from '../support/app';
 import { createHandlers } from '../support/handlers';
 import { deliveringMailQueue, useMailbox } from '../support/mail';
-import { SoftAuthenticator } from '../support/webauthn';
 
 const APP_URL = 'https://app.example';
 const mailbox = useMailbox();

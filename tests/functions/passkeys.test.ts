@@ -1,12 +1,13 @@
 // Passkeys through the real handlers and the real verifier (@simplewebauthn/server), answered by a
-// software authenticator (tests/support/webauthn.ts): registration, log-in, listing, deletion, and
+// software authenticator (dev/soft-authenticator.ts): registration, log-in, listing, deletion, and
 // every way a ceremony can be wrong — each refused with passkey_invalid and nothing written.
+
+import { SoftAuthenticator } from '../../dev/soft-authenticator';
 import { verifyData } from '../../dev/verify-data';
 import { PASSWORD, signUpVerified } from '../support/accounts';
 import { invoke, type Response, testServices } from '../support/app';
 import { restClient } from '../support/datastore';
 import { createHandlers } from '../support/handlers';
-import { SoftAuthenticator } from '../support/webauthn';
 
 const APP_URL = 'https://app.example.com';
 let clock = Date.parse('2032-05-01T10:00:00.000Z');

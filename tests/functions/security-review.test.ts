@@ -1,5 +1,7 @@
 // The attacks of the version 2 security review, each reproduced through the real handlers and
 // asserted to fail now (README "Security"; docs/security.md). Test names say which attack.
+
+import { SoftAuthenticator } from '../../dev/soft-authenticator';
 import { createKnownDevices } from '../../lib/known-devices';
 import { createMailLinks } from '../../lib/links';
 import { LOGIN_CEILING, TOTP_WRONG_CODE_CAP } from '../../lib/rate-limits';
@@ -8,7 +10,6 @@ import { type Account, PASSWORD, signUp, signUpVerified } from '../support/accou
 import { invoke, type Response, testServices } from '../support/app';
 import { restClient } from '../support/datastore';
 import { createHandlers } from '../support/handlers';
-import { SoftAuthenticator } from '../support/webauthn';
 
 const APP_URL = 'https://app.example.com';
 const STEP_MS = 30_000;
