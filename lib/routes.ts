@@ -272,7 +272,8 @@ export const ROUTES = [
     auth: true,
     body: 'UpdateProfileBody',
     status: 200,
-    roundTrips: { name: 1 },
+    // An email change checks the password and the email-change limits before its script.
+    roundTrips: { name: 1, email: 4 },
     response: 'UserEnvelope',
     errors: ['current_password_incorrect', 'email_taken', 'rate_limited', 'reauthentication_required'],
     hashing: true,

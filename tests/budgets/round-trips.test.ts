@@ -157,6 +157,16 @@ const scenarios: Scenario[] = [
     }),
   },
   {
+    fn: 'update-profile',
+    case: 'email',
+    request: async () => ({
+      method: 'PATCH',
+      path: '/users/me',
+      token: (await verifiedAccount()).token,
+      body: { email: uniqueEmail('budget'), currentPassword: PASSWORD },
+    }),
+  },
+  {
     fn: 'logout',
     request: async () => ({ method: 'DELETE', path: '/sessions/current', token: (await newAccount()).token }),
   },
