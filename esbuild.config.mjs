@@ -30,9 +30,9 @@ const root = new URL('.', import.meta.url).pathname;
 // the zip compresses them anyway, and reading 2 MB (≈8 ms) costs far less than unpacking them.
 const COMMON_PASSWORDS_FILE = 'common-passwords.txt';
 const passwordFloor = Number(
-  /PASSWORD_MIN_LENGTH_FLOOR = (\d+)/.exec(readFileSync(join(root, 'lib/config.ts'), 'utf8'))?.[1],
+  JSON.parse(readFileSync(join(root, 'lib/config-variables.json'), 'utf8')).PASSWORD_MIN_LENGTH?.min,
 );
-if (!passwordFloor) throw new Error('PASSWORD_MIN_LENGTH_FLOOR not found in lib/config.ts');
+if (!passwordFloor) throw new Error('PASSWORD_MIN_LENGTH has no min in lib/config-variables.json');
 const commonPasswordSource = () =>
   /COMMON_PASSWORDS_SOURCE = '([^']+)'/.exec(
     readFileSync(join(root, 'lib/common-passwords.ts'), 'utf8'),

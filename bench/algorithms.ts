@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     import('../functions/get-profile'),
     import('../functions/register'),
   ]);
-  const { httpEvent, lambdaContext } = await import('../tests/support/app');
+  const { httpEvent, lambdaContext } = await import('../dev/http-event');
   const rows: string[][] = [];
   try {
     for (const alg of SIGNING_ALGORITHMS) {

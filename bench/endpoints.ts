@@ -1,6 +1,7 @@
-import { type FunctionName, routeOf } from '../lib/routes';
+import type { EventInput } from '../dev/http-event';
+import { type RoundTripBudget, roundTripBudget } from '../dev/round-trips';
+import { CATCH_ALL, type FunctionName, routeOf } from '../lib/routes';
 import { totpCode } from '../lib/totp';
-import type { EventInput } from '../tests/support/app';
 import { type Fixtures, OTHER_PASSWORD, PASSWORD } from './fixtures';
 
 /** The unavoidable Argon2 work of a request. */
@@ -18,8 +19,8 @@ export interface Endpoint {
   argon2: Argon2Work[];
   /** The request hands a job to the mail function (one asynchronous Lambda invocation). */
   mail?: boolean;
-  /** Issue 5's round-trip budget, where it sets one. */
-  budget?: { roundTrips: number; exact: boolean };
+  /** Its round-trip budget, from the route table (lib/routes.ts `roundTrips`). */
+  budget: RoundTripBudget;
   /**
    * Set when a request stops succeeding this many seconds after it was made (a TOTP code): fine
    * for the warm and memory runs, which send it at once; the cold first responses, which come
@@ -33,16 +34,18 @@ export interface Endpoint {
 const repeat = <T>(count: number, make: (i: number) => T): T[] =>
   Array.from({ length: count }, (_, i) => make(i));
 
-/** An endpoint as written below: an API route's facts come from lib/routes.ts by `fn`. */
+/**
+ * An endpoint as written below: an API route's facts come from lib/routes.ts by `fn`. `variant`
+ * names the request's case where the route's round-trip budget has several.
+ */
 type Spec =
-  | (Omit<Endpoint, 'route' | 'fn' | 'status' | 'auth'> & { fn: FunctionName; variant?: string })
+  | (Omit<Endpoint, 'route' | 'fn' | 'status' | 'auth' | 'budget'> & { fn: FunctionName; variant?: string })
   | Endpoint;
 
 const SPECS: Spec[] = [
   {
     fn: 'get-profile',
     argon2: [],
-    budget: { roundTrips: 1, exact: true },
     async requests(f, count) {
       const { session } = await f.account();
       return repeat(count, () => ({ method: 'GET', path: '/users/me', token: session.accessToken }));
@@ -52,7 +55,6 @@ const SPECS: Spec[] = [
     fn: 'update-profile',
     variant: 'name',
     argon2: [],
-    budget: { roundTrips: 1, exact: true },
     async requests(f, count) {
       const { session } = await f.account();
       return repeat(count, (i) => ({
@@ -66,7 +68,6 @@ const SPECS: Spec[] = [
   {
     fn: 'logout',
     argon2: [],
-    budget: { roundTrips: 1, exact: true },
     async requests(f, count) {
       const sessions = await f.sessions(await f.account(), count);
       return sessions.map((s) => ({ method: 'DELETE', path: '/sessions/current', token: s.accessToken }));
@@ -75,7 +76,6 @@ const SPECS: Spec[] = [
   {
     fn: 'refresh-session',
     argon2: [],
-    budget: { roundTrips: 1, exact: true },
     async requests(f, count) {
       const sessions = await f.sessions(await f.account(), count);
       return sessions.map((s) => ({
@@ -88,7 +88,6 @@ const SPECS: Spec[] = [
   {
     fn: 'list-sessions',
     argon2: [],
-    budget: { roundTrips: 1, exact: true },
     async requests(f, count) {
       const account = await f.account();
       await f.sessions(account, 2);
@@ -121,7 +120,6 @@ const SPECS: Spec[] = [
     fn: 'register',
     mail: true,
     argon2: ['hash'],
-    budget: { roundTrips: 2, exact: false },
     async requests(f, count) {
       return repeat(count, () => ({
         method: 'POST',
@@ -135,7 +133,6 @@ const SPECS: Spec[] = [
     fn: 'resend-verification',
     mail: true,
     argon2: [],
-    budget: { roundTrips: 2, exact: false },
     async requests(f, count) {
       const accounts = await f.accounts(count);
       return accounts.map((a) => ({
@@ -148,8 +145,8 @@ const SPECS: Spec[] = [
   },
   {
     fn: 'verify-email',
+    variant: 'verification',
     argon2: [],
-    budget: { roundTrips: 1, exact: true },
     async requests(f, count) {
       const tokens = await Promise.all(Array.from({ length: count }, () => f.link('verify')));
       return tokens.map((token) => ({ method: 'POST', path: '/email-verification', body: { token } }));
@@ -158,7 +155,6 @@ const SPECS: Spec[] = [
   {
     fn: 'revert-email-change',
     argon2: [],
-    budget: { roundTrips: 2, exact: true },
     async requests(f, count) {
       const tokens = await Promise.all(Array.from({ length: count }, () => f.link('revert')));
       return tokens.map((token) => ({ method: 'POST', path: '/email-changes/revert', body: { token } }));
@@ -168,7 +164,6 @@ const SPECS: Spec[] = [
     fn: 'request-password-reset',
     mail: true,
     argon2: [],
-    budget: { roundTrips: 1, exact: true },
     async requests(f, count) {
       return repeat(count, () => ({
         method: 'POST',
@@ -181,7 +176,6 @@ const SPECS: Spec[] = [
   {
     fn: 'request-email-sign-in',
     argon2: [],
-    budget: { roundTrips: 1, exact: true },
     async requests(f, count) {
       return repeat(count, () => ({
         method: 'POST',
@@ -194,7 +188,6 @@ const SPECS: Spec[] = [
   {
     fn: 'confirm-email-sign-in',
     argon2: [],
-    budget: { roundTrips: 2, exact: true },
     async requests(f, count) {
       const tokens = await Promise.all(Array.from({ length: count }, () => f.signInLink()));
       return tokens.map((token) => ({
@@ -208,7 +201,6 @@ const SPECS: Spec[] = [
   {
     fn: 'confirm-password-reset',
     argon2: ['hash'],
-    budget: { roundTrips: 2, exact: true },
     async requests(f, count) {
       const tokens = await Promise.all(Array.from({ length: count }, () => f.link('reset')));
       return tokens.map((token) => ({
@@ -221,7 +213,6 @@ const SPECS: Spec[] = [
   {
     fn: 'login',
     argon2: ['verify'],
-    budget: { roundTrips: 3, exact: false },
     async requests(f, count) {
       const { user, password } = await f.account();
       return repeat(count, () => ({
@@ -235,7 +226,6 @@ const SPECS: Spec[] = [
   {
     fn: 'change-password',
     argon2: ['verify', 'hash'],
-    budget: { roundTrips: 2, exact: false },
     async requests(f, count) {
       const { session } = await f.account();
       return repeat(count, (i) => ({
@@ -252,7 +242,6 @@ const SPECS: Spec[] = [
   {
     fn: 'delete-account',
     argon2: ['verify'],
-    budget: { roundTrips: 2, exact: false },
     async requests(f, count) {
       const accounts = await f.accounts(count);
       return accounts.map((a) => ({
@@ -266,7 +255,6 @@ const SPECS: Spec[] = [
   {
     fn: 'get-security',
     argon2: [],
-    budget: { roundTrips: 1, exact: true },
     async requests(f, count) {
       const { session } = await f.totpAccount(true);
       return repeat(count, () => ({ method: 'GET', path: '/users/me/security', token: session.accessToken }));
@@ -275,7 +263,6 @@ const SPECS: Spec[] = [
   {
     fn: 'export-account',
     argon2: [],
-    budget: { roundTrips: 1, exact: true },
     async requests(f, count) {
       const { session } = await f.totpAccount(true);
       return repeat(count, () => ({ method: 'GET', path: '/users/me/export', token: session.accessToken }));
@@ -284,7 +271,6 @@ const SPECS: Spec[] = [
   {
     fn: 'start-totp-enrollment',
     argon2: ['verify'],
-    budget: { roundTrips: 2, exact: true },
     async requests(f, count) {
       const { session } = await f.account();
       return repeat(count, () => ({
@@ -299,7 +285,6 @@ const SPECS: Spec[] = [
     fn: 'confirm-totp',
     argon2: [],
     expiresWithinSeconds: 30,
-    budget: { roundTrips: 2, exact: true },
     async requests(f, count) {
       const pending = await Promise.all(Array.from({ length: count }, () => f.totpAccount(false)));
       return pending.map((a) => ({
@@ -316,7 +301,6 @@ const SPECS: Spec[] = [
   {
     fn: 'renew-recovery-codes',
     argon2: ['verify'],
-    budget: { roundTrips: 2, exact: true },
     async requests(f, count) {
       const { session } = await f.totpAccount(true);
       return repeat(count, () => ({
@@ -330,7 +314,6 @@ const SPECS: Spec[] = [
   {
     fn: 'disable-totp',
     argon2: ['verify'],
-    budget: { roundTrips: 2, exact: true },
     async requests(f, count) {
       const accounts = await Promise.all(Array.from({ length: count }, () => f.totpAccount(true)));
       return accounts.map((a) => ({
@@ -344,7 +327,6 @@ const SPECS: Spec[] = [
   {
     fn: 'complete-mfa-login',
     argon2: [],
-    budget: { roundTrips: 2, exact: true },
     async requests(f, count) {
       const logins = await Promise.all(Array.from({ length: count }, () => f.mfaLogin()));
       // A recovery code: the same checks and writes as a TOTP code, and it does not go stale
@@ -360,7 +342,6 @@ const SPECS: Spec[] = [
   {
     fn: 'passkey-registration-options',
     argon2: [],
-    budget: { roundTrips: 1, exact: true },
     async requests(f, count) {
       const { session } = await f.account();
       return repeat(count, () => ({
@@ -374,7 +355,6 @@ const SPECS: Spec[] = [
     fn: 'add-passkey',
     argon2: [],
     expiresWithinSeconds: 300,
-    budget: { roundTrips: 2, exact: true },
     async requests(f, count) {
       const made = await Promise.all(Array.from({ length: count }, () => f.passkeyRegistration()));
       return made.map(({ account, response }) => ({
@@ -388,7 +368,6 @@ const SPECS: Spec[] = [
   {
     fn: 'list-passkeys',
     argon2: [],
-    budget: { roundTrips: 1, exact: true },
     async requests(f, count) {
       const { account } = await f.passkeyAccount();
       return repeat(count, () => ({
@@ -401,7 +380,6 @@ const SPECS: Spec[] = [
   {
     fn: 'delete-passkey',
     argon2: ['verify'],
-    budget: { roundTrips: 2, exact: true },
     async requests(f, count) {
       const made = await Promise.all(Array.from({ length: count }, () => f.passkeyAccount()));
       return made.map(({ account, authenticator }) => ({
@@ -416,7 +394,6 @@ const SPECS: Spec[] = [
   {
     fn: 'passkey-login-options',
     argon2: [],
-    budget: { roundTrips: 2, exact: false },
     async requests(f, count) {
       return repeat(count, () => ({ method: 'POST', path: '/sessions/passkey/options', ip: f.newIp() }));
     },
@@ -425,7 +402,6 @@ const SPECS: Spec[] = [
     fn: 'passkey-login',
     argon2: [],
     expiresWithinSeconds: 300,
-    budget: { roundTrips: 3, exact: false },
     async requests(f, count) {
       const { authenticator } = await f.passkeyAccount();
       // In order: each response carries the next signature counter.
@@ -463,7 +439,6 @@ const SPECS: Spec[] = [
   {
     fn: 'oauth-providers',
     argon2: [],
-    budget: { roundTrips: 0, exact: true },
     async requests(_f, count) {
       return repeat(count, () => ({ method: 'GET', path: '/oauth/providers' }));
     },
@@ -471,8 +446,6 @@ const SPECS: Spec[] = [
   {
     fn: 'oauth-start',
     argon2: [],
-    // The per-IP limit (one call) and the state.
-    budget: { roundTrips: 2, exact: false },
     async requests(f, count) {
       return repeat(count, () => ({
         method: 'POST',
@@ -486,8 +459,6 @@ const SPECS: Spec[] = [
   {
     fn: 'oauth-callback',
     argon2: [],
-    // The state taken, who holds the identity and the email, the decision: 3; one token request.
-    budget: { roundTrips: 3, exact: true },
     expiresWithinSeconds: 60,
     async requests(f, count) {
       const answers: string[] = [];
@@ -503,7 +474,6 @@ const SPECS: Spec[] = [
   {
     fn: 'oauth-form-callback',
     argon2: [],
-    budget: { roundTrips: 3, exact: true },
     expiresWithinSeconds: 60,
     async requests(f, count) {
       const answers: string[] = [];
@@ -520,8 +490,6 @@ const SPECS: Spec[] = [
   {
     fn: 'oauth-sign-in',
     argon2: [],
-    // One script (the code taken, the session opened) and a JWT signed.
-    budget: { roundTrips: 1, exact: true },
     expiresWithinSeconds: 60,
     async requests(f, count) {
       const codes = await Promise.all(Array.from({ length: count }, () => f.socialCode()));
@@ -535,7 +503,6 @@ const SPECS: Spec[] = [
   {
     fn: 'list-identities',
     argon2: [],
-    budget: { roundTrips: 1, exact: true },
     async requests(f, count) {
       const { account } = await f.identityAccount();
       return repeat(count, () => ({
@@ -548,7 +515,6 @@ const SPECS: Spec[] = [
   {
     fn: 'delete-identity',
     argon2: [],
-    budget: { roundTrips: 1, exact: true },
     async requests(f, count) {
       const made = await Promise.all(Array.from({ length: count }, () => f.identityAccount()));
       return made.map(({ account, identityId }) => ({
@@ -564,6 +530,7 @@ const SPECS: Spec[] = [
     fn: 'not-found',
     status: 404,
     auth: false,
+    budget: roundTripBudget(CATCH_ALL),
     argon2: [],
     async requests(_f, count) {
       return repeat(count, () => ({ method: 'GET', path: '/nope' }));
@@ -571,7 +538,7 @@ const SPECS: Spec[] = [
   },
 ];
 
-/** The bench's endpoints, with method, path, success status and auth from the route table. */
+/** The bench's endpoints, with method, path, success status, auth and round-trip budget from the route table. */
 export const ENDPOINTS: Endpoint[] = SPECS.map((spec) => {
   if ('route' in spec) return spec;
   const route = routeOf(spec.fn);
@@ -580,5 +547,6 @@ export const ENDPOINTS: Endpoint[] = SPECS.map((spec) => {
     route: `${route.method} ${route.path}${spec.variant ? ` (${spec.variant})` : ''}`,
     status: route.status,
     auth: route.auth,
+    budget: roundTripBudget(route, spec.variant),
   };
 });

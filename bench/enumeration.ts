@@ -2,8 +2,8 @@
 // Known and unknown emails alternate (so drift in the machine hits both alike), each request from
 // a client address of its own; every pair is also checked for the same status, headers and body.
 import { performance } from 'node:perf_hooks';
+import { httpEvent, lambdaContext } from '../dev/http-event';
 import type { HttpHandler, HttpResult } from '../lib/http';
-import { httpEvent, lambdaContext } from '../tests/support/app';
 import type { Fixtures } from './fixtures';
 import { type Summary, summarise } from './statistics';
 

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { signInAtProvider } from '../dev/provider-browser';
+import { SoftAuthenticator } from '../dev/soft-authenticator';
 import { createAuditLog } from '../lib/audit';
 import type { Config } from '../lib/config';
 import { createDatastore } from '../lib/datastore';
@@ -24,8 +26,6 @@ import {
 } from '../lib/tokens';
 import { encryptTotpSecret, hashRecoveryCode, newRecoveryCodes, newTotpSecret, totpStep } from '../lib/totp';
 import { createUserStore, type StoredUser } from '../lib/users';
-import { signInAtProvider } from '../tests/support/provider-browser';
-import { SoftAuthenticator } from '../tests/support/webauthn';
 
 /** The password of every bench account (long, not common: it passes the policy). */
 export const PASSWORD = 'correct horse battery staple';

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { httpEvent } from '../tests/support/app';
+import { httpEvent } from '../dev/http-event';
 import { type Bundle, ROOT, SCRATCH } from './bundles';
 import type { Endpoint } from './endpoints';
 import type { Fixtures } from './fixtures';

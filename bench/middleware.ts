@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { httpEvent, lambdaContext } from '../dev/http-event';
 import type { Config } from '../lib/config';
 import type { HttpHandler, HttpResult } from '../lib/http';
 import { createBaseServices } from '../lib/services';
-import { httpEvent, lambdaContext } from '../tests/support/app';
 import type { Fixtures } from './fixtures';
 import { type Summary, summarise } from './statistics';
 

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { describeBudget, keepsTo } from '../dev/round-trips';
 import type { Bundle } from './bundles';
 import type { ColdStart } from './cold-start';
 import type { Endpoint } from './endpoints';
@@ -132,10 +133,8 @@ function rows(results: Results): Row[] {
       subject: w.route,
       measured: String(w.roundTrips),
       reference: d ? `Redis ${micros(d.microsPerRequest)}/request` : 'Redis time n/a',
-      target: budget ? `${budget.exact ? '=' : '≤'} ${budget.roundTrips}` : '',
-      verdict: budget
-        ? verdict(budget.exact ? w.roundTrips === budget.roundTrips : w.roundTrips <= budget.roundTrips)
-        : '',
+      target: budget ? describeBudget(budget) : '',
+      verdict: budget ? verdict(keepsTo(budget, w.roundTrips)) : '',
       note: d
         ? `REST requests per warm request (rate limits included); Redis time over ${d.requests} requests: ` +
           d.byCommand.map((c) => `${c.command} ${micros(c.microsPerRequest)}`).join(', ')

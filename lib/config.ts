@@ -27,18 +27,32 @@ export {
 };
 
 /**
- * Every configuration variable, once: name → default (absent: required), whether it is a secret,
- * and what it means. The parser below, `npm start`'s pass-through (dev/offline.ts),
- * serverless.yml's environment (build/serverless-environment.cjs) and the README's table all
- * follow it. JSON, so the serverless.yml helper reads the same file without a TypeScript step.
+ * Every configuration variable, once: name → default (absent: required), the bounds of a whole
+ * number (`min`, `max`, inclusive), whether it is a secret, and what it means. The parser below,
+ * `npm start`'s pass-through (dev/offline.ts), serverless.yml's environment
+ * (build/serverless-environment.cjs) and the README's table all follow it. JSON, so the
+ * serverless.yml helper reads the same file without a TypeScript step.
  */
 export const CONFIG_VARIABLES: Readonly<
   Record<
     VariableName,
-    { default?: string; secret: boolean; description: string; serverless?: string; ssmWhen?: string }
+    {
+      default?: string;
+      min?: number;
+      max?: number;
+      secret: boolean;
+      description: string;
+      serverless?: string;
+      ssmWhen?: string;
+    }
   >
 > = VARIABLES;
 export type VariableName = keyof typeof VARIABLES;
+
+/** A variable that holds a whole number: its row in the table carries `min` and `max`. */
+export type WholeNumberVariable = {
+  [K in VariableName]: (typeof VARIABLES)[K] extends { min: number; max: number } ? K : never;
+}[VariableName];
 
 /** A fixed-window quota: `limit` requests per `windowSeconds`. */
 export interface RateLimitRule {
@@ -110,8 +124,9 @@ export interface Config {
 }
 
 /** The lowest `PASSWORD_MIN_LENGTH` accepted (NIST SP 800-63B); the bundled common-password list relies on it. */
-export const PASSWORD_MIN_LENGTH_FLOOR = 8;
-export const PASSWORD_MAX_LENGTH = 256;
+export const PASSWORD_MIN_LENGTH_FLOOR = VARIABLES.PASSWORD_MIN_LENGTH.min;
+/** The longest password accepted, in code points: also the highest `PASSWORD_MIN_LENGTH`. */
+export const PASSWORD_MAX_LENGTH = VARIABLES.PASSWORD_MIN_LENGTH.max;
 
 /** Standard Webhooks secrets: `whsec_` then the key in base64. */
 const WEBHOOK_SECRET = /^whsec_([A-Za-z0-9+/]+={0,2})$/;
@@ -168,7 +183,9 @@ function reader(env: Record<string, string | undefined>, problems: string[]) {
         return value;
       return fail(name, 'must be an https URL (http only for localhost)', '');
     },
-    wholeNumber(name: VariableName, min: number, max: number): number {
+    /** A whole number within the table's `min` and `max` (inclusive). */
+    wholeNumber(name: WholeNumberVariable): number {
+      const { min, max } = VARIABLES[name];
       const value = raw(name) ?? '';
       if (!/^\d+$/.test(value)) return fail(name, 'must be a whole number', 0);
       const n = Number(value);
@@ -307,8 +324,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     datastore: {
       url: read.secureUrl('UPSTASH_REDIS_REST_URL'),
       token: read.required('UPSTASH_REDIS_REST_TOKEN'),
-      timeoutMs: read.wholeNumber('DATASTORE_TIMEOUT_MS', 50, 60_000),
-      sessionTouchMs: read.wholeNumber('SESSION_TOUCH_SECONDS', 0, 3600) * 1000,
+      timeoutMs: read.wholeNumber('DATASTORE_TIMEOUT_MS'),
+      sessionTouchMs: read.wholeNumber('SESSION_TOUCH_SECONDS') * 1000,
     },
     keyPrefix: read.text('KEY_PREFIX', 64),
     apiUrl: read.httpOrigin('API_URL'),
@@ -321,23 +338,19 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     customClaimsHook: read.hook('HOOK_CUSTOM_CLAIMS', 'HOOK_SECRET'),
     totpEncryptionKey: read.symmetricKey('TOTP_ENCRYPTION_KEY', 32),
-    accessTokenTtlSeconds: read.wholeNumber('ACCESS_TOKEN_TTL_SECONDS', 1, 86_400),
-    refreshTokenTtlSeconds: read.wholeNumber('REFRESH_TOKEN_TTL_SECONDS', 60, 31_536_000),
-    refreshReuseGraceSeconds: read.wholeNumber('REFRESH_REUSE_GRACE_SECONDS', 0, 300),
-    reauthMaxAgeSeconds: read.wholeNumber('REAUTH_MAX_AGE_SECONDS', 30, 3600),
+    accessTokenTtlSeconds: read.wholeNumber('ACCESS_TOKEN_TTL_SECONDS'),
+    refreshTokenTtlSeconds: read.wholeNumber('REFRESH_TOKEN_TTL_SECONDS'),
+    refreshReuseGraceSeconds: read.wholeNumber('REFRESH_REUSE_GRACE_SECONDS'),
+    reauthMaxAgeSeconds: read.wholeNumber('REAUTH_MAX_AGE_SECONDS'),
     edge: {
       originSecret: read.text('EDGE_ORIGIN_SECRET', 256),
-      wafRateLimit: read.wholeNumber('EDGE_WAF_RATE_LIMIT', 0, 2_000_000),
+      wafRateLimit: read.wholeNumber('EDGE_WAF_RATE_LIMIT'),
     },
-    passwordMinLength: read.wholeNumber(
-      'PASSWORD_MIN_LENGTH',
-      PASSWORD_MIN_LENGTH_FLOOR,
-      PASSWORD_MAX_LENGTH,
-    ),
+    passwordMinLength: read.wholeNumber('PASSWORD_MIN_LENGTH'),
     argon2: {
-      memoryKib: read.wholeNumber('ARGON2_MEMORY_KIB', 8, 4_194_304),
-      timeCost: read.wholeNumber('ARGON2_TIME_COST', 1, 100),
-      parallelism: read.wholeNumber('ARGON2_PARALLELISM', 1, 16),
+      memoryKib: read.wholeNumber('ARGON2_MEMORY_KIB'),
+      timeCost: read.wholeNumber('ARGON2_TIME_COST'),
+      parallelism: read.wholeNumber('ARGON2_PARALLELISM'),
     },
     rateLimits: {
       loginPerIp: read.rate('RATE_LIMIT_LOGIN_PER_IP'),
@@ -352,20 +365,20 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       appName: read.text('APP_NAME', 100),
       appUrl: read.httpOrigin('APP_URL'),
       from: read.text('EMAIL_FROM', 320),
-      emailVerificationTtlSeconds: read.wholeNumber('EMAIL_VERIFICATION_TTL_SECONDS', 300, 604_800),
-      passwordResetTtlSeconds: read.wholeNumber('PASSWORD_RESET_TTL_SECONDS', 300, 86_400),
+      emailVerificationTtlSeconds: read.wholeNumber('EMAIL_VERIFICATION_TTL_SECONDS'),
+      passwordResetTtlSeconds: read.wholeNumber('PASSWORD_RESET_TTL_SECONDS'),
       functionName: read.text('MAIL_FUNCTION_NAME', 140),
     },
     requireVerifiedEmail: read.flag('REQUIRE_VERIFIED_EMAIL'),
     emailSignIn: {
-      ttlSeconds: read.wholeNumber('EMAIL_SIGN_IN_TTL_SECONDS', 60, 3600),
+      ttlSeconds: read.wholeNumber('EMAIL_SIGN_IN_TTL_SECONDS'),
       signUp: read.flag('EMAIL_SIGN_UP'),
     },
-    auditRetentionDays: read.wholeNumber('AUDIT_RETENTION_DAYS', 1, 3650),
+    auditRetentionDays: read.wholeNumber('AUDIT_RETENTION_DAYS'),
     notifyNewDevice: read.flag('NOTIFY_NEW_DEVICE'),
     alarms: {
       email: read.text('ALARM_EMAIL', 254),
-      failedSignInsPerMinute: read.wholeNumber('ALARM_FAILED_SIGN_INS_PER_MINUTE', 1, 1_000_000),
+      failedSignInsPerMinute: read.wholeNumber('ALARM_FAILED_SIGN_INS_PER_MINUTE'),
     },
     corsAllowedOrigins: read.origins('CORS_ALLOWED_ORIGINS'),
     logLevel: read.logLevel('LOG_LEVEL'),

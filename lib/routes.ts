@@ -17,6 +17,13 @@ export type ResourceName = Exclude<
   'problem' | 'FieldError' | 'ValidationProblem' | 'MfaRequiredProblem'
 >;
 
+/**
+ * Datastore round trips of one warm request (each Redis REST call is a network hop to Upstash;
+ * rate-limit calls included): a number is exact (the least the endpoint can do, too), `{ atMost }`
+ * a ceiling.
+ */
+export type RoundTrips = number | { atMost: number };
+
 /** One endpoint of the API: everything the handler, serverless.yml, OpenAPI and the bench need. */
 export interface Route {
   /** The Lambda: functions/<fn>.ts, bundled to dist/functions/<fn>/index.js. */
@@ -37,6 +44,11 @@ export interface Route {
   optionalAuth?: boolean;
   /** The one success status (302: the handler returns a `redirect`). */
   status: 200 | 201 | 202 | 204 | 302;
+  /**
+   * Its round-trip budget: asserted by tests/budgets/round-trips.test.ts, reported against by the
+   * bench. Where the path a request takes changes the count, one budget per named case.
+   */
+  roundTrips: RoundTrips | { readonly [path: string]: RoundTrips };
   /** The success body's schema (lib/resources.ts); none for 202 and 204. */
   response?: ResourceName;
   /** `Location` of a 201. */
@@ -73,6 +85,8 @@ export const ROUTES = [
     auth: false,
     body: 'RegisterBody',
     status: 201,
+    // The per-IP limit, the register script.
+    roundTrips: { atMost: 2 },
     // No session when REQUIRE_VERIFIED_EMAIL is on.
     response: 'UserAndOptionalSession',
     location: '/users/me',
@@ -90,6 +104,8 @@ export const ROUTES = [
     auth: false,
     body: 'LoginBody',
     status: 200,
+    // The per-IP limit, the log-in start (the hash read), the session (with or without a second factor).
+    roundTrips: { atMost: 3 },
     response: 'LogIn',
     errors: ['invalid_credentials', 'email_not_verified', 'account_disabled', 'mfa_required', 'rate_limited'],
     hashing: true,
@@ -105,6 +121,7 @@ export const ROUTES = [
     auth: false,
     body: 'MfaLoginBody',
     status: 200,
+    roundTrips: 2,
     response: 'LogIn',
     errors: ['mfa_failed', 'account_disabled', 'rate_limited'],
     sessionCookie: 'issue',
@@ -118,6 +135,7 @@ export const ROUTES = [
     tag: 'sessions',
     auth: false,
     status: 200,
+    roundTrips: { atMost: 2 },
     response: 'PasskeyLoginOptions',
     errors: ['rate_limited'],
   },
@@ -131,6 +149,7 @@ export const ROUTES = [
     auth: false,
     body: 'PasskeyLoginBody',
     status: 200,
+    roundTrips: { atMost: 3 },
     response: 'UserAndSession',
     errors: ['passkey_invalid', 'email_not_verified', 'account_disabled', 'rate_limited'],
     sessionCookie: 'issue',
@@ -145,6 +164,8 @@ export const ROUTES = [
     auth: false,
     body: 'EmailSignInBody',
     status: 202,
+    // The per-IP limit only: the mail function does the rest.
+    roundTrips: 1,
     errors: ['rate_limited'],
   },
   {
@@ -157,6 +178,7 @@ export const ROUTES = [
     auth: false,
     body: 'EmailSignInConfirmBody',
     status: 200,
+    roundTrips: 2,
     response: 'SignedIn',
     errors: ['link_invalid', 'sign_in_code_invalid', 'account_disabled', 'mfa_required', 'rate_limited'],
     sessionCookie: 'issue',
@@ -171,6 +193,7 @@ export const ROUTES = [
     auth: false,
     body: 'RefreshBody',
     status: 200,
+    roundTrips: 1,
     response: 'SessionEnvelope',
     errors: ['invalid_refresh_token', 'account_disabled'],
     sessionCookie: 'refresh',
@@ -184,6 +207,7 @@ export const ROUTES = [
     tag: 'sessions',
     auth: true,
     status: 200,
+    roundTrips: 1,
     response: 'SessionList',
     errors: [],
   },
@@ -196,6 +220,7 @@ export const ROUTES = [
     tag: 'sessions',
     auth: true,
     status: 204,
+    roundTrips: 1,
     errors: [],
     sessionCookie: 'clear',
   },
@@ -208,6 +233,7 @@ export const ROUTES = [
     tag: 'sessions',
     auth: true,
     status: 204,
+    roundTrips: 1,
     errors: ['not_found'],
   },
   {
@@ -219,6 +245,7 @@ export const ROUTES = [
     tag: 'sessions',
     auth: true,
     status: 204,
+    roundTrips: 1,
     errors: [],
     sessionCookie: 'clear',
   },
@@ -231,6 +258,7 @@ export const ROUTES = [
     tag: 'users',
     auth: true,
     status: 200,
+    roundTrips: 1,
     response: 'UserEnvelope',
     errors: [],
   },
@@ -244,6 +272,8 @@ export const ROUTES = [
     auth: true,
     body: 'UpdateProfileBody',
     status: 200,
+    // An email change checks the password and the email-change limits before its script.
+    roundTrips: { name: 1, email: 4 },
     response: 'UserEnvelope',
     errors: ['current_password_incorrect', 'email_taken', 'rate_limited', 'reauthentication_required'],
     hashing: true,
@@ -258,6 +288,8 @@ export const ROUTES = [
     auth: true,
     body: 'ChangePasswordBody',
     status: 204,
+    // The hash read, then the guarded change.
+    roundTrips: { atMost: 2 },
     errors: ['current_password_incorrect', 'rate_limited', 'reauthentication_required'],
     hashing: true,
   },
@@ -271,6 +303,8 @@ export const ROUTES = [
     auth: true,
     body: 'DeleteAccountBody',
     status: 204,
+    // The hash read, then the guarded change.
+    roundTrips: { atMost: 2 },
     errors: ['current_password_incorrect', 'rate_limited', 'reauthentication_required'],
     hashing: true,
     sessionCookie: 'clear',
@@ -284,6 +318,7 @@ export const ROUTES = [
     tag: 'users',
     auth: true,
     status: 200,
+    roundTrips: 1,
     response: 'Security',
     errors: [],
   },
@@ -296,6 +331,7 @@ export const ROUTES = [
     tag: 'users',
     auth: true,
     status: 200,
+    roundTrips: 1,
     response: 'AccountExport',
     errors: [],
   },
@@ -309,6 +345,7 @@ export const ROUTES = [
     auth: true,
     body: 'CurrentPasswordBody',
     status: 200,
+    roundTrips: 2,
     response: 'TotpEnrollment',
     errors: [
       'current_password_incorrect',
@@ -329,6 +366,7 @@ export const ROUTES = [
     auth: true,
     body: 'TotpCodeBody',
     status: 200,
+    roundTrips: 2,
     response: 'RecoveryCodes',
     errors: ['totp_code_invalid', 'email_not_verified', 'totp_not_pending', 'rate_limited'],
   },
@@ -342,6 +380,7 @@ export const ROUTES = [
     auth: true,
     body: 'CurrentFactorBody',
     status: 204,
+    roundTrips: 2,
     errors: [
       'totp_code_invalid',
       'current_password_incorrect',
@@ -362,6 +401,7 @@ export const ROUTES = [
     auth: true,
     body: 'CurrentFactorBody',
     status: 200,
+    roundTrips: 2,
     response: 'RecoveryCodes',
     errors: [
       'totp_code_invalid',
@@ -384,6 +424,7 @@ export const ROUTES = [
     body: 'PasskeyOptionsBody',
     bodyOptional: true,
     status: 200,
+    roundTrips: 1,
     response: 'PasskeyRegistrationOptions',
     errors: ['current_password_incorrect', 'reauthentication_required', 'email_not_verified', 'rate_limited'],
     hashing: true,
@@ -398,6 +439,7 @@ export const ROUTES = [
     auth: true,
     body: 'AddPasskeyBody',
     status: 201,
+    roundTrips: 2,
     response: 'PasskeyEnvelope',
     location: '/users/me/passkeys',
     errors: ['passkey_invalid', 'email_not_verified'],
@@ -411,6 +453,7 @@ export const ROUTES = [
     tag: 'users',
     auth: true,
     status: 200,
+    roundTrips: 1,
     response: 'PasskeyList',
     errors: [],
   },
@@ -424,6 +467,7 @@ export const ROUTES = [
     auth: true,
     body: 'CurrentPasswordBody',
     status: 204,
+    roundTrips: 2,
     errors: ['current_password_incorrect', 'not_found', 'rate_limited', 'reauthentication_required'],
     hashing: true,
   },
@@ -436,6 +480,7 @@ export const ROUTES = [
     tag: 'users',
     auth: true,
     status: 202,
+    roundTrips: { atMost: 2 },
     errors: ['already_verified', 'rate_limited'],
   },
   {
@@ -449,6 +494,8 @@ export const ROUTES = [
     auth: false,
     body: 'VerifyEmailBody',
     status: 200,
+    // A pending email change takes a second: its credential keys are known once the link is read.
+    roundTrips: { verification: 1, 'pending email change': 2 },
     response: 'UserEnvelope',
     errors: ['link_invalid', 'email_taken'],
   },
@@ -463,6 +510,7 @@ export const ROUTES = [
     auth: false,
     body: 'RevertEmailChangeBody',
     status: 200,
+    roundTrips: 2,
     response: 'UserEnvelope',
     errors: ['link_invalid', 'email_taken'],
   },
@@ -476,6 +524,7 @@ export const ROUTES = [
     auth: false,
     body: 'PasswordResetBody',
     status: 202,
+    roundTrips: 1,
     errors: ['rate_limited'],
   },
   {
@@ -488,6 +537,7 @@ export const ROUTES = [
     auth: false,
     body: 'PasswordResetConfirmBody',
     status: 200,
+    roundTrips: 2,
     response: 'UserAndOptionalSession',
     errors: ['link_invalid'],
     hashing: true,
@@ -502,6 +552,7 @@ export const ROUTES = [
     tag: 'sessions',
     auth: false,
     status: 200,
+    roundTrips: 0,
     response: 'OAuthProviderList',
     errors: [],
   },
@@ -516,6 +567,8 @@ export const ROUTES = [
     optionalAuth: true,
     body: 'OAuthStartBody',
     status: 200,
+    // One script: the per-IP limit, the session check (with a bearer token), the state.
+    roundTrips: 1,
     response: 'AuthorizationUrl',
     errors: ['redirect_uri_not_allowed', 'unauthorized', 'not_found', 'rate_limited'],
   },
@@ -528,6 +581,9 @@ export const ROUTES = [
     tag: 'sessions',
     auth: false,
     status: 302,
+    // The state taken, who holds the identity and the email, the decision (plus one token request
+    // to the provider).
+    roundTrips: 3,
     errors: ['validation_failed', 'oauth_state_invalid', 'not_found'],
   },
   {
@@ -539,6 +595,8 @@ export const ROUTES = [
     tag: 'sessions',
     auth: false,
     status: 302,
+    // As the GET callback.
+    roundTrips: 3,
     errors: [
       'validation_failed',
       'oauth_state_invalid',
@@ -557,6 +615,8 @@ export const ROUTES = [
     auth: false,
     body: 'OAuthSignInBody',
     status: 200,
+    // One script: the code taken, the session opened.
+    roundTrips: 1,
     response: 'UserSessionCreated',
     errors: ['oauth_code_invalid', 'account_disabled', 'mfa_required'],
     sessionCookie: 'issue',
@@ -570,6 +630,7 @@ export const ROUTES = [
     tag: 'users',
     auth: true,
     status: 200,
+    roundTrips: 1,
     response: 'IdentityList',
     errors: [],
   },
@@ -582,6 +643,7 @@ export const ROUTES = [
     tag: 'users',
     auth: true,
     status: 204,
+    roundTrips: 1,
     errors: ['not_found', 'last_sign_in_method'],
   },
   {
@@ -593,6 +655,7 @@ export const ROUTES = [
     tag: 'keys',
     auth: false,
     status: 200,
+    roundTrips: 0,
     response: 'Jwks',
     cacheSeconds: 300,
     errors: [],
@@ -606,6 +669,7 @@ export const ROUTES = [
     tag: 'keys',
     auth: false,
     status: 200,
+    roundTrips: 0,
     response: 'OpenIdConfiguration',
     cacheSeconds: 300,
     errors: [],
@@ -619,6 +683,7 @@ export const ROUTES = [
     tag: 'meta',
     auth: false,
     status: 200,
+    roundTrips: 0,
     response: 'OpenApiDocument',
     cacheSeconds: 300,
     errors: [],
@@ -645,6 +710,7 @@ export const CATCH_ALL = {
   tag: 'meta',
   auth: false,
   status: 200,
+  roundTrips: 0,
   errors: ['not_found', 'method_not_allowed'],
 } as const satisfies Route;
 

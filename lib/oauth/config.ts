@@ -1,4 +1,4 @@
-import type { RateLimitRule, VariableName } from '../config';
+import type { RateLimitRule, VariableName, WholeNumberVariable } from '../config';
 
 /** The providers of README "Social log-in", in the order `GET /oauth/providers` lists them. */
 export const PROVIDER_IDS = ['google', 'github', 'apple', 'oidc'] as const;
@@ -37,7 +37,7 @@ export interface OAuthConfig {
 /** What the configuration parser lends this module (lib/config.ts `reader`). */
 export interface OAuthReader {
   text(name: VariableName, maxLength?: number): string;
-  wholeNumber(name: VariableName, min: number, max: number): number;
+  wholeNumber(name: WholeNumberVariable): number;
   origins(name: VariableName): string[];
   rate(name: VariableName): RateLimitRule;
 }
@@ -158,7 +158,7 @@ export function readOAuthConfig(
     redirectOrigins: [
       ...new Set(origins.filter((o) => o !== '*' && URL.canParse(o)).map((o) => new URL(o).origin)),
     ],
-    stateTtlSeconds: read.wholeNumber('OAUTH_STATE_TTL_SECONDS', 60, 3600),
-    timeoutMs: read.wholeNumber('OAUTH_TIMEOUT_MS', 100, 30_000),
+    stateTtlSeconds: read.wholeNumber('OAUTH_STATE_TTL_SECONDS'),
+    timeoutMs: read.wholeNumber('OAUTH_TIMEOUT_MS'),
   };
 }

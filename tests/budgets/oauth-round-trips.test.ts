@@ -1,8 +1,11 @@
 // Social log-in's round-trip budgets: datastore requests per warm request (each a network hop to
-// Upstash) and requests to the provider per callback (each a hop to Google or Apple), counted on a
-// datastore front and a local identity provider of this file's own.
+// Upstash; the route table's `roundTrips`, lib/routes.ts) and requests to the provider per callback
+// (each a hop to Google or Apple), counted on a datastore front and a local identity provider of
+// this file's own.
 import { type Datastore, startDatastore } from '../../dev/datastore/server';
 import type { LocalIdentityProvider } from '../../dev/identity-provider';
+import { roundTripBudget } from '../../dev/round-trips';
+import { type FunctionName, routeOf } from '../../lib/routes';
 import { uniqueEmail } from '../support/accounts';
 import { invoke } from '../support/app';
 import {
@@ -32,6 +35,13 @@ afterAll(async () => {
   await datastore?.close();
 });
 
+/** The route's exact round-trip budget (lib/routes.ts). */
+function budgetOf(fn: FunctionName): number {
+  const budget = roundTripBudget(routeOf(fn));
+  expect(budget.exact).toBe(true);
+  return budget.roundTrips;
+}
+
 const who = () => ({ email: uniqueEmail('budget'), name: 'Budget', emailVerified: true });
 
 /** A sign-in up to the provider's answer (start counted by the caller if it wants). */
@@ -40,7 +50,7 @@ async function answer() {
   return { answer: await signInAtProvider(await start(h.start, 'oidc', challenge), who()), verifier };
 }
 
-test('a warm callback: one token request to the provider (no discovery, no JWKS) and 3 datastore round trips', async () => {
+test('a warm callback: one token request to the provider (no discovery, no JWKS), datastore round trips on budget', async () => {
   // Prepare: one sign-in first (discovery, JWKS and the scripts loaded), then a fresh answer.
   fragmentOf(await deliver(h, (await answer()).answer));
   const next = await answer();
@@ -53,19 +63,19 @@ test('a warm callback: one token request to the provider (no discovery, no JWKS)
   // Assess: state taken, holders read, the decision and the code stored.
   expect(fragmentOf(res).code).toBeDefined();
   expect(twin.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /token']);
-  expect(datastore.counts().total).toBe(3);
+  expect(datastore.counts().total).toBe(budgetOf('oauth-callback'));
 });
 
-test('a warm start: 1 datastore round trip (the limit, the session check and the state in one script), no provider call', async () => {
+test('a warm start: its round-trip budget (the limit, the session check and the state in one script), no provider call', async () => {
   await answer();
   twin.requests.length = 0;
   datastore.resetCounts();
   await start(h.start, 'oidc', pkce().challenge);
-  expect(datastore.counts().total).toBe(1);
+  expect(datastore.counts().total).toBe(budgetOf('oauth-start'));
   expect(twin.requests).toEqual([]);
 });
 
-test('a warm POST /sessions/oauth: 1 datastore round trip (one script), then the JWT is signed', async () => {
+test('a warm POST /sessions/oauth: its round-trip budget (one script), then the JWT is signed', async () => {
   const first = await answer();
   const firstCode = fragmentOf(await deliver(h, first.answer)).code as string;
   expect(
@@ -86,10 +96,10 @@ test('a warm POST /sessions/oauth: 1 datastore round trip (one script), then the
     body: { code, codeVerifier: next.verifier },
   });
   expect(res.status).toBe(200);
-  expect(datastore.counts().total).toBe(1);
+  expect(datastore.counts().total).toBe(budgetOf('oauth-sign-in'));
 });
 
-test('warm GET /users/me/identities and DELETE /users/me/identities/{id}: 1 round trip each', async () => {
+test('warm GET /users/me/identities and DELETE /users/me/identities/{id}: each on its round-trip budget', async () => {
   const one = await answer();
   const code = fragmentOf(await deliver(h, one.answer)).code as string;
   const { body } = await invoke(h.signIn, {
@@ -98,7 +108,7 @@ test('warm GET /users/me/identities and DELETE /users/me/identities/{id}: 1 roun
     body: { code, codeVerifier: one.verifier },
   });
   const token = body.session.accessToken as string;
-  await invoke(h.password, {
+  await invoke(h.changePassword, {
     method: 'PUT',
     path: '/users/me/password',
     token,
@@ -107,7 +117,7 @@ test('warm GET /users/me/identities and DELETE /users/me/identities/{id}: 1 roun
   await invoke(h.identities, { method: 'GET', path: '/users/me/identities', token });
   datastore.resetCounts();
   const list = await invoke(h.identities, { method: 'GET', path: '/users/me/identities', token });
-  expect(datastore.counts().total).toBe(1);
+  expect(datastore.counts().total).toBe(budgetOf('list-identities'));
   const id = list.body.identities[0].id as string;
   // The unlink script's first call loads it (EVALSHA → NOSCRIPT → EVAL): an unknown id first.
   const unknown = 'idn_AAAAAAAAAAAAAAAAAAAAAA';
@@ -125,5 +135,5 @@ test('warm GET /users/me/identities and DELETE /users/me/identities/{id}: 1 roun
     pathParameters: { identityId: id },
   });
   expect(res.status).toBe(204);
-  expect(datastore.counts().total).toBe(1);
+  expect(datastore.counts().total).toBe(budgetOf('delete-identity'));
 });

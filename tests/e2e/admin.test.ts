@@ -6,11 +6,11 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { SoftAuthenticator } from '../../dev/soft-authenticator';
 import { totpCode } from '../../lib/totp';
 import { PASSWORD } from '../support/accounts';
 import { mailedLinkToken } from '../support/mail';
 import { startTestApi } from '../support/offline';
-import { SoftAuthenticator } from '../support/webauthn';
 
 const root = join(__dirname, '../..');
 const run = promisify(execFile);

@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { buildOpenApiDocument } from '../../build/openapi';
+import { SoftAuthenticator } from '../../dev/soft-authenticator';
 import { ROUTES } from '../../lib/routes';
 import { totpCode } from '../../lib/totp';
 import { PASSWORD } from '../support/accounts';
 import { mailedLinkToken } from '../support/mail';
 import { startTestApi } from '../support/offline';
 import { OpenApiCheck } from '../support/openapi-check';
-import { SoftAuthenticator } from '../support/webauthn';
 
 const _root = join(__dirname, '../..');
 let api: Awaited<ReturnType<typeof startTestApi>>;

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { freePort } from '../../dev/offline';
-import { signInAtProvider } from '../support/provider-browser';
+import { signInAtProvider } from '../../dev/provider-browser';
 
 const root = join(__dirname, '../..');
 let child: ChildProcess;

@@ -68,7 +68,7 @@ const logIn = (email: string, headers: Record<string, string>) =>
   call(h.login, { method: 'POST', path: '/sessions', body: { email, password: PASSWORD }, headers });
 
 const refreshByCookie = (cookie: string | undefined, headers: Record<string, string> = {}, body?: unknown) =>
-  call(h.refresh, {
+  call(h.refreshSession, {
     method: 'POST',
     path: '/sessions/refresh',
     headers: { ...fromApp(cookie), ...headers },
@@ -134,7 +134,11 @@ describe('cookie mode', () => {
     expect(second.text).not.toContain(secondToken);
     expect(third.status).toBe(200);
     expect(cookieToken(third)).not.toBe(secondToken);
-    const me = await call(h.me, { method: 'GET', path: '/users/me', token: third.body.session.accessToken });
+    const me = await call(h.getProfile, {
+      method: 'GET',
+      path: '/users/me',
+      token: third.body.session.accessToken,
+    });
     expect(me.status).toBe(200);
   });
 
@@ -155,7 +159,11 @@ describe('cookie mode', () => {
     expect(replay.body.code).toBe('invalid_refresh_token');
     expect(replay.cookies).toEqual([]);
     expect((await refreshByCookie(cookieToken(latest))).status).toBe(401);
-    const me = await call(h.me, { method: 'GET', path: '/users/me', token: latest.body.session.accessToken });
+    const me = await call(h.getProfile, {
+      method: 'GET',
+      path: '/users/me',
+      token: latest.body.session.accessToken,
+    });
     expect(me.status).toBe(401);
   });
 
@@ -184,7 +192,11 @@ describe('cookie mode', () => {
     // The browser now holds the winner's cookie: the losing tab's retry uses it.
     const retry = await refreshByCookie(cookieToken(winner));
     expect(retry.status).toBe(200);
-    const me = await call(h.me, { method: 'GET', path: '/users/me', token: winner.body.session.accessToken });
+    const me = await call(h.getProfile, {
+      method: 'GET',
+      path: '/users/me',
+      token: winner.body.session.accessToken,
+    });
     expect(me.status).toBe(200);
   });
 
@@ -210,7 +222,7 @@ describe('cookie mode', () => {
       ) as Record<string, string>;
 
       // Act
-      const answer = await call(h.refresh, {
+      const answer = await call(h.refreshSession, {
         method: 'POST',
         path: '/sessions/refresh',
         headers,
@@ -249,7 +261,7 @@ describe('cookie mode', () => {
         headers: evil,
       });
       expect([logout.status, logout.cookies]).toEqual([403, []]);
-      const remove = await call(h.remove, {
+      const remove = await call(h.deleteAccount, {
         method: 'DELETE',
         path: '/users/me',
         token: account.token,
@@ -257,7 +269,9 @@ describe('cookie mode', () => {
         headers: evil,
       });
       expect(remove.status).toBe(403);
-      expect((await call(h.me, { method: 'GET', path: '/users/me', token: account.token })).status).toBe(200);
+      expect(
+        (await call(h.getProfile, { method: 'GET', path: '/users/me', token: account.token })).status,
+      ).toBe(200);
     });
   });
 
@@ -273,7 +287,7 @@ describe('cookie mode', () => {
       ['an oversized cookie', `__Host-refresh=${'A'.repeat(6000)}`],
       ['an oversized header', `a=${'b'.repeat(9000)}`],
     ])('%s', async (_, cookie) => {
-      const answer = await call(h.refresh, {
+      const answer = await call(h.refreshSession, {
         method: 'POST',
         path: '/sessions/refresh',
         headers: { 'session-transport': 'cookie', origin: APP, ...(cookie ? { cookie } : {}) },
@@ -284,7 +298,7 @@ describe('cookie mode', () => {
     test('two refresh cookies in one header are refused, even when one is good', async () => {
       const { email } = await signUp(h.register, { tag: 'cookie-two' });
       const good = cookieToken(await logIn(email, fromApp()));
-      const answer = await call(h.refresh, {
+      const answer = await call(h.refreshSession, {
         method: 'POST',
         path: '/sessions/refresh',
         headers: { ...fromApp(), cookie: `__Host-refresh=${good}; __Host-refresh=${good}` },
@@ -307,7 +321,7 @@ describe('cookie mode', () => {
       const { email } = await signUp(h.register, { tag: 'cookie-aws' });
       const good = cookieToken(await logIn(email, fromApp()));
       const answer = await call(
-        h.refresh,
+        h.refreshSession,
         { method: 'POST', path: '/sessions/refresh', headers: fromApp() },
         { cookies: ['theme=dark', `__Host-refresh=${good}`] },
       );
@@ -318,7 +332,7 @@ describe('cookie mode', () => {
 
   test.each([
     ['log-out', 'logout', 'DELETE', '/sessions/current'],
-    ['log-out everywhere', 'revokeAll', 'DELETE', '/sessions'],
+    ['log-out everywhere', 'revokeAllSessions', 'DELETE', '/sessions'],
   ] as const)('%s clears the cookie (Max-Age=0) and the session is gone', async (_, name, method, path) => {
     const { email } = await signUp(h.register, { tag: `cookie-${name}` });
     const login = await logIn(email, fromApp());
@@ -336,7 +350,7 @@ describe('cookie mode', () => {
 
   test('account deletion clears the cookie', async () => {
     const account = await signUp(h.register, { tag: 'cookie-delete' });
-    const answer = await call(h.remove, {
+    const answer = await call(h.deleteAccount, {
       method: 'DELETE',
       path: '/users/me',
       token: account.token,
@@ -366,7 +380,7 @@ describe('Bearer clients in the same run see no change', () => {
 
     // Act
     const login = await logIn(email, { origin: APP });
-    const refreshed = await call(h.refresh, {
+    const refreshed = await call(h.refreshSession, {
       method: 'POST',
       path: '/sessions/refresh',
       body: { refreshToken: login.body.session.refreshToken },
@@ -410,7 +424,7 @@ describe('credentialed CORS', () => {
     'Origin %s → Access-Control-Allow-Credentials %s, Vary: Origin, on success and error',
     async (origin, allowed) => {
       const ok = await call(h.jwks, { method: 'GET', path: '/.well-known/jwks.json', headers: { origin } });
-      const error = await call(h.me, { method: 'GET', path: '/users/me', headers: { origin } });
+      const error = await call(h.getProfile, { method: 'GET', path: '/users/me', headers: { origin } });
       for (const answer of [ok, error]) {
         expect(answer.headers['access-control-allow-credentials']).toBe(allowed);
         expect(answer.headers.vary).toMatch(/(^|, )Origin($|,)/);

@@ -191,7 +191,11 @@ describe('following a sign-in mail', () => {
       },
       created: false,
     });
-    const me = await invoke(h.me, { method: 'GET', path: '/users/me', token: res.body.session.accessToken });
+    const me = await invoke(h.getProfile, {
+      method: 'GET',
+      path: '/users/me',
+      token: res.body.session.accessToken,
+    });
     expect(me.body.user.emailVerified).toBe(true);
     expectRefusal(await confirm(h, { token }), 400, 'link_invalid');
     expectRefusal(await confirm(h, { email: account.email, code }), 401, 'sign_in_code_invalid');
@@ -289,7 +293,7 @@ describe('following a sign-in mail', () => {
     const changed = await signUp(h.register, { tag: 'esi' });
     await ask(h, changed.email);
     const beforeChange = await signInMail(changed.email);
-    const put = await invoke(h.password, {
+    const put = await invoke(h.changePassword, {
       method: 'PUT',
       path: '/users/me/password',
       token: changed.token,
@@ -301,7 +305,7 @@ describe('following a sign-in mail', () => {
     const deleted = await signUp(h.register, { tag: 'esi' });
     await ask(h, deleted.email);
     const beforeDeletion = await signInMail(deleted.email);
-    const del = await invoke(h.remove, {
+    const del = await invoke(h.deleteAccount, {
       method: 'DELETE',
       path: '/users/me',
       token: deleted.token,
@@ -327,7 +331,7 @@ describe('following a sign-in mail', () => {
 
     expect(owner.status).toBe(200);
     expect(owner.body.user).toMatchObject({ id: squatter.id, emailVerified: true });
-    const old = await invoke(h.me, { method: 'GET', path: '/users/me', token: squatter.token });
+    const old = await invoke(h.getProfile, { method: 'GET', path: '/users/me', token: squatter.token });
     expect(old.status).toBe(401);
     const logIn = await invoke(h.login, {
       method: 'POST',
@@ -343,7 +347,7 @@ describe('following a sign-in mail', () => {
     // A verified account (TOTP on an unverified one would be taken over with it).
     const account = await verifiedAccount(h);
     const { token } = account;
-    const started = await invoke(h.startTotp, {
+    const started = await invoke(h.startTotpEnrollment, {
       method: 'POST',
       path: '/users/me/totp',
       token,
@@ -372,7 +376,7 @@ describe('following a sign-in mail', () => {
     // Spent: neither the link nor the code opens anything now.
     expectRefusal(await confirm(h, { token: mail.token }), 400, 'link_invalid');
     clock += 30_000;
-    const done = await invoke(h.mfaLogin, {
+    const done = await invoke(h.completeMfaLogin, {
       method: 'POST',
       path: '/sessions/mfa',
       body: { mfaToken: required.body.mfaToken, code: totpCode(secret, clock) },

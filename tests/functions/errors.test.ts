@@ -87,18 +87,23 @@ const bodyEndpoints = () =>
     ['POST /sessions', h.login, { method: 'POST', path: '/sessions' }, { email, password: PASSWORD }],
     [
       'POST /sessions/refresh',
-      h.refresh,
+      h.refreshSession,
       { method: 'POST', path: '/sessions/refresh' },
       { refreshToken: 'x'.repeat(43) },
     ],
-    ['PATCH /users/me', h.update, { method: 'PATCH', path: '/users/me', token }, { name: 'Renamed' }],
+    ['PATCH /users/me', h.updateProfile, { method: 'PATCH', path: '/users/me', token }, { name: 'Renamed' }],
     [
       'PUT /users/me/password',
-      h.password,
+      h.changePassword,
       { method: 'PUT', path: '/users/me/password', token },
       { currentPassword: PASSWORD, newPassword: PASSWORD },
     ],
-    ['DELETE /users/me', h.remove, { method: 'DELETE', path: '/users/me', token }, { password: PASSWORD }],
+    [
+      'DELETE /users/me',
+      h.deleteAccount,
+      { method: 'DELETE', path: '/users/me', token },
+      { password: PASSWORD },
+    ],
   ] as [string, HttpHandler, Omit<EventInput, 'body'>, Record<string, unknown>][];
 
 // test.each tables are built before beforeAll runs: the rows name endpoints, the values are read late.
@@ -170,7 +175,7 @@ describe('accepted content types', () => {
     async (type) => {
       // Act
       const res = await call(
-        h.refresh,
+        h.refreshSession,
         httpEvent({
           method: 'POST',
           path: '/sessions/refresh',
@@ -191,7 +196,7 @@ describe('accepted content types', () => {
       const user = await signUp(h.register, { tag: 'merge' });
 
       // Act
-      const res = await invoke(h.update, {
+      const res = await invoke(h.updateProfile, {
         method: 'PATCH',
         path: '/users/me',
         token: user.token,
@@ -229,7 +234,7 @@ describe('413 payload_too_large', () => {
 
     // Act
     const res = await call(
-      h.refresh,
+      h.refreshSession,
       httpEvent({
         method: 'POST',
         path: '/sessions/refresh',
@@ -250,7 +255,7 @@ describe('413 payload_too_large', () => {
 
     // Act
     const res = await call(
-      h.refresh,
+      h.refreshSession,
       httpEvent({
         method: 'POST',
         path: '/sessions/refresh',
@@ -277,7 +282,7 @@ describe('413 payload_too_large', () => {
     };
 
     // Act
-    const res = await call(h.refresh, event);
+    const res = await call(h.refreshSession, event);
 
     // Assess: not 413; the body decoded fine and failed validation on the extra member
     expectProblem(res, 'validation_failed', { errors: [{ field: 'pad', message: 'is not allowed' }] });
@@ -338,7 +343,7 @@ describe('400 malformed_json', () => {
     };
 
     // Act
-    const res = await call(h.refresh, event);
+    const res = await call(h.refreshSession, event);
 
     // Assess
     expect([res.status, res.body.code]).toEqual([401, 'invalid_refresh_token']);
@@ -503,7 +508,7 @@ describe('password policy on register and password change', () => {
 
     // Act
     const res = await call(
-      h.password,
+      h.changePassword,
       httpEvent({
         method: 'PUT',
         path: '/users/me/password',
@@ -520,24 +525,28 @@ describe('password policy on register and password change', () => {
 describe('401 unauthorized', () => {
   const authEndpoints = () =>
     [
-      ['GET /users/me', h.me, { method: 'GET', path: '/users/me' }],
-      ['PATCH /users/me', h.update, { method: 'PATCH', path: '/users/me', body: { name: 'X' } }],
+      ['GET /users/me', h.getProfile, { method: 'GET', path: '/users/me' }],
+      ['PATCH /users/me', h.updateProfile, { method: 'PATCH', path: '/users/me', body: { name: 'X' } }],
       [
         'PUT /users/me/password',
-        h.password,
+        h.changePassword,
         {
           method: 'PUT',
           path: '/users/me/password',
           body: { currentPassword: PASSWORD, newPassword: 'a brand new passphrase' },
         },
       ],
-      ['DELETE /users/me', h.remove, { method: 'DELETE', path: '/users/me', body: { password: PASSWORD } }],
-      ['GET /sessions', h.list, { method: 'GET', path: '/sessions' }],
-      ['DELETE /sessions', h.revokeAll, { method: 'DELETE', path: '/sessions' }],
+      [
+        'DELETE /users/me',
+        h.deleteAccount,
+        { method: 'DELETE', path: '/users/me', body: { password: PASSWORD } },
+      ],
+      ['GET /sessions', h.listSessions, { method: 'GET', path: '/sessions' }],
+      ['DELETE /sessions', h.revokeAllSessions, { method: 'DELETE', path: '/sessions' }],
       ['DELETE /sessions/current', h.logout, { method: 'DELETE', path: '/sessions/current' }],
       [
         'DELETE /sessions/{id}',
-        h.revoke,
+        h.revokeSession,
         {
           method: 'DELETE',
           path: '/sessions/ses_AAAAAAAAAAAAAAAAAAAAAA',
@@ -633,7 +642,7 @@ describe('401 unauthorized', () => {
     const { accessToken } = await other.tokens.issueAccessToken({ userId: 'usr_x', sessionId: 'ses_x' });
 
     // Act
-    const res = await call(h.me, httpEvent({ method: 'GET', path: '/users/me', token: accessToken }));
+    const res = await call(h.getProfile, httpEvent({ method: 'GET', path: '/users/me', token: accessToken }));
 
     // Assess
     expectProblem(res, 'unauthorized', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
@@ -641,7 +650,7 @@ describe('401 unauthorized', () => {
 
   test('the scheme is case-insensitive: "bearer <token>" works', async () => {
     const res = await call(
-      h.me,
+      h.getProfile,
       httpEvent({ method: 'GET', path: '/users/me', headers: { authorization: `bearer ${token}` } }),
     );
     expect(res.status).toBe(200);
@@ -668,7 +677,7 @@ describe('401 unauthorized', () => {
 
   test('an oversized body without a token is 401, not 413', async () => {
     const res = await call(
-      h.update,
+      h.updateProfile,
       httpEvent({
         method: 'PATCH',
         path: '/users/me',
@@ -681,7 +690,7 @@ describe('401 unauthorized', () => {
 
   test('a bad body with a garbage token is 401 invalid_token, not 400', async () => {
     const res = await call(
-      h.remove,
+      h.deleteAccount,
       httpEvent({ method: 'DELETE', path: '/users/me', token: 'garbage', body: [] }),
     );
     expectProblem(res, 'unauthorized', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
@@ -694,7 +703,7 @@ describe('the problem+json contract', () => {
     const context = { ...lambdaContext(), awsRequestId: 'c0ffee00-1111-2222-3333-444455556666' };
 
     // Act
-    const res = await call(h.me, httpEvent({ method: 'GET', path: '/users/me' }), context);
+    const res = await call(h.getProfile, httpEvent({ method: 'GET', path: '/users/me' }), context);
 
     // Assess
     expect(res.body).toEqual({
@@ -735,8 +744,8 @@ describe('the problem+json contract', () => {
   });
 
   test('two requests get two request ids', async () => {
-    const a = await call(h.me, httpEvent({ method: 'GET', path: '/users/me' }));
-    const b = await call(h.me, httpEvent({ method: 'GET', path: '/users/me' }));
+    const a = await call(h.getProfile, httpEvent({ method: 'GET', path: '/users/me' }));
+    const b = await call(h.getProfile, httpEvent({ method: 'GET', path: '/users/me' }));
     expect(a.body.requestId).not.toBe(b.body.requestId);
   });
 });
@@ -748,7 +757,7 @@ describe('$default route (functions/not-found.ts)', () => {
     ['GET', '/'],
     ['DELETE', '/sessions/ses_x/extra'],
   ])('%s %s → 404 not_found', async (method, path) => {
-    const res = await call(h.fallback, httpEvent({ method, path }));
+    const res = await call(h.notFound, httpEvent({ method, path }));
     expectProblem(res, 'not_found');
   });
 
@@ -763,7 +772,7 @@ describe('$default route (functions/not-found.ts)', () => {
     ['POST', '/.well-known/jwks.json', 'GET'],
   ])('%s %s → 405 with Allow: %s', async (method, path, allow) => {
     // Act
-    const res = await call(h.fallback, httpEvent({ method, path }));
+    const res = await call(h.notFound, httpEvent({ method, path }));
 
     // Assess
     expect(res.status).toBe(405);
@@ -784,7 +793,7 @@ describe('$default route (functions/not-found.ts)', () => {
 
   test('a body sent to an unknown path is not looked at', async () => {
     const res = await call(
-      h.fallback,
+      h.notFound,
       httpEvent({
         method: 'POST',
         path: '/nope',
@@ -825,7 +834,7 @@ describe('409 email_taken', () => {
 
     // Act
     const res = await call(
-      h.update,
+      h.updateProfile,
       httpEvent({
         method: 'PATCH',
         path: '/users/me',
@@ -836,9 +845,9 @@ describe('409 email_taken', () => {
 
     // Assess
     expectProblem(res, 'email_taken');
-    expect((await invoke(h.me, { method: 'GET', path: '/users/me', token: b.token })).body.user.email).toBe(
-      b.email,
-    );
+    expect(
+      (await invoke(h.getProfile, { method: 'GET', path: '/users/me', token: b.token })).body.user.email,
+    ).toBe(b.email);
   });
 });
 
@@ -847,7 +856,7 @@ describe('403 current_password_incorrect', () => {
     [
       'PATCH /users/me (email)',
       (e) => [
-        h.update,
+        h.updateProfile,
         {
           method: 'PATCH',
           path: '/users/me',
@@ -858,14 +867,14 @@ describe('403 current_password_incorrect', () => {
     [
       'PATCH /users/me (name, wrong password sent)',
       () => [
-        h.update,
+        h.updateProfile,
         { method: 'PATCH', path: '/users/me', body: { name: 'N', currentPassword: 'wrong password!' } },
       ],
     ],
     [
       'PUT /users/me/password',
       () => [
-        h.password,
+        h.changePassword,
         {
           method: 'PUT',
           path: '/users/me/password',
@@ -875,11 +884,14 @@ describe('403 current_password_incorrect', () => {
     ],
     [
       'DELETE /users/me',
-      () => [h.remove, { method: 'DELETE', path: '/users/me', body: { password: 'wrong password!' } }],
+      () => [h.deleteAccount, { method: 'DELETE', path: '/users/me', body: { password: 'wrong password!' } }],
     ],
     [
       'DELETE /users/me (password in other case)',
-      () => [h.remove, { method: 'DELETE', path: '/users/me', body: { password: PASSWORD.toUpperCase() } }],
+      () => [
+        h.deleteAccount,
+        { method: 'DELETE', path: '/users/me', body: { password: PASSWORD.toUpperCase() } },
+      ],
     ],
   ])('%s', async (_, make) => {
     // Prepare
@@ -891,7 +903,7 @@ describe('403 current_password_incorrect', () => {
 
     // Assess: refused, and nothing changed
     expectProblem(res, 'current_password_incorrect');
-    const me = await invoke(h.me, { method: 'GET', path: '/users/me', token: user.token });
+    const me = await invoke(h.getProfile, { method: 'GET', path: '/users/me', token: user.token });
     expect(me.body).toEqual({ user: user.user });
     const login = await invoke(h.login, {
       method: 'POST',
@@ -904,12 +916,12 @@ describe('403 current_password_incorrect', () => {
 
 describe('success headers', () => {
   test.each<[string, () => [HttpHandler, EventInput]]>([
-    ['GET /users/me', () => [h.me, { method: 'GET', path: '/users/me', token }]],
+    ['GET /users/me', () => [h.getProfile, { method: 'GET', path: '/users/me', token }]],
     [
       'PATCH /users/me',
-      () => [h.update, { method: 'PATCH', path: '/users/me', token, body: { name: 'Error Tester' } }],
+      () => [h.updateProfile, { method: 'PATCH', path: '/users/me', token, body: { name: 'Error Tester' } }],
     ],
-    ['GET /sessions', () => [h.list, { method: 'GET', path: '/sessions', token }]],
+    ['GET /sessions', () => [h.listSessions, { method: 'GET', path: '/sessions', token }]],
     [
       'POST /sessions',
       () => [h.login, { method: 'POST', path: '/sessions', body: { email, password: PASSWORD } }],

@@ -1,6 +1,8 @@
 // GET /users/me/export and the account's own audit events (events:<uid>): every record kind is in
 // it, nothing secret is; the events are appended by the scripts that make the changes and trimmed
 // by them to AUDIT_RETENTION_DAYS.
+
+import { SoftAuthenticator } from '../../dev/soft-authenticator';
 import * as exportAccount from '../../functions/export-account';
 import { exportTier } from '../../lib/export/services';
 import { createKeys } from '../../lib/keys';
@@ -10,7 +12,6 @@ import { logIn, PASSWORD, signUp, signUpVerified } from '../support/accounts';
 import { invoke, testConfig } from '../support/app';
 import { createHandlers } from '../support/handlers';
 import { recordingMailQueue } from '../support/mail';
-import { SoftAuthenticator } from '../support/webauthn';
 
 const APP_URL = 'https://app.example';
 let clock = Date.now();
@@ -30,7 +31,7 @@ test('the export holds every record kind of the account, and no hash, secret or 
   const account = await signUpVerified(h, services, { tag: 'export', userAgent: 'Export Browser 1' });
   const second = await logIn(h.login, account.email, { userAgent: 'Export Browser 2' });
   const token = account.token;
-  const started = await invoke(h.startTotp, {
+  const started = await invoke(h.startTotpEnrollment, {
     method: 'POST',
     path: '/users/me/totp',
     token,
@@ -43,7 +44,7 @@ test('the export holds every record kind of the account, and no hash, secret or 
     body: { code: totpCode(started.body.secret, clock) },
   });
   const authenticator = new SoftAuthenticator();
-  const options = await invoke(h.passkeyOptions, {
+  const options = await invoke(h.passkeyRegistrationOptions, {
     method: 'POST',
     path: '/users/me/passkeys/options',
     token,

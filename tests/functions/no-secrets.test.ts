@@ -158,27 +158,27 @@ beforeAll(async () => {
   // Refresh: rotate, then replay the spent token (theft detection revokes that session)
   const rotated = await send(
     'refresh',
-    h.refresh,
+    h.refreshSession,
     { method: 'POST', path: '/sessions/refresh', body: { refreshToken: second.refreshToken } },
     'issues-tokens',
   );
   expect(rotated.status).toBe(200);
-  await send('refresh with a spent token', h.refresh, {
+  await send('refresh with a spent token', h.refreshSession, {
     method: 'POST',
     path: '/sessions/refresh',
     body: { refreshToken: second.refreshToken },
   });
-  await send('refresh with an unknown token', h.refresh, {
+  await send('refresh with an unknown token', h.refreshSession, {
     method: 'POST',
     path: '/sessions/refresh',
     body: { refreshToken: 'x'.repeat(43) },
   });
-  await send('refresh with an access token', h.refresh, {
+  await send('refresh with an access token', h.refreshSession, {
     method: 'POST',
     path: '/sessions/refresh',
     body: { refreshToken: first.accessToken.slice(0, 500) },
   });
-  await send('refresh with an extra field', h.refresh, {
+  await send('refresh with an extra field', h.refreshSession, {
     method: 'POST',
     path: '/sessions/refresh',
     body: { refreshToken: third.refreshToken, password: PASSWORD },
@@ -194,14 +194,14 @@ beforeAll(async () => {
   );
   const cookieOf = (label: string) =>
     /^__Host-refresh=([^;]+);/.exec(exchanges.find((e) => e.label === label)?.cookies[0] ?? '')?.[1] ?? '';
-  await send('cookie refresh from another origin', h.refresh, {
+  await send('cookie refresh from another origin', h.refreshSession, {
     method: 'POST',
     path: '/sessions/refresh',
     headers: { ...browser, origin: 'http://evil.test', cookie: `__Host-refresh=${cookieOf('cookie login')}` },
   });
   await send(
     'cookie refresh',
-    h.refresh,
+    h.refreshSession,
     {
       method: 'POST',
       path: '/sessions/refresh',
@@ -209,7 +209,7 @@ beforeAll(async () => {
     },
     'issues-tokens',
   );
-  await send('cookie refresh with a spent cookie', h.refresh, {
+  await send('cookie refresh with a spent cookie', h.refreshSession, {
     method: 'POST',
     path: '/sessions/refresh',
     headers: { ...browser, cookie: `__Host-refresh=${cookieOf('cookie login')}` },
@@ -222,50 +222,50 @@ beforeAll(async () => {
   });
 
   const token: string = first.accessToken;
-  await send('me', h.me, { method: 'GET', path: '/users/me', token });
-  await send('me with a refresh token as bearer', h.me, {
+  await send('me', h.getProfile, { method: 'GET', path: '/users/me', token });
+  await send('me with a refresh token as bearer', h.getProfile, {
     method: 'GET',
     path: '/users/me',
     token: third.refreshToken,
   });
-  await send('rename', h.update, {
+  await send('rename', h.updateProfile, {
     method: 'PATCH',
     path: '/users/me',
     token,
     body: { name: 'Secret Keeper II' },
   });
-  await send('email change with a wrong password', h.update, {
+  await send('email change with a wrong password', h.updateProfile, {
     method: 'PATCH',
     path: '/users/me',
     token,
     body: { email: `new.${email}`, currentPassword: NEW_PASSWORD },
   });
-  await send('email change with passwordHash', h.update, {
+  await send('email change with passwordHash', h.updateProfile, {
     method: 'PATCH',
     path: '/users/me',
     token,
     body: { name: 'X', passwordHash: PASSWORD },
   });
-  await send('email change', h.update, {
+  await send('email change', h.updateProfile, {
     method: 'PATCH',
     path: '/users/me',
     token,
     body: { email: `new.${email}`, currentPassword: PASSWORD },
   });
 
-  await send('password change with a wrong current password', h.password, {
+  await send('password change with a wrong current password', h.changePassword, {
     method: 'PUT',
     path: '/users/me/password',
     token,
     body: { currentPassword: NEW_PASSWORD, newPassword: NEW_PASSWORD },
   });
-  await send('password change to a common password', h.password, {
+  await send('password change to a common password', h.changePassword, {
     method: 'PUT',
     path: '/users/me/password',
     token,
     body: { currentPassword: PASSWORD, newPassword: 'qwerty123456' },
   });
-  await send('password change', h.password, {
+  await send('password change', h.changePassword, {
     method: 'PUT',
     path: '/users/me/password',
     token,
@@ -286,38 +286,38 @@ beforeAll(async () => {
     )
   ).body.session;
 
-  await send('sessions', h.list, { method: 'GET', path: '/sessions', token });
-  await send('revoke an unknown session', h.revoke, {
+  await send('sessions', h.listSessions, { method: 'GET', path: '/sessions', token });
+  await send('revoke an unknown session', h.revokeSession, {
     method: 'DELETE',
     path: '/sessions/ses_AAAAAAAAAAAAAAAAAAAAAA',
     token,
     pathParameters: { id: 'ses_AAAAAAAAAAAAAAAAAAAAAA' },
   });
-  await send('revoke a session', h.revoke, {
+  await send('revoke a session', h.revokeSession, {
     method: 'DELETE',
     path: `/sessions/${fourth.sessionId}`,
     token,
     pathParameters: { id: fourth.sessionId },
   });
   await send('jwks', h.jwks, { method: 'GET', path: '/.well-known/jwks.json' });
-  await send('unknown path', h.fallback, { method: 'GET', path: `/users/${PASSWORD}` });
-  await send('wrong method', h.fallback, { method: 'GET', path: '/users/me/password' });
+  await send('unknown path', h.notFound, { method: 'GET', path: `/users/${PASSWORD}` });
+  await send('wrong method', h.notFound, { method: 'GET', path: '/users/me/password' });
 
-  await send('delete with a wrong password', h.remove, {
+  await send('delete with a wrong password', h.deleteAccount, {
     method: 'DELETE',
     path: '/users/me',
     token,
     body: { password: NEW_PASSWORD.toUpperCase() },
   });
-  await send('delete', h.remove, {
+  await send('delete', h.deleteAccount, {
     method: 'DELETE',
     path: '/users/me',
     token,
     body: { password: NEW_PASSWORD },
   });
-  await send('me after delete', h.me, { method: 'GET', path: '/users/me', token });
+  await send('me after delete', h.getProfile, { method: 'GET', path: '/users/me', token });
   await send('logout after delete', h.logout, { method: 'DELETE', path: '/sessions/current', token });
-  await send('revoke all after delete', h.revokeAll, { method: 'DELETE', path: '/sessions', token });
+  await send('revoke all after delete', h.revokeAllSessions, { method: 'DELETE', path: '/sessions', token });
   await send('login after delete', h.login, {
     method: 'POST',
     path: '/sessions',

@@ -2,6 +2,7 @@
 // queues a job, the mail function's service runs it in this process (tests/support/mail.ts) and
 // sends through the real SES v2 client to the local mailbox, where each notice is read.
 import type { StoredMail } from '../../dev/mailbox';
+import { SoftAuthenticator } from '../../dev/soft-authenticator';
 import { noticeJob } from '../../lib/notices/notices';
 import { createServices } from '../../lib/services';
 import { totpCode } from '../../lib/totp';
@@ -9,7 +10,6 @@ import { PASSWORD, signUp, signUpVerified } from '../support/accounts';
 import { invoke, testConfig } from '../support/app';
 import { createHandlers } from '../support/handlers';
 import { deliveringMailQueue, useMailbox } from '../support/mail';
-import { SoftAuthenticator } from '../support/webauthn';
 
 const APP_URL = 'https://app.example';
 const mailbox = useMailbox();
@@ -68,14 +68,14 @@ test('password changed, TOTP on and off, a passkey added and removed, an identit
   const token = session.accessToken;
   const newPassword = 'another long passphrase 9';
 
-  const changed = await invoke(h.password, {
+  const changed = await invoke(h.changePassword, {
     method: 'PUT',
     path: '/users/me/password',
     token,
     body: { currentPassword: PASSWORD, newPassword },
   });
   expect(changed.status).toBe(204);
-  const started = await invoke(h.startTotp, {
+  const started = await invoke(h.startTotpEnrollment, {
     method: 'POST',
     path: '/users/me/totp',
     token,
@@ -96,7 +96,7 @@ test('password changed, TOTP on and off, a passkey added and removed, an identit
   });
   expect(disabled.status).toBe(204);
   const authenticator = new SoftAuthenticator();
-  const options = await invoke(h.passkeyOptions, {
+  const options = await invoke(h.passkeyRegistrationOptions, {
     method: 'POST',
     path: '/users/me/passkeys/options',
     token,
@@ -138,12 +138,12 @@ test('password changed, TOTP on and off, a passkey added and removed, an identit
 test('a completed reset mails a notice', async () => {
   const { h } = setUp();
   const { email } = await signUp(h.register, { tag: 'notice' });
-  await invoke(h.requestReset, { method: 'POST', path: '/password-resets', body: { email } });
+  await invoke(h.requestPasswordReset, { method: 'POST', path: '/password-resets', body: { email } });
   const reset = (await mailbox().mails()).filter(
     (mail) => mail.destination.to.includes(email) && mail.body.text?.includes('/reset-password#token='),
   )[0];
   const tokenMatch = /reset-password#token=([A-Za-z0-9_%.-]+)/.exec(reset?.body.text ?? '');
-  const confirmed = await invoke(h.confirmReset, {
+  const confirmed = await invoke(h.confirmPasswordReset, {
     method: 'POST',
     path: '/password-resets/confirm',
     body: { token: decodeURIComponent(tokenMatch?.[1] ?? ''), newPassword: 'a reset passphrase 42' },

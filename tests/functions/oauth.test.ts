@@ -117,7 +117,11 @@ describe('the flow', () => {
     const two = await signedIn('oidc', who);
     expect(two.created).toBe(false);
     expect(two.user.id).toBe(one.user.id);
-    const me = await invoke(h.me, { method: 'GET', path: '/users/me', token: two.session.accessToken });
+    const me = await invoke(h.getProfile, {
+      method: 'GET',
+      path: '/users/me',
+      token: two.session.accessToken,
+    });
     expect(me.body.user.id).toBe(one.user.id);
     const identities = await listIdentities(two.session.accessToken);
     expect(identities.body).toEqual({
@@ -359,9 +363,9 @@ describe('who signs in: the contract’s linking rules', () => {
       name: 'The Owner',
     });
     expect(res.created).toBe(false);
-    const old = await invoke(h.me, { method: 'GET', path: '/users/me', token: squatter.token });
+    const old = await invoke(h.getProfile, { method: 'GET', path: '/users/me', token: squatter.token });
     expect(old.status).toBe(401);
-    const refresh = await invoke(h.refresh, {
+    const refresh = await invoke(h.refreshSession, {
       method: 'POST',
       path: '/sessions/refresh',
       body: { refreshToken: squatter.session.refreshToken },
@@ -382,7 +386,7 @@ describe('who signs in: the contract’s linking rules', () => {
     // As version 2 allowed (factors need a proved address since the security review): the
     // squatter's factor set up while the address counted as proved, then unproved again.
     await proveEmail(h.verifyEmail, app.services, squatter.id);
-    const enrolled = await invoke(h.startTotp, {
+    const enrolled = await invoke(h.startTotpEnrollment, {
       method: 'POST',
       path: '/users/me/totp',
       token: squatter.token,
@@ -416,7 +420,9 @@ describe('who signs in: the contract’s linking rules', () => {
     });
     expect(fragment).toEqual({ error: 'link_required' });
     expect(await snapshot(account.id, account.email)).toBe(before);
-    expect((await invoke(h.me, { method: 'GET', path: '/users/me', token: account.token })).status).toBe(200);
+    expect(
+      (await invoke(h.getProfile, { method: 'GET', path: '/users/me', token: account.token })).status,
+    ).toBe(200);
   });
 
   test('an unverified email whose address is free → a new account, email unverified', async () => {
@@ -442,7 +448,12 @@ describe('who signs in: the contract’s linking rules', () => {
   test('an account with TOTP on → 403 mfa_required with an mfaToken; POST /sessions/mfa completes it', async () => {
     const first = await signedIn('oidc', verified());
     const token = first.session.accessToken;
-    const enrolled = await invoke(h.startTotp, { method: 'POST', path: '/users/me/totp', token, body: {} });
+    const enrolled = await invoke(h.startTotpEnrollment, {
+      method: 'POST',
+      path: '/users/me/totp',
+      token,
+      body: {},
+    });
     expect(enrolled.status).toBe(200);
     const confirmed = await invoke(h.confirmTotp, {
       method: 'POST',
@@ -459,7 +470,7 @@ describe('who signs in: the contract’s linking rules', () => {
       mfaToken: expect.any(String),
       methods: ['totp', 'recovery_code'],
     });
-    const done = await invoke(h.mfaLogin, {
+    const done = await invoke(h.completeMfaLogin, {
       method: 'POST',
       path: '/sessions/mfa',
       body: { mfaToken: res.body.mfaToken, code: totpCode(enrolled.body.secret, Date.now()) },
@@ -536,7 +547,7 @@ describe('accounts without a password', () => {
   test('deletion without a password: a fresh session → 204 (identities gone); a stale one → 403 reauthentication_required', async () => {
     const stale = await signedIn('oidc', verified());
     clock += 301_000;
-    const refused = await invoke(h.remove, {
+    const refused = await invoke(h.deleteAccount, {
       method: 'DELETE',
       path: '/users/me',
       token: stale.session.accessToken,
@@ -546,7 +557,7 @@ describe('accounts without a password', () => {
     expect(refused.body.code).toBe('reauthentication_required');
     // Sign in again: a fresh session may delete.
     const fresh = await signedIn('oidc', verified(stale.user.email));
-    const deleted = await invoke(h.remove, {
+    const deleted = await invoke(h.deleteAccount, {
       method: 'DELETE',
       path: '/users/me',
       token: fresh.session.accessToken,
@@ -562,7 +573,7 @@ describe('accounts without a password', () => {
 
   test('any password it sends is wrong: 403 current_password_incorrect', async () => {
     const res = await signedIn('oidc', verified());
-    const refused = await invoke(h.remove, {
+    const refused = await invoke(h.deleteAccount, {
       method: 'DELETE',
       path: '/users/me',
       token: res.session.accessToken,
@@ -585,7 +596,7 @@ describe('accounts without a password', () => {
     const refused = await unlink();
     expect(refused.status).toBe(409);
     expect(refused.body.code).toBe('last_sign_in_method');
-    const set = await invoke(h.password, {
+    const set = await invoke(h.changePassword, {
       method: 'PUT',
       path: '/users/me/password',
       token,
@@ -606,7 +617,7 @@ describe('accounts without a password', () => {
 
   test('an account with a password must still send it (400 naming the field)', async () => {
     const account = await signUp(h.register, { tag: 'haspassword' });
-    const res = await invoke(h.remove, {
+    const res = await invoke(h.deleteAccount, {
       method: 'DELETE',
       path: '/users/me',
       token: account.token,
@@ -621,7 +632,7 @@ describe('accounts without a password', () => {
     // The link the mail function would mail (issued by its own code).
     const links = createMailLinks(app.services.datastore, app.services.keys, app.services.config.mail);
     const link = await links.issueReset(res.user.email, clock);
-    const confirm = await invoke(h.confirmReset, {
+    const confirm = await invoke(h.confirmPasswordReset, {
       method: 'POST',
       path: '/password-resets/confirm',
       body: { token: link?.token, newPassword: 'a reset password here' },

@@ -5,11 +5,11 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { buildOpenApiDocument } from '../../build/openapi';
+import { SoftAuthenticator } from '../../dev/soft-authenticator';
 import { signUpVerified } from '../support/accounts';
 import { invoke, type Response, testServices } from '../support/app';
 import { createHandlers } from '../support/handlers';
 import { OpenApiCheck } from '../support/openapi-check';
-import { SoftAuthenticator } from '../support/webauthn';
 
 const APP_URL = 'https://app.example.com';
 const services = testServices({ APP_URL });
@@ -32,7 +32,7 @@ test('a registration and a log-in: documented options in, documented answers out
   const authenticator = new SoftAuthenticator();
 
   // Registration: the creation options are the documented PasskeyRegistrationOptions …
-  const creation = await invoke(h.passkeyOptions, {
+  const creation = await invoke(h.passkeyRegistrationOptions, {
     method: 'POST',
     path: '/users/me/passkeys/options',
     token: account.token,

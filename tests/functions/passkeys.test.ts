@@ -1,12 +1,13 @@
 // Passkeys through the real handlers and the real verifier (@simplewebauthn/server), answered by a
-// software authenticator (tests/support/webauthn.ts): registration, log-in, listing, deletion, and
+// software authenticator (dev/soft-authenticator.ts): registration, log-in, listing, deletion, and
 // every way a ceremony can be wrong — each refused with passkey_invalid and nothing written.
+
+import { SoftAuthenticator } from '../../dev/soft-authenticator';
 import { verifyData } from '../../dev/verify-data';
 import { PASSWORD, signUpVerified } from '../support/accounts';
 import { invoke, type Response, testServices } from '../support/app';
 import { restClient } from '../support/datastore';
 import { createHandlers } from '../support/handlers';
-import { SoftAuthenticator } from '../support/webauthn';
 
 const APP_URL = 'https://app.example.com';
 let clock = Date.parse('2032-05-01T10:00:00.000Z');
@@ -27,7 +28,11 @@ const snapshot = async (userId: string) =>
   ]);
 
 async function registrationOptions(token: string) {
-  const res = await invoke(h.passkeyOptions, { method: 'POST', path: '/users/me/passkeys/options', token });
+  const res = await invoke(h.passkeyRegistrationOptions, {
+    method: 'POST',
+    path: '/users/me/passkeys/options',
+    token,
+  });
   expect(res.status).toBe(200);
   return res.body.options;
 }
@@ -83,7 +88,7 @@ test('register a passkey, log in with it (a session, no mfa_required), list it, 
   const loggedIn = await passkeyLogin(authenticator.authenticate(await loginOptions(), APP_URL));
   expect(loggedIn.status).toBe(200);
   expect(loggedIn.body.user.id).toBe(id);
-  const me = await invoke(h.me, {
+  const me = await invoke(h.getProfile, {
     method: 'GET',
     path: '/users/me',
     token: loggedIn.body.session.accessToken,
@@ -102,7 +107,7 @@ test('register a passkey, log in with it (a session, no mfa_required), list it, 
       },
     ],
   });
-  const security = await invoke(h.security, { method: 'GET', path: '/users/me/security', token });
+  const security = await invoke(h.getSecurity, { method: 'GET', path: '/users/me/security', token });
   expect(security.body.passkeys).toBe(1);
 
   // Deleting needs the password
@@ -256,7 +261,7 @@ test('10 parallel log-ins with one response → exactly one session', async () =
 test('with TOTP on, mfa_required names passkey among the methods; deleting the account removes the passkeys', async () => {
   const { token, id, email } = await withPasskey();
   const { totpCode } = await import('../../lib/totp');
-  const started = await invoke(h.startTotp, {
+  const started = await invoke(h.startTotpEnrollment, {
     method: 'POST',
     path: '/users/me/totp',
     token,
@@ -276,8 +281,14 @@ test('with TOTP on, mfa_required names passkey among the methods; deleting the a
   expect(required.body.methods).toEqual(['totp', 'recovery_code', 'passkey']);
 
   expect(
-    (await invoke(h.remove, { method: 'DELETE', path: '/users/me', token, body: { password: PASSWORD } }))
-      .status,
+    (
+      await invoke(h.deleteAccount, {
+        method: 'DELETE',
+        path: '/users/me',
+        token,
+        body: { password: PASSWORD },
+      })
+    ).status,
   ).toBe(204);
   expect(
     await redis.exists(services.keys.passkeys(id), services.keys.webauthn(id), services.keys.mfa(id)),

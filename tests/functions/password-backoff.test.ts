@@ -12,7 +12,7 @@ const h = createHandlers(services);
 const WRONG = 'definitely not the password';
 
 const changePassword = (token: string, currentPassword: string) =>
-  invoke(h.password, {
+  invoke(h.changePassword, {
     method: 'PUT',
     path: '/users/me/password',
     token,
@@ -29,7 +29,7 @@ test('5 wrong current passwords lock re-authentication: the 6th try gets 429 unt
   expect(locked.status).toBe(429);
   expect(locked.body.code).toBe('rate_limited');
   expect(locked.headers['retry-after']).toBe('1');
-  const deletion = await invoke(h.remove, {
+  const deletion = await invoke(h.deleteAccount, {
     method: 'DELETE',
     path: '/users/me',
     token,
@@ -68,7 +68,7 @@ test('20 parallel wrong current passwords with one token: at most 5 reach Argon2
 test('PATCH /users/me with currentPassword and a new name is throttled the same way (no free Argon2)', async () => {
   const { token } = await signUp(h.register, { tag: 'backoff' });
   const rename = (currentPassword: string) =>
-    invoke(h.update, {
+    invoke(h.updateProfile, {
       method: 'PATCH',
       path: '/users/me',
       token,

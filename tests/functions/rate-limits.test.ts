@@ -314,7 +314,7 @@ describe('email changes are no free oracle of registered emails (Hardening)', ()
     expect((await sign(taken, '198.51.100.41')).status).toBe(201);
     const token = (await sign(uniqueEmail(), '198.51.100.42')).body.session.accessToken;
     const change = (email: string, ip: string) =>
-      invoke(h.update, {
+      invoke(h.updateProfile, {
         method: 'PATCH',
         path: '/users/me',
         token,

@@ -57,7 +57,7 @@ describe('email verification', () => {
       path: '/email-verification',
       body: { token },
     });
-    const me = await invoke(h.me, { method: 'GET', path: '/users/me', token: session.accessToken });
+    const me = await invoke(h.getProfile, { method: 'GET', path: '/users/me', token: session.accessToken });
 
     // Assess
     expect(verified.status).toBe(200);
@@ -114,7 +114,7 @@ describe('email verification', () => {
     const { email, session } = await signUp(h.register, { tag: 'recovery', name: 'Ada Lovelace' });
     const oldLink = await linkToken(email, 'verify-email');
     const moved = uniqueEmail('moved');
-    const res = await invoke(h.update, {
+    const res = await invoke(h.updateProfile, {
       method: 'PATCH',
       path: '/users/me',
       token: session.accessToken,
@@ -176,12 +176,16 @@ describe('password reset', () => {
       body: { email, password: PASSWORD },
     });
     expect(locked.status).toBe(429);
-    const asked = await invoke(h.requestReset, { method: 'POST', path: '/password-resets', body: { email } });
+    const asked = await invoke(h.requestPasswordReset, {
+      method: 'POST',
+      path: '/password-resets',
+      body: { email },
+    });
     expect(asked.status).toBe(202);
     const token = await linkToken(email, 'reset-password');
 
     // Act
-    const done = await invoke(h.confirmReset, {
+    const done = await invoke(h.confirmPasswordReset, {
       method: 'POST',
       path: '/password-resets/confirm',
       body: { token, newPassword: NEW_PASSWORD },
@@ -190,13 +194,17 @@ describe('password reset', () => {
     // Assess
     expect(done.status).toBe(200);
     expect(done.body.user).toMatchObject({ email, emailVerified: true });
-    const me = await invoke(h.me, { method: 'GET', path: '/users/me', token: done.body.session.accessToken });
+    const me = await invoke(h.getProfile, {
+      method: 'GET',
+      path: '/users/me',
+      token: done.body.session.accessToken,
+    });
     expect(me.status).toBe(200);
     for (const old of [session, other.body.session]) {
-      expect((await invoke(h.me, { method: 'GET', path: '/users/me', token: old.accessToken })).status).toBe(
-        401,
-      );
-      const refreshed = await invoke(h.refresh, {
+      expect(
+        (await invoke(h.getProfile, { method: 'GET', path: '/users/me', token: old.accessToken })).status,
+      ).toBe(401);
+      const refreshed = await invoke(h.refreshSession, {
         method: 'POST',
         path: '/sessions/refresh',
         body: { refreshToken: old.refreshToken },
@@ -209,7 +217,7 @@ describe('password reset', () => {
       body: { email, password: NEW_PASSWORD },
     });
     expect(login.status).toBe(200);
-    const reuse = await invoke(h.confirmReset, {
+    const reuse = await invoke(h.confirmPasswordReset, {
       method: 'POST',
       path: '/password-resets/confirm',
       body: { token, newPassword: 'yet another passphrase 9' },
@@ -220,18 +228,18 @@ describe('password reset', () => {
   test('a newer reset link kills the older; a password change kills them all', async () => {
     const { h } = setUp();
     const { email, session } = await signUp(h.register, { tag: 'recovery', name: 'Ada Lovelace' });
-    await invoke(h.requestReset, { method: 'POST', path: '/password-resets', body: { email } });
+    await invoke(h.requestPasswordReset, { method: 'POST', path: '/password-resets', body: { email } });
     const first = await linkToken(email, 'reset-password');
-    await invoke(h.requestReset, { method: 'POST', path: '/password-resets', body: { email } });
+    await invoke(h.requestPasswordReset, { method: 'POST', path: '/password-resets', body: { email } });
     const second = await linkToken(email, 'reset-password');
     const confirm = (token: string) =>
-      invoke(h.confirmReset, {
+      invoke(h.confirmPasswordReset, {
         method: 'POST',
         path: '/password-resets/confirm',
         body: { token, newPassword: NEW_PASSWORD },
       });
     expect((await confirm(first)).body.code).toBe('link_invalid');
-    const changed = await invoke(h.password, {
+    const changed = await invoke(h.changePassword, {
       method: 'PUT',
       path: '/users/me/password',
       token: session.accessToken,
@@ -244,16 +252,16 @@ describe('password reset', () => {
   test('the new password follows the password rules, and a refused one spends nothing', async () => {
     const { h } = setUp();
     const { email } = await signUp(h.register, { tag: 'recovery', name: 'Ada Lovelace' });
-    await invoke(h.requestReset, { method: 'POST', path: '/password-resets', body: { email } });
+    await invoke(h.requestPasswordReset, { method: 'POST', path: '/password-resets', body: { email } });
     const token = await linkToken(email, 'reset-password');
-    const weak = await invoke(h.confirmReset, {
+    const weak = await invoke(h.confirmPasswordReset, {
       method: 'POST',
       path: '/password-resets/confirm',
       body: { token, newPassword: email },
     });
     expect(weak.status).toBe(400);
     expect(weak.body.code).toBe('validation_failed');
-    const good = await invoke(h.confirmReset, {
+    const good = await invoke(h.confirmPasswordReset, {
       method: 'POST',
       path: '/password-resets/confirm',
       body: { token, newPassword: NEW_PASSWORD },
@@ -264,11 +272,11 @@ describe('password reset', () => {
   test('10 parallel confirmations of one link: exactly one 200, the rest link_invalid', async () => {
     const { h } = setUp();
     const { email } = await signUp(h.register, { tag: 'recovery', name: 'Ada Lovelace' });
-    await invoke(h.requestReset, { method: 'POST', path: '/password-resets', body: { email } });
+    await invoke(h.requestPasswordReset, { method: 'POST', path: '/password-resets', body: { email } });
     const token = await linkToken(email, 'reset-password');
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        invoke(h.confirmReset, {
+        invoke(h.confirmPasswordReset, {
           method: 'POST',
           path: '/password-resets/confirm',
           body: { token, newPassword: `parallel passphrase ${i}x` },
@@ -285,8 +293,8 @@ describe('password reset', () => {
     const { email, session: squatter } = await signUp(h.register, { tag: 'recovery', name: 'Ada Lovelace' });
 
     // Act: the owner of the mailbox asks for a reset and follows the link
-    await invoke(h.requestReset, { method: 'POST', path: '/password-resets', body: { email } });
-    const done = await invoke(h.confirmReset, {
+    await invoke(h.requestPasswordReset, { method: 'POST', path: '/password-resets', body: { email } });
+    const done = await invoke(h.confirmPasswordReset, {
       method: 'POST',
       path: '/password-resets/confirm',
       body: { token: await linkToken(email, 'reset-password'), newPassword: NEW_PASSWORD },
@@ -296,7 +304,7 @@ describe('password reset', () => {
     expect(done.status).toBe(200);
     expect(done.body.user).toMatchObject({ email, emailVerified: true });
     expect(
-      (await invoke(h.me, { method: 'GET', path: '/users/me', token: squatter.accessToken })).status,
+      (await invoke(h.getProfile, { method: 'GET', path: '/users/me', token: squatter.accessToken })).status,
     ).toBe(401);
     const squatterLogin = await invoke(h.login, {
       method: 'POST',
@@ -311,7 +319,7 @@ describe('password reset', () => {
     const { email } = await signUp(h.register, { tag: 'recovery', name: 'Ada Lovelace' });
     const unknown = uniqueEmail('nobody');
     const ask = (address: string) =>
-      invoke(h.requestReset, { method: 'POST', path: '/password-resets', body: { email: address } });
+      invoke(h.requestPasswordReset, { method: 'POST', path: '/password-resets', body: { email: address } });
     const [known, stranger] = [await ask(email), await ask(unknown)];
     const shape = (r: Awaited<ReturnType<typeof ask>>) => ({
       status: r.status,
@@ -330,7 +338,7 @@ describe('password reset', () => {
     const answers = [];
     for (let i = 0; i < 3; i++)
       answers.push(
-        await invoke(h.requestReset, { method: 'POST', path: '/password-resets', body: { email } }),
+        await invoke(h.requestPasswordReset, { method: 'POST', path: '/password-resets', body: { email } }),
       );
     expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
     expect(await mailsTo(email)).toHaveLength(2);
@@ -339,7 +347,7 @@ describe('password reset', () => {
   test('RATE_LIMIT_RESET_PER_IP: 429 with Retry-After from the same client', async () => {
     const { h } = setUp({ RATE_LIMIT_RESET_PER_IP: '2/3600' });
     const ask = () =>
-      invoke(h.requestReset, {
+      invoke(h.requestPasswordReset, {
         method: 'POST',
         path: '/password-resets',
         body: { email: uniqueEmail('limit') },

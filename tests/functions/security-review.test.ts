@@ -1,5 +1,7 @@
 // The attacks of the version 2 security review, each reproduced through the real handlers and
 // asserted to fail now (README "Security"; docs/security.md). Test names say which attack.
+
+import { SoftAuthenticator } from '../../dev/soft-authenticator';
 import { createKnownDevices } from '../../lib/known-devices';
 import { createMailLinks } from '../../lib/links';
 import { LOGIN_CEILING, TOTP_WRONG_CODE_CAP } from '../../lib/rate-limits';
@@ -8,7 +10,6 @@ import { type Account, PASSWORD, signUp, signUpVerified } from '../support/accou
 import { invoke, type Response, testServices } from '../support/app';
 import { restClient } from '../support/datastore';
 import { createHandlers } from '../support/handlers';
-import { SoftAuthenticator } from '../support/webauthn';
 
 const APP_URL = 'https://app.example.com';
 const STEP_MS = 30_000;
@@ -33,7 +34,7 @@ const expectCode = (res: Response, status: number, code: string) => {
 /** Turns TOTP on for a (verified) account: its secret and recovery codes. */
 async function turnOnTotp(account: Account) {
   const started = await post(
-    h.startTotp,
+    h.startTotpEnrollment,
     '/users/me/totp',
     { currentPassword: PASSWORD },
     { token: account.token },
@@ -52,7 +53,9 @@ async function turnOnTotp(account: Account) {
 
 /** Registers a passkey for a (verified, freshly signed-in) account on a new software authenticator. */
 async function addPasskey(account: Account, body: Record<string, unknown> = {}) {
-  const options = await post(h.passkeyOptions, '/users/me/passkeys/options', body, { token: account.token });
+  const options = await post(h.passkeyRegistrationOptions, '/users/me/passkeys/options', body, {
+    token: account.token,
+  });
   expect(options.status).toBe(200);
   const authenticator = new SoftAuthenticator();
   const added = await post(
@@ -90,12 +93,12 @@ describe('attack 1: a reclaimed account stays in the squatter’s hands', () => 
     const squatter = await signUpVerified(h, services, { tag: 'squatted' });
     const authenticator = await addPasskey(squatter);
     await turnOnTotp(squatter);
-    await post(h.passkeyOptions, '/users/me/passkeys/options', {}, { token: squatter.token });
+    await post(h.passkeyRegistrationOptions, '/users/me/passkeys/options', {}, { token: squatter.token });
     await markUnverified(squatter.id);
 
     // Act: the address's owner resets the password from the mailbox
     const reset = await links.issueReset(squatter.email, clock);
-    const done = await post(h.confirmReset, '/password-resets/confirm', {
+    const done = await post(h.confirmPasswordReset, '/password-resets/confirm', {
       token: reset?.token,
       newPassword: NEW_PASSWORD,
     });
@@ -128,12 +131,17 @@ describe('attack 1: a reclaimed account stays in the squatter’s hands', () => 
   test('an unverified account cannot enroll TOTP or add a passkey: 403 email_not_verified', async () => {
     const account = await signUp(h.register, { tag: 'unproved' });
     expectCode(
-      await post(h.startTotp, '/users/me/totp', { currentPassword: PASSWORD }, { token: account.token }),
+      await post(
+        h.startTotpEnrollment,
+        '/users/me/totp',
+        { currentPassword: PASSWORD },
+        { token: account.token },
+      ),
       403,
       'email_not_verified',
     );
     expectCode(
-      await post(h.passkeyOptions, '/users/me/passkeys/options', {}, { token: account.token }),
+      await post(h.passkeyRegistrationOptions, '/users/me/passkeys/options', {}, { token: account.token }),
       403,
       'email_not_verified',
     );
@@ -162,7 +170,7 @@ describe('attack 1: a reclaimed account stays in the squatter’s hands', () => 
     const first = await links.issueReset(account.email, clock);
     expect(
       (
-        await post(h.confirmReset, '/password-resets/confirm', {
+        await post(h.confirmPasswordReset, '/password-resets/confirm', {
           token: first?.token,
           newPassword: NEW_PASSWORD,
         })
@@ -172,7 +180,7 @@ describe('attack 1: a reclaimed account stays in the squatter’s hands', () => 
     const second = await links.issueReset(account.email, clock);
     expect(
       (
-        await post(h.confirmReset, '/password-resets/confirm', {
+        await post(h.confirmPasswordReset, '/password-resets/confirm', {
           token: second?.token,
           newPassword: `${NEW_PASSWORD}!`,
           removePasskeys: true,
@@ -191,7 +199,7 @@ describe('attack 2: the ceiling does not bound TOTP guessing', () => {
       const ip = `2001:db8:${(i + 1).toString(16)}::1`;
       expectCode(
         await post(
-          h.mfaLogin,
+          h.completeMfaLogin,
           '/sessions/mfa',
           { mfaToken: await mfaTokenOf(account.email, ip), code: '000000' },
           { ip },
@@ -204,7 +212,7 @@ describe('attack 2: the ceiling does not bound TOTP guessing', () => {
     const ip = '2001:db8:ffff::1';
     const token = await mfaTokenOf(account.email, ip);
     const capped = await post(
-      h.mfaLogin,
+      h.completeMfaLogin,
       '/sessions/mfa',
       { mfaToken: token, code: totpCode(secret, clock) },
       { ip },
@@ -213,15 +221,27 @@ describe('attack 2: the ceiling does not bound TOTP guessing', () => {
     expect(capped.body.detail).toMatch(/recovery code/);
     // … and a recovery code still completes the same log-in.
     expect(
-      (await post(h.mfaLogin, '/sessions/mfa', { mfaToken: token, recoveryCode: recoveryCodes[0] }, { ip }))
-        .status,
+      (
+        await post(
+          h.completeMfaLogin,
+          '/sessions/mfa',
+          { mfaToken: token, recoveryCode: recoveryCodes[0] },
+          { ip },
+        )
+      ).status,
     ).toBe(200);
     // An hour later the cap is over.
     clock += TOTP_WRONG_CODE_CAP.windowMs;
     const later = await mfaTokenOf(account.email, ip);
     expect(
-      (await post(h.mfaLogin, '/sessions/mfa', { mfaToken: later, code: totpCode(secret, clock) }, { ip }))
-        .status,
+      (
+        await post(
+          h.completeMfaLogin,
+          '/sessions/mfa',
+          { mfaToken: later, code: totpCode(secret, clock) },
+          { ip },
+        )
+      ).status,
     ).toBe(200);
   });
 
@@ -237,7 +257,7 @@ describe('attack 2: the ceiling does not bound TOTP guessing', () => {
     });
     for (let i = 0; i < 7; i++) {
       const res = await post(
-        h.mfaLogin,
+        h.completeMfaLogin,
         '/sessions/mfa',
         { mfaToken: token, code: totpCode(secret, clock) },
         { ip },
@@ -249,8 +269,14 @@ describe('attack 2: the ceiling does not bound TOTP guessing', () => {
     // The ceiling lifted (as its window ends), the same token — its 5 attempts untouched by the 429s — completes.
     await redis.hset(services.keys.loginFailures(account.email), { windowCount: '0' });
     expect(
-      (await post(h.mfaLogin, '/sessions/mfa', { mfaToken: token, code: totpCode(secret, clock) }, { ip }))
-        .status,
+      (
+        await post(
+          h.completeMfaLogin,
+          '/sessions/mfa',
+          { mfaToken: token, code: totpCode(secret, clock) },
+          { ip },
+        )
+      ).status,
     ).toBe(200);
   });
 
@@ -270,7 +296,7 @@ describe('attack 2: the ceiling does not bound TOTP guessing', () => {
     expect(
       (
         await post(
-          h.mfaLogin,
+          h.completeMfaLogin,
           '/sessions/mfa',
           { mfaToken: token, code: totpCode(secret, clock) },
           { ip: '198.51.100.32' },
@@ -286,18 +312,20 @@ describe('attack 3: a bare access token registers a passkey', () => {
     const account = await signUpVerified(h, services, { tag: 'bearer' });
     clock += (services.config.reauthMaxAgeSeconds + 1) * 1000;
     expectCode(
-      await post(h.passkeyOptions, '/users/me/passkeys/options', {}, { token: account.token }),
+      await post(h.passkeyRegistrationOptions, '/users/me/passkeys/options', {}, { token: account.token }),
       403,
       'reauthentication_required',
     );
     expectCode(
-      await post(h.passkeyOptions, '/users/me/passkeys/options', undefined, { token: account.token }),
+      await post(h.passkeyRegistrationOptions, '/users/me/passkeys/options', undefined, {
+        token: account.token,
+      }),
       403,
       'reauthentication_required',
     );
     expectCode(
       await post(
-        h.passkeyOptions,
+        h.passkeyRegistrationOptions,
         '/users/me/passkeys/options',
         { currentPassword: 'a guess of the thief' },
         {
@@ -315,7 +343,7 @@ describe('attack 3: a bare access token registers a passkey', () => {
     const account = await signUpVerified(h, services, { tag: 'reauthsession' });
     const other = await post(h.login, '/sessions', { email: account.email, password: PASSWORD });
     const guess = (token: string, currentPassword: string) =>
-      invoke(h.password, {
+      invoke(h.changePassword, {
         method: 'PUT',
         path: '/users/me/password',
         token,
@@ -391,7 +419,7 @@ describe('low findings', () => {
   test('a User-Agent cut in the middle of a surrogate pair still opens a session', async () => {
     const userAgent = `${'a'.repeat(255)}😀😀`;
     const account = await signUp(h.register, { tag: 'ua', userAgent });
-    const list = await invoke(h.list, { method: 'GET', path: '/sessions', token: account.token });
+    const list = await invoke(h.listSessions, { method: 'GET', path: '/sessions', token: account.token });
     expect([...list.body.sessions[0].userAgent]).toHaveLength(256);
     const lone = await signUp(h.register, { tag: 'ua', userAgent: 'agent \ud83d' });
     expect(lone.session.sessionId).toMatch(/^ses_/);
@@ -419,7 +447,7 @@ describe('low findings', () => {
   test('TOTP confirmation: bound to the session that started it, 10 minutes, wrong codes counted', async () => {
     const account = await signUpVerified(h, services, { tag: 'confirmbound' });
     const started = await post(
-      h.startTotp,
+      h.startTotpEnrollment,
       '/users/me/totp',
       { currentPassword: PASSWORD },
       { token: account.token },
@@ -462,7 +490,9 @@ describe('low findings', () => {
     );
     // Same key, same issuer: only the lifetime differs from what this service issues.
     const forged = await createTokensLike(long, account);
-    expect((await invoke(h.me, { method: 'GET', path: '/users/me', token: forged })).status).toBe(401);
+    expect((await invoke(h.getProfile, { method: 'GET', path: '/users/me', token: forged })).status).toBe(
+      401,
+    );
   });
 });
 
@@ -475,7 +505,7 @@ async function createTokensLike(other: ReturnType<typeof testServices>, account:
 
 describe('attack 4: an email change takes effect at once', () => {
   const patchEmail = (account: Account, email: string) =>
-    invoke(h.update, {
+    invoke(h.updateProfile, {
       method: 'PATCH',
       path: '/users/me',
       token: account.token,
@@ -516,16 +546,18 @@ describe('attack 4: an email change takes effect at once', () => {
     const verify = await links.issueVerification(account.id, clock);
     expect((await post(h.verifyEmail, '/email-verification', { token: verify?.token })).status).toBe(200);
 
-    const undone = await post(h.revertEmail, '/email-changes/revert', { token: revert?.token });
+    const undone = await post(h.revertEmailChange, '/email-changes/revert', { token: revert?.token });
     expect(undone.status).toBe(200);
     expect(undone.body.user).toMatchObject({ email: account.email, emailVerified: true, pendingEmail: null });
-    expect((await invoke(h.me, { method: 'GET', path: '/users/me', token: account.token })).status).toBe(401);
+    expect(
+      (await invoke(h.getProfile, { method: 'GET', path: '/users/me', token: account.token })).status,
+    ).toBe(401);
     expectCode(await passkeyLogIn(authenticator), 400, 'passkey_invalid');
     expect((await logInAs(account.email)).status).toBe(200);
     expectCode(await logInAs(moved), 401, 'invalid_credentials');
     // Single use.
     expectCode(
-      await post(h.revertEmail, '/email-changes/revert', { token: revert?.token }),
+      await post(h.revertEmailChange, '/email-changes/revert', { token: revert?.token }),
       400,
       'link_invalid',
     );
@@ -535,7 +567,7 @@ describe('attack 4: an email change takes effect at once', () => {
     const account = await signUpVerified(h, services, { tag: 'revertpending' });
     expect((await patchEmail(account, `dropped.${clock}@example.com`)).status).toBe(200);
     const revert = await links.issueRevert(account.id, account.email, clock);
-    const undone = await post(h.revertEmail, '/email-changes/revert', { token: revert?.token });
+    const undone = await post(h.revertEmailChange, '/email-changes/revert', { token: revert?.token });
     expect(undone.body.user).toMatchObject({ email: account.email, pendingEmail: null });
     expect(await links.issueVerification(account.id, clock)).toBeNull();
   });
@@ -557,7 +589,7 @@ test("the owner's reset of an unverified account removes the squatter's linked s
 
   // Act
   const reset = await links.issueReset(squatter.email, clock);
-  const done = await post(h.confirmReset, '/password-resets/confirm', {
+  const done = await post(h.confirmPasswordReset, '/password-resets/confirm', {
     token: reset?.token,
     newPassword: NEW_PASSWORD,
   });

@@ -23,7 +23,7 @@ const redis = restClient({ automaticDeserialization: false });
 /** Signs up and turns TOTP on; answers the account, its secret and its recovery codes. */
 async function withTotp(): Promise<Account & { secret: string; recoveryCodes: string[] }> {
   const account = await signUpVerified(h, services, { tag: 'totp' });
-  const started = await invoke(h.startTotp, {
+  const started = await invoke(h.startTotpEnrollment, {
     method: 'POST',
     path: '/users/me/totp',
     token: account.token,
@@ -55,7 +55,7 @@ async function mfaToken(email: string): Promise<string> {
 }
 
 const secondStep = (body: Record<string, unknown>, ip = '203.0.113.5') =>
-  invoke(h.mfaLogin, { method: 'POST', path: '/sessions/mfa', body, ip });
+  invoke(h.completeMfaLogin, { method: 'POST', path: '/sessions/mfa', body, ip });
 
 const expectMfaFailed = (res: Response) => {
   expect(res.status).toBe(401);
@@ -65,7 +65,7 @@ const expectMfaFailed = (res: Response) => {
 test('enroll → confirm → log out → log in → mfa_required → code → session', async () => {
   // Prepare
   const account = await signUpVerified(h, services, { tag: 'totp' });
-  const started = await invoke(h.startTotp, {
+  const started = await invoke(h.startTotpEnrollment, {
     method: 'POST',
     path: '/users/me/totp',
     token: account.token,
@@ -116,7 +116,11 @@ test('enroll → confirm → log out → log in → mfa_required → code → se
   });
   expect(done.status).toBe(200);
   expect(done.body.user.email).toBe(account.email);
-  const me = await invoke(h.me, { method: 'GET', path: '/users/me', token: done.body.session.accessToken });
+  const me = await invoke(h.getProfile, {
+    method: 'GET',
+    path: '/users/me',
+    token: done.body.session.accessToken,
+  });
   expect(me.status).toBe(200);
   // The token is single use.
   expectMfaFailed(
@@ -200,7 +204,7 @@ test('a recovery code works once, in any case and with or without dashes', async
   expect(used.status).toBe(200);
   expectMfaFailed(await secondStep({ mfaToken: await mfaToken(account.email), recoveryCode: first }));
 
-  const security = await invoke(h.security, {
+  const security = await invoke(h.getSecurity, {
     method: 'GET',
     path: '/users/me/security',
     token: account.token,
@@ -295,7 +299,7 @@ test('turning TOTP off needs the password and a current code: a stolen access to
 
   expect((await off({ currentPassword: PASSWORD, recoveryCode: account.recoveryCodes[1] })).status).toBe(204);
   expect((await logIn(account.email)).status).toBe(200);
-  const security = await invoke(h.security, {
+  const security = await invoke(h.getSecurity, {
     method: 'GET',
     path: '/users/me/security',
     token: account.token,
@@ -324,7 +328,7 @@ test('enrolling twice → 409 totp_already_enabled; confirming with nothing pend
   expect(nothing.body.code).toBe('totp_not_pending');
 
   const start = () =>
-    invoke(h.startTotp, {
+    invoke(h.startTotpEnrollment, {
       method: 'POST',
       path: '/users/me/totp',
       token: account.token,
@@ -343,7 +347,7 @@ test('enrolling twice → 409 totp_already_enabled; confirming with nothing pend
 test('new recovery codes need the password and a current code, and kill the old set', async () => {
   const account = await withTotp();
   const renew = (currentPassword: string, factor: Record<string, string> = {}) =>
-    invoke(h.recoveryCodes, {
+    invoke(h.renewRecoveryCodes, {
       method: 'POST',
       path: '/users/me/recovery-codes',
       token: account.token,
@@ -376,7 +380,7 @@ test('the secret is stored encrypted and never answered again', async () => {
   expect(JSON.stringify(stored)).not.toContain(account.secret);
   expect(stored?.secret).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
   for (const code of account.recoveryCodes) expect(JSON.stringify(stored)).not.toContain(code);
-  const security = await invoke(h.security, {
+  const security = await invoke(h.getSecurity, {
     method: 'GET',
     path: '/users/me/security',
     token: account.token,
@@ -390,7 +394,7 @@ test('a password reset on an account with TOTP opens no session', async () => {
     account.email,
     clock,
   );
-  const reset = await invoke(h.confirmReset, {
+  const reset = await invoke(h.confirmPasswordReset, {
     method: 'POST',
     path: '/password-resets/confirm',
     body: { token: issued?.token, newPassword: 'a brand new passphrase 9' },
@@ -413,7 +417,7 @@ test('deleting the account deletes the factor, its codes and waiting log-ins in 
   const keys = createKeys(services.config.keyPrefix);
   expect(await redis.exists(keys.mfa(account.id), keys.mfaLogins(account.id))).toBe(2);
 
-  const deleted = await invoke(h.remove, {
+  const deleted = await invoke(h.deleteAccount, {
     method: 'DELETE',
     path: '/users/me',
     token: account.token,

@@ -22,10 +22,7 @@ const HANG_GUARD_MS = 5_000;
 const NEW_PASSWORD = 'a different long passphrase';
 
 let proxy: FaultProxy;
-let h: Record<
-  'register' | 'login' | 'refresh' | 'me' | 'update' | 'password' | 'remove' | 'list' | 'logout',
-  HttpHandler
->;
+let h: ReturnType<typeof createHandlers>;
 let prefix: string;
 const redis = restClient({ automaticDeserialization: false });
 const timings: { fault: string; operation: string; status: number; ms: number }[] = [];
@@ -107,20 +104,20 @@ const OPERATIONS: Operation[] = [
     name: 'refresh',
     ok: 200,
     request: (a) => [
-      h.refresh,
+      h.refreshSession,
       { method: 'POST', path: '/sessions/refresh', body: { refreshToken: a.session.refreshToken } },
     ],
   },
   {
     name: 'get profile',
     ok: 200,
-    request: (a) => [h.me, { method: 'GET', path: '/users/me', token: a.token }],
+    request: (a) => [h.getProfile, { method: 'GET', path: '/users/me', token: a.token }],
   },
   {
     name: 'rename',
     ok: 200,
     request: (a) => [
-      h.update,
+      h.updateProfile,
       { method: 'PATCH', path: '/users/me', token: a.token, body: { name: 'Renamed' } },
     ],
   },
@@ -128,7 +125,7 @@ const OPERATIONS: Operation[] = [
     name: 'change email',
     ok: 200,
     request: (a) => [
-      h.update,
+      h.updateProfile,
       {
         method: 'PATCH',
         path: '/users/me',
@@ -141,7 +138,7 @@ const OPERATIONS: Operation[] = [
     name: 'change password',
     ok: 204,
     request: (a) => [
-      h.password,
+      h.changePassword,
       {
         method: 'PUT',
         path: '/users/me/password',
@@ -153,7 +150,7 @@ const OPERATIONS: Operation[] = [
   {
     name: 'list sessions',
     ok: 200,
-    request: (a) => [h.list, { method: 'GET', path: '/sessions', token: a.token }],
+    request: (a) => [h.listSessions, { method: 'GET', path: '/sessions', token: a.token }],
   },
   {
     name: 'log out',
@@ -164,7 +161,7 @@ const OPERATIONS: Operation[] = [
     name: 'delete account',
     ok: 204,
     request: (a) => [
-      h.remove,
+      h.deleteAccount,
       { method: 'DELETE', path: '/users/me', token: a.token, body: { password: a.password } },
     ],
   },
@@ -326,7 +323,7 @@ test('recovers from a long outage without a restart: many failed requests, then 
   await proxy.setMode({ kind: 'unreachable' });
   for (let i = 0; i < 20; i += 1) {
     expectUnavailable(
-      await timed('long outage', 'get profile', h.me, {
+      await timed('long outage', 'get profile', h.getProfile, {
         method: 'GET',
         path: '/users/me',
         token: account.token,
@@ -334,7 +331,7 @@ test('recovers from a long outage without a restart: many failed requests, then 
     );
   }
   await proxy.setMode({ kind: 'pass' });
-  const me = await invoke(h.me, { method: 'GET', path: '/users/me', token: account.token });
+  const me = await invoke(h.getProfile, { method: 'GET', path: '/users/me', token: account.token });
   expect(me.status).toBe(200);
   expect(me.body.user.email).toBe(account.email);
   await expectConsistent();

@@ -242,7 +242,7 @@ const BODY_ENDPOINTS: BodyEndpoint[] = [
   },
   {
     name: 'POST /sessions/refresh',
-    handler: () => h.refresh,
+    handler: () => h.refreshSession,
     method: 'POST',
     path: '/sessions/refresh',
     auth: false,
@@ -251,7 +251,7 @@ const BODY_ENDPOINTS: BodyEndpoint[] = [
   },
   {
     name: 'PATCH /users/me',
-    handler: () => h.update,
+    handler: () => h.updateProfile,
     method: 'PATCH',
     path: '/users/me',
     auth: true,
@@ -261,7 +261,7 @@ const BODY_ENDPOINTS: BodyEndpoint[] = [
   },
   {
     name: 'PUT /users/me/password',
-    handler: () => h.password,
+    handler: () => h.changePassword,
     method: 'PUT',
     path: '/users/me/password',
     auth: true,
@@ -272,7 +272,7 @@ const BODY_ENDPOINTS: BodyEndpoint[] = [
   },
   {
     name: 'DELETE /users/me',
-    handler: () => h.remove,
+    handler: () => h.deleteAccount,
     method: 'DELETE',
     path: '/users/me',
     auth: true,
@@ -293,17 +293,17 @@ interface TokenEndpoint {
 }
 
 const TOKEN_ENDPOINTS: TokenEndpoint[] = [
-  { name: 'GET /users/me', handler: () => h.me, method: 'GET', path: '/users/me' },
-  { name: 'GET /sessions', handler: () => h.list, method: 'GET', path: '/sessions' },
+  { name: 'GET /users/me', handler: () => h.getProfile, method: 'GET', path: '/users/me' },
+  { name: 'GET /sessions', handler: () => h.listSessions, method: 'GET', path: '/sessions' },
   { name: 'DELETE /sessions/current', handler: () => h.logout, method: 'DELETE', path: '/sessions/current' },
   {
     name: 'DELETE /sessions/{id}',
-    handler: () => h.revoke,
+    handler: () => h.revokeSession,
     method: 'DELETE',
     path: '/sessions/x',
     pathParameters: { id: `ses_${'A'.repeat(22)}` },
   },
-  { name: 'DELETE /sessions', handler: () => h.revokeAll, method: 'DELETE', path: '/sessions' },
+  { name: 'DELETE /sessions', handler: () => h.revokeAllSessions, method: 'DELETE', path: '/sessions' },
   ...BODY_ENDPOINTS.filter((e) => e.auth),
 ];
 
@@ -706,7 +706,7 @@ beforeAll(async () => {
   )) as CryptoKey;
   // The forging kit itself works: a token it signs without defects is accepted.
   const genuine = await sign({});
-  expect((await invoke(h.me, { method: 'GET', path: '/users/me', token: genuine })).status).toBe(200);
+  expect((await invoke(h.getProfile, { method: 'GET', path: '/users/me', token: genuine })).status).toBe(200);
   baseline = await snapshot();
 });
 
@@ -737,7 +737,7 @@ test('a revoked token with an invalid body → 401 unauthorized, not 400', async
   const token = await sign({ sid: `ses_${randomBytes(16).toString('base64url')}` });
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const answer = await call(
-    h.remove,
+    h.deleteAccount,
     rawEvent({ method: 'DELETE', path: '/users/me' }, { body: '{}', headers }),
   );
   expect(expectClientProblem(answer)).toBe('unauthorized');
@@ -765,7 +765,7 @@ test('DELETE /sessions/{id} with a real token and any id that is not one of mine
           { method: 'DELETE', path: `/sessions/${encodeURIComponent(id)}`, pathParameters: { id } },
           { headers: { authorization: `Bearer ${alice.token}` } },
         );
-        expect(expectClientProblem(await call(h.revoke, event))).toBe('not_found');
+        expect(expectClientProblem(await call(h.revokeSession, event))).toBe('not_found');
         await expectUnchanged();
       },
     ),
@@ -791,7 +791,7 @@ test('the catch-all on any path and method → 404 or 405 problem', async () => 
       fc.constantFrom('GET', 'PUT', 'POST', 'PATCH', 'DELETE', 'HEAD', 'TRACE', 'FOO'),
       async (path, method) => {
         const event = rawEvent({ method, path }, { headers: {} });
-        const code = expectClientProblem(await call(h.fallback, event));
+        const code = expectClientProblem(await call(h.notFound, event));
         expect(['not_found', 'method_not_allowed']).toContain(code);
       },
     ),

@@ -4,6 +4,8 @@ import {
   type LocalIdentityProvider,
   startIdentityProvider,
 } from '../../dev/identity-provider';
+import type { ProviderAnswer } from '../../dev/provider-browser';
+import { signInAtProvider as browse } from '../../dev/provider-browser';
 import * as deleteIdentity from '../../functions/delete-identity';
 import * as listIdentities from '../../functions/list-identities';
 import * as oauthCallback from '../../functions/oauth-callback';
@@ -15,8 +17,6 @@ import type { HttpHandler } from '../../lib/http';
 import { fullOAuthTier, type OAuthOverrides, type OAuthServices } from '../../lib/oauth/services';
 import { httpEvent, invoke, lambdaContext, type Response, testServices } from './app';
 import { createHandlers } from './handlers';
-import type { ProviderAnswer } from './provider-browser';
-import { signInAtProvider as browse } from './provider-browser';
 
 /** The API's public URL in these tests (callback URLs registered at the provider). */
 export const API_URL = 'http://localhost:3999';

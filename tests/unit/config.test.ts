@@ -425,6 +425,33 @@ describe('the configuration table (lib/config-variables.json)', () => {
   });
 });
 
+describe('whole numbers keep to the bounds of their row in the table (min, max)', () => {
+  const BOUNDED = (Object.keys(CONFIG_VARIABLES) as VariableName[]).flatMap((name) => {
+    const { min, max } = CONFIG_VARIABLES[name];
+    return min === undefined || max === undefined ? [] : [{ name, min, max }];
+  });
+
+  test.each(BOUNDED)('$name: $min and $max are accepted', ({ name, min, max }) => {
+    expect(() => parseConfig({ ...required(), [name]: String(min) })).not.toThrow();
+    expect(() => parseConfig({ ...required(), [name]: String(max) })).not.toThrow();
+  });
+
+  test.each(BOUNDED.filter(({ min }) => min > 0))(
+    '$name: $min - 1 fails at cold start, naming it and its min',
+    ({ name, min }) => {
+      expect(configError({ ...required(), [name]: String(min - 1) }).problems).toEqual([
+        `${name} must be at least ${min}`,
+      ]);
+    },
+  );
+
+  test.each(BOUNDED)('$name: $max + 1 fails at cold start, naming it and its max', ({ name, max }) => {
+    expect(configError({ ...required(), [name]: String(max + 1) }).problems).toEqual([
+      `${name} must be at most ${max}`,
+    ]);
+  });
+});
+
 describe('the passkeys relying party', () => {
   test('defaults to the host and origin of APP_URL and to APP_NAME', () => {
     const { webauthn } = parseConfig({

@@ -11,13 +11,13 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
+import { type Algorithm, type Overrides, SoftAuthenticator } from '../../dev/soft-authenticator';
 import {
   CeremonyRefusedError,
   type StoredCredential,
   verifyAuthentication,
   verifyRegistration,
 } from '../../lib/passkeys/verifier';
-import { type Algorithm, type Overrides, SoftAuthenticator } from '../support/webauthn';
 
 const RP_ID = 'app.example.com';
 const ORIGINS = ['https://app.example.com', 'https://www.example.com'];

@@ -1,7 +1,9 @@
 // The README documents the API on its own (whoever clones the repository has nothing else), and
-// its three tables are the code's tables: a test fails on any difference.
+// its three tables are the code's tables (the route table with its round-trip budgets): a test
+// fails on any difference.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeRoundTrips } from '../../dev/round-trips';
 import { CONFIG_VARIABLES } from '../../lib/config';
 import { ERROR_CODES } from '../../lib/errors';
 import { ROUTES } from '../../lib/routes';
@@ -42,8 +44,9 @@ test('the API table is the route table', () => {
     const row = rows.find((cells) => cells[0]?.startsWith(`\`${route.method} ${route.path}\``)) ?? [];
     expect([route.fn, row[1]]).toEqual([route.fn, route.auth ? 'Bearer' : '–']);
     expect([route.fn, row[2]?.split(' ')[0]]).toEqual([route.fn, String(route.status)]);
+    expect([route.fn, row[3]]).toEqual([route.fn, describeRoundTrips(route.roundTrips)]);
     for (const code of route.errors)
-      expect([route.fn, row[3]]).toEqual([route.fn, expect.stringContaining(`\`${code}\``)]);
+      expect([route.fn, row[4]]).toEqual([route.fn, expect.stringContaining(`\`${code}\``)]);
   }
 });
 
@@ -57,12 +60,14 @@ test('the error table is the error registry', () => {
 test('the configuration table is the configuration table', () => {
   const listed = rows
     .filter((cells) => /^`[A-Z0-9_]+`$/.test(cells[0] ?? ''))
-    .map((cells) => [(cells[0] ?? '').slice(1, -1), cells[1], cells[2] === 'yes']);
+    .map((cells) => [(cells[0] ?? '').slice(1, -1), cells[1], cells[2] === 'yes', cells[3], cells[4]]);
   expect(listed).toEqual(
     Object.entries(CONFIG_VARIABLES).map(([name, v]) => [
       name,
       v.default === undefined ? 'required' : v.default === '' ? '(empty)' : `\`${v.default}\``,
       v.secret,
+      v.min === undefined ? '' : `${v.min}–${v.max}`,
+      v.description,
     ]),
   );
 });

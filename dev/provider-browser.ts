@@ -1,4 +1,4 @@
-import type { LocalAccount } from '../../dev/identity-provider';
+import type { LocalAccount } from './identity-provider';
 
 // A browser at a provider, without a browser: follows redirects with a cookie jar, fills the local
 // identity provider's sign-in page, and stops where the provider sends it back to the API. No
