@@ -427,25 +427,21 @@ function renderTtl(model: KindModel): string {
 const renderInvariant = (text: string): string =>
   text.replace(/[\w-]+:<[^>]+>(?:\[[^\]]*\])?(?:\.\w+)?/g, (name) => `\`${name}\``);
 
-/**
- * The README's data-model tables: the keys (key, type, owner, content, TTL rule, invariants named),
- * then the invariants. `?` marks a field that may be absent.
- */
-export function renderDataModelTables(): string {
-  const keys = (Object.entries(DATA_MODEL) as [KeyKind, KindModel][]).map(
+/** The README's table of keys: key, type, owner, content (`?`: may be absent), TTL rule, invariants named. */
+export function renderKeyTable(): string {
+  const rows = (Object.entries(DATA_MODEL) as [KeyKind, KindModel][]).map(
     ([kind, model]) =>
       `| \`${kind}:${model.id}\` | ${model.type} | ${model.owner} | ${renderContent(model)} | ${renderTtl(model)} | ${invariantsOf(kind).join(', ') || '–'} |`,
   );
-  const invariants = (Object.entries(INVARIANTS) as [InvariantId, string][]).map(
+  return ['| key | type | owner | content | TTL | invariants |', '|---|---|---|---|---|---|', ...rows].join(
+    '\n',
+  );
+}
+
+/** The README's table of invariants. */
+export function renderInvariantTable(): string {
+  const rows = (Object.entries(INVARIANTS) as [InvariantId, string][]).map(
     ([id, text]) => `| ${id} | ${renderInvariant(text)} |`,
   );
-  return [
-    '| key | type | owner | content | TTL | invariants |',
-    '|---|---|---|---|---|---|',
-    ...keys,
-    '',
-    '| invariant | what holds |',
-    '|---|---|',
-    ...invariants,
-  ].join('\n');
+  return ['| invariant | what holds |', '|---|---|', ...rows].join('\n');
 }
