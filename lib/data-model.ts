@@ -370,9 +370,6 @@ export const DATA_MODEL = {
   },
 } as const satisfies Record<KeyKind, KindModel>;
 
-/** The model of a kind. */
-export const modelOf = (kind: KeyKind): KindModel => DATA_MODEL[kind];
-
 /** The invariants that name a kind's keys (`<kind>:`), in INVARIANTS order. */
 export function invariantsOf(kind: KeyKind): InvariantId[] {
   const named = new RegExp(`(?<![\\w-])${kind}:`);
