@@ -1,31 +1,38 @@
 import type { Redis } from '@upstash/redis';
-import { emailSelector, KEY_KINDS } from '../lib/keys';
+import { DATA_MODEL, fieldNames, invariantsOf, ttlInvariantOf } from '../lib/data-model';
+import { emailSelector, KEY_KINDS, type KeyKind } from '../lib/keys';
 
 /**
- * Checks the data invariants `lib/scripts.ts` documents (I1–I4) over every key under a prefix,
- * reading keys by the shapes of the one key map (lib/keys.ts).
+ * Checks the data invariants of lib/data-model.ts (INVARIANTS: I1–I6, E1, O1–O3, kept by the Lua
+ * scripts) over every key under a prefix, reading keys by the kinds of the one key map
+ * (lib/keys.ts). The expected types, required fields and TTL rules come from the data model too.
  *
  *   I1  email:<e> exists ⇔ user:<id> exists with email = e; email:<e>.userId = id
  *   I2  email:<e>.passwordHash = user:<id>.passwordHash
  *   I3  sessions:<uid> ⇒ user:<uid> exists; each record is complete, filed under its own id, and
  *       its refreshHash belongs to no other session
- *   I4  sessions:<uid> carries a TTL no earlier than its latest live session's expiresAt
+ *   I4  sessions:<uid> carries a TTL no earlier than its latest live session's expiresAt;
+ *       login-failures:<e> and reauth-failures:<uid> carry a TTL (a back-off forgets)
  *   I5  links:<uid> ⇒ user:<uid> exists; each link (verify, reset, revert) is {hash, expiresAt}, a
  *       verify link names the user's current email or pending one; the key's TTL is no earlier
  *       than its latest link
- *   I6  mfa:<uid>, mfa-logins:<uid>, passkeys:<uid>, webauthn:<uid> ⇒ user:<uid> exists;
- *       mfa-logins:<uid>, webauthn:<uid> and webauthn-login:<challenge> carry a TTL
+ *   I6  mfa:<uid>, mfa-logins:<uid>, passkeys:<uid>, webauthn:<uid>, events:<uid>, devices:<uid>
+ *       ⇒ user:<uid> exists; mfa-logins:<uid>, webauthn:<uid>, events:<uid> and
+ *       webauthn-login:<challenge> carry a TTL
  *   E1  email-sign-in:<selector> carries a TTL and is filed under its address's selector
  *   O1  identity-index:<p>[subject] = uid ⇔ identities:<uid> holds one record of (p, subject);
- *       identities:<uid> ⇒ user:<uid> exists (lib/oauth/scripts.ts)
- *   O2  oauth-state:* and oauth-code:* carry a TTL
- *   O3  a user without a password (passwordHash '') has an identity, a passkey or a proved address
+ *       identities:<uid> ⇒ user:<uid> exists
+ *   O2  oauth-state:<hash> and oauth-code:<hash> carry a TTL
+ *   O3  a user:<uid> without a password (passwordHash '') has an identity (identities:<uid>), a
+ *       passkey (passkeys:<uid>) or a proved address (emailVerified '1')
+ *
+ * (tests/unit/data-model.test.ts fails when this list and INVARIANTS differ.)
  *
  * Decisions, beyond the list above:
  * - A session record past its expiresAt is *dead*, not a problem: it dies on its own and is pruned
  *   the next time a script touches the user's sessions. Dead records are counted (`deadSessions`).
- * - login-failures:* and reauth-failures:* must carry a TTL (the back-off forgets); rate-limit:*
- *   keys belong to @upstash/ratelimit and are only counted. Keys of any other shape: `other`.
+ * - rate-limit:* keys belong to @upstash/ratelimit and are only counted. Keys of any other shape:
+ *   `other`.
  *
  * Problems name keys without the prefix (`user:usr_…`), one line each.
  *
@@ -66,33 +73,33 @@ export interface DataReport {
   problems: string[];
 }
 
-type Kind = (typeof KEY_KINDS)[number];
+type Kind = KeyKind;
 
 /** Longest first, so `login-failures:` is not read as something shorter. */
 const KINDS: Kind[] = [...KEY_KINDS].sort((a, b) => b.length - a.length);
-const EXPECTED_TYPE: Record<Kind, string> = {
-  user: 'hash',
-  email: 'hash',
-  sessions: 'hash',
-  'login-failures': 'hash',
-  'reauth-failures': 'hash',
-  links: 'hash',
-  mfa: 'hash',
-  'mfa-logins': 'hash',
-  passkeys: 'hash',
-  webauthn: 'hash',
-  'webauthn-login': 'string',
-  'email-sign-in': 'hash',
-  'rate-limit': '',
-  identities: 'hash',
-  'identity-index': 'hash',
-  'oauth-state': 'string',
-  'oauth-code': 'string',
-  events: 'list',
-  devices: 'hash',
-};
-const USER_FIELDS = ['id', 'name', 'email', 'emailVerified', 'createdAt', 'updatedAt'];
-const SESSION_FIELDS = ['id', 'createdAt', 'lastUsedAt', 'expiresAt', 'refreshHash'];
+/** Each kind's Redis type ('' for keys a library owns: any type). */
+const EXPECTED_TYPE = Object.fromEntries(
+  KEY_KINDS.map((kind) => [kind, DATA_MODEL[kind].type === 'any' ? '' : DATA_MODEL[kind].type]),
+) as Record<Kind, string>;
+/** The user's fields that must be there and not empty, or there (maybe empty: passwordHash). */
+const USER_FIELDS = fieldNames(DATA_MODEL.user.fields, 'required', 'present');
+const USER_NONEMPTY = new Set(fieldNames(DATA_MODEL.user.fields, 'required'));
+/** A live session record's fields that must be there and not empty. */
+const SESSION_FIELDS = fieldNames(DATA_MODEL.sessions.entries.record, 'required');
+/** A link's purposes, and the fields every link has. */
+const LINK_NAMES: readonly string[] = DATA_MODEL.links.entries.names;
+const LINK_FIELDS = fieldNames(DATA_MODEL.links.entries.record, 'required');
+/** The kinds that must carry a TTL, each with the invariant that says so. */
+const TTL_REQUIRED = new Map(
+  KEY_KINDS.filter((kind) => DATA_MODEL[kind].ttl === 'required').map((kind) => [
+    kind,
+    ttlInvariantOf(kind) ?? '',
+  ]),
+);
+/** Per-user kinds not read in detail, which need only their user (I6). */
+const USER_BOUND = new Set<Kind>(
+  KEY_KINDS.filter((kind) => DATA_MODEL[kind].id === '<uid>' && invariantsOf(kind).includes('I6')),
+);
 const BATCH = 250;
 // A TTL and an expiresAt are set a few milliseconds apart, and read later still.
 const TTL_SLACK_MS = 5_000;
@@ -221,11 +228,8 @@ async function verifyOnce(redis: Redis, prefix: string, now: number): Promise<Da
   const identitySets = new Map<string, Record<string, string>>();
   const indexes = new Map<string, Record<string, string>>();
   const passkeyOwners = new Set<string>();
-  const secondFactors: {
-    kind: 'mfa' | 'mfa-logins' | 'passkeys' | 'webauthn' | 'events' | 'devices';
-    userId: string;
-    pttl: number;
-  }[] = [];
+  /** Keys that need only their user (I6). */
+  const userBound: { kind: Kind; userId: string }[] = [];
 
   for (const entry of await readEntries(redis, prefix, keys)) {
     if (entry.type === 'none') {
@@ -241,6 +245,10 @@ async function verifyOnce(redis: Redis, prefix: string, now: number): Promise<Da
       problems.push(`${entry.kind}:${entry.id}: is a ${entry.type}, expected a ${expected}`);
       continue;
     }
+    const ttlInvariant = TTL_REQUIRED.get(entry.kind);
+    if (ttlInvariant !== undefined && entry.pttl < 0)
+      problems.push(`${ttlInvariant} ${entry.kind}:${entry.id}: ${DATA_MODEL[entry.kind].noun} has no TTL`);
+    if (USER_BOUND.has(entry.kind)) userBound.push({ kind: entry.kind, userId: entry.id });
     switch (entry.kind) {
       case 'user':
         users.set(entry.id, asHash(entry.value));
@@ -254,15 +262,8 @@ async function verifyOnce(redis: Redis, prefix: string, now: number): Promise<Da
       case 'links':
         linkSets.set(entry.id, { records: asHash(entry.value), pttl: entry.pttl });
         break;
-      case 'mfa':
-      case 'mfa-logins':
       case 'passkeys':
-      case 'webauthn':
-      case 'events':
-      case 'devices':
-        if (entry.kind === 'passkeys' && Object.keys(asHash(entry.value)).length > 0)
-          passkeyOwners.add(entry.id);
-        secondFactors.push({ kind: entry.kind, userId: entry.id, pttl: entry.pttl });
+        if (Object.keys(asHash(entry.value)).length > 0) passkeyOwners.add(entry.id);
         break;
       case 'identities':
         identitySets.set(entry.id, asHash(entry.value));
@@ -270,25 +271,17 @@ async function verifyOnce(redis: Redis, prefix: string, now: number): Promise<Da
       case 'identity-index':
         indexes.set(entry.id, asHash(entry.value));
         break;
-      case 'oauth-state':
-      case 'oauth-code':
-        if (entry.pttl < 0) problems.push(`O2 ${entry.kind}:${entry.id}: has no TTL`);
-        break;
-      case 'webauthn-login':
-        if (entry.pttl < 0) problems.push(`I6 webauthn-login:${entry.id}: challenge has no TTL`);
-        break;
       case 'email-sign-in': {
         const email = asHash(entry.value).email ?? '';
-        if (entry.pttl < 0) problems.push(`E1 email-sign-in:${entry.id}: has no TTL`);
         if (emailSelector(email) !== entry.id)
           problems.push(`E1 email-sign-in:${entry.id}: is not filed under its address's selector`);
         break;
       }
       case 'login-failures':
+        checked.loginFailures += 1;
+        break;
       case 'reauth-failures':
-        if (entry.kind === 'login-failures') checked.loginFailures += 1;
-        else checked.reauthFailures += 1;
-        if (entry.pttl < 0) problems.push(`I4 ${entry.kind}:${entry.id}: back-off counter has no TTL`);
+        checked.reauthFailures += 1;
         break;
       case 'rate-limit':
         checked.rateLimits += 1;
@@ -311,10 +304,9 @@ async function verifyOnce(redis: Redis, prefix: string, now: number): Promise<Da
   }
   for (const [userId, user] of users) {
     // An account made by a social sign-in has no password: an empty hash (O3 checks it has another way in).
-    const missing = [
-      ...USER_FIELDS.filter((field) => user[field] === undefined || user[field] === ''),
-      ...(user.passwordHash === undefined ? ['passwordHash'] : []),
-    ];
+    const missing = USER_FIELDS.filter(
+      (field) => user[field] === undefined || (user[field] === '' && USER_NONEMPTY.has(field)),
+    );
     if (missing.length > 0) problems.push(`user:${userId} lacks ${missing.join(', ')}`);
     if (user.id !== undefined && user.id !== userId) problems.push(`user:${userId} holds id ${user.id}`);
     if (user.emailVerified !== undefined && !['0', '1'].includes(user.emailVerified))
@@ -349,7 +341,11 @@ async function verifyOnce(redis: Redis, prefix: string, now: number): Promise<Da
         problems.push(`I3 sessions:${userId} session ${sessionId} lacks ${missing.join(', ')}`);
       if (record.id !== undefined && record.id !== sessionId)
         problems.push(`I3 sessions:${userId} files session ${String(record.id)} under ${sessionId}`);
-      if (!Array.isArray(record.spent) && !(record.spent && typeof record.spent === 'object'))
+      if (
+        record.spent !== undefined &&
+        !Array.isArray(record.spent) &&
+        !(record.spent && typeof record.spent === 'object')
+      )
         problems.push(`I3 sessions:${userId} session ${sessionId} has no list of spent tokens`);
       const hash = String(record.refreshHash ?? '');
       const owner = refreshOwners.get(hash);
@@ -369,7 +365,7 @@ async function verifyOnce(redis: Redis, prefix: string, now: number): Promise<Da
     let latest = 0;
     for (const [purpose, text] of Object.entries(records)) {
       const link = parseRecord(text);
-      if (!['verify', 'reset', 'revert'].includes(purpose) || !link?.hash || !link.expiresAt) {
+      if (!LINK_NAMES.includes(purpose) || !link || LINK_FIELDS.some((field) => !link[field])) {
         problems.push(`I5 links:${userId} holds a malformed ${purpose} link`);
         continue;
       }
@@ -386,10 +382,8 @@ async function verifyOnce(redis: Redis, prefix: string, now: number): Promise<Da
   }
 
   // I6.
-  for (const { kind, userId, pttl } of secondFactors) {
+  for (const { kind, userId } of userBound) {
     if (!users.has(userId)) problems.push(`I6 ${kind}:${userId} exists, but user ${userId} does not`);
-    if ((kind === 'mfa-logins' || kind === 'webauthn') && pttl < 0)
-      problems.push(`I6 ${kind}:${userId} has no TTL`);
   }
 
   // O1 and O3.

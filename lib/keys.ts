@@ -1,56 +1,70 @@
 import { createHash } from 'node:crypto';
 
 /**
+ * The kinds of key, each once: its builder's name → the kind, the first segment after the prefix
+ * (`user` → `acct:user:<uid>`). This is the light half of the data model, the one every function
+ * bundles; lib/data-model.ts describes each kind (Redis type, owner, fields, TTL rule,
+ * invariants), keyed by the same kinds, and only dev/, the tests and the README import it.
+ */
+const KINDS = {
+  /** By user id. */
+  user: 'user',
+  /** By canonical email. */
+  email: 'email',
+  /** By user id. */
+  sessions: 'sessions',
+  /** By canonical email. */
+  loginFailures: 'login-failures',
+  /** By user id. */
+  reauthFailures: 'reauth-failures',
+  /** By user id. */
+  links: 'links',
+  /** By user id. */
+  mfa: 'mfa',
+  /** By user id. */
+  mfaLogins: 'mfa-logins',
+  /** By user id. */
+  passkeys: 'passkeys',
+  /** By user id. */
+  webauthn: 'webauthn',
+  /** By the challenge itself. */
+  webauthnLogin: 'webauthn-login',
+  /** By the address's selector (`emailSelector`), which a sign-in link's token carries. */
+  emailSignIn: 'email-sign-in',
+  /** By limiter name: the prefix of one @upstash/ratelimit limiter's keys. */
+  rateLimit: 'rate-limit',
+  /** By user id. */
+  identities: 'identities',
+  /** By provider id. */
+  identityIndex: 'identity-index',
+  /** By the hash of the `state`. */
+  oauthState: 'oauth-state',
+  /** By the hash of the one-time code. */
+  oauthCode: 'oauth-code',
+  /** By user id. */
+  events: 'events',
+  /** By user id. */
+  devices: 'devices',
+} as const;
+
+/** The name of a key builder (`keys.loginFailures`). */
+export type KeyBuilder = keyof typeof KINDS;
+/** A kind of key, as its first segment after the prefix (`login-failures`). */
+export type KeyKind = (typeof KINDS)[KeyBuilder];
+
+/** Every kind of key, in the order of the key map: what dev/verify-data.ts expects to find. */
+export const KEY_KINDS: readonly KeyKind[] = /* @__PURE__ */ Object.values(KINDS);
+
+/**
  * Every Redis key the service uses, under the configured prefix: the one key map. Scripts never
  * build a key name; their callers pass these in KEYS (lib/scripts.ts), and dev/verify-data.ts and
- * the tests read the data through it too.
+ * the tests read the data through it too. What each key holds: lib/data-model.ts.
  */
-export interface Keys {
-  prefix: string;
+export type Keys = {
+  readonly prefix: string;
   /** How long events:<uid> keeps an event (AUDIT_RETENTION_DAYS); the scripts that append trim to it. */
-  eventsRetentionMs: number;
-  /** Hash: the user's profile and password hash. */
-  user(userId: string): string;
-  /** Hash: the log-in credential of a canonical email (userId, passwordHash). */
-  email(canonicalEmail: string): string;
-  /** Hash: every session of a user, one JSON record per session id. */
-  sessions(userId: string): string;
-  /** Hash: the log-in back-off of an email. */
-  loginFailures(canonicalEmail: string): string;
-  /** Hash: the back-off of a signed-in user's re-entered passwords. */
-  reauthFailures(userId: string): string;
-  /** Hash: the user's live mailed links, one JSON record per purpose (`verify`, `reset`). */
-  links(userId: string): string;
-  /** A user's second factor: TOTP secret (encrypted), its state, the last step used, recovery codes. */
-  mfa(userId: string): string;
-  /** A user's log-ins waiting for their second factor (one mfaToken each). */
-  mfaLogins(userId: string): string;
-  /** A user's passkeys: credential id → its public key, counter, name and times. */
-  passkeys(userId: string): string;
-  /** A user's passkey registration in progress: its challenge. */
-  webauthn(userId: string): string;
-  /** A passkey log-in's challenge, before anyone is known (single use, 300 s). */
-  webauthnLogin(challenge: string): string;
-  /**
-   * Hash: the live email sign-in (link and code) of an address, named by its selector
-   * (`emailSelector`), which the link's token carries: both ways in know the key up front.
-   */
-  emailSignIn(selector: string): string;
-  /** The prefix of one @upstash/ratelimit limiter's keys. */
-  rateLimit(name: string): string;
-  /** Hash: a user's linked sign-in identities (lib/oauth), identity id → JSON record. */
-  identities(userId: string): string;
-  /** Hash: one provider's identities, the provider's subject → user id (lib/oauth). */
-  identityIndex(provider: string): string;
-  /** String: a social sign-in in flight, by the hash of its `state` (lib/oauth; TTL). */
-  oauthState(stateHash: string): string;
-  /** String: a one-time code of a finished social sign-in, by its hash (lib/oauth; 60 s). */
-  oauthCode(codeHash: string): string;
-  /** List: the user's audit events, newest first, JSON each; trimmed to AUDIT_RETENTION_DAYS by its writers. */
-  events(userId: string): string;
-  /** Hash: the devices a user has signed in from (a digest of the client) → last sign-in, epoch ms. */
-  devices(userId: string): string;
-}
+  readonly eventsRetentionMs: number;
+} & { readonly [B in KeyBuilder]: (id: string) => string };
 
 /**
  * The selector of a canonical email: base64url SHA-256 of it. It names the address's email
@@ -59,55 +73,13 @@ export interface Keys {
 export const emailSelector = (canonicalEmail: string): string =>
   createHash('sha256').update(canonicalEmail).digest('base64url');
 
-/** The kinds of key, as the first segment after the prefix: what dev/verify-data.ts expects to find. */
-export const KEY_KINDS = [
-  'user',
-  'email',
-  'sessions',
-  'login-failures',
-  'reauth-failures',
-  'links',
-  'mfa',
-  'mfa-logins',
-  'passkeys',
-  'webauthn-login',
-  'webauthn',
-  'email-sign-in',
-  'rate-limit',
-  'identities',
-  'identity-index',
-  'oauth-state',
-  'oauth-code',
-  'events',
-  'devices',
-] as const;
-
 /** An account's audit events are kept this long unless configured (AUDIT_RETENTION_DAYS). */
 const DEFAULT_EVENTS_RETENTION_MS = 90 * 86_400_000;
 
 /** Builds the key map for a prefix such as `acct:`, with how long an account's events are kept. */
 export function createKeys(prefix: string, eventsRetentionMs = DEFAULT_EVENTS_RETENTION_MS): Keys {
-  return {
-    prefix,
-    eventsRetentionMs,
-    user: (userId) => `${prefix}user:${userId}`,
-    email: (canonicalEmail) => `${prefix}email:${canonicalEmail}`,
-    sessions: (userId) => `${prefix}sessions:${userId}`,
-    loginFailures: (canonicalEmail) => `${prefix}login-failures:${canonicalEmail}`,
-    reauthFailures: (userId) => `${prefix}reauth-failures:${userId}`,
-    links: (userId) => `${prefix}links:${userId}`,
-    mfa: (userId) => `${prefix}mfa:${userId}`,
-    mfaLogins: (userId) => `${prefix}mfa-logins:${userId}`,
-    passkeys: (userId) => `${prefix}passkeys:${userId}`,
-    webauthn: (userId) => `${prefix}webauthn:${userId}`,
-    webauthnLogin: (challenge) => `${prefix}webauthn-login:${challenge}`,
-    emailSignIn: (selector) => `${prefix}email-sign-in:${selector}`,
-    rateLimit: (name) => `${prefix}rate-limit:${name}`,
-    identities: (userId) => `${prefix}identities:${userId}`,
-    identityIndex: (provider) => `${prefix}identity-index:${provider}`,
-    oauthState: (stateHash) => `${prefix}oauth-state:${stateHash}`,
-    oauthCode: (codeHash) => `${prefix}oauth-code:${codeHash}`,
-    events: (userId) => `${prefix}events:${userId}`,
-    devices: (userId) => `${prefix}devices:${userId}`,
-  };
+  const keys: Record<string, unknown> = { prefix, eventsRetentionMs };
+  for (const [builder, kind] of Object.entries(KINDS))
+    keys[builder] = (id: string) => `${prefix}${kind}:${id}`;
+  return keys as Keys;
 }
