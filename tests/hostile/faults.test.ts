@@ -66,10 +66,20 @@ function summarise(rows: { fault: string; status: number; ms: number }[]) {
   );
 }
 
-/** A fresh account, made while the proxy passes traffic. */
+/**
+ * A fresh account, made while the proxy passes traffic. Setup, not the subject: on a loaded machine
+ * the 300 ms client timeout can cut a registration short (503), so it is tried up to three times
+ * (each with a new address; a timed-out REGISTER either happened whole or not at all).
+ */
 async function newAccount(tag: string): Promise<Account> {
   await proxy.setMode({ kind: 'pass' });
-  return signUp(h.register, { tag: `faults.${tag}` });
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await signUp(h.register, { tag: `faults.${tag}` });
+    } catch (error) {
+      if (attempt === 3 || !String(error).includes('register answered 503')) throw error;
+    }
+  }
 }
 
 interface Operation {
