@@ -84,12 +84,10 @@ export function createSessionStore(datastore: Datastore, keys: Keys): SessionSto
         graceMs,
         spentKept: scripts.SPENT_KEPT,
       });
-      const status = reply.status as RefreshOutcome['status'];
-      return { status: ['ok', 'reused', 'raced'].includes(status) ? status : 'invalid' };
+      return { status: reply.status };
     },
     async revoke(caller, sessionId, now) {
-      const reply = await revoke({ ...at(caller, now), targetSessionId: sessionId });
-      return reply.status as 'ok' | 'unauthorized' | 'not_found';
+      return (await revoke({ ...at(caller, now), targetSessionId: sessionId })).status;
     },
     async revokeAll(caller, now) {
       const reply = await revokeAll(at(caller, now));
