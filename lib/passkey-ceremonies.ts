@@ -9,7 +9,7 @@ import { noticeJob, signInJob } from './notices/notices';
 import { type Passkey, parseStored, type StoredPasskey, shown } from './passkeys';
 import { CeremonyRefusedError, verifyAuthentication, verifyRegistration } from './passkeys/verifier';
 import * as scripts from './scripts';
-import { newSession } from './sessions';
+import { createSessions } from './sessions/service';
 import type { SessionTokens, TokenService } from './tokens';
 import { type Caller, scriptRunner, toPublicUser, type User } from './users';
 import type { AddPasskeyBody, PasskeyLoginBody } from './validation';
@@ -67,6 +67,7 @@ export type PasskeyCeremonies = ReturnType<typeof createPasskeyCeremonies>;
  */
 export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
   const { datastore, keys, tokens, audit, settings, now } = deps;
+  const sessions = createSessions({ tokens, settings });
   const { rpId, origins } = settings.webauthn;
   const run = scriptRunner(datastore, keys);
   const takeRegistration = run(scripts.TAKE_PASSKEY_REGISTRATION_CHALLENGE);
@@ -139,7 +140,7 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
         const counter = error.reason === 'counter';
         throw refused(counter ? 'counter_went_backwards' : 'assertion_not_verified', claims.userId, client);
       }
-      const opened = newSession(claims.userId, client, settings.refreshTokenTtlSeconds * 1000);
+      const opened = sessions.open(claims.userId, client);
       const reply = await login({
         userId: claims.userId,
         credentialId: passkey.id,
@@ -162,10 +163,7 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
       await deps.mail.enqueue(signInJob(claims.userId, client, true));
       return {
         user,
-        session: await tokens.issueSession(claims.userId, opened.record.id, opened.refreshToken, {
-          method: 'passkey',
-          user,
-        }),
+        session: await opened.tokens({ method: 'passkey', user }),
       };
     },
   };
