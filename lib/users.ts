@@ -321,21 +321,27 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
     },
     async rename(caller, name, now) {
       const reply = await rename({ ...at(caller, now), name });
-      return reply.status === 'ok' ? { status: 'ok', value: toPublicUser(reply.user) } : reply;
+      return reply.status === 'ok'
+        ? { status: 'ok', value: toPublicUser(reply.user) }
+        : { status: reply.status };
     },
     async changeEmail(caller, change, now) {
       const reply = await changeEmail({ ...at(caller, now), ...change });
       return reply.status === 'ok'
         ? { status: 'ok', value: { user: toPublicUser(reply.user), pending: reply.pending === true } }
-        : reply;
+        : { status: reply.status };
     },
     async changePassword(caller, change, now) {
       const reply = await changePassword({ ...at(caller, now), ...change });
-      return reply.status === 'ok' ? { status: 'ok', value: Number(reply.revoked) } : reply;
+      return reply.status === 'ok'
+        ? { status: 'ok', value: Number(reply.revoked) }
+        : { status: reply.status };
     },
     async deleteAccount(caller, change, now) {
       const reply = await deleteAccount({ ...at(caller, now), ...change, ...identityCleanupArgs(12) });
-      return reply.status === 'ok' ? { status: 'ok', value: Number(reply.revoked) } : reply;
+      return reply.status === 'ok'
+        ? { status: 'ok', value: Number(reply.revoked) }
+        : { status: reply.status };
     },
   };
 }
