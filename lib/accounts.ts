@@ -16,7 +16,7 @@ import {
   secondsUntil,
 } from './rate-limits';
 import { createPasswordCheck } from './reauthentication';
-import { newSession } from './sessions';
+import { createSessions } from './sessions/service';
 import { hashRefreshToken, newId, newMfaToken, type SessionTokens, type TokenService } from './tokens';
 import { type Caller, toPublicUser, type User, type UserStore } from './users';
 import type {
@@ -55,9 +55,7 @@ export const MFA_LOGIN_TTL_MS = 300_000;
 /** Builds the account service from its stores and collaborators. */
 export function createAccounts(deps: AccountDeps) {
   const { users, passwords, tokens, rateLimits, mail, audit, knownDevices, settings, now } = deps;
-  const refreshTtlMs = settings.refreshTokenTtlSeconds * 1000;
-
-  const openSession = (userId: string, client: ClientInfo) => newSession(userId, client, refreshTtlMs);
+  const sessions = createSessions({ tokens, settings });
   const refusePassword = (field: string, password: string, owner: { email: string; name: string }) =>
     requirePasswordPolicy(field, password, { minLength: settings.passwordMinLength, ...owner });
 
@@ -88,7 +86,7 @@ export function createAccounts(deps: AccountDeps) {
         createdAt: at,
         updatedAt: at,
       };
-      const opened = settings.requireVerifiedEmail ? null : openSession(user.id, client);
+      const opened = settings.requireVerifiedEmail ? null : sessions.open(user.id, client);
       if ((await users.register(user, opened?.record ?? null)) === 'email_taken')
         throw problem('email_taken');
       audit.record('registered', { userId: user.id, sessionId: opened?.record.id, ip: client.ip });
@@ -100,10 +98,7 @@ export function createAccounts(deps: AccountDeps) {
       await mail.enqueue(signInJob(user.id, client, false));
       return {
         user: publicUser,
-        session: await tokens.issueSession(user.id, opened.record.id, opened.refreshToken, {
-          method: 'register',
-          user: publicUser,
-        }),
+        session: await opened.tokens({ method: 'register', user: publicUser }),
       };
     },
 
@@ -153,7 +148,7 @@ export function createAccounts(deps: AccountDeps) {
       const newHash = passwords.needsRehash(credential.passwordHash)
         ? await passwords.hash(body.password)
         : null;
-      const { refreshToken, record } = openSession(credential.userId, client);
+      const session = sessions.open(credential.userId, client);
       const mfa = newMfaToken(credential.userId);
       const opened = await users.openSession(
         credential,
@@ -161,12 +156,12 @@ export function createAccounts(deps: AccountDeps) {
         credential.passwordHash,
         newHash,
         settings.requireVerifiedEmail,
-        record,
+        session.record,
         {
           id: mfa.loginId,
           hash: hashRefreshToken(mfa.token),
           ttlMs: MFA_LOGIN_TTL_MS,
-          userAgent: record.userAgent,
+          userAgent: session.record.userAgent,
         },
         now(),
       );
@@ -185,14 +180,11 @@ export function createAccounts(deps: AccountDeps) {
         audit.record('mfa_required', { userId: credential.userId, ip: client.ip });
         throw new MfaRequiredError(mfa.token, opened.mfaRequired);
       }
-      audit.record('logged_in', { userId: credential.userId, sessionId: record.id, ip: client.ip });
+      audit.record('logged_in', { userId: credential.userId, sessionId: session.record.id, ip: client.ip });
       await mail.enqueue(signInJob(credential.userId, client, true));
       return {
         user: opened,
-        session: await tokens.issueSession(credential.userId, record.id, refreshToken, {
-          method: 'password',
-          user: opened,
-        }),
+        session: await session.tokens({ method: 'password', user: opened }),
         deviceToken: knownDevices.issue(credential.userId),
       };
     },

@@ -4,7 +4,7 @@ import { EMAIL_REVERT_TTL_SECONDS, type MailLinks } from './mail-service';
 import { identityCleanupArgs } from './oauth/identity-cleanup';
 import * as scripts from './scripts';
 import { hashRefreshToken, linkTokenUser, newLinkToken } from './tokens';
-import { type NewSession, type Raw, scriptRunner, toPublicUser, type User } from './users';
+import { type NewSession, scriptRunner, toPublicUser, type User } from './users';
 
 /** Lifetimes of mailed links, by purpose. */
 export interface LinkSettings {
@@ -71,12 +71,12 @@ export function createMailLinks(datastore: Datastore, keys: Keys, settings: Link
   return {
     async issueVerification(userId, now) {
       const token = newLinkToken(userId);
-      const reply = (await issueVerification({
+      const reply = await issueVerification({
         userId,
         tokenHash: hashRefreshToken(token),
         now,
         ttlMs: settings.emailVerificationTtlSeconds * 1000,
-      })) as { status: string; email?: string };
+      });
       return reply.status === 'ok' && reply.email ? { email: reply.email, token } : null;
     },
     async issueRevert(userId, oldEmail, now) {
@@ -166,7 +166,7 @@ export function createRevertLinks(datastore: Datastore, keys: Keys): RevertLinks
       });
       if (reply.status === 'email_taken') return 'email_taken';
       return reply.status === 'ok' && reply.user
-        ? { user: toPublicUser(reply.user as Raw), revoked: Number(reply.revoked) }
+        ? { user: toPublicUser(reply.user), revoked: Number(reply.revoked) }
         : null;
     },
   };
@@ -181,11 +181,7 @@ export function createResetLinks(datastore: Datastore, keys: Keys): ResetLinks {
     async peekReset(token, now) {
       const userId = linkTokenUser(token);
       if (!userId) return null;
-      const reply = (await peekReset({ userId, tokenHash: hashRefreshToken(token), now })) as {
-        status: string;
-        name?: string;
-        email?: string;
-      };
+      const reply = await peekReset({ userId, tokenHash: hashRefreshToken(token), now });
       return reply.status === 'ok' && reply.email
         ? { userId, name: String(reply.name), email: reply.email }
         : null;
@@ -203,7 +199,7 @@ export function createResetLinks(datastore: Datastore, keys: Keys): ResetLinks {
       });
       return reply.status === 'ok' && reply.user
         ? {
-            user: toPublicUser(reply.user as Raw),
+            user: toPublicUser(reply.user),
             revoked: Number(reply.revoked),
             secondFactor: reply.secondFactor === true,
             reclaimed: reply.reclaimed === true,

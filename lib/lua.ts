@@ -240,8 +240,11 @@ local function append_event(events_key, entry, now)
 end
 `;
 
-/** One script: its Lua, and the one function that puts named keys and arguments in their places. */
-export interface Script<Args> {
+/**
+ * One script: its Lua, the one function that puts named keys and arguments in their places, and
+ * (as a type only) the JSON document its Lua answers, declared beside the Lua it describes.
+ */
+export interface Script<Args, Reply extends { status: string }> {
   lua: string;
   encode(keys: Keys, args: Args): { keys: string[]; argv: string[] };
   /**
@@ -249,13 +252,15 @@ export interface Script<Args> {
    * answer it from the nearest read replica, and it takes shared locks on its keys.
    */
   readOnly?: boolean;
+  /** Never set: carries `Reply` to the runner (lib/users.ts `scriptRunner`), which answers it typed. */
+  readonly reply?: Reply;
 }
 
 /**
  * Defines a script (feature folders define theirs with it too). `keyNames` binds KEYS positions to Lua locals on the first line after the
  * flag; `keysOf` returns the keys in the same order; every other argument travels by name in A.
  */
-export function script<Args>(
+export function script<Args, Reply extends { status: string }>(
   keyNames: string[],
   keysOf: (keys: Keys, args: Args) => string[],
   body: string,
@@ -263,7 +268,7 @@ export function script<Args>(
   // template literal it would keep every such script in every bundle (esbuild cannot prove it pure).
   helpers: string | string[] = '',
   readOnly = false,
-): Script<Args> {
+): Script<Args, Reply> {
   const bind = keyNames.length
     ? `local ${keyNames.join(', ')} = ${keyNames.map((_, i) => `KEYS[${i + 1}]`).join(', ')}`
     : '';
@@ -296,6 +301,42 @@ local function read_session(user_key, sessions_key, sid, now)
   return u, s
 end
 `;
+
+/**
+ * A user's public fields as `public_user(u)` puts them in a reply: the stored strings (epoch ms
+ * as strings, `emailVerified` '1'/'0', absent on accounts from before version 2), no hash.
+ */
+export interface PublicUserReply {
+  id: string;
+  name: string;
+  email: string;
+  emailVerified?: string;
+  pendingEmail: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A whole hash as `hmap` reads it (a user:<uid> record, hash included): every field a string. */
+export type HashReply = Record<string, string | undefined>;
+
+/** A Lua list in a reply: cjson encodes an empty table as `{}`, so read it with `Array.isArray`. */
+export type LuaList<T> = T[] | Record<string, never>;
+
+/** A refusal that names a deadline (`lockedUntil`, epoch ms) or, for an account-wide ceiling, none. */
+export interface LockedReply {
+  status: 'locked';
+  lockedUntil?: number;
+  ceiling?: true;
+}
+
+/**
+ * The members of a read-only session check's `ok` reply (SESSION_READ): the session's stored
+ * `lastUsedAt`; `touchedAt` is added by the runner when it wrote `lastUsedAt` (lib/sessions/touch.ts).
+ */
+export interface SessionReadReply {
+  lastUsedAt: string;
+  touchedAt?: number;
+}
 
 /** A new session's id, first refresh-token hash, lifetime and client. */
 export interface SessionArgs {
@@ -333,6 +374,9 @@ export interface ReauthArgs {
   now: number;
   verifiedHash: string;
 }
+
+/** The refusals REAUTHENTICATED answers: the session is gone, or the password changed since it was verified. */
+export type ReauthRefusal = { status: 'unauthorized' } | { status: 'stale' };
 
 // The checks every second-factor change after a re-entered password starts with: the session, the
 // password hash still the one verified, and the re-authentication back-off cleared.

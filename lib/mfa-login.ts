@@ -13,7 +13,7 @@ import {
   secondsUntil,
   TOTP_WRONG_CODE_CAP,
 } from './rate-limits';
-import { newSession } from './sessions';
+import { createSessions } from './sessions/service';
 import { hashRefreshToken, mfaTokenLogin, type SessionTokens, type TokenService } from './tokens';
 import { decryptTotpSecret, recoveryCodeHashes, totpCodeStep } from './totp';
 import type { User } from './users';
@@ -38,6 +38,7 @@ export type MfaLogin = ReturnType<typeof createMfaLogin>;
 /** The second step of a log-in that answered `mfa_required` (`POST /sessions/mfa`). */
 export function createMfaLogin(deps: MfaLoginDeps) {
   const { logins: mfa, tokens, audit, knownDevices, settings, now } = deps;
+  const sessions = createSessions({ tokens, settings });
   const key = settings.totpEncryptionKey;
   return {
     /**
@@ -73,7 +74,7 @@ export function createMfaLogin(deps: MfaLoginDeps) {
       } else if (body.recoveryCode !== undefined) {
         factor = { recoveryHashes: recoveryCodeHashes(key, login.userId, body.recoveryCode) };
       }
-      const opened = newSession(login.userId, client, settings.refreshTokenTtlSeconds * 1000);
+      const opened = sessions.open(login.userId, client);
       const result = await mfa.completeLogin(
         login,
         { totp: body.code !== undefined, factor },
@@ -100,10 +101,7 @@ export function createMfaLogin(deps: MfaLoginDeps) {
       await deps.mail.enqueue(signInJob(login.userId, client, true));
       return {
         user: result.user,
-        session: await tokens.issueSession(login.userId, opened.record.id, opened.refreshToken, {
-          method: 'mfa',
-          user: result.user,
-        }),
+        session: await opened.tokens({ method: 'mfa', user: result.user }),
         deviceToken: knownDevices.issue(login.userId),
       };
     },

@@ -5,7 +5,6 @@ import {
   type AuthenticatedUser,
   type Caller,
   type NewSession,
-  type Raw,
   type ReauthLimits,
   type ReauthStart,
   reauthStart,
@@ -124,7 +123,6 @@ export interface MfaLoginStore {
   >;
 }
 
-const fields = (reply: unknown) => reply as Record<string, unknown>;
 const factorArgs = (factor: PresentedFactor): scripts.FactorArgs => ({
   step: factor && 'step' in factor ? factor.step : null,
   recoveryHashes: factor && 'recoveryHashes' in factor ? factor.recoveryHashes : null,
@@ -143,7 +141,7 @@ export function createMfaStore(datastore: Datastore, keys: Keys): MfaStore {
 
   return {
     async state(caller, now) {
-      const reply = fields(await state(at(caller, now)));
+      const reply = await state(at(caller, now));
       if (reply.status !== 'ok') return null;
       return {
         pending: typeof reply.pending === 'string' ? reply.pending : null,
@@ -155,34 +153,29 @@ export function createMfaStore(datastore: Datastore, keys: Keys): MfaStore {
     },
     async enroll(caller, verifiedHash, pending, now) {
       return (await enroll({ ...at(caller, now), verifiedHash, pending, pendingTtlMs: TOTP_PENDING_TTL_MS }))
-        .status as Reauthenticated<'already_enabled' | 'unverified'>;
+        .status;
     },
     async beginConfirm(caller, backoff, now) {
-      const reply = fields(await beginConfirm({ ...at(caller, now), backoff }));
+      const reply = await beginConfirm({ ...at(caller, now), backoff });
       if (reply.status === 'ok') return { status: 'ok', pending: String(reply.pending) };
       if (reply.status === 'locked') return { status: 'locked', lockedUntil: Number(reply.lockedUntil) };
       return { status: reply.status === 'not_pending' ? 'not_pending' : 'unauthorized' };
     },
     async beginReauthWithFactor(caller, now, limits) {
       return reauthStart(await beginReauthWithFactor({ ...at(caller, now), ...limits }), (r) => ({
-        ...toStoredUser(r.user as Raw),
+        ...toStoredUser(r.user),
         factor: { secret: typeof r.secret === 'string' ? r.secret : null, lastStep: Number(r.lastStep ?? 0) },
       }));
     },
     async confirm(caller, pending, step, codeHashes, now) {
-      return (await confirm({ ...at(caller, now), pending, step, codes: codeHashes })).status as
-        | 'ok'
-        | 'unauthorized'
-        | 'not_pending'
-        | 'unverified';
+      return (await confirm({ ...at(caller, now), pending, step, codes: codeHashes })).status;
     },
     async disable(caller, verifiedHash, factor, now) {
-      return (await disable({ ...at(caller, now), verifiedHash, ...factorArgs(factor) }))
-        .status as Reauthenticated<'not_found' | 'factor_invalid'>;
+      return (await disable({ ...at(caller, now), verifiedHash, ...factorArgs(factor) })).status;
     },
     async renewRecoveryCodes(caller, verifiedHash, factor, codeHashes, now) {
       return (await renew({ ...at(caller, now), verifiedHash, ...factorArgs(factor), codes: codeHashes }))
-        .status as Reauthenticated<'not_found' | 'factor_invalid'>;
+        .status;
     },
   };
 }
@@ -193,7 +186,7 @@ export function createMfaLoginStore(datastore: Datastore, keys: Keys): MfaLoginS
   const completeLogin = run(scripts.COMPLETE_MFA_LOGIN);
   return {
     async beginLogin(login, maxAttempts, now) {
-      const reply = fields(await beginLogin({ ...login, now, maxAttempts }));
+      const reply = await beginLogin({ ...login, now, maxAttempts });
       if (reply.status !== 'ok') return null;
       return {
         ...login,
@@ -204,24 +197,22 @@ export function createMfaLoginStore(datastore: Datastore, keys: Keys): MfaLoginS
       };
     },
     async completeLogin(login, presented, session, limits, now) {
-      const reply = fields(
-        await completeLogin({
-          userId: login.userId,
-          loginId: login.loginId,
-          hash: login.hash,
-          email: login.email,
-          client: login.client,
-          now,
-          totp: presented.totp,
-          ...factorArgs(presented.factor),
-          session: { ...session },
-          ...limits,
-        }),
-      );
+      const reply = await completeLogin({
+        userId: login.userId,
+        loginId: login.loginId,
+        hash: login.hash,
+        email: login.email,
+        client: login.client,
+        now,
+        totp: presented.totp,
+        ...factorArgs(presented.factor),
+        session: { ...session },
+        ...limits,
+      });
       if (reply.status === 'ok')
         return {
           status: 'ok',
-          user: toPublicUser(reply.user as Raw),
+          user: toPublicUser(reply.user),
           used: reply.used === 'recovery_code' ? 'recovery_code' : 'totp',
         };
       if (reply.status === 'locked')
@@ -231,7 +222,7 @@ export function createMfaLoginStore(datastore: Datastore, keys: Keys): MfaLoginS
       if (reply.status === 'failed')
         return {
           status: 'failed',
-          reason: reply.reason as 'wrong_code' | 'replayed' | 'wrong_recovery_code' | 'totp_capped',
+          reason: reply.reason,
         };
       return { status: 'invalid' };
     },

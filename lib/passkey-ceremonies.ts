@@ -9,9 +9,9 @@ import { noticeJob, signInJob } from './notices/notices';
 import { type Passkey, parseStored, type StoredPasskey, shown } from './passkeys';
 import { CeremonyRefusedError, verifyAuthentication, verifyRegistration } from './passkeys/verifier';
 import * as scripts from './scripts';
-import { newSession } from './sessions';
+import { createSessions } from './sessions/service';
 import type { SessionTokens, TokenService } from './tokens';
-import { type Caller, type Raw, scriptRunner, toPublicUser, type User } from './users';
+import { type Caller, scriptRunner, toPublicUser, type User } from './users';
 import type { AddPasskeyBody, PasskeyLoginBody } from './validation';
 
 export interface PasskeyCeremonyDeps {
@@ -67,6 +67,7 @@ export type PasskeyCeremonies = ReturnType<typeof createPasskeyCeremonies>;
  */
 export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
   const { datastore, keys, tokens, audit, settings, now } = deps;
+  const sessions = createSessions({ tokens, settings });
   const { rpId, origins } = settings.webauthn;
   const run = scriptRunner(datastore, keys);
   const takeRegistration = run(scripts.TAKE_PASSKEY_REGISTRATION_CHALLENGE);
@@ -74,7 +75,6 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
   const takeLogin = run(scripts.TAKE_PASSKEY_LOGIN_CHALLENGE);
   const login = run(scripts.PASSKEY_LOGIN);
   const at = (caller: Caller) => ({ userId: caller.userId, sessionId: caller.sessionId, now: now() });
-  const fields = (reply: unknown) => reply as Record<string, unknown>;
   const refused = (reason: string, userId: string | null, client?: ClientInfo) => {
     audit.record('passkey_refused', { userId, ...(client ? { ip: client.ip } : {}), passkeyReason: reason });
     return problem('passkey_invalid');
@@ -83,13 +83,13 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
   return {
     /** Verifies a registration response against the caller's live challenge and stores the passkey. */
     async add(caller: Caller, body: AddPasskeyBody): Promise<{ passkey: Passkey }> {
-      const taken = fields(await takeRegistration(at(caller)));
+      const taken = await takeRegistration(at(caller));
       if (taken.status === 'unauthorized') throw new UnauthorizedError(true);
       if (taken.status !== 'ok') throw refused('no_live_challenge', caller.userId);
       let credential: ReturnType<typeof verifyRegistration>;
       try {
         credential = verifyRegistration(body.response, {
-          challenge: String(taken.challenge),
+          challenge: taken.challenge,
           origins,
           rpId,
         });
@@ -107,7 +107,7 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
         createdAt: String(created),
         lastUsedAt: null,
       };
-      const stored = fields(await add({ ...at(caller), passkey: { ...passkey } }));
+      const stored = await add({ ...at(caller), passkey: { ...passkey } });
       if (stored.status === 'unauthorized') throw new UnauthorizedError(true);
       if (stored.status === 'unverified') throw problem('email_not_verified');
       if (stored.status !== 'ok') throw refused('already_registered', caller.userId);
@@ -124,10 +124,10 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
       await wired(deps.limitLogin, 'the per-IP log-in limit')(client);
       const claims = loginClaims(body.response);
       if (!claims) throw refused('malformed_response', null, client);
-      const taken = fields(await takeLogin(claims));
+      const taken = await takeLogin(claims);
       if (taken.status === 'invalid') throw refused('no_live_challenge', claims.userId, client);
       if (taken.status !== 'ok') throw refused('unknown_credential', claims.userId, client);
-      const passkey = parseStored(String(taken.passkey));
+      const passkey = parseStored(taken.passkey);
       let newCounter: number;
       try {
         ({ newCounter } = verifyAuthentication(
@@ -140,17 +140,15 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
         const counter = error.reason === 'counter';
         throw refused(counter ? 'counter_went_backwards' : 'assertion_not_verified', claims.userId, client);
       }
-      const opened = newSession(claims.userId, client, settings.refreshTokenTtlSeconds * 1000);
-      const reply = fields(
-        await login({
-          userId: claims.userId,
-          credentialId: passkey.id,
-          counter: newCounter,
-          requireVerified: settings.requireVerifiedEmail,
-          now: now(),
-          session: { ...opened.record },
-        }),
-      );
+      const opened = sessions.open(claims.userId, client);
+      const reply = await login({
+        userId: claims.userId,
+        credentialId: passkey.id,
+        counter: newCounter,
+        requireVerified: settings.requireVerifiedEmail,
+        now: now(),
+        session: { ...opened.record },
+      });
       if (reply.status === 'counter') throw refused('counter_went_backwards', claims.userId, client);
       // After the assertion verified: as the password log-in, this reveals nothing to a guesser.
       if (reply.status === 'unverified') throw problem('email_not_verified');
@@ -161,14 +159,11 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
         ip: client.ip,
         factor: 'passkey',
       });
-      const user = toPublicUser(reply.user as Raw);
+      const user = toPublicUser(reply.user);
       await deps.mail.enqueue(signInJob(claims.userId, client, true));
       return {
         user,
-        session: await tokens.issueSession(claims.userId, opened.record.id, opened.refreshToken, {
-          method: 'passkey',
-          user,
-        }),
+        session: await opened.tokens({ method: 'passkey', user }),
       };
     },
   };

@@ -87,7 +87,6 @@ export function createPasskeys(deps: PasskeyDeps) {
   const remove = run(scripts.DELETE_PASSKEY);
   const loginOptions = run(scripts.PASSKEY_LOGIN_OPTIONS);
   const at = (caller: Caller) => ({ userId: caller.userId, sessionId: caller.sessionId, now: now() });
-  const fields = (reply: unknown) => reply as Record<string, unknown>;
   const requirePassword = createPasswordCheck(deps);
 
   return {
@@ -104,15 +103,13 @@ export function createPasskeys(deps: PasskeyDeps) {
           ? null
           : (await requirePassword(caller, body.currentPassword)).passwordHash;
       const challenge = newChallenge();
-      const reply = fields(
-        await registrationOptions({
-          ...at(caller),
-          challenge,
-          ttlMs: CHALLENGE_TTL_MS,
-          verifiedHash,
-          maxAgeMs: settings.reauthMaxAgeSeconds * 1000,
-        }),
-      );
+      const reply = await registrationOptions({
+        ...at(caller),
+        challenge,
+        ttlMs: CHALLENGE_TTL_MS,
+        verifiedHash,
+        maxAgeMs: settings.reauthMaxAgeSeconds * 1000,
+      });
       if (reply.status === 'stale') throw problem('current_password_incorrect');
       if (reply.status === 'reauthenticate') {
         audit.record('passkey_refused', { userId: caller.userId, reason: 'reauthentication_required' });
@@ -120,9 +117,7 @@ export function createPasskeys(deps: PasskeyDeps) {
       }
       if (reply.status === 'unverified') throw problem('email_not_verified');
       if (reply.status !== 'ok') throw new UnauthorizedError(true);
-      const existing = Array.isArray(reply.existing)
-        ? (reply.existing as { id: string; transports?: unknown }[])
-        : [];
+      const existing = Array.isArray(reply.existing) ? reply.existing : [];
       return {
         options: {
           rp: { name: rpName, id: rpId },
@@ -139,9 +134,7 @@ export function createPasskeys(deps: PasskeyDeps) {
           excludeCredentials: existing.map((p) => ({
             id: p.id,
             type: 'public-key' as const,
-            ...(Array.isArray(p.transports) && p.transports.length
-              ? { transports: p.transports as string[] }
-              : {}),
+            ...(Array.isArray(p.transports) && p.transports.length ? { transports: p.transports } : {}),
           })),
           authenticatorSelection: {
             residentKey: 'required' as const,
@@ -155,9 +148,9 @@ export function createPasskeys(deps: PasskeyDeps) {
 
     /** The caller's passkeys, newest first. */
     async list(caller: Caller): Promise<{ passkeys: Passkey[] }> {
-      const reply = fields(await list(at(caller)));
+      const reply = await list(at(caller));
       if (reply.status !== 'ok') throw new UnauthorizedError(true);
-      const raw = Array.isArray(reply.passkeys) ? (reply.passkeys as string[]) : [];
+      const raw = Array.isArray(reply.passkeys) ? reply.passkeys : [];
       const passkeys = raw.map((text) => shown(parseStored(text)));
       return { passkeys: passkeys.sort((a, b) => b.createdAt.localeCompare(a.createdAt)) };
     },

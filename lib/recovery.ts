@@ -6,7 +6,7 @@ import type { MailQueue } from './mail-queue';
 import { noticeJob } from './notices/notices';
 import { type PasswordHasher, requirePasswordPolicy } from './passwords';
 import { auditedLimit, type RateLimits } from './rate-limits';
-import { newSession } from './sessions';
+import { createSessions } from './sessions/service';
 import type { SessionTokens, TokenService } from './tokens';
 import type { Caller, User, UserReader } from './users';
 import type {
@@ -128,6 +128,7 @@ export function createPasswordReset(
   },
 ) {
   const { links, passwords, tokens, audit, settings, now } = deps;
+  const sessions = createSessions({ tokens, settings });
   const refused = () => linkRefused(audit);
   return {
     /**
@@ -147,7 +148,7 @@ export function createPasswordReset(
         name: target.name,
         email: target.email,
       });
-      const opened = newSession(target.userId, client, settings.refreshTokenTtlSeconds * 1000);
+      const opened = sessions.open(target.userId, client);
       const done = await links.completeReset(
         body.token,
         target,
@@ -169,10 +170,7 @@ export function createPasswordReset(
       if (done.secondFactor) return { user: done.user };
       return {
         user: done.user,
-        session: await tokens.issueSession(target.userId, opened.record.id, opened.refreshToken, {
-          method: 'password_reset',
-          user: done.user,
-        }),
+        session: await opened.tokens({ method: 'password_reset', user: done.user }),
       };
     },
   };

@@ -63,7 +63,7 @@ export type Raw = Record<string, string | undefined>;
 export const iso = (ms: number | string | undefined): string => new Date(Number(ms)).toISOString();
 
 /** Picks the public fields, so a hash can never slip into a response by spreading. */
-export const toPublicUser = (u: Raw | StoredUser): User => ({
+export const toPublicUser = (u: Raw | scripts.PublicUserReply | StoredUser): User => ({
   id: String(u.id),
   name: String(u.name),
   email: String(u.email),
@@ -85,25 +85,6 @@ export const toStoredUser = (u: Raw): StoredUser => ({
   updatedAt: Number(u.updatedAt),
 });
 
-/** What a script answers: its `status`, and the members particular to it. */
-export interface Reply {
-  status: string;
-  /** Read-only session checks: the session's `lastUsedAt`, and `touchedAt` when this read wrote it. */
-  lastUsedAt?: string;
-  touchedAt?: number;
-  user?: Raw;
-  userId?: string;
-  passwordHash?: string;
-  lockedUntil?: number;
-  ceiling?: boolean;
-  methods?: string[];
-  revoked?: number;
-  sessionCreatedAt?: string;
-  sessions?: Array<Record<string, string>> | Record<string, never>;
-  ceilingCounted?: boolean;
-  [member: string]: unknown;
-}
-
 /** The limits a re-entered password is counted on: this session's back-off, the user's ceiling. */
 export interface ReauthLimits {
   backoff: LoginBackoff;
@@ -117,8 +98,11 @@ export type ReauthStart<U> =
   | { status: 'ceiling' }
   | { status: 'unauthorized' };
 
-/** Maps a BEGIN_REAUTH-like reply; `user` turns its members into the caller's user. */
-export function reauthStart<U>(reply: Reply, user: (reply: Reply) => U): ReauthStart<U> {
+/** Maps a BEGIN_REAUTH-like reply; `user` turns its `ok` reply into the caller's user. */
+export function reauthStart<R extends { status: 'ok'; user: Raw; sessionCreatedAt: number }, U>(
+  reply: R | Exclude<scripts.ReauthStartReply, { status: 'ok' }>,
+  user: (reply: R) => U,
+): ReauthStart<U> {
   if (reply.status === 'locked')
     return reply.ceiling
       ? { status: 'ceiling' }
@@ -219,17 +203,20 @@ export interface UserStore extends UserReader {
 }
 
 /**
- * Runs `script` with named arguments: its own `encode` puts keys and arguments in place. A
- * read-only script runs with EVALSHA_RO; when it checked the caller's session (it answers
- * `lastUsedAt`), the session is touched if stale (lib/sessions/touch.ts).
+ * Runs `script` with named arguments: its own `encode` puts keys and arguments in place, and the
+ * answer is typed as the script declares beside its Lua. A read-only script runs with
+ * EVALSHA_RO; when it checked the caller's session (it answers `lastUsedAt`), the session is
+ * touched if stale (lib/sessions/touch.ts).
  */
 export const scriptRunner =
   (datastore: Datastore, keys: Keys) =>
-  <A>(script: scripts.Script<A>) => {
+  <A, R extends { status: string }>(script: scripts.Script<A, R>) => {
     const runner = datastore.script(script.lua, { readOnly: script.readOnly === true });
-    return async (args: A) => {
+    return async (args: A): Promise<R> => {
       const { keys: declared, argv } = script.encode(keys, args);
-      const reply = (await runner(declared, argv)) as Reply;
+      // The one place a reply is taken to be what its script declares: the datastore decoded its
+      // JSON (a reply that is not JSON is a 503 there), and the type sits beside the Lua that builds it.
+      const reply = (await runner(declared, argv)) as R;
       if (script.readOnly) await touchIfStale(datastore, keys, args as Caller & { now: number }, reply);
       return reply;
     };
@@ -241,9 +228,6 @@ const sessionArgs = (session: NewSession): scripts.SessionArgs => ({
   ttlMs: session.ttlMs,
   userAgent: session.userAgent,
 });
-
-const guarded = <T>(reply: Reply, value: (reply: Reply) => T): GuardedResult<T> =>
-  reply.status === 'ok' ? { status: 'ok', value: value(reply) } : { status: reply.status as 'unauthorized' };
 
 /** Builds the read side alone, so functions that never write a user bundle none of the write scripts. */
 export function createUserReader(datastore: Datastore, keys: Keys): UserReader {
@@ -265,7 +249,7 @@ export function createReauthStore(datastore: Datastore, keys: Keys): Pick<UserSt
   return {
     async beginReauth(caller, now, limits) {
       const reply = await beginReauth({ userId: caller.userId, sessionId: caller.sessionId, now, ...limits });
-      return reauthStart(reply, (r) => toStoredUser(r.user as Raw));
+      return reauthStart(reply, (r) => toStoredUser(r.user));
     },
   };
 }
@@ -336,22 +320,28 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
       await clearReauth({ userId: caller.userId, sessionId: caller.sessionId });
     },
     async rename(caller, name, now) {
-      return guarded(await rename({ ...at(caller, now), name }), (r) => toPublicUser(r.user as Raw));
+      const reply = await rename({ ...at(caller, now), name });
+      return reply.status === 'ok'
+        ? { status: 'ok', value: toPublicUser(reply.user) }
+        : { status: reply.status };
     },
     async changeEmail(caller, change, now) {
-      return guarded(await changeEmail({ ...at(caller, now), ...change }), (r) => ({
-        user: toPublicUser(r.user as Raw),
-        pending: r.pending === true,
-      }));
+      const reply = await changeEmail({ ...at(caller, now), ...change });
+      return reply.status === 'ok'
+        ? { status: 'ok', value: { user: toPublicUser(reply.user), pending: reply.pending === true } }
+        : { status: reply.status };
     },
     async changePassword(caller, change, now) {
-      return guarded(await changePassword({ ...at(caller, now), ...change }), (r) => Number(r.revoked));
+      const reply = await changePassword({ ...at(caller, now), ...change });
+      return reply.status === 'ok'
+        ? { status: 'ok', value: Number(reply.revoked) }
+        : { status: reply.status };
     },
     async deleteAccount(caller, change, now) {
-      return guarded(
-        await deleteAccount({ ...at(caller, now), ...change, ...identityCleanupArgs(12) }),
-        (r) => Number(r.revoked),
-      );
+      const reply = await deleteAccount({ ...at(caller, now), ...change, ...identityCleanupArgs(12) });
+      return reply.status === 'ok'
+        ? { status: 'ok', value: Number(reply.revoked) }
+        : { status: reply.status };
     },
   };
 }

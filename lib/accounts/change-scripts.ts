@@ -5,6 +5,9 @@ import {
   type CeilingArgs,
   CLEAR_REAUTH_LUA,
   EVENT_HELPERS,
+  type HashReply,
+  type LockedReply,
+  type PublicUserReply,
   script,
 } from '../lua';
 import { IDENTITY_HELPERS, indexKeys } from '../oauth/identity-cleanup';
@@ -17,6 +20,12 @@ export interface ReauthStartArgs {
   backoff: BackoffArgs;
   ceiling: CeilingArgs;
 }
+
+/** What BEGIN_REAUTH answers: the user (its whole hash) and the session's age, or a refusal. */
+export type ReauthStartReply =
+  | { status: 'unauthorized' }
+  | LockedReply
+  | { status: 'ok'; user: HashReply; sessionCreatedAt: number };
 
 // The start of every re-entered password: the session check, then this session's back-off and the
 // user's ceiling checked, and the attempt counted on both up front, atomically, as log-in does.
@@ -42,7 +51,7 @@ local session_created_at = tonumber(cjson.decode(redis.call('HGET', sessions_key
  * guesses past the lock, cannot lock its owner out of log-in, and its own lock does not stop the
  * owner's other sessions (only the per-user ceiling does). A success clears the session's count.
  */
-export const BEGIN_REAUTH = /* @__PURE__ */ script<ReauthStartArgs>(
+export const BEGIN_REAUTH = /* @__PURE__ */ script<ReauthStartArgs, ReauthStartReply>(
   ['user_key', 'sessions_key', 'reauth_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId)],
   `
@@ -55,7 +64,12 @@ return reply({ status = 'ok', user = u, sessionCreatedAt = session_created_at })
  * BEGIN_REAUTH for a change that also needs the current second factor (turning TOTP off, new
  * recovery codes): the same counting, and what the code is checked against.
  */
-export const BEGIN_REAUTH_WITH_FACTOR = /* @__PURE__ */ script<ReauthStartArgs>(
+export const BEGIN_REAUTH_WITH_FACTOR = /* @__PURE__ */ script<
+  ReauthStartArgs,
+  | Exclude<ReauthStartReply, { status: 'ok' }>
+  // The TOTP secret (encrypted; null when TOTP is off) and the last time step accepted (0: none).
+  | { status: 'ok'; user: HashReply; sessionCreatedAt: number; secret: string | null; lastStep: number }
+>(
   ['user_key', 'sessions_key', 'reauth_key', 'mfa_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.mfa(a.userId)],
   `
@@ -67,12 +81,15 @@ return reply({ status = 'ok', user = u, sessionCreatedAt = session_created_at, s
 );
 
 /** Rename (no password involved): the session check and the new name. */
-export const RENAME = /* @__PURE__ */ script<{
-  userId: string;
-  sessionId: string;
-  now: number;
-  name: string;
-}>(
+export const RENAME = /* @__PURE__ */ script<
+  {
+    userId: string;
+    sessionId: string;
+    now: number;
+    name: string;
+  },
+  { status: 'unauthorized' } | { status: 'ok'; user: PublicUserReply }
+>(
   ['user_key', 'sessions_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId)],
   `
@@ -90,15 +107,19 @@ return reply({ status = 'ok', user = public_user(hmap(user_key)) })
  * credential moves now and the new address starts unverified. Asking for the current address
  * again cancels a pending change.
  */
-export const CHANGE_EMAIL = /* @__PURE__ */ script<{
-  userId: string;
-  sessionId: string;
-  now: number;
-  oldEmail: string;
-  newEmail: string;
-  name: string | null;
-  verifiedHash: string;
-}>(
+export const CHANGE_EMAIL = /* @__PURE__ */ script<
+  {
+    userId: string;
+    sessionId: string;
+    now: number;
+    oldEmail: string;
+    newEmail: string;
+    name: string | null;
+    verifiedHash: string;
+  },
+  | { status: 'unauthorized' | 'stale' | 'email_taken' }
+  | { status: 'ok'; pending: boolean; user: PublicUserReply }
+>(
   [
     'user_key',
     'sessions_key',
@@ -154,7 +175,7 @@ return reply({ status = 'ok', pending = pending, user = public_user(hmap(user_ke
 );
 
 /** Clears the re-authentication back-off after a correct password that changed nothing else. */
-export const CLEAR_REAUTH = /* @__PURE__ */ script<{ userId: string; sessionId: string }>(
+export const CLEAR_REAUTH = /* @__PURE__ */ script<{ userId: string; sessionId: string }, { status: 'ok' }>(
   ['reauth_key'],
   (k, a) => [k.reauthFailures(a.userId)],
   `
@@ -165,14 +186,17 @@ return reply({ status = 'ok' })
 );
 
 /** Password change (I2): swap the hash if it is still the verified one; revoke every other session. */
-export const CHANGE_PASSWORD = /* @__PURE__ */ script<{
-  userId: string;
-  sessionId: string;
-  now: number;
-  email: string;
-  verifiedHash: string;
-  newHash: string;
-}>(
+export const CHANGE_PASSWORD = /* @__PURE__ */ script<
+  {
+    userId: string;
+    sessionId: string;
+    now: number;
+    email: string;
+    verifiedHash: string;
+    newHash: string;
+  },
+  { status: 'unauthorized' | 'stale' } | { status: 'ok'; revoked: number }
+>(
   [
     'user_key',
     'sessions_key',
@@ -214,15 +238,18 @@ return reply({ status = 'ok', revoked = revoked })
  * Account deletion (I1, I3, I6, O1): the user, its credential, sessions, counters, second factor
  * and sign-in identities (lib/oauth) go together.
  */
-export const DELETE_ACCOUNT = /* @__PURE__ */ script<{
-  userId: string;
-  sessionId: string;
-  now: number;
-  email: string;
-  verifiedHash: string;
-  providers: string[];
-  indexAt: number;
-}>(
+export const DELETE_ACCOUNT = /* @__PURE__ */ script<
+  {
+    userId: string;
+    sessionId: string;
+    now: number;
+    email: string;
+    verifiedHash: string;
+    providers: string[];
+    indexAt: number;
+  },
+  { status: 'unauthorized' | 'stale' } | { status: 'ok'; revoked: number }
+>(
   [
     'user_key',
     'sessions_key',

@@ -3,22 +3,29 @@ import {
   CEILING_LUA,
   type CeilingArgs,
   EVENT_HELPERS,
+  type HashReply,
   LOGIN_HELPERS,
+  type LockedReply,
   type MfaLoginArgs,
+  type PublicUserReply,
   SESSION_READ,
   type SessionArgs,
+  type SessionReadReply,
   script,
 } from '../lua';
 
 /** Register (I1–I3): claim the email, create the user and its first session — all or nothing. */
-export const REGISTER = /* @__PURE__ */ script<{
-  userId: string;
-  name: string;
-  email: string;
-  passwordHash: string;
-  now: number;
-  session: SessionArgs | null;
-}>(
+export const REGISTER = /* @__PURE__ */ script<
+  {
+    userId: string;
+    name: string;
+    email: string;
+    passwordHash: string;
+    now: number;
+    session: SessionArgs | null;
+  },
+  { status: 'ok' } | { status: 'email_taken' }
+>(
   ['email_key', 'user_key', 'sessions_key', 'events_key'],
   (k, a) => [k.email(a.email), k.user(a.userId), k.sessions(a.userId), k.events(a.userId)],
   `
@@ -41,15 +48,23 @@ return reply({ status = 'ok' })
  * knows an email cannot lock its owner out from elsewhere; the ceiling (`ceiling.limit` failures
  * per `ceiling.windowMs`, from the first) still bounds guessing spread over many clients.
  */
-export const BEGIN_LOGIN = /* @__PURE__ */ script<{
-  email: string;
-  client: string;
-  now: number;
-  backoff: BackoffArgs;
-  ceiling: CeilingArgs;
-  /** The user a valid known-device token names (lib/known-devices.ts), or null. */
-  deviceUserId: string | null;
-}>(
+export type BeginLoginReply =
+  | LockedReply
+  // An unknown email is counted and answered as one with no credential (no enumeration).
+  | { status: 'ok'; userId?: undefined }
+  | { status: 'ok'; userId: string; passwordHash: string; ceilingCounted: boolean };
+export const BEGIN_LOGIN = /* @__PURE__ */ script<
+  {
+    email: string;
+    client: string;
+    now: number;
+    backoff: BackoffArgs;
+    ceiling: CeilingArgs;
+    /** The user a valid known-device token names (lib/known-devices.ts), or null. */
+    deviceUserId: string | null;
+  },
+  BeginLoginReply
+>(
   ['failures_key', 'email_key'],
   (k, a) => [k.loginFailures(a.email), k.email(a.email)],
   `
@@ -82,19 +97,27 @@ return reply({ status = 'ok', userId = credential[1], passwordHash = credential[
  * (`mfaLogin`, answered as `mfa_required`); the client's earlier failures are not cleared (only a
  * completed second step clears them), so wrong codes add up across log-ins.
  */
-export const LOGIN = /* @__PURE__ */ script<{
-  userId: string;
-  email: string;
-  client: string;
-  verifiedHash: string;
-  newHash: string | null;
-  requireVerified: boolean;
-  /** Whether BEGIN_LOGIN counted this attempt on the ceiling (not for a known device). */
-  ceilingCounted: boolean;
-  now: number;
-  session: SessionArgs;
-  mfaLogin: MfaLoginArgs;
-}>(
+export type LoginReply =
+  | { status: 'stale' | 'disabled' | 'unverified' }
+  // Never empty: a log-in waits for a second factor only when the account has one.
+  | { status: 'mfa_required'; methods: string[] }
+  | { status: 'ok'; user: PublicUserReply };
+export const LOGIN = /* @__PURE__ */ script<
+  {
+    userId: string;
+    email: string;
+    client: string;
+    verifiedHash: string;
+    newHash: string | null;
+    requireVerified: boolean;
+    /** Whether BEGIN_LOGIN counted this attempt on the ceiling (not for a known device). */
+    ceilingCounted: boolean;
+    now: number;
+    session: SessionArgs;
+    mfaLogin: MfaLoginArgs;
+  },
+  LoginReply
+>(
   [
     'email_key',
     'failures_key',
@@ -153,7 +176,10 @@ return reply({ status = 'ok', user = public_user(u) })
  * The session check and the user in one round trip (profile reads, the body-error check).
  * Read-only: answers the session's `lastUsedAt` for the touch that may follow.
  */
-export const AUTHENTICATE = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
+export const AUTHENTICATE = /* @__PURE__ */ script<
+  { userId: string; sessionId: string; now: number },
+  { status: 'unauthorized' } | ({ status: 'ok'; user: HashReply } & SessionReadReply)
+>(
   ['user_key', 'sessions_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId)],
   `

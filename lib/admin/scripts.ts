@@ -1,4 +1,4 @@
-import { EVENT_HELPERS, script } from '../scripts';
+import { EVENT_HELPERS, type PublicUserReply, script } from '../scripts';
 
 // The operators' changes to an account (`npm run admin`). Each one names the account by user id
 // and, where a key hangs off the email, checks that the email is still the account's (the caller
@@ -9,7 +9,18 @@ import { EVENT_HELPERS, script } from '../scripts';
 export type AccountEventEntry = { event: string } & Record<string, unknown>;
 
 /** What an operator sees of an account: never a hash, secret or token. */
-export const FIND_ACCOUNT = /* @__PURE__ */ script<{ userId: string; now: number }>(
+export const FIND_ACCOUNT = /* @__PURE__ */ script<
+  { userId: string; now: number },
+  | { status: 'not_found' }
+  | {
+      status: 'ok';
+      user: PublicUserReply & { disabledAt?: string; disabledReason?: string };
+      sessions: number;
+      totp: boolean;
+      passkeys: number;
+      reauthLockedUntil: number;
+    }
+>(
   ['user_key', 'sessions_key', 'mfa_key', 'passkeys_key', 'reauth_key'],
   (k, a) => [
     k.user(a.userId),
@@ -38,12 +49,15 @@ return reply({ status = 'ok', user = user, sessions = live, totp = redis.call('H
  * (refuse_disabled in lib/scripts.ts) until enabled; its sessions die now. Log-ins waiting for a
  * second factor are left to expire (300 s): their second step is refused with account_disabled.
  */
-export const DISABLE_ACCOUNT = /* @__PURE__ */ script<{
-  userId: string;
-  now: number;
-  reason: string;
-  entry: AccountEventEntry;
-}>(
+export const DISABLE_ACCOUNT = /* @__PURE__ */ script<
+  {
+    userId: string;
+    now: number;
+    reason: string;
+    entry: AccountEventEntry;
+  },
+  { status: 'not_found' } | { status: 'ok'; revoked: number; alreadyDisabled: boolean }
+>(
   ['user_key', 'sessions_key', 'events_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.events(a.userId)],
   `
@@ -60,11 +74,14 @@ return reply({ status = 'ok', revoked = revoked, alreadyDisabled = already })
 );
 
 /** Enables a disabled account again (its old sessions stay dead). */
-export const ENABLE_ACCOUNT = /* @__PURE__ */ script<{
-  userId: string;
-  now: number;
-  entry: AccountEventEntry;
-}>(
+export const ENABLE_ACCOUNT = /* @__PURE__ */ script<
+  {
+    userId: string;
+    now: number;
+    entry: AccountEventEntry;
+  },
+  { status: 'not_found' } | { status: 'ok'; wasDisabled: boolean }
+>(
   ['user_key', 'events_key'],
   (k, a) => [k.user(a.userId), k.events(a.userId)],
   `
@@ -77,12 +94,15 @@ return reply({ status = 'ok', wasDisabled = was })
 );
 
 /** Clears the log-in back-off of the account's email (every client, and the ceiling) and its re-auth counter. */
-export const UNLOCK_ACCOUNT = /* @__PURE__ */ script<{
-  userId: string;
-  email: string;
-  now: number;
-  entry: AccountEventEntry;
-}>(
+export const UNLOCK_ACCOUNT = /* @__PURE__ */ script<
+  {
+    userId: string;
+    email: string;
+    now: number;
+    entry: AccountEventEntry;
+  },
+  { status: 'not_found' | 'stale' } | { status: 'ok'; cleared: number }
+>(
   ['user_key', 'failures_key', 'reauth_key', 'events_key'],
   (k, a) => [k.user(a.userId), k.loginFailures(a.email), k.reauthFailures(a.userId), k.events(a.userId)],
   `
@@ -97,11 +117,14 @@ return reply({ status = 'ok', cleared = cleared })
 );
 
 /** Revokes every session of the account, and its log-ins waiting for a second factor. */
-export const REVOKE_ACCOUNT_SESSIONS = /* @__PURE__ */ script<{
-  userId: string;
-  now: number;
-  entry: AccountEventEntry;
-}>(
+export const REVOKE_ACCOUNT_SESSIONS = /* @__PURE__ */ script<
+  {
+    userId: string;
+    now: number;
+    entry: AccountEventEntry;
+  },
+  { status: 'not_found' } | { status: 'ok'; revoked: number }
+>(
   ['user_key', 'sessions_key', 'mfa_logins_key', 'events_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.mfaLogins(a.userId), k.events(a.userId)],
   `
@@ -115,11 +138,14 @@ return reply({ status = 'ok', revoked = revoked })
 );
 
 /** Deletes an account (I1, I3, I6) as DELETE /users/me does, without its password: everything goes at once. */
-export const DELETE_ACCOUNT_BY_OPERATOR = /* @__PURE__ */ script<{
-  userId: string;
-  email: string;
-  now: number;
-}>(
+export const DELETE_ACCOUNT_BY_OPERATOR = /* @__PURE__ */ script<
+  {
+    userId: string;
+    email: string;
+    now: number;
+  },
+  { status: 'not_found' | 'stale' } | { status: 'ok'; revoked: number }
+>(
   [
     'user_key',
     'sessions_key',

@@ -1,7 +1,7 @@
 import type { Datastore } from '../datastore';
 import type { Keys } from '../keys';
 import { FIND_CREDENTIAL } from '../scripts';
-import { iso, type Raw, scriptRunner, toPublicUser, type User } from '../users';
+import { iso, scriptRunner, toPublicUser, type User } from '../users';
 import { canonicalEmail } from '../validation';
 import * as scripts from './scripts';
 
@@ -55,8 +55,6 @@ export function createAdminStore(datastore: Datastore, keys: Keys): AdminStore {
   const unlock = run(scripts.UNLOCK_ACCOUNT);
   const revoke = run(scripts.REVOKE_ACCOUNT_SESSIONS);
   const remove = run(scripts.DELETE_ACCOUNT_BY_OPERATOR);
-  const outcome = <T>(reply: Record<string, unknown>, value: T): Outcome<T> =>
-    reply.status === 'ok' ? value : (reply.status as 'not_found' | 'stale');
 
   return {
     async resolve(target) {
@@ -67,9 +65,9 @@ export function createAdminStore(datastore: Datastore, keys: Keys): AdminStore {
       return target;
     },
     async find(userId, now) {
-      const reply = (await find({ userId, now })) as unknown as Record<string, unknown>;
+      const reply = await find({ userId, now });
       if (reply.status !== 'ok') return null;
-      const user = reply.user as Raw;
+      const { user } = reply;
       return {
         user: toPublicUser(user),
         disabled: user.disabledAt
@@ -81,33 +79,26 @@ export function createAdminStore(datastore: Datastore, keys: Keys): AdminStore {
       };
     },
     async disable(userId, reason, event, now) {
-      const reply = (await disable({ userId, reason, entry: event, now })) as unknown as Record<
-        string,
-        unknown
-      >;
-      return outcome(reply, {
-        revoked: Number(reply.revoked),
-        alreadyDisabled: reply.alreadyDisabled === true,
-      });
+      const reply = await disable({ userId, reason, entry: event, now });
+      return reply.status === 'ok'
+        ? { revoked: Number(reply.revoked), alreadyDisabled: reply.alreadyDisabled === true }
+        : reply.status;
     },
     async enable(userId, event, now) {
-      const reply = (await enable({ userId, entry: event, now })) as unknown as Record<string, unknown>;
-      return outcome(reply, { wasDisabled: reply.wasDisabled === true });
+      const reply = await enable({ userId, entry: event, now });
+      return reply.status === 'ok' ? { wasDisabled: reply.wasDisabled === true } : reply.status;
     },
     async unlock(userId, email, event, now) {
-      const reply = (await unlock({ userId, email, entry: event, now })) as unknown as Record<
-        string,
-        unknown
-      >;
-      return outcome(reply, { cleared: Number(reply.cleared) });
+      const reply = await unlock({ userId, email, entry: event, now });
+      return reply.status === 'ok' ? { cleared: Number(reply.cleared) } : reply.status;
     },
     async revokeSessions(userId, event, now) {
-      const reply = (await revoke({ userId, entry: event, now })) as unknown as Record<string, unknown>;
-      return outcome(reply, { revoked: Number(reply.revoked) });
+      const reply = await revoke({ userId, entry: event, now });
+      return reply.status === 'ok' ? { revoked: Number(reply.revoked) } : reply.status;
     },
     async remove(userId, email, now) {
-      const reply = (await remove({ userId, email, now })) as unknown as Record<string, unknown>;
-      return outcome(reply, { revoked: Number(reply.revoked) });
+      const reply = await remove({ userId, email, now });
+      return reply.status === 'ok' ? { revoked: Number(reply.revoked) } : reply.status;
     },
   };
 }

@@ -3,10 +3,20 @@ import {
   type BackoffArgs,
   type CeilingArgs,
   LOGIN_HELPERS,
+  type LockedReply,
   type MfaLoginArgs,
+  type PublicUserReply,
   type SessionArgs,
   script,
 } from '../scripts';
+
+/** A live sign-in mail as the scripts answer it: its id, its address, and who has the address ('' = nobody). */
+export interface SignInReply {
+  status: 'ok';
+  id: string;
+  email: string;
+  userId: string;
+}
 
 /**
  * The Lua of passwordless email (docs/security.md, passwordless email), under lib/scripts.ts's conventions.
@@ -24,15 +34,18 @@ import {
  * Issues the sign-in of an address (the mail function): the older one dies. Only for an address
  * with an account, or with sign-up on; answers which of the two the mail offers.
  */
-export const ISSUE_EMAIL_SIGN_IN = /* @__PURE__ */ script<{
-  id: string;
-  email: string;
-  tokenHash: string;
-  codeHash: string;
-  signUp: boolean;
-  now: number;
-  ttlMs: number;
-}>(
+export const ISSUE_EMAIL_SIGN_IN = /* @__PURE__ */ script<
+  {
+    id: string;
+    email: string;
+    tokenHash: string;
+    codeHash: string;
+    signUp: boolean;
+    now: number;
+    ttlMs: number;
+  },
+  { status: 'none' } | { status: 'ok'; newAccount: boolean }
+>(
   ['sign_in_key', 'email_key'],
   (k, a) => [k.emailSignIn(emailSelector(a.email)), k.email(a.email)],
   `
@@ -60,7 +73,10 @@ end
 `;
 
 /** The link's way in, step one: whose live sign-in the token is (nothing is spent or counted: 256 bits). */
-export const PEEK_SIGN_IN_LINK = /* @__PURE__ */ script<{ selector: string; tokenHash: string; now: number }>(
+export const PEEK_SIGN_IN_LINK = /* @__PURE__ */ script<
+  { selector: string; tokenHash: string; now: number },
+  { status: 'invalid' } | SignInReply
+>(
   ['sign_in_key'],
   (k, a) => [k.emailSignIn(a.selector)],
   `
@@ -79,15 +95,19 @@ return reply({ status = 'ok', id = p.id, email = p.email, userId = p.userId })
  * `maxAttempts` are ever compared. A right code is taken back from the back-off by COMPLETE.
  * Answers the address's current owner ('' when none), for COMPLETE's keys.
  */
-export const BEGIN_SIGN_IN_CODE = /* @__PURE__ */ script<{
-  email: string;
-  codeHash: string;
-  client: string;
-  now: number;
-  maxAttempts: number;
-  backoff: BackoffArgs;
-  ceiling: CeilingArgs;
-}>(
+export const BEGIN_SIGN_IN_CODE = /* @__PURE__ */ script<
+  {
+    email: string;
+    codeHash: string;
+    client: string;
+    now: number;
+    maxAttempts: number;
+    backoff: BackoffArgs;
+    ceiling: CeilingArgs;
+  },
+  // `attempts`: the codes tried on this mail so far, this one included.
+  { status: 'invalid' | 'used_up' } | LockedReply | { status: 'wrong'; attempts: number } | SignInReply
+>(
   ['sign_in_key', 'failures_key', 'email_key'],
   (k, a) => [k.emailSignIn(emailSelector(a.email)), k.loginFailures(a.email), k.email(a.email)],
   `
@@ -128,18 +148,27 @@ return reply({ status = 'ok', id = p.id, email = p.email,
  * - with a second factor on: no session, a log-in waiting for the factor (`mfaLogin`);
  * - else a new session. A code's up-front count (`counted`) is taken back from the back-off.
  */
-export const COMPLETE_EMAIL_SIGN_IN = /* @__PURE__ */ script<{
-  id: string;
-  email: string;
-  userId: string;
-  create: boolean;
-  name: string;
-  counted: boolean;
-  client: string;
-  now: number;
-  session: SessionArgs;
-  mfaLogin: MfaLoginArgs;
-}>(
+export type CompleteEmailSignInReply =
+  | { status: 'invalid' }
+  // The address changed hands since the mail went out: its owner now ('' = nobody).
+  | { status: 'moved'; owner: string }
+  | { status: 'mfa_required'; methods: string[] }
+  | { status: 'ok'; created: boolean; user: PublicUserReply };
+export const COMPLETE_EMAIL_SIGN_IN = /* @__PURE__ */ script<
+  {
+    id: string;
+    email: string;
+    userId: string;
+    create: boolean;
+    name: string;
+    counted: boolean;
+    client: string;
+    now: number;
+    session: SessionArgs;
+    mfaLogin: MfaLoginArgs;
+  },
+  CompleteEmailSignInReply
+>(
   [
     'sign_in_key',
     'email_key',

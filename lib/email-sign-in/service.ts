@@ -3,7 +3,7 @@ import { MfaRequiredError, problem, RateLimitedError, wired } from '../errors';
 import type { ClientInfo } from '../http';
 import type { MailQueue } from '../mail-queue';
 import { auditedLimit, clientKey, type RateLimits, secondsUntil } from '../rate-limits';
-import { newSession } from '../sessions';
+import { createSessions } from '../sessions/service';
 import { hashRefreshToken, newId, newMfaToken, type SessionTokens, type TokenService } from '../tokens';
 import type { User } from '../users';
 import type { EmailSignInBody, EmailSignInConfirmBody } from '../validation';
@@ -38,6 +38,7 @@ export type EmailSignIn = ReturnType<typeof createEmailSignIn>;
  */
 export function createEmailSignIn(deps: EmailSignInDeps) {
   const { tokens, audit, settings, now } = deps;
+  const sessions = createSessions({ tokens, settings });
   const stored = () => wired(deps.store, 'the email sign-in store');
 
   /** Step one of the link: the live sign-in its token names, or 400 link_invalid. */
@@ -102,7 +103,7 @@ export function createEmailSignIn(deps: EmailSignInDeps) {
         const create = pending.userId === '';
         if (create && !settings.signUp) break;
         const userId = create ? newId('usr') : pending.userId;
-        const opened = newSession(userId, client, settings.refreshTokenTtlSeconds * 1000);
+        const opened = sessions.open(userId, client);
         const mfa = newMfaToken(userId);
         const outcome = await stored().complete(
           {
@@ -135,10 +136,7 @@ export function createEmailSignIn(deps: EmailSignInDeps) {
         audit.record('logged_in', { userId, sessionId: opened.record.id, ip: client.ip, via });
         return {
           user: outcome.user,
-          session: await tokens.issueSession(userId, opened.record.id, opened.refreshToken, {
-            method: 'email',
-            user: outcome.user,
-          }),
+          session: await opened.tokens({ method: 'email', user: outcome.user }),
           created: outcome.created,
         };
       }

@@ -3,7 +3,7 @@ import type { Keys } from '../keys';
 import { LOGIN_BACKOFF, LOGIN_CEILING } from '../rate-limits';
 import * as core from '../scripts';
 import { hashRefreshToken } from '../tokens';
-import { type NewSession, type Raw, scriptRunner, toPublicUser, type User } from '../users';
+import { type NewSession, scriptRunner, toPublicUser, type User } from '../users';
 import { hashSignInCode, MAX_CODE_ATTEMPTS, newPairId, newSignInCode, newSignInToken } from './pair';
 import * as scripts from './scripts';
 
@@ -70,18 +70,18 @@ export function createEmailSignInStore(datastore: Datastore, keys: Keys, codeKey
   const peek = run(scripts.PEEK_SIGN_IN_LINK);
   const begin = run(scripts.BEGIN_SIGN_IN_CODE);
   const complete = run(scripts.COMPLETE_EMAIL_SIGN_IN);
-  const pending = (reply: Raw): PendingSignIn => ({
-    id: String(reply.id),
-    email: String(reply.email),
-    userId: String(reply.userId ?? ''),
+  const pending = (reply: scripts.SignInReply): PendingSignIn => ({
+    id: reply.id,
+    email: reply.email,
+    userId: reply.userId,
   });
   return {
     async peekLink(selector, token, now) {
-      const reply = (await peek({ selector, tokenHash: hashRefreshToken(token), now })) as unknown as Raw;
+      const reply = await peek({ selector, tokenHash: hashRefreshToken(token), now });
       return reply.status === 'ok' ? pending(reply) : null;
     },
     async beginCode(email, code, client, now) {
-      const reply = (await begin({
+      const reply = await begin({
         email,
         codeHash: hashSignInCode(codeKey, email, code),
         client,
@@ -89,7 +89,7 @@ export function createEmailSignInStore(datastore: Datastore, keys: Keys, codeKey
         maxAttempts: MAX_CODE_ATTEMPTS,
         backoff: LOGIN_BACKOFF,
         ceiling: LOGIN_CEILING,
-      })) as unknown as Raw & { lockedUntil?: number; ceiling?: boolean };
+      });
       switch (reply.status) {
         case 'ok':
           return { status: 'ok', pending: pending(reply) };
@@ -107,7 +107,7 @@ export function createEmailSignInStore(datastore: Datastore, keys: Keys, codeKey
       }
     },
     async complete(target, session, waiting, now) {
-      const reply = (await complete({
+      const reply = await complete({
         id: target.id,
         email: target.email,
         userId: target.userId,
@@ -118,14 +118,14 @@ export function createEmailSignInStore(datastore: Datastore, keys: Keys, codeKey
         now,
         session: { ...session },
         mfaLogin: { ...waiting, userAgent: session.userAgent },
-      })) as { status: string; user?: Raw; created?: boolean; methods?: string[]; owner?: string };
+      });
       switch (reply.status) {
         case 'ok':
-          return { status: 'ok', user: toPublicUser(reply.user as Raw), created: reply.created === true };
+          return { status: 'ok', user: toPublicUser(reply.user), created: reply.created === true };
         case 'mfa_required':
-          return { status: 'mfa_required', methods: reply.methods ?? [] };
+          return { status: 'mfa_required', methods: reply.methods };
         case 'moved':
-          return { status: 'moved', owner: String(reply.owner ?? '') };
+          return { status: 'moved', owner: reply.owner };
         default:
           return { status: 'invalid' };
       }
@@ -149,7 +149,7 @@ export function createEmailSignInIssuer(
     async issue(email, signUp, now) {
       const token = newSignInToken(email);
       const code = newSignInCode();
-      const reply = (await issue({
+      const reply = await issue({
         id: newPairId(),
         email,
         tokenHash: hashRefreshToken(token),
@@ -157,7 +157,7 @@ export function createEmailSignInIssuer(
         signUp,
         now,
         ttlMs: settings.ttlSeconds * 1000,
-      })) as { status: string; newAccount?: boolean };
+      });
       return reply.status === 'ok' ? { token, code, newAccount: reply.newAccount === true } : null;
     },
   };

@@ -1,4 +1,23 @@
-import { script } from '../scripts';
+import { type LuaList, type PublicUserReply, script } from '../scripts';
+
+/** What `account_data` answers: the stored strings of each part (epoch ms as strings). */
+export interface AccountDataReply {
+  status: 'ok';
+  user: PublicUserReply & { disabledAt?: string; disabledReason?: string };
+  sessions: LuaList<{
+    id: string;
+    createdAt: string;
+    lastUsedAt: string;
+    expiresAt: string;
+    userAgent: string;
+  }>;
+  passkeys: LuaList<{ id: string; name: string; createdAt: string; lastUsedAt?: string }>;
+  totpEnabled: boolean;
+  totpEnabledAt?: string;
+  recoveryCodesLeft: number;
+  /** The account's audit events, newest first, each its stored JSON ({event, at, …}). */
+  events: LuaList<string>;
+}
 
 // Everything an account's export shows, read in one step: the user's public fields, its live
 // sessions (never a refresh-token hash), its passkeys (never the public key or counter), its
@@ -41,7 +60,10 @@ end
 `;
 
 /** The caller's own data (GET /users/me/export): the session check, then the read. */
-export const EXPORT_OWN = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
+export const EXPORT_OWN = /* @__PURE__ */ script<
+  { userId: string; sessionId: string; now: number },
+  { status: 'unauthorized' } | AccountDataReply
+>(
   KEY_NAMES,
   keysOf,
   `
@@ -53,7 +75,10 @@ return reply(account_data(u))
 );
 
 /** An account's data for an operator (`npm run admin -- export`): no session, the user must exist. */
-export const EXPORT_ACCOUNT = /* @__PURE__ */ script<{ userId: string; now: number }>(
+export const EXPORT_ACCOUNT = /* @__PURE__ */ script<
+  { userId: string; now: number },
+  { status: 'not_found' } | AccountDataReply
+>(
   KEY_NAMES,
   keysOf,
   `

@@ -1,6 +1,7 @@
 import type { Datastore } from '../datastore';
 import type { Keys } from '../keys';
-import { iso, type Raw, scriptRunner, toPublicUser, type User } from '../users';
+import type { LuaList } from '../scripts';
+import { iso, scriptRunner, toPublicUser, type User } from '../users';
 import * as scripts from './scripts';
 
 /** One audit event of an account, as its export shows it. */
@@ -33,23 +34,13 @@ export interface AccountData {
   events: AccountEvent[];
 }
 
-interface ExportReply {
-  status: string;
-  user?: Raw;
-  sessions?: Array<Record<string, string>> | Record<string, never>;
-  passkeys?: Array<Record<string, string>> | Record<string, never>;
-  totpEnabled?: boolean;
-  totpEnabledAt?: string;
-  recoveryCodesLeft?: number;
-  events?: string[] | Record<string, never>;
-}
-
 // cjson encodes an empty Lua table as {}: read every list through this.
-const list = <T>(value: T[] | Record<string, never> | undefined): T[] => (Array.isArray(value) ? value : []);
-const isoOrNull = (ms: unknown) => (ms === undefined || ms === null || ms === '' ? null : iso(ms as string));
+const list = <T>(value: LuaList<T> | undefined): T[] => (Array.isArray(value) ? value : []);
+const isoOrNull = (ms: string | null | undefined) =>
+  ms === undefined || ms === null || ms === '' ? null : iso(ms);
 
-function toAccountData(reply: ExportReply): AccountData {
-  const user = reply.user as Raw;
+function toAccountData(reply: scripts.AccountDataReply): AccountData {
+  const { user } = reply;
   const passkeys = list(reply.passkeys).map((p) => ({
     id: String(p.id),
     name: String(p.name),
@@ -80,7 +71,7 @@ function toAccountData(reply: ExportReply): AccountData {
     },
     events: list(reply.events).map((raw) => {
       const { at, ...rest } = JSON.parse(raw) as Record<string, unknown>;
-      return { ...rest, event: String(rest.event), at: iso(at as string) };
+      return { ...rest, event: String(rest.event), at: iso(String(at)) };
     }),
   };
 }
@@ -99,11 +90,11 @@ export function createExportStore(datastore: Datastore, keys: Keys): ExportStore
   const account = run(scripts.EXPORT_ACCOUNT);
   return {
     async own(caller, now) {
-      const reply = (await own({ userId: caller.userId, sessionId: caller.sessionId, now })) as ExportReply;
+      const reply = await own({ userId: caller.userId, sessionId: caller.sessionId, now });
       return reply.status === 'ok' ? toAccountData(reply) : null;
     },
     async account(userId, now) {
-      const reply = (await account({ userId, now })) as ExportReply;
+      const reply = await account({ userId, now });
       return reply.status === 'ok' ? toAccountData(reply) : null;
     },
   };

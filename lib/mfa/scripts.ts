@@ -4,15 +4,31 @@ import {
   type CeilingArgs,
   CLEAR_REAUTH_LUA,
   EVENT_HELPERS,
+  type LockedReply,
+  type PublicUserReply,
   REAUTHENTICATED,
   type ReauthArgs,
+  type ReauthRefusal,
   SESSION_READ,
   type SessionArgs,
+  type SessionReadReply,
   script,
 } from '../lua';
 
 /** The session check and the user's second-factor record (mfa:<uid>), in one round trip (read-only). */
-export const MFA_STATE = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
+export const MFA_STATE = /* @__PURE__ */ script<
+  { userId: string; sessionId: string; now: number },
+  | { status: 'unauthorized' }
+  | ({
+      status: 'ok';
+      /** mfa:<uid>'s fields, absent when not set: the secrets encrypted, `enabledAt` epoch ms. */
+      pending?: string;
+      secret?: string;
+      enabledAt?: string;
+      codesLeft: number;
+      passkeys: number;
+    } & SessionReadReply)
+>(
   ['user_key', 'sessions_key', 'mfa_key', 'passkeys_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.mfa(a.userId), k.passkeys(a.userId)],
   `
@@ -33,7 +49,10 @@ return reply({ status = 'ok', pending = m.pending, secret = m.secret, enabledAt 
  * pending secret belongs to this session and lives `pendingTtlMs` (the key with it, while no
  * secret is in use).
  */
-export const ENROLL_TOTP = /* @__PURE__ */ script<ReauthArgs & { pending: string; pendingTtlMs: number }>(
+export const ENROLL_TOTP = /* @__PURE__ */ script<
+  ReauthArgs & { pending: string; pendingTtlMs: number },
+  ReauthRefusal | { status: 'unverified' | 'already_enabled' } | { status: 'ok'; email: string }
+>(
   ['user_key', 'sessions_key', 'reauth_key', 'mfa_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.mfa(a.userId)],
   `
@@ -52,12 +71,17 @@ return reply({ status = 'ok', email = u.email })
  * is counted on the session's re-authentication back-off — a confirmation code cannot be guessed
  * without limit. CONFIRM_TOTP clears the count.
  */
-export const BEGIN_TOTP_CONFIRMATION = /* @__PURE__ */ script<{
-  userId: string;
-  sessionId: string;
-  now: number;
-  backoff: BackoffArgs;
-}>(
+export const BEGIN_TOTP_CONFIRMATION = /* @__PURE__ */ script<
+  {
+    userId: string;
+    sessionId: string;
+    now: number;
+    backoff: BackoffArgs;
+  },
+  | { status: 'unauthorized' | 'not_pending' }
+  | { status: 'locked'; lockedUntil: number }
+  | { status: 'ok'; pending: string }
+>(
   ['user_key', 'sessions_key', 'reauth_key', 'mfa_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.mfa(a.userId)],
   `
@@ -78,14 +102,17 @@ return reply({ status = 'ok', pending = m[1] })
  * TOTP enrollment, step two: the pending secret a first code was checked against becomes the
  * secret, that code's step the last one used, and the recovery codes (hashes) are stored.
  */
-export const CONFIRM_TOTP = /* @__PURE__ */ script<{
-  userId: string;
-  sessionId: string;
-  now: number;
-  pending: string;
-  step: number;
-  codes: string[];
-}>(
+export const CONFIRM_TOTP = /* @__PURE__ */ script<
+  {
+    userId: string;
+    sessionId: string;
+    now: number;
+    pending: string;
+    step: number;
+    codes: string[];
+  },
+  { status: 'ok' | 'unauthorized' | 'not_pending' | 'unverified' }
+>(
   ['user_key', 'sessions_key', 'reauth_key', 'mfa_key', 'events_key'],
   (k, a) => [
     k.user(a.userId),
@@ -118,6 +145,9 @@ export interface FactorArgs {
   step: number | null;
   recoveryHashes: string[] | null;
 }
+
+/** What a change after REAUTHENTICATED_WITH_FACTOR answers. */
+export type FactorChangeReply = ReauthRefusal | { status: 'ok' | 'not_found' | 'factor_invalid' };
 
 // A change that needs the password and the current factor: the session, the hash still the one
 // verified, then the factor spent (a step later than the last one used, or an unused recovery code)
@@ -152,7 +182,7 @@ end
  * TOTP on, the current factor is needed as well as the password; a pending enrollment alone goes
  * with the password.
  */
-export const DISABLE_TOTP = /* @__PURE__ */ script<ReauthArgs & FactorArgs>(
+export const DISABLE_TOTP = /* @__PURE__ */ script<ReauthArgs & FactorArgs, FactorChangeReply>(
   ['user_key', 'sessions_key', 'reauth_key', 'mfa_key', 'mfa_logins_key', 'events_key'],
   (k, a) => [
     k.user(a.userId),
@@ -174,7 +204,10 @@ return reply({ status = 'ok' })
 );
 
 /** A new set of recovery codes (hashes); the old set dies. Only with TOTP on, and its current factor. */
-export const NEW_RECOVERY_CODES = /* @__PURE__ */ script<ReauthArgs & FactorArgs & { codes: string[] }>(
+export const NEW_RECOVERY_CODES = /* @__PURE__ */ script<
+  ReauthArgs & FactorArgs & { codes: string[] },
+  FactorChangeReply
+>(
   ['user_key', 'sessions_key', 'reauth_key', 'mfa_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.reauthFailures(a.userId), k.mfa(a.userId)],
   `
@@ -192,13 +225,16 @@ return reply({ status = 'ok' })
  * is counted on it up front (after `maxAttempts` it is refused), so parallel guesses cannot all
  * be checked. Answers what the code is checked against: the secret (encrypted) and last step.
  */
-export const BEGIN_MFA_LOGIN = /* @__PURE__ */ script<{
-  userId: string;
-  loginId: string;
-  hash: string;
-  now: number;
-  maxAttempts: number;
-}>(
+export const BEGIN_MFA_LOGIN = /* @__PURE__ */ script<
+  {
+    userId: string;
+    loginId: string;
+    hash: string;
+    now: number;
+    maxAttempts: number;
+  },
+  { status: 'invalid' } | { status: 'ok'; email: string; client: string; secret: string; lastStep: number }
+>(
   ['mfa_logins_key', 'mfa_key'],
   (k, a) => [k.mfaLogins(a.userId), k.mfa(a.userId)],
   `
@@ -232,22 +268,35 @@ return reply({ status = 'ok', email = login.email, client = login.client, secret
  * back-off runs or the ceiling is reached nothing is checked ('locked') and the attempt counted on
  * the mfaToken by BEGIN_MFA_LOGIN is given back. A success takes no failure off the ceiling.
  */
-export const COMPLETE_MFA_LOGIN = /* @__PURE__ */ script<{
-  userId: string;
-  loginId: string;
-  hash: string;
-  email: string;
-  client: string;
-  now: number;
-  /** A TOTP code was presented (right or wrong); else a recovery code. */
-  totp: boolean;
-  step: number | null;
-  recoveryHashes: string[] | null;
-  session: SessionArgs;
-  backoff: BackoffArgs;
-  ceiling: CeilingArgs;
-  totpCap: CeilingArgs;
-}>(
+export type CompleteMfaLoginReply =
+  | { status: 'invalid' }
+  | LockedReply
+  // `attempts`: how many times the mfaToken was tried (absent for totp_capped).
+  | {
+      status: 'failed';
+      reason: 'wrong_code' | 'replayed' | 'wrong_recovery_code' | 'totp_capped';
+      attempts?: number;
+    }
+  | { status: 'ok'; used: 'totp' | 'recovery_code'; user: PublicUserReply };
+export const COMPLETE_MFA_LOGIN = /* @__PURE__ */ script<
+  {
+    userId: string;
+    loginId: string;
+    hash: string;
+    email: string;
+    client: string;
+    now: number;
+    /** A TOTP code was presented (right or wrong); else a recovery code. */
+    totp: boolean;
+    step: number | null;
+    recoveryHashes: string[] | null;
+    session: SessionArgs;
+    backoff: BackoffArgs;
+    ceiling: CeilingArgs;
+    totpCap: CeilingArgs;
+  },
+  CompleteMfaLoginReply
+>(
   ['mfa_logins_key', 'mfa_key', 'user_key', 'sessions_key', 'failures_key', 'events_key'],
   (k, a) => [
     k.mfaLogins(a.userId),

@@ -1,7 +1,10 @@
 import { script } from '../scripts';
 
 /** Whom a notice goes to: the account's current address and name; 'gone' when it was deleted meanwhile. */
-export const NOTICE_CONTACT = /* @__PURE__ */ script<{ userId: string }>(
+export const NOTICE_CONTACT = /* @__PURE__ */ script<
+  { userId: string },
+  { status: 'gone' } | { status: 'ok'; email: string; name: string }
+>(
   ['user_key'],
   (k, a) => [k.user(a.userId)],
   `
@@ -16,12 +19,15 @@ return reply({ status = 'ok', email = u[1], name = u[2] })
  * A.kept devices, the least recent forgotten). Answers whether it is news: the account had signed
  * in before, never from this device. Also whom to tell.
  */
-export const REMEMBER_DEVICE = /* @__PURE__ */ script<{
-  userId: string;
-  device: string;
-  now: number;
-  kept: number;
-}>(
+export const REMEMBER_DEVICE = /* @__PURE__ */ script<
+  {
+    userId: string;
+    device: string;
+    now: number;
+    kept: number;
+  },
+  { status: 'gone' } | { status: 'ok'; news: boolean; email: string; name: string }
+>(
   ['user_key', 'devices_key'],
   (k, a) => [k.user(a.userId), k.devices(a.userId)],
   `

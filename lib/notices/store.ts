@@ -29,20 +29,11 @@ export function createNoticeStore(datastore: Datastore, keys: Keys): NoticeStore
   const remember = run(scripts.REMEMBER_DEVICE);
   return {
     async contact(userId) {
-      const reply = (await contact({ userId })) as unknown as { status: string; email?: string };
+      const reply = await contact({ userId });
       return reply.status === 'ok' && reply.email ? { email: reply.email } : null;
     },
     async rememberDevice(userId, userAgent, now) {
-      const reply = (await remember({
-        userId,
-        device: deviceOf(userAgent),
-        now,
-        kept: DEVICES_KEPT,
-      })) as unknown as {
-        status: string;
-        email?: string;
-        news?: boolean;
-      };
+      const reply = await remember({ userId, device: deviceOf(userAgent), now, kept: DEVICES_KEPT });
       return reply.status === 'ok' && reply.email ? { email: reply.email, news: reply.news === true } : null;
     },
   };

@@ -1,4 +1,4 @@
-import { type MfaLoginArgs, type SessionArgs, script } from '../scripts';
+import { type LuaList, type MfaLoginArgs, type PublicUserReply, type SessionArgs, script } from '../scripts';
 import type { ProviderId } from './config';
 import { IDENTITY_HELPERS, indexKeys } from './identity-cleanup';
 
@@ -27,16 +27,19 @@ import { IDENTITY_HELPERS, indexKeys } from './identity-cleanup';
  * a fixed window: over the limit → 'limited', nothing stored), a linking caller's session checked,
  * and the state record kept for the state's lifetime — one round trip.
  */
-export const START = /* @__PURE__ */ script<{
-  stateHash: string;
-  record: string;
-  ttlMs: number;
-  window: string;
-  limit: number;
-  windowMs: number;
-  now: number;
-  link: { userId: string; sessionId: string } | null;
-}>(
+export const START = /* @__PURE__ */ script<
+  {
+    stateHash: string;
+    record: string;
+    ttlMs: number;
+    window: string;
+    limit: number;
+    windowMs: number;
+    now: number;
+    link: { userId: string; sessionId: string } | null;
+  },
+  { status: 'ok' | 'unauthorized' } | { status: 'limited'; retryAfterMs: number }
+>(
   ['state_key', 'limit_key'],
   (k, a) => [
     k.oauthState(a.stateHash),
@@ -56,7 +59,11 @@ return reply({ status = 'ok' })
 );
 
 /** Takes a state, once: of parallel callbacks with one state exactly one gets it. */
-export const TAKE_STATE = /* @__PURE__ */ script<{ stateHash: string; now: number }>(
+export const TAKE_STATE = /* @__PURE__ */ script<
+  { stateHash: string; now: number },
+  // `record`: the state's stored JSON (StateRecord), parsed by lib/oauth/store.ts.
+  { status: 'invalid' } | { status: 'ok'; record: string }
+>(
   ['state_key'],
   (k, a) => [k.oauthState(a.stateHash)],
   `
@@ -70,7 +77,10 @@ return reply({ status = 'ok', record = raw })
 );
 
 /** Who an identity and an email belong to now (read before SIGN_IN, which checks it did not change). */
-export const LOOKUP = /* @__PURE__ */ script<{ provider: ProviderId; subject: string; email: string }>(
+export const LOOKUP = /* @__PURE__ */ script<
+  { provider: ProviderId; subject: string; email: string },
+  { status: 'ok'; identityUser: string; emailUser: string }
+>(
   ['index_key', 'email_key'],
   (k, a) => [k.identityIndex(a.provider), k.email(a.email)],
   `
@@ -89,6 +99,9 @@ export interface ProviderIdentity {
   emailVerified: boolean;
   name: string;
 }
+
+/** How SIGN_IN let the identity in. */
+export type SignInOutcome = 'signed_in' | 'linked' | 'reclaimed' | 'created';
 
 /**
  * A sign-in, decided (README "Social log-in", docs/security.md), all or nothing, and its one-time code stored:
@@ -110,7 +123,8 @@ export const SIGN_IN = /* @__PURE__ */ script<
     now: number;
     providers: string[];
     indexAt: number;
-  }
+  },
+  { status: 'retry' | 'link_required' } | { status: 'ok'; outcome: SignInOutcome }
 >(
   [
     'email_key',
@@ -194,15 +208,18 @@ return reply({ status = 'ok', outcome = outcome })
  * A link started by a signed-in caller: the identity joins the caller's account unless it
  * belongs to another ('identity_taken'); of racing links of one identity exactly one wins.
  */
-export const LINK = /* @__PURE__ */ script<{
-  provider: ProviderId;
-  subject: string;
-  email: string;
-  userId: string;
-  sessionId: string;
-  identityId: string;
-  now: number;
-}>(
+export const LINK = /* @__PURE__ */ script<
+  {
+    provider: ProviderId;
+    subject: string;
+    email: string;
+    userId: string;
+    sessionId: string;
+    identityId: string;
+    now: number;
+  },
+  { status: 'ok' | 'identity_taken' | 'unauthorized' }
+>(
   ['index_key', 'user_key', 'sessions_key', 'identities_key'],
   (k, a) => [k.identityIndex(a.provider), k.user(a.userId), k.sessions(a.userId), k.identities(a.userId)],
   `
@@ -222,15 +239,22 @@ return reply({ status = 'ok' })
  * TOTP on, the log-in waits for its second factor (`mfaLogin`, answered `mfa_required`), exactly
  * as a password log-in does (lib/scripts.ts LOGIN).
  */
-export const REDEEM_CODE = /* @__PURE__ */ script<{
-  codeHash: string;
-  userId: string;
-  challenge: string;
-  client: string;
-  now: number;
-  session: SessionArgs;
-  mfaLogin: MfaLoginArgs;
-}>(
+export type RedeemCodeReply =
+  | { status: 'invalid' }
+  | { status: 'mfa_required'; methods: string[] }
+  | { status: 'ok'; user: PublicUserReply; created: boolean };
+export const REDEEM_CODE = /* @__PURE__ */ script<
+  {
+    codeHash: string;
+    userId: string;
+    challenge: string;
+    client: string;
+    now: number;
+    session: SessionArgs;
+    mfaLogin: MfaLoginArgs;
+  },
+  RedeemCodeReply
+>(
   ['code_key', 'user_key', 'sessions_key', 'identities_key', 'mfa_key', 'mfa_logins_key', 'passkeys_key'],
   (k, a) => [
     k.oauthCode(a.codeHash),
@@ -276,7 +300,11 @@ return reply({ status = 'ok', user = public_user(u), created = c.created })
 );
 
 /** The caller's identities, and whether the account has a password. */
-export const LIST_IDENTITIES = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
+export const LIST_IDENTITIES = /* @__PURE__ */ script<
+  { userId: string; sessionId: string; now: number },
+  // `identities`: the stored JSON of each (StoredIdentity), parsed by lib/oauth/store.ts.
+  { status: 'unauthorized' } | { status: 'ok'; identities: LuaList<string>; hasPassword: boolean }
+>(
   ['user_key', 'sessions_key', 'identities_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.identities(a.userId)],
   `
@@ -288,14 +316,17 @@ return reply({ status = 'ok', identities = redis.call('HVALS', identities_key),
 );
 
 /** Unlinks one of the caller's identities, unless it is the account's last way to sign in (O3). */
-export const UNLINK_IDENTITY = /* @__PURE__ */ script<{
-  userId: string;
-  sessionId: string;
-  identityId: string;
-  now: number;
-  providers: string[];
-  indexAt: number;
-}>(
+export const UNLINK_IDENTITY = /* @__PURE__ */ script<
+  {
+    userId: string;
+    sessionId: string;
+    identityId: string;
+    now: number;
+    providers: string[];
+    indexAt: number;
+  },
+  { status: 'ok' | 'unauthorized' | 'not_found' | 'last_sign_in_method' }
+>(
   ['user_key', 'sessions_key', 'identities_key', 'passkeys_key'],
   (k, a) => [
     k.user(a.userId),

@@ -14,7 +14,7 @@ import {
   wired,
 } from '../errors';
 import type { ClientInfo } from '../http';
-import { newSession } from '../sessions';
+import { createSessions } from '../sessions/service';
 import { hashRefreshToken, newId, newMfaToken, type SessionTokens, type TokenService } from '../tokens';
 import { type Caller, iso, type User } from '../users';
 import type { OAuthSignInBody, OAuthStartBody } from '../validation';
@@ -73,6 +73,7 @@ const toIdentity = (identity: StoredIdentity) => ({
 /** Social log-in (README "Social log-in"): start, callback, the code's redemption, identities. */
 export function createOAuth(deps: OAuthDeps) {
   const { tokens, audit, settings, now } = deps;
+  const sessions = createSessions({ tokens, settings });
   const store = new Proxy(deps.store, {
     get: (target, name: string) => wired(target[name as keyof OAuthStore], `the store's ${name}`),
   }) as OAuthStore;
@@ -266,7 +267,7 @@ export function createOAuth(deps: OAuthDeps) {
     ): Promise<{ user: User; session: SessionTokens; created: boolean }> {
       const userId = CODE.exec(body.code)?.[1];
       if (!userId) throw problem('oauth_code_invalid');
-      const opened = newSession(userId, client, settings.refreshTokenTtlSeconds * 1000);
+      const opened = sessions.open(userId, client);
       const mfa = newMfaToken(userId);
       const result = await store.redeem({
         codeHash: sha256(body.code),
@@ -290,10 +291,7 @@ export function createOAuth(deps: OAuthDeps) {
       audit.record('logged_in', { userId, sessionId: opened.record.id, ip: client.ip, factor: 'oauth' });
       return {
         user: result.user,
-        session: await tokens.issueSession(userId, opened.record.id, opened.refreshToken, {
-          method: 'oauth',
-          user: result.user,
-        }),
+        session: await opened.tokens({ method: 'oauth', user: result.user }),
         created: result.created,
       };
     },

@@ -1,7 +1,7 @@
 import type { Datastore } from '../datastore';
 import type { Keys } from '../keys';
 import type { MfaLoginArgs } from '../scripts';
-import { type Caller, type NewSession, type Raw, scriptRunner, toPublicUser, type User } from '../users';
+import { type Caller, type NewSession, scriptRunner, toPublicUser, type User } from '../users';
 import type { ProviderId } from './config';
 import { identityCleanupArgs } from './identity-cleanup';
 import * as scripts from './scripts';
@@ -30,7 +30,7 @@ export interface StoredIdentity {
   lastUsedAt?: string;
 }
 
-export type SignInOutcome = 'signed_in' | 'linked' | 'reclaimed' | 'created';
+export type SignInOutcome = scripts.SignInOutcome;
 
 /** Social log-in's records in Redis; every method is one round trip and one atomic script. */
 export interface OAuthStore {
@@ -79,8 +79,6 @@ export interface OAuthStore {
   ): Promise<'ok' | 'unauthorized' | 'not_found' | 'last_sign_in_method'>;
 }
 
-const fields = (reply: unknown) => reply as Record<string, unknown>;
-
 // The store comes in parts, one per function (or two): a function bundles only the scripts of the
 // parts its services builder names (lib/oauth/services.ts).
 
@@ -90,20 +88,18 @@ export function createStartStore(datastore: Datastore, keys: Keys): Pick<OAuthSt
   return {
     async start({ stateHash, record, ttlMs, client, limit, now }) {
       const windowMs = limit.windowSeconds * 1000;
-      const reply = fields(
-        await start({
-          stateHash,
-          record: JSON.stringify(record),
-          ttlMs,
-          window: `${client}:${Math.floor(now / windowMs)}`,
-          limit: limit.limit,
-          windowMs,
-          now,
-          link: record.link,
-        }),
-      );
+      const reply = await start({
+        stateHash,
+        record: JSON.stringify(record),
+        ttlMs,
+        window: `${client}:${Math.floor(now / windowMs)}`,
+        limit: limit.limit,
+        windowMs,
+        now,
+        link: record.link,
+      });
       if (reply.status === 'limited') return { status: 'limited', retryAfterMs: Number(reply.retryAfterMs) };
-      return { status: reply.status === 'ok' ? 'ok' : 'unauthorized' };
+      return { status: reply.status };
     },
   };
 }
@@ -120,21 +116,21 @@ export function createCallbackStore(
   const link = run(scripts.LINK);
   return {
     async takeState(stateHash, now) {
-      const reply = fields(await takeState({ stateHash, now }));
-      return reply.status === 'ok' ? (JSON.parse(String(reply.record)) as StateRecord) : null;
+      const reply = await takeState({ stateHash, now });
+      return reply.status === 'ok' ? (JSON.parse(reply.record) as StateRecord) : null;
     },
     async lookup(provider, subject, email) {
-      const reply = fields(await lookup({ provider, subject, email }));
-      return { identityUser: String(reply.identityUser ?? ''), emailUser: String(reply.emailUser ?? '') };
+      const { identityUser, emailUser } = await lookup({ provider, subject, email });
+      return { identityUser, emailUser };
     },
     async signIn(args) {
       // SIGN_IN names 12 keys; the providers' index keys follow.
-      const reply = fields(await signIn({ ...args, ...identityCleanupArgs(13) }));
-      if (reply.status === 'ok') return { status: 'ok', outcome: reply.outcome as SignInOutcome };
-      return { status: reply.status === 'link_required' ? 'link_required' : 'retry' };
+      const reply = await signIn({ ...args, ...identityCleanupArgs(13) });
+      if (reply.status === 'ok') return { status: 'ok', outcome: reply.outcome };
+      return { status: reply.status };
     },
     async link(args) {
-      return (await link(args)).status as 'ok' | 'identity_taken' | 'unauthorized';
+      return (await link(args)).status;
     },
   };
 }
@@ -144,11 +140,10 @@ export function createCodeStore(datastore: Datastore, keys: Keys): Pick<OAuthSto
   const redeem = scriptRunner(datastore, keys)(scripts.REDEEM_CODE);
   return {
     async redeem({ session, ...args }) {
-      const reply = fields(await redeem({ ...args, session: { ...session } }));
+      const reply = await redeem({ ...args, session: { ...session } });
       if (reply.status === 'ok')
-        return { status: 'ok', user: toPublicUser(reply.user as Raw), created: reply.created === true };
-      if (reply.status === 'mfa_required')
-        return { status: 'mfa_required', methods: (reply.methods as string[] | undefined) ?? ['totp'] };
+        return { status: 'ok', user: toPublicUser(reply.user), created: reply.created === true };
+      if (reply.status === 'mfa_required') return { status: 'mfa_required', methods: reply.methods };
       return { status: 'invalid' };
     },
   };
@@ -161,10 +156,10 @@ export function createIdentityStore(datastore: Datastore, keys: Keys): Pick<OAut
   const unlink = run(scripts.UNLINK_IDENTITY);
   return {
     async list(caller, now) {
-      const reply = fields(await list({ userId: caller.userId, sessionId: caller.sessionId, now }));
+      const reply = await list({ userId: caller.userId, sessionId: caller.sessionId, now });
       if (reply.status !== 'ok') return null;
       // cjson encodes an empty array as an empty object.
-      const raw = Array.isArray(reply.identities) ? (reply.identities as string[]) : [];
+      const raw = Array.isArray(reply.identities) ? reply.identities : [];
       return {
         identities: raw.map((entry) => JSON.parse(entry) as StoredIdentity),
         hasPassword: reply.hasPassword === true,
@@ -178,7 +173,7 @@ export function createIdentityStore(datastore: Datastore, keys: Keys): Pick<OAut
         now,
         ...identityCleanupArgs(5),
       });
-      return reply.status as 'ok' | 'unauthorized' | 'not_found' | 'last_sign_in_method';
+      return reply.status;
     },
   };
 }

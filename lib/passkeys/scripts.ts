@@ -1,10 +1,14 @@
 import {
   CLEAR_REAUTH_LUA,
   EVENT_HELPERS,
+  type LuaList,
+  type PublicUserReply,
   REAUTHENTICATED,
   type ReauthArgs,
+  type ReauthRefusal,
   SESSION_READ,
   type SessionArgs,
+  type SessionReadReply,
   script,
 } from '../lua';
 
@@ -15,15 +19,28 @@ import {
  * what the options need: the user's email and name and their passkeys' ids (excludeCredentials:
  * one authenticator is not registered twice). A bare access token cannot add a passkey.
  */
-export const PASSKEY_REGISTRATION_OPTIONS = /* @__PURE__ */ script<{
-  userId: string;
-  sessionId: string;
-  now: number;
-  challenge: string;
-  ttlMs: number;
-  verifiedHash: string | null;
-  maxAgeMs: number;
-}>(
+export type PasskeyRegistrationOptionsReply =
+  | ReauthRefusal
+  | { status: 'reauthenticate' | 'unverified' }
+  // `existing`: the user's passkeys, as excludeCredentials needs them.
+  | {
+      status: 'ok';
+      email: string;
+      name: string;
+      existing: LuaList<{ id: string; transports?: LuaList<string> }>;
+    };
+export const PASSKEY_REGISTRATION_OPTIONS = /* @__PURE__ */ script<
+  {
+    userId: string;
+    sessionId: string;
+    now: number;
+    challenge: string;
+    ttlMs: number;
+    verifiedHash: string | null;
+    maxAgeMs: number;
+  },
+  PasskeyRegistrationOptionsReply
+>(
   ['user_key', 'sessions_key', 'reauth_key', 'webauthn_key', 'passkeys_key'],
   (k, a) => [
     k.user(a.userId),
@@ -56,11 +73,14 @@ return reply({ status = 'ok', email = u.email, name = u.name, existing = existin
 );
 
 /** Passkey registration, step two: takes the live challenge (single use: a replay finds none). */
-export const TAKE_PASSKEY_REGISTRATION_CHALLENGE = /* @__PURE__ */ script<{
-  userId: string;
-  sessionId: string;
-  now: number;
-}>(
+export const TAKE_PASSKEY_REGISTRATION_CHALLENGE = /* @__PURE__ */ script<
+  {
+    userId: string;
+    sessionId: string;
+    now: number;
+  },
+  { status: 'unauthorized' | 'invalid' } | { status: 'ok'; challenge: string }
+>(
   ['user_key', 'sessions_key', 'webauthn_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.webauthn(a.userId)],
   `
@@ -75,12 +95,15 @@ return reply({ status = 'ok', challenge = c.challenge })
 );
 
 /** Passkey registration, step three (after verification): stores the passkey unless its id is known. */
-export const ADD_PASSKEY = /* @__PURE__ */ script<{
-  userId: string;
-  sessionId: string;
-  now: number;
-  passkey: Record<string, unknown> & { id: string };
-}>(
+export const ADD_PASSKEY = /* @__PURE__ */ script<
+  {
+    userId: string;
+    sessionId: string;
+    now: number;
+    passkey: Record<string, unknown> & { id: string };
+  },
+  { status: 'ok' | 'unauthorized' | 'unverified' | 'duplicate' }
+>(
   ['user_key', 'sessions_key', 'passkeys_key', 'events_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.passkeys(a.userId), k.events(a.userId)],
   `
@@ -96,7 +119,11 @@ return reply({ status = 'ok' })
 );
 
 /** The caller's passkeys (read-only). */
-export const LIST_PASSKEYS = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
+export const LIST_PASSKEYS = /* @__PURE__ */ script<
+  { userId: string; sessionId: string; now: number },
+  // `passkeys`: the stored JSON of each (StoredPasskey), parsed by lib/passkeys.ts.
+  { status: 'unauthorized' } | ({ status: 'ok'; passkeys: LuaList<string> } & SessionReadReply)
+>(
   ['user_key', 'sessions_key', 'passkeys_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.passkeys(a.userId)],
   `
@@ -109,7 +136,10 @@ return reply({ status = 'ok', passkeys = redis.call('HVALS', passkeys_key), last
 );
 
 /** Deletes one of the caller's passkeys, after a re-entered password. */
-export const DELETE_PASSKEY = /* @__PURE__ */ script<ReauthArgs & { passkeyId: string }>(
+export const DELETE_PASSKEY = /* @__PURE__ */ script<
+  ReauthArgs & { passkeyId: string },
+  ReauthRefusal | { status: 'ok' | 'not_found' }
+>(
   ['user_key', 'sessions_key', 'reauth_key', 'passkeys_key', 'events_key'],
   (k, a) => [
     k.user(a.userId),
@@ -127,7 +157,10 @@ return reply({ status = 'ok' })
 );
 
 /** A passkey log-in's challenge, stored for 300 s before anyone is known. */
-export const PASSKEY_LOGIN_OPTIONS = /* @__PURE__ */ script<{ challenge: string; ttlMs: number }>(
+export const PASSKEY_LOGIN_OPTIONS = /* @__PURE__ */ script<
+  { challenge: string; ttlMs: number },
+  { status: 'ok' }
+>(
   ['challenge_key'],
   (k, a) => [k.webauthnLogin(a.challenge)],
   `
@@ -140,11 +173,15 @@ return reply({ status = 'ok' })
  * A passkey log-in, step one: the challenge the response signed is taken (single use; gone or
  * expired: 'invalid'), and the credential it names is looked up among its user's passkeys.
  */
-export const TAKE_PASSKEY_LOGIN_CHALLENGE = /* @__PURE__ */ script<{
-  userId: string;
-  credentialId: string;
-  challenge: string;
-}>(
+export const TAKE_PASSKEY_LOGIN_CHALLENGE = /* @__PURE__ */ script<
+  {
+    userId: string;
+    credentialId: string;
+    challenge: string;
+  },
+  // `passkey`: its stored JSON (StoredPasskey), parsed by lib/passkey-ceremonies.ts.
+  { status: 'invalid' | 'unknown' } | { status: 'ok'; passkey: string }
+>(
   ['challenge_key', 'passkeys_key', 'user_key'],
   (k, a) => [k.webauthnLogin(a.challenge), k.passkeys(a.userId), k.user(a.userId)],
   `
@@ -160,14 +197,17 @@ return reply({ status = 'ok', passkey = raw })
  * authenticator keeps one) — a counter that does not is a cloned authenticator: 'counter', nothing
  * written; else the counter and last use are stored and the session opened, atomically.
  */
-export const PASSKEY_LOGIN = /* @__PURE__ */ script<{
-  userId: string;
-  credentialId: string;
-  counter: number;
-  requireVerified: boolean;
-  now: number;
-  session: SessionArgs;
-}>(
+export const PASSKEY_LOGIN = /* @__PURE__ */ script<
+  {
+    userId: string;
+    credentialId: string;
+    counter: number;
+    requireVerified: boolean;
+    now: number;
+    session: SessionArgs;
+  },
+  { status: 'unknown' | 'counter' | 'unverified' } | { status: 'ok'; user: PublicUserReply }
+>(
   ['passkeys_key', 'user_key', 'sessions_key', 'events_key'],
   (k, a) => [k.passkeys(a.userId), k.user(a.userId), k.sessions(a.userId), k.events(a.userId)],
   `

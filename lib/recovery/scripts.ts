@@ -1,9 +1,12 @@
 import { emailSelector } from '../keys';
-import { EVENT_HELPERS, type SessionArgs, script } from '../lua';
+import { EVENT_HELPERS, type PublicUserReply, type SessionArgs, script } from '../lua';
 import { IDENTITY_HELPERS, indexKeys } from '../oauth/identity-cleanup';
 
 /** The credential of an email (log-in's lookup, for the mail function): its user id, or none. */
-export const FIND_CREDENTIAL = /* @__PURE__ */ script<{ email: string }>(
+export const FIND_CREDENTIAL = /* @__PURE__ */ script<
+  { email: string },
+  { status: 'none' } | { status: 'ok'; userId: string }
+>(
   ['email_key'],
   (k, a) => [k.email(a.email)],
   `
@@ -18,12 +21,11 @@ return reply({ status = 'ok', userId = user_id })
  * change's new address, else the user's address while it is unverified. The link remembers the
  * address it was mailed to (I5).
  */
-export const ISSUE_VERIFICATION = /* @__PURE__ */ script<{
-  userId: string;
-  tokenHash: string;
-  now: number;
-  ttlMs: number;
-}>(
+export const ISSUE_VERIFICATION = /* @__PURE__ */ script<
+  { userId: string; tokenHash: string; now: number; ttlMs: number },
+  // `email`: the address the link goes to (the pending one while a change waits).
+  { status: 'gone' | 'verified' } | { status: 'ok'; email: string }
+>(
   ['user_key', 'links_key'],
   (k, a) => [k.user(a.userId), k.links(a.userId)],
   `
@@ -37,13 +39,16 @@ return reply({ status = 'ok', email = address })
 );
 
 /** A new reset link for the account of `email` (the older one dies), if it still is that account's. */
-export const ISSUE_RESET = /* @__PURE__ */ script<{
-  email: string;
-  userId: string;
-  tokenHash: string;
-  now: number;
-  ttlMs: number;
-}>(
+export const ISSUE_RESET = /* @__PURE__ */ script<
+  {
+    email: string;
+    userId: string;
+    tokenHash: string;
+    now: number;
+    ttlMs: number;
+  },
+  { status: 'gone' | 'ok' }
+>(
   ['email_key', 'links_key'],
   (k, a) => [k.email(a.email), k.links(a.userId)],
   `
@@ -58,13 +63,20 @@ return reply({ status = 'ok' })
  * The first verification of an account proves who owns it: whatever was set up before by someone
  * who never proved the address (second factors, passkeys, pending ceremonies) goes (I6).
  */
-export const CONSUME_VERIFICATION = /* @__PURE__ */ script<{
-  userId: string;
-  tokenHash: string;
-  now: number;
-  providers: string[];
-  indexAt: number;
-}>(
+export type ConsumeVerificationReply =
+  | { status: 'invalid' }
+  | { status: 'pending_change'; oldEmail: string; newEmail: string }
+  | { status: 'ok'; user: PublicUserReply };
+export const CONSUME_VERIFICATION = /* @__PURE__ */ script<
+  {
+    userId: string;
+    tokenHash: string;
+    now: number;
+    providers: string[];
+    indexAt: number;
+  },
+  ConsumeVerificationReply
+>(
   ['user_key', 'links_key', 'mfa_key', 'mfa_logins_key', 'passkeys_key', 'webauthn_key', 'identities_key'],
   (k, a) => [
     k.user(a.userId),
@@ -105,13 +117,16 @@ return reply({ status = 'ok', user = public_user(u) })
  * address counts as proved, and the old address's log-in back-off and reset link go. The revert
  * link mailed to the old address stays live (REVERT_EMAIL_CHANGE).
  */
-export const COMPLETE_EMAIL_CHANGE = /* @__PURE__ */ script<{
-  userId: string;
-  tokenHash: string;
-  oldEmail: string;
-  newEmail: string;
-  now: number;
-}>(
+export const COMPLETE_EMAIL_CHANGE = /* @__PURE__ */ script<
+  {
+    userId: string;
+    tokenHash: string;
+    oldEmail: string;
+    newEmail: string;
+    now: number;
+  },
+  { status: 'invalid' | 'email_taken' } | { status: 'ok'; user: PublicUserReply }
+>(
   ['user_key', 'links_key', 'old_email_key', 'old_failures_key', 'new_email_key'],
   (k, a) => [
     k.user(a.userId),
@@ -138,13 +153,16 @@ return reply({ status = 'ok', user = public_user(hmap(user_key)) })
 );
 
 /** The revert link mailed to the old address of an email change (7 days; the older one dies). */
-export const ISSUE_REVERT = /* @__PURE__ */ script<{
-  userId: string;
-  oldEmail: string;
-  tokenHash: string;
-  now: number;
-  ttlMs: number;
-}>(
+export const ISSUE_REVERT = /* @__PURE__ */ script<
+  {
+    userId: string;
+    oldEmail: string;
+    tokenHash: string;
+    now: number;
+    ttlMs: number;
+  },
+  { status: 'gone' | 'ok' }
+>(
   ['user_key', 'links_key'],
   (k, a) => [k.user(a.userId), k.links(a.userId)],
   `
@@ -155,7 +173,10 @@ return reply({ status = 'ok' })
 );
 
 /** Whether a revert link is live: the address it restores and the account's current one. */
-export const PEEK_REVERT = /* @__PURE__ */ script<{ userId: string; tokenHash: string; now: number }>(
+export const PEEK_REVERT = /* @__PURE__ */ script<
+  { userId: string; tokenHash: string; now: number },
+  { status: 'invalid' } | { status: 'ok'; oldEmail: string; currentEmail: string }
+>(
   ['user_key', 'links_key'],
   (k, a) => [k.user(a.userId), k.links(a.userId)],
   `
@@ -172,13 +193,16 @@ return reply({ status = 'ok', oldEmail = link.email, currentEmail = email })
  * again (if nobody took it meanwhile) and proved, a pending change is dropped, and whoever made the
  * change is shut out: every session, every link and every passkey go, with pending ceremonies.
  */
-export const REVERT_EMAIL_CHANGE = /* @__PURE__ */ script<{
-  userId: string;
-  tokenHash: string;
-  oldEmail: string;
-  currentEmail: string;
-  now: number;
-}>(
+export const REVERT_EMAIL_CHANGE = /* @__PURE__ */ script<
+  {
+    userId: string;
+    tokenHash: string;
+    oldEmail: string;
+    currentEmail: string;
+    now: number;
+  },
+  { status: 'invalid' | 'email_taken' } | { status: 'ok'; revoked: number; user: PublicUserReply }
+>(
   [
     'user_key',
     'links_key',
@@ -222,7 +246,10 @@ return reply({ status = 'ok', revoked = revoked, user = public_user(hmap(user_ke
 );
 
 /** Whether a reset link is live, and whose: the name and email the new password is checked against. */
-export const PEEK_RESET = /* @__PURE__ */ script<{ userId: string; tokenHash: string; now: number }>(
+export const PEEK_RESET = /* @__PURE__ */ script<
+  { userId: string; tokenHash: string; now: number },
+  { status: 'invalid' } | { status: 'ok'; name: string; email: string }
+>(
   ['user_key', 'links_key'],
   (k, a) => [k.user(a.userId), k.links(a.userId)],
   `
@@ -242,18 +269,25 @@ return reply({ status = 'ok', name = u[1], email = u[2] })
  * account the passkeys go when `removePasskeys` asks.
  * Of concurrent completions with one link exactly one succeeds.
  */
-export const COMPLETE_RESET = /* @__PURE__ */ script<{
-  userId: string;
-  email: string;
-  tokenHash: string;
-  newHash: string;
-  removePasskeys: boolean;
-  /** The providers whose identity index keys come last in KEYS (lib/oauth/identity-cleanup.ts). */
-  providers: string[];
-  indexAt: number;
-  now: number;
-  session: SessionArgs | null;
-}>(
+export type CompleteResetReply =
+  | { status: 'invalid' }
+  // `secondFactor`: TOTP is on, so no session opened; `reclaimed`: the address was never proved.
+  | { status: 'ok'; revoked: number; secondFactor: boolean; reclaimed: boolean; user: PublicUserReply };
+export const COMPLETE_RESET = /* @__PURE__ */ script<
+  {
+    userId: string;
+    email: string;
+    tokenHash: string;
+    newHash: string;
+    removePasskeys: boolean;
+    /** The providers whose identity index keys come last in KEYS (lib/oauth/identity-cleanup.ts). */
+    providers: string[];
+    indexAt: number;
+    now: number;
+    session: SessionArgs | null;
+  },
+  CompleteResetReply
+>(
   [
     'user_key',
     'links_key',

@@ -1,4 +1,4 @@
-import { EVENT_HELPERS, SESSION_READ, script } from '../lua';
+import { EVENT_HELPERS, type LuaList, SESSION_READ, type SessionReadReply, script } from '../lua';
 
 /**
  * Refresh-token rotation: the presented token is spent and a new one issued, once. A spent token
@@ -6,16 +6,19 @@ import { EVENT_HELPERS, SESSION_READ, script } from '../lua';
  * within the grace window: then it is a client racing itself (two tabs refreshing at once) and
  * only gets a 401. Once its successor has been used in turn, no window forgives it.
  */
-export const REFRESH = /* @__PURE__ */ script<{
-  userId: string;
-  sessionId: string;
-  presentedHash: string;
-  newHash: string;
-  now: number;
-  ttlMs: number;
-  graceMs: number;
-  spentKept: number;
-}>(
+export const REFRESH = /* @__PURE__ */ script<
+  {
+    userId: string;
+    sessionId: string;
+    presentedHash: string;
+    newHash: string;
+    now: number;
+    ttlMs: number;
+    graceMs: number;
+    spentKept: number;
+  },
+  { status: 'ok' | 'invalid' | 'reused' | 'raced' }
+>(
   ['sessions_key', 'user_key'],
   (k, a) => [k.sessions(a.userId), k.user(a.userId)],
   `
@@ -44,12 +47,15 @@ return reply({ status = 'invalid' })
 );
 
 /** Revoke one of the caller's sessions (log out, or a named one); any other id is 'not_found'. */
-export const REVOKE_SESSION = /* @__PURE__ */ script<{
-  userId: string;
-  sessionId: string;
-  now: number;
-  targetSessionId: string;
-}>(
+export const REVOKE_SESSION = /* @__PURE__ */ script<
+  {
+    userId: string;
+    sessionId: string;
+    now: number;
+    targetSessionId: string;
+  },
+  { status: 'ok' | 'unauthorized' | 'not_found' }
+>(
   ['user_key', 'sessions_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId)],
   `
@@ -61,7 +67,10 @@ return reply({ status = 'ok' })
 );
 
 /** Revoke every session of the caller, the current one included. */
-export const REVOKE_ALL_SESSIONS = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
+export const REVOKE_ALL_SESSIONS = /* @__PURE__ */ script<
+  { userId: string; sessionId: string; now: number },
+  { status: 'unauthorized' } | { status: 'ok'; revoked: number }
+>(
   ['user_key', 'sessions_key', 'events_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId), k.events(a.userId)],
   `
@@ -72,8 +81,20 @@ return reply({ status = 'ok', revoked = revoke_sessions(sessions_key, nil, A.now
   EVENT_HELPERS,
 );
 
+/** One live session as LIST_SESSIONS answers it: the stored strings (epoch ms as strings). */
+export interface ListedSession {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  userAgent: string;
+}
+
 /** The caller's live sessions (read-only: dead ones are left out, and pruned by the next write; I4). */
-export const LIST_SESSIONS = /* @__PURE__ */ script<{ userId: string; sessionId: string; now: number }>(
+export const LIST_SESSIONS = /* @__PURE__ */ script<
+  { userId: string; sessionId: string; now: number },
+  { status: 'unauthorized' } | ({ status: 'ok'; sessions: LuaList<ListedSession> } & SessionReadReply)
+>(
   ['user_key', 'sessions_key'],
   (k, a) => [k.user(a.userId), k.sessions(a.userId)],
   `

@@ -7,7 +7,10 @@ import type { Script } from '../scripts';
  * own record changes, and only while it is alive: a session revoked or rotated meanwhile is never
  * brought back, and a later time already written is never moved back. Declares its one key.
  */
-export const TOUCH_SESSION: Script<{ userId: string; sessionId: string; now: number }> = {
+export const TOUCH_SESSION: Script<
+  { userId: string; sessionId: string; now: number },
+  { status: 'ok' | 'gone' }
+> = {
   lua: `#!lua flags=allow-key-locking
 local sessions_key = KEYS[1]
 local A = cjson.decode(ARGV[1])
