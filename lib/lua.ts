@@ -14,42 +14,9 @@ import type { Keys } from './keys';
  *   KEYS positions are bound to names on the script's first line and nowhere else.
  * - Every script answers one JSON document (`cjson.encode`) with a `status` member.
  *
- * Data (under the key prefix):
- *   user:<uid>          hash  id, name, email, emailVerified ('1'/'0'), passwordHash, createdAt, updatedAt,
- *                             disabledAt, disabledReason (while an operator has disabled it; lib/admin/)
- *   email:<e>           hash  userId, passwordHash — the log-in credential, found by email alone
- *   sessions:<uid>      hash  <sid> → JSON {id, createdAt, lastUsedAt, expiresAt, userAgent,
- *                             refreshHash, spent: [{h, at}] (the last SPENT_KEPT rotated-out hashes)}
- *   login-failures:<e>  hash  c:<client>count, c:<client>lockedUntil: the log-in back-off of an email
- *                             per client (IP, or IPv6 /64); windowStart, windowCount: the
- *                             account-wide ceiling's current window
- *   reauth-failures:<uid> hash count, lockedUntil: re-entered passwords of a signed-in user
- *   links:<uid>         hash  verify → JSON {hash, email, expiresAt}; reset → JSON {hash, expiresAt}:
- *                             the user's one live link of each purpose (hashes of link tokens)
- *   mfa:<uid>           hash  pending / secret (TOTP secrets, encrypted), enabledAt, lastStep (the
- *                             last time step accepted), codes (JSON array of recovery-code hashes)
- *   mfa-logins:<uid>    hash  <loginId> → JSON {hash, expiresAt, attempts, client, email}: log-ins
- *                             whose password was right, waiting for the second factor
- *   passkeys:<uid>      hash  <credentialId> → JSON {id, publicKey, counter, transports, name,
- *                             createdAt, lastUsedAt}
- *   webauthn:<uid>      hash  registration → JSON {challenge, expiresAt}; TTL
- *   webauthn-login:<c>  string a passkey log-in's challenge; TTL 300 s
- *   events:<uid>        list  the account's audit events, newest first (JSON {event, at, …}); trimmed to
- *                             AUDIT_RETENTION_DAYS and EVENTS_KEPT by the scripts that append; TTL
- *   devices:<uid>       hash  digest of a User-Agent → last sign-in from it (lib/notices/)
- *
- * Invariants kept by all of them together (dev/verify-data.ts checks them):
- *   I1  email:<e> exists ⇔ user:<id> exists with email = e; email:<e>.userId = id
- *   I2  email:<e>.passwordHash = user:<email:<e>.userId>.passwordHash
- *   I3  sessions:<uid> exists ⇒ user:<uid> exists; every session's refreshHash is unique to it
- *   I4  sessions:<uid> carries a TTL no earlier than its latest session's expiresAt; a session
- *       past its expiresAt is dead (pruned when next touched)
- *   I5  links:<uid> exists ⇒ user:<uid> exists; each link is {hash, expiresAt} (a verify link
- *       also names the address it was mailed to, the user's current email); the key carries a
- *       TTL no earlier than its latest link's expiresAt; a link past it is dead
- *   I6  mfa:<uid>, mfa-logins:<uid>, passkeys:<uid>, webauthn:<uid>, events:<uid>, devices:<uid>
- *       exist ⇒ user:<uid> exists;
- *       mfa-logins:<uid> and webauthn:<uid> carry a TTL
+ * The data they keep — every kind of key, its fields, its TTL rule — and the invariants all the
+ * scripts keep together (I1–I6, E1, O1–O3) are described once, in lib/data-model.ts; the README's
+ * data tables and dev/verify-data.ts (`npm run verify-data`) are derived from it.
  */
 
 /** Rotated-out refresh-token hashes kept per session for theft detection (oldest dropped first). */
