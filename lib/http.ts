@@ -74,8 +74,26 @@ export type ResponseOf<R extends Route> = R['status'] extends 302
       ? undefined
       : unknown;
 
-/** What `endpoint`'s `handle` returns for `R`: its `ResponseOf`, or ends without a value on a 202 or 204. */
-type Handled<R extends Route> = Promise<R['status'] extends 202 | 204 ? void : ResponseOf<R>>;
+/** What `endpoint`'s `handle` answers for `R`: its `ResponseOf`, or no value on a 202 or 204. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a 204's handler ends in `await op()`, a Promise<void>.
+type Handled<R extends Route> = R['status'] extends 202 | 204 ? void : ResponseOf<R>;
+
+/** The members any part of the union `S` has. */
+type KeysOf<S> = S extends unknown ? keyof S : never;
+/** What member `K` holds in those parts of the union `S` that have it. */
+type MemberOf<S, K extends PropertyKey> = S extends unknown ? (K extends keyof S ? S[K] : never) : never;
+
+/**
+ * `T` with every member that `S` lacks, at any depth, turned into `never`: as the strict schemas of
+ * lib/resources.ts refuse an extra member, so does the compiler (a password hash next to a user).
+ */
+type Exact<T, S> = unknown extends S
+  ? T
+  : T extends readonly unknown[]
+    ? { [I in keyof T]: Exact<T[I], MemberOf<S, number>> }
+    : T extends object
+      ? { [K in keyof T]: K extends KeysOf<S> ? Exact<T[K], MemberOf<S, K>> : never }
+      : T;
 
 const JSON_TYPES = ['application/json'];
 const PATCH_TYPES = ['application/json', 'application/merge-patch+json'];
@@ -155,13 +173,19 @@ function successHeaders(route: Route): Record<string, string> {
  * against `body` (the schema the route names) and the problem+json error contract (registered
  * last, so it runs first on error and the CORS/security middlewares still decorate its response).
  * `handle` returns the success body, typed by the route's `response` (`ResponseOf`: nothing for 202
- * and 204); status and headers come from the route.
+ * and 204), with no member the resource lacks; status and headers come from the route.
  */
-export function endpoint<R extends Route, S extends z.ZodMiniType | undefined = undefined>(
+export function endpoint<
+  R extends Route,
+  S extends z.ZodMiniType | undefined = undefined,
+  T extends Handled<R> = Handled<R>,
+>(
   deps: HttpDeps,
   route: R,
   body: S,
-  handle: (input: Input<S extends z.ZodMiniType ? z.infer<S> : undefined, R['auth']>) => Handled<R>,
+  handle: (
+    input: Input<S extends z.ZodMiniType ? z.infer<S> : undefined, R['auth']>,
+  ) => Promise<T & Exact<T, Handled<R>>>,
 ): HttpHandler {
   const { tokens, logger } = deps;
   const bodyName = (body as { [SCHEMA_NAME]?: string } | undefined)?.[SCHEMA_NAME];

@@ -126,18 +126,17 @@ export function mfaTokenLogin(token: string): { userId: string; loginId: string 
 export const hashRefreshToken = (token: string): string =>
   createHash('sha256').update(token).digest('base64url');
 
-/** The public members of a key (RFC 7518 §6), in RFC 7638's lexicographic order: never `d` or the CRT members. */
-const publicPart = (jwk: SigningJwk): JWK => {
-  if (jwk.kty === 'RSA') return { e: jwk.e, kty: jwk.kty, n: jwk.n };
-  if (jwk.kty === 'EC') return { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
-  return { crv: jwk.crv, kty: jwk.kty, x: jwk.x };
-};
-
 /** A key as the JWKS publishes it: its public members, `kid`, and the one algorithm of its key type. */
 const publishedJwk = (jwk: SigningJwk, kid: string): PublicJwk => {
   if (jwk.kty === 'RSA') return { e: jwk.e, kty: 'RSA', n: jwk.n, kid, alg: 'RS256', use: 'sig' };
   if (jwk.kty === 'EC') return { crv: 'P-256', kty: 'EC', x: jwk.x, y: jwk.y, kid, alg: 'ES256', use: 'sig' };
   return { crv: 'Ed25519', kty: 'OKP', x: jwk.x, kid, alg: 'EdDSA', use: 'sig' };
+};
+
+/** The public members of a key (RFC 7518 §6), in RFC 7638's lexicographic order: never `d` or the CRT members. */
+const publicPart = (jwk: SigningJwk): JWK => {
+  const { kid: _kid, alg: _alg, use: _use, ...members } = publishedJwk(jwk, '');
+  return members;
 };
 
 /** RFC 7638 thumbprint: SHA-256 of the key's required public members in lexicographic order. */
