@@ -63,8 +63,8 @@ export const redirect = (location: string): Redirect => ({ [REDIRECT]: true, loc
 /**
  * The body the handler of `R` answers, from its row of the route table: what its `response` schema
  * (lib/resources.ts) describes, a `redirect` for a 302, nothing for a 202 or 204. A handler
- * returning another shape fails `npm run typecheck` (tests/types/endpoint-shape.ts). Only the two
- * rows outside the resources (the OpenAPI document, the catch-all that always throws) are `unknown`.
+ * returning another shape fails `npm run typecheck` (tests/types/endpoint-shape.ts). Only the
+ * catch-all, which always throws, has no resource: `unknown`.
  */
 export type ResponseOf<R extends Route> = R['status'] extends 302
   ? Redirect
