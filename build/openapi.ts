@@ -457,7 +457,9 @@ Any other path answers 404 \`not_found\`, and a known path with a method it does
 answers 405 \`method_not_allowed\` with an \`Allow\` header.`;
 
 /** The OpenAPI 3.1 document of the API, as `GET /openapi.json` serves it. Pure and deterministic. */
-export function buildOpenApiDocument(): JsonSchema {
+export function buildOpenApiDocument(): z.infer<typeof resources.OpenApiDocument> & {
+  components: { schemas: Record<string, JsonSchema> };
+} {
   const paths: Record<string, Record<string, unknown>> = {};
   const responses: ResponseRegistry = new Map();
   for (const route of ROUTES) {

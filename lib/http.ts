@@ -11,7 +11,8 @@ import { cookieTransport, credentialedCors } from './cookies/transport';
 import cors from './cors.json';
 import { AppError, problem, UnauthorizedError, ValidationError } from './errors';
 import { parseBody, readJsonBody, SCHEMA_NAME } from './request-body';
-import type { Route } from './routes';
+import type * as resources from './resources';
+import type { ResourceName, Route } from './routes';
 import type { TokenService } from './tokens';
 import type { Caller } from './users';
 
@@ -58,6 +59,41 @@ export interface Redirect {
 
 /** A 302 to `location` (routes whose success status is 302). */
 export const redirect = (location: string): Redirect => ({ [REDIRECT]: true, location });
+
+/**
+ * The body the handler of `R` answers, from its row of the route table: what its `response` schema
+ * (lib/resources.ts) describes, a `redirect` for a 302, nothing for a 202 or 204. A handler
+ * returning another shape fails `npm run typecheck` (tests/types/endpoint-shape.ts). Only the
+ * catch-all, which always throws, has no resource: `unknown`.
+ */
+export type ResponseOf<R extends Route> = R['status'] extends 302
+  ? Redirect
+  : R extends { response: infer N extends ResourceName }
+    ? z.infer<(typeof resources)[N]>
+    : R['status'] extends 202 | 204
+      ? undefined
+      : unknown;
+
+/** What `endpoint`'s `handle` answers for `R`: its `ResponseOf`, or no value on a 202 or 204. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a 204's handler ends in `await op()`, a Promise<void>.
+type Handled<R extends Route> = R['status'] extends 202 | 204 ? void : ResponseOf<R>;
+
+/** The members any part of the union `S` has. */
+type KeysOf<S> = S extends unknown ? keyof S : never;
+/** What member `K` holds in those parts of the union `S` that have it. */
+type MemberOf<S, K extends PropertyKey> = S extends unknown ? (K extends keyof S ? S[K] : never) : never;
+
+/**
+ * `T` with every member that `S` lacks, at any depth, turned into `never`: as the strict schemas of
+ * lib/resources.ts refuse an extra member, so does the compiler (a password hash next to a user).
+ */
+type Exact<T, S> = unknown extends S
+  ? T
+  : T extends readonly unknown[]
+    ? { [I in keyof T]: Exact<T[I], MemberOf<S, number>> }
+    : T extends object
+      ? { [K in keyof T]: K extends KeysOf<S> ? Exact<T[K], MemberOf<S, K>> : never }
+      : T;
 
 const JSON_TYPES = ['application/json'];
 const PATCH_TYPES = ['application/json', 'application/merge-patch+json'];
@@ -136,13 +172,20 @@ function successHeaders(route: Route): Record<string, string> {
  * logging, CORS, security headers, bearer authentication when the route requires it, body checks
  * against `body` (the schema the route names) and the problem+json error contract (registered
  * last, so it runs first on error and the CORS/security middlewares still decorate its response).
- * `handle` returns the success body (nothing for 202 and 204); status and headers come from the route.
+ * `handle` returns the success body, typed by the route's `response` (`ResponseOf`: nothing for 202
+ * and 204), with no member the resource lacks; status and headers come from the route.
  */
-export function endpoint<R extends Route, S extends z.ZodMiniType | undefined = undefined>(
+export function endpoint<
+  R extends Route,
+  S extends z.ZodMiniType | undefined = undefined,
+  T extends Handled<R> = Handled<R>,
+>(
   deps: HttpDeps,
   route: R,
   body: S,
-  handle: (input: Input<S extends z.ZodMiniType ? z.infer<S> : undefined, R['auth']>) => Promise<unknown>,
+  handle: (
+    input: Input<S extends z.ZodMiniType ? z.infer<S> : undefined, R['auth']>,
+  ) => Promise<T & Exact<T, Handled<R>>>,
 ): HttpHandler {
   const { tokens, logger } = deps;
   const bodyName = (body as { [SCHEMA_NAME]?: string } | undefined)?.[SCHEMA_NAME];

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type * as z from 'zod/mini';
 import type { AuditLog } from './audit';
 import type { Config } from './config';
 import type { Datastore } from './datastore';
@@ -9,6 +10,7 @@ import type { MailQueue } from './mail-queue';
 import { noticeJob } from './notices/notices';
 import type { PasswordHasher } from './passwords';
 import { createPasswordCheck } from './reauthentication';
+import type * as resources from './resources';
 import * as scripts from './scripts';
 import type { TokenService } from './tokens';
 import { type Caller, scriptRunner, type UserStore } from './users';
@@ -17,13 +19,13 @@ import type { CurrentPasswordBody, PasskeyOptionsBody } from './validation';
 /** How long a ceremony's challenge lives (README "API": 300 s). */
 export const CHALLENGE_TTL_MS = 300_000;
 
-/** A passkey as the API shows it: never its key or counter. */
-export interface Passkey {
-  id: string;
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-}
+/** A passkey as the API shows it (its schema in lib/resources.ts): never its key or counter. */
+export type Passkey = z.infer<typeof resources.Passkey>;
+
+/** A passkey registration's options, as the browser's WebAuthn API takes them (lib/resources.ts). */
+type RegistrationOptions = z.infer<typeof resources.PasskeyRegistrationOptions>;
+/** A passkey log-in's options, as the browser's WebAuthn API takes them (lib/resources.ts). */
+type LoginOptions = z.infer<typeof resources.PasskeyLoginOptions>;
 
 /** A passkey as stored in passkeys:<uid>. */
 export interface StoredPasskey {
@@ -97,7 +99,7 @@ export function createPasskeys(deps: PasskeyDeps) {
      * (throttled like log-in), or a session opened in the last REAUTH_MAX_AGE_SECONDS. And a
      * proved address: a squatter's passkey must not outlive the owner's reclaim.
      */
-    async registrationOptions(caller: Caller, body: PasskeyOptionsBody) {
+    async registrationOptions(caller: Caller, body: PasskeyOptionsBody): Promise<RegistrationOptions> {
       const verifiedHash =
         body.currentPassword === undefined
           ? null
@@ -128,7 +130,7 @@ export function createPasskeys(deps: PasskeyDeps) {
           },
           challenge,
           // EdDSA, ES256, RS256: what authenticators offer, strongest first.
-          pubKeyCredParams: [-8, -7, -257].map((alg) => ({ alg, type: 'public-key' as const })),
+          pubKeyCredParams: ([-8, -7, -257] as const).map((alg) => ({ alg, type: 'public-key' as const })),
           timeout: CHALLENGE_TTL_MS,
           attestation: 'none' as const,
           excludeCredentials: existing.map((p) => ({
@@ -167,7 +169,7 @@ export function createPasskeys(deps: PasskeyDeps) {
     },
 
     /** Request options for a passkey log-in: a challenge, no user (discoverable credentials). */
-    async loginOptions(client: ClientInfo) {
+    async loginOptions(client: ClientInfo): Promise<LoginOptions> {
       await wired(deps.limitLogin, 'the per-IP log-in limit')(client);
       const challenge = newChallenge();
       await loginOptions({ challenge, ttlMs: CHALLENGE_TTL_MS });

@@ -1,3 +1,4 @@
+import type * as z from 'zod/mini';
 import type { AuditLog } from './audit';
 import type { Config } from './config';
 import { NotFoundError, problem, RateLimitedError, UnauthorizedError } from './errors';
@@ -7,6 +8,7 @@ import { noticeJob } from './notices/notices';
 import type { PasswordHasher } from './passwords';
 import { REAUTH_BACKOFF, secondsUntil } from './rate-limits';
 import { createPasswordCheck } from './reauthentication';
+import type * as resources from './resources';
 import {
   decryptTotpSecret,
   encryptTotpSecret,
@@ -32,12 +34,8 @@ export interface SecondFactorDeps {
   now: () => number;
 }
 
-/** What `GET /users/me/security` answers. */
-export interface Security {
-  totp: { enabled: boolean; enabledAt: string | null };
-  recoveryCodesLeft: number;
-  passkeys: number;
-}
+/** What `GET /users/me/security` answers (its schema in lib/resources.ts). */
+export type Security = z.infer<typeof resources.Security>;
 
 export type SecondFactor = ReturnType<typeof createSecondFactor>;
 

@@ -1,20 +1,15 @@
+import type * as z from 'zod/mini';
 import type { Datastore } from './datastore';
 import type { Keys } from './keys';
+import type * as resources from './resources';
 import * as scripts from './scripts';
 import { type Caller, iso, scriptRunner } from './users';
 
 /** What `tokens.newId('ses')` makes: `ses_` and 22 base64url characters (128 bits). */
 export const SESSION_ID_PATTERN = /^ses_[A-Za-z0-9_-]{22}$/;
 
-/** A session as listed to its owner (README "API"); never carries a token or hash. */
-export interface SessionSummary {
-  id: string;
-  createdAt: string;
-  lastUsedAt: string;
-  expiresAt: string;
-  userAgent: string | null;
-  current: boolean;
-}
+/** A session as listed to its owner (README "API"; its schema in lib/resources.ts); never carries a token or hash. */
+export type SessionSummary = z.infer<typeof resources.SessionSummary>;
 
 /**
  * What a refresh attempt found. `reused`: a spent token was presented and its session was

@@ -1,6 +1,8 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
 import { type JWK, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
+import type * as z from 'zod/mini';
 import { algorithmOfJwk, type Config, type SigningAlgorithm, type SigningJwk } from './config';
+import type * as resources from './resources';
 import type { User } from './users';
 
 /** The claims this service puts in (and requires of) an access token. */
@@ -9,15 +11,15 @@ export interface AccessClaims {
   sessionId: string;
 }
 
-/** The `Session` resource (README "API"): the token pair of one session. */
-export interface SessionTokens {
-  accessToken: string;
-  tokenType: 'Bearer';
-  expiresIn: number;
-  refreshToken: string;
-  refreshExpiresIn: number;
-  sessionId: string;
-}
+/**
+ * The `Session` resource (README "API"; its schema in lib/resources.ts): the token pair of one
+ * session. As issued it always holds the refresh token; the cookie transport moves it into a cookie.
+ */
+export type SessionTokens = z.infer<typeof resources.Session> & { refreshToken: string };
+
+/** The JWKS document (README "API"; its schema in lib/resources.ts). */
+export type Jwks = z.infer<typeof resources.Jwks>;
+type PublicJwk = Jwks['keys'][number];
 
 /** How the session whose token is issued was opened (or that it is a refresh): told to the claims hook. */
 export type IssueMethod =
@@ -64,7 +66,7 @@ export interface TokenService {
   /** Returns the claims of a valid token, or null for anything else (malformed, expired, wrong key, alg, typ…). */
   verifyAccessToken(token: string): Promise<AccessClaims | null>;
   /** The JWKS document: current and previous public keys, never a private member. */
-  jwks(): Promise<{ keys: JWK[] }>;
+  jwks(): Promise<Jwks>;
 }
 
 const TOKEN_TYPE = 'at+jwt';
@@ -124,11 +126,17 @@ export function mfaTokenLogin(token: string): { userId: string; loginId: string 
 export const hashRefreshToken = (token: string): string =>
   createHash('sha256').update(token).digest('base64url');
 
+/** A key as the JWKS publishes it: its public members, `kid`, and the one algorithm of its key type. */
+const publishedJwk = (jwk: SigningJwk, kid: string): PublicJwk => {
+  if (jwk.kty === 'RSA') return { e: jwk.e, kty: 'RSA', n: jwk.n, kid, alg: 'RS256', use: 'sig' };
+  if (jwk.kty === 'EC') return { crv: 'P-256', kty: 'EC', x: jwk.x, y: jwk.y, kid, alg: 'ES256', use: 'sig' };
+  return { crv: 'Ed25519', kty: 'OKP', x: jwk.x, kid, alg: 'EdDSA', use: 'sig' };
+};
+
 /** The public members of a key (RFC 7518 §6), in RFC 7638's lexicographic order: never `d` or the CRT members. */
 const publicPart = (jwk: SigningJwk): JWK => {
-  if (jwk.kty === 'RSA') return { e: jwk.e, kty: jwk.kty, n: jwk.n };
-  if (jwk.kty === 'EC') return { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
-  return { crv: jwk.crv, kty: jwk.kty, x: jwk.x };
+  const { kid: _kid, alg: _alg, use: _use, ...members } = publishedJwk(jwk, '');
+  return members;
 };
 
 /** RFC 7638 thumbprint: SHA-256 of the key's required public members in lexicographic order. */
@@ -147,7 +155,7 @@ interface KeyRing {
   signingKey: KeyObject;
   signingKid: string;
   verifyKeys: Map<string, VerifyKey>;
-  published: JWK[];
+  published: PublicJwk[];
 }
 
 // Keys are imported with node:crypto (jose accepts KeyObjects on Node): jose's importJWK and
@@ -155,14 +163,14 @@ interface KeyRing {
 function loadKeyRing(jwt: Config['jwt']): KeyRing {
   const kidOf = (jwk: SigningJwk) => jwk.kid ?? jwkThumbprint(jwk);
   const verifyKeys = new Map<string, VerifyKey>();
-  const published: JWK[] = [];
+  const published: PublicJwk[] = [];
   for (const jwk of [jwt.privateKey, ...jwt.previousPublicKeys]) {
     const kid = kidOf(jwk);
     // The configuration admitted only keys whose algorithm is known (lib/config.ts).
     const algorithm = algorithmOfJwk(jwk) as SigningAlgorithm;
     if (verifyKeys.has(kid)) continue;
     verifyKeys.set(kid, { key: createPublicKey({ key: publicPart(jwk), format: 'jwk' }), algorithm });
-    published.push({ ...publicPart(jwk), kid, alg: algorithm, use: 'sig' });
+    published.push(publishedJwk(jwk, kid));
   }
   return {
     signingKey: createPrivateKey({ key: { ...jwt.privateKey }, format: 'jwk' }),

@@ -1,6 +1,8 @@
+import type * as z from 'zod/mini';
 import type { Datastore } from './datastore';
 import type { Keys } from './keys';
 import { identityCleanupArgs } from './oauth/identity-cleanup';
+import type * as resources from './resources';
 import * as scripts from './scripts';
 import { touchIfStale } from './sessions/touch';
 
@@ -17,18 +19,8 @@ export interface StoredUser {
   updatedAt: number;
 }
 
-/** The only user shape that ever leaves the service (README "API", `User`). */
-export interface User {
-  id: string;
-  name: string;
-  email: string;
-  /** Has the owner of this address proved it by following a link mailed there? */
-  emailVerified: boolean;
-  /** The new address of an email change until its owner proves it (then it becomes `email`). */
-  pendingEmail: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** The only user shape that ever leaves the service (README "API", `User`; its schema in lib/resources.ts). */
+export type User = z.infer<typeof resources.User>;
 
 /** A session about to be opened: its id, the hash of its first refresh token, lifetime and client. */
 export interface NewSession {

@@ -1,13 +1,9 @@
+import type * as z from 'zod/mini';
 import { algorithmOfJwk, type Config, type SigningAlgorithm } from '../config';
+import type * as resources from '../resources';
 
-/** The OpenID Connect discovery document of this issuer (README "Protect your own API"). */
-export interface OpenIdConfiguration {
-  issuer: string;
-  jwks_uri: string;
-  response_types_supported: string[];
-  subject_types_supported: ['public'];
-  id_token_signing_alg_values_supported: SigningAlgorithm[];
-}
+/** The OpenID Connect discovery document of this issuer (README "Protect your own API"; its schema in lib/resources.ts). */
+export type OpenIdConfiguration = z.infer<typeof resources.OpenIdConfiguration>;
 
 /**
  * The discovery document, from the configuration alone (no datastore). `issuer` is exactly

@@ -1,38 +1,19 @@
+import type * as z from 'zod/mini';
 import type { Datastore } from '../datastore';
 import type { Keys } from '../keys';
+import type * as resources from '../resources';
 import type { LuaList } from '../scripts';
-import { iso, scriptRunner, toPublicUser, type User } from '../users';
+import { iso, scriptRunner, toPublicUser } from '../users';
 import * as scripts from './scripts';
 
-/** One audit event of an account, as its export shows it. */
-export interface AccountEvent {
-  event: string;
-  at: string;
-  [field: string]: unknown;
-}
-
-/** Everything an account's export holds (README "Operations"). Never a hash, secret or token. */
-export interface AccountData {
-  user: User;
+/**
+ * Everything an account's export holds (README "Operations"; the `AccountExport`
+ * schema in lib/resources.ts, where no session is `current` yet). Never a hash, secret or token.
+ */
+export type AccountData = z.infer<typeof resources.AccountExport> & {
   /** Set while an operator has disabled the account (admin exports only show it). */
   disabled: { at: string; reason: string } | null;
-  sessions: Array<{
-    id: string;
-    createdAt: string;
-    lastUsedAt: string;
-    expiresAt: string;
-    userAgent: string | null;
-  }>;
-  /** Linked social identities: none until social log-in stores them. */
-  identities: unknown[];
-  passkeys: Array<{ id: string; name: string; createdAt: string; lastUsedAt: string | null }>;
-  security: {
-    totp: { enabled: boolean; enabledAt: string | null };
-    recoveryCodesLeft: number;
-    passkeys: number;
-  };
-  events: AccountEvent[];
-}
+};
 
 // cjson encodes an empty Lua table as {}: read every list through this.
 const list = <T>(value: LuaList<T> | undefined): T[] => (Array.isArray(value) ? value : []);
