@@ -121,6 +121,14 @@ export const compactLua = {
   },
 };
 
+/** lib/routes.ts without its summaries (the build fails on one it cannot remove). */
+function withoutSummaries(path, text) {
+  const contents = text.replace(/\n\s*summary:\s*(['"])(?:\\.|(?!\1)[^\\\n])*\1,/g, '');
+  if (/\n\s*summary:\s*['"`\n]/.test(contents))
+    throw new Error(`${path}: a summary this plugin cannot remove`);
+  return contents;
+}
+
 /**
  * The route table (lib/routes.ts) ships without its summaries: they are for OpenAPI, the README and
  * `npm start`'s banner, never read by a function (≈3 KiB of every bundle).
@@ -128,15 +136,92 @@ export const compactLua = {
 export const routeTableWithoutSummaries = {
   name: 'route-table-without-summaries',
   setup(build) {
-    build.onLoad({ filter: /[\\/]lib[\\/]routes\.ts$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      const contents = text.replace(/\n\s*summary:\s*(['"])(?:\\.|(?!\1)[^\\\n])*\1,/g, '');
-      if (/\n\s*summary:\s*['"`\n]/.test(contents))
-        throw new Error(`${args.path}: a summary this plugin cannot remove`);
-      return { contents, loader: 'ts' };
-    });
+    build.onLoad({ filter: /[\\/]lib[\\/]routes\.ts$/ }, async (args) => ({
+      contents: withoutSummaries(args.path, await readFile(args.path, 'utf8')),
+      loader: 'ts',
+    }));
   },
 };
+
+/**
+ * Members of a route row that no function reads at run time (lib/http.ts reads the rest): they
+ * are for OpenAPI, the README, serverless.yml, the bench and the tests.
+ */
+export const ROUTE_MEMBERS_DROPPED = [
+  'summary',
+  'operationId',
+  'tag',
+  'roundTrips',
+  'response',
+  'errors',
+  'hashing',
+];
+
+/**
+ * Function `fn`'s bundle holds only its own row of the route table (lib/routes.ts `ROUTES`),
+ * without the members in `ROUTE_MEMBERS_DROPPED`: every function looks up its own row
+ * (`routeOf('<fn>')`), and the whole table with every row's errors and round trips was ≈9 KiB of
+ * every bundle. The catch-all function (`CATCH_ALL.fn`), which answers 404 or 405 from the paths
+ * and methods of every route, keeps every row's `method` and `path`. The build fails when the table
+ * is not the array literal it expects or holds no row for `fn`; the source file is not modified,
+ * so tests and tools see the whole table.
+ */
+export function routeRowsOf(fn) {
+  return {
+    name: 'route-rows-of',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]lib[\\/]routes\.ts$/ }, async (args) => {
+        const text = withoutSummaries(args.path, await readFile(args.path, 'utf8'));
+        const source = ts.createSourceFile(args.path, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+        const fail = (why) => {
+          throw new Error(`${args.path}: ${why} (build/lambda-bundle.mjs, routeRowsOf)`);
+        };
+        const declarations = source.statements
+          .filter(ts.isVariableStatement)
+          .flatMap((statement) => statement.declarationList.declarations);
+        /** The array or object literal under `as const satisfies …`. */
+        const literal = (name) => {
+          let node = declarations.find((d) => ts.isIdentifier(d.name) && d.name.text === name)?.initializer;
+          while (node && (ts.isSatisfiesExpression(node) || ts.isAsExpression(node))) node = node.expression;
+          return node ?? fail(`no ${name}`);
+        };
+        const member = (row, name) =>
+          row.properties.find((p) => ts.isPropertyAssignment(p) && p.name.getText() === name);
+        const fnOf = (row) => {
+          const value = member(row, 'fn')?.initializer;
+          return value && ts.isStringLiteral(value) ? value.text : fail('a row without a literal fn');
+        };
+        const table = literal('ROUTES');
+        if (!ts.isArrayLiteralExpression(table)) fail('ROUTES is not an array literal');
+        const rows = table.elements.map((row) =>
+          ts.isObjectLiteralExpression(row) ? row : fail('a row that is not an object literal'),
+        );
+        const catchAll = literal('CATCH_ALL');
+        if (!ts.isObjectLiteralExpression(catchAll)) fail('CATCH_ALL is not an object literal');
+        const keep = (row, names) =>
+          `{${row.properties
+            .filter((p) =>
+              names(
+                ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)
+                  ? p.name.getText()
+                  : fail('a row member that is not a plain property'),
+              ),
+            )
+            .map((p) => p.getText())
+            .join(',')}}`;
+        const kept =
+          fn === fnOf(catchAll)
+            ? rows.map((row) => keep(row, (name) => name === 'method' || name === 'path'))
+            : rows
+                .filter((row) => fnOf(row) === fn)
+                .map((row) => keep(row, (name) => !ROUTE_MEMBERS_DROPPED.includes(name)));
+        if (kept.length === 0) fail(`no row for ${fn}`);
+        const contents = `${text.slice(0, table.getStart())}[${kept.join(',')}]${text.slice(table.end)}`;
+        return { contents, loader: 'ts' };
+      });
+    },
+  };
+}
 
 /** Options for one function's bundle (minified CommonJS for Lambda's Node runtime); add entry and output. */
 export const lambdaBundleOptions = {
