@@ -1,9 +1,9 @@
-import { Ratelimit } from '@upstash/ratelimit';
 import type { AuditFields, AuditLog } from './audit';
 import { clientKey } from './client-key';
 import type { RateLimitRule } from './config';
-import { type Datastore, translateErrors } from './datastore';
+import type { Datastore } from './datastore';
 import { RateLimitedError } from './errors';
+import { createFixedWindow } from './fixed-window';
 import type { Keys } from './keys';
 import type { LoginBackoff, LoginCeiling } from './users';
 
@@ -106,18 +106,9 @@ export function createRateLimits(
   },
 ): RateLimits {
   const limiter = (name: string, rule: RateLimitRule, keyOf: (id: string) => string = clientKey) => {
-    const ratelimit = new Ratelimit({
-      redis: datastore.redis,
-      prefix: keys.rateLimit(name),
-      limiter: Ratelimit.fixedWindow(rule.limit, `${rule.windowSeconds} s`),
-      analytics: false,
-      timeout: 0,
-      // The in-memory cache of blocked callers would answer from one Lambda instance's memory
-      // with a reset time the datastore no longer agrees with after a deploy; keep one source of truth.
-      ephemeralCache: false,
-    });
+    const count = createFixedWindow(datastore, keys.rateLimit(name), rule);
     return async (id: string) => {
-      const result = await translateErrors(() => ratelimit.limit(keyOf(id)));
+      const result = await count(keyOf(id));
       if (!result.success) throw new RateLimitedError(secondsUntil(result.reset, Date.now()));
     };
   };
@@ -139,17 +130,10 @@ export function createRateLimits(
 
 /** The per-address mail limit, on the same datastore (the mail function's). */
 export function createMailLimit(datastore: Datastore, keys: Keys, rule: RateLimitRule): MailLimit {
-  const ratelimit = new Ratelimit({
-    redis: datastore.redis,
-    prefix: keys.rateLimit('mail-address'),
-    limiter: Ratelimit.fixedWindow(rule.limit, `${rule.windowSeconds} s`),
-    analytics: false,
-    timeout: 0,
-    ephemeralCache: false,
-  });
+  const count = createFixedWindow(datastore, keys.rateLimit('mail-address'), rule);
   return {
     async mayMail(address) {
-      return (await translateErrors(() => ratelimit.limit(address))).success;
+      return (await count(address)).success;
     },
   };
 }
