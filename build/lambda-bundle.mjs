@@ -17,9 +17,10 @@ export const RUNTIME_EXTERNALS = ['@aws-sdk/*'];
 /**
  * The members of @upstash/redis's `Redis` class that the functions use: lib/datastore.ts runs
  * every operation through `createScript` (EVALSHA, then EVAL on NOSCRIPT; a read-only script
- * EVALSHA_RO, then EVAL_RO: `evalshaRo`/`evalRo`), and @upstash/ratelimit's
- * fixed window calls `evalsha`/`eval` (its deny list and analytics, which use more, are off in
- * lib/rate-limits.ts). The constructor calls `addTelemetry` (a no-op with telemetry disabled).
+ * EVALSHA_RO, then EVAL_RO: `evalshaRo`/`evalRo`), its scripts calling `evalsha`/`eval` (the
+ * rate limits too: lib/fixed-window.ts). tests/budgets/redis-subset.test.ts also runs
+ * @upstash/ratelimit's fixed window through the subset, which the limits used until version 3. The
+ * constructor calls `addTelemetry` (a no-op with telemetry disabled).
  */
 export const REDIS_MEMBERS_KEPT = [
   'constructor',
@@ -232,7 +233,8 @@ export const lambdaBundleOptions = {
   format: 'cjs',
   external: [...NATIVE_EXTERNALS, ...RUNTIME_EXTERNALS],
   // @upstash/ratelimit names only its CommonJS build in package.json; the ES module build lets
-  // esbuild drop what the service does not use (the multi-region limiter): 4 KiB.
+  // esbuild drop what is not used (the multi-region limiter): 4 KiB. No function bundles it since
+  // lib/fixed-window.ts; tests/budgets/redis-subset.test.ts still builds it with these options.
   alias: { '@upstash/ratelimit': '@upstash/ratelimit/dist/index.mjs' },
   plugins: [upstashRedisSubset, configTableWithoutDescriptions, compactLua, routeTableWithoutSummaries],
   legalComments: 'none',
