@@ -126,6 +126,15 @@ describe('bundle sizes (minified, native addon excluded)', () => {
     },
   );
 
+  test.each(functionNames)(
+    '%s carries no route row but its own (build/lambda-bundle.mjs, routeRowsOf)',
+    (name) => {
+      // A row, minified, is an object literal that starts with its function: `{fn:"<name>",…}`.
+      const rows = [...new Set([...bundleText(name).matchAll(/\bfn:"([a-z0-9-]+)"/g)].map((m) => m[1]))];
+      expect(rows.filter((fn) => fn !== name)).toEqual([]);
+    },
+  );
+
   test('only the two functions that verify a passkey ceremony carry the WebAuthn verifier', () => {
     expect(functionNames.filter(verifiesWebAuthn)).toEqual(['add-passkey', 'passkey-login']);
   });
