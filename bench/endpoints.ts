@@ -1,7 +1,7 @@
 import type { EventInput } from '../dev/http-event';
 import { type RoundTripBudget, roundTripBudget } from '../dev/round-trips';
+import { totpCode } from '../lib/mfa/totp';
 import { CATCH_ALL, type FunctionName, routeOf } from '../lib/routes';
-import { totpCode } from '../lib/totp';
 import { type Fixtures, OTHER_PASSWORD, PASSWORD } from './fixtures';
 
 /** The unavoidable Argon2 work of a request. */

@@ -142,7 +142,7 @@ function firstResponseFloorEntry(
     );
   }
   if (production && endpoint.mail) {
-    // As lib/mail-queue.ts does: one asynchronous invocation (202), signed by aws4fetch.
+    // As lib/mail/queue.ts does: one asynchronous invocation (202), signed by aws4fetch.
     work.push(
       'const queued = await floorAws("lambda", 1).fetch(',
       '  e.AWS_ENDPOINT_URL_LAMBDA + "/2015-03-31/functions/" + encodeURIComponent(s.mailFunction) + "/invocations",',

@@ -2,20 +2,29 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { signInAtProvider } from '../dev/provider-browser';
 import { SoftAuthenticator } from '../dev/soft-authenticator';
+import { createUserStore } from '../lib/accounts/store';
 import { createAuditLog } from '../lib/audit';
 import type { Config } from '../lib/config';
 import { createDatastore } from '../lib/datastore';
 import { codeHashKey } from '../lib/email-sign-in/pair';
 import { createEmailSignInIssuer } from '../lib/email-sign-in/store';
 import { createKeys } from '../lib/keys';
-import { createLinkStore, createMailLinks } from '../lib/links';
-import { createMfaStore } from '../lib/mfa';
+import { createMfaStore } from '../lib/mfa/store';
+import {
+  encryptTotpSecret,
+  hashRecoveryCode,
+  newRecoveryCodes,
+  newTotpSecret,
+  totpStep,
+} from '../lib/mfa/totp';
 import { createProviderClient } from '../lib/oauth/protocol';
 import { createOAuth } from '../lib/oauth/service';
 import { createOAuthStore } from '../lib/oauth/store';
-import { createPasskeyCeremonies } from '../lib/passkey-ceremonies';
-import { createPasskeys } from '../lib/passkeys';
+import { createPasskeyCeremonies } from '../lib/passkeys/ceremonies';
+import { createPasskeys } from '../lib/passkeys/service';
 import { createPasswordHasher } from '../lib/passwords';
+import type { StoredUser } from '../lib/records';
+import { createLinkStore, createMailLinks } from '../lib/recovery/store';
 import {
   createTokenService,
   hashRefreshToken,
@@ -24,8 +33,6 @@ import {
   newRefreshToken,
   type SessionTokens,
 } from '../lib/tokens';
-import { encryptTotpSecret, hashRecoveryCode, newRecoveryCodes, newTotpSecret, totpStep } from '../lib/totp';
-import { createUserStore, type StoredUser } from '../lib/users';
 
 /** The password of every bench account (long, not common: it passes the policy). */
 export const PASSWORD = 'correct horse battery staple';

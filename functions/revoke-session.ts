@@ -2,7 +2,7 @@ import { NotFoundError } from '../lib/errors';
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
 import { type BaseServices, baseServices, lambdaHandler } from '../lib/services';
-import { SESSION_ID_PATTERN } from '../lib/sessions';
+import { SESSION_ID_PATTERN } from '../lib/sessions/store';
 
 /** DELETE /sessions/{id} — revoke one of the caller's sessions; any other id is 404. */
 export const createHandler = ({ http, access }: BaseServices) =>

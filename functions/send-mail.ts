@@ -1,4 +1,4 @@
-import type { MailJob } from '../lib/mail-queue';
+import type { MailJob } from '../lib/mail/queue';
 import { lambdaWorker, type MailServices, mailServices } from '../lib/services';
 
 /**

@@ -1,6 +1,8 @@
+import type { UserReader } from './accounts/store';
 import type { AuditLog } from './audit';
 import { NotFoundError, problem, UnauthorizedError } from './errors';
-import type { SessionStore, SessionSummary } from './sessions';
+import { type Caller, toPublicUser, type User } from './records';
+import type { SessionStore, SessionSummary } from './sessions/store';
 import {
   hashRefreshToken,
   newRefreshToken,
@@ -8,7 +10,6 @@ import {
   type SessionTokens,
   type TokenService,
 } from './tokens';
-import { type Caller, toPublicUser, type User, type UserReader } from './users';
 import type { RefreshBody } from './validation';
 
 export interface AccessDeps {

@@ -10,11 +10,11 @@ import type * as z from 'zod/mini';
 import { cookieTransport, credentialedCors } from './cookies/transport';
 import cors from './cors.json';
 import { AppError, problem, UnauthorizedError, ValidationError } from './errors';
+import type { Caller } from './records';
 import { parseBody, readJsonBody, SCHEMA_NAME } from './request-body';
 import type * as resources from './resources';
 import type { ResourceName, Route } from './routes';
 import type { TokenService } from './tokens';
-import type { Caller } from './users';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;

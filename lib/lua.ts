@@ -219,7 +219,7 @@ export interface Script<Args, Reply extends { status: string }> {
    * answer it from the nearest read replica, and it takes shared locks on its keys.
    */
   readOnly?: boolean;
-  /** Never set: carries `Reply` to the runner (lib/users.ts `scriptRunner`), which answers it typed. */
+  /** Never set: carries `Reply` to the runner (lib/script-runner.ts), which answers it typed. */
   readonly reply?: Reply;
 }
 

@@ -5,7 +5,7 @@ import type { Datastore } from './datastore';
 import { RateLimitedError } from './errors';
 import { createFixedWindow } from './fixed-window';
 import type { Keys } from './keys';
-import type { LoginBackoff, LoginCeiling } from './users';
+import type { LoginBackoff, LoginCeiling } from './records';
 
 /**
  * Log-in back-off per (account, client IP or IPv6 /64) (docs/security.md): after 5 consecutive

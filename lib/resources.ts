@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { SESSION_ID_PATTERN } from './sessions';
+import { SESSION_ID_PATTERN } from './sessions/store';
 
 // The shapes the API sends back (README "API"), declared once as zod schemas so the
 // OpenAPI document (build/openapi.ts) is generated from them and the end-to-end suite can check
@@ -103,7 +103,7 @@ export const AccountExport = z.strictObject({
   events: z.array(z.looseObject({ event: z.string(), at: timestamp() })),
 });
 
-// The passkey ceremonies' options in WebAuthn Level 3's JSON forms, exactly as lib/passkeys.ts
+// The passkey ceremonies' options in WebAuthn Level 3's JSON forms, exactly as lib/passkeys/service.ts
 // builds them: @simplewebauthn/browser's startRegistration/startAuthentication (or the browser's
 // own PublicKeyCredential.parse…OptionsFromJSON) take them as they come, with no cast.
 

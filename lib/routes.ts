@@ -692,7 +692,7 @@ export const ROUTES = [
 
 /**
  * Functions that serve no route: the mail function, invoked asynchronously by the request
- * functions (lib/mail-queue.ts), and the operators' commands (lib/admin/commands.ts), invoked
+ * functions (lib/mail/queue.ts), and the operators' commands (lib/admin/commands.ts), invoked
  * with IAM credentials by `npm run admin` — never by API Gateway.
  */
 export const WORKERS = /* @__PURE__ */ (() => [{ fn: 'send-mail' } as const, ...ADMIN_COMMANDS])();

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { type Access, createAccess } from './access';
-import type { Accounts } from './accounts';
+import type { Accounts } from './accounts/service';
+import { createUserReader, type UserReader } from './accounts/store';
 import { type AuditLog, createAuditLog } from './audit';
 import { type Config, parseConfig } from './config';
 import { createDatastore, type Datastore } from './datastore';
@@ -11,16 +12,22 @@ import { customClaimsFor } from './hooks/custom-claims';
 import type { AwsEnvironment } from './hooks/lambda-invoke';
 import type { HttpDeps } from './http';
 import { createKeys, type Keys } from './keys';
-import { createRevertLinks, createVerificationLinks } from './links';
-import type { MailQueue } from './mail-queue';
-import type { MfaLogin } from './mfa-login';
-import type { PasskeyCeremonies } from './passkey-ceremonies';
-import type { Passkeys } from './passkeys';
+import type { MailQueue } from './mail/queue';
+import type { MfaLogin } from './mfa/login';
+import type { SecondFactor } from './mfa/service';
+import type { PasskeyCeremonies } from './passkeys/ceremonies';
+import type { Passkeys } from './passkeys/service';
 import { createPasswordHasher } from './passwords';
 import { createRateLimits } from './rate-limits';
-import { createLinkFollowing, type LinkFollowing, type PasswordReset, type Recovery } from './recovery';
-import type { SecondFactor } from './second-factor';
-import { createSessionStore } from './sessions';
+import { toPublicUser } from './records';
+import {
+  createLinkFollowing,
+  type LinkFollowing,
+  type PasswordReset,
+  type Recovery,
+} from './recovery/service';
+import { createRevertLinks, createVerificationLinks } from './recovery/store';
+import { createSessionStore } from './sessions/store';
 import {
   accountsTier,
   ceremonyTier,
@@ -32,10 +39,9 @@ import {
   secondFactorTier,
 } from './tiers';
 import { createTokenService, type TokenService } from './tokens';
-import { createUserReader, toPublicUser, type UserReader } from './users';
 
 export { lambdaHandler, lambdaWorker } from './lambda';
-export { createMailServices, type MailServices, mailServices } from './mail-services';
+export { createMailServices, type MailServices, mailServices } from './mail/services';
 
 import { mailQueueOf } from './tiers';
 

@@ -1,19 +1,19 @@
-import { createAccounts } from './accounts';
+import { createKnownDevices } from './accounts/known-devices';
+import { createAccounts } from './accounts/service';
+import { createReauthStore, createUserStore } from './accounts/store';
 import type { AuditLog } from './audit';
 import type { ClientInfo } from './http';
-import { createKnownDevices } from './known-devices';
-import { createResetLinks } from './links';
-import { createLambdaMailQueue, type MailQueue } from './mail-queue';
-import { createMfaLoginStore, createMfaStore } from './mfa';
-import { createMfaLogin } from './mfa-login';
-import { createPasskeyCeremonies } from './passkey-ceremonies';
-import { createPasskeys } from './passkeys';
+import { createLambdaMailQueue, type MailQueue } from './mail/queue';
+import { createMfaLogin } from './mfa/login';
+import { createSecondFactor } from './mfa/service';
+import { createMfaLoginStore, createMfaStore } from './mfa/store';
+import { createPasskeyCeremonies } from './passkeys/ceremonies';
+import { createPasskeys } from './passkeys/service';
 import { createPasswordHasher, type PasswordHasher } from './passwords';
 import { auditedLimit, createRateLimits, type RateLimits } from './rate-limits';
-import { createPasswordReset, createRecovery } from './recovery';
-import { createSecondFactor } from './second-factor';
+import { createPasswordReset, createRecovery } from './recovery/service';
+import { createResetLinks } from './recovery/store';
 import type { BaseServices, ServiceOverrides, Services } from './services';
-import { createReauthStore, createUserStore } from './users';
 
 // The tiers the composition root (lib/services.ts) and the per-function builders put together.
 /**

@@ -2,8 +2,8 @@ import { createHash, createPrivateKey, createPublicKey, type KeyObject, randomBy
 import { type JWK, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
 import type * as z from 'zod/mini';
 import { algorithmOfJwk, type Config, type SigningAlgorithm, type SigningJwk } from './config';
+import type { User } from './records';
 import type * as resources from './resources';
-import type { User } from './users';
 
 /** The claims this service puts in (and requires of) an access token. */
 export interface AccessClaims {

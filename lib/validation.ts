@@ -2,7 +2,7 @@ import emailValidator from 'email-validator';
 import * as z from 'zod/mini';
 import { PASSWORD_MAX_LENGTH } from './config';
 import { SCHEMA_NAME } from './request-body';
-import { SESSION_ID_PATTERN } from './sessions';
+import { SESSION_ID_PATTERN } from './sessions/store';
 
 /** Counts Unicode code points, not UTF-16 units: "é" and "😀" are one character each. */
 export const codePointLength = (text: string): number => [...text].length;
@@ -79,7 +79,7 @@ export const RegisterBody = /* @__PURE__ */ bodySchema('RegisterBody', () =>
 );
 export type RegisterBody = z.infer<typeof RegisterBody>;
 
-/** A known-device token (lib/known-devices.ts), as a log-in handed it out. */
+/** A known-device token (lib/accounts/known-devices.ts), as a log-in handed it out. */
 const DeviceToken = () => text().check(z.maxLength(256, 'is too long'));
 
 export const LoginBody = /* @__PURE__ */ bodySchema('LoginBody', () =>

@@ -60,7 +60,7 @@ export const BEGIN_LOGIN = /* @__PURE__ */ script<
     now: number;
     backoff: BackoffArgs;
     ceiling: CeilingArgs;
-    /** The user a valid known-device token names (lib/known-devices.ts), or null. */
+    /** The user a valid known-device token names (lib/accounts/known-devices.ts), or null. */
     deviceUserId: string | null;
   },
   BeginLoginReply

@@ -1,7 +1,8 @@
 import type { Datastore } from '../datastore';
 import type { Keys } from '../keys';
+import { iso, toPublicUser, type User } from '../records';
+import { scriptRunner } from '../script-runner';
 import { FIND_CREDENTIAL } from '../scripts';
-import { iso, scriptRunner, toPublicUser, type User } from '../users';
 import { canonicalEmail } from '../validation';
 import * as scripts from './scripts';
 

@@ -1,11 +1,11 @@
 import type { AuditLog } from '../audit';
 import { MfaRequiredError, problem, RateLimitedError, wired } from '../errors';
 import type { ClientInfo } from '../http';
-import type { MailQueue } from '../mail-queue';
+import type { MailQueue } from '../mail/queue';
 import { auditedLimit, clientKey, type RateLimits, secondsUntil } from '../rate-limits';
+import type { User } from '../records';
 import { createSessions } from '../sessions/service';
 import { hashRefreshToken, newId, newMfaToken, type SessionTokens, type TokenService } from '../tokens';
-import type { User } from '../users';
 import type { EmailSignInBody, EmailSignInConfirmBody } from '../validation';
 import { nameFromEmail, signInTokenSelector } from './pair';
 import type { EmailSignInStore, PendingSignIn } from './store';

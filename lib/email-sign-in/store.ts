@@ -1,9 +1,10 @@
 import type { Datastore } from '../datastore';
 import type { Keys } from '../keys';
 import { LOGIN_BACKOFF, LOGIN_CEILING } from '../rate-limits';
+import { type NewSession, toPublicUser, type User } from '../records';
+import { scriptRunner } from '../script-runner';
 import * as core from '../scripts';
 import { hashRefreshToken } from '../tokens';
-import { type NewSession, scriptRunner, toPublicUser, type User } from '../users';
 import { hashSignInCode, MAX_CODE_ATTEMPTS, newPairId, newSignInCode, newSignInToken } from './pair';
 import * as scripts from './scripts';
 

@@ -1,4 +1,4 @@
-import type { MailQueue } from '../mail-queue';
+import type { MailQueue } from '../mail/queue';
 import { createRateLimits } from '../rate-limits';
 import type { BaseServices } from '../services';
 import { codeHashKey } from './pair';

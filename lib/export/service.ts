@@ -1,5 +1,5 @@
 import { UnauthorizedError } from '../errors';
-import type { Caller } from '../users';
+import type { Caller } from '../records';
 import type { AccountData, ExportStore } from './store';
 
 /** `GET /users/me/export`: what the owner gets (the admin export also shows whether it is disabled). */

@@ -1,9 +1,10 @@
 import type * as z from 'zod/mini';
 import type { Datastore } from '../datastore';
 import type { Keys } from '../keys';
+import { iso, toPublicUser } from '../records';
 import type * as resources from '../resources';
+import { scriptRunner } from '../script-runner';
 import type { LuaList } from '../scripts';
-import { iso, scriptRunner, toPublicUser } from '../users';
 import * as scripts from './scripts';
 
 /**

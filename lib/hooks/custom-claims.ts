@@ -1,6 +1,6 @@
 import type { CustomClaimsHookConfig } from '../config';
+import type { User } from '../records';
 import type { CustomClaimsSource, IssueMethod } from '../tokens';
-import type { User } from '../users';
 import { type AwsEnvironment, createLambdaInvoker, LambdaInvokeError } from './lambda-invoke';
 import { signWebhook } from './standard-webhooks';
 

@@ -1,10 +1,10 @@
-import type { MailJob } from '../mail-queue';
+import type { MailJob } from '../mail/queue';
 
 /**
  * The security notices (README "Operations"): the owner is mailed when the password
  * changes (a reset included), a second factor or passkey is added or removed, an identity is
  * linked, or a sign-in comes from a device not seen before on the account (NOTIFY_NEW_DEVICE).
- * A request only queues the job (lib/mail-queue.ts); the mail function looks the owner up and sends.
+ * A request only queues the job (lib/mail/queue.ts); the mail function looks the owner up and sends.
  */
 export type Notice =
   | 'password-changed'

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Datastore } from '../datastore';
 import type { Keys } from '../keys';
-import { scriptRunner } from '../users';
+import { scriptRunner } from '../script-runner';
 import * as scripts from './scripts';
 
 /** Devices remembered per account (the least recent one is forgotten beyond this). */

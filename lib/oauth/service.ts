@@ -14,9 +14,9 @@ import {
   wired,
 } from '../errors';
 import type { ClientInfo } from '../http';
+import { type Caller, iso, type User } from '../records';
 import { createSessions } from '../sessions/service';
 import { hashRefreshToken, newId, newMfaToken, type SessionTokens, type TokenService } from '../tokens';
-import { type Caller, iso, type User } from '../users';
 import type { OAuthSignInBody, OAuthStartBody } from '../validation';
 import { type OAuthConfig, PROVIDER_IDS, type ProviderConfig, type ProviderId } from './config';
 import type { ProtocolSettings, ProviderClient } from './protocol';
@@ -44,7 +44,7 @@ export interface OAuthDeps {
   fetch?: ProtocolSettings['fetch'];
 }
 
-/** How long a log-in waits for its second factor (docs/security.md: an mfaToken lives 300 s, as lib/accounts.ts's). */
+/** How long a log-in waits for its second factor (docs/security.md: an mfaToken lives 300 s, as lib/accounts/service.ts's). */
 const MFA_LOGIN_TTL_MS = 300_000;
 
 /** A one-time code lives this long (README "Social log-in"). */

@@ -1,7 +1,8 @@
 import type { Datastore } from '../datastore';
 import type { Keys } from '../keys';
+import { type Caller, type NewSession, toPublicUser, type User } from '../records';
+import { scriptRunner } from '../script-runner';
 import type { MfaLoginArgs } from '../scripts';
-import { type Caller, type NewSession, scriptRunner, toPublicUser, type User } from '../users';
 import type { ProviderId } from './config';
 import { identityCleanupArgs } from './identity-cleanup';
 import * as scripts from './scripts';

@@ -121,7 +121,7 @@ return reply({ status = 'ok' })
 /** The caller's passkeys (read-only). */
 export const LIST_PASSKEYS = /* @__PURE__ */ script<
   { userId: string; sessionId: string; now: number },
-  // `passkeys`: the stored JSON of each (StoredPasskey), parsed by lib/passkeys.ts.
+  // `passkeys`: the stored JSON of each (StoredPasskey), parsed by lib/passkeys/service.ts.
   { status: 'unauthorized' } | ({ status: 'ok'; passkeys: LuaList<string> } & SessionReadReply)
 >(
   ['user_key', 'sessions_key', 'passkeys_key'],
@@ -179,7 +179,7 @@ export const TAKE_PASSKEY_LOGIN_CHALLENGE = /* @__PURE__ */ script<
     credentialId: string;
     challenge: string;
   },
-  // `passkey`: its stored JSON (StoredPasskey), parsed by lib/passkey-ceremonies.ts.
+  // `passkey`: its stored JSON (StoredPasskey), parsed by lib/passkeys/ceremonies.ts.
   { status: 'invalid' | 'unknown' } | { status: 'ok'; passkey: string }
 >(
   ['challenge_key', 'passkeys_key', 'user_key'],

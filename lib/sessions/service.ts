@@ -1,3 +1,4 @@
+import type { NewSession } from '../records';
 import {
   hashRefreshToken,
   type IssueContext,
@@ -6,7 +7,6 @@ import {
   type SessionTokens,
   type TokenService,
 } from '../tokens';
-import type { NewSession } from '../users';
 
 const USER_AGENT_MAX = 256;
 

@@ -3,7 +3,7 @@
 // computes the codes), confirm, see the recovery codes once, log out, log in with the password
 // and then a code, and turn it off again with the password.
 
-import { totpCode } from '../../lib/totp';
+import { totpCode } from '../../lib/mfa/totp';
 import { PASSWORD } from '../support/accounts';
 import { readmeScreenshot, useDemoPage, withScreenshotOnFailure } from '../support/demo-page';
 import { mailedLinkToken } from '../support/mail';

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SoftAuthenticator } from '../../dev/soft-authenticator';
-import { totpCode } from '../../lib/totp';
+import { totpCode } from '../../lib/mfa/totp';
 import { PASSWORD } from '../support/accounts';
 import { mailedLinkToken } from '../support/mail';
 import { startTestApi } from '../support/offline';

@@ -5,8 +5,8 @@
 import type { StoredMail } from '../../dev/mailbox';
 import { verifyData } from '../../dev/verify-data';
 import { emailSelector } from '../../lib/keys';
+import { totpCode } from '../../lib/mfa/totp';
 import { createServices } from '../../lib/services';
-import { totpCode } from '../../lib/totp';
 import { PASSWORD, signUp, uniqueEmail } from '../support/accounts';
 import { invoke, type Response, testConfig } from '../support/app';
 import { restClient } from '../support/datastore';

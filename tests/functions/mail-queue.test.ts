@@ -1,11 +1,11 @@
 // Mail jobs handed to the mail function by Lambda `Invoke` (InvocationType: Event) without the AWS
-// SDK (lib/mail-queue.ts over lib/aws.ts), against a loopback stand-in of Lambda's API that checks
+// SDK (lib/mail/queue.ts over lib/aws.ts), against a loopback stand-in of Lambda's API that checks
 // each signature with the SDK's own signer; and a throttled, failing or hanging Lambda never fails
 // the request that queued the mail.
 import { Logger } from '@aws-lambda-powertools/logger';
 import * as requestPasswordReset from '../../functions/request-password-reset';
 import { createAwsService, invokeFunction } from '../../lib/aws';
-import { createLambdaMailQueue } from '../../lib/mail-queue';
+import { createLambdaMailQueue } from '../../lib/mail/queue';
 import { invoke, testServices } from '../support/app';
 import { type StandIn, type StandInAnswer, startAwsStandIn, TEST_CREDENTIALS } from '../support/aws';
 

@@ -3,9 +3,9 @@
 // sends through the real SES v2 client to the local mailbox, where each notice is read.
 import type { StoredMail } from '../../dev/mailbox';
 import { SoftAuthenticator } from '../../dev/soft-authenticator';
+import { totpCode } from '../../lib/mfa/totp';
 import { noticeJob } from '../../lib/notices/notices';
 import { createServices } from '../../lib/services';
-import { totpCode } from '../../lib/totp';
 import { PASSWORD, signUp, signUpVerified } from '../support/accounts';
 import { invoke, testConfig } from '../support/app';
 import { createHandlers } from '../support/handlers';

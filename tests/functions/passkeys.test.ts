@@ -260,7 +260,7 @@ test('10 parallel log-ins with one response → exactly one session', async () =
 
 test('with TOTP on, mfa_required names passkey among the methods; deleting the account removes the passkeys', async () => {
   const { token, id, email } = await withPasskey();
-  const { totpCode } = await import('../../lib/totp');
+  const { totpCode } = await import('../../lib/mfa/totp');
   const started = await invoke(h.startTotpEnrollment, {
     method: 'POST',
     path: '/users/me/totp',

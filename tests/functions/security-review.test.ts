@@ -2,10 +2,10 @@
 // asserted to fail now (README "Security"; docs/security.md). Test names say which attack.
 
 import { SoftAuthenticator } from '../../dev/soft-authenticator';
-import { createKnownDevices } from '../../lib/known-devices';
-import { createMailLinks } from '../../lib/links';
+import { createKnownDevices } from '../../lib/accounts/known-devices';
+import { hashRecoveryCode, totpCode } from '../../lib/mfa/totp';
 import { LOGIN_CEILING, TOTP_WRONG_CODE_CAP } from '../../lib/rate-limits';
-import { hashRecoveryCode, totpCode } from '../../lib/totp';
+import { createMailLinks } from '../../lib/recovery/store';
 import { type Account, PASSWORD, signUp, signUpVerified } from '../support/accounts';
 import { invoke, type Response, testServices } from '../support/app';
 import { restClient } from '../support/datastore';

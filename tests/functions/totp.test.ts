@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { verifyData } from '../../dev/verify-data';
 import { createKeys } from '../../lib/keys';
-import { createMailLinks } from '../../lib/links';
-import { totpCode } from '../../lib/totp';
+import { totpCode } from '../../lib/mfa/totp';
+import { createMailLinks } from '../../lib/recovery/store';
 import { type Account, PASSWORD, signUpVerified } from '../support/accounts';
 import { invoke, type Response, testServices } from '../support/app';
 import { restClient } from '../support/datastore';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { HttpHandler } from '../../lib/http';
-import { createMailLinks } from '../../lib/links';
+import { createMailLinks } from '../../lib/recovery/store';
 import type { Services } from '../../lib/services';
 import { invoke } from './app';
 

@@ -1,6 +1,6 @@
 import { type Mailbox, startMailbox } from '../../dev/mailbox';
 import type { Config } from '../../lib/config';
-import type { MailJob, MailQueue } from '../../lib/mail-queue';
+import type { MailJob, MailQueue } from '../../lib/mail/queue';
 import { createMailServices, type ServiceOverrides } from '../../lib/services';
 
 /** A mail queue that only records the jobs handed to it: what a request asked for. */

@@ -3,11 +3,12 @@
 // `redirect` for a 302 — and no member the resource lacks, at any depth, as its strict schema would
 // refuse it. `npm run typecheck` fails if a line marked @ts-expect-error compiles, i.e. if `endpoint`
 // stops refusing a handler that returns the wrong shape. Never run: only compiled.
+
 import { endpoint, type HttpDeps, redirect } from '../../lib/http';
+import type { StoredUser, User } from '../../lib/records';
 import { routeOf } from '../../lib/routes';
-import type { SessionSummary } from '../../lib/sessions';
+import type { SessionSummary } from '../../lib/sessions/store';
 import type { SessionTokens } from '../../lib/tokens';
-import type { StoredUser, User } from '../../lib/users';
 import { RefreshBody } from '../../lib/validation';
 
 declare const deps: HttpDeps;

@@ -1,8 +1,8 @@
-// Mail content (lib/mail.ts) and its delivery through the real SES v2 client (lib/mailer.ts) to the
+// Mail content (lib/mail/messages.ts) and its delivery through the real SES v2 client (lib/mail/mailer.ts) to the
 // local SES emulator that `npm start` runs (dev/mailbox.ts).
 
-import { describeDuration, linkTo, renderMail } from '../../lib/mail';
-import { createSesMailer } from '../../lib/mailer';
+import { createSesMailer } from '../../lib/mail/mailer';
+import { describeDuration, linkTo, renderMail } from '../../lib/mail/messages';
 import { useMailbox } from '../support/mail';
 
 const SETTINGS = { appName: 'Acme <Accounts>', appUrl: 'https://app.example/' };

@@ -44,7 +44,7 @@ async function verdictsOnRegistration(response: unknown, expectedChallenge: stri
         expectedOrigin: ORIGINS,
         expectedRPID: RP_ID,
         requireUserVerification: true,
-        // What the creation options offer (lib/passkeys.ts).
+        // What the creation options offer (lib/passkeys/service.ts).
         supportedAlgorithmIDs: [-8, -7, -257],
       })
     ).verified;

@@ -3,6 +3,7 @@
 // the step: a missing limiter must not mean an unlimited log-in, nor a missing hook unclaimed tokens.
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { createPasswordCheck } from '../../lib/accounts/reauthentication';
 import { createAuditLog } from '../../lib/audit';
 import { parseConfig } from '../../lib/config';
 import type { Datastore } from '../../lib/datastore';
@@ -11,10 +12,9 @@ import { WiringError } from '../../lib/errors';
 import { customClaimsFor } from '../../lib/hooks/custom-claims';
 import type { ClientInfo } from '../../lib/http';
 import { createKeys } from '../../lib/keys';
-import { createPasskeyCeremonies } from '../../lib/passkey-ceremonies';
-import { createPasskeys } from '../../lib/passkeys';
-import { createPasswordCheck } from '../../lib/reauthentication';
-import { createLinkFollowing } from '../../lib/recovery';
+import { createPasskeyCeremonies } from '../../lib/passkeys/ceremonies';
+import { createPasskeys } from '../../lib/passkeys/service';
+import { createLinkFollowing } from '../../lib/recovery/service';
 import { createBaseServices } from '../../lib/services';
 import type { TokenService } from '../../lib/tokens';
 

@@ -1,20 +1,21 @@
-import type { AuditLog } from './audit';
-import { problem, UnauthorizedError, wired } from './errors';
-import type { ClientInfo } from './http';
-import type { ResetLinks, RevertLinks, VerificationLinks } from './links';
-import type { MailQueue } from './mail-queue';
-import { noticeJob } from './notices/notices';
-import { type PasswordHasher, requirePasswordPolicy } from './passwords';
-import { auditedLimit, type RateLimits } from './rate-limits';
-import { createSessions } from './sessions/service';
-import type { SessionTokens, TokenService } from './tokens';
-import type { Caller, User, UserReader } from './users';
+import type { UserReader } from '../accounts/store';
+import type { AuditLog } from '../audit';
+import { problem, UnauthorizedError, wired } from '../errors';
+import type { ClientInfo } from '../http';
+import type { MailQueue } from '../mail/queue';
+import { noticeJob } from '../notices/notices';
+import { type PasswordHasher, requirePasswordPolicy } from '../passwords';
+import { auditedLimit, type RateLimits } from '../rate-limits';
+import type { Caller, User } from '../records';
+import { createSessions } from '../sessions/service';
+import type { SessionTokens, TokenService } from '../tokens';
 import type {
   PasswordResetBody,
   PasswordResetConfirmBody,
   RevertEmailChangeBody,
   VerifyEmailBody,
-} from './validation';
+} from '../validation';
+import type { ResetLinks, RevertLinks, VerificationLinks } from './store';
 
 export interface RecoveryDeps {
   users: UserReader;

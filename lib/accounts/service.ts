@@ -1,11 +1,10 @@
-import type { AuditLog } from './audit';
-import type { Config } from './config';
-import { MfaRequiredError, problem, RateLimitedError, UnauthorizedError } from './errors';
-import type { ClientInfo } from './http';
-import type { KnownDevices } from './known-devices';
-import type { MailQueue } from './mail-queue';
-import { noticeJob, signInJob } from './notices/notices';
-import { type PasswordHasher, requirePasswordPolicy } from './passwords';
+import type { AuditLog } from '../audit';
+import type { Config } from '../config';
+import { MfaRequiredError, problem, RateLimitedError, UnauthorizedError } from '../errors';
+import type { ClientInfo } from '../http';
+import type { MailQueue } from '../mail/queue';
+import { noticeJob, signInJob } from '../notices/notices';
+import { type PasswordHasher, requirePasswordPolicy } from '../passwords';
 import {
   auditedLimit,
   CEILING_RETRY_AFTER_SECONDS,
@@ -14,18 +13,19 @@ import {
   LOGIN_CEILING,
   type RateLimits,
   secondsUntil,
-} from './rate-limits';
-import { createPasswordCheck } from './reauthentication';
-import { createSessions } from './sessions/service';
-import { hashRefreshToken, newId, newMfaToken, type SessionTokens, type TokenService } from './tokens';
-import { type Caller, toPublicUser, type User, type UserStore } from './users';
+} from '../rate-limits';
+import { createSessions } from '../sessions/service';
+import { hashRefreshToken, newId, newMfaToken, type SessionTokens, type TokenService } from '../tokens';
 import type {
   ChangePasswordBody,
   DeleteAccountBody,
   LoginBody,
   RegisterBody,
   UpdateProfileBody,
-} from './validation';
+} from '../validation';
+import type { KnownDevices } from './known-devices';
+import { createPasswordCheck } from './reauthentication';
+import { type Caller, toPublicUser, type User, type UserStore } from './store';
 
 export interface AccountDeps {
   users: UserStore;

@@ -1,18 +1,19 @@
-import type { AuditLog } from './audit';
-import type { Config } from './config';
-import type { Datastore } from './datastore';
-import { problem, UnauthorizedError, wired } from './errors';
-import type { ClientInfo } from './http';
-import type { Keys } from './keys';
-import type { MailQueue } from './mail-queue';
-import { noticeJob, signInJob } from './notices/notices';
-import { type Passkey, parseStored, type StoredPasskey, shown } from './passkeys';
-import { CeremonyRefusedError, verifyAuthentication, verifyRegistration } from './passkeys/verifier';
-import * as scripts from './scripts';
-import { createSessions } from './sessions/service';
-import type { SessionTokens, TokenService } from './tokens';
-import { type Caller, scriptRunner, toPublicUser, type User } from './users';
-import type { AddPasskeyBody, PasskeyLoginBody } from './validation';
+import type { AuditLog } from '../audit';
+import type { Config } from '../config';
+import type { Datastore } from '../datastore';
+import { problem, UnauthorizedError, wired } from '../errors';
+import type { ClientInfo } from '../http';
+import type { Keys } from '../keys';
+import type { MailQueue } from '../mail/queue';
+import { noticeJob, signInJob } from '../notices/notices';
+import { type Caller, toPublicUser, type User } from '../records';
+import { scriptRunner } from '../script-runner';
+import * as scripts from '../scripts';
+import { createSessions } from '../sessions/service';
+import type { SessionTokens, TokenService } from '../tokens';
+import type { AddPasskeyBody, PasskeyLoginBody } from '../validation';
+import { type Passkey, parseStored, type StoredPasskey, shown } from './service';
+import { CeremonyRefusedError, verifyAuthentication, verifyRegistration } from './verifier';
 
 export interface PasskeyCeremonyDeps {
   datastore: Datastore;

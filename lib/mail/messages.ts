@@ -2,7 +2,7 @@
 // and HTML, no remote assets), with the product name from APP_NAME and links built on APP_URL,
 // the token in the fragment so it never reaches a server log or a Referer header.
 
-import type { Notice } from './notices/notices';
+import type { Notice } from '../notices/notices';
 
 /** A mail to render: its kind and what that kind needs. Never logged (it holds an address, maybe a token). */
 export type MailMessage =

@@ -1,20 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import type * as z from 'zod/mini';
-import type { AuditLog } from './audit';
-import type { Config } from './config';
-import type { Datastore } from './datastore';
-import { NotFoundError, problem, UnauthorizedError, wired } from './errors';
-import type { ClientInfo } from './http';
-import type { Keys } from './keys';
-import type { MailQueue } from './mail-queue';
-import { noticeJob } from './notices/notices';
-import type { PasswordHasher } from './passwords';
-import { createPasswordCheck } from './reauthentication';
-import type * as resources from './resources';
-import * as scripts from './scripts';
-import type { TokenService } from './tokens';
-import { type Caller, scriptRunner, type UserStore } from './users';
-import type { CurrentPasswordBody, PasskeyOptionsBody } from './validation';
+import { createPasswordCheck } from '../accounts/reauthentication';
+import type { UserStore } from '../accounts/store';
+import type { AuditLog } from '../audit';
+import type { Config } from '../config';
+import type { Datastore } from '../datastore';
+import { NotFoundError, problem, UnauthorizedError, wired } from '../errors';
+import type { ClientInfo } from '../http';
+import type { Keys } from '../keys';
+import type { MailQueue } from '../mail/queue';
+import { noticeJob } from '../notices/notices';
+import type { PasswordHasher } from '../passwords';
+import type { Caller } from '../records';
+import type * as resources from '../resources';
+import { scriptRunner } from '../script-runner';
+import * as scripts from '../scripts';
+import type { TokenService } from '../tokens';
+import type { CurrentPasswordBody, PasskeyOptionsBody } from '../validation';
 
 /** How long a ceremony's challenge lives (README "API": 300 s). */
 export const CHALLENGE_TTL_MS = 300_000;
@@ -75,7 +77,7 @@ export const shown = (p: StoredPasskey): Passkey => ({
 export type Passkeys = ReturnType<typeof createPasskeys>;
 
 /**
- * Passkeys (WebAuthn, docs/decisions.md "Passkeys"), all but verification (lib/passkey-ceremonies.ts): the
+ * Passkeys (WebAuthn, docs/decisions.md "Passkeys"), all but verification (lib/passkeys/ceremonies.ts): the
  * ceremonies' options with their challenges (kept server-side for 300 s), listing, deletion.
  * The options are built here (plain JSON, as the WebAuthn spec names it): the library's option
  * builders would put its 400 KiB into the functions that only hand out a challenge.

@@ -1,16 +1,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { type AuditLog, createAuditLog } from './audit';
-import { type Config, parseConfig } from './config';
-import { createDatastore } from './datastore';
-import { codeHashKey } from './email-sign-in/pair';
-import { createEmailSignInIssuer } from './email-sign-in/store';
-import { createKeys } from './keys';
-import { createMailLinks } from './links';
-import { createMailService, type MailService } from './mail-service';
+import { type AuditLog, createAuditLog } from '../audit';
+import { type Config, parseConfig } from '../config';
+import { createDatastore } from '../datastore';
+import { codeHashKey } from '../email-sign-in/pair';
+import { createEmailSignInIssuer } from '../email-sign-in/store';
+import { createKeys } from '../keys';
+import { createNoticeStore } from '../notices/store';
+import { createMailLimit } from '../rate-limits';
+import { createMailLinks } from '../recovery/store';
+import type { ServiceOverrides } from '../services';
 import { createSesMailer, type Mailer } from './mailer';
-import { createNoticeStore } from './notices/store';
-import { createMailLimit } from './rate-limits';
-import type { ServiceOverrides } from './services';
+import { createMailService, type MailService } from './service';
 
 /** What the mail function needs: the mail service and the audit log. */
 export interface MailServices {

@@ -1,6 +1,5 @@
-import type { Datastore } from './datastore';
-import type { Keys } from './keys';
-import * as scripts from './scripts';
+import type { Datastore } from '../datastore';
+import type { Keys } from '../keys';
 import {
   type AuthenticatedUser,
   type Caller,
@@ -8,11 +7,12 @@ import {
   type ReauthLimits,
   type ReauthStart,
   reauthStart,
-  scriptRunner,
   toPublicUser,
   toStoredUser,
   type User,
-} from './users';
+} from '../records';
+import { scriptRunner } from '../script-runner';
+import * as scripts from '../scripts';
 
 /** A user's second-factor record as a signed-in request reads it. */
 export interface MfaState {

@@ -1,4 +1,4 @@
-import type { RenderedMail } from './mail';
+import type { RenderedMail } from './messages';
 
 /** Sends one rendered mail; throws when the mail service refuses or cannot be reached. */
 export interface Mailer {

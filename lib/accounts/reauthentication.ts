@@ -1,8 +1,8 @@
-import type { AuditLog } from './audit';
-import { problem, RateLimitedError, UnauthorizedError, ValidationError, wired } from './errors';
-import type { PasswordHasher } from './passwords';
-import { CEILING_RETRY_AFTER_SECONDS, REAUTH_BACKOFF, REAUTH_CEILING, secondsUntil } from './rate-limits';
-import type { AuthenticatedUser, Caller, ReauthLimits, ReauthStart, UserStore } from './users';
+import type { AuditLog } from '../audit';
+import { problem, RateLimitedError, UnauthorizedError, ValidationError, wired } from '../errors';
+import type { PasswordHasher } from '../passwords';
+import { CEILING_RETRY_AFTER_SECONDS, REAUTH_BACKOFF, REAUTH_CEILING, secondsUntil } from '../rate-limits';
+import type { AuthenticatedUser, Caller, ReauthLimits, ReauthStart, UserStore } from './store';
 
 /** The limits every re-entered password is counted on. */
 export const REAUTH_LIMITS: ReauthLimits = { backoff: REAUTH_BACKOFF, ceiling: REAUTH_CEILING };

@@ -1,9 +1,10 @@
 import type * as z from 'zod/mini';
-import type { Datastore } from './datastore';
-import type { Keys } from './keys';
-import type * as resources from './resources';
-import * as scripts from './scripts';
-import { type Caller, iso, scriptRunner } from './users';
+import type { Datastore } from '../datastore';
+import type { Keys } from '../keys';
+import { type Caller, iso } from '../records';
+import type * as resources from '../resources';
+import { scriptRunner } from '../script-runner';
+import * as scripts from '../scripts';
 
 /** What `tokens.newId('ses')` makes: `ses_` and 22 base64url characters (128 bits). */
 export const SESSION_ID_PATTERN = /^ses_[A-Za-z0-9_-]{22}$/;

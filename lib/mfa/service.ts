@@ -1,14 +1,17 @@
 import type * as z from 'zod/mini';
-import type { AuditLog } from './audit';
-import type { Config } from './config';
-import { NotFoundError, problem, RateLimitedError, UnauthorizedError } from './errors';
-import type { MailQueue } from './mail-queue';
-import type { MfaStore, PresentedFactor, UserWithFactor } from './mfa';
-import { noticeJob } from './notices/notices';
-import type { PasswordHasher } from './passwords';
-import { REAUTH_BACKOFF, secondsUntil } from './rate-limits';
-import { createPasswordCheck } from './reauthentication';
-import type * as resources from './resources';
+import { createPasswordCheck } from '../accounts/reauthentication';
+import type { UserStore } from '../accounts/store';
+import type { AuditLog } from '../audit';
+import type { Config } from '../config';
+import { NotFoundError, problem, RateLimitedError, UnauthorizedError } from '../errors';
+import type { MailQueue } from '../mail/queue';
+import { noticeJob } from '../notices/notices';
+import type { PasswordHasher } from '../passwords';
+import { REAUTH_BACKOFF, secondsUntil } from '../rate-limits';
+import type { Caller } from '../records';
+import type * as resources from '../resources';
+import type { CurrentFactorBody, CurrentPasswordBody, TotpCodeBody } from '../validation';
+import type { MfaStore, PresentedFactor, UserWithFactor } from './store';
 import {
   decryptTotpSecret,
   encryptTotpSecret,
@@ -19,8 +22,6 @@ import {
   recoveryCodeHashes,
   totpCodeStep,
 } from './totp';
-import type { Caller, UserStore } from './users';
-import type { CurrentFactorBody, CurrentPasswordBody, TotpCodeBody } from './validation';
 
 export interface SecondFactorDeps {
   mfa: MfaStore;
@@ -41,7 +42,7 @@ export type SecondFactor = ReturnType<typeof createSecondFactor>;
 
 /**
  * Second factors (docs/security.md, second factors): TOTP enrollment, confirmation and removal, recovery
- * codes, and the security summary. The log-in's second step is lib/mfa-login.ts.
+ * codes, and the security summary. The log-in's second step is lib/mfa/login.ts.
  */
 export function createSecondFactor(deps: SecondFactorDeps) {
   const { mfa, audit, settings, now } = deps;

@@ -1,12 +1,12 @@
-import type { AuditLog } from './audit';
-import type { EmailSignInIssuer } from './email-sign-in/store';
-import type { MailMessage, MailSettings } from './mail';
-import { renderMail } from './mail';
-import type { MailJob } from './mail-queue';
+import type { AuditLog } from '../audit';
+import type { EmailSignInIssuer } from '../email-sign-in/store';
+import type { NoticeStore } from '../notices/store';
 import type { Mailer } from './mailer';
-import type { NoticeStore } from './notices/store';
+import type { MailMessage, MailSettings } from './messages';
+import { renderMail } from './messages';
+import type { MailJob } from './queue';
 
-/** The link tokens the mail function issues (lib/links.ts): each call kills the older link of its kind. */
+/** The link tokens the mail function issues (lib/recovery/store.ts): each call kills the older link of its kind. */
 export interface MailLinks {
   /** A verification link for the user's current address; null when the user is gone or already verified. */
   issueVerification(userId: string, now: number): Promise<{ email: string; token: string } | null>;

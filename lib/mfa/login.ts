@@ -1,23 +1,23 @@
-import type { AuditLog } from './audit';
-import type { Config } from './config';
-import { MfaFailedError, RateLimitedError } from './errors';
-import type { ClientInfo } from './http';
-import type { KnownDevices } from './known-devices';
-import type { MailQueue } from './mail-queue';
-import type { MfaLoginStore, PresentedFactor } from './mfa';
-import { signInJob } from './notices/notices';
+import type { KnownDevices } from '../accounts/known-devices';
+import type { AuditLog } from '../audit';
+import type { Config } from '../config';
+import { MfaFailedError, RateLimitedError } from '../errors';
+import type { ClientInfo } from '../http';
+import type { MailQueue } from '../mail/queue';
+import { signInJob } from '../notices/notices';
 import {
   CEILING_RETRY_AFTER_SECONDS,
   LOGIN_BACKOFF,
   LOGIN_CEILING,
   secondsUntil,
   TOTP_WRONG_CODE_CAP,
-} from './rate-limits';
-import { createSessions } from './sessions/service';
-import { hashRefreshToken, mfaTokenLogin, type SessionTokens, type TokenService } from './tokens';
+} from '../rate-limits';
+import type { User } from '../records';
+import { createSessions } from '../sessions/service';
+import { hashRefreshToken, mfaTokenLogin, type SessionTokens, type TokenService } from '../tokens';
+import type { MfaLoginBody } from '../validation';
+import type { MfaLoginStore, PresentedFactor } from './store';
 import { decryptTotpSecret, recoveryCodeHashes, totpCodeStep } from './totp';
-import type { User } from './users';
-import type { MfaLoginBody } from './validation';
 
 export interface MfaLoginDeps {
   logins: MfaLoginStore;

@@ -1,5 +1,5 @@
-import { createAwsService, invokeFunction } from './aws';
-import type { Notice } from './notices/notices';
+import { createAwsService, invokeFunction } from '../aws';
+import type { Notice } from '../notices/notices';
 
 /**
  * What a request asks the mail function (functions/send-mail.ts) to do. The request never sends

@@ -1,116 +1,23 @@
-import type * as z from 'zod/mini';
-import type { Datastore } from './datastore';
-import type { Keys } from './keys';
-import { identityCleanupArgs } from './oauth/identity-cleanup';
-import type * as resources from './resources';
-import * as scripts from './scripts';
-import { touchIfStale } from './sessions/touch';
-
-/** A user as stored: the public fields plus the password hash. Times are epoch milliseconds. */
-export interface StoredUser {
-  id: string;
-  name: string;
-  email: string;
-  emailVerified: boolean;
-  /** A changed address waiting to be proved; the old one stays the credential until then. */
-  pendingEmail?: string | null;
-  passwordHash: string;
-  createdAt: number;
-  updatedAt: number;
-}
-
-/** The only user shape that ever leaves the service (README "API", `User`; its schema in lib/resources.ts). */
-export type User = z.infer<typeof resources.User>;
-
-/** A session about to be opened: its id, the hash of its first refresh token, lifetime and client. */
-export interface NewSession {
-  id: string;
-  refreshHash: string;
-  ttlMs: number;
-  userAgent: string;
-}
-
-/** A log-in back-off: after `threshold` failures, 2^(n−threshold) s, capped; forgotten after `memorySeconds`. */
-export interface LoginBackoff {
-  threshold: number;
-  capSeconds: number;
-  memorySeconds: number;
-}
-
-/** An account-wide ceiling on log-in failures, whatever the client: `limit` per `windowMs`. */
-export interface LoginCeiling {
-  limit: number;
-  windowMs: number;
-}
-
-/** The token claims that name an authenticated caller. */
-export interface Caller {
-  userId: string;
-  sessionId: string;
-}
-
-export type Raw = Record<string, string | undefined>;
-
-/** Epoch milliseconds as stored (number or Redis string) → the API's ISO 8601 UTC string. */
-export const iso = (ms: number | string | undefined): string => new Date(Number(ms)).toISOString();
-
-/** Picks the public fields, so a hash can never slip into a response by spreading. */
-export const toPublicUser = (u: Raw | scripts.PublicUserReply | StoredUser): User => ({
-  id: String(u.id),
-  name: String(u.name),
-  email: String(u.email),
-  // Stored as '1' in the user's hash; accounts from before version 2 have no field: unverified.
-  emailVerified: u.emailVerified === true || u.emailVerified === '1',
-  pendingEmail: typeof u.pendingEmail === 'string' && u.pendingEmail !== '' ? u.pendingEmail : null,
-  createdAt: iso(u.createdAt),
-  updatedAt: iso(u.updatedAt),
-});
-
-export const toStoredUser = (u: Raw): StoredUser => ({
-  id: String(u.id),
-  name: String(u.name),
-  email: String(u.email),
-  emailVerified: u.emailVerified === '1',
-  pendingEmail: u.pendingEmail ?? null,
-  passwordHash: String(u.passwordHash),
-  createdAt: Number(u.createdAt),
-  updatedAt: Number(u.updatedAt),
-});
-
-/** The limits a re-entered password is counted on: this session's back-off, the user's ceiling. */
-export interface ReauthLimits {
-  backoff: LoginBackoff;
-  ceiling: LoginCeiling;
-}
-
-/** What the start of a re-entered password found: the user (with what else was read), or a refusal. */
-export type ReauthStart<U> =
-  | { status: 'ok'; user: U; sessionCreatedAt: number }
-  | { status: 'locked'; lockedUntil: number }
-  | { status: 'ceiling' }
-  | { status: 'unauthorized' };
-
-/** Maps a BEGIN_REAUTH-like reply; `user` turns its `ok` reply into the caller's user. */
-export function reauthStart<R extends { status: 'ok'; user: Raw; sessionCreatedAt: number }, U>(
-  reply: R | Exclude<scripts.ReauthStartReply, { status: 'ok' }>,
-  user: (reply: R) => U,
-): ReauthStart<U> {
-  if (reply.status === 'locked')
-    return reply.ceiling
-      ? { status: 'ceiling' }
-      : { status: 'locked', lockedUntil: Number(reply.lockedUntil) };
-  if (reply.status === 'ok' && reply.user)
-    return { status: 'ok', user: user(reply), sessionCreatedAt: Number(reply.sessionCreatedAt) };
-  return { status: 'unauthorized' };
-}
-
-/** Outcomes of a change guarded by the session check and, where a password was verified, the hash. */
-export type GuardedResult<T> =
-  | { status: 'ok'; value: T }
-  | { status: 'unauthorized' | 'stale' | 'email_taken' | 'not_found' };
-
-/** A caller's user, as the session check found it. */
-export type AuthenticatedUser = StoredUser;
+import type { Datastore } from '../datastore';
+import type { Keys } from '../keys';
+import { identityCleanupArgs } from '../oauth/identity-cleanup';
+import {
+  type AuthenticatedUser,
+  type Caller,
+  type GuardedResult,
+  type LoginBackoff,
+  type LoginCeiling,
+  type NewSession,
+  type ReauthLimits,
+  type ReauthStart,
+  reauthStart,
+  type StoredUser,
+  toPublicUser,
+  toStoredUser,
+  type User,
+} from '../records';
+import { scriptRunner } from '../script-runner';
+import * as scripts from '../scripts';
 
 /** What log-in finds for an email: the account's id and password hash. */
 export interface Credential {
@@ -193,26 +100,6 @@ export interface UserStore extends UserReader {
     now: number,
   ): Promise<GuardedResult<number>>;
 }
-
-/**
- * Runs `script` with named arguments: its own `encode` puts keys and arguments in place, and the
- * answer is typed as the script declares beside its Lua. A read-only script runs with
- * EVALSHA_RO; when it checked the caller's session (it answers `lastUsedAt`), the session is
- * touched if stale (lib/sessions/touch.ts).
- */
-export const scriptRunner =
-  (datastore: Datastore, keys: Keys) =>
-  <A, R extends { status: string }>(script: scripts.Script<A, R>) => {
-    const runner = datastore.script(script.lua, { readOnly: script.readOnly === true });
-    return async (args: A): Promise<R> => {
-      const { keys: declared, argv } = script.encode(keys, args);
-      // The one place a reply is taken to be what its script declares: the datastore decoded its
-      // JSON (a reply that is not JSON is a 503 there), and the type sits beside the Lua that builds it.
-      const reply = (await runner(declared, argv)) as R;
-      if (script.readOnly) await touchIfStale(datastore, keys, args as Caller & { now: number }, reply);
-      return reply;
-    };
-  };
 
 const sessionArgs = (session: NewSession): scripts.SessionArgs => ({
   id: session.id,
@@ -337,3 +224,22 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
     },
   };
 }
+
+export {
+  type AuthenticatedUser,
+  type Caller,
+  type GuardedResult,
+  iso,
+  type LoginBackoff,
+  type LoginCeiling,
+  type NewSession,
+  type Raw,
+  type ReauthLimits,
+  type ReauthStart,
+  reauthStart,
+  type StoredUser,
+  toPublicUser,
+  toStoredUser,
+  type User,
+} from '../records';
+export { scriptRunner } from '../script-runner';

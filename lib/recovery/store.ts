@@ -1,10 +1,11 @@
-import type { Datastore } from './datastore';
-import type { Keys } from './keys';
-import { EMAIL_REVERT_TTL_SECONDS, type MailLinks } from './mail-service';
-import { identityCleanupArgs } from './oauth/identity-cleanup';
-import * as scripts from './scripts';
-import { hashRefreshToken, linkTokenUser, newLinkToken } from './tokens';
-import { type NewSession, scriptRunner, toPublicUser, type User } from './users';
+import type { Datastore } from '../datastore';
+import type { Keys } from '../keys';
+import { EMAIL_REVERT_TTL_SECONDS, type MailLinks } from '../mail/service';
+import { identityCleanupArgs } from '../oauth/identity-cleanup';
+import { type NewSession, toPublicUser, type User } from '../records';
+import { scriptRunner } from '../script-runner';
+import * as scripts from '../scripts';
+import { hashRefreshToken, linkTokenUser, newLinkToken } from '../tokens';
 
 /** Lifetimes of mailed links, by purpose. */
 export interface LinkSettings {
@@ -61,7 +62,7 @@ export interface ResetLinks {
 
 const sessionArgs = (session: NewSession): scripts.SessionArgs => ({ ...session });
 
-/** The mail function's side: issuing links (lib/mail-service.ts). Each new link kills the older one. */
+/** The mail function's side: issuing links (lib/mail/service.ts). Each new link kills the older one. */
 export function createMailLinks(datastore: Datastore, keys: Keys, settings: LinkSettings): MailLinks {
   const run = scriptRunner(datastore, keys);
   const issueVerification = run(scripts.ISSUE_VERIFICATION);
