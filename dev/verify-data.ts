@@ -31,7 +31,7 @@ import { emailSelector, KEY_KINDS, type KeyKind } from '../lib/keys';
  * Decisions, beyond the list above:
  * - A session record past its expiresAt is *dead*, not a problem: it dies on its own and is pruned
  *   the next time a script touches the user's sessions. Dead records are counted (`deadSessions`).
- * - rate-limit:* keys belong to @upstash/ratelimit and are only counted. Keys of any other shape:
+ * - rate-limit:* keys belong to the limiters (lib/fixed-window.ts) and are only counted. Keys of any other shape:
  *   `other`.
  *
  * Problems name keys without the prefix (`user:usr_…`), one line each.

@@ -283,7 +283,8 @@ export const DATA_MODEL = {
     id: '<name>…',
     type: 'any',
     owner: 'lib/rate-limits.ts',
-    about: "@upstash/ratelimit's windows (and social log-in's per-IP window, lib/oauth)",
+    about:
+      "the limits' fixed windows (lib/fixed-window.ts, on @upstash/ratelimit's key layout; social log-in's per-IP window too)",
     ttl: 'none',
     ttlNote: "the limiter's",
   },

@@ -31,7 +31,7 @@ const KINDS = {
   webauthnLogin: 'webauthn-login',
   /** By the address's selector (`emailSelector`), which a sign-in link's token carries. */
   emailSignIn: 'email-sign-in',
-  /** By limiter name: the prefix of one @upstash/ratelimit limiter's keys. */
+  /** By limiter name: the prefix of one limiter's keys (lib/fixed-window.ts; @upstash/ratelimit's layout). */
   rateLimit: 'rate-limit',
   /** By user id. */
   identities: 'identities',
