@@ -134,7 +134,7 @@ const SPECS: Spec[] = [
     mail: true,
     argon2: [],
     async requests(f, count) {
-      const accounts = await f.accounts(count);
+      const accounts = await f.unverifiedAccounts(count);
       return accounts.map((a) => ({
         method: 'POST',
         path: '/users/me/email-verification',

@@ -50,6 +50,8 @@ export interface Fixtures {
   /** A new account whose hash (production parameters) is of PASSWORD, with one open session. */
   account(): Promise<Account>;
   accounts(count: number): Promise<Account[]>;
+  /** Accounts whose address is not proved yet (what a resent verification link is for). */
+  unverifiedAccounts(count: number): Promise<Account[]>;
   /** Opens `count` more sessions of the account, as a log-in would. */
   sessions(account: Account, count: number): Promise<SessionTokens[]>;
   /** A canonical email nobody has, for registrations. */
@@ -216,6 +218,7 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
   return {
     account,
     accounts: (count) => inBatches(count, () => account()),
+    unverifiedAccounts: (count) => inBatches(count, () => account(false)),
     sessions: (owner, count) =>
       inBatches(count, async () => {
         const { refreshToken, record } = newSession(owner.user.id);
