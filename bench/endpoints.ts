@@ -302,12 +302,14 @@ const SPECS: Spec[] = [
     fn: 'renew-recovery-codes',
     argon2: ['verify'],
     async requests(f, count) {
-      const { session } = await f.totpAccount(true);
-      return repeat(count, () => ({
+      // A current factor is re-entered too (a recovery code: single use, and renewing replaces the
+      // set), so each request has an account of its own.
+      const accounts = await Promise.all(Array.from({ length: count }, () => f.totpAccount(true)));
+      return accounts.map((a) => ({
         method: 'POST',
         path: '/users/me/recovery-codes',
-        token: session.accessToken,
-        body: { currentPassword: PASSWORD },
+        token: a.session.accessToken,
+        body: { currentPassword: PASSWORD, recoveryCode: a.recoveryCodes[0] },
       }));
     },
   },
@@ -320,7 +322,7 @@ const SPECS: Spec[] = [
         method: 'DELETE',
         path: '/users/me/totp',
         token: a.session.accessToken,
-        body: { currentPassword: PASSWORD },
+        body: { currentPassword: PASSWORD, recoveryCode: a.recoveryCodes[0] },
       }));
     },
   },
