@@ -1,4 +1,4 @@
-// `npm run verify-data`: checks the data invariants (I1–I6, E1, O1–O3: lib/data-model.ts) under KEY_PREFIX
+// `npm run verify-data`: checks the data invariants (I1–I6, E1, O1–O3: lib/data-model/) under KEY_PREFIX
 // in the datastore named by UPSTASH_REDIS_REST_URL/TOKEN. Read-only. Exit codes: 0 consistent,
 // 1 problems found, 2 unusable configuration or datastore unreachable.
 import { Redis } from '@upstash/redis';

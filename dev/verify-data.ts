@@ -3,7 +3,7 @@ import { DATA_MODEL, fieldNames, invariantsOf, ttlInvariantOf } from '../lib/dat
 import { emailSelector, KEY_KINDS, type KeyKind } from '../lib/keys';
 
 /**
- * Checks the data invariants of lib/data-model.ts (INVARIANTS: I1–I6, E1, O1–O3, kept by the Lua
+ * Checks the data invariants of lib/data-model/ (INVARIANTS: I1–I6, E1, O1–O3, kept by the Lua
  * scripts) over every key under a prefix, reading keys by the kinds of the one key map
  * (lib/keys.ts). The expected types, required fields and TTL rules come from the data model too.
  *

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 /**
  * The kinds of key, each once: its builder's name → the kind, the first segment after the prefix
  * (`user` → `acct:user:<uid>`). This is the light half of the data model, the one every function
- * bundles; lib/data-model.ts describes each kind (Redis type, owner, fields, TTL rule,
+ * bundles; lib/data-model/ describes each kind (Redis type, owner, fields, TTL rule,
  * invariants), keyed by the same kinds, and only dev/, the tests and the README import it.
  */
 const KINDS = {
@@ -58,7 +58,7 @@ export const KEY_KINDS: readonly KeyKind[] = /* @__PURE__ */ Object.values(KINDS
 /**
  * Every Redis key the service uses, under the configured prefix: the one key map. Scripts never
  * build a key name; their callers pass these in KEYS (lib/scripts.ts), and dev/verify-data.ts and
- * the tests read the data through it too. What each key holds: lib/data-model.ts.
+ * the tests read the data through it too. What each key holds: lib/data-model/.
  */
 export type Keys = {
   readonly prefix: string;

@@ -15,7 +15,7 @@ import type { Keys } from './keys';
  * - Every script answers one JSON document (`cjson.encode`) with a `status` member.
  *
  * The data they keep — every kind of key, its fields, its TTL rule — and the invariants all the
- * scripts keep together (I1–I6, E1, O1–O3) are described once, in lib/data-model.ts; the README's
+ * scripts keep together (I1–I6, E1, O1–O3) are described once, in lib/data-model/; the README's
  * data tables and dev/verify-data.ts (`npm run verify-data`) are derived from it.
  */
 

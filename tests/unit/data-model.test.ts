@@ -1,4 +1,4 @@
-// The data model is described once (lib/data-model.ts, keyed by lib/keys.ts's kinds); everything
+// The data model is described once (lib/data-model/, keyed by lib/keys.ts's kinds); everything
 // else that states it is checked against it here: the key builders, the README's tables,
 // dev/verify-data.ts's header, and what the Lua scripts actually write.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -35,7 +35,7 @@ describe('the key map', () => {
     expect(keys.loginFailures('a@example.com')).toBe('acct:login-failures:a@example.com');
   });
 
-  test('stays light: no bundle imports the data model (only dev/, tests and lib/data-model.ts itself)', () => {
+  test('stays light: no bundle imports the data model (only dev/, tests and lib/data-model/ itself)', () => {
     const importers: string[] = [];
     const walk = (dir: string): void => {
       for (const entry of readdirSync(join(root, dir))) {
