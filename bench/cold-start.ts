@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Bundle, buildFloor, floorEntry } from './bundles';
 import { quantile } from './statistics';
@@ -13,6 +14,19 @@ export interface ColdStart {
   ratio: number;
   /** The floor bundle's generated entry. */
   floorEntry: string;
+  /**
+   * Where the time goes (bench/probe.ts `split`, medians of as many processes): V8 compiling each
+   * bundle's source, then running it; and the bytes each holds. What the function adds over its
+   * floor is its own code (compiled, then run: module top levels and the services built at import).
+   */
+  split: {
+    compileMs: number;
+    runMs: number;
+    floorCompileMs: number;
+    floorRunMs: number;
+    bytes: number;
+    floorBytes: number;
+  };
 }
 
 const PROBE = join(__dirname, 'probe.js');
@@ -21,6 +35,12 @@ const PROBE = join(__dirname, 'probe.js');
 function importOnce(bundle: string, env: NodeJS.ProcessEnv): number {
   const output = execFileSync(process.execPath, [PROBE, 'import', bundle], { env, encoding: 'utf8' });
   return (JSON.parse(output.trim().split('\n').pop() ?? '{}') as { importMs: number }).importMs;
+}
+
+/** The same bundle loaded in two timed steps: compile, then run (bench/probe.ts `split`). */
+function splitOnce(bundle: string, env: NodeJS.ProcessEnv): { compileMs: number; runMs: number } {
+  const output = execFileSync(process.execPath, [PROBE, 'split', bundle], { env, encoding: 'utf8' });
+  return JSON.parse(output.trim().split('\n').pop() ?? '{}') as { compileMs: number; runMs: number };
 }
 
 /**
@@ -39,15 +59,23 @@ export async function measureColdStarts(
     floors.set(bundle.fn, await buildFloor(entries.get(bundle.fn) ?? '', bundle.externals));
   }
   const samples = new Map<string, number[]>();
-  const record = (path: string, ms: number) => samples.set(path, [...(samples.get(path) ?? []), ms]);
+  const record = (key: string, ms: number) => samples.set(key, [...(samples.get(key) ?? []), ms]);
   const distinctFloors = [...new Set(floors.values())];
+  const both = (path: string) => {
+    record(path, importOnce(path, env));
+    const { compileMs, runMs } = splitOnce(path, env);
+    record(`${path}#compile`, compileMs);
+    record(`${path}#run`, runMs);
+  };
   for (let round = 0; round < runs; round++) {
-    for (const bundle of bundles) record(bundle.path, importOnce(bundle.path, env));
-    for (const floor of distinctFloors) record(floor, importOnce(floor, env));
+    for (const bundle of bundles) both(bundle.path);
+    for (const floor of distinctFloors) both(floor);
   }
+  const median = (key: string) => quantile(samples.get(key) ?? [], 0.5);
   return bundles.map((bundle) => {
-    const medianMs = quantile(samples.get(bundle.path) ?? [], 0.5);
-    const floorMs = quantile(samples.get(floors.get(bundle.fn) ?? '') ?? [], 0.5);
+    const floor = floors.get(bundle.fn) ?? '';
+    const medianMs = median(bundle.path);
+    const floorMs = median(floor);
     return {
       fn: bundle.fn,
       runs,
@@ -55,6 +83,14 @@ export async function measureColdStarts(
       floorMs,
       ratio: medianMs / floorMs,
       floorEntry: entries.get(bundle.fn) ?? '',
+      split: {
+        compileMs: median(`${bundle.path}#compile`),
+        runMs: median(`${bundle.path}#run`),
+        floorCompileMs: median(`${floor}#compile`),
+        floorRunMs: median(`${floor}#run`),
+        bytes: statSync(bundle.path).size,
+        floorBytes: statSync(floor).size,
+      },
     };
   });
 }

@@ -17,6 +17,11 @@ export interface Endpoint {
   /** Whether the request carries an access token (its floor includes a JWT verification). */
   auth: boolean;
   argon2: Argon2Work[];
+  /**
+   * The request answers with a new access token (its route's `sessionCookie` is `issue` or
+   * `refresh`): its floor signs one JWT, with the service's algorithm and key.
+   */
+  signs: boolean;
   /** The request hands a job to the mail function (one asynchronous Lambda invocation). */
   mail?: boolean;
   /** Its round-trip budget, from the route table (lib/routes.ts `roundTrips`). */
@@ -39,7 +44,10 @@ const repeat = <T>(count: number, make: (i: number) => T): T[] =>
  * names the request's case where the route's round-trip budget has several.
  */
 type Spec =
-  | (Omit<Endpoint, 'route' | 'fn' | 'status' | 'auth' | 'budget'> & { fn: FunctionName; variant?: string })
+  | (Omit<Endpoint, 'route' | 'fn' | 'status' | 'auth' | 'signs' | 'budget'> & {
+      fn: FunctionName;
+      variant?: string;
+    })
   | Endpoint;
 
 const SPECS: Spec[] = [
@@ -532,6 +540,7 @@ const SPECS: Spec[] = [
     fn: 'not-found',
     status: 404,
     auth: false,
+    signs: false,
     budget: roundTripBudget(CATCH_ALL),
     argon2: [],
     async requests(_f, count) {
@@ -549,6 +558,7 @@ export const ENDPOINTS: Endpoint[] = SPECS.map((spec) => {
     route: `${route.method} ${route.path}${spec.variant ? ` (${spec.variant})` : ''}`,
     status: route.status,
     auth: route.auth,
+    signs: 'sessionCookie' in route && (route.sessionCookie === 'issue' || route.sessionCookie === 'refresh'),
     budget: roundTripBudget(route, spec.variant),
   };
 });

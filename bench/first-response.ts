@@ -62,6 +62,10 @@ interface FloorSettings {
   status: number;
   auth: boolean;
   publicJwk: JWK;
+  /** The signing key and algorithm, for the endpoints that answer with a new access token. */
+  privateJwk: Config['jwt']['privateKey'];
+  algorithm: string;
+  accessTokenTtlSeconds: number;
   issuer: string;
   audience: string;
   argon2: Endpoint['argon2'];
@@ -81,7 +85,7 @@ interface FloorSettings {
  * The entry of a first-response floor: the function's floor imports (bench/bundles.ts `floorEntry`)
  * plus a bare handler doing the endpoint's unavoidable work, as bench/warm-latency.ts `floorOf`
  * defines it. Only what the work needs is imported: the key through node:crypto (as lib/tokens.ts
- * does), jose's `jwtVerify` with pinned options, Argon2 from the addon shipped beside the bundle,
+ * does), jose's `jwtVerify` with pinned options (and `SignJWT` where a new access token is issued), Argon2 from the addon shipped beside the bundle,
  * and one raw GET per round trip through the same cut-down @upstash/redis client the functions
  * ship (`client.request`: a GET command is nothing more), configured as in `floorOf` (and without
  * auto-pipelining, as lib/datastore.ts builds it: the cut-down client has no `autoPipeline`).
@@ -124,6 +128,22 @@ function firstResponseFloorEntry(
       '  { algorithms: ["EdDSA"], typ: "at+jwt", issuer: s.issuer, audience: s.audience });',
     );
   }
+  if (endpoint.signs) {
+    // The new session's access token, as lib/tokens.ts signs it: the key made from the JWK at the
+    // first request (the functions build it with their services, after the SSM read).
+    lines.push(
+      'import { SignJWT as FloorSign } from "jose";',
+      'import { createPrivateKey as floorPrivateKey } from "node:crypto";',
+      'let floorSigningKey;',
+    );
+    work.push(
+      'floorSigningKey ??= floorPrivateKey({ key: s.privateJwk, format: "jwk" });',
+      'const floorIat = Math.floor(Date.now() / 1000);',
+      'await new FloorSign({ sid: "floor" }).setProtectedHeader({ alg: s.algorithm, typ: "at+jwt", kid: s.privateJwk.kid })',
+      '  .setIssuer(s.issuer).setAudience(s.audience).setSubject("floor").setJti("floor-jti")',
+      '  .setIssuedAt(floorIat).setExpirationTime(floorIat + s.accessTokenTtlSeconds).sign(floorSigningKey);',
+    );
+  }
   if (endpoint.argon2.length > 0) {
     lines.push('const floorArgon2 = require("@node-rs/argon2");');
     work.push(
@@ -163,6 +183,15 @@ function firstResponseFloorEntry(
 const PROBE = join(__dirname, 'probe.js');
 
 /**
+ * `BENCH_CPU_PROFILE=<dir>`: every first-response process also writes a V8 CPU profile to
+ * `<dir>/<label>/` (`--cpu-prof`, sampled every 100 µs), to see where a function's time goes
+ * against its floor's; open one in Chrome's DevTools or read it with any .cpuprofile viewer.
+ */
+const PROFILE_DIR = process.env.BENCH_CPU_PROFILE;
+const profileArgs = (label: string): string[] =>
+  PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', join(PROFILE_DIR, label)] : [];
+
+/**
  * One fresh process: require `bundle` and answer event `index` of `requestsFile`. Asynchronous:
  * the loopback SSM and Lambda stand-ins live in this process and must answer meanwhile (with a
  * synchronous child they could not, and a mail invocation waited for its 1 s timeout).
@@ -172,10 +201,11 @@ async function firstResponseOnce(
   requestsFile: string,
   index: number,
   env: NodeJS.ProcessEnv,
+  label: string,
 ): Promise<{ importMs: number; firstResponseMs: number }> {
   const { stdout: output } = await promisify(execFile)(
     process.execPath,
-    [PROBE, 'first', bundle, requestsFile, String(index)],
+    [...profileArgs(label), PROBE, 'first', bundle, requestsFile, String(index)],
     { env, encoding: 'utf8' },
   );
   return JSON.parse(output.trim().split('\n').pop() ?? '{}') as { importMs: number; firstResponseMs: number };
@@ -216,6 +246,9 @@ export async function measureFirstResponses(
       status: endpoint.status,
       auth: endpoint.auth,
       publicJwk: settings.publicJwk,
+      privateJwk: config.jwt.privateKey,
+      algorithm: config.jwt.algorithm,
+      accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,
       argon2: endpoint.argon2,
@@ -253,11 +286,13 @@ export async function measureFirstResponses(
     for (const t of targets) {
       const own = async () => {
         await settings.datastore.resetRoundTrips();
-        t.own.push(await firstResponseOnce(t.bundle.path, t.requestsFile, round, settings.env));
+        t.own.push(await firstResponseOnce(t.bundle.path, t.requestsFile, round, settings.env, t.bundle.fn));
         t.roundTrips.push(await settings.datastore.roundTrips());
       };
       const floor = async () => {
-        t.floorRuns.push(await firstResponseOnce(t.floor, t.requestsFile, round, t.floorEnv));
+        t.floorRuns.push(
+          await firstResponseOnce(t.floor, t.requestsFile, round, t.floorEnv, `${t.bundle.fn}-floor`),
+        );
       };
       if (round % 2 === 0) {
         await own();

@@ -1,15 +1,21 @@
 // A child process of `npm run bench`, kept free of every import but Node's own so that it
 // measures nothing but the bundle it loads:
 //   node dist/tools/probe.js import <bundle.js>           → {"importMs": …}
+//   node dist/tools/probe.js split <bundle.js>            → {"compileMs": …, "runMs": …}
 //   node dist/tools/probe.js serve <bundle.js> <requests.json> → {"maxRssKiB": …, "served": …}
 //   node dist/tools/probe.js first <bundle.js> <requests.json> <i> → {"importMs": …, "firstResponseMs": …}
 // `first` is a cold first response: the clock runs from before the `require` (the bundle builds
 // its services there) to the end of the one request, event <i> of the file, read beforehand.
+// `split` loads the bundle as Node's CommonJS loader does, in two timed steps: V8 compiling the
+// file's source (`vm.compileFunction`, the loader's wrapper), then running it (its modules'
+// top-level code and the services built at import; Node built-ins it requires load in this step).
 // The bundle's log lines are swallowed (as in the bench process); the result is the only output.
-import { writeSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { compileFunction } from 'node:vm';
 
 type Handler = (event: unknown, context: unknown) => Promise<{ statusCode?: number }>;
 
@@ -31,8 +37,23 @@ function lambdaContext(i: number) {
 
 async function main(): Promise<void> {
   const [mode, bundle, requestsFile, index] = process.argv.slice(2);
-  if (!bundle || (mode !== 'import' && mode !== 'serve' && mode !== 'first'))
-    throw new Error('usage: probe.js import|serve|first <bundle> [requests.json [index]]');
+  if (!bundle || !['import', 'split', 'serve', 'first'].includes(mode ?? ''))
+    throw new Error('usage: probe.js import|split|serve|first <bundle> [requests.json [index]]');
+  if (mode === 'split') {
+    process.stdout.write = () => true;
+    const file = resolve(bundle);
+    const source = readFileSync(file, 'utf8');
+    const start = performance.now();
+    const wrapper = compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], {
+      filename: file,
+    });
+    const compiled = performance.now();
+    const module = { exports: {} };
+    wrapper.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+    const ran = performance.now();
+    writeSync(1, `${JSON.stringify({ compileMs: compiled - start, runMs: ran - compiled })}\n`);
+    return;
+  }
   if (mode !== 'import' && !requestsFile) throw new Error(`${mode} needs a requests file`);
   const { events, status } = requestsFile
     ? (JSON.parse(await readFile(requestsFile, 'utf8')) as { events: unknown[]; status: number })

@@ -95,7 +95,10 @@ function rows(results: Results): Row[] {
       ratio: times(c.ratio),
       target: `≤ ${TARGETS.coldRatio}×`,
       verdict: verdict(c.ratio <= TARGETS.coldRatio),
-      note: `median of ${c.runs} processes`,
+      note:
+        `median of ${c.runs} processes; compile ${ms(c.split.compileMs)} (floor ${ms(c.split.floorCompileMs)}), ` +
+        `run ${ms(c.split.runMs)} (floor ${ms(c.split.floorRunMs)}), ` +
+        `${kib(c.split.bytes)} (floor ${kib(c.split.floorBytes)})`,
     });
   }
   for (const f of results.firstResponses) {

@@ -1,9 +1,10 @@
+import { createPrivateKey } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import * as argon2 from '@node-rs/argon2';
 import { Redis } from '@upstash/redis';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { importJWK, type JWK, jwtVerify } from 'jose';
+import { importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
 import { httpEvent, lambdaContext } from '../dev/http-event';
 import type { Config } from '../lib/config';
 import type { HttpHandler } from '../lib/http';
@@ -67,6 +68,7 @@ async function call(handler: HttpHandler, event: APIGatewayProxyEventV2, endpoin
  */
 export const floorWork = (endpoint: Endpoint, roundTrips: number): string[] => [
   ...(endpoint.auth ? ['JWT verify'] : []),
+  ...(endpoint.signs ? ['JWT sign'] : []),
   ...endpoint.argon2.map((op) => `Argon2 ${op}`),
   ...(roundTrips > 0 ? [`${roundTrips} × GET`] : []),
 ];
@@ -82,6 +84,7 @@ async function floorOf(endpoint: Endpoint, roundTrips: number, settings: WarmSet
     retry: false,
   });
   const key = await importJWK(settings.publicJwk, 'EdDSA');
+  const signingKey = createPrivateKey({ key: { ...config.jwt.privateKey }, format: 'jwk' });
   const options = {
     memoryCost: config.argon2.memoryKib,
     timeCost: config.argon2.timeCost,
@@ -98,6 +101,19 @@ async function floorOf(endpoint: Endpoint, roundTrips: number, settings: WarmSet
         issuer: config.jwt.issuer,
         audience: config.jwt.audience,
       });
+    }
+    if (endpoint.signs) {
+      // The access token of the new session, as lib/tokens.ts signs it (the same claims).
+      const issuedAt = Math.floor(Date.now() / 1000);
+      await new SignJWT({ sid: 'floor' })
+        .setProtectedHeader({ alg: config.jwt.algorithm, typ: 'at+jwt', kid: config.jwt.privateKey.kid })
+        .setIssuer(config.jwt.issuer)
+        .setAudience(config.jwt.audience)
+        .setSubject('floor')
+        .setJti('floor-jti')
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + config.accessTokenTtlSeconds)
+        .sign(signingKey);
     }
     for (const op of endpoint.argon2) {
       if (op === 'verify') {

@@ -1,5 +1,4 @@
 import { timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
@@ -99,6 +98,16 @@ const JSON_TYPES = ['application/json'];
 const PATCH_TYPES = ['application/json', 'application/merge-patch+json'];
 
 /**
+ * `node:net`'s `isIP`, loaded on first use: `node:net` costs ≈3.5 ms to load, and only requests
+ * through the CloudFront edge need it (`npm run bench`'s cold import saw every function pay it).
+ */
+let isIP: ((input: string) => number) | undefined;
+const isIpAddress = (input: string): boolean => {
+  isIP ??= (require('node:net') as typeof import('node:net')).isIP;
+  return isIP(input) !== 0;
+};
+
+/**
  * The client's address for every per-client limit: API Gateway's `sourceIp` (the address that
  * connected), never a header a client could write — except behind the optional CloudFront edge,
  * where API Gateway sees CloudFront's address and the client's is in `CloudFront-Viewer-Address`
@@ -113,7 +122,7 @@ export function clientAddress(event: HttpEvent, edgeOriginSecret: string): strin
   if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) return sourceIp;
   const viewer = event.headers?.['cloudfront-viewer-address'] ?? '';
   const ip = viewer.slice(0, viewer.lastIndexOf(':'));
-  return isIP(ip) ? ip : sourceIp;
+  return isIpAddress(ip) ? ip : sourceIp;
 }
 
 /** A string with any lone UTF-16 surrogate replaced by U+FFFD (what a header cut mid-pair may carry). */

@@ -31,10 +31,15 @@ const commonPasswordList = (): Buffer => {
 /** Passwords are NFKC-normalised before hashing so that visually identical input on any keyboard matches. */
 const normalise = (password: string): string => password.normalize('NFKC');
 
-let argon2: Promise<Argon2> | undefined;
-// Loaded on first use so that functions that never hash do not load (or ship) the native addon.
-const loadArgon2 = (): Promise<Argon2> => {
-  argon2 ??= import('@node-rs/argon2');
+let argon2: Argon2 | undefined;
+/**
+ * The native addon, loaded on first use so that functions that never hash do not load (or ship)
+ * it — with `require`, not `import()`: a dynamic import of the CommonJS package from the bundle
+ * went through Node's ES module loader and its CommonJS export scanner, ≈15–20 ms of a cold
+ * log-in's first response (bench, CPU profile) before the addon's own `dlopen`.
+ */
+const loadArgon2 = (): Argon2 => {
+  argon2 ??= require('@node-rs/argon2') as Argon2;
   return argon2;
 };
 
@@ -47,10 +52,20 @@ export function createPasswordHasher(params: Argon2Params): PasswordHasher {
     parallelism: params.parallelism,
   };
   let dummyHash: Promise<string> | undefined;
-  const hash = async (password: string) => (await loadArgon2()).hash(normalise(password), options);
+  // Every function that builds a hasher hashes or verifies on most requests: load the addon (a
+  // synchronous `dlopen`, ≈5 ms) as soon as the event loop is free — while the first request waits
+  // on the datastore — rather than in the middle of that request.
+  setImmediate(() => {
+    try {
+      loadArgon2();
+    } catch {
+      // A missing addon fails the request that needs it (a 500 it logs), not the process.
+    }
+  }).unref();
+  const hash = async (password: string) => loadArgon2().hash(normalise(password), options);
   const verifyDummy = async (password: string) => {
     dummyHash ??= hash(randomBytes(16).toString('base64url'));
-    await (await loadArgon2()).verify(await dummyHash, normalise(password));
+    await loadArgon2().verify(await dummyHash, normalise(password));
   };
   return {
     hash,
@@ -61,7 +76,7 @@ export function createPasswordHasher(params: Argon2Params): PasswordHasher {
         return false;
       }
       try {
-        return await (await loadArgon2()).verify(passwordHash, normalise(password));
+        return await loadArgon2().verify(passwordHash, normalise(password));
       } catch {
         // A malformed stored hash must fail closed, never throw a 500 mid-login.
         return false;

@@ -1,4 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Access, createAccess } from './access';
 import type { Accounts } from './accounts/service';
 import { createUserReader, type UserReader } from './accounts/store';
@@ -12,6 +12,7 @@ import { customClaimsFor } from './hooks/custom-claims';
 import type { AwsEnvironment } from './hooks/lambda-invoke';
 import type { HttpDeps } from './http';
 import { createKeys, type Keys } from './keys';
+import { createLogger } from './logger';
 import type { MailQueue } from './mail/queue';
 import type { MfaLogin } from './mfa/login';
 import type { SecondFactor } from './mfa/service';
@@ -137,8 +138,7 @@ export function createBaseServices(
   claimsHook?: ClaimsHookBuilder,
 ): BaseServices {
   const now = overrides.now ?? Date.now;
-  const logger =
-    overrides.logger ?? new Logger({ serviceName: 'account-service', logLevel: config.logLevel });
+  const logger = overrides.logger ?? createLogger(config.logLevel);
   const datastore = createDatastore(config.datastore);
   const keys = createKeys(config.keyPrefix, config.auditRetentionDays * 86_400_000);
   const users = createUserReader(datastore, keys);

@@ -1,9 +1,10 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { createAuditLog } from '../audit';
 import { type Config, parseConfig } from '../config';
 import { createDatastore } from '../datastore';
 import { createExportStore } from '../export/store';
 import { createKeys } from '../keys';
+import { createLogger } from '../logger';
 import type { ServiceOverrides } from '../services';
 import { type Admin, createAdmin } from './service';
 import { createAdminStore } from './store';
@@ -16,8 +17,7 @@ export interface AdminServices {
 
 /** Composition root of the admin functions: the datastore, the audit log, the admin store and the export reader. */
 export function createAdminServices(config: Config, overrides: ServiceOverrides = {}): AdminServices {
-  const logger =
-    overrides.logger ?? new Logger({ serviceName: 'account-service', logLevel: config.logLevel });
+  const logger = overrides.logger ?? createLogger(config.logLevel);
   const datastore = createDatastore(config.datastore);
   const keys = createKeys(config.keyPrefix, config.auditRetentionDays * 86_400_000);
   return {

@@ -97,7 +97,7 @@ export function createLambdaTransport(functionName: string, env: AwsEnvironment)
   const invoke = createLambdaInvoker(env);
   return async (request, signal) => {
     try {
-      return await invoke(functionName, JSON.stringify(request), signal);
+      return await invoke(functionName, request, signal);
     } catch (error) {
       if (signal.aborted) throw error;
       if (error instanceof LambdaInvokeError)

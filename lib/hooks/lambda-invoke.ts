@@ -1,4 +1,4 @@
-import { AwsClient } from 'aws4fetch';
+import { AwsError, type AwsService, createAwsService, type Invocation, invokeFunction } from '../aws';
 
 /** The Lambda runtime's variables this module reads: credentials, region, an endpoint override. */
 export interface AwsEnvironment {
@@ -22,42 +22,39 @@ export class LambdaInvokeError extends Error {
 }
 
 /**
- * Invokes a Lambda function synchronously (`RequestResponse`) and answers its result, as text.
- * SigV4-signed by aws4fetch over fetch (8 KiB against the SDK's ≈250 KiB), with the credentials
- * the Lambda runtime puts in the environment; no retries (the caller has a budget), `signal` aborts.
- * `functionName` is a name or an ARN (whose region wins).
+ * Invokes a Lambda function synchronously (`RequestResponse`) with `payload` as its JSON event and
+ * answers its result, as text: lib/aws.ts's `invokeFunction`, signed with the credentials the
+ * Lambda runtime puts in the environment; no retries (the caller has a budget), `signal` aborts.
+ * `functionName` is a name or an ARN (whose region wins: the request is signed for, and sent to,
+ * that region's endpoint).
  */
 export function createLambdaInvoker(env: AwsEnvironment) {
-  return async (functionName: string, payload: string, signal: AbortSignal): Promise<string> => {
+  const services = new Map<string, AwsService>();
+  const serviceIn = (region: string): AwsService => {
+    let lambda = services.get(region);
+    if (!lambda) {
+      lambda = createAwsService({ service: 'lambda', retries: 0, env: { ...env, AWS_REGION: region } });
+      services.set(region, lambda);
+    }
+    return lambda;
+  };
+  return async (functionName: string, payload: unknown, signal: AbortSignal): Promise<string> => {
     const region = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):/.exec(functionName)?.[1] ?? env.AWS_REGION;
     if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY || !region)
       throw new LambdaInvokeError('no_credentials');
-    const client = new AwsClient({
-      accessKeyId: env.AWS_ACCESS_KEY_ID,
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-      // Always named: on a non-AWS host (an endpoint override) the scope would lose its service.
-      service: 'lambda',
-      region,
-      retries: 0,
-    });
-    const endpoint = (env.AWS_ENDPOINT_URL_LAMBDA || `https://lambda.${region}.amazonaws.com`).replace(
-      /\/+$/,
-      '',
-    );
-    const response = await client.fetch(
-      `${endpoint}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-amz-invocation-type': 'RequestResponse' },
-        body: payload,
+    let invocation: Invocation;
+    try {
+      invocation = await invokeFunction(serviceIn(region), functionName, payload, {
+        invocationType: 'RequestResponse',
         signal,
-      },
-    );
-    const text = await response.text();
-    if (response.status !== 200) throw new LambdaInvokeError('status', response.status);
+      });
+    } catch (error) {
+      // Lambda refused the call (throttled, not found, denied): its status; anything else as is.
+      if (error instanceof AwsError) throw new LambdaInvokeError('status', error.status);
+      throw error;
+    }
     // The function threw (or timed out): Lambda answers 200 with this header and the error as body.
-    if (response.headers.has('x-amz-function-error')) throw new LambdaInvokeError('function_error');
-    return text;
+    if (invocation.functionError !== null) throw new LambdaInvokeError('function_error');
+    return new TextDecoder().decode(invocation.payload);
   };
 }

@@ -1,10 +1,11 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { type AuditLog, createAuditLog } from '../audit';
 import { type Config, parseConfig } from '../config';
 import { createDatastore } from '../datastore';
 import { codeHashKey } from '../email-sign-in/pair';
 import { createEmailSignInIssuer } from '../email-sign-in/store';
 import { createKeys } from '../keys';
+import { createLogger } from '../logger';
 import { createNoticeStore } from '../notices/store';
 import { createMailLimit } from '../rate-limits';
 import { createMailLinks } from '../recovery/store';
@@ -25,8 +26,7 @@ export function createMailServices(
   overrides: ServiceOverrides & { mailer?: Mailer } = {},
 ): MailServices {
   const now = overrides.now ?? Date.now;
-  const logger =
-    overrides.logger ?? new Logger({ serviceName: 'account-service', logLevel: config.logLevel });
+  const logger = overrides.logger ?? createLogger(config.logLevel);
   const datastore = createDatastore(config.datastore);
   const keys = createKeys(config.keyPrefix);
   const audit = createAuditLog(logger);

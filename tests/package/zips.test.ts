@@ -419,7 +419,7 @@ describe.each(Object.keys(ARCHITECTURES) as Architecture[])('serverless package 
     const unpacked = unpack(zips.register as Map<string, Buffer>, `unpacked-register-${architecture}-`);
     try {
       const dir = join(unpacked, handlerDir(handlers.register as string));
-      // The same lookup the bundle's `import('@node-rs/argon2')` does, from the bundle's directory.
+      // The same lookup the bundle's `require('@node-rs/argon2')` does, from the bundle's directory.
       const probe = `
         const resolved = require.resolve('@node-rs/argon2');
         const loads = ${JSON.stringify(process.arch === ARCHITECTURES[architecture].host)};

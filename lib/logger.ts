@@ -1,0 +1,37 @@
+import { Console } from 'node:console';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Config } from './config';
+
+/** The console methods Powertools' Logger prints with (`printLog`, buffered logs, `trace`). */
+const METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
+
+/**
+ * Powertools' Logger makes its own `Console` over `process.stdout` and `process.stderr` when it is
+ * constructed, and Node makes those streams on first access: for pipes (as in Lambda) that loads
+ * `node:net` and two stream wrappers, ≈3–5 ms of every cold start (bench: a cold import with and
+ * without), although most requests never log. This Logger is the same class with the same output
+ * (a JSON line per entry on stdout, `trace` as `log`); only its console is made at the first line
+ * printed. (`POWERTOOLS_DEV`, which would select the global console, is not
+ * a setting of this service.)
+ */
+class ServiceLogger extends Logger {}
+Object.defineProperty(ServiceLogger.prototype, 'setConsole', {
+  value(this: { console: Pick<Console, (typeof METHODS)[number]> }) {
+    let made: Console | undefined;
+    const real = (): Console => {
+      made ??= new Console({ stdout: process.stdout, stderr: process.stderr });
+      return made;
+    };
+    const lazy = {} as Pick<Console, (typeof METHODS)[number]>;
+    for (const method of METHODS) {
+      // `trace` prints like `log`, without a stack trace, as Powertools patches it (aligned with Lambda).
+      const target = method === 'trace' ? 'log' : method;
+      lazy[method] = (...args: unknown[]) => real()[target](...args);
+    }
+    this.console = lazy;
+  },
+});
+
+/** The service's structured logger (Powertools), named `account-service`, at `level`. */
+export const createLogger = (level: Config['logLevel']): Logger =>
+  new ServiceLogger({ serviceName: 'account-service', logLevel: level });
