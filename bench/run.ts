@@ -143,6 +143,8 @@ async function main(): Promise<void> {
       SSM_PARAMETER_PREFIX: SSM_PREFIX,
       AWS_ENDPOINT_URL_SSM: `http://127.0.0.1:${(ssm.address() as AddressInfo).port}`,
       AWS_SESSION_TOKEN: 'bench-session-token',
+      // Set by Lambda in every function's environment (lib/passwords.ts preloads Argon2 there).
+      AWS_LAMBDA_FUNCTION_NAME: 'account-service-bench',
     };
     for (const name of SSM_VARIABLES) {
       parameters.set(ssmParameterName(SSM_PREFIX, name), String(process.env[name]));

@@ -52,16 +52,19 @@ export function createPasswordHasher(params: Argon2Params): PasswordHasher {
     parallelism: params.parallelism,
   };
   let dummyHash: Promise<string> | undefined;
-  // Every function that builds a hasher hashes or verifies on most requests: load the addon (a
-  // synchronous `dlopen`, ≈5 ms) as soon as the event loop is free — while the first request waits
-  // on the datastore — rather than in the middle of that request.
-  setImmediate(() => {
-    try {
-      loadArgon2();
-    } catch {
-      // A missing addon fails the request that needs it (a 500 it logs), not the process.
-    }
-  }).unref();
+  // Every function that builds a hasher hashes or verifies on most requests: inside Lambda (and
+  // serverless offline's workers), load the addon (a synchronous `dlopen`, ≈5 ms) as soon as the
+  // event loop is free — while the first request waits on the datastore — rather than in the
+  // middle of that request. Not in tests and tools, whose processes may be done by then.
+  if (process.env.AWS_LAMBDA_FUNCTION_NAME) {
+    setImmediate(() => {
+      try {
+        loadArgon2();
+      } catch {
+        // A missing addon fails the request that needs it (a 500 it logs), not the process.
+      }
+    }).unref();
+  }
   const hash = async (password: string) => loadArgon2().hash(normalise(password), options);
   const verifyDummy = async (password: string) => {
     dummyHash ??= hash(randomBytes(16).toString('base64url'));

@@ -9,6 +9,7 @@
 // writes its dist/ there. Rebuilding dist/functions in place would delete bundles from under
 // anything serving them meanwhile (the e2e suite, `npm start`).
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,5 +166,50 @@ describe('bundle sizes (minified, native addon excluded)', () => {
 
   test('the functions that load Argon2 are exactly those serverless.yml gives the Argon2 memory size', () => {
     expect(functionNames.filter(loadsArgon2)).toEqual(functionsSizedForArgon2());
+  });
+});
+
+/**
+ * What a cold import loads besides the bundle (a deterministic part of the cold start, where the
+ * bench's timings are not): each bundle is `require`d in a fresh process with stdio on pipes, as
+ * Lambda runs it, and built from a complete configuration. `node:net` (≈3.5 ms) and the stdio
+ * streams are loaded only by code that needs them: lib/http.ts's CloudFront address check, and the
+ * logger at its first printed line (lib/logger.ts). The Argon2 addon is loaded after the import,
+ * never during it (lib/passwords.ts preloads it once the event loop is free).
+ */
+describe('cold import', () => {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const env = {
+    PATH: process.env.PATH,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:9',
+    UPSTASH_REDIS_REST_TOKEN: 'test',
+    JWT_PRIVATE_KEY: JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: 'cold' }),
+    TOTP_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+    KEY_PREFIX: 'cold:',
+    API_URL: 'http://localhost:3000',
+  };
+  const probe = [
+    'const before = new Set(process.moduleLoadList);',
+    'require(process.argv[1]);',
+    'const added = process.moduleLoadList.filter((m) => !before.has(m));',
+    'const addons = Object.keys(require.cache).filter((path) => path.includes("argon2"));',
+    // Written to the fd, not through process.stdout: that stream is one of the things looked for.
+    'require("node:fs").writeSync(1, JSON.stringify({ added, addons }));',
+  ].join('\n');
+
+  test.each(functionNames)('%s loads no node:net, stdio stream or native addon at import', (name) => {
+    const output = execFileSync(process.execPath, ['-e', probe, bundlePath(name)], {
+      env,
+      stdio: 'pipe',
+      encoding: 'utf8',
+    });
+    const { added, addons } = JSON.parse(output) as { added: string[]; addons: string[] };
+    expect(
+      added.filter((m) => /^NativeModule (net|tty)$|pipe_wrap|tty_wrap|sync_write_stream/.test(m)),
+    ).toEqual([]);
+    expect(addons).toEqual([]);
   });
 });
