@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Bundle, buildFloor, floorEntry } from './bundles';
+import { ssmReadAtImport } from './first-response';
 import { quantile } from './statistics';
 
 export interface ColdStart {
@@ -19,6 +20,14 @@ export interface ColdStart {
    * bundle's source, then running it; and the bytes each holds. What the function adds over its
    * floor is its own code (compiled, then run: module top levels and the services built at import).
    */
+  /**
+   * The cold import as Lambda's init phase runs it in production (bench/run.ts's production
+   * environment: secrets in the SSM stand-in, role credentials): the bundle's modules load and its
+   * SSM read starts; its services are built when SSM answers, in the first request (measured by
+   * the cold first response). The floor loads the same third-party bindings and starts the same
+   * SSM read (bench/first-response.ts `ssmReadAtImport`).
+   */
+  production: { medianMs: number; floorMs: number; ratio: number } | null;
   split: {
     compileMs: number;
     runMs: number;
@@ -52,12 +61,24 @@ export async function measureColdStarts(
   bundles: Bundle[],
   env: NodeJS.ProcessEnv,
   runs: number,
+  production?: { env: NodeJS.ProcessEnv; floorParameters: [string, string] },
 ): Promise<ColdStart[]> {
   const entries = new Map(bundles.map((b) => [b.fn, floorEntry(b)]));
   const floors = new Map<string, string>();
+  const productionFloors = new Map<string, string>();
   for (const bundle of bundles) {
-    floors.set(bundle.fn, await buildFloor(entries.get(bundle.fn) ?? '', bundle.externals));
+    const entry = entries.get(bundle.fn) ?? '';
+    floors.set(bundle.fn, await buildFloor(entry, bundle.externals));
+    if (production) {
+      const withSsm = [entry, 'const s = JSON.parse(process.env.BENCH_FLOOR);', ...ssmReadAtImport()].join(
+        '\n',
+      );
+      productionFloors.set(bundle.fn, await buildFloor(`${withSsm}\n`, bundle.externals));
+    }
   }
+  const floorEnv = production
+    ? { ...production.env, BENCH_FLOOR: JSON.stringify({ ssm: production.floorParameters }) }
+    : undefined;
   const samples = new Map<string, number[]>();
   const record = (key: string, ms: number) => samples.set(key, [...(samples.get(key) ?? []), ms]);
   const distinctFloors = [...new Set(floors.values())];
@@ -67,9 +88,15 @@ export async function measureColdStarts(
     record(`${path}#compile`, compileMs);
     record(`${path}#run`, runMs);
   };
+  const distinctProductionFloors = [...new Set(productionFloors.values())];
   for (let round = 0; round < runs; round++) {
     for (const bundle of bundles) both(bundle.path);
     for (const floor of distinctFloors) both(floor);
+    if (production && floorEnv) {
+      for (const bundle of bundles)
+        record(`${bundle.path}#production`, importOnce(bundle.path, production.env));
+      for (const floor of distinctProductionFloors) record(floor, importOnce(floor, floorEnv));
+    }
   }
   const median = (key: string) => quantile(samples.get(key) ?? [], 0.5);
   return bundles.map((bundle) => {
@@ -83,6 +110,13 @@ export async function measureColdStarts(
       floorMs,
       ratio: medianMs / floorMs,
       floorEntry: entries.get(bundle.fn) ?? '',
+      production: production
+        ? {
+            medianMs: median(`${bundle.path}#production`),
+            floorMs: median(productionFloors.get(bundle.fn) ?? ''),
+            ratio: median(`${bundle.path}#production`) / median(productionFloors.get(bundle.fn) ?? ''),
+          }
+        : null,
       split: {
         compileMs: median(`${bundle.path}#compile`),
         runMs: median(`${bundle.path}#run`),

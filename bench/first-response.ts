@@ -82,6 +82,27 @@ interface FloorSettings {
 }
 
 /**
+ * A floor's part of the production path's init phase, as lib/parameters.ts and lib/aws.ts do it:
+ * one GetParameters call for the names in `s.ssm` (`s`: the floor's `BENCH_FLOOR` settings), signed
+ * by aws4fetch with the environment's credentials, started at import, its answer in
+ * `floorParameters`; `floorAws(service, retries)` signs for another service.
+ */
+export function ssmReadAtImport(): string[] {
+  return [
+    'import { AwsClient as FloorAws } from "aws4fetch";',
+    'const e = process.env;',
+    'const floorAws = (service, retries) => new FloorAws({ accessKeyId: e.AWS_ACCESS_KEY_ID,',
+    '  secretAccessKey: e.AWS_SECRET_ACCESS_KEY, sessionToken: e.AWS_SESSION_TOKEN, service,',
+    '  region: e.AWS_REGION, retries });',
+    'const floorParameters = floorAws("ssm", 2).fetch(e.AWS_ENDPOINT_URL_SSM + "/", { method: "POST",',
+    '  headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AmazonSSM.GetParameters" },',
+    '  body: JSON.stringify({ Names: s.ssm, WithDecryption: true }) })',
+    '  .then((r) => r.json()).then((r) => s.ssm.map((n) => r.Parameters.find((p) => p.Name === n).Value));',
+    'floorParameters.catch(() => undefined);',
+  ];
+}
+
+/**
  * The entry of a first-response floor: the function's floor imports (bench/bundles.ts `floorEntry`)
  * plus a bare handler doing the endpoint's unavoidable work, as bench/warm-latency.ts `floorOf`
  * defines it. Only what the work needs is imported: the key through node:crypto (as lib/tokens.ts
@@ -101,18 +122,7 @@ function firstResponseFloorEntry(
   if (production) {
     // As lib/parameters.ts and lib/aws.ts do: one GetParameters call signed by aws4fetch with the
     // environment's credentials, started at import (the init phase), awaited by the request.
-    lines.push(
-      'import { AwsClient as FloorAws } from "aws4fetch";',
-      'const e = process.env;',
-      'const floorAws = (service, retries) => new FloorAws({ accessKeyId: e.AWS_ACCESS_KEY_ID,',
-      '  secretAccessKey: e.AWS_SECRET_ACCESS_KEY, sessionToken: e.AWS_SESSION_TOKEN, service,',
-      '  region: e.AWS_REGION, retries });',
-      'const floorParameters = floorAws("ssm", 2).fetch(e.AWS_ENDPOINT_URL_SSM + "/", { method: "POST",',
-      '  headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AmazonSSM.GetParameters" },',
-      '  body: JSON.stringify({ Names: s.ssm, WithDecryption: true }) })',
-      '  .then((r) => r.json()).then((r) => s.ssm.map((n) => r.Parameters.find((p) => p.Name === n).Value));',
-      'floorParameters.catch(() => undefined);',
-    );
+    lines.push(...ssmReadAtImport());
     work.push('const [floorUrl, floorToken] = await floorParameters;');
   } else {
     work.push('const [floorUrl, floorToken] = [s.url, s.token];');

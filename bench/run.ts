@@ -34,7 +34,7 @@ const COLD_RUNS = 15;
 const FIRST_RESPONSE_RUNS = Number(process.env.BENCH_FIRST_RESPONSE_RUNS ?? 11);
 /**
  * A targeted run (`BENCH_FUNCTIONS=register,login npm run bench`): only the cold first responses
- * of these functions (after a short warm run of their endpoints, for the round-trip counts and
+ * and cold imports of these functions (after a short warm run of their endpoints, for the round-trip counts and
  * the scripts to be loaded), printed, and written to dist/bench/targeted.json, not results.json.
  */
 const TARGETED = process.env.BENCH_FUNCTIONS?.split(',').filter(Boolean) ?? null;
@@ -154,11 +154,24 @@ async function main(): Promise<void> {
     const bundles = readBundles().filter((b) => !TARGETED || TARGETED.includes(b.fn));
     if (TARGETED) {
       await targetedRun(bundles, config, signingKey.publicJwk, datastore, productionEnv);
+      const cold = await measureColdStarts(bundles, process.env, FIRST_RESPONSE_RUNS, {
+        env: productionEnv,
+        floorParameters: PRODUCTION.floorParameters,
+      });
+      for (const c of cold)
+        process.stdout.write(
+          `${c.fn.padEnd(30)} cold import ${c.medianMs.toFixed(1)} ms, floor ${c.floorMs.toFixed(1)}, ${c.ratio.toFixed(2)}× ` +
+            `(compile ${c.split.compileMs.toFixed(1)}/${c.split.floorCompileMs.toFixed(1)}, run ${c.split.runMs.toFixed(1)}/${c.split.floorRunMs.toFixed(1)}); ` +
+            `production path ${c.production?.medianMs.toFixed(1)} ms, floor ${c.production?.floorMs.toFixed(1)}, ${c.production?.ratio.toFixed(2)}×\n`,
+        );
       return;
     }
 
     progress(`cold start: ${bundles.length} functions and their floors × ${COLD_RUNS} processes`);
-    const coldStarts = await measureColdStarts(bundles, process.env, COLD_RUNS);
+    const coldStarts = await measureColdStarts(bundles, process.env, COLD_RUNS, {
+      env: productionEnv,
+      floorParameters: PRODUCTION.floorParameters,
+    });
 
     const fixtures = await createFixtures(config);
     // The datastore process sat idle through the cold starts: bring its code paths up to speed
