@@ -22,7 +22,12 @@ export interface Endpoint {
    * `refresh`): its floor signs one JWT, with the service's algorithm and key.
    */
   signs: boolean;
-  /** The request hands a job to the mail function (one asynchronous Lambda invocation). */
+  /**
+   * The request hands a job to the mail function (one asynchronous Lambda invocation): a link, a
+   * code, or a notice to the owner (a sign-in, a new factor, a changed password). The bench checks
+   * it: a cold first response that invokes the mail function when this is not set (or the other
+   * way round) stops the bench, so the floors do the same unavoidable work.
+   */
   mail?: boolean;
   /** Its round-trip budget, from the route table (lib/routes.ts `roundTrips`). */
   budget: RoundTripBudget;
@@ -184,6 +189,7 @@ const SPECS: Spec[] = [
   {
     fn: 'request-email-sign-in',
     argon2: [],
+    mail: true,
     async requests(f, count) {
       return repeat(count, () => ({
         method: 'POST',
@@ -209,6 +215,7 @@ const SPECS: Spec[] = [
   {
     fn: 'confirm-password-reset',
     argon2: ['hash'],
+    mail: true,
     async requests(f, count) {
       const tokens = await Promise.all(Array.from({ length: count }, () => f.link('reset')));
       return tokens.map((token) => ({
@@ -221,6 +228,7 @@ const SPECS: Spec[] = [
   {
     fn: 'login',
     argon2: ['verify'],
+    mail: true,
     async requests(f, count) {
       const { user, password } = await f.account();
       return repeat(count, () => ({
@@ -234,6 +242,7 @@ const SPECS: Spec[] = [
   {
     fn: 'change-password',
     argon2: ['verify', 'hash'],
+    mail: true,
     async requests(f, count) {
       const { session } = await f.account();
       return repeat(count, (i) => ({
@@ -292,6 +301,7 @@ const SPECS: Spec[] = [
   {
     fn: 'confirm-totp',
     argon2: [],
+    mail: true,
     expiresWithinSeconds: 30,
     async requests(f, count) {
       const pending = await Promise.all(Array.from({ length: count }, () => f.totpAccount(false)));
@@ -324,6 +334,7 @@ const SPECS: Spec[] = [
   {
     fn: 'disable-totp',
     argon2: ['verify'],
+    mail: true,
     async requests(f, count) {
       const accounts = await Promise.all(Array.from({ length: count }, () => f.totpAccount(true)));
       return accounts.map((a) => ({
@@ -337,6 +348,7 @@ const SPECS: Spec[] = [
   {
     fn: 'complete-mfa-login',
     argon2: [],
+    mail: true,
     async requests(f, count) {
       const logins = await Promise.all(Array.from({ length: count }, () => f.mfaLogin()));
       // A recovery code: the same checks and writes as a TOTP code, and it does not go stale
@@ -364,6 +376,7 @@ const SPECS: Spec[] = [
   {
     fn: 'add-passkey',
     argon2: [],
+    mail: true,
     expiresWithinSeconds: 300,
     async requests(f, count) {
       const made = await Promise.all(Array.from({ length: count }, () => f.passkeyRegistration()));
@@ -390,6 +403,7 @@ const SPECS: Spec[] = [
   {
     fn: 'delete-passkey',
     argon2: ['verify'],
+    mail: true,
     async requests(f, count) {
       const made = await Promise.all(Array.from({ length: count }, () => f.passkeyAccount()));
       return made.map(({ account, authenticator }) => ({
@@ -411,6 +425,7 @@ const SPECS: Spec[] = [
   {
     fn: 'passkey-login',
     argon2: [],
+    mail: true,
     expiresWithinSeconds: 300,
     async requests(f, count) {
       const { authenticator } = await f.passkeyAccount();

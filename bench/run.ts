@@ -65,7 +65,10 @@ async function main(): Promise<void> {
   const datastore = await startDatastoreProcess();
   // Lambda's Invoke API as the functions that queue mail see it: an asynchronous invocation is
   // answered 202 at once (the bench measures the request, not the mail function).
+  // It counts the invocations, which bench/first-response.ts checks against each endpoint's `mail`.
+  const lambdaInvocations = { count: 0 };
   const lambda = createServer((request, response) => {
+    lambdaInvocations.count += 1;
     request.resume();
     request.on('end', () => {
       response.writeHead(202);
@@ -153,7 +156,7 @@ async function main(): Promise<void> {
     await snapshotBundles();
     const bundles = readBundles().filter((b) => !TARGETED || TARGETED.includes(b.fn));
     if (TARGETED) {
-      await targetedRun(bundles, config, signingKey.publicJwk, datastore, productionEnv);
+      await targetedRun(bundles, config, signingKey.publicJwk, datastore, productionEnv, lambdaInvocations);
       const cold = await measureColdStarts(bundles, process.env, FIRST_RESPONSE_RUNS, {
         env: productionEnv,
         floorParameters: PRODUCTION.floorParameters,
@@ -232,6 +235,7 @@ async function main(): Promise<void> {
       env: productionEnv,
       runs: FIRST_RESPONSE_RUNS,
       production: PRODUCTION,
+      lambdaInvocations,
     });
 
     progress(`memory: ${ENDPOINTS.length} processes × ${MEMORY_REQUESTS} requests`);
@@ -298,6 +302,7 @@ async function targetedRun(
   publicJwk: Awaited<ReturnType<typeof generateSigningKey>>['publicJwk'],
   datastore: Awaited<ReturnType<typeof startDatastoreProcess>>,
   env: NodeJS.ProcessEnv,
+  lambdaInvocations: { count: number },
 ): Promise<void> {
   const fixtures = await createFixtures(config);
   const endpoints = ENDPOINTS.filter((e) => bundles.some((b) => b.fn === e.fn));
@@ -335,6 +340,7 @@ async function targetedRun(
     env,
     runs: FIRST_RESPONSE_RUNS,
     production: PRODUCTION,
+    lambdaInvocations,
   });
   const line = (f: FirstResponse) =>
     `${f.fn.padEnd(30)} ${f.medianMs.toFixed(0).padStart(6)} ms  floor ${f.floorMs.toFixed(0).padStart(5)} ms  ` +
