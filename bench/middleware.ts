@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { httpEvent, lambdaContext } from '../dev/http-event';
 import type { Config } from '../lib/config';
 import type { HttpHandler, HttpResult } from '../lib/http';
-import { createBaseServices } from '../lib/services';
+import { accessTier, createBaseServices } from '../lib/services';
 import type { Fixtures } from './fixtures';
 import { type Summary, summarise } from './statistics';
 
@@ -26,7 +26,8 @@ export async function measureMiddlewareOverhead(
   samples: number,
   warmup: number,
 ): Promise<MiddlewareOverhead> {
-  const services = createBaseServices(config);
+  const base = createBaseServices(config);
+  const services = { ...base, ...accessTier(base) };
   // Loaded here, not at the top: the module builds its own services from process.env at import.
   const { createHandler } = await import('../functions/get-profile');
   const full = createHandler(services);

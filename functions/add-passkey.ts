@@ -1,12 +1,16 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { lambdaHandler, type PasskeyCeremonyServices, passkeyCeremonyServices } from '../lib/services';
+import {
+  lambdaHandler,
+  type PasskeyRegistrationServices,
+  passkeyRegistrationServices,
+} from '../lib/services';
 import { AddPasskeyBody } from '../lib/validation';
 
 /** POST /users/me/passkeys — register a passkey (the registration ceremony's response). */
-export const createHandler = ({ http, ceremonies }: PasskeyCeremonyServices) =>
+export const createHandler = ({ http, ceremonies }: PasskeyRegistrationServices) =>
   endpoint(http, routeOf('add-passkey'), AddPasskeyBody, async ({ caller, body }) =>
     ceremonies.add(caller, body),
   );
 
-export const handler = lambdaHandler(passkeyCeremonyServices, createHandler);
+export const handler = lambdaHandler(passkeyRegistrationServices, createHandler);

@@ -1,9 +1,9 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { type BaseServices, baseServices, lambdaHandler } from '../lib/services';
+import { type AccessServices, accessServices, lambdaHandler } from '../lib/services';
 
 /** GET /sessions — the caller's sessions, the current one marked. */
-export const createHandler = ({ http, access }: BaseServices) =>
+export const createHandler = ({ http, access }: AccessServices) =>
   endpoint(http, routeOf('list-sessions'), undefined, async ({ caller }) => access.listSessions(caller));
 
-export const handler = lambdaHandler(baseServices, createHandler);
+export const handler = lambdaHandler(accessServices, createHandler);

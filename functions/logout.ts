@@ -1,9 +1,9 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { type BaseServices, baseServices, lambdaHandler } from '../lib/services';
+import { type AccessServices, accessServices, lambdaHandler } from '../lib/services';
 
 /** DELETE /sessions/current — log out: revoke the caller's session. */
-export const createHandler = ({ http, access }: BaseServices) =>
+export const createHandler = ({ http, access }: AccessServices) =>
   endpoint(http, routeOf('logout'), undefined, async ({ caller }) => access.logout(caller));
 
-export const handler = lambdaHandler(baseServices, createHandler);
+export const handler = lambdaHandler(accessServices, createHandler);

@@ -1,10 +1,10 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { type BaseServices, lambdaHandler, sessionServices } from '../lib/services';
+import { type AccessServices, lambdaHandler, sessionServices } from '../lib/services';
 import { RefreshBody } from '../lib/validation';
 
 /** POST /sessions/refresh — trade a refresh token for a new token pair (the old one is spent). */
-export const createHandler = ({ http, access }: BaseServices) =>
+export const createHandler = ({ http, access }: AccessServices) =>
   endpoint(http, routeOf('refresh-session'), RefreshBody, async ({ body, client }) =>
     access.refresh(body, client),
   );

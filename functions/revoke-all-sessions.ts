@@ -1,11 +1,11 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { type BaseServices, baseServices, lambdaHandler } from '../lib/services';
+import { type AccessServices, accessServices, lambdaHandler } from '../lib/services';
 
 /** DELETE /sessions — log out everywhere: revoke every session of the caller. */
-export const createHandler = ({ http, access }: BaseServices) =>
+export const createHandler = ({ http, access }: AccessServices) =>
   endpoint(http, routeOf('revoke-all-sessions'), undefined, async ({ caller }) =>
     access.revokeAllSessions(caller),
   );
 
-export const handler = lambdaHandler(baseServices, createHandler);
+export const handler = lambdaHandler(accessServices, createHandler);

@@ -1,15 +1,15 @@
 import { NotFoundError } from '../lib/errors';
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { type BaseServices, baseServices, lambdaHandler } from '../lib/services';
+import { type AccessServices, accessServices, lambdaHandler } from '../lib/services';
 import { SESSION_ID_PATTERN } from '../lib/sessions/store';
 
 /** DELETE /sessions/{id} — revoke one of the caller's sessions; any other id is 404. */
-export const createHandler = ({ http, access }: BaseServices) =>
+export const createHandler = ({ http, access }: AccessServices) =>
   endpoint(http, routeOf('revoke-session'), undefined, async ({ caller, pathParameters }) => {
     const id = pathParameters.id ?? '';
     if (!SESSION_ID_PATTERN.test(id)) throw new NotFoundError('No such session.');
     await access.revokeSession(caller, id);
   });
 
-export const handler = lambdaHandler(baseServices, createHandler);
+export const handler = lambdaHandler(accessServices, createHandler);

@@ -16,7 +16,7 @@ import { createLogger } from './logger';
 import type { MailQueue } from './mail/queue';
 import type { MfaLogin } from './mfa/login';
 import type { SecondFactor } from './mfa/service';
-import type { PasskeyCeremonies } from './passkeys/ceremonies';
+import type { PasskeyCeremonies, PasskeyLogIn, PasskeyRegistration } from './passkeys/ceremonies';
 import type { Passkeys } from './passkeys/service';
 import { createPasswordHasher } from './passwords';
 import { createRateLimits } from './rate-limits';
@@ -31,11 +31,12 @@ import { createRevertLinks, createVerificationLinks } from './recovery/store';
 import { createSessionStore } from './sessions/store';
 import {
   accountsTier,
-  ceremonyTier,
   loginLimit,
   mfaLoginTier,
+  passkeyLogInTier,
   passkeyTier,
   recoveryTier,
+  registrationTier,
   resetTier,
   secondFactorTier,
 } from './tiers';
@@ -54,7 +55,6 @@ export { mailQueueOf };
  */
 export interface BaseServices {
   config: Config;
-  access: Access;
   tokens: TokenService;
   datastore: Datastore;
   keys: Keys;
@@ -62,6 +62,11 @@ export interface BaseServices {
   audit: AuditLog;
   http: HttpDeps;
   now: () => number;
+}
+
+/** The first tier and the access service (the caller's profile and sessions, refresh rotation). */
+export interface AccessServices extends BaseServices {
+  access: Access;
 }
 
 /** The first tier and the credential operations. */
@@ -99,22 +104,31 @@ export interface PasskeyServices extends BaseServices {
   passkeys: Passkeys;
 }
 
-/** The first tier and the passkey ceremonies' verification. */
-export interface PasskeyCeremonyServices extends BaseServices {
-  ceremonies: PasskeyCeremonies;
+/** The first tier and the passkey registration ceremony's verification (adding a passkey). */
+export interface PasskeyRegistrationServices extends BaseServices {
+  ceremonies: PasskeyRegistration;
+}
+
+/** The first tier and the passkey authentication ceremony's verification (logging in with one). */
+export interface PasskeyLogInServices extends BaseServices {
+  ceremonies: PasskeyLogIn;
 }
 
 /** Everything (tests build every handler on one set). */
 export interface Services
-  extends AccountServices,
+  extends AccessServices,
+    AccountServices,
     RecoveryServices,
     LinkServices,
     ResetServices,
     SecondFactorServices,
     MfaLoginServices,
     PasskeyServices,
-    PasskeyCeremonyServices,
-    EmailSignInServices {}
+    PasskeyRegistrationServices,
+    PasskeyLogInServices,
+    EmailSignInServices {
+  ceremonies: PasskeyCeremonies;
+}
 
 /** What tests may replace: the clock, the logger, where mail jobs go. */
 export interface ServiceOverrides {
@@ -131,7 +145,7 @@ export interface ServiceOverrides {
  */
 type ClaimsHookBuilder = typeof customClaimsFor;
 
-/** Composition root, first tier: clients, stores, tokens and the access service. */
+/** Composition root, first tier: clients, stores, tokens and the HTTP layer's dependencies. */
 export function createBaseServices(
   config: Config,
   overrides: ServiceOverrides = {},
@@ -165,18 +179,8 @@ export function createBaseServices(
         : undefined,
   );
   const audit = createAuditLog(logger);
-  const access = createAccess({
-    users,
-    sessions: createSessionStore(datastore, keys),
-    tokens,
-    audit,
-    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
-    refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
-    now,
-  });
   return {
     config,
-    access,
     tokens,
     datastore,
     keys,
@@ -193,11 +197,30 @@ export function createBaseServices(
   };
 }
 
+/**
+ * The access service (lib/access.ts), on the first tier: only the functions that read or end the
+ * caller's sessions, or rotate a refresh token, bundle it and the rotation scripts.
+ */
+export function accessTier(base: BaseServices): Pick<AccessServices, 'access'> {
+  return {
+    access: createAccess({
+      users: base.users,
+      sessions: createSessionStore(base.datastore, base.keys),
+      tokens: base.tokens,
+      audit: base.audit,
+      refreshTokenTtlSeconds: base.config.refreshTokenTtlSeconds,
+      refreshReuseGraceSeconds: base.config.refreshReuseGraceSeconds,
+      now: base.now,
+    }),
+  };
+}
+
 /** Composition root, second tier: adds Argon2, the rate limits and the account operations. */
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
   const base = createBaseServices(config, overrides, customClaimsFor);
   return {
     ...base,
+    ...accessTier(base),
     ...accountsTier(base, overrides),
     ...recoveryTier(base, overrides),
     links: createLinkFollowing({
@@ -209,11 +232,14 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     ...resetTier(base, overrides),
     ...secondFactorTier(base, createPasswordHasher(config.argon2), overrides),
     ...mfaLoginTier(base, overrides),
-    ...ceremonyTier(
-      base,
-      loginLimit(base, createRateLimits(base.datastore, base.keys, config.rateLimits)),
-      overrides,
-    ),
+    ceremonies: {
+      ...registrationTier(base, overrides).ceremonies,
+      ...passkeyLogInTier(
+        base,
+        loginLimit(base, createRateLimits(base.datastore, base.keys, config.rateLimits)),
+        overrides,
+      ).ceremonies,
+    },
     ...passkeyTier(
       base,
       {
@@ -233,9 +259,17 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
 export const baseServices = (env: Record<string, string | undefined>): BaseServices =>
   createBaseServices(parseConfig(env));
 
-/** As `baseServices`, for a function that issues tokens without the other tiers (refresh): with the claims hook. */
-export const sessionServices = (env: Record<string, string | undefined>): BaseServices =>
-  createBaseServices(parseConfig(env), {}, customClaimsFor);
+/** As `baseServices`, with the access service (the caller's profile and sessions). */
+export const accessServices = (env: Record<string, string | undefined>): AccessServices => {
+  const base = createBaseServices(parseConfig(env));
+  return { ...base, ...accessTier(base) };
+};
+
+/** As `accessServices`, for a function that issues tokens without the other tiers (refresh): with the claims hook. */
+export const sessionServices = (env: Record<string, string | undefined>): AccessServices => {
+  const base = createBaseServices(parseConfig(env), {}, customClaimsFor);
+  return { ...base, ...accessTier(base) };
+};
 
 /** As `baseServices`, with the credential operations (each function bundles only the tier it uses). */
 export const accountServices = (env: Record<string, string | undefined>): AccountServices => {
@@ -269,22 +303,22 @@ export const mfaLoginServices = (env: Record<string, string | undefined>): MfaLo
   return { ...base, ...mfaLoginTier(base) };
 };
 
-/** As `baseServices`, with the passkey ceremonies' verification (adding a passkey: no limiter). */
-export const passkeyCeremonyServices = (env: Record<string, string | undefined>): PasskeyCeremonyServices => {
+/** As `baseServices`, with the passkey registration's verification (adding a passkey: no limiter). */
+export const passkeyRegistrationServices = (
+  env: Record<string, string | undefined>,
+): PasskeyRegistrationServices => {
   const base = createBaseServices(parseConfig(env));
-  return { ...base, ...ceremonyTier(base) };
+  return { ...base, ...registrationTier(base) };
 };
 
 /**
- * As `passkeyCeremonyServices`, for logging in with a passkey: with the per-IP log-in limit, and
+ * As `baseServices`, with the passkey log-in's verification: with the per-IP log-in limit, and
  * the claims hook (it issues tokens).
  */
-export const passkeyLoginCeremonyServices = (
-  env: Record<string, string | undefined>,
-): PasskeyCeremonyServices => {
+export const passkeyLogInServices = (env: Record<string, string | undefined>): PasskeyLogInServices => {
   const base = createBaseServices(parseConfig(env), {}, customClaimsFor);
   const rateLimits = createRateLimits(base.datastore, base.keys, base.config.rateLimits);
-  return { ...base, ...ceremonyTier(base, loginLimit(base, rateLimits)) };
+  return { ...base, ...passkeyLogInTier(base, loginLimit(base, rateLimits)) };
 };
 
 /** As `baseServices`, with passkeys (registration and listing: no Argon2, no limiter). */

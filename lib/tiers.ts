@@ -7,7 +7,13 @@ import { createLambdaMailQueue, type MailQueue } from './mail/queue';
 import { createMfaLogin } from './mfa/login';
 import { createSecondFactor } from './mfa/service';
 import { createMfaLoginStore, createMfaStore } from './mfa/store';
-import { createPasskeyCeremonies } from './passkeys/ceremonies';
+import {
+  createPasskeyLogIn,
+  createPasskeyRegistration,
+  type PasskeyCeremonyDeps,
+  type PasskeyLogIn,
+  type PasskeyRegistration,
+} from './passkeys/ceremonies';
 import { createPasskeys } from './passkeys/service';
 import { createPasswordHasher, type PasswordHasher } from './passwords';
 import { auditedLimit, createRateLimits, type RateLimits } from './rate-limits';
@@ -18,26 +24,42 @@ import type { BaseServices, ServiceOverrides, Services } from './services';
 // The tiers the composition root (lib/services.ts) and the per-function builders put together.
 /**
  * The passkey ceremonies' verification (lib/passkeys/verifier.ts: only the two functions that
- * verify a response carry it), with the per-IP log-in limit where a passkey logs in.
+ * verify a response carry it), one half per function: adding a passkey (`registrationTier`),
+ * logging in with one (`passkeyLogInTier`, with the per-IP log-in limit).
  */
-export function ceremonyTier(
+function ceremonyDeps(
   base: BaseServices,
+  overrides: ServiceOverrides,
   limitLogin?: (client: ClientInfo) => Promise<void>,
-  overrides: ServiceOverrides = {},
-): Pick<Services, 'ceremonies'> {
+): PasskeyCeremonyDeps {
   return {
-    ceremonies: createPasskeyCeremonies({
-      datastore: base.datastore,
-      keys: base.keys,
-      ...(limitLogin ? { limitLogin } : {}),
-      tokens: base.tokens,
-      audit: base.audit,
-      mail: mailQueueOf(base, overrides),
-      settings: base.config,
-      now: base.now,
-    }),
+    datastore: base.datastore,
+    keys: base.keys,
+    ...(limitLogin ? { limitLogin } : {}),
+    tokens: base.tokens,
+    audit: base.audit,
+    mail: mailQueueOf(base, overrides),
+    settings: base.config,
+    now: base.now,
   };
 }
+
+/** Adding a passkey: the registration ceremony's second half, on the first tier. */
+export const registrationTier = (
+  base: BaseServices,
+  overrides: ServiceOverrides = {},
+): { ceremonies: PasskeyRegistration } => ({
+  ceremonies: createPasskeyRegistration(ceremonyDeps(base, overrides)),
+});
+
+/** Logging in with a passkey: the authentication ceremony's second half, with the per-IP log-in limit. */
+export const passkeyLogInTier = (
+  base: BaseServices,
+  limitLogin: (client: ClientInfo) => Promise<void>,
+  overrides: ServiceOverrides = {},
+): { ceremonies: PasskeyLogIn } => ({
+  ceremonies: createPasskeyLogIn(ceremonyDeps(base, overrides, limitLogin)),
+});
 
 /** The per-IP log-in limit, audited, as a passkey log-in checks it. */
 export const loginLimit =

@@ -1,4 +1,3 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { type AuditLog, createAuditLog } from '../audit';
 import { type Config, parseConfig } from '../config';
 import { createDatastore } from '../datastore';

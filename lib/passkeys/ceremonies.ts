@@ -59,27 +59,44 @@ function loginClaims(
 }
 
 export type PasskeyCeremonies = ReturnType<typeof createPasskeyCeremonies>;
+export type PasskeyRegistration = ReturnType<typeof createPasskeyRegistration>;
+export type PasskeyLogIn = ReturnType<typeof createPasskeyLogIn>;
+
+/** What both ceremonies share: the caller's script arguments and the audited refusal. */
+function ceremonyParts({ audit, now }: PasskeyCeremonyDeps) {
+  return {
+    at: (caller: Caller) => ({ userId: caller.userId, sessionId: caller.sessionId, now: now() }),
+    refused: (reason: string, userId: string | null, client?: ClientInfo) => {
+      audit.record('passkey_refused', {
+        userId,
+        ...(client ? { ip: client.ip } : {}),
+        passkeyReason: reason,
+      });
+      return problem('passkey_invalid');
+    },
+  };
+}
 
 /**
  * The passkey ceremonies' second halves, verified by lib/passkeys/verifier.ts: a registration
  * response against the caller's live challenge, a log-in assertion against the stored public key
  * (user verification required), challenges taken once, the counter checked atomically with the
  * session it opens. Every refusal is `passkey_invalid`, audited with its reason, nothing written.
+ * Each half is its own builder, so that each of the two functions bundles only its own verifier,
+ * scripts and (for the log-in) session opening.
  */
 export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
-  const { datastore, keys, tokens, audit, settings, now } = deps;
-  const sessions = createSessions({ tokens, settings });
+  return { ...createPasskeyRegistration(deps), ...createPasskeyLogIn(deps) };
+}
+
+/** Adding a passkey: the registration ceremony's second half. */
+export function createPasskeyRegistration(deps: PasskeyCeremonyDeps) {
+  const { datastore, keys, audit, settings, now } = deps;
   const { rpId, origins } = settings.webauthn;
   const run = scriptRunner(datastore, keys);
   const takeRegistration = run(scripts.TAKE_PASSKEY_REGISTRATION_CHALLENGE);
   const add = run(scripts.ADD_PASSKEY);
-  const takeLogin = run(scripts.TAKE_PASSKEY_LOGIN_CHALLENGE);
-  const login = run(scripts.PASSKEY_LOGIN);
-  const at = (caller: Caller) => ({ userId: caller.userId, sessionId: caller.sessionId, now: now() });
-  const refused = (reason: string, userId: string | null, client?: ClientInfo) => {
-    audit.record('passkey_refused', { userId, ...(client ? { ip: client.ip } : {}), passkeyReason: reason });
-    return problem('passkey_invalid');
-  };
+  const { at, refused } = ceremonyParts(deps);
 
   return {
     /** Verifies a registration response against the caller's live challenge and stores the passkey. */
@@ -116,7 +133,20 @@ export function createPasskeyCeremonies(deps: PasskeyCeremonyDeps) {
       await deps.mail.enqueue(noticeJob(caller.userId, 'passkey-added', passkey.name));
       return { passkey: shown(passkey) };
     },
+  };
+}
 
+/** Logging in with a passkey: the authentication ceremony's second half. */
+export function createPasskeyLogIn(deps: PasskeyCeremonyDeps) {
+  const { datastore, keys, tokens, audit, settings, now } = deps;
+  const sessions = createSessions({ tokens, settings });
+  const { rpId, origins } = settings.webauthn;
+  const run = scriptRunner(datastore, keys);
+  const takeLogin = run(scripts.TAKE_PASSKEY_LOGIN_CHALLENGE);
+  const login = run(scripts.PASSKEY_LOGIN);
+  const { refused } = ceremonyParts(deps);
+
+  return {
     /**
      * A passkey log-in: the challenge it signed is taken once, the assertion verified against
      * the stored public key (user verification required), the counter checked; then a session.

@@ -7,7 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import * as passkeyLogin from '../../functions/passkey-login';
 import * as passkeyLoginOptions from '../../functions/passkey-login-options';
 import { parseConfig } from '../../lib/config';
-import { createBaseServices, passkeyLoginCeremonyServices, passkeyLoginServices } from '../../lib/services';
+import { createBaseServices, passkeyLogInServices, passkeyLoginServices } from '../../lib/services';
 import { passkeyTier } from '../../lib/tiers';
 import { invoke } from '../support/app';
 import { recordingMailQueue } from '../support/mail';
@@ -51,12 +51,7 @@ test.each([
     200,
   ],
   // A response that names nothing: 400 passkey_invalid, after the limit counted it.
-  [
-    '/sessions/passkey',
-    () => passkeyLogin.createHandler(passkeyLoginCeremonyServices(env())),
-    { response: {} },
-    400,
-  ],
+  ['/sessions/passkey', () => passkeyLogin.createHandler(passkeyLogInServices(env())), { response: {} }, 400],
 ] as const)(
   'POST %s as deployed counts on the per-IP log-in limit',
   async (path, build, body, firstStatus) => {
