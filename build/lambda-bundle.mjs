@@ -86,15 +86,21 @@ export const upstashRedisSubset = {
 };
 
 /**
- * The configuration table (lib/config-variables.json) ships without its descriptions: they are for
- * the README and serverless.yml, and would cost every bundle ≈6 KiB.
+ * The configuration table (lib/config-variables.json) ships without what only the README and
+ * serverless.yml read: the descriptions (≈6 KiB of every bundle) and the `serverless` values
+ * (build/serverless-environment.cjs). A `"secret": false` is left out too (≈0.8 KiB): the functions
+ * read `secret` as a truth value (lib/parameters.ts), so an absent member means the same.
  */
 export const configTableWithoutDescriptions = {
   name: 'config-table-without-descriptions',
   setup(build) {
     build.onLoad({ filter: /[\\/]lib[\\/]config-variables\.json$/ }, async (args) => {
       const table = JSON.parse(await readFile(args.path, 'utf8'));
-      for (const entry of Object.values(table)) delete entry.description;
+      for (const entry of Object.values(table)) {
+        delete entry.description;
+        delete entry.serverless;
+        if (entry.secret === false) delete entry.secret;
+      }
       return { contents: JSON.stringify(table), loader: 'json' };
     });
   },
@@ -224,6 +230,34 @@ export function routeRowsOf(fn) {
   };
 }
 
+/**
+ * The @oslojs packages (the passkey verifier's CBOR and COSE readers) declare no `sideEffects`, so
+ * esbuild keeps every module their index files re-export for the TypeScript enums they define in
+ * IIFEs: the attestation formats' parsers and a pure-JS SHA-2 (≈3.5 KiB) the verifier never calls
+ * (lib/passkeys/verifier.ts hashes with node:crypto). Their modules only define functions, classes,
+ * constants and those enums, so they are resolved as side-effect free, as their authors could
+ * have declared; the passkey e2e and differential tests run through these bundles.
+ */
+export const oslojsWithoutSideEffects = {
+  name: 'oslojs-without-side-effects',
+  setup(build) {
+    const inOslojs = (path) => /(^|[\\/])node_modules[\\/]@oslojs[\\/]/.test(path);
+    build.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData?.oslojs) return undefined;
+      if (!args.path.startsWith('@oslojs/') && !(inOslojs(args.importer) && args.path.startsWith('.')))
+        return undefined;
+      const result = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: { oslojs: true },
+      });
+      if (result.errors.length > 0) return { errors: result.errors };
+      return { path: result.path, sideEffects: false };
+    });
+  },
+};
+
 /** Options for one function's bundle (minified CommonJS for Lambda's Node runtime); add entry and output. */
 export const lambdaBundleOptions = {
   bundle: true,
@@ -236,7 +270,13 @@ export const lambdaBundleOptions = {
   // esbuild drop what is not used (the multi-region limiter): 4 KiB. No function bundles it since
   // lib/fixed-window.ts; tests/budgets/redis-subset.test.ts still builds it with these options.
   alias: { '@upstash/ratelimit': '@upstash/ratelimit/dist/index.mjs' },
-  plugins: [upstashRedisSubset, configTableWithoutDescriptions, compactLua, routeTableWithoutSummaries],
+  plugins: [
+    upstashRedisSubset,
+    configTableWithoutDescriptions,
+    compactLua,
+    routeTableWithoutSummaries,
+    oslojsWithoutSideEffects,
+  ],
   legalComments: 'none',
   logLevel: 'warning',
 };

@@ -135,15 +135,39 @@ export class ConfigError extends Error {
   }
 }
 
+/** Every section but social log-in's: the configuration of the functions that never call a provider. */
+export type BaseConfig = Omit<Config, 'oauth'>;
+
 /**
  * Parses and validates the environment. Pure: reads only `env`. Empty strings count as unset.
  * Throws one `ConfigError` naming every bad or missing variable (never echoing their values).
  */
 export function parseConfig(env: Record<string, string | undefined>): Config {
+  return parseSections(env, (read, problems, base) => ({
+    oauth: readOAuthConfig(read, problems, {
+      appUrl: base.mail.appUrl,
+      corsAllowedOrigins: base.corsAllowedOrigins,
+    }),
+  }));
+}
+
+/**
+ * As `parseConfig`, without social log-in's section (lib/oauth/config.ts): the functions that never
+ * call a provider neither bundle its reader nor fail on its variables.
+ */
+export function parseBaseConfig(env: Record<string, string | undefined>): BaseConfig {
+  return parseSections(env, () => ({}));
+}
+
+/** The base sections, then `more`'s, read with one reader: one `ConfigError` names every problem. */
+function parseSections<T extends object>(
+  env: Record<string, string | undefined>,
+  more: (read: ReturnType<typeof reader>, problems: string[], base: BaseConfig) => T,
+): BaseConfig & T {
   const problems: string[] = [];
   const read = reader(env, problems);
   const algorithm = read.algorithm('JWT_ALGORITHM');
-  const config: Config = {
+  const config: BaseConfig = {
     datastore: {
       url: read.secureUrl('UPSTASH_REDIS_REST_URL'),
       token: read.required('UPSTASH_REDIS_REST_TOKEN'),
@@ -207,14 +231,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: read.logLevel('LOG_LEVEL'),
     ssmParameterPrefix: read.ssmPath('SSM_PARAMETER_PREFIX'),
     webauthn: { rpId: '', rpName: '', origins: [] },
-    oauth: { providers: [], redirectOrigins: [], stateTtlSeconds: 0, timeoutMs: 0 },
   };
   // The issuer defaults to the API's own URL: where API Gateway's JWT authorizer looks for discovery.
   config.jwt.issuer = read.text('JWT_ISSUER') || config.apiUrl;
-  config.oauth = readOAuthConfig(read, problems, {
-    appUrl: config.mail.appUrl,
-    corsAllowedOrigins: config.corsAllowedOrigins,
-  });
   // The relying party defaults to the frontend (APP_URL) and the product name.
   const appUrl = URL.canParse(config.mail.appUrl) ? new URL(config.mail.appUrl) : null;
   const rpId = read.text('WEBAUTHN_RP_ID', 253) || appUrl?.hostname || '';
@@ -228,6 +247,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   };
   if (config.edge.wafRateLimit > 0 && config.edge.wafRateLimit < 100)
     problems.push("EDGE_WAF_RATE_LIMIT must be 0 (off) or at least 100 (AWS WAF's smallest rate limit)");
+  const sections = more(read, problems, config);
   if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  return { ...config, ...sections };
 }

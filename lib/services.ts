@@ -3,7 +3,7 @@ import { type Access, createAccess } from './access';
 import type { Accounts } from './accounts/service';
 import { createUserReader, type UserReader } from './accounts/store';
 import { type AuditLog, createAuditLog } from './audit';
-import { type Config, parseConfig } from './config';
+import { type BaseConfig, type Config, parseBaseConfig } from './config';
 import { createDatastore, type Datastore } from './datastore';
 import type { EmailSignInServices } from './email-sign-in/services';
 import { askingPart, emailSignInTier, followingPart } from './email-sign-in/tier';
@@ -54,7 +54,7 @@ export { mailQueueOf };
  * their bundles leave out Argon2, the rate limiter and the common-password list.
  */
 export interface BaseServices {
-  config: Config;
+  config: BaseConfig;
   tokens: TokenService;
   datastore: Datastore;
   keys: Keys;
@@ -127,6 +127,7 @@ export interface Services
     PasskeyRegistrationServices,
     PasskeyLogInServices,
     EmailSignInServices {
+  config: Config;
   ceremonies: PasskeyCeremonies;
 }
 
@@ -146,11 +147,11 @@ export interface ServiceOverrides {
 type ClaimsHookBuilder = typeof customClaimsFor;
 
 /** Composition root, first tier: clients, stores, tokens and the HTTP layer's dependencies. */
-export function createBaseServices(
-  config: Config,
+export function createBaseServices<C extends BaseConfig>(
+  config: C,
   overrides: ServiceOverrides = {},
   claimsHook?: ClaimsHookBuilder,
-): BaseServices {
+): BaseServices & { config: C } {
   const now = overrides.now ?? Date.now;
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const datastore = createDatastore(config.datastore);
@@ -257,35 +258,35 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
 
 /** Builds the services from an environment; parses (and so validates) the configuration. */
 export const baseServices = (env: Record<string, string | undefined>): BaseServices =>
-  createBaseServices(parseConfig(env));
+  createBaseServices(parseBaseConfig(env));
 
 /** As `baseServices`, with the access service (the caller's profile and sessions). */
 export const accessServices = (env: Record<string, string | undefined>): AccessServices => {
-  const base = createBaseServices(parseConfig(env));
+  const base = createBaseServices(parseBaseConfig(env));
   return { ...base, ...accessTier(base) };
 };
 
 /** As `accessServices`, for a function that issues tokens without the other tiers (refresh): with the claims hook. */
 export const sessionServices = (env: Record<string, string | undefined>): AccessServices => {
-  const base = createBaseServices(parseConfig(env), {}, customClaimsFor);
+  const base = createBaseServices(parseBaseConfig(env), {}, customClaimsFor);
   return { ...base, ...accessTier(base) };
 };
 
 /** As `baseServices`, with the credential operations (each function bundles only the tier it uses). */
 export const accountServices = (env: Record<string, string | undefined>): AccountServices => {
-  const base = createBaseServices(parseConfig(env), {}, customClaimsFor);
+  const base = createBaseServices(parseBaseConfig(env), {}, customClaimsFor);
   return { ...base, ...accountsTier(base, {}) };
 };
 
 /** As `baseServices`, with the completion of password resets. */
 export const resetServices = (env: Record<string, string | undefined>): ResetServices => {
-  const base = createBaseServices(parseConfig(env), {}, customClaimsFor);
+  const base = createBaseServices(parseBaseConfig(env), {}, customClaimsFor);
   return { ...base, ...resetTier(base) };
 };
 
 /** As `baseServices`, with second factors, without a password hasher (no Argon2 in the bundle). */
 export const secondFactorServices = (env: Record<string, string | undefined>): SecondFactorServices => {
-  const base = createBaseServices(parseConfig(env));
+  const base = createBaseServices(parseBaseConfig(env));
   return { ...base, ...secondFactorTier(base) };
 };
 
@@ -293,13 +294,13 @@ export const secondFactorServices = (env: Record<string, string | undefined>): S
 export const secondFactorPasswordServices = (
   env: Record<string, string | undefined>,
 ): SecondFactorServices => {
-  const base = createBaseServices(parseConfig(env));
+  const base = createBaseServices(parseBaseConfig(env));
   return { ...base, ...secondFactorTier(base, createPasswordHasher(base.config.argon2)) };
 };
 
 /** As `baseServices`, with the log-in's second step. */
 export const mfaLoginServices = (env: Record<string, string | undefined>): MfaLoginServices => {
-  const base = createBaseServices(parseConfig(env), {}, customClaimsFor);
+  const base = createBaseServices(parseBaseConfig(env), {}, customClaimsFor);
   return { ...base, ...mfaLoginTier(base) };
 };
 
@@ -307,7 +308,7 @@ export const mfaLoginServices = (env: Record<string, string | undefined>): MfaLo
 export const passkeyRegistrationServices = (
   env: Record<string, string | undefined>,
 ): PasskeyRegistrationServices => {
-  const base = createBaseServices(parseConfig(env));
+  const base = createBaseServices(parseBaseConfig(env));
   return { ...base, ...registrationTier(base) };
 };
 
@@ -316,33 +317,33 @@ export const passkeyRegistrationServices = (
  * the claims hook (it issues tokens).
  */
 export const passkeyLogInServices = (env: Record<string, string | undefined>): PasskeyLogInServices => {
-  const base = createBaseServices(parseConfig(env), {}, customClaimsFor);
+  const base = createBaseServices(parseBaseConfig(env), {}, customClaimsFor);
   const rateLimits = createRateLimits(base.datastore, base.keys, base.config.rateLimits);
   return { ...base, ...passkeyLogInTier(base, loginLimit(base, rateLimits)) };
 };
 
 /** As `baseServices`, with passkeys (registration and listing: no Argon2, no limiter). */
 export const passkeyServices = (env: Record<string, string | undefined>): PasskeyServices => {
-  const base = createBaseServices(parseConfig(env));
+  const base = createBaseServices(parseBaseConfig(env));
   return { ...base, ...passkeyTier(base) };
 };
 
 /** As `passkeyServices`, for the log-in options: with the per-IP log-in limit. */
 export const passkeyLoginServices = (env: Record<string, string | undefined>): PasskeyServices => {
-  const base = createBaseServices(parseConfig(env));
+  const base = createBaseServices(parseBaseConfig(env));
   const rateLimits = createRateLimits(base.datastore, base.keys, base.config.rateLimits);
   return { ...base, ...passkeyTier(base, { limitLogin: loginLimit(base, rateLimits) }) };
 };
 
 /** As `passkeyServices`, where a password is re-entered (deleting a passkey). */
 export const passkeyPasswordServices = (env: Record<string, string | undefined>): PasskeyServices => {
-  const base = createBaseServices(parseConfig(env));
+  const base = createBaseServices(parseBaseConfig(env));
   return { ...base, ...passkeyTier(base, { passwords: createPasswordHasher(base.config.argon2) }) };
 };
 
 /** As `baseServices`, following verification links. */
 export const verificationServices = (env: Record<string, string | undefined>): LinkServices => {
-  const base = createBaseServices(parseConfig(env));
+  const base = createBaseServices(parseBaseConfig(env));
   const links = createVerificationLinks(base.datastore, base.keys);
   return {
     ...base,
@@ -352,13 +353,13 @@ export const verificationServices = (env: Record<string, string | undefined>): L
 
 /** As `baseServices`, following an email change's revert link. */
 export const revertServices = (env: Record<string, string | undefined>): LinkServices => {
-  const base = createBaseServices(parseConfig(env));
+  const base = createBaseServices(parseBaseConfig(env));
   const links = createRevertLinks(base.datastore, base.keys);
   return { ...base, links: createLinkFollowing({ revertLinks: links, audit: base.audit, now: base.now }) };
 };
 
 /** As `baseServices`, with account recovery. */
 export const recoveryServices = (env: Record<string, string | undefined>): RecoveryServices => {
-  const base = createBaseServices(parseConfig(env));
+  const base = createBaseServices(parseBaseConfig(env));
   return { ...base, ...recoveryTier(base, {}) };
 };

@@ -268,7 +268,7 @@ export const MfaLoginBody = /* @__PURE__ */ bodySchema('MfaLoginBody', () =>
 export type MfaLoginBody = z.infer<typeof MfaLoginBody>;
 
 /** A WebAuthn ceremony's response as @simplewebauthn/browser hands it over (checked by the verifier). */
-const CeremonyResponse = () => z.record(z.string(), z.unknown());
+const CeremonyResponse = () => z.looseObject({});
 
 export const AddPasskeyBody = /* @__PURE__ */ bodySchema('AddPasskeyBody', () =>
   z.strictObject({ response: CeremonyResponse(), name: z.optional(Name) }),

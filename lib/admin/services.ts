@@ -1,5 +1,5 @@
 import { createAuditLog } from '../audit';
-import { type Config, parseConfig } from '../config';
+import { type BaseConfig, parseBaseConfig } from '../config';
 import { createDatastore } from '../datastore';
 import { createExportStore } from '../export/store';
 import { createKeys } from '../keys';
@@ -10,12 +10,12 @@ import { createAdminStore } from './store';
 
 /** What the admin functions need. */
 export interface AdminServices {
-  config: Config;
+  config: BaseConfig;
   admin: Admin;
 }
 
 /** Composition root of the admin functions: the datastore, the audit log, the admin store and the export reader. */
-export function createAdminServices(config: Config, overrides: ServiceOverrides = {}): AdminServices {
+export function createAdminServices(config: BaseConfig, overrides: ServiceOverrides = {}): AdminServices {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const datastore = createDatastore(config.datastore);
   const keys = createKeys(config.keyPrefix, config.auditRetentionDays * 86_400_000);
@@ -32,4 +32,4 @@ export function createAdminServices(config: Config, overrides: ServiceOverrides 
 
 /** The admin functions' services, from an environment. */
 export const adminServices = (env: Record<string, string | undefined>): AdminServices =>
-  createAdminServices(parseConfig(env));
+  createAdminServices(parseBaseConfig(env));

@@ -1,4 +1,4 @@
-import { parseConfig } from '../config';
+import { parseBaseConfig } from '../config';
 import { customClaimsFor } from '../hooks/custom-claims';
 import { type BaseServices, createBaseServices, mailQueueOf } from '../services';
 import type { EmailSignIn } from './service';
@@ -11,13 +11,13 @@ export interface EmailSignInServices extends BaseServices {
 
 /** For `POST /sessions/email`: the per-IP limit and the mail queue (no scripts of this feature). */
 export const requestEmailSignInServices = (env: Record<string, string | undefined>): EmailSignInServices => {
-  const base = createBaseServices(parseConfig(env));
+  const base = createBaseServices(parseBaseConfig(env));
   return { ...base, ...emailSignInTier(base, askingPart(base, mailQueueOf(base, {}))) };
 };
 
 /** For `POST /sessions/email/confirm`: the store (no rate limiter: its back-off is in its scripts). */
 export const confirmEmailSignInServices = (env: Record<string, string | undefined>): EmailSignInServices => {
   // It issues tokens: with the custom claims hook.
-  const base = createBaseServices(parseConfig(env), {}, customClaimsFor);
+  const base = createBaseServices(parseBaseConfig(env), {}, customClaimsFor);
   return { ...base, ...emailSignInTier(base, followingPart(base)) };
 };

@@ -1,4 +1,4 @@
-import { parseConfig } from '../config';
+import { parseBaseConfig } from '../config';
 import { type BaseServices, createBaseServices } from '../services';
 import { type AccountExport, createAccountExport } from './service';
 import { createExportStore } from './store';
@@ -15,6 +15,6 @@ export const exportTier = (base: BaseServices): Pick<ExportServices, 'accountExp
 
 /** The export function's services, from an environment. */
 export const exportServices = (env: Record<string, string | undefined>): ExportServices => {
-  const base = createBaseServices(parseConfig(env));
+  const base = createBaseServices(parseBaseConfig(env));
   return { ...base, ...exportTier(base) };
 };

@@ -1,5 +1,5 @@
 import { type AuditLog, createAuditLog } from '../audit';
-import { type Config, parseConfig } from '../config';
+import { type BaseConfig, parseBaseConfig } from '../config';
 import { createDatastore } from '../datastore';
 import { codeHashKey } from '../email-sign-in/pair';
 import { createEmailSignInIssuer } from '../email-sign-in/store';
@@ -14,14 +14,14 @@ import { createMailService, type MailService } from './service';
 
 /** What the mail function needs: the mail service and the audit log. */
 export interface MailServices {
-  config: Config;
+  config: BaseConfig;
   mail: MailService;
   audit: AuditLog;
 }
 
 /** Composition root of the mail function: link issuing, the per-address limit, SES. */
 export function createMailServices(
-  config: Config,
+  config: BaseConfig,
   overrides: ServiceOverrides & { mailer?: Mailer } = {},
 ): MailServices {
   const now = overrides.now ?? Date.now;
@@ -48,4 +48,4 @@ export function createMailServices(
 
 /** The mail function's services, from an environment. */
 export const mailServices = (env: Record<string, string | undefined>): MailServices =>
-  createMailServices(parseConfig(env));
+  createMailServices(parseBaseConfig(env));

@@ -1,4 +1,4 @@
-import { parseConfig } from '../config';
+import { type Config, parseConfig } from '../config';
 import { customClaimsFor } from '../hooks/custom-claims';
 import { type BaseServices, createBaseServices, type ServiceOverrides } from '../services';
 import { createProviderClient, createStartClient } from './protocol';
@@ -14,6 +14,8 @@ import {
 
 /** The first tier and social log-in: what the functions of lib/oauth use (no Argon2 in their bundles). */
 export interface OAuthServices extends BaseServices {
+  /** With social log-in's section (`parseConfig`, where the others parse `parseBaseConfig`). */
+  config: Config;
   oauth: OAuth;
 }
 
@@ -27,7 +29,7 @@ export interface OAuthOverrides extends ServiceOverrides {
  * the two that call providers, their protocol (oauth4webapi): each bundle carries only those.
  */
 export function oauthTier(
-  base: BaseServices,
+  base: BaseServices & { config: Config },
   parts: { store: Partial<OAuthStore>; clientFor?: OAuthDeps['clientFor'] },
   overrides: OAuthOverrides = {},
 ): Pick<OAuthServices, 'oauth'> {
@@ -45,7 +47,7 @@ export function oauthTier(
 }
 
 /** Everything social log-in has, on a first tier (tests build every handler on it). */
-export const fullOAuthTier = (base: BaseServices, overrides: OAuthOverrides = {}) =>
+export const fullOAuthTier = (base: BaseServices & { config: Config }, overrides: OAuthOverrides = {}) =>
   oauthTier(
     base,
     { store: createOAuthStore(base.datastore, base.keys), clientFor: createProviderClient },

@@ -1,9 +1,6 @@
 import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { decodeCBORToNativeValue } from '@oslojs/cbor';
 import {
-  AttestationStatementFormat,
-  type AuthenticatorData,
-  ClientDataType,
   COSEKeyType,
   COSEPublicKey,
   coseAlgorithmEdDSA,
@@ -11,9 +8,6 @@ import {
   coseAlgorithmRS256,
   coseEllipticCurveEd25519,
   coseEllipticCurveP256,
-  parseAttestationObject,
-  parseAuthenticatorData,
-  parseClientDataJSON,
 } from '@oslojs/webauthn';
 
 /**
@@ -22,6 +16,10 @@ import {
  * ASN.1 stack we never use (attestation is `none`): ≈430 KiB and 140–158 ms of every cold start of
  * the two functions that verify. `@oslojs/webauthn` parses (client data, authenticator data,
  * attestation object, COSE keys); every check is here, and signatures are verified by node:crypto.
+ * The fixed layouts (client data JSON, authenticator data, the attestation object's three members)
+ * are read here, with node:crypto's SHA-256: the package's own readers carry a pure-JS SHA-2 and
+ * every attestation format's parser, ≈13 KiB of each of the two bundles. `@oslojs/cbor` decodes,
+ * `@oslojs/webauthn` reads the COSE keys.
  *
  * Supported credentials: ES256 (P-256), RS256 (RSA ≥ 2048 bits) and EdDSA (Ed25519) — what the
  * creation options offer. Attestation: `none`, or `packed` self-attestation (verified with the
@@ -107,29 +105,77 @@ function envelope(value: unknown): { id: string; response: Record<string, unknow
 }
 
 /** §7.1 steps 5–12 / §7.2 steps 9–15: client data of the right type, our challenge, an allowed origin. */
-function checkClientData(encoded: Uint8Array, type: ClientDataType, expected: ExpectedCeremony): void {
-  let clientData: ReturnType<typeof parseClientDataJSON>;
-  let challenge: unknown;
+function checkClientData(
+  encoded: Uint8Array,
+  type: 'webauthn.create' | 'webauthn.get',
+  expected: ExpectedCeremony,
+): void {
+  let clientData: unknown;
   try {
-    clientData = parseClientDataJSON(encoded);
-    challenge = (JSON.parse(new TextDecoder().decode(encoded)) as { challenge?: unknown }).challenge;
+    clientData = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(encoded));
   } catch {
     refuse('malformed');
-    return;
   }
-  if (clientData.type !== type) refuse('type');
+  if (typeof clientData !== 'object' || clientData === null) refuse('malformed');
+  const { type: given, challenge, origin, crossOrigin, tokenBinding } = clientData as Record<string, unknown>;
+  if (typeof given !== 'string' || typeof challenge !== 'string' || typeof origin !== 'string')
+    refuse('malformed');
+  if (crossOrigin !== undefined && typeof crossOrigin !== 'boolean') refuse('malformed');
+  if (tokenBinding !== undefined && (typeof tokenBinding !== 'object' || tokenBinding === null))
+    refuse('malformed');
+  if (given !== type) refuse('type');
   // The string as sent: two base64url spellings of the same bytes are not the same challenge.
   if (challenge !== expected.challenge) refuse('challenge');
-  if (!expected.origins.includes(clientData.origin)) refuse('origin');
+  if (!expected.origins.includes(origin as string)) refuse('origin');
   // Our pages never run a ceremony inside another site's frame.
-  if (clientData.crossOrigin === true) refuse('cross_origin');
+  if (crossOrigin === true) refuse('cross_origin');
+}
+
+/** Authenticator data (WebAuthn §6.1): what the checks read, and the new credential's bytes. */
+interface AuthenticatorData {
+  rpIdHash: Buffer;
+  flags: number;
+  signatureCounter: number;
+  /** Attested credential data (registration): the credential id and its COSE public key's own bytes. */
+  credential: { id: Buffer; publicKey: Buffer } | null;
+}
+
+const USER_PRESENT = 0x01;
+const USER_VERIFIED = 0x04;
+const ATTESTED_CREDENTIAL_DATA = 0x40;
+
+/** Reads authenticator data: RP ID hash (32), flags (1), counter (4), then attested credential data if flagged. */
+function parseAuthenticatorData(bytes: Uint8Array): AuthenticatorData {
+  const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (data.byteLength < 37) return refuse('malformed');
+  const flags = data[32] as number;
+  const parsed: AuthenticatorData = {
+    rpIdHash: data.subarray(0, 32),
+    flags,
+    signatureCounter: data.readUInt32BE(33),
+    credential: null,
+  };
+  if ((flags & ATTESTED_CREDENTIAL_DATA) === 0) return parsed;
+  // AAGUID (16), credential id length (2), credential id, then the COSE key (CBOR).
+  if (data.byteLength < 55) return refuse('malformed');
+  const idEnd = 55 + data.readUInt16BE(53);
+  if (data.byteLength < idEnd) return refuse('malformed');
+  const rest = data.subarray(idEnd);
+  let size: number;
+  try {
+    [, size] = decodeCBORToNativeValue(rest, 4);
+  } catch {
+    return refuse('malformed');
+  }
+  parsed.credential = { id: data.subarray(55, idEnd), publicKey: rest.subarray(0, size) };
+  return parsed;
 }
 
 /** §7.1 steps 13–16 / §7.2 steps 15–17: our RP ID's hash, the user present and verified. */
 function checkAuthenticatorData(data: AuthenticatorData, rpId: string): void {
-  if (!data.verifyRelyingPartyIdHash(rpId)) refuse('rp_id');
-  if (!data.userPresent) refuse('user_presence');
-  if (!data.userVerified) refuse('user_verification');
+  if (!sha256(rpId).equals(data.rpIdHash)) refuse('rp_id');
+  if ((data.flags & USER_PRESENT) === 0) refuse('user_presence');
+  if ((data.flags & USER_VERIFIED) === 0) refuse('user_verification');
 }
 
 /** A COSE public key of a supported algorithm as a node:crypto key, or a refusal. */
@@ -180,9 +226,8 @@ function signatureValid(key: KeyObject, algorithm: number, data: Uint8Array, sig
   }
 }
 
-/** A stored COSE key (base64url) back into a key; a record that does not decode is refused. */
-function storedKey(publicKey: string): { key: KeyObject; algorithm: number } {
-  const encoded = bytes(publicKey);
+/** COSE key bytes (exactly one CBOR map) into a key of a supported algorithm; anything else is refused. */
+function coseKey(encoded: Uint8Array): { key: KeyObject; algorithm: number } {
   let decoded: unknown;
   try {
     const [value, size] = decodeCBORToNativeValue(encoded, 4);
@@ -195,6 +240,26 @@ function storedKey(publicKey: string): { key: KeyObject; algorithm: number } {
   return publicKeyOf(new COSEPublicKey(decoded));
 }
 
+/** An attestation object (exactly one CBOR map): its format, statement and authenticator data. */
+function parseAttestationObject(encoded: Uint8Array): {
+  fmt: string;
+  attStmt: Record<string, unknown>;
+  authData: Uint8Array;
+} {
+  let decoded: unknown;
+  try {
+    const [value, size] = decodeCBORToNativeValue(encoded, 4);
+    if (size !== encoded.byteLength) return refuse('malformed');
+    decoded = value;
+  } catch {
+    return refuse('malformed');
+  }
+  const { fmt, attStmt, authData } = (decoded ?? {}) as Record<string, unknown>;
+  if (typeof fmt !== 'string' || typeof attStmt !== 'object' || attStmt === null) return refuse('malformed');
+  if (!(authData instanceof Uint8Array)) return refuse('malformed');
+  return { fmt, attStmt: attStmt as Record<string, unknown>, authData };
+}
+
 /**
  * Verifies a registration response (`navigator.credentials.create()`, JSON-encoded) against the
  * caller's live challenge. Throws `CeremonyRefusedError`; answers the credential to store.
@@ -202,55 +267,38 @@ function storedKey(publicKey: string): { key: KeyObject; algorithm: number } {
 export function verifyRegistration(response: unknown, expected: ExpectedCeremony): RegisteredCredential {
   const { id, response: attestation } = envelope(response);
   const clientDataJSON = bytes(attestation.clientDataJSON);
-  checkClientData(clientDataJSON, ClientDataType.Create, expected);
-  const attestationObject = bytes(attestation.attestationObject);
-  let parsed: ReturnType<typeof parseAttestationObject>;
-  try {
-    parsed = parseAttestationObject(attestationObject);
-  } catch {
-    return refuse('malformed');
-  }
-  const data = parsed.authenticatorData;
+  checkClientData(clientDataJSON, 'webauthn.create', expected);
+  const { fmt, attStmt, authData } = parseAttestationObject(bytes(attestation.attestationObject));
+  const data = parseAuthenticatorData(authData);
   checkAuthenticatorData(data, expected.rpId);
   const credential = data.credential;
   if (!credential) return refuse('malformed');
   // The id the browser reports is the one in the signed authenticator data: log-ins look it up.
   if (b64u(credential.id) !== id) refuse('credential_id');
-  const { key, algorithm } = publicKeyOf(credential.publicKey);
+  // Stored as the COSE key's own bytes, as they follow the credential id in the authenticator data.
+  const { key, algorithm } = coseKey(credential.publicKey);
 
-  // The COSE key's own bytes, as stored: it follows the credential id in the authenticator data.
-  const authData = authenticatorDataOf(attestationObject);
-  const keyStart = 55 + credential.id.byteLength;
-  const [, keySize] = decodeCBORToNativeValue(authData.subarray(keyStart), 4);
-  const publicKey = b64u(authData.subarray(keyStart, keyStart + keySize));
-
-  const statement = parsed.attestationStatement;
-  if (statement.format === AttestationStatementFormat.None) {
-    if (Object.keys(statement.decoded).length > 0) refuse('attestation');
-  } else if (statement.format === AttestationStatementFormat.Packed) {
-    let packed: ReturnType<typeof statement.packed>;
-    try {
-      packed = statement.packed();
-    } catch {
-      return refuse('attestation');
-    }
-    // Self attestation only: signed by the new credential's own key, with its algorithm.
-    if (packed.certificates !== null || packed.algorithm !== algorithm) return refuse('attestation');
+  if (fmt === 'none') {
+    if (Object.keys(attStmt).length > 0) refuse('attestation');
+  } else if (fmt === 'packed') {
+    // Self attestation only: signed by the new credential's own key, with its algorithm; no x5c chain.
+    const { alg, sig } = attStmt;
+    if ('x5c' in attStmt || alg !== algorithm || !(sig instanceof Uint8Array)) return refuse('attestation');
     const signed = Buffer.concat([authData, sha256(clientDataJSON)]);
-    if (!signatureValid(key, algorithm, signed, packed.signature)) refuse('attestation');
+    if (!signatureValid(key, algorithm, signed, sig)) refuse('attestation');
   } else {
     refuse('attestation');
   }
   const transports = Array.isArray(attestation.transports)
     ? attestation.transports.filter((t): t is string => typeof t === 'string' && t.length <= 32).slice(0, 8)
     : [];
-  return { id, publicKey, algorithm, counter: data.signatureCounter, transports };
-}
-
-/** The raw `authData` bytes of an attestation object (already parsed once, so well-formed). */
-function authenticatorDataOf(attestationObject: Uint8Array): Uint8Array {
-  const [decoded] = decodeCBORToNativeValue(attestationObject, 4) as [{ authData: Uint8Array }, number];
-  return decoded.authData;
+  return {
+    id,
+    publicKey: b64u(credential.publicKey),
+    algorithm,
+    counter: data.signatureCounter,
+    transports,
+  };
 }
 
 /**
@@ -266,7 +314,7 @@ export function verifyAuthentication(
   const { id, response: assertion } = envelope(response);
   if (id !== credential.id) refuse('credential_id');
   const clientDataJSON = bytes(assertion.clientDataJSON);
-  checkClientData(clientDataJSON, ClientDataType.Get, expected);
+  checkClientData(clientDataJSON, 'webauthn.get', expected);
   const authData = bytes(assertion.authenticatorData);
   const signature = bytes(assertion.signature);
   if (
@@ -275,17 +323,12 @@ export function verifyAuthentication(
     typeof assertion.userHandle !== 'string'
   )
     refuse('malformed');
-  let data: AuthenticatorData;
-  try {
-    data = parseAuthenticatorData(authData);
-  } catch {
-    return refuse('malformed');
-  }
+  const data = parseAuthenticatorData(authData);
   checkAuthenticatorData(data, expected.rpId);
   // §7.2 step 22: a counter that did not move on, where either side keeps one, is a cloned key.
   const counter = data.signatureCounter;
   if ((counter > 0 || credential.counter > 0) && counter <= credential.counter) refuse('counter');
-  const { key, algorithm } = storedKey(credential.publicKey);
+  const { key, algorithm } = coseKey(bytes(credential.publicKey));
   if (!signatureValid(key, algorithm, Buffer.concat([authData, sha256(clientDataJSON)]), signature))
     refuse('signature');
   return { newCounter: counter };
