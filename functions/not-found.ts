@@ -1,11 +1,11 @@
 import { endpoint } from '../lib/http';
 import { CATCH_ALL, routeError } from '../lib/routes';
-import { type BaseServices, baseServices, lambdaHandler } from '../lib/services';
+import { lambdaHandler, type PublicServices, publicServices } from '../lib/services';
 
 /** $default — every unknown path (404) or unsupported method on a known path (405 with `Allow`). */
-export const createHandler = ({ http }: BaseServices) =>
+export const createHandler = ({ http }: PublicServices) =>
   endpoint(http, CATCH_ALL, undefined, async ({ path }) => {
     throw routeError(path);
   });
 
-export const handler = lambdaHandler(baseServices, createHandler);
+export const handler = lambdaHandler(publicServices, createHandler);

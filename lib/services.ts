@@ -146,6 +146,45 @@ export interface ServiceOverrides {
  */
 type ClaimsHookBuilder = typeof customClaimsFor;
 
+/**
+ * What the public documents (the JWKS, OpenID discovery, OpenAPI) and the catch-all depend on:
+ * the configuration, the token service's public keys and the HTTP layer. No route of theirs takes
+ * a token, so their bundles carry no datastore client and no script.
+ */
+export interface PublicServices {
+  config: BaseConfig;
+  tokens: TokenService;
+  http: HttpDeps;
+}
+
+/** Composition root of the public functions: `PublicServices`, without a datastore. */
+export function createPublicServices(config: BaseConfig, overrides: ServiceOverrides = {}): PublicServices {
+  const now = overrides.now ?? Date.now;
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const tokens = createTokenService(config.jwt, config, now, unwiredClaims(config));
+  return {
+    config,
+    tokens,
+    http: {
+      tokens,
+      logger,
+      corsAllowedOrigins: config.corsAllowedOrigins,
+      edgeOriginSecret: config.edge.originSecret,
+      sessionAlive: async () => {
+        throw new WiringError('a datastore');
+      },
+    },
+  };
+}
+
+/** A function built without the hook issues no token without the claims the deployment asks for. */
+const unwiredClaims = (config: BaseConfig) =>
+  config.customClaimsHook
+    ? async () => {
+        throw new WiringError('the custom claims hook');
+      }
+    : undefined;
+
 /** Composition root, first tier: clients, stores, tokens and the HTTP layer's dependencies. */
 export function createBaseServices<C extends BaseConfig>(
   config: C,
@@ -172,12 +211,7 @@ export function createBaseServices<C extends BaseConfig>(
             return user && toPublicUser(user);
           },
         })
-      : // A function built without the hook issues no token without the claims the deployment asks for.
-        config.customClaimsHook
-        ? async () => {
-            throw new WiringError('the custom claims hook');
-          }
-        : undefined,
+      : unwiredClaims(config),
   );
   const audit = createAuditLog(logger);
   return {
@@ -255,6 +289,10 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     }),
   };
 }
+
+/** The public functions' services from an environment; parses (and so validates) the configuration. */
+export const publicServices = (env: Record<string, string | undefined>): PublicServices =>
+  createPublicServices(parseBaseConfig(env));
 
 /** Builds the services from an environment; parses (and so validates) the configuration. */
 export const baseServices = (env: Record<string, string | undefined>): BaseServices =>

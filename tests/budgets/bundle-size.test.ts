@@ -28,9 +28,16 @@ const KIB = 1024;
  * (lib/fixed-window.ts) instead of @upstash/ratelimit (−31 KiB): measured light ≤ 158.0 (the social
  * log-in callbacks, with oauth4webapi), Argon2 ≤ 159.7, WebAuthn ≤ 174.5 KiB
  * (docs/performance.md, "Bundles after version 3"; `node build/bundle-inputs.mjs <fn>` lists what a
- * bundle holds). These budgets hold that line, with about 1 KiB of room.
+ * bundle holds).
+ *
+ * Issue 26 then asked the two passkey verifiers for ≤ 150 KiB. Each now bundles only its own
+ * ceremony, the verifier reads the fixed layouts itself (no pure-JS SHA-2, no attestation-format
+ * parsers), only the seven session functions build the access service, only the social log-in
+ * functions read its configuration, and the public documents carry no datastore client: measured
+ * light ≤ 152.9 (the social log-in callbacks), Argon2 ≤ 152.3, WebAuthn ≤ 147.2 KiB. These budgets
+ * hold that line with about 1 KiB of room; the WebAuthn one is the issue's 150 KiB.
  */
-const BUDGET_BYTES = { light: 159 * KIB, hashing: 161 * KIB, webauthn: 176 * KIB };
+const BUDGET_BYTES = { light: 154 * KIB, hashing: 154 * KIB, webauthn: 150 * KIB };
 const WEBAUTHN = '@oslojs/webauthn';
 
 const ARGON2 = '@node-rs/argon2';
@@ -110,7 +117,7 @@ const verifiesWebAuthn = (name: string): boolean =>
 
 describe('bundle sizes (minified, native addon excluded)', () => {
   test.each(functionNames)(
-    '%s is within its budget (159 KiB; 161 KiB with Argon2; 176 KiB with the WebAuthn verifier)',
+    '%s is within its budget (154 KiB, with Argon2 too; 150 KiB with the WebAuthn verifier)',
     (name) => {
       // Prepare
       const budget = verifiesWebAuthn(name)
