@@ -4,6 +4,7 @@ import { httpEvent, lambdaContext } from '../dev/http-event';
 import type { Config } from '../lib/config';
 import type { HttpHandler, HttpResult } from '../lib/http';
 import { accessTier, createBaseServices } from '../lib/services';
+import { createSessionListStore } from '../lib/sessions/store';
 import type { Fixtures } from './fixtures';
 import { type Summary, summarise } from './statistics';
 
@@ -27,7 +28,7 @@ export async function measureMiddlewareOverhead(
   warmup: number,
 ): Promise<MiddlewareOverhead> {
   const base = createBaseServices(config);
-  const services = { ...base, ...accessTier(base) };
+  const services = { ...base, ...accessTier(base, createSessionListStore(base.datastore, base.keys)) };
   // Loaded here, not at the top: the module builds its own services from process.env at import.
   const { createHandler } = await import('../functions/get-profile');
   const full = createHandler(services);

@@ -1,6 +1,6 @@
 import type { UserReader } from './accounts/store';
 import type { AuditLog } from './audit';
-import { NotFoundError, problem, UnauthorizedError } from './errors';
+import { NotFoundError, problem, UnauthorizedError, wired } from './errors';
 import { type Caller, toPublicUser, type User } from './records';
 import type { SessionStore, SessionSummary } from './sessions/store';
 import {
@@ -14,7 +14,8 @@ import type { RefreshBody } from './validation';
 
 export interface AccessDeps {
   users: UserReader;
-  sessions: SessionStore;
+  /** The parts of the store the function uses: only the refresh function has `rotate`. */
+  sessions: Partial<SessionStore>;
   tokens: TokenService;
   audit: AuditLog;
   refreshTokenTtlSeconds: number;
@@ -39,7 +40,7 @@ export function createAccess(deps: AccessDeps) {
       const session = refreshTokenSession(body.refreshToken);
       if (!session) throw problem('invalid_refresh_token');
       const refreshToken = newRefreshToken(session.userId, session.sessionId);
-      const outcome = await sessions.rotate(
+      const outcome = await wired(sessions.rotate, 'the refresh rotation')(
         session,
         hashRefreshToken(body.refreshToken),
         hashRefreshToken(refreshToken),
@@ -73,21 +74,21 @@ export function createAccess(deps: AccessDeps) {
 
     /** Logs out: revokes the caller's own session. */
     async logout(caller: Caller): Promise<void> {
-      if ((await sessions.revoke(caller, caller.sessionId, now())) !== 'ok')
+      if ((await wired(sessions.revoke, 'the session revocation')(caller, caller.sessionId, now())) !== 'ok')
         throw new UnauthorizedError(true);
       audit.record('logged_out', { userId: caller.userId, sessionId: caller.sessionId });
     },
 
     /** The caller's sessions, most recently used first, the current one marked. */
     async listSessions(caller: Caller): Promise<{ sessions: SessionSummary[] }> {
-      const list = await sessions.list(caller, now());
+      const list = await wired(sessions.list, 'the session list')(caller, now());
       if (!list) throw new UnauthorizedError(true);
       return { sessions: list };
     },
 
     /** Revokes one of the caller's sessions; anything that is not the caller's is 404. */
     async revokeSession(caller: Caller, sessionId: string): Promise<void> {
-      const outcome = await sessions.revoke(caller, sessionId, now());
+      const outcome = await wired(sessions.revoke, 'the session revocation')(caller, sessionId, now());
       if (outcome === 'unauthorized') throw new UnauthorizedError(true);
       if (outcome === 'not_found') throw new NotFoundError('No such session.');
       audit.record('sessions_revoked', {
@@ -99,7 +100,7 @@ export function createAccess(deps: AccessDeps) {
 
     /** Revokes every session of the caller, the current one included. */
     async revokeAllSessions(caller: Caller): Promise<void> {
-      const revoked = await sessions.revokeAll(caller, now());
+      const revoked = await wired(sessions.revokeAll, 'the session revocation')(caller, now());
       if (revoked === null) throw new UnauthorizedError(true);
       audit.record('sessions_revoked', {
         userId: caller.userId,

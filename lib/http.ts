@@ -10,7 +10,7 @@ import { cookieTransport, credentialedCors } from './cookies/transport';
 import cors from './cors.json';
 import { AppError, problem, UnauthorizedError, ValidationError } from './errors';
 import type { Caller } from './records';
-import { parseBody, readJsonBody, SCHEMA_NAME } from './request-body';
+import { type BodyReader, READ_BODY, SCHEMA_NAME } from './request-body';
 import type * as resources from './resources';
 import type { ResourceName, Route } from './routes';
 import type { TokenService } from './tokens';
@@ -202,6 +202,8 @@ export function endpoint<
     throw new Error(
       `${route.fn}: the route takes ${route.body ?? 'no body'}, the handler ${bodyName ?? 'none'}`,
     );
+  const readBody = (body as { [READ_BODY]?: BodyReader } | undefined)?.[READ_BODY];
+  if (body && !readBody) throw new Error(`${route.fn}: a body schema without its reader (lib/validation.ts)`);
   const accepted = route.method === 'PATCH' ? PATCH_TYPES : JSON_TYPES;
   const headers = successHeaders(route);
   const sessionCookie = route.sessionCookie
@@ -214,9 +216,10 @@ export function endpoint<
     const caller = route.auth || bearerSent ? await authenticate(event, tokens) : undefined;
     let input: unknown;
     try {
-      const raw = body ? readJsonBody(event, accepted) : undefined;
-      const given = raw === undefined && route.bodyOptional ? {} : raw;
-      input = body ? parseBody(body, cookie ? cookie.requestBody(given) : given) : undefined;
+      input = readBody?.(event, accepted, (raw) => {
+        const given = raw === undefined && route.bodyOptional ? {} : raw;
+        return cookie ? cookie.requestBody(given) : given;
+      });
     } catch (error) {
       // docs/decisions.md: a revoked token is refused before the body is looked at. The operation checks the
       // session atomically on success; on a bad body we check it here first, so the happy path

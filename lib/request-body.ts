@@ -11,6 +11,25 @@ import {
 /** Where a body schema keeps its name (`RegisterBody`, …), which the route table refers to. */
 export const SCHEMA_NAME = Symbol.for('account-service.schema-name');
 
+/**
+ * Where a body schema keeps its reader (lib/validation.ts `bodySchema`): lib/http.ts calls it, so
+ * that only the functions that take a body bundle this module's readers.
+ */
+export const READ_BODY = Symbol.for('account-service.read-body');
+
+/** A body schema's reader: the wire format, then `prepare` (defaults, the cookie's token), then the schema. */
+export type BodyReader = (
+  event: APIGatewayProxyEventV2,
+  accepted: string[],
+  prepare: (raw: unknown) => unknown,
+) => unknown;
+
+/** `READ_BODY` of `schema`: `readJsonBody`, `prepare`, then `parseBody`. */
+export const bodyReader =
+  <T extends z.ZodMiniType>(schema: T): BodyReader =>
+  (event, accepted, prepare) =>
+    parseBody(schema, prepare(readJsonBody(event, accepted)));
+
 /** Largest accepted request body (README "API"). API Gateway itself would take 10 MB. */
 export const MAX_BODY_BYTES = 16 * 1024;
 

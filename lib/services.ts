@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Access, createAccess } from './access';
+import type { Access } from './access';
 import type { Accounts } from './accounts/service';
 import { createUserReader, type UserReader } from './accounts/store';
 import { type AuditLog, createAuditLog } from './audit';
@@ -28,8 +28,9 @@ import {
   type Recovery,
 } from './recovery/service';
 import { createRevertLinks, createVerificationLinks } from './recovery/store';
-import { createSessionStore } from './sessions/store';
+import { createRotationStore, createSessionListStore, createSessionStore } from './sessions/store';
 import {
+  accessTier,
   accountsTier,
   loginLimit,
   mfaLoginTier,
@@ -44,6 +45,7 @@ import { createTokenService, type TokenService } from './tokens';
 
 export { lambdaHandler, lambdaWorker } from './lambda';
 export { createMailServices, type MailServices, mailServices } from './mail/services';
+export { accessTier };
 
 import { mailQueueOf } from './tiers';
 
@@ -232,30 +234,12 @@ export function createBaseServices<C extends BaseConfig>(
   };
 }
 
-/**
- * The access service (lib/access.ts), on the first tier: only the functions that read or end the
- * caller's sessions, or rotate a refresh token, bundle it and the rotation scripts.
- */
-export function accessTier(base: BaseServices): Pick<AccessServices, 'access'> {
-  return {
-    access: createAccess({
-      users: base.users,
-      sessions: createSessionStore(base.datastore, base.keys),
-      tokens: base.tokens,
-      audit: base.audit,
-      refreshTokenTtlSeconds: base.config.refreshTokenTtlSeconds,
-      refreshReuseGraceSeconds: base.config.refreshReuseGraceSeconds,
-      now: base.now,
-    }),
-  };
-}
-
 /** Composition root, second tier: adds Argon2, the rate limits and the account operations. */
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
   const base = createBaseServices(config, overrides, customClaimsFor);
   return {
     ...base,
-    ...accessTier(base),
+    ...accessTier(base, createSessionStore(base.datastore, base.keys)),
     ...accountsTier(base, overrides),
     ...recoveryTier(base, overrides),
     links: createLinkFollowing({
@@ -301,13 +285,13 @@ export const baseServices = (env: Record<string, string | undefined>): BaseServi
 /** As `baseServices`, with the access service (the caller's profile and sessions). */
 export const accessServices = (env: Record<string, string | undefined>): AccessServices => {
   const base = createBaseServices(parseBaseConfig(env));
-  return { ...base, ...accessTier(base) };
+  return { ...base, ...accessTier(base, createSessionListStore(base.datastore, base.keys)) };
 };
 
 /** As `accessServices`, for a function that issues tokens without the other tiers (refresh): with the claims hook. */
 export const sessionServices = (env: Record<string, string | undefined>): AccessServices => {
   const base = createBaseServices(parseBaseConfig(env), {}, customClaimsFor);
-  return { ...base, ...accessTier(base) };
+  return { ...base, ...accessTier(base, createRotationStore(base.datastore, base.keys)) };
 };
 
 /** As `baseServices`, with the credential operations (each function bundles only the tier it uses). */

@@ -1,3 +1,4 @@
+import { createAccess } from './access';
 import { createKnownDevices } from './accounts/known-devices';
 import { createAccounts } from './accounts/service';
 import { createReauthStore, createUserStore } from './accounts/store';
@@ -19,7 +20,8 @@ import { createPasswordHasher, type PasswordHasher } from './passwords';
 import { auditedLimit, createRateLimits, type RateLimits } from './rate-limits';
 import { createPasswordReset, createRecovery } from './recovery/service';
 import { createResetLinks } from './recovery/store';
-import type { BaseServices, ServiceOverrides, Services } from './services';
+import type { AccessServices, BaseServices, ServiceOverrides, Services } from './services';
+import type { SessionStore } from './sessions/store';
 
 // The tiers the composition root (lib/services.ts) and the per-function builders put together.
 /**
@@ -60,6 +62,27 @@ export const passkeyLogInTier = (
 ): { ceremonies: PasskeyLogIn } => ({
   ceremonies: createPasskeyLogIn(ceremonyDeps(base, overrides, limitLogin)),
 });
+
+/**
+ * The access service (lib/access.ts), on the first tier, with the parts of the session store the
+ * function uses: the reading and ending functions have the list store, refresh the rotation alone.
+ */
+export function accessTier(
+  base: BaseServices,
+  sessions: Partial<SessionStore>,
+): Pick<AccessServices, 'access'> {
+  return {
+    access: createAccess({
+      users: base.users,
+      sessions,
+      tokens: base.tokens,
+      audit: base.audit,
+      refreshTokenTtlSeconds: base.config.refreshTokenTtlSeconds,
+      refreshReuseGraceSeconds: base.config.refreshReuseGraceSeconds,
+      now: base.now,
+    }),
+  };
+}
 
 /** The per-IP log-in limit, audited, as a passkey log-in checks it. */
 export const loginLimit =

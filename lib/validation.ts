@@ -1,7 +1,7 @@
 import emailValidator from 'email-validator';
 import * as z from 'zod/mini';
 import { PASSWORD_MAX_LENGTH } from './config';
-import { SCHEMA_NAME } from './request-body';
+import { bodyReader, READ_BODY, SCHEMA_NAME } from './request-body';
 import { SESSION_ID_PATTERN } from './sessions/store';
 
 /** Counts Unicode code points, not UTF-16 units: "é" and "😀" are one character each. */
@@ -27,9 +27,17 @@ const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
  */
 const schema = <T>(build: () => T): T => build();
 
-/** A request body schema, built like `schema` and carrying its name for the route table's check. */
-const bodySchema = <T extends object>(name: string, build: () => T): T =>
-  Object.defineProperty(build(), SCHEMA_NAME, { value: name });
+/**
+ * A request body schema, built like `schema`, carrying its name for the route table's check and its
+ * reader (`READ_BODY`: wire format, then this schema), which lib/http.ts calls.
+ */
+const bodySchema = <T extends object>(name: string, build: () => T): T => {
+  const built = build();
+  return Object.defineProperties(built, {
+    [SCHEMA_NAME]: { value: name },
+    [READ_BODY]: { value: bodyReader(built as unknown as z.ZodMiniType) },
+  });
+};
 
 const text = () => z.string({ error: 'must be a string' });
 const maxCodePoints = (max: number) =>

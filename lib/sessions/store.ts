@@ -37,15 +37,14 @@ export interface SessionStore {
   list(caller: Caller, now: number): Promise<SessionSummary[] | null>;
 }
 
-/** Builds the session store on a datastore, with its key map. */
+/** Builds the session store on a datastore, with its key map: both parts below. */
 export function createSessionStore(datastore: Datastore, keys: Keys): SessionStore {
-  const run = scriptRunner(datastore, keys);
-  const refresh = run(scripts.REFRESH);
-  const revoke = run(scripts.REVOKE_SESSION);
-  const revokeAll = run(scripts.REVOKE_ALL_SESSIONS);
-  const list = run(scripts.LIST_SESSIONS);
-  const at = (caller: Caller, now: number) => ({ userId: caller.userId, sessionId: caller.sessionId, now });
+  return { ...createRotationStore(datastore, keys), ...createSessionListStore(datastore, keys) };
+}
 
+/** The refresh rotation alone (the refresh function bundles only its script). */
+export function createRotationStore(datastore: Datastore, keys: Keys): Pick<SessionStore, 'rotate'> {
+  const refresh = scriptRunner(datastore, keys)(scripts.REFRESH);
   return {
     async rotate(session, presentedHash, newHash, ttlMs, graceMs, now) {
       const reply = await refresh({
@@ -59,6 +58,18 @@ export function createSessionStore(datastore: Datastore, keys: Keys): SessionSto
       });
       return { status: reply.status };
     },
+  };
+}
+
+/** Listing and revoking the caller's sessions (the functions that read or end sessions). */
+export function createSessionListStore(datastore: Datastore, keys: Keys): Omit<SessionStore, 'rotate'> {
+  const run = scriptRunner(datastore, keys);
+  const revoke = run(scripts.REVOKE_SESSION);
+  const revokeAll = run(scripts.REVOKE_ALL_SESSIONS);
+  const list = run(scripts.LIST_SESSIONS);
+  const at = (caller: Caller, now: number) => ({ userId: caller.userId, sessionId: caller.sessionId, now });
+
+  return {
     async revoke(caller, sessionId, now) {
       return (await revoke({ ...at(caller, now), targetSessionId: sessionId })).status;
     },

@@ -3,7 +3,9 @@
 // the step: a missing limiter must not mean an unlimited log-in, nor a missing hook unclaimed tokens.
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { createAccess } from '../../lib/access';
 import { createPasswordCheck } from '../../lib/accounts/reauthentication';
+import type { UserReader } from '../../lib/accounts/store';
 import { createAuditLog } from '../../lib/audit';
 import { parseConfig } from '../../lib/config';
 import type { Datastore } from '../../lib/datastore';
@@ -15,7 +17,7 @@ import { createKeys } from '../../lib/keys';
 import { createPasskeyCeremonies } from '../../lib/passkeys/ceremonies';
 import { createPasskeys } from '../../lib/passkeys/service';
 import { createLinkFollowing } from '../../lib/recovery/service';
-import { createBaseServices } from '../../lib/services';
+import { createBaseServices, createPublicServices } from '../../lib/services';
 import type { TokenService } from '../../lib/tokens';
 
 // A datastore that is never reached: every check here comes before any call to it.
@@ -113,6 +115,42 @@ describe('a dependency the function was built without', () => {
         ? emailSignIn.request({ email: 'ada@example.com' }, client)
         : emailSignIn.confirm({ email: 'ada@example.com', code: '123456' }, client);
     await expect(operation).rejects.toEqual(builtWithout(dependency));
+  });
+});
+
+describe('the session functions and the public documents', () => {
+  const access = (sessions: Parameters<typeof createAccess>[0]['sessions']) =>
+    createAccess({
+      users: { authenticate: async () => null } as unknown as UserReader,
+      sessions,
+      tokens,
+      audit,
+      refreshTokenTtlSeconds: 60,
+      refreshReuseGraceSeconds: 5,
+      now,
+    });
+  const refreshToken = `${caller.userId}.${caller.sessionId}.${'A'.repeat(43)}`;
+
+  test('a refresh throws without the rotation (the session functions build the list store only)', async () => {
+    await expect(access({}).refresh({ refreshToken }, client)).rejects.toEqual(
+      builtWithout('the refresh rotation'),
+    );
+  });
+
+  test.each([
+    ['logout', () => access({}).logout(caller), 'the session revocation'],
+    ['listSessions', () => access({}).listSessions(caller), 'the session list'],
+    ['revokeAllSessions', () => access({}).revokeAllSessions(caller), 'the session revocation'],
+  ] as const)(
+    '%s throws without its part of the store (the refresh function builds the rotation only)',
+    async (_, run, dependency) => {
+      await expect(run()).rejects.toEqual(builtWithout(dependency));
+    },
+  );
+
+  test('the public functions carry no datastore: a session check throws', async () => {
+    const services = createPublicServices(config, { logger: new Logger({ logLevel: 'SILENT' }) });
+    await expect(services.http.sessionAlive(caller)).rejects.toEqual(builtWithout('a datastore'));
   });
 });
 
