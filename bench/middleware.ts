@@ -3,8 +3,9 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { httpEvent, lambdaContext } from '../dev/http-event';
 import type { Config } from '../lib/config';
 import type { HttpHandler, HttpResult } from '../lib/http';
-import { accessTier, createBaseServices } from '../lib/services';
+import { createBaseServices } from '../lib/services';
 import { createSessionListStore } from '../lib/sessions/store';
+import { accessTier } from '../lib/tiers';
 import type { Fixtures } from './fixtures';
 import { type Summary, summarise } from './statistics';
 

@@ -242,7 +242,8 @@ export const oslojsWithoutSideEffects = {
   name: 'oslojs-without-side-effects',
   setup(build) {
     const inOslojs = (path) => /(^|[\\/])node_modules[\\/]@oslojs[\\/]/.test(path);
-    build.onResolve({ filter: /.*/ }, async (args) => {
+    // Only bare @oslojs imports and relative ones (from inside the packages) reach the callback.
+    build.onResolve({ filter: /^(@oslojs\/|\.)/ }, async (args) => {
       if (args.pluginData?.oslojs) return undefined;
       if (!args.path.startsWith('@oslojs/') && !(inOslojs(args.importer) && args.path.startsWith('.')))
         return undefined;

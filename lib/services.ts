@@ -45,7 +45,6 @@ import { createTokenService, type TokenService } from './tokens';
 
 export { lambdaHandler, lambdaWorker } from './lambda';
 export { createMailServices, type MailServices, mailServices } from './mail/services';
-export { accessTier };
 
 import { mailQueueOf } from './tiers';
 

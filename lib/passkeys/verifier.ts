@@ -226,8 +226,8 @@ function signatureValid(key: KeyObject, algorithm: number, data: Uint8Array, sig
   }
 }
 
-/** COSE key bytes (exactly one CBOR map) into a key of a supported algorithm; anything else is refused. */
-function coseKey(encoded: Uint8Array): { key: KeyObject; algorithm: number } {
+/** Exactly one CBOR map and nothing after it (a COSE key, an attestation object); anything else is refused. */
+function cborMap(encoded: Uint8Array): Record<string, unknown> {
   let decoded: unknown;
   try {
     const [value, size] = decodeCBORToNativeValue(encoded, 4);
@@ -237,24 +237,20 @@ function coseKey(encoded: Uint8Array): { key: KeyObject; algorithm: number } {
     return refuse('malformed');
   }
   if (typeof decoded !== 'object' || decoded === null) return refuse('malformed');
-  return publicKeyOf(new COSEPublicKey(decoded));
+  return decoded as Record<string, unknown>;
 }
 
-/** An attestation object (exactly one CBOR map): its format, statement and authenticator data. */
+/** COSE key bytes into a key of a supported algorithm; anything else is refused. */
+const coseKey = (encoded: Uint8Array): { key: KeyObject; algorithm: number } =>
+  publicKeyOf(new COSEPublicKey(cborMap(encoded)));
+
+/** An attestation object: its format, statement and authenticator data. */
 function parseAttestationObject(encoded: Uint8Array): {
   fmt: string;
   attStmt: Record<string, unknown>;
   authData: Uint8Array;
 } {
-  let decoded: unknown;
-  try {
-    const [value, size] = decodeCBORToNativeValue(encoded, 4);
-    if (size !== encoded.byteLength) return refuse('malformed');
-    decoded = value;
-  } catch {
-    return refuse('malformed');
-  }
-  const { fmt, attStmt, authData } = (decoded ?? {}) as Record<string, unknown>;
+  const { fmt, attStmt, authData } = cborMap(encoded);
   if (typeof fmt !== 'string' || typeof attStmt !== 'object' || attStmt === null) return refuse('malformed');
   if (!(authData instanceof Uint8Array)) return refuse('malformed');
   return { fmt, attStmt: attStmt as Record<string, unknown>, authData };
