@@ -86,17 +86,15 @@ interface FloorSettings {
 /**
  * A floor's part of the production path's init phase, as lib/parameters.ts and lib/aws.ts do it:
  * one GetParameters call for the names in `s.ssm` (`s`: the floor's `BENCH_FLOOR` settings), signed
- * by aws4fetch with the environment's credentials, started at import, its answer in
- * `floorParameters`; `floorAws(service, retries)` signs for another service.
+ * by lib/aws.ts (SigV4 on node:crypto, the least code that makes the call) with the environment's
+ * credentials, started at import, its answer in `floorParameters`; `floorAws(service, retries)`
+ * signs for another service.
  */
 export function ssmReadAtImport(): string[] {
   return [
-    'import { AwsClient as FloorAws } from "aws4fetch";',
-    'const e = process.env;',
-    'const floorAws = (service, retries) => new FloorAws({ accessKeyId: e.AWS_ACCESS_KEY_ID,',
-    '  secretAccessKey: e.AWS_SECRET_ACCESS_KEY, sessionToken: e.AWS_SESSION_TOKEN, service,',
-    '  region: e.AWS_REGION, retries });',
-    'const floorParameters = floorAws("ssm", 2).fetch(e.AWS_ENDPOINT_URL_SSM + "/", { method: "POST",',
+    'import { createAwsService as floorAwsService } from "./lib/aws";',
+    'const floorAws = (service, retries) => floorAwsService({ service, retries });',
+    'const floorParameters = floorAws("ssm", 2).fetch("/", {',
     '  headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AmazonSSM.GetParameters" },',
     '  body: JSON.stringify({ Names: s.ssm, WithDecryption: true }) })',
     '  .then((r) => r.json()).then((r) => s.ssm.map((n) => r.Parameters.find((p) => p.Name === n).Value));',
@@ -122,7 +120,7 @@ function firstResponseFloorEntry(
   const lines = [floorEntry(bundle), 'const s = JSON.parse(process.env.BENCH_FLOOR);'];
   const work: string[] = [];
   if (production) {
-    // As lib/parameters.ts and lib/aws.ts do: one GetParameters call signed by aws4fetch with the
+    // As lib/parameters.ts and lib/aws.ts do: one GetParameters call signed by lib/aws.ts with the
     // environment's credentials, started at import (the init phase), awaited by the request.
     lines.push(...ssmReadAtImport());
     work.push('const [floorUrl, floorToken] = await floorParameters;');
@@ -174,11 +172,11 @@ function firstResponseFloorEntry(
     );
   }
   if (production && endpoint.mail) {
-    // As lib/mail/queue.ts does: one asynchronous invocation (202), signed by aws4fetch.
+    // As lib/mail/queue.ts does: one asynchronous invocation (202), signed by lib/aws.ts.
     work.push(
       'const queued = await floorAws("lambda", 1).fetch(',
-      '  e.AWS_ENDPOINT_URL_LAMBDA + "/2015-03-31/functions/" + encodeURIComponent(s.mailFunction) + "/invocations",',
-      '  { method: "POST", headers: { "Content-Type": "application/json", "X-Amz-Invocation-Type": "Event" },',
+      '  "/2015-03-31/functions/" + encodeURIComponent(s.mailFunction) + "/invocations",',
+      '  { headers: { "Content-Type": "application/json", "X-Amz-Invocation-Type": "Event" },',
       '    body: "{}", signal: AbortSignal.timeout(1000) });',
       'if (queued.status !== 202) throw new Error("floor: invoke answered " + queued.status);',
     );

@@ -1,9 +1,9 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { type AccessServices, accessServices, lambdaHandler } from '../lib/services';
+import { type AccessServices, accessServices, lambdaHandler, noSessionStore } from '../lib/services';
 
 /** GET /users/me — the caller's profile. */
 export const createHandler = ({ http, access }: AccessServices) =>
   endpoint(http, routeOf('get-profile'), undefined, async ({ caller }) => access.getProfile(caller));
 
-export const handler = lambdaHandler(accessServices, createHandler);
+export const handler = lambdaHandler(accessServices(noSessionStore), createHandler);

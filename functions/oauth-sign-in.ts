@@ -1,3 +1,4 @@
+import { withSessionCookie } from '../lib/cookies/transport';
 import { endpoint } from '../lib/http';
 import { type OAuthServices, oauthCodeServices } from '../lib/oauth/services';
 import { routeOf } from '../lib/routes';
@@ -6,7 +7,7 @@ import { OAuthSignInBody } from '../lib/validation';
 
 /** POST /sessions/oauth — redeem a social sign-in's one-time code with the app's PKCE verifier. */
 export const createHandler = ({ http, oauth }: OAuthServices) =>
-  endpoint(http, routeOf('oauth-sign-in'), OAuthSignInBody, async ({ body, client }) =>
+  endpoint(withSessionCookie(http), routeOf('oauth-sign-in'), OAuthSignInBody, async ({ body, client }) =>
     oauth.redeem(body, client),
   );
 

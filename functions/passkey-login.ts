@@ -1,3 +1,4 @@
+import { withSessionCookie } from '../lib/cookies/transport';
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
 import { lambdaHandler, type PasskeyLogInServices, passkeyLogInServices } from '../lib/services';
@@ -5,7 +6,7 @@ import { PasskeyLoginBody } from '../lib/validation';
 
 /** POST /sessions/passkey — log in with a passkey (the authentication ceremony's response). */
 export const createHandler = ({ http, ceremonies }: PasskeyLogInServices) =>
-  endpoint(http, routeOf('passkey-login'), PasskeyLoginBody, async ({ body, client }) =>
+  endpoint(withSessionCookie(http), routeOf('passkey-login'), PasskeyLoginBody, async ({ body, client }) =>
     ceremonies.logIn(body, client),
   );
 

@@ -1,3 +1,4 @@
+import { withSessionCookie } from '../lib/cookies/transport';
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
 import { type AccountServices, accountServices, lambdaHandler } from '../lib/services';
@@ -5,7 +6,7 @@ import { RegisterBody } from '../lib/validation';
 
 /** POST /users — create an account and log it in. */
 export const createHandler = ({ http, accounts }: AccountServices) =>
-  endpoint(http, routeOf('register'), RegisterBody, async ({ body, client }) =>
+  endpoint(withSessionCookie(http), routeOf('register'), RegisterBody, async ({ body, client }) =>
     accounts.register(body, client),
   );
 

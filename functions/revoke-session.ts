@@ -2,7 +2,7 @@ import { NotFoundError } from '../lib/errors';
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
 import { type AccessServices, accessServices, lambdaHandler } from '../lib/services';
-import { SESSION_ID_PATTERN } from '../lib/sessions/store';
+import { createSessionRevoker, SESSION_ID_PATTERN } from '../lib/sessions/store';
 
 /** DELETE /sessions/{id} — revoke one of the caller's sessions; any other id is 404. */
 export const createHandler = ({ http, access }: AccessServices) =>
@@ -12,4 +12,4 @@ export const createHandler = ({ http, access }: AccessServices) =>
     await access.revokeSession(caller, id);
   });
 
-export const handler = lambdaHandler(accessServices, createHandler);
+export const handler = lambdaHandler(accessServices(createSessionRevoker), createHandler);

@@ -1,12 +1,16 @@
-import { AwsClient } from 'aws4fetch';
+import { createHash, createHmac } from 'node:crypto';
 
 /**
- * AWS APIs without the AWS SDK: requests signed with Signature Version 4 by `aws4fetch` (8 KiB,
- * WebCrypto) and sent with `fetch`, using the function's own credentials from the environment
+ * AWS APIs without the AWS SDK: requests signed with Signature Version 4 (`signV4`, below, ≈1 KiB
+ * on node:crypto) and sent with `fetch`, using the function's own credentials from the environment
  * Lambda sets (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`).
  * The SDK clients cost 140–250 ms to `require` at a cold start, for one call each
- * (docs/performance.md). `AWS_ENDPOINT_URL_<SERVICE>` (then `AWS_ENDPOINT_URL`) points a service
- * elsewhere, as it does for the SDK: the tests' loopback stand-ins, `npm start`'s Lambda endpoint.
+ * (docs/performance.md); aws4fetch, which replaced them first, weighed 7.2 KiB in every bundle
+ * (docs/decisions.md, "The cold path"). The signer is checked against the SDK's own
+ * (@smithy/signature-v4) in tests/unit/aws-signer.test.ts, and every request the tests' loopback
+ * stand-ins receive is re-signed with it (tests/support/aws.ts). `AWS_ENDPOINT_URL_<SERVICE>`
+ * (then `AWS_ENDPOINT_URL`) points a service elsewhere, as it does for the SDK: the tests'
+ * loopback stand-ins, `npm start`'s Lambda endpoint.
  */
 
 /** A refusal from an AWS API: `name` is AWS's error type (`AccessDeniedException`, `TooManyRequestsException`, …). */
@@ -21,9 +25,9 @@ export class AwsError extends Error {
 
 /** How one service is called: where, signed for which region, retried how often. */
 export interface AwsServiceOptions {
-  /** The signing name (`ssm`, `lambda`): always given, never guessed from the host (aws4fetch guesses wrong off AWS). */
+  /** The signing name (`ssm`, `lambda`): always given, never guessed from the host (it is wrong off AWS). */
   service: string;
-  /** Retries on 5xx and 429 answers only (aws4fetch's default is 10, ≈51 s). */
+  /** Retries on 5xx and 429 answers only, after 50·2^n ms (jittered). */
   retries: number;
   /** The environment to read credentials, region and endpoint overrides from (default `process.env`). */
   env?: Record<string, string | undefined>;
@@ -57,34 +61,102 @@ function requiredEnv(env: Record<string, string | undefined>, name: string): str
   return value;
 }
 
+/** The credentials a request is signed with (a role's temporary ones carry a session token). */
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** RFC 3986 encoding, as SigV4 wants it: `encodeURIComponent` plus `!'()*`. */
+const rfc3986 = (text: string): string =>
+  encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+const sha256Hex = (data: string): string => createHash('sha256').update(data).digest('hex');
+const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data).digest();
+
+/**
+ * Signs one request with Signature Version 4 (header form, no payload hash header: every service
+ * but S3) and answers its headers to send: the given ones plus `x-amz-date`,
+ * `x-amz-security-token` when there is a session token, and `authorization`. Signed: `host` and
+ * every given header.
+ */
+export function signV4(
+  request: { method: string; url: URL; headers: Record<string, string>; body: string },
+  signing: { credentials: AwsCredentials; region: string; service: string; date?: Date },
+): Record<string, string> {
+  const amzDate = (signing.date ?? new Date()).toISOString().replace(/[:-]|\.\d{3}/g, '');
+  const { credentials } = signing;
+  const sent: Record<string, string> = { ...request.headers, 'x-amz-date': amzDate };
+  if (credentials.sessionToken) sent['x-amz-security-token'] = credentials.sessionToken;
+  const canonical: Record<string, string> = { host: request.url.host };
+  for (const [name, value] of Object.entries(sent))
+    canonical[name.toLowerCase()] = value.trim().replace(/\s+/g, ' ');
+  const names = Object.keys(canonical).sort();
+  const query = [...request.url.searchParams]
+    .map(([k, v]) => `${rfc3986(k)}=${rfc3986(v)}`)
+    .sort()
+    .join('&');
+  // The path as sent (already encoded once), each segment encoded again.
+  const path = request.url.pathname.split('/').map(rfc3986).join('/');
+  const scope = `${amzDate.slice(0, 8)}/${signing.region}/${signing.service}/aws4_request`;
+  const canonicalRequest = [
+    request.method,
+    path,
+    query,
+    names.map((name) => `${name}:${canonical[name]}\n`).join(''),
+    names.join(';'),
+    sha256Hex(request.body),
+  ].join('\n');
+  let key = hmac(`AWS4${credentials.secretAccessKey}`, amzDate.slice(0, 8));
+  for (const part of [signing.region, signing.service, 'aws4_request']) key = hmac(key, part);
+  const signature = hmac(
+    key,
+    `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequest)}`,
+  ).toString('hex');
+  sent.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`;
+  return sent;
+}
+
 /** Builds the client of one service. */
 export function createAwsService(options: AwsServiceOptions): AwsService {
   const env = options.env ?? process.env;
-  let signer: { client: AwsClient; endpoint: string } | undefined;
+  let signing: { credentials: AwsCredentials; region: string; endpoint: string } | undefined;
   const ready = () => {
-    signer ??= {
-      client: new AwsClient({
+    signing ??= {
+      credentials: {
         accessKeyId: requiredEnv(env, 'AWS_ACCESS_KEY_ID'),
         secretAccessKey: requiredEnv(env, 'AWS_SECRET_ACCESS_KEY'),
         // Lambda's credentials are a role's temporary ones: the token is part of the signature.
         ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-        service: options.service,
-        region: requiredEnv(env, 'AWS_REGION'),
-        retries: options.retries,
-      }),
+      },
+      region: requiredEnv(env, 'AWS_REGION'),
       endpoint: awsEndpoint(options.service, env),
     };
-    return signer;
+    return signing;
   };
   return {
     async fetch(path, request) {
-      const { client, endpoint } = ready();
-      return client.fetch(`${endpoint}${path}`, {
-        method: request.method ?? 'POST',
-        headers: request.headers ?? {},
-        ...(request.body === undefined ? {} : { body: request.body }),
-        ...(request.signal ? { signal: request.signal } : {}),
-      });
+      const { credentials, region, endpoint } = ready();
+      const url = new URL(`${endpoint}${path}`);
+      const method = request.method ?? 'POST';
+      const body = request.body ?? '';
+      for (let attempt = 0; ; attempt++) {
+        // Signed again each time: the signature holds its date.
+        const headers = signV4(
+          { method, url, headers: request.headers ?? {}, body },
+          { credentials, region, service: options.service },
+        );
+        const response = await fetch(url, {
+          method,
+          headers,
+          ...(request.body === undefined ? {} : { body }),
+          ...(request.signal ? { signal: request.signal } : {}),
+        });
+        if (attempt >= options.retries || (response.status < 500 && response.status !== 429)) return response;
+        await response.body?.cancel();
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * 2 ** attempt));
+      }
     },
   };
 }

@@ -6,9 +6,9 @@ import httpCors from '@middy/http-cors';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import { cookieTransport, credentialedCors } from './cookies/transport';
+import { type cookieTransport, credentialedCors } from './cookies/transport';
 import cors from './cors.json';
-import { AppError, problem, UnauthorizedError, ValidationError } from './errors';
+import { AppError, problem, UnauthorizedError, ValidationError, wired } from './errors';
 import type { Caller } from './records';
 import { type BodyReader, READ_BODY, SCHEMA_NAME } from './request-body';
 import type * as resources from './resources';
@@ -34,6 +34,12 @@ export interface HttpDeps {
   edgeOriginSecret: string;
   /** Whether the caller's session still exists (one round trip); asked only before refusing a body. */
   sessionAlive(caller: Caller): Promise<boolean>;
+  /**
+   * The cookie transport, handed in (`withSessionCookie`, lib/cookies/transport.ts) by the
+   * functions whose route has a `sessionCookie` role, and required for them: the others never
+   * bundle it.
+   */
+  cookieTransport?: typeof cookieTransport;
 }
 
 /** What a handler receives: the validated body, the caller when authenticated, and the client. */
@@ -207,7 +213,7 @@ export function endpoint<
   const accepted = route.method === 'PATCH' ? PATCH_TYPES : JSON_TYPES;
   const headers = successHeaders(route);
   const sessionCookie = route.sessionCookie
-    ? cookieTransport(route.sessionCookie, deps.corsAllowedOrigins)
+    ? wired(deps.cookieTransport, 'the cookie transport')(route.sessionCookie, deps.corsAllowedOrigins)
     : () => null;
   const core = async (event: HttpEvent): Promise<HttpResult> => {
     // Cookie mode (`Session-Transport: cookie`) passes its CSRF gate before anything runs.

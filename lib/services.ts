@@ -28,7 +28,7 @@ import {
   type Recovery,
 } from './recovery/service';
 import { createRevertLinks, createVerificationLinks } from './recovery/store';
-import { createRotationStore, createSessionListStore, createSessionStore } from './sessions/store';
+import { createRotationStore, createSessionStore, type SessionStorePart } from './sessions/store';
 import {
   accessTier,
   accountsTier,
@@ -143,7 +143,7 @@ export interface ServiceOverrides {
 
 /**
  * The custom claims hook's builder (lib/hooks/), handed in only by the builders of functions that
- * issue tokens: the others never bundle the hook's code and aws4fetch.
+ * issue tokens: the others never bundle the hook's code.
  */
 type ClaimsHookBuilder = typeof customClaimsFor;
 
@@ -281,11 +281,19 @@ export const publicServices = (env: Record<string, string | undefined>): PublicS
 export const baseServices = (env: Record<string, string | undefined>): BaseServices =>
   createBaseServices(parseBaseConfig(env));
 
-/** As `baseServices`, with the access service (the caller's profile and sessions). */
-export const accessServices = (env: Record<string, string | undefined>): AccessServices => {
-  const base = createBaseServices(parseBaseConfig(env));
-  return { ...base, ...accessTier(base, createSessionListStore(base.datastore, base.keys)) };
-};
+/**
+ * As `baseServices`, with the access service (the caller's profile and sessions) over the part of
+ * the session store the function uses (`createSessionLister`, …; lib/sessions/store.ts).
+ */
+export const accessServices =
+  (sessions: SessionStorePart) =>
+  (env: Record<string, string | undefined>): AccessServices => {
+    const base = createBaseServices(parseBaseConfig(env));
+    return { ...base, ...accessTier(base, sessions(base.datastore, base.keys)) };
+  };
+
+/** No part of the session store (the profile read needs only the user's session check). */
+export const noSessionStore: SessionStorePart = () => ({});
 
 /** As `accessServices`, for a function that issues tokens without the other tiers (refresh): with the claims hook. */
 export const sessionServices = (env: Record<string, string | undefined>): AccessServices => {

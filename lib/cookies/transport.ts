@@ -1,6 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { OriginNotAllowedError, ValidationError } from '../errors';
+import type { HttpDeps } from '../http';
 import { clearedRefreshCookie, readRefreshCookie, refreshCookie } from './session-cookie';
 
 /**
@@ -103,6 +104,13 @@ export function cookieTransport(
     };
   };
 }
+
+/**
+ * The HTTP dependencies of a function whose route has a `sessionCookie` role, with the cookie
+ * transport: lib/http.ts `endpoint` refuses to build such a route's handler without it (a
+ * `WiringError` at the cold start), and no other function bundles it.
+ */
+export const withSessionCookie = (http: HttpDeps): HttpDeps => ({ ...http, cookieTransport });
 
 type Result = APIGatewayProxyStructuredResultV2;
 

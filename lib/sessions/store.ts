@@ -61,24 +61,51 @@ export function createRotationStore(datastore: Datastore, keys: Keys): Pick<Sess
   };
 }
 
-/** Listing and revoking the caller's sessions (the functions that read or end sessions). */
-export function createSessionListStore(datastore: Datastore, keys: Keys): Omit<SessionStore, 'rotate'> {
-  const run = scriptRunner(datastore, keys);
-  const revoke = run(scripts.REVOKE_SESSION);
-  const revokeAll = run(scripts.REVOKE_ALL_SESSIONS);
-  const list = run(scripts.LIST_SESSIONS);
-  const at = (caller: Caller, now: number) => ({ userId: caller.userId, sessionId: caller.sessionId, now });
+/** The part of the session store one function builds (each bundles only the scripts it runs). */
+export type SessionStorePart = (datastore: Datastore, keys: Keys) => Partial<SessionStore>;
 
+const callerAt = (caller: Caller, now: number) => ({
+  userId: caller.userId,
+  sessionId: caller.sessionId,
+  now,
+});
+
+/** Listing and revoking the caller's sessions: the three parts below. */
+export function createSessionListStore(datastore: Datastore, keys: Keys): Omit<SessionStore, 'rotate'> {
+  return {
+    ...createSessionRevoker(datastore, keys),
+    ...createAllSessionsRevoker(datastore, keys),
+    ...createSessionLister(datastore, keys),
+  };
+}
+
+/** Revoking one session (log-out, `DELETE /sessions/{id}`). */
+export function createSessionRevoker(datastore: Datastore, keys: Keys): Pick<SessionStore, 'revoke'> {
+  const revoke = scriptRunner(datastore, keys)(scripts.REVOKE_SESSION);
   return {
     async revoke(caller, sessionId, now) {
-      return (await revoke({ ...at(caller, now), targetSessionId: sessionId })).status;
+      return (await revoke({ ...callerAt(caller, now), targetSessionId: sessionId })).status;
     },
+  };
+}
+
+/** Revoking every session of the caller. */
+export function createAllSessionsRevoker(datastore: Datastore, keys: Keys): Pick<SessionStore, 'revokeAll'> {
+  const revokeAll = scriptRunner(datastore, keys)(scripts.REVOKE_ALL_SESSIONS);
+  return {
     async revokeAll(caller, now) {
-      const reply = await revokeAll(at(caller, now));
+      const reply = await revokeAll(callerAt(caller, now));
       return reply.status === 'ok' ? Number(reply.revoked) : null;
     },
+  };
+}
+
+/** Listing the caller's live sessions. */
+export function createSessionLister(datastore: Datastore, keys: Keys): Pick<SessionStore, 'list'> {
+  const list = scriptRunner(datastore, keys)(scripts.LIST_SESSIONS);
+  return {
     async list(caller, now) {
-      const reply = await list(at(caller, now));
+      const reply = await list(callerAt(caller, now));
       if (reply.status !== 'ok') return null;
       // cjson encodes an empty Lua table as {}: treat anything but an array as no sessions.
       const sessions = Array.isArray(reply.sessions) ? reply.sessions : [];

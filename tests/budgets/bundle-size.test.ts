@@ -19,7 +19,7 @@ const KIB = 1024;
 /**
  * `webauthn`: the two functions that verify a passkey ceremony carry the light verifier
  * (lib/passkeys/verifier.ts: @oslojs/webauthn, @oslojs/cbor and what they import, ≈ 27 KiB), no
- * longer @simplewebauthn/server's ≈ 430 KiB. Every bundle also carries aws4fetch (≈ 7 KiB: SSM and
+ * longer @simplewebauthn/server's ≈ 430 KiB. Every bundle also carries lib/aws.ts (SigV4 for SSM and
  * Lambda without the AWS SDK the runtime provides) and the cookie transport (lib/cookies/).
  *
  * After all of version 3 merged the bundles had grown to light ≤ 176.2, Argon2 ≤ 200.4 and WebAuthn

@@ -1,6 +1,6 @@
 // The custom claims hook (README "Custom claims"): a loopback receiver that checks the Standard
 // Webhooks signature with the reference library (`standardwebhooks`), not with the service's code;
-// a loopback stand-in of Lambda's Invoke API for a Lambda hook (aws4fetch, SigV4). Claims reach
+// a loopback stand-in of Lambda's Invoke API for a Lambda hook (lib/aws.ts, SigV4). Claims reach
 // the token; reserved claims, late, failing, oversized or unsigned-for-this-receiver hooks never
 // cost the sign-in, only the claims (and a warning in the log).
 import { randomBytes } from 'node:crypto';

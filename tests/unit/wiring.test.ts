@@ -8,17 +8,20 @@ import { createPasswordCheck } from '../../lib/accounts/reauthentication';
 import type { UserReader } from '../../lib/accounts/store';
 import { createAuditLog } from '../../lib/audit';
 import { parseConfig } from '../../lib/config';
+import { withSessionCookie } from '../../lib/cookies/transport';
 import type { Datastore } from '../../lib/datastore';
 import { createEmailSignIn } from '../../lib/email-sign-in/service';
 import { WiringError } from '../../lib/errors';
 import { customClaimsFor } from '../../lib/hooks/custom-claims';
-import type { ClientInfo } from '../../lib/http';
+import { type ClientInfo, endpoint } from '../../lib/http';
 import { createKeys } from '../../lib/keys';
 import { createPasskeyCeremonies } from '../../lib/passkeys/ceremonies';
 import { createPasskeys } from '../../lib/passkeys/service';
 import { createLinkFollowing } from '../../lib/recovery/service';
+import { type FunctionName, ROUTES, type Route, routeOf } from '../../lib/routes';
 import { createBaseServices, createPublicServices } from '../../lib/services';
 import type { TokenService } from '../../lib/tokens';
+import * as validation from '../../lib/validation';
 
 // A datastore that is never reached: every check here comes before any call to it.
 const env = {
@@ -131,7 +134,7 @@ describe('the session functions and the public documents', () => {
     });
   const refreshToken = `${caller.userId}.${caller.sessionId}.${'A'.repeat(43)}`;
 
-  test('a refresh throws without the rotation (the session functions build the list store only)', async () => {
+  test('a refresh throws without the rotation (the other session functions never build it)', async () => {
     await expect(access({}).refresh({ refreshToken }, client)).rejects.toEqual(
       builtWithout('the refresh rotation'),
     );
@@ -141,10 +144,24 @@ describe('the session functions and the public documents', () => {
     ['logout', () => access({}).logout(caller), 'the session revocation'],
     ['listSessions', () => access({}).listSessions(caller), 'the session list'],
     ['revokeAllSessions', () => access({}).revokeAllSessions(caller), 'the session revocation'],
+    ['revokeSession', () => access({}).revokeSession(caller, caller.sessionId), 'the session revocation'],
   ] as const)(
-    '%s throws without its part of the store (the refresh function builds the rotation only)',
+    '%s throws without its part of the store (each session function builds its own part only)',
     async (_, run, dependency) => {
       await expect(run()).rejects.toEqual(builtWithout(dependency));
+    },
+  );
+
+  test.each((ROUTES as readonly Route[]).filter((route) => route.sessionCookie).map((route) => route.fn))(
+    'the handler of %s (a sessionCookie route) is not built without the cookie transport',
+    (fn) => {
+      const services = createPublicServices(config, { logger: new Logger({ logLevel: 'SILENT' }) });
+      const route: Route = routeOf(fn as FunctionName);
+      const body = route.body ? (validation as Record<string, unknown>)[route.body] : undefined;
+      const build = (http: typeof services.http) =>
+        endpoint(http, route, body as undefined, async () => undefined as never);
+      expect(() => build(services.http)).toThrow(builtWithout('the cookie transport'));
+      expect(() => build(withSessionCookie(services.http))).not.toThrow();
     },
   );
 
