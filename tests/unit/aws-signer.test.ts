@@ -90,16 +90,28 @@ function* cases(count: number): Generator<Case> {
     'spaces and/slash',
     'ünïcödé',
   ];
-  const bodies = ['', '{}', '{"Names":["/app/prod/JWT_SECRET"],"WithDecryption":true}', 'Action=GetCallerIdentity&Version=2011-06-15', 'ü 🔑'];
+  const bodies = [
+    '',
+    '{}',
+    '{"Names":["/app/prod/JWT_SECRET"],"WithDecryption":true}',
+    'Action=GetCallerIdentity&Version=2011-06-15',
+    'ü 🔑',
+  ];
   for (let i = 0; i < count; i++) {
-    const host = pick(['https://ssm.eu-west-1.amazonaws.com', 'http://127.0.0.1:4010', 'https://lambda.us-east-1.amazonaws.com']);
+    const host = pick([
+      'https://ssm.eu-west-1.amazonaws.com',
+      'http://127.0.0.1:4010',
+      'https://lambda.us-east-1.amazonaws.com',
+    ]);
     const url = new URL(`${host}/2015-03-31/functions/${encodeURIComponent(pick(names))}/invocations`);
     if (next() % 3 === 0) url.pathname = '/';
     if (next() % 3 === 0) {
       url.searchParams.append(pick(['Action', 'b', 'a b', 'x*']), pick(['1', 'v a l', "it's", '']));
       url.searchParams.append(pick(['Action', 'Version', 'ü']), pick(['2', '~tilde', '%25']));
     }
-    const headers: Record<string, string> = { 'Content-Type': pick(['application/json', 'application/x-amz-json-1.1']) };
+    const headers: Record<string, string> = {
+      'Content-Type': pick(['application/json', 'application/x-amz-json-1.1']),
+    };
     if (next() % 2) headers['X-Amz-Target'] = 'AmazonSSM.GetParameters';
     if (next() % 2) headers['x-amz-invocation-type'] = pick(['Event', 'RequestResponse']);
     if (next() % 4 === 0) headers['X-Custom'] = '  spaced   out  value ';
@@ -115,7 +127,17 @@ function* cases(count: number): Generator<Case> {
       },
       region: pick(['eu-west-1', 'us-east-1', 'ap-southeast-2']),
       service: pick(['ssm', 'lambda', 'sts']),
-      date: new Date(Date.UTC(2015 + (next() % 12), next() % 12, 1 + (next() % 28), next() % 24, next() % 60, next() % 60, next() % 1000)),
+      date: new Date(
+        Date.UTC(
+          2015 + (next() % 12),
+          next() % 12,
+          1 + (next() % 28),
+          next() % 24,
+          next() % 60,
+          next() % 60,
+          next() % 1000,
+        ),
+      ),
     };
   }
 }
@@ -125,7 +147,10 @@ describe('signV4 (lib/aws.ts) against the AWS SDK signer', () => {
     const headers = signV4(
       { method: 'GET', url: new URL('https://example.amazonaws.com/'), headers: {}, body: '' },
       {
-        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' },
+        credentials: {
+          accessKeyId: 'AKIDEXAMPLE',
+          secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+        },
         region: 'us-east-1',
         service: 'service',
         date: new Date('2015-08-30T12:36:00Z'),
