@@ -19,7 +19,13 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { lambdaBundleOptions, NATIVE_EXTERNALS, routeRowsOf } from './build/lambda-bundle.mjs';
+import {
+  configTable,
+  lambdaBundleOptions,
+  NATIVE_EXTERNALS,
+  readsOAuthConfig,
+  routeRowsOf,
+} from './build/lambda-bundle.mjs';
 
 const which = process.argv[2] ?? 'all';
 const root = new URL('.', import.meta.url).pathname;
@@ -119,8 +125,15 @@ async function buildFunctions() {
         entryPoints: [join(root, 'functions', `${name}.ts`)],
         outfile: join(root, 'dist/functions', name, 'index.js'),
         ...lambdaBundleOptions,
-        // Its own route row first: esbuild loads lib/routes.ts with the first plugin that answers.
-        plugins: [routeRowsOf(name), ...lambdaBundleOptions.plugins, commonPasswordsReader, prebuiltOpenApi],
+        // Its own route row and configuration rows first: esbuild loads a file with the first
+        // plugin that answers.
+        plugins: [
+          routeRowsOf(name),
+          configTable({ oauth: await readsOAuthConfig(join(root, 'functions', `${name}.ts`)) }),
+          ...lambdaBundleOptions.plugins,
+          commonPasswordsReader,
+          prebuiltOpenApi,
+        ],
         metafile: true,
       });
       // What went into each bundle, for the size budget test and `npm run bench`.

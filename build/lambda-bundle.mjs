@@ -90,13 +90,20 @@ export const upstashRedisSubset = {
  * serverless.yml read: the descriptions (≈6 KiB of every bundle) and the `serverless` values
  * (build/serverless-environment.cjs). A `"secret": false` is left out too (≈0.8 KiB): the functions
  * read `secret` as a truth value (lib/parameters.ts), so an absent member means the same.
+ * `oauth: false` leaves out social log-in's rows (`OAUTH_*`, ≈1.1 KiB) as well, for the functions
+ * that never read them (`readsOAuthConfig`): nothing else parses them, and no SSM parameter is
+ * fetched for them there.
  */
-export const configTableWithoutDescriptions = {
-  name: 'config-table-without-descriptions',
+export const configTable = ({ oauth }) => ({
+  name: `config-table${oauth ? '' : '-without-oauth'}`,
   setup(build) {
     build.onLoad({ filter: /[\\/]lib[\\/]config-variables\.json$/ }, async (args) => {
       const table = JSON.parse(await readFile(args.path, 'utf8'));
-      for (const entry of Object.values(table)) {
+      for (const [name, entry] of Object.entries(table)) {
+        if (!oauth && name.startsWith('OAUTH_')) {
+          delete table[name];
+          continue;
+        }
         delete entry.description;
         delete entry.serverless;
         if (entry.secret === false) delete entry.secret;
@@ -104,10 +111,20 @@ export const configTableWithoutDescriptions = {
       return { contents: JSON.stringify(table), loader: 'json' };
     });
   },
-};
+});
+export const configTableWithoutDescriptions = configTable({ oauth: true });
 
 /**
- * The Lua of the scripts (lib/scripts.ts and each feature's scripts.ts) ships without its comment
+ * Whether the function whose entry is `entryPath` reads social log-in's configuration: it builds
+ * the social log-in services (lib/oauth/services.ts), the only caller of `parseConfig` and so of
+ * lib/oauth/config.ts. tests/budgets/bundle-size.test.ts checks the answer against what each bundle
+ * holds.
+ */
+export const readsOAuthConfig = async (entryPath) =>
+  /from '\.\.\/lib\/oauth\/services'/.test(await readFile(entryPath, 'utf8'));
+
+/**
+ * The Lua of the scripts (lib/lua.ts, lib/lua-helpers.ts and each feature's scripts.ts) ships without its comment
  * lines and indentation: Redis does not need them, and every bundle carries the shared prelude
  * (≈4 KiB of every function's 150 KiB budget went to them). Only whole lines that start with `--`
  * are dropped, and leading blanks — never anything inside a line — so the code Redis runs is the
@@ -116,15 +133,18 @@ export const configTableWithoutDescriptions = {
 export const compactLua = {
   name: 'compact-lua',
   setup(build) {
-    build.onLoad({ filter: /[\\/]lib[\\/](?:(?:[\w-]+[\\/])?[\w-]*scripts|lua)\.ts$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      const contents = text
-        .split('\n')
-        .filter((line) => !/^\s*--/.test(line))
-        .map((line) => line.trimStart())
-        .join('\n');
-      return { contents, loader: 'ts' };
-    });
+    build.onLoad(
+      { filter: /[\\/]lib[\\/](?:(?:[\w-]+[\\/])?[\w-]*scripts|lua|lua-helpers)\.ts$/ },
+      async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        const contents = text
+          .split('\n')
+          .filter((line) => !/^\s*--/.test(line))
+          .map((line) => line.trimStart())
+          .join('\n');
+        return { contents, loader: 'ts' };
+      },
+    );
   },
 };
 

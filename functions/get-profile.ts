@@ -1,6 +1,7 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { type AccessServices, accessServices, lambdaHandler, noSessionStore } from '../lib/services';
+import { type AccessServices, accessServices, lambdaHandler } from '../lib/services';
+import { noSessionStore } from '../lib/sessions/store';
 
 /** GET /users/me — the caller's profile. */
 export const createHandler = ({ http, access }: AccessServices) =>

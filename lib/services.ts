@@ -41,7 +41,7 @@ import {
   resetTier,
   secondFactorTier,
 } from './tiers';
-import { createTokenService, type TokenService } from './tokens';
+import { type AccessTokenSigner, buildTokenService, signAccessToken, type TokenService } from './tokens';
 
 export { lambdaHandler, lambdaWorker } from './lambda';
 export { createMailServices, type MailServices, mailServices } from './mail/services';
@@ -142,10 +142,16 @@ export interface ServiceOverrides {
 }
 
 /**
- * The custom claims hook's builder (lib/hooks/), handed in only by the builders of functions that
- * issue tokens: the others never bundle the hook's code.
+ * What a function that issues sessions hands its base services: the access token signer and the
+ * claims hook's builder (lib/hooks/). Elsewhere neither is bundled, and issuing is a `WiringError`.
  */
-type ClaimsHookBuilder = typeof customClaimsFor;
+export interface SessionIssuing {
+  sign: AccessTokenSigner;
+  claimsHook: typeof customClaimsFor;
+}
+
+/** The signer and the claims hook, for the builders of functions that issue sessions. */
+export const sessionIssuing: SessionIssuing = { sign: signAccessToken, claimsHook: customClaimsFor };
 
 /**
  * What the public documents (the JWKS, OpenID discovery, OpenAPI) and the catch-all depend on:
@@ -162,7 +168,7 @@ export interface PublicServices {
 export function createPublicServices(config: BaseConfig, overrides: ServiceOverrides = {}): PublicServices {
   const now = overrides.now ?? Date.now;
   const logger = overrides.logger ?? createLogger(config.logLevel);
-  const tokens = createTokenService(config.jwt, config, now, unwiredClaims(config));
+  const tokens = buildTokenService(config.jwt, config, now, unwiredClaims(config), undefined);
   return {
     config,
     tokens,
@@ -190,19 +196,19 @@ const unwiredClaims = (config: BaseConfig) =>
 export function createBaseServices<C extends BaseConfig>(
   config: C,
   overrides: ServiceOverrides = {},
-  claimsHook?: ClaimsHookBuilder,
+  issuing?: SessionIssuing,
 ): BaseServices & { config: C } {
   const now = overrides.now ?? Date.now;
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const datastore = createDatastore(config.datastore);
   const keys = createKeys(config.keyPrefix, config.auditRetentionDays * 86_400_000);
   const users = createUserReader(datastore, keys);
-  const tokens = createTokenService(
+  const tokens = buildTokenService(
     config.jwt,
     config,
     now,
-    claimsHook
-      ? claimsHook(config.customClaimsHook, {
+    issuing
+      ? issuing.claimsHook(config.customClaimsHook, {
           logger,
           now,
           // The Lambda runtime's credentials and region, for a Lambda hook.
@@ -213,6 +219,7 @@ export function createBaseServices<C extends BaseConfig>(
           },
         })
       : unwiredClaims(config),
+    issuing?.sign,
   );
   const audit = createAuditLog(logger);
   return {
@@ -235,7 +242,7 @@ export function createBaseServices<C extends BaseConfig>(
 
 /** Composition root, second tier: adds Argon2, the rate limits and the account operations. */
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
-  const base = createBaseServices(config, overrides, customClaimsFor);
+  const base = createBaseServices(config, overrides, sessionIssuing);
   return {
     ...base,
     ...accessTier(base, createSessionStore(base.datastore, base.keys)),
@@ -292,24 +299,21 @@ export const accessServices =
     return { ...base, ...accessTier(base, sessions(base.datastore, base.keys)) };
   };
 
-/** No part of the session store (the profile read needs only the user's session check). */
-export const noSessionStore: SessionStorePart = () => ({});
-
 /** As `accessServices`, for a function that issues tokens without the other tiers (refresh): with the claims hook. */
 export const sessionServices = (env: Record<string, string | undefined>): AccessServices => {
-  const base = createBaseServices(parseBaseConfig(env), {}, customClaimsFor);
+  const base = createBaseServices(parseBaseConfig(env), {}, sessionIssuing);
   return { ...base, ...accessTier(base, createRotationStore(base.datastore, base.keys)) };
 };
 
 /** As `baseServices`, with the credential operations (each function bundles only the tier it uses). */
 export const accountServices = (env: Record<string, string | undefined>): AccountServices => {
-  const base = createBaseServices(parseBaseConfig(env), {}, customClaimsFor);
+  const base = createBaseServices(parseBaseConfig(env), {}, sessionIssuing);
   return { ...base, ...accountsTier(base, {}) };
 };
 
 /** As `baseServices`, with the completion of password resets. */
 export const resetServices = (env: Record<string, string | undefined>): ResetServices => {
-  const base = createBaseServices(parseBaseConfig(env), {}, customClaimsFor);
+  const base = createBaseServices(parseBaseConfig(env), {}, sessionIssuing);
   return { ...base, ...resetTier(base) };
 };
 
@@ -329,7 +333,7 @@ export const secondFactorPasswordServices = (
 
 /** As `baseServices`, with the log-in's second step. */
 export const mfaLoginServices = (env: Record<string, string | undefined>): MfaLoginServices => {
-  const base = createBaseServices(parseBaseConfig(env), {}, customClaimsFor);
+  const base = createBaseServices(parseBaseConfig(env), {}, sessionIssuing);
   return { ...base, ...mfaLoginTier(base) };
 };
 
@@ -346,7 +350,7 @@ export const passkeyRegistrationServices = (
  * the claims hook (it issues tokens).
  */
 export const passkeyLogInServices = (env: Record<string, string | undefined>): PasskeyLogInServices => {
-  const base = createBaseServices(parseBaseConfig(env), {}, customClaimsFor);
+  const base = createBaseServices(parseBaseConfig(env), {}, sessionIssuing);
   const rateLimits = createRateLimits(base.datastore, base.keys, base.config.rateLimits);
   return { ...base, ...passkeyLogInTier(base, loginLimit(base, rateLimits)) };
 };

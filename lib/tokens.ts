@@ -2,6 +2,7 @@ import { createHash, createPrivateKey, createPublicKey, type KeyObject, randomBy
 import { type JWK, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
 import type * as z from 'zod/mini';
 import { algorithmOfJwk, type Config, type SigningAlgorithm, type SigningJwk } from './config';
+import { wired } from './errors';
 import type { User } from './records';
 import type * as resources from './resources';
 
@@ -180,17 +181,68 @@ function loadKeyRing(jwt: Config['jwt']): KeyRing {
   };
 }
 
+/** What an access token holds besides its custom claims, as `issueAccessToken` signs it. */
+export interface AccessTokenContents {
+  algorithm: SigningAlgorithm;
+  kid: string;
+  issuer: string;
+  audience: string;
+  subject: string;
+  sessionId: string;
+  /** Seconds since the epoch. */
+  issuedAt: number;
+  expiresAt: number;
+}
+
 /**
- * Builds the token service; keys are imported once, on first use. `now` is injectable for tests
- * (ms). `customClaims`, when given, is asked for extra claims at every session issue (the custom
- * claims hook, lib/hooks/): it never throws, and whatever it answers cannot replace a claim the
- * service sets (those are set after it).
+ * Signs an access token (jose's `SignJWT`), custom claims first so that every claim set here wins.
+ * Handed in (`SessionIssuing`, lib/services.ts) by the functions that issue sessions only: the
+ * others verify tokens and never bundle the signing half of jose.
+ */
+export async function signAccessToken(
+  contents: AccessTokenContents,
+  extraClaims: Record<string, unknown>,
+  key: KeyObject,
+): Promise<string> {
+  return new SignJWT({ ...extraClaims, sid: contents.sessionId })
+    .setProtectedHeader({ alg: contents.algorithm, typ: TOKEN_TYPE, kid: contents.kid })
+    .setIssuer(contents.issuer)
+    .setAudience(contents.audience)
+    .setSubject(contents.subject)
+    .setJti(randomBytes(12).toString('base64url'))
+    .setIssuedAt(contents.issuedAt)
+    .setExpirationTime(contents.expiresAt)
+    .sign(key);
+}
+
+/** The signer `issueAccessToken` uses: `signAccessToken`, or a stand-in in tests. */
+export type AccessTokenSigner = typeof signAccessToken;
+
+/**
+ * The whole token service, signer included (tests, the bench, tools); the functions build theirs
+ * with `buildTokenService`, with a signer only where they issue sessions.
  */
 export function createTokenService(
   jwt: Config['jwt'],
   lifetimes: { accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number },
   now: () => number = Date.now,
   customClaims?: CustomClaimsSource,
+): TokenService {
+  return buildTokenService(jwt, lifetimes, now, customClaims, signAccessToken);
+}
+
+/**
+ * Builds the token service; keys are imported once, on first use. `now` is injectable for tests
+ * (ms). `customClaims`, when given, is asked for extra claims at every session issue (the custom
+ * claims hook, lib/hooks/): it never throws, and whatever it answers cannot replace a claim the
+ * service sets (those are set after it). Without `sign`, issuing throws a `WiringError`.
+ */
+export function buildTokenService(
+  jwt: Config['jwt'],
+  lifetimes: { accessTokenTtlSeconds: number; refreshTokenTtlSeconds: number },
+  now: () => number,
+  customClaims: CustomClaimsSource | undefined,
+  sign: AccessTokenSigner | undefined,
 ): TokenService {
   const { accessTokenTtlSeconds, refreshTokenTtlSeconds } = lifetimes;
   let ring: KeyRing | undefined;
@@ -209,18 +261,24 @@ export function createTokenService(
   };
   const service: TokenService = {
     async issueAccessToken({ userId, sessionId }, extraClaims = {}) {
+      const signer = wired(sign, 'the token signer');
       const { signingKey, signingKid } = keys();
       const issuedAt = Math.floor(now() / 1000);
-      // Custom claims first (the hook has taken the reserved ones out): every claim below wins.
-      const accessToken = await new SignJWT({ ...extraClaims, sid: sessionId })
-        .setProtectedHeader({ alg: jwt.algorithm, typ: TOKEN_TYPE, kid: signingKid })
-        .setIssuer(jwt.issuer)
-        .setAudience(jwt.audience)
-        .setSubject(userId)
-        .setJti(randomBytes(12).toString('base64url'))
-        .setIssuedAt(issuedAt)
-        .setExpirationTime(issuedAt + accessTokenTtlSeconds)
-        .sign(signingKey);
+      // Custom claims first (the hook has taken the reserved ones out): every claim set here wins.
+      const accessToken = await signer(
+        {
+          algorithm: jwt.algorithm,
+          kid: signingKid,
+          issuer: jwt.issuer,
+          audience: jwt.audience,
+          subject: userId,
+          sessionId,
+          issuedAt,
+          expiresAt: issuedAt + accessTokenTtlSeconds,
+        },
+        extraClaims,
+        signingKey,
+      );
       return { accessToken, expiresIn: accessTokenTtlSeconds };
     },
     async issueSession(userId, sessionId, refreshToken, context) {

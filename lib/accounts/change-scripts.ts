@@ -1,15 +1,24 @@
 import { emailSelector } from '../keys';
 import {
   type BackoffArgs,
-  CEILING_LUA,
   type CeilingArgs,
-  CLEAR_REAUTH_LUA,
-  EVENT_HELPERS,
   type HashReply,
   type LockedReply,
   type PublicUserReply,
   script,
 } from '../lua';
+import {
+  APPEND_EVENT_LUA,
+  AUTHENTICATE_LUA,
+  CEILING_LUA,
+  CLEAR_REAUTH_LUA,
+  COUNT_FAILURE_LUA,
+  FMT_LUA,
+  HMAP_LUA,
+  LOCKED_UNTIL_LUA,
+  PUBLIC_USER_LUA,
+  REVOKE_SESSIONS_LUA,
+} from '../lua-helpers';
 import { IDENTITY_HELPERS, indexKeys } from '../oauth/identity-cleanup';
 
 /** A re-entered password's start: who, and the back-off and ceiling it is counted on. */
@@ -57,7 +66,7 @@ export const BEGIN_REAUTH = /* @__PURE__ */ script<ReauthStartArgs, ReauthStartR
   `
 return reply({ status = 'ok', user = u, sessionCreatedAt = session_created_at })
 `,
-  [CEILING_LUA, BEGIN_REAUTH_LUA],
+  [AUTHENTICATE_LUA, COUNT_FAILURE_LUA, LOCKED_UNTIL_LUA, CEILING_LUA, BEGIN_REAUTH_LUA],
 );
 
 /**
@@ -77,7 +86,7 @@ local m = redis.call('HMGET', mfa_key, 'secret', 'lastStep')
 return reply({ status = 'ok', user = u, sessionCreatedAt = session_created_at, secret = m[1] or cjson.null,
   lastStep = tonumber(m[2] or '0') })
 `,
-  [CEILING_LUA, BEGIN_REAUTH_LUA],
+  [AUTHENTICATE_LUA, COUNT_FAILURE_LUA, LOCKED_UNTIL_LUA, CEILING_LUA, BEGIN_REAUTH_LUA],
 );
 
 /** Rename (no password involved): the session check and the new name. */
@@ -97,6 +106,7 @@ if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return repl
 redis.call('HSET', user_key, 'name', A.name, 'updatedAt', fmt(A.now))
 return reply({ status = 'ok', user = public_user(hmap(user_key)) })
 `,
+  [HMAP_LUA, FMT_LUA, PUBLIC_USER_LUA, AUTHENTICATE_LUA],
 );
 
 /**
@@ -171,7 +181,7 @@ if A.newEmail ~= A.oldEmail then append_event(events_key, { event = 'email_chang
 redis.call('HSET', user_key, 'updatedAt', fmt(A.now))
 return reply({ status = 'ok', pending = pending, user = public_user(hmap(user_key)) })
 `,
-  [CLEAR_REAUTH_LUA, EVENT_HELPERS],
+  [HMAP_LUA, FMT_LUA, PUBLIC_USER_LUA, AUTHENTICATE_LUA, CLEAR_REAUTH_LUA, APPEND_EVENT_LUA],
 );
 
 /** Clears the re-authentication back-off after a correct password that changed nothing else. */
@@ -182,7 +192,7 @@ export const CLEAR_REAUTH = /* @__PURE__ */ script<{ userId: string; sessionId: 
 clear_reauth(reauth_key, A.sessionId)
 return reply({ status = 'ok' })
 `,
-  [CLEAR_REAUTH_LUA],
+  CLEAR_REAUTH_LUA,
 );
 
 /** Password change (I2): swap the hash if it is still the verified one; revoke every other session. */
@@ -231,7 +241,7 @@ append_event(events_key, { event = 'password_changed' }, A.now)
 local revoked = revoke_sessions(sessions_key, A.sessionId, A.now)
 return reply({ status = 'ok', revoked = revoked })
 `,
-  EVENT_HELPERS,
+  [FMT_LUA, REVOKE_SESSIONS_LUA, AUTHENTICATE_LUA, APPEND_EVENT_LUA],
 );
 
 /**
@@ -294,5 +304,5 @@ redis.call('DEL', user_key, sessions_key, reauth_key, email_key, failures_key, l
   passkeys_key, webauthn_key, sign_in_key, events_key, devices_key)
 return reply({ status = 'ok', revoked = revoked })
 `,
-  IDENTITY_HELPERS,
+  [REVOKE_SESSIONS_LUA, AUTHENTICATE_LUA, IDENTITY_HELPERS],
 );

@@ -1,18 +1,29 @@
 import {
   type BackoffArgs,
-  CEILING_LUA,
   type CeilingArgs,
-  EVENT_HELPERS,
   type HashReply,
-  LOGIN_HELPERS,
   type LockedReply,
   type MfaLoginArgs,
   type PublicUserReply,
-  SESSION_READ,
   type SessionArgs,
   type SessionReadReply,
   script,
 } from '../lua';
+import {
+  APPEND_EVENT_LUA,
+  CEILING_LUA,
+  CLEAR_LOGIN_FAILURE_LUA,
+  COUNT_FAILURE_LUA,
+  CREATE_SESSION_LUA,
+  FMT_LUA,
+  HMAP_LUA,
+  LOCKED_UNTIL_LUA,
+  MFA_METHODS_LUA,
+  PUBLIC_USER_LUA,
+  READ_SESSION_LUA,
+  TAKE_BACK_ATTEMPT_LUA,
+} from '../lua-helpers';
+import { touchIfStale } from '../sessions/touch';
 
 /** Register (I1–I3): claim the email, create the user and its first session — all or nothing. */
 export const REGISTER = /* @__PURE__ */ script<
@@ -37,7 +48,7 @@ if A.session ~= cjson.null then create_session(sessions_key, A.session, A.now) e
 append_event(events_key, { event = 'registered' }, A.now)
 return reply({ status = 'ok' })
 `,
-  EVENT_HELPERS,
+  [FMT_LUA, CREATE_SESSION_LUA, APPEND_EVENT_LUA],
 );
 
 /**
@@ -86,7 +97,7 @@ count_failure(failures_key, prefix, A.now, A.backoff)
 if not credential[1] then return reply({ status = 'ok' }) end
 return reply({ status = 'ok', userId = credential[1], passwordHash = credential[2], ceilingCounted = not known })
 `,
-  [CEILING_LUA],
+  [COUNT_FAILURE_LUA, LOCKED_UNTIL_LUA, CEILING_LUA],
 );
 
 /**
@@ -169,7 +180,16 @@ clear_login_failure(failures_key, A.client, A.ceilingCounted)
 create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', user = public_user(u) })
 `,
-  [LOGIN_HELPERS, EVENT_HELPERS],
+  [
+    HMAP_LUA,
+    FMT_LUA,
+    PUBLIC_USER_LUA,
+    CREATE_SESSION_LUA,
+    CLEAR_LOGIN_FAILURE_LUA,
+    TAKE_BACK_ATTEMPT_LUA,
+    MFA_METHODS_LUA,
+    APPEND_EVENT_LUA,
+  ],
 );
 
 /**
@@ -187,6 +207,6 @@ local u, s = read_session(user_key, sessions_key, A.sessionId, A.now)
 if not u then return reply({ status = 'unauthorized' }) end
 return reply({ status = 'ok', user = u, lastUsedAt = s.lastUsedAt })
 `,
-  SESSION_READ,
-  true,
+  READ_SESSION_LUA,
+  touchIfStale,
 );

@@ -1,4 +1,12 @@
-import { EVENT_HELPERS, type PublicUserReply, script } from '../scripts';
+import {
+  APPEND_EVENT_LUA,
+  FMT_LUA,
+  HMAP_LUA,
+  PUBLIC_USER_LUA,
+  type PublicUserReply,
+  REVOKE_SESSIONS_LUA,
+  script,
+} from '../scripts';
 
 // The operators' changes to an account (`npm run admin`). Each one names the account by user id
 // and, where a key hangs off the email, checks that the email is still the account's (the caller
@@ -42,6 +50,7 @@ user.disabledReason = u.disabledReason
 return reply({ status = 'ok', user = user, sessions = live, totp = redis.call('HEXISTS', mfa_key, 'secret') == 1,
   passkeys = redis.call('HLEN', passkeys_key), reauthLockedUntil = tonumber(redis.call('HGET', reauth_key, 'lockedUntil') or '0') })
 `,
+  [HMAP_LUA, PUBLIC_USER_LUA],
 );
 
 /**
@@ -70,7 +79,7 @@ redis.call('DEL', sessions_key)
 append_event(events_key, A.entry, A.now)
 return reply({ status = 'ok', revoked = revoked, alreadyDisabled = already })
 `,
-  EVENT_HELPERS,
+  [FMT_LUA, REVOKE_SESSIONS_LUA, APPEND_EVENT_LUA],
 );
 
 /** Enables a disabled account again (its old sessions stay dead). */
@@ -90,7 +99,7 @@ local was = redis.call('HDEL', user_key, 'disabledAt', 'disabledReason') > 0
 append_event(events_key, A.entry, A.now)
 return reply({ status = 'ok', wasDisabled = was })
 `,
-  EVENT_HELPERS,
+  APPEND_EVENT_LUA,
 );
 
 /** Clears the log-in back-off of the account's email (every client, and the ceiling) and its re-auth counter. */
@@ -113,7 +122,7 @@ local cleared = redis.call('DEL', failures_key, reauth_key)
 append_event(events_key, A.entry, A.now)
 return reply({ status = 'ok', cleared = cleared })
 `,
-  EVENT_HELPERS,
+  APPEND_EVENT_LUA,
 );
 
 /** Revokes every session of the account, and its log-ins waiting for a second factor. */
@@ -134,7 +143,7 @@ redis.call('DEL', mfa_logins_key)
 append_event(events_key, A.entry, A.now)
 return reply({ status = 'ok', revoked = revoked })
 `,
-  EVENT_HELPERS,
+  [REVOKE_SESSIONS_LUA, APPEND_EVENT_LUA],
 );
 
 /** Deletes an account (I1, I3, I6) as DELETE /users/me does, without its password: everything goes at once. */
@@ -183,4 +192,5 @@ redis.call('DEL', user_key, sessions_key, reauth_key, email_key, failures_key, l
   passkeys_key, webauthn_key, events_key, devices_key)
 return reply({ status = 'ok', revoked = revoked })
 `,
+  REVOKE_SESSIONS_LUA,
 );

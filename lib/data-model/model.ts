@@ -354,7 +354,7 @@ export const DATA_MODEL = {
     noun: 'event list',
     id: '<uid>',
     type: 'list',
-    owner: 'lib/lua.ts',
+    owner: 'lib/lua-helpers.ts',
     about: "the account's audit events, newest first, at most EVENTS_KEPT (appended by append_event)",
     record: { event: required('its name, with what it says'), at: required() },
     ttl: 'required',

@@ -2,12 +2,22 @@ import { emailSelector } from '../keys';
 import {
   type BackoffArgs,
   type CeilingArgs,
-  LOGIN_HELPERS,
+  CLEAR_LOGIN_FAILURE_LUA,
+  COUNT_FAILURE_LUA,
+  CREATE_SESSION_LUA,
+  FMT_LUA,
+  HMAP_LUA,
+  LOCKED_UNTIL_LUA,
   type LockedReply,
+  MFA_METHODS_LUA,
   type MfaLoginArgs,
+  PUBLIC_USER_LUA,
   type PublicUserReply,
+  REFUSE_DISABLED_LUA,
+  REVOKE_SESSIONS_LUA,
   type SessionArgs,
   script,
+  TAKE_BACK_ATTEMPT_LUA,
 } from '../scripts';
 
 /** A live sign-in mail as the scripts answer it: its id, its address, and who has the address ('' = nobody). */
@@ -57,6 +67,7 @@ redis.call('HSET', sign_in_key, 'id', A.id, 'email', A.email, 'userId', owner or
 redis.call('PEXPIRE', sign_in_key, A.ttlMs)
 return reply({ status = 'ok', newAccount = not owner })
 `,
+  FMT_LUA,
 );
 
 // The live sign-in record, or nil (an expired one is deleted on the way).
@@ -84,7 +95,7 @@ local p = live_sign_in(sign_in_key, A.now)
 if not p or p.tokenHash ~= A.tokenHash then return reply({ status = 'invalid' }) end
 return reply({ status = 'ok', id = p.id, email = p.email, userId = p.userId })
 `,
-  LIVE,
+  [HMAP_LUA, LIVE],
 );
 
 /**
@@ -133,7 +144,7 @@ if p.codeHash ~= A.codeHash then return reply({ status = 'wrong', attempts = att
 return reply({ status = 'ok', id = p.id, email = p.email,
   userId = redis.call('HGET', email_key, 'userId') or '' })
 `,
-  LIVE,
+  [HMAP_LUA, FMT_LUA, COUNT_FAILURE_LUA, LOCKED_UNTIL_LUA, LIVE],
 );
 
 /**
@@ -232,5 +243,16 @@ if A.counted then clear_login_failure(failures_key, A.client) end
 create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', created = created, user = public_user(hmap(user_key)) })
 `,
-  `${LOGIN_HELPERS}${LIVE}`,
+  [
+    HMAP_LUA,
+    FMT_LUA,
+    PUBLIC_USER_LUA,
+    CREATE_SESSION_LUA,
+    REVOKE_SESSIONS_LUA,
+    REFUSE_DISABLED_LUA,
+    CLEAR_LOGIN_FAILURE_LUA,
+    TAKE_BACK_ATTEMPT_LUA,
+    MFA_METHODS_LUA,
+    LIVE,
+  ],
 );

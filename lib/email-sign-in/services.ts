@@ -1,6 +1,5 @@
 import { parseBaseConfig } from '../config';
-import { customClaimsFor } from '../hooks/custom-claims';
-import { type BaseServices, createBaseServices, mailQueueOf } from '../services';
+import { type BaseServices, createBaseServices, mailQueueOf, sessionIssuing } from '../services';
 import type { EmailSignIn } from './service';
 import { askingPart, emailSignInTier, followingPart } from './tier';
 
@@ -18,6 +17,6 @@ export const requestEmailSignInServices = (env: Record<string, string | undefine
 /** For `POST /sessions/email/confirm`: the store (no rate limiter: its back-off is in its scripts). */
 export const confirmEmailSignInServices = (env: Record<string, string | undefined>): EmailSignInServices => {
   // It issues tokens: with the custom claims hook.
-  const base = createBaseServices(parseBaseConfig(env), {}, customClaimsFor);
+  const base = createBaseServices(parseBaseConfig(env), {}, sessionIssuing);
   return { ...base, ...emailSignInTier(base, followingPart(base)) };
 };

@@ -1,4 +1,11 @@
-import { type LuaList, type PublicUserReply, script } from '../scripts';
+import {
+  AUTHENTICATE_LUA,
+  HMAP_LUA,
+  type LuaList,
+  PUBLIC_USER_LUA,
+  type PublicUserReply,
+  script,
+} from '../scripts';
 
 /** What `account_data` answers: the stored strings of each part (epoch ms as strings). */
 export interface AccountDataReply {
@@ -71,7 +78,7 @@ local u = authenticate(user_key, sessions_key, A.sessionId, A.now)
 if not u then return reply({ status = 'unauthorized' }) end
 return reply(account_data(u))
 `,
-  READ,
+  [PUBLIC_USER_LUA, AUTHENTICATE_LUA, READ],
 );
 
 /** An account's data for an operator (`npm run admin -- export`): no session, the user must exist. */
@@ -86,5 +93,5 @@ local u = hmap(user_key)
 if not u.id then return reply({ status = 'not_found' }) end
 return reply(account_data(u))
 `,
-  READ,
+  [HMAP_LUA, PUBLIC_USER_LUA, READ],
 );

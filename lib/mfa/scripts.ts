@@ -1,19 +1,30 @@
 import {
   type BackoffArgs,
-  CEILING_LUA,
   type CeilingArgs,
-  CLEAR_REAUTH_LUA,
-  EVENT_HELPERS,
   type LockedReply,
   type PublicUserReply,
   REAUTHENTICATED,
   type ReauthArgs,
   type ReauthRefusal,
-  SESSION_READ,
   type SessionArgs,
   type SessionReadReply,
   script,
 } from '../lua';
+import {
+  APPEND_EVENT_LUA,
+  AUTHENTICATE_LUA,
+  CEILING_LUA,
+  CLEAR_REAUTH_LUA,
+  COUNT_FAILURE_LUA,
+  CREATE_SESSION_LUA,
+  FMT_LUA,
+  HMAP_LUA,
+  LOCKED_UNTIL_LUA,
+  PUBLIC_USER_LUA,
+  READ_SESSION_LUA,
+  REFUSE_DISABLED_LUA,
+} from '../lua-helpers';
+import { touchIfStale } from '../sessions/touch';
 
 /** The session check and the user's second-factor record (mfa:<uid>), in one round trip (read-only). */
 export const MFA_STATE = /* @__PURE__ */ script<
@@ -39,8 +50,8 @@ local codes = cjson.decode(m.codes or '[]')
 return reply({ status = 'ok', pending = m.pending, secret = m.secret, enabledAt = m.enabledAt,
   codesLeft = #codes, passkeys = redis.call('HLEN', passkeys_key), lastUsedAt = s.lastUsedAt })
 `,
-  SESSION_READ,
-  true,
+  [HMAP_LUA, READ_SESSION_LUA],
+  touchIfStale,
 );
 
 /**
@@ -63,7 +74,7 @@ redis.call('HSET', mfa_key, 'pending', A.pending, 'pendingSession', A.sessionId,
 redis.call('PEXPIRE', mfa_key, A.pendingTtlMs)
 return reply({ status = 'ok', email = u.email })
 `,
-  [CLEAR_REAUTH_LUA, REAUTHENTICATED],
+  [FMT_LUA, AUTHENTICATE_LUA, CLEAR_REAUTH_LUA, REAUTHENTICATED],
 );
 
 /**
@@ -96,6 +107,7 @@ end
 count_failure(reauth_key, prefix, A.now, A.backoff)
 return reply({ status = 'ok', pending = m[1] })
 `,
+  [AUTHENTICATE_LUA, COUNT_FAILURE_LUA, LOCKED_UNTIL_LUA],
 );
 
 /**
@@ -137,7 +149,7 @@ redis.call('PERSIST', mfa_key)
 append_event(events_key, { event = 'totp_enabled' }, A.now)
 return reply({ status = 'ok' })
 `,
-  [CLEAR_REAUTH_LUA, EVENT_HELPERS],
+  [FMT_LUA, AUTHENTICATE_LUA, CLEAR_REAUTH_LUA, APPEND_EVENT_LUA],
 );
 
 /** The current second factor presented with a password: a TOTP code's step, or recovery-code hashes. */
@@ -200,7 +212,7 @@ redis.call('DEL', mfa_key, mfa_logins_key)
 append_event(events_key, { event = 'totp_disabled' }, A.now)
 return reply({ status = 'ok' })
 `,
-  [CLEAR_REAUTH_LUA, REAUTHENTICATED_WITH_FACTOR, EVENT_HELPERS],
+  [FMT_LUA, AUTHENTICATE_LUA, CLEAR_REAUTH_LUA, APPEND_EVENT_LUA, REAUTHENTICATED_WITH_FACTOR],
 );
 
 /** A new set of recovery codes (hashes); the old set dies. Only with TOTP on, and its current factor. */
@@ -217,7 +229,7 @@ clear_reauth(reauth_key, A.sessionId)
 redis.call('HSET', mfa_key, 'codes', cjson.encode(A.codes))
 return reply({ status = 'ok' })
 `,
-  [CLEAR_REAUTH_LUA, REAUTHENTICATED_WITH_FACTOR],
+  [FMT_LUA, AUTHENTICATE_LUA, CLEAR_REAUTH_LUA, REAUTHENTICATED_WITH_FACTOR],
 );
 
 /**
@@ -255,6 +267,7 @@ if not m.secret then return reply({ status = 'invalid' }) end
 return reply({ status = 'ok', email = login.email, client = login.client, secret = m.secret,
   lastStep = tonumber(m.lastStep or '0') })
 `,
+  HMAP_LUA,
 );
 
 /**
@@ -371,5 +384,15 @@ append_event(events_key, { event = 'logged_in', method = 'password', factor = us
 create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', used = used, user = public_user(u) })
 `,
-  [CEILING_LUA, EVENT_HELPERS],
+  [
+    HMAP_LUA,
+    FMT_LUA,
+    PUBLIC_USER_LUA,
+    CREATE_SESSION_LUA,
+    REFUSE_DISABLED_LUA,
+    COUNT_FAILURE_LUA,
+    LOCKED_UNTIL_LUA,
+    CEILING_LUA,
+    APPEND_EVENT_LUA,
+  ],
 );

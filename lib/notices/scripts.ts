@@ -1,4 +1,4 @@
-import { script } from '../scripts';
+import { FMT_LUA, script } from '../scripts';
 
 /** Whom a notice goes to: the account's current address and name; 'gone' when it was deleted meanwhile. */
 export const NOTICE_CONTACT = /* @__PURE__ */ script<
@@ -45,4 +45,5 @@ if added and known >= A.kept then
 end
 return reply({ status = 'ok', news = added and known > 0, email = u[1], name = u[2] })
 `,
+  FMT_LUA,
 );

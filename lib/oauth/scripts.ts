@@ -1,4 +1,17 @@
-import { type LuaList, type MfaLoginArgs, type PublicUserReply, type SessionArgs, script } from '../scripts';
+import {
+  AUTHENTICATE_LUA,
+  CREATE_SESSION_LUA,
+  FMT_LUA,
+  HMAP_LUA,
+  type LuaList,
+  type MfaLoginArgs,
+  PUBLIC_USER_LUA,
+  type PublicUserReply,
+  REFUSE_DISABLED_LUA,
+  REVOKE_SESSIONS_LUA,
+  type SessionArgs,
+  script,
+} from '../scripts';
 import type { ProviderId } from './config';
 import { IDENTITY_HELPERS, indexKeys } from './identity-cleanup';
 
@@ -56,6 +69,7 @@ end
 redis.call('SET', state_key, A.record, 'PX', A.ttlMs)
 return reply({ status = 'ok' })
 `,
+  AUTHENTICATE_LUA,
 );
 
 /** Takes a state, once: of parallel callbacks with one state exactly one gets it. */
@@ -201,7 +215,7 @@ redis.call('SET', code_key, cjson.encode({ userId = A.userId, challenge = A.code
   'PX', A.code.ttlMs)
 return reply({ status = 'ok', outcome = outcome })
 `,
-  IDENTITY_HELPERS,
+  [FMT_LUA, REVOKE_SESSIONS_LUA, IDENTITY_HELPERS],
 );
 
 /**
@@ -232,6 +246,7 @@ redis.call('HSET', identities_key, A.identityId, cjson.encode({ id = A.identityI
   subject = A.subject, email = A.email, createdAt = fmt(A.now) }))
 return reply({ status = 'ok' })
 `,
+  [FMT_LUA, AUTHENTICATE_LUA],
 );
 
 /**
@@ -297,6 +312,7 @@ end
 create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', user = public_user(u), created = c.created })
 `,
+  [HMAP_LUA, FMT_LUA, PUBLIC_USER_LUA, CREATE_SESSION_LUA, REFUSE_DISABLED_LUA],
 );
 
 /** The caller's identities, and whether the account has a password. */
@@ -313,6 +329,7 @@ if not u then return reply({ status = 'unauthorized' }) end
 return reply({ status = 'ok', identities = redis.call('HVALS', identities_key),
   hasPassword = (u.passwordHash or '') ~= '' })
 `,
+  AUTHENTICATE_LUA,
 );
 
 /** Unlinks one of the caller's identities, unless it is the account's last way to sign in (O3). */
@@ -352,5 +369,5 @@ end
 redis.call('HDEL', identities_key, A.identityId)
 return reply({ status = 'ok' })
 `,
-  IDENTITY_HELPERS,
+  [AUTHENTICATE_LUA, IDENTITY_HELPERS],
 );

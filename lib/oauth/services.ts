@@ -1,6 +1,5 @@
 import { type Config, parseConfig } from '../config';
-import { customClaimsFor } from '../hooks/custom-claims';
-import { type BaseServices, createBaseServices, type ServiceOverrides } from '../services';
+import { type BaseServices, createBaseServices, type ServiceOverrides, sessionIssuing } from '../services';
 import { createProviderClient, createStartClient } from './protocol';
 import { createOAuth, type OAuth, type OAuthDeps } from './service';
 import {
@@ -61,7 +60,7 @@ const built = (
   issuesTokens = false,
 ): OAuthServices => {
   // Only the code's redemption issues tokens: it alone wires the custom claims hook.
-  const base = createBaseServices(parseConfig(env), {}, issuesTokens ? customClaimsFor : undefined);
+  const base = createBaseServices(parseConfig(env), {}, issuesTokens ? sessionIssuing : undefined);
   return { ...base, ...oauthTier(base, parts(base)) };
 };
 

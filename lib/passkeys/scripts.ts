@@ -1,16 +1,26 @@
 import {
-  CLEAR_REAUTH_LUA,
-  EVENT_HELPERS,
   type LuaList,
   type PublicUserReply,
   REAUTHENTICATED,
   type ReauthArgs,
   type ReauthRefusal,
-  SESSION_READ,
   type SessionArgs,
   type SessionReadReply,
   script,
 } from '../lua';
+import {
+  APPEND_EVENT_LUA,
+  AUTHENTICATE_LUA,
+  CLEAR_REAUTH_LUA,
+  CREATE_SESSION_LUA,
+  FMT_LUA,
+  GET_SESSION_LUA,
+  HMAP_LUA,
+  PUBLIC_USER_LUA,
+  READ_SESSION_LUA,
+  REFUSE_DISABLED_LUA,
+} from '../lua-helpers';
+import { touchIfStale } from '../sessions/touch';
 
 /**
  * Passkey registration, step one: the session check; the caller proved to be the owner — by the
@@ -69,7 +79,7 @@ for _, raw in ipairs(redis.call('HVALS', passkeys_key)) do
 end
 return reply({ status = 'ok', email = u.email, name = u.name, existing = existing })
 `,
-  [CLEAR_REAUTH_LUA],
+  [FMT_LUA, GET_SESSION_LUA, AUTHENTICATE_LUA, CLEAR_REAUTH_LUA],
 );
 
 /** Passkey registration, step two: takes the live challenge (single use: a replay finds none). */
@@ -92,6 +102,7 @@ local c = cjson.decode(raw)
 if tonumber(c.expiresAt) <= A.now then return reply({ status = 'invalid' }) end
 return reply({ status = 'ok', challenge = c.challenge })
 `,
+  AUTHENTICATE_LUA,
 );
 
 /** Passkey registration, step three (after verification): stores the passkey unless its id is known. */
@@ -115,7 +126,7 @@ redis.call('HSET', passkeys_key, A.passkey.id, cjson.encode(A.passkey))
 append_event(events_key, { event = 'passkey_added', name = A.passkey.name }, A.now)
 return reply({ status = 'ok' })
 `,
-  EVENT_HELPERS,
+  [AUTHENTICATE_LUA, APPEND_EVENT_LUA],
 );
 
 /** The caller's passkeys (read-only). */
@@ -131,8 +142,8 @@ local u, s = read_session(user_key, sessions_key, A.sessionId, A.now)
 if not u then return reply({ status = 'unauthorized' }) end
 return reply({ status = 'ok', passkeys = redis.call('HVALS', passkeys_key), lastUsedAt = s.lastUsedAt })
 `,
-  SESSION_READ,
-  true,
+  READ_SESSION_LUA,
+  touchIfStale,
 );
 
 /** Deletes one of the caller's passkeys, after a re-entered password. */
@@ -153,7 +164,7 @@ if redis.call('HDEL', passkeys_key, A.passkeyId) == 0 then return reply({ status
 append_event(events_key, { event = 'passkey_deleted' }, A.now)
 return reply({ status = 'ok' })
 `,
-  [CLEAR_REAUTH_LUA, REAUTHENTICATED, EVENT_HELPERS],
+  [AUTHENTICATE_LUA, CLEAR_REAUTH_LUA, APPEND_EVENT_LUA, REAUTHENTICATED],
 );
 
 /** A passkey log-in's challenge, stored for 300 s before anyone is known. */
@@ -227,5 +238,5 @@ append_event(events_key, { event = 'logged_in', method = 'passkey', userAgent = 
 create_session(sessions_key, A.session, A.now)
 return reply({ status = 'ok', user = public_user(u) })
 `,
-  EVENT_HELPERS,
+  [HMAP_LUA, FMT_LUA, PUBLIC_USER_LUA, CREATE_SESSION_LUA, REFUSE_DISABLED_LUA, APPEND_EVENT_LUA],
 );

@@ -1,5 +1,15 @@
 import { emailSelector } from '../keys';
-import { EVENT_HELPERS, type PublicUserReply, type SessionArgs, script } from '../lua';
+import { type PublicUserReply, type SessionArgs, script } from '../lua';
+import {
+  APPEND_EVENT_LUA,
+  CREATE_SESSION_LUA,
+  FMT_LUA,
+  HMAP_LUA,
+  LIVE_LINK_LUA,
+  PUBLIC_USER_LUA,
+  PUT_LINK_LUA,
+  REVOKE_SESSIONS_LUA,
+} from '../lua-helpers';
 import { IDENTITY_HELPERS, indexKeys } from '../oauth/identity-cleanup';
 
 /** The credential of an email (log-in's lookup, for the mail function): its user id, or none. */
@@ -36,6 +46,7 @@ if not u[3] and u[2] == '1' then return reply({ status = 'verified' }) end
 put_link(links_key, 'verify', { hash = A.tokenHash, email = address, expiresAt = fmt(A.now + A.ttlMs) }, A.now)
 return reply({ status = 'ok', email = address })
 `,
+  [FMT_LUA, PUT_LINK_LUA],
 );
 
 /** A new reset link for the account of `email` (the older one dies), if it still is that account's. */
@@ -56,6 +67,7 @@ if redis.call('HGET', email_key, 'userId') ~= A.userId then return reply({ statu
 put_link(links_key, 'reset', { hash = A.tokenHash, expiresAt = fmt(A.now + A.ttlMs) }, A.now)
 return reply({ status = 'ok' })
 `,
+  [FMT_LUA, PUT_LINK_LUA],
 );
 
 /**
@@ -108,7 +120,7 @@ u.emailVerified = '1'
 u.updatedAt = fmt(A.now)
 return reply({ status = 'ok', user = public_user(u) })
 `,
-  IDENTITY_HELPERS,
+  [HMAP_LUA, FMT_LUA, PUBLIC_USER_LUA, LIVE_LINK_LUA, IDENTITY_HELPERS],
 );
 
 /**
@@ -150,6 +162,7 @@ redis.call('HDEL', user_key, 'pendingEmail')
 redis.call('HSET', user_key, 'email', A.newEmail, 'emailVerified', '1', 'updatedAt', fmt(A.now))
 return reply({ status = 'ok', user = public_user(hmap(user_key)) })
 `,
+  [HMAP_LUA, FMT_LUA, PUBLIC_USER_LUA, LIVE_LINK_LUA],
 );
 
 /** The revert link mailed to the old address of an email change (7 days; the older one dies). */
@@ -170,6 +183,7 @@ if redis.call('EXISTS', user_key) == 0 then return reply({ status = 'gone' }) en
 put_link(links_key, 'revert', { hash = A.tokenHash, email = A.oldEmail, expiresAt = fmt(A.now + A.ttlMs) }, A.now)
 return reply({ status = 'ok' })
 `,
+  [FMT_LUA, PUT_LINK_LUA],
 );
 
 /** Whether a revert link is live: the address it restores and the account's current one. */
@@ -186,6 +200,7 @@ local email = redis.call('HGET', user_key, 'email')
 if not email then return reply({ status = 'invalid' }) end
 return reply({ status = 'ok', oldEmail = link.email, currentEmail = email })
 `,
+  LIVE_LINK_LUA,
 );
 
 /**
@@ -243,6 +258,7 @@ local revoked = revoke_sessions(sessions_key, nil, A.now)
 redis.call('DEL', links_key, passkeys_key, webauthn_key, mfa_logins_key)
 return reply({ status = 'ok', revoked = revoked, user = public_user(hmap(user_key)) })
 `,
+  [HMAP_LUA, FMT_LUA, PUBLIC_USER_LUA, REVOKE_SESSIONS_LUA, LIVE_LINK_LUA],
 );
 
 /** Whether a reset link is live, and whose: the name and email the new password is checked against. */
@@ -258,6 +274,7 @@ local u = redis.call('HMGET', user_key, 'name', 'email')
 if not u[2] then return reply({ status = 'invalid' }) end
 return reply({ status = 'ok', name = u[1], email = u[2] })
 `,
+  LIVE_LINK_LUA,
 );
 
 /**
@@ -346,5 +363,14 @@ if A.session ~= cjson.null and not second_factor then create_session(sessions_ke
 return reply({ status = 'ok', revoked = revoked, secondFactor = second_factor, reclaimed = reclaimed,
   user = public_user(hmap(user_key)) })
 `,
-  [EVENT_HELPERS, IDENTITY_HELPERS],
+  [
+    HMAP_LUA,
+    FMT_LUA,
+    PUBLIC_USER_LUA,
+    CREATE_SESSION_LUA,
+    REVOKE_SESSIONS_LUA,
+    LIVE_LINK_LUA,
+    APPEND_EVENT_LUA,
+    IDENTITY_HELPERS,
+  ],
 );

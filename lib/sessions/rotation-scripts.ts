@@ -1,4 +1,15 @@
-import { EVENT_HELPERS, type LuaList, SESSION_READ, type SessionReadReply, script } from '../lua';
+import { type LuaList, type SessionReadReply, script } from '../lua';
+import {
+  APPEND_EVENT_LUA,
+  AUTHENTICATE_LUA,
+  FMT_LUA,
+  GET_SESSION_LUA,
+  PUT_SESSION_LUA,
+  READ_SESSION_LUA,
+  REFUSE_DISABLED_LUA,
+  REVOKE_SESSIONS_LUA,
+} from '../lua-helpers';
+import { touchIfStale } from './touch';
 
 /**
  * Refresh-token rotation: the presented token is spent and a new one issued, once. A spent token
@@ -44,6 +55,7 @@ for i, entry in ipairs(s.spent) do
 end
 return reply({ status = 'invalid' })
 `,
+  [FMT_LUA, GET_SESSION_LUA, PUT_SESSION_LUA, REFUSE_DISABLED_LUA],
 );
 
 /** Revoke one of the caller's sessions (log out, or a named one); any other id is 'not_found'. */
@@ -64,6 +76,7 @@ if not get_session(sessions_key, A.targetSessionId, A.now) then return reply({ s
 redis.call('HDEL', sessions_key, A.targetSessionId)
 return reply({ status = 'ok' })
 `,
+  [GET_SESSION_LUA, AUTHENTICATE_LUA],
 );
 
 /** Revoke every session of the caller, the current one included. */
@@ -78,7 +91,7 @@ if not authenticate(user_key, sessions_key, A.sessionId, A.now) then return repl
 append_event(events_key, { event = 'sessions_revoked' }, A.now)
 return reply({ status = 'ok', revoked = revoke_sessions(sessions_key, nil, A.now) })
 `,
-  EVENT_HELPERS,
+  [REVOKE_SESSIONS_LUA, AUTHENTICATE_LUA, APPEND_EVENT_LUA],
 );
 
 /** One live session as LIST_SESSIONS answers it: the stored strings (epoch ms as strings). */
@@ -111,6 +124,6 @@ for i = 1, #flat, 2 do
 end
 return reply({ status = 'ok', sessions = sessions, lastUsedAt = current.lastUsedAt })
 `,
-  SESSION_READ,
-  true,
+  READ_SESSION_LUA,
+  touchIfStale,
 );

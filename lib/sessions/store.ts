@@ -64,6 +64,9 @@ export function createRotationStore(datastore: Datastore, keys: Keys): Pick<Sess
 /** The part of the session store one function builds (each bundles only the scripts it runs). */
 export type SessionStorePart = (datastore: Datastore, keys: Keys) => Partial<SessionStore>;
 
+/** No part of the session store (the profile read needs only the user's session check). */
+export const noSessionStore: SessionStorePart = () => ({});
+
 const callerAt = (caller: Caller, now: number) => ({
   userId: caller.userId,
   sessionId: caller.sessionId,

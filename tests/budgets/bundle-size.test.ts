@@ -143,6 +143,16 @@ describe('bundle sizes (minified, native addon excluded)', () => {
     },
   );
 
+  test.each(functionNames)(
+    '%s carries social log-in’s configuration rows exactly when it reads them',
+    (name) => {
+      const readsOAuth = Object.keys(metafile(name).inputs).some((input) =>
+        /(^|\/)lib\/oauth\/config\.ts$/.test(input),
+      );
+      expect([name, bundleText(name).includes('OAUTH_GOOGLE_CLIENT_ID')]).toEqual([name, readsOAuth]);
+    },
+  );
+
   test('only the two functions that verify a passkey ceremony carry the WebAuthn verifier', () => {
     expect(functionNames.filter(verifiesWebAuthn)).toEqual(['add-passkey', 'passkey-login']);
   });

@@ -15,6 +15,7 @@ import {
   ttlInvariantOf,
 } from '../../lib/data-model';
 import { createKeys, KEY_KINDS, type KeyKind, type Keys } from '../../lib/keys';
+import * as lua from '../../lib/lua-helpers';
 
 const root = join(__dirname, '../..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -301,6 +302,34 @@ const listed = (fields: Fields | undefined, name: string) =>
 describe('the Lua scripts', () => {
   const scripts = loadScripts();
   const writes = scripts.flatMap(writesOf);
+
+  // lib/lua.ts: a script carries the shared helpers it lists (and those they use), nothing else.
+  const helperNames = Object.values(lua)
+    .filter((value): value is lua.LuaHelper => typeof value === 'object' && value !== null && 'lua' in value)
+    .map((helper) => /^local function (\w+)\(/m.exec(helper.lua)?.[1] ?? '?');
+
+  test('share helpers that each define one named function', () => {
+    expect(helperNames.length).toBeGreaterThan(15);
+    expect(helperNames).not.toContain('?');
+  });
+
+  test.each(scripts.map((script) => [`${script.file} ${script.name}`, script] as const))(
+    '%s defines each shared helper it calls, before its first call, and none it never calls',
+    (_, script) => {
+      const wrong: string[] = [];
+      for (const name of helperNames) {
+        const definition = script.lua.search(new RegExp(`^local function ${name}\\(`, 'm'));
+        const calls = [...script.lua.matchAll(new RegExp(`(?<![\\w.])${name}\\(`, 'g'))]
+          .map((call) => call.index ?? 0)
+          .filter((at) => at !== definition + 'local function '.length);
+        if (calls.length === 0 && definition >= 0) wrong.push(`${name}: defined, never called`);
+        if (calls.length > 0 && definition < 0) wrong.push(`${name}: called, not defined`);
+        if (calls.length > 0 && definition >= 0 && Math.min(...calls) < definition)
+          wrong.push(`${name}: called before its definition`);
+      }
+      expect(wrong).toEqual([]);
+    },
+  );
 
   test('are all found, each with its keys bound to names', () => {
     expect(scripts.length).toBeGreaterThan(40);

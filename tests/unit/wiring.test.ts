@@ -19,8 +19,8 @@ import { createPasskeyCeremonies } from '../../lib/passkeys/ceremonies';
 import { createPasskeys } from '../../lib/passkeys/service';
 import { createLinkFollowing } from '../../lib/recovery/service';
 import { type FunctionName, ROUTES, type Route, routeOf } from '../../lib/routes';
-import { createBaseServices, createPublicServices } from '../../lib/services';
-import type { TokenService } from '../../lib/tokens';
+import { createBaseServices, createPublicServices, sessionIssuing } from '../../lib/services';
+import { signAccessToken, type TokenService } from '../../lib/tokens';
 import * as validation from '../../lib/validation';
 
 // A datastore that is never reached: every check here comes before any call to it.
@@ -186,8 +186,14 @@ describe('the custom claims hook', () => {
     expect(error).toEqual(builtWithout('the custom claims hook'));
   });
 
-  test('not configured, a function built without it issues tokens', async () => {
-    await expect(issue(createBaseServices(config))).resolves.toMatchObject({ tokenType: 'Bearer' });
+  test('not configured, a function built without the signer refuses to issue tokens', async () => {
+    await expect(issue(createBaseServices(config))).rejects.toEqual(builtWithout('the token signer'));
+  });
+
+  test('not configured, a function built to issue sessions issues tokens', async () => {
+    await expect(issue(createBaseServices(config, {}, sessionIssuing))).resolves.toMatchObject({
+      tokenType: 'Bearer',
+    });
   });
 
   test('configured and built in, it is asked (its failure costs the claims only)', async () => {
@@ -195,14 +201,17 @@ describe('the custom claims hook', () => {
     const services = createBaseServices(
       hooked,
       { now, logger: new Logger({ logLevel: 'SILENT' }) },
-      (hook, deps) =>
-        customClaimsFor(hook, {
-          ...deps,
-          findUser: async (userId) => {
-            fetched.push(userId);
-            return null;
-          },
-        }),
+      {
+        sign: signAccessToken,
+        claimsHook: (hook, deps) =>
+          customClaimsFor(hook, {
+            ...deps,
+            findUser: async (userId) => {
+              fetched.push(userId);
+              return null;
+            },
+          }),
+      },
     );
     await expect(issue(services)).resolves.toMatchObject({ tokenType: 'Bearer' });
     expect(fetched).toEqual([caller.userId]);
