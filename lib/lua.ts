@@ -69,8 +69,8 @@ export interface Script<Args, Reply extends { status: string }> {
   readOnly?: boolean;
   /**
    * What the runner does after a read-only script answered: the session touch
-   * (lib/sessions/touch.ts `touchIfStale`), handed in by the session reads themselves, so that only
-   * the functions that run one bundle it.
+   * (lib/sessions/touch.ts `touchIfStale`), handed in by the session reads themselves (or, for the
+   * user reader's check, by the functions whose reads it is), so that only they bundle it.
    */
   afterRead?: AfterRead;
   /** Never set: carries `Reply` to the runner (lib/script-runner.ts), which answers it typed. */
@@ -89,10 +89,11 @@ export function script<Args, Reply extends { status: string }>(
   // in order), put before the body here: interpolated into the body's template literal they would
   // keep every such script in every bundle (esbuild cannot prove it pure).
   helpers: string | LuaHelper | readonly (string | LuaHelper)[] = [],
-  // Given, the script is read-only (`no-writes`, EVALSHA_RO) and the runner calls this after it.
-  afterRead?: AfterRead,
+  // Read-only (`no-writes`, EVALSHA_RO); an `AfterRead` is called by the runner after it.
+  read?: true | AfterRead,
 ): Script<Args, Reply> {
-  const readOnly = afterRead !== undefined;
+  const readOnly = read !== undefined;
+  const afterRead = typeof read === 'function' ? read : undefined;
   const bind = keyNames.length
     ? `local ${keyNames.join(', ')} = ${keyNames.map((_, i) => `KEYS[${i + 1}]`).join(', ')}`
     : '';
@@ -105,7 +106,8 @@ export function script<Args, Reply extends { status: string }>(
           argv: [JSON.stringify({ ...args, eventsRetentionMs: keys.eventsRetentionMs })],
         })
       : (keys, args) => ({ keys: keysOf(keys, args), argv: [JSON.stringify(args)] }),
-    ...(afterRead ? { readOnly, afterRead } : {}),
+    ...(readOnly ? { readOnly } : {}),
+    ...(afterRead ? { afterRead } : {}),
   };
 }
 

@@ -8,11 +8,11 @@ import { createDatastore, type Datastore } from './datastore';
 import type { EmailSignInServices } from './email-sign-in/services';
 import { askingPart, emailSignInTier, followingPart } from './email-sign-in/tier';
 import { WiringError } from './errors';
-import { customClaimsFor } from './hooks/custom-claims';
 import type { AwsEnvironment } from './hooks/lambda-invoke';
 import type { HttpDeps } from './http';
 import { createKeys, type Keys } from './keys';
 import { createLogger } from './logger';
+import type { AfterRead } from './lua';
 import type { MailQueue } from './mail/queue';
 import type { MfaLogin } from './mfa/login';
 import type { SecondFactor } from './mfa/service';
@@ -29,6 +29,7 @@ import {
 } from './recovery/service';
 import { createRevertLinks, createVerificationLinks } from './recovery/store';
 import { createRotationStore, createSessionStore, type SessionStorePart } from './sessions/store';
+import { touchIfStale } from './sessions/touch';
 import {
   accessTier,
   accountsTier,
@@ -39,16 +40,18 @@ import {
   recoveryTier,
   registrationTier,
   resetTier,
+  type SessionIssuing,
   secondFactorTier,
+  sessionIssuing,
 } from './tiers';
-import { type AccessTokenSigner, buildTokenService, signAccessToken, type TokenService } from './tokens';
+import { buildTokenService, type TokenService } from './tokens';
 
 export { lambdaHandler, lambdaWorker } from './lambda';
 export { createMailServices, type MailServices, mailServices } from './mail/services';
 
 import { mailQueueOf } from './tiers';
 
-export { mailQueueOf };
+export { mailQueueOf, type SessionIssuing, sessionIssuing };
 
 /**
  * What every function may depend on. Functions that never see a password use only these, so
@@ -139,19 +142,9 @@ export interface ServiceOverrides {
   mailQueue?: MailQueue;
   /** The AWS credentials, region and endpoints a Lambda hook is invoked with (default: process.env). */
   aws?: AwsEnvironment;
+  /** The session touch after the user reader's check (`touchIfStale`): the profile read's functions. */
+  sessionTouch?: AfterRead;
 }
-
-/**
- * What a function that issues sessions hands its base services: the access token signer and the
- * claims hook's builder (lib/hooks/). Elsewhere neither is bundled, and issuing is a `WiringError`.
- */
-export interface SessionIssuing {
-  sign: AccessTokenSigner;
-  claimsHook: typeof customClaimsFor;
-}
-
-/** The signer and the claims hook, for the builders of functions that issue sessions. */
-export const sessionIssuing: SessionIssuing = { sign: signAccessToken, claimsHook: customClaimsFor };
 
 /**
  * What the public documents (the JWKS, OpenID discovery, OpenAPI) and the catch-all depend on:
@@ -202,7 +195,7 @@ export function createBaseServices<C extends BaseConfig>(
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const datastore = createDatastore(config.datastore);
   const keys = createKeys(config.keyPrefix, config.auditRetentionDays * 86_400_000);
-  const users = createUserReader(datastore, keys);
+  const users = createUserReader(datastore, keys, overrides.sessionTouch);
   const tokens = buildTokenService(
     config.jwt,
     config,
@@ -242,7 +235,7 @@ export function createBaseServices<C extends BaseConfig>(
 
 /** Composition root, second tier: adds Argon2, the rate limits and the account operations. */
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
-  const base = createBaseServices(config, overrides, sessionIssuing);
+  const base = createBaseServices(config, { sessionTouch: touchIfStale, ...overrides }, sessionIssuing);
   return {
     ...base,
     ...accessTier(base, createSessionStore(base.datastore, base.keys)),
@@ -290,12 +283,13 @@ export const baseServices = (env: Record<string, string | undefined>): BaseServi
 
 /**
  * As `baseServices`, with the access service (the caller's profile and sessions) over the part of
- * the session store the function uses (`createSessionLister`, …; lib/sessions/store.ts).
+ * the session store the function uses (`createSessionLister`, …; lib/sessions/store.ts), and the
+ * session touch where its user check is the read (the profile).
  */
 export const accessServices =
-  (sessions: SessionStorePart) =>
+  (sessions: SessionStorePart, sessionTouch?: AfterRead) =>
   (env: Record<string, string | undefined>): AccessServices => {
-    const base = createBaseServices(parseBaseConfig(env));
+    const base = createBaseServices(parseBaseConfig(env), sessionTouch ? { sessionTouch } : {});
     return { ...base, ...accessTier(base, sessions(base.datastore, base.keys)) };
   };
 
@@ -393,6 +387,6 @@ export const revertServices = (env: Record<string, string | undefined>): LinkSer
 
 /** As `baseServices`, with account recovery. */
 export const recoveryServices = (env: Record<string, string | undefined>): RecoveryServices => {
-  const base = createBaseServices(parseBaseConfig(env));
+  const base = createBaseServices(parseBaseConfig(env), { sessionTouch: touchIfStale });
   return { ...base, ...recoveryTier(base, {}) };
 };

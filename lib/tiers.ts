@@ -3,6 +3,7 @@ import { createKnownDevices } from './accounts/known-devices';
 import { createAccounts } from './accounts/service';
 import { createReauthStore, createUserStore } from './accounts/store';
 import type { AuditLog } from './audit';
+import { customClaimsFor } from './hooks/custom-claims';
 import type { ClientInfo } from './http';
 import { createLambdaMailQueue, type MailQueue } from './mail/queue';
 import { createMfaLogin } from './mfa/login';
@@ -22,6 +23,7 @@ import { createPasswordReset, createRecovery } from './recovery/service';
 import { createResetLinks } from './recovery/store';
 import type { AccessServices, BaseServices, ServiceOverrides, Services } from './services';
 import type { SessionStore } from './sessions/store';
+import { type AccessTokenSigner, signAccessToken } from './tokens';
 
 // The tiers the composition root (lib/services.ts) and the per-function builders put together.
 /**
@@ -223,3 +225,15 @@ export function neverFailing(queue: MailQueue, audit: AuditLog): MailQueue {
     },
   };
 }
+
+/**
+ * What a function that issues sessions hands its base services: the access token signer and the
+ * claims hook's builder (lib/hooks/). Elsewhere neither is bundled, and issuing is a `WiringError`.
+ */
+export interface SessionIssuing {
+  sign: AccessTokenSigner;
+  claimsHook: typeof customClaimsFor;
+}
+
+/** The signer and the claims hook, for the builders of functions that issue sessions. */
+export const sessionIssuing: SessionIssuing = { sign: signAccessToken, claimsHook: customClaimsFor };

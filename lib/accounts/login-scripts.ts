@@ -23,7 +23,6 @@ import {
   READ_SESSION_LUA,
   TAKE_BACK_ATTEMPT_LUA,
 } from '../lua-helpers';
-import { touchIfStale } from '../sessions/touch';
 
 /** Register (I1–I3): claim the email, create the user and its first session — all or nothing. */
 export const REGISTER = /* @__PURE__ */ script<
@@ -194,7 +193,8 @@ return reply({ status = 'ok', user = public_user(u) })
 
 /**
  * The session check and the user in one round trip (profile reads, the body-error check).
- * Read-only: answers the session's `lastUsedAt` for the touch that may follow.
+ * Read-only: answers the session's `lastUsedAt` for the touch that may follow (lib/accounts/store.ts
+ * `createUserReader`: only where the function hands the touch in).
  */
 export const AUTHENTICATE = /* @__PURE__ */ script<
   { userId: string; sessionId: string; now: number },
@@ -208,5 +208,5 @@ if not u then return reply({ status = 'unauthorized' }) end
 return reply({ status = 'ok', user = u, lastUsedAt = s.lastUsedAt })
 `,
   READ_SESSION_LUA,
-  touchIfStale,
+  true,
 );

@@ -30,7 +30,7 @@ export interface Credential {
 
 /** The read every function needs: the session check, with the user. */
 export interface UserReader {
-  /** The caller's user if its session is alive, else null. Read-only; touches `lastUsedAt` when stale. */
+  /** The caller's user if its session is alive, else null. Read-only; touches `lastUsedAt` when stale where built to. */
   authenticate(caller: Caller, now: number): Promise<AuthenticatedUser | null>;
 }
 
@@ -108,9 +108,21 @@ const sessionArgs = (session: NewSession): scripts.SessionArgs => ({
   userAgent: session.userAgent,
 });
 
-/** Builds the read side alone, so functions that never write a user bundle none of the write scripts. */
-export function createUserReader(datastore: Datastore, keys: Keys): UserReader {
-  const authenticate = scriptRunner(datastore, keys)(scripts.AUTHENTICATE);
+/**
+ * Builds the read side alone, so functions that never write a user bundle none of the write scripts.
+ * `sessionTouch` (lib/sessions/touch.ts `touchIfStale`) follows each check where the function's
+ * reads should refresh the session's `lastUsedAt` (the profile read, asking for a verification
+ * mail); elsewhere the check (before refusing a body, the claims hook's user) writes nothing.
+ */
+export function createUserReader(
+  datastore: Datastore,
+  keys: Keys,
+  sessionTouch?: scripts.AfterRead,
+): UserReader {
+  const authenticate = scriptRunner(
+    datastore,
+    keys,
+  )(sessionTouch ? { ...scripts.AUTHENTICATE, afterRead: sessionTouch } : scripts.AUTHENTICATE);
   return {
     async authenticate(caller, now) {
       const reply = await authenticate({ userId: caller.userId, sessionId: caller.sessionId, now });

@@ -10,9 +10,11 @@ import * as listSessions from '../../functions/list-sessions';
 import * as refreshSession from '../../functions/refresh-session';
 import * as register from '../../functions/register';
 import * as revokeSession from '../../functions/revoke-session';
+import * as updateProfile from '../../functions/update-profile';
 import { createDatastore } from '../../lib/datastore';
 import { createKeys } from '../../lib/keys';
-import type { Services } from '../../lib/services';
+import { accessServices, accountServices, type Services } from '../../lib/services';
+import { noSessionStore } from '../../lib/sessions/store';
 import { touchIfStale } from '../../lib/sessions/touch';
 import { signUp } from '../support/accounts';
 import { invoke, testServices } from '../support/app';
@@ -206,5 +208,37 @@ describe('an authenticated read', () => {
       },
     ]);
     jest.restoreAllMocks();
+  });
+});
+
+// The builders the functions are deployed with hand the touch to the reads that should refresh
+// `lastUsedAt` (lib/accounts/store.ts `createUserReader`); the session check another function makes
+// before refusing a body writes nothing, and its bundle carries no touch at all.
+describe('as deployed', () => {
+  test('GET /users/me touches the session; PATCH /users/me refusing a body checks it and writes nothing', async () => {
+    const own = {
+      UPSTASH_REDIS_REST_URL: datastore.url,
+      UPSTASH_REDIS_REST_TOKEN: datastore.token,
+      KEY_PREFIX: `test:${randomBytes(6).toString('hex')}:`,
+      SESSION_TOUCH_SECONDS: '0',
+    };
+    const env = { ...process.env, ...own };
+    // Signed up on the same keys and the real clock, as the deployed builders read them.
+    const account = await signUp(register.createHandler(testServices(own)), { ip: newIp() });
+    const token = account.session.accessToken;
+    const me = getProfile.createHandler(accessServices(noSessionStore, touchIfStale)(env));
+    const patch = updateProfile.createHandler(accountServices(env));
+    await invoke(me, { method: 'GET', path: '/users/me', token });
+    await invoke(patch, { method: 'PATCH', path: '/users/me', token, body: { name: '' } });
+
+    datastore.resetCounts();
+    const read = await invoke(me, { method: 'GET', path: '/users/me', token });
+    const readCounts = datastore.counts();
+    datastore.resetCounts();
+    const refused = await invoke(patch, { method: 'PATCH', path: '/users/me', token, body: { name: '' } });
+
+    expect([read.status, refused.status]).toEqual([200, 400]);
+    expect(readCounts).toMatchObject({ total: 2, commands: { evalsha_ro: 1, evalsha: 1 }, writes: 1 });
+    expect(datastore.counts()).toMatchObject({ total: 1, commands: { evalsha_ro: 1 }, writes: 0 });
   });
 });
