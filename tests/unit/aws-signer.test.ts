@@ -106,8 +106,13 @@ function* cases(count: number): Generator<Case> {
     const url = new URL(`${host}/2015-03-31/functions/${encodeURIComponent(pick(names))}/invocations`);
     if (next() % 3 === 0) url.pathname = '/';
     if (next() % 3 === 0) {
-      url.searchParams.append(pick(['Action', 'b', 'a b', 'x*']), pick(['1', 'v a l', "it's", '']));
-      url.searchParams.append(pick(['Action', 'Version', 'ü']), pick(['2', '~tilde', '%25']));
+      // Names that are prefixes of others (`a`, `a b`; `Action`, `ActionX`), repeated names.
+      url.searchParams.append(pick(['Action', 'b', 'a b', 'x*', 'a']), pick(['1', 'v a l', "it's", '']));
+      url.searchParams.append(
+        pick(['Action', 'Version', 'ü', 'a', 'ActionX']),
+        pick(['2', '~tilde', '%25', '1']),
+      );
+      if (next() % 2) url.searchParams.append(pick(['a', 'a b', 'ActionX']), pick(['0', 'z']));
     }
     const headers: Record<string, string> = {
       'Content-Type': pick(['application/json', 'application/x-amz-json-1.1']),
