@@ -15,6 +15,7 @@ import type { LuaHelper } from './lua-helpers';
  * - Arguments are named: one JSON document in ARGV[1], encoded by the script's own `encode`;
  *   KEYS positions are bound to names on the script's first line and nowhere else.
  * - Every script answers one JSON document (`cjson.encode`) with a `status` member.
+ * - The Lua functions scripts share are in lib/lua-helpers.ts; a script lists the ones it calls.
  *
  * The data they keep — every kind of key, its fields, its TTL rule — and the invariants all the
  * scripts keep together (I1–I6, E1, O1–O3) are described once, in lib/data-model/; the README's

@@ -196,7 +196,7 @@ export interface AccessTokenContents {
 
 /**
  * Signs an access token (jose's `SignJWT`), custom claims first so that every claim set here wins.
- * Handed in (`SessionIssuing`, lib/services.ts) by the functions that issue sessions only: the
+ * Handed in (`sessionIssuing`, lib/tiers.ts) by the functions that issue sessions only: the
  * others verify tokens and never bundle the signing half of jose.
  */
 export async function signAccessToken(
