@@ -93,12 +93,13 @@ export function signV4(
   for (const [name, value] of Object.entries(sent))
     canonical[name.toLowerCase()] = value.trim().replace(/\s+/g, ' ');
   const names = Object.keys(canonical).sort();
-  // Sorted by encoded name, then value (not as joined strings: `a=` must come before `a%20b=`).
+  // Sorted by encoded name, then value: joined with NUL, below every encoded character, so that
+  // `a` sorts before `a%20b` (with `=` it would not), then given its `=`.
   const query = [...request.url.searchParams]
-    .map(([k, v]) => [rfc3986(k), rfc3986(v)] as const)
-    .sort(([k1, v1], [k2, v2]) => (k1 < k2 ? -1 : k1 > k2 ? 1 : v1 < v2 ? -1 : v1 > v2 ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join('&');
+    .map(([k, v]) => `${rfc3986(k)}\0${rfc3986(v)}`)
+    .sort()
+    .join('&')
+    .replaceAll('\0', '=');
   // The path as sent (already encoded once), each segment encoded again.
   const path = request.url.pathname.split('/').map(rfc3986).join('/');
   const scope = `${amzDate.slice(0, 8)}/${signing.region}/${signing.service}/aws4_request`;
