@@ -23,7 +23,7 @@ const bytes = (data: string | ArrayBuffer | ArrayBufferView): string | Buffer =>
       : Buffer.from(data);
 
 /** SHA-256 and HMAC-SHA256 as the SDK's signer wants them (its `Checksum` constructor). */
-class Sha256 {
+export class Sha256 {
   private readonly hash;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
     this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));

@@ -3,32 +3,10 @@
 // same requests: a generated set of requests (methods, ARN paths, odd characters, query strings,
 // header whitespace, with and without a session token, several dates, regions and services), plus
 // the AWS test suite's `get-vanilla` vector. Any difference is a request AWS would refuse.
-import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { type AwsCredentials, signV4 } from '../../lib/aws';
-
-type Data = string | ArrayBuffer | ArrayBufferView;
-const bytes = (data: Data): string | Buffer =>
-  typeof data === 'string'
-    ? data
-    : ArrayBuffer.isView(data)
-      ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-      : Buffer.from(data);
-
-/** SHA-256 and HMAC-SHA256 as the SDK's signer wants them. */
-class Sha256 {
-  private readonly hash;
-  constructor(secret?: Data) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: Data): void {
-    this.hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {}
-}
+// The SDK signer's hash, as the loopback stand-ins give it.
+import { Sha256 } from '../support/aws';
 
 interface Case {
   method: string;
