@@ -5,11 +5,12 @@ import {
   type PasskeyRegistrationServices,
   passkeyRegistrationServices,
 } from '../lib/services';
+import { withBearerAuth } from '../lib/tokens';
 import { AddPasskeyBody } from '../lib/validation';
 
 /** POST /users/me/passkeys — register a passkey (the registration ceremony's response). */
 export const createHandler = ({ http, ceremonies }: PasskeyRegistrationServices) =>
-  endpoint(http, routeOf('add-passkey'), AddPasskeyBody, async ({ caller, body }) =>
+  endpoint(withBearerAuth(http), routeOf('add-passkey'), AddPasskeyBody, async ({ caller, body }) =>
     ceremonies.add(caller, body),
   );
 

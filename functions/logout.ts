@@ -3,10 +3,11 @@ import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
 import { type AccessServices, accessServices, lambdaHandler } from '../lib/services';
 import { createSessionRevoker } from '../lib/sessions/store';
+import { withBearerAuth } from '../lib/tokens';
 
 /** DELETE /sessions/current — log out: revoke the caller's session. */
 export const createHandler = ({ http, access }: AccessServices) =>
-  endpoint(withSessionCookie(http), routeOf('logout'), undefined, async ({ caller }) =>
+  endpoint(withBearerAuth(withSessionCookie(http)), routeOf('logout'), undefined, async ({ caller }) =>
     access.logout(caller),
   );
 

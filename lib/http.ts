@@ -13,7 +13,7 @@ import type { Caller } from './records';
 import { type BodyReader, READ_BODY, SCHEMA_NAME } from './request-body';
 import type * as resources from './resources';
 import type { ResourceName, Route } from './routes';
-import type { TokenService } from './tokens';
+import type { JwsVerifier, TokenService } from './tokens';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -40,6 +40,12 @@ export interface HttpDeps {
    * bundle it.
    */
   cookieTransport?: typeof cookieTransport;
+  /**
+   * The access token check, handed in (`withBearerAuth`, lib/tokens.ts) by the functions whose
+   * route takes a bearer token (`auth`, `optionalAuth`), and required for them: the others never
+   * bundle the verifying half of jose.
+   */
+  verifyJws?: JwsVerifier;
 }
 
 /** What a handler receives: the validated body, the caller when authenticated, and the client. */
@@ -154,12 +160,12 @@ export const problemResponse = (error: AppError, requestId: string): HttpResult 
  * Reads the bearer token from the `Authorization` header only, and verifies it. The session
  * behind it is checked by the operation itself, atomically with what it does.
  */
-async function authenticate(event: HttpEvent, tokens: TokenService): Promise<Caller> {
+async function authenticate(event: HttpEvent, tokens: TokenService, verify: JwsVerifier): Promise<Caller> {
   const header = event.headers?.authorization;
   // No bearer token at all (absent, or another scheme such as Basic): a bare challenge (RFC 6750 §3.1).
   if (header === undefined || !/^bearer(\s|$)/i.test(header.trim())) throw new UnauthorizedError(false);
   const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i.exec(header.trim());
-  const claims = match?.[1] ? await tokens.verifyAccessToken(match[1]) : null;
+  const claims = match?.[1] ? await tokens.verifyAccessToken(match[1], verify) : null;
   if (!claims) throw new UnauthorizedError(true);
   return claims;
 }
@@ -215,11 +221,13 @@ export function endpoint<
   const sessionCookie = route.sessionCookie
     ? wired(deps.cookieTransport, 'the cookie transport')(route.sessionCookie, deps.corsAllowedOrigins)
     : () => null;
+  const verify = route.auth || route.optionalAuth ? wired(deps.verifyJws, 'the token verifier') : undefined;
   const core = async (event: HttpEvent): Promise<HttpResult> => {
     // Cookie mode (`Session-Transport: cookie`) passes its CSRF gate before anything runs.
     const cookie = sessionCookie(event);
     const bearerSent = route.optionalAuth === true && event.headers?.authorization !== undefined;
-    const caller = route.auth || bearerSent ? await authenticate(event, tokens) : undefined;
+    const caller =
+      verify && (route.auth || bearerSent) ? await authenticate(event, tokens, verify) : undefined;
     let input: unknown;
     try {
       input = readBody?.(event, accepted, (raw) => {

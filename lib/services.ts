@@ -44,7 +44,7 @@ import {
   secondFactorTier,
   sessionIssuing,
 } from './tiers';
-import { buildTokenService, type TokenService } from './tokens';
+import { buildTokenService, type JwsVerifier, type TokenService, verifyJws } from './tokens';
 
 export { lambdaHandler, lambdaWorker } from './lambda';
 export { createMailServices, type MailServices, mailServices } from './mail/services';
@@ -185,11 +185,15 @@ const unwiredClaims = (config: BaseConfig) =>
       }
     : undefined;
 
-/** Composition root, first tier: clients, stores, tokens and the HTTP layer's dependencies. */
+/**
+ * Composition root, first tier: clients, stores, tokens and the HTTP layer's dependencies. `verify`:
+ * the access token check built into the token service (`createServices`: tests, tools).
+ */
 export function createBaseServices<C extends BaseConfig>(
   config: C,
   overrides: ServiceOverrides = {},
   issuing?: SessionIssuing,
+  verify?: JwsVerifier,
 ): BaseServices & { config: C } {
   const now = overrides.now ?? Date.now;
   const logger = overrides.logger ?? createLogger(config.logLevel);
@@ -213,6 +217,7 @@ export function createBaseServices<C extends BaseConfig>(
         })
       : unwiredClaims(config),
     issuing?.sign,
+    verify,
   );
   const audit = createAuditLog(logger);
   return {
@@ -233,9 +238,10 @@ export function createBaseServices<C extends BaseConfig>(
   };
 }
 
-/** Composition root, second tier: adds Argon2, the rate limits and the account operations. */
+/** Composition root, second tier: adds Argon2, the rate limits and the account operations (everything: tests, tools). */
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
-  const base = createBaseServices(config, { sessionTouch: touchIfStale, ...overrides }, sessionIssuing);
+  const everything = { sessionTouch: touchIfStale, ...overrides };
+  const base = createBaseServices(config, everything, sessionIssuing, verifyJws);
   return {
     ...base,
     ...accessTier(base, createSessionStore(base.datastore, base.keys)),

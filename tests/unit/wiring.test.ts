@@ -13,14 +13,14 @@ import type { Datastore } from '../../lib/datastore';
 import { createEmailSignIn } from '../../lib/email-sign-in/service';
 import { WiringError } from '../../lib/errors';
 import { customClaimsFor } from '../../lib/hooks/custom-claims';
-import { type ClientInfo, endpoint } from '../../lib/http';
+import { type ClientInfo, endpoint, type HttpDeps } from '../../lib/http';
 import { createKeys } from '../../lib/keys';
 import { createPasskeyCeremonies } from '../../lib/passkeys/ceremonies';
 import { createPasskeys } from '../../lib/passkeys/service';
 import { createLinkFollowing } from '../../lib/recovery/service';
 import { type FunctionName, ROUTES, type Route, routeOf } from '../../lib/routes';
 import { createBaseServices, createPublicServices, sessionIssuing } from '../../lib/services';
-import { signAccessToken, type TokenService } from '../../lib/tokens';
+import { signAccessToken, type TokenService, withBearerAuth } from '../../lib/tokens';
 import * as validation from '../../lib/validation';
 
 // A datastore that is never reached: every check here comes before any call to it.
@@ -152,18 +152,40 @@ describe('the session functions and the public documents', () => {
     },
   );
 
+  /** A handler of `fn`'s route over `http`, with the body schema it names. */
+  const handlerOf = (fn: string, http: HttpDeps) => {
+    const route: Route = routeOf(fn as FunctionName);
+    const body = route.body ? (validation as Record<string, unknown>)[route.body] : undefined;
+    return endpoint(http, route, body as undefined, async () => undefined as never);
+  };
+  const publicHttp = () => createPublicServices(config, { logger: new Logger({ logLevel: 'SILENT' }) }).http;
+  const takesBearer = (route: Route) => route.auth || route.optionalAuth === true;
+
   test.each((ROUTES as readonly Route[]).filter((route) => route.sessionCookie).map((route) => route.fn))(
     'the handler of %s (a sessionCookie route) is not built without the cookie transport',
     (fn) => {
-      const services = createPublicServices(config, { logger: new Logger({ logLevel: 'SILENT' }) });
-      const route: Route = routeOf(fn as FunctionName);
-      const body = route.body ? (validation as Record<string, unknown>)[route.body] : undefined;
-      const build = (http: typeof services.http) =>
-        endpoint(http, route, body as undefined, async () => undefined as never);
-      expect(() => build(services.http)).toThrow(builtWithout('the cookie transport'));
-      expect(() => build(withSessionCookie(services.http))).not.toThrow();
+      const http = takesBearer(routeOf(fn as FunctionName)) ? withBearerAuth(publicHttp()) : publicHttp();
+      expect(() => handlerOf(fn, http)).toThrow(builtWithout('the cookie transport'));
+      expect(() => handlerOf(fn, withSessionCookie(http))).not.toThrow();
     },
   );
+
+  test.each((ROUTES as readonly Route[]).filter(takesBearer).map((route) => route.fn))(
+    'the handler of %s (a route that takes a bearer token) is not built without the token verifier',
+    (fn) => {
+      const http = (routeOf(fn as FunctionName) as Route).sessionCookie
+        ? withSessionCookie(publicHttp())
+        : publicHttp();
+      expect(() => handlerOf(fn, http)).toThrow(builtWithout('the token verifier'));
+      expect(() => handlerOf(fn, withBearerAuth(http))).not.toThrow();
+    },
+  );
+
+  test('a token service built without the verifier throws on a token, never answers "invalid"', async () => {
+    await expect(publicHttp().tokens.verifyAccessToken('a.b.c')).rejects.toEqual(
+      builtWithout('the token verifier'),
+    );
+  });
 
   test('the public functions carry no datastore: a session check throws', async () => {
     const services = createPublicServices(config, { logger: new Logger({ logLevel: 'SILENT' }) });
