@@ -26,7 +26,9 @@ module.exports = {
     {
       ...shared,
       displayName: 'functions',
-      // Whole handlers and the datastore protocol, against the run's local datastore.
+      // Whole handlers and the datastore protocol, against the run's local datastore; the scripts
+      // run with their Lua compacted as the bundles ship it.
+      transform: { '^.+\\.(t|j|mj)s$': '<rootDir>/tests/support/lua-transform.cjs' },
       testMatch: ['<rootDir>/tests/functions/**/*.test.ts', '<rootDir>/tests/datastore/**/*.test.ts'],
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
     },

@@ -3,6 +3,9 @@
 // clients exactly as the functions ship them.
 import { readFile } from 'node:fs/promises';
 import ts from 'typescript';
+import luaCompact from './lua-compact.cjs';
+
+const { LUA_FILE, compactLuaTemplates } = luaCompact;
 
 /** Packages left to `require` at run time: the native Argon2 addon ships beside the bundle. */
 export const NATIVE_EXTERNALS = ['@node-rs/argon2'];
@@ -124,27 +127,19 @@ export const readsOAuthConfig = async (entryPath) =>
   /from '\.\.\/lib\/oauth\/services'/.test(await readFile(entryPath, 'utf8'));
 
 /**
- * The Lua of the scripts (lib/lua.ts, lib/lua-helpers.ts and each feature's scripts.ts) ships without its comment
- * lines and indentation: Redis does not need them, and every bundle carries the shared prelude
- * (≈4 KiB of every function's 150 KiB budget went to them). Only whole lines that start with `--`
- * are dropped, and leading blanks — never anything inside a line — so the code Redis runs is the
- * same; the e2e suite runs every script through these bundles.
+ * The Lua of the scripts (lib/lua.ts, lib/lua-helpers.ts, each feature's scripts and the few other
+ * files that hold Lua: build/lua-compact.cjs `LUA_FILE`) ships compacted: no comment, and no blank
+ * between two tokens that read as two without it. Every token, string included, is kept as
+ * written (tests/unit/lua-compact.test.ts), and the functions tests run the scripts compacted the
+ * same way against the datastore (tests/support/lua-transform.cjs).
  */
 export const compactLua = {
   name: 'compact-lua',
   setup(build) {
-    build.onLoad(
-      { filter: /[\\/]lib[\\/](?:(?:[\w-]+[\\/])?[\w-]*scripts|lua|lua-helpers)\.ts$/ },
-      async (args) => {
-        const text = await readFile(args.path, 'utf8');
-        const contents = text
-          .split('\n')
-          .filter((line) => !/^\s*--/.test(line))
-          .map((line) => line.trimStart())
-          .join('\n');
-        return { contents, loader: 'ts' };
-      },
-    );
+    build.onLoad({ filter: LUA_FILE }, async (args) => ({
+      contents: compactLuaTemplates(await readFile(args.path, 'utf8'), args.path).code,
+      loader: 'ts',
+    }));
   },
 };
 

@@ -22,7 +22,10 @@ local function hmap(key)
   return map
 end`,
 };
-export const FMT_LUA: LuaHelper = { lua: `local function fmt(n) return string.format('%.0f', n) end` };
+export const FMT_LUA: LuaHelper = {
+  lua: `
+local function fmt(n) return string.format('%.0f', n) end`,
+};
 export const PUBLIC_USER_LUA: LuaHelper = {
   lua: `
 local function public_user(u)

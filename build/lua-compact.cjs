@@ -1,11 +1,13 @@
-/**
- * Lua source without what Redis does not need to run it: comments and the whitespace between tokens
- * (a newline or a space kept only where two tokens would otherwise read as one). Strings, long
- * strings and every token are kept as written: `luaTokens(compactLua(lua))` equals `luaTokens(lua)`,
- * which tests/unit/lua-compact.test.ts checks for every script.
- *
- * The lexer is Lua 5.1's (Redis's): names, numbers, quoted and long strings, comments, operators.
- */
+// The Lua of the scripts as it ships: without what Redis does not need to run it (comments, and the
+// whitespace between tokens but where two tokens would otherwise read as one). Strings, long
+// strings and every token are kept as written: `luaTokens(compactLua(lua))` equals `luaTokens(lua)`,
+// which tests/unit/lua-compact.test.ts checks for every script. The esbuild plugin
+// (build/lambda-bundle.mjs `compactLua`) and the functions tests' transform
+// (tests/support/lua-transform.cjs) both compact with `compactLuaTemplates`, so the tests that run
+// the scripts against the datastore run them as they ship.
+//
+// The lexer is Lua 5.1's (Redis's): names, numbers, quoted and long strings, comments, operators.
+const ts = require('typescript');
 
 const WORD = /[A-Za-z0-9_]/;
 const NUMBER = /^(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/;
@@ -30,7 +32,7 @@ function longBracketEnd(text, at, level) {
  * The tokens of `lua`, in order, each with whether a newline came before it (in whitespace or a
  * comment). Throws on a character Lua would refuse, so that nothing unexpected is compacted.
  */
-export function luaTokens(lua) {
+function luaTokens(lua) {
   const tokens = [];
   let newline = false;
   let at = 0;
@@ -91,7 +93,7 @@ function needsSpace(a, b) {
 }
 
 /** `lua` compacted (see above). A newline stays before a `(` that began a line (Lua 5.1's ambiguity check). */
-export function compactLua(lua) {
+function compactLua(lua) {
   let out = '';
   let previous = null;
   for (const token of luaTokens(lua)) {
@@ -104,3 +106,53 @@ export function compactLua(lua) {
   }
   return out;
 }
+
+/** The files whose template literals may hold Lua: the scripts, the shared helpers, the prelude. */
+const LUA_FILE =
+  /[\\/]lib[\\/](?:[\w-]+[\\/])?(?:[\w-]*scripts|lua|lua-helpers|identity-cleanup|fixed-window)\.ts$/;
+
+/** A Lua fragment's parts: a shebang line (`#!lua flags=…`) or the newline it opens with, its Lua, its last newline. */
+const FRAGMENT = /^(#![^\n]*\n|\n)([\s\S]*?)(\n?)$/;
+
+/** Whether a template literal's text is a Lua fragment: it opens a line, reads as Lua and has a statement. */
+function isLua(text) {
+  const lua = FRAGMENT.exec(text)?.[2];
+  if (lua === undefined) return false;
+  try {
+    return luaTokens(lua).some((token) => /^(?:local|return|end|if|for|function|redis)$/.test(token.text));
+  } catch {
+    return false;
+  }
+}
+
+/** A fragment compacted, its first line (a shebang, a newline) and its last newline kept: scripts join fragments. */
+function compactFragment(text) {
+  const [, opening, lua, closing] = FRAGMENT.exec(text);
+  return `${opening}${compactLua(lua)}${closing}`;
+}
+
+/**
+ * `source` (a TypeScript file) with every template literal that holds a Lua fragment (no `${}`)
+ * replaced by a string literal of its compacted Lua; anything else as it was. `compacted` lists
+ * each fragment's text before and after.
+ */
+function compactLuaTemplates(source, fileName) {
+  const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const edits = [];
+  const visit = (node) => {
+    if (ts.isNoSubstitutionTemplateLiteral(node) && isLua(node.text))
+      edits.push({ start: node.getStart(file), end: node.getEnd(), lua: node.text });
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  let code = source;
+  const compacted = [];
+  for (const edit of edits.reverse()) {
+    const lua = compactFragment(edit.lua);
+    compacted.unshift({ before: edit.lua, after: lua });
+    code = `${code.slice(0, edit.start)}${JSON.stringify(lua)}${code.slice(edit.end)}`;
+  }
+  return { code, compacted };
+}
+
+module.exports = { LUA_FILE, compactLua, compactLuaTemplates, luaTokens };
