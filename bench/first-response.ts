@@ -106,7 +106,7 @@ export function ssmReadAtImport(): string[] {
  * The entry of a first-response floor: the function's floor imports (bench/bundles.ts `floorEntry`)
  * plus a bare handler doing the endpoint's unavoidable work, as bench/warm-latency.ts `floorOf`
  * defines it. Only what the work needs is imported: the key through node:crypto (as lib/tokens.ts
- * does), jose's `jwtVerify` with pinned options (and `SignJWT` where a new access token is issued), Argon2 from the addon shipped beside the bundle,
+ * does), jose's `jwtVerify` with pinned options (and lib/tokens.ts's signer where a new access token is issued), Argon2 from the addon shipped beside the bundle,
  * and one raw GET per round trip through the same cut-down @upstash/redis client the functions
  * ship (`client.request`: a GET command is nothing more), configured as in `floorOf` (and without
  * auto-pipelining, as lib/datastore.ts builds it: the cut-down client has no `autoPipeline`).
@@ -141,17 +141,18 @@ function firstResponseFloorEntry(
   if (endpoint.signs) {
     // The new session's access token, as lib/tokens.ts signs it: the key made from the JWK at the
     // first request (the functions build it with their services, after the SSM read).
+    // The signer is lib/tokens.ts's own (node:crypto), as for the SSM read: the least code that signs.
     lines.push(
-      'import { SignJWT as FloorSign } from "jose";',
+      'import { signAccessToken as floorSign } from "./lib/tokens";',
       'import { createPrivateKey as floorPrivateKey } from "node:crypto";',
       'let floorSigningKey;',
     );
     work.push(
       'floorSigningKey ??= floorPrivateKey({ key: s.privateJwk, format: "jwk" });',
       'const floorIat = Math.floor(Date.now() / 1000);',
-      'await new FloorSign({ sid: "floor" }).setProtectedHeader({ alg: s.algorithm, typ: "at+jwt", kid: s.privateJwk.kid })',
-      '  .setIssuer(s.issuer).setAudience(s.audience).setSubject("floor").setJti("floor-jti")',
-      '  .setIssuedAt(floorIat).setExpirationTime(floorIat + s.accessTokenTtlSeconds).sign(floorSigningKey);',
+      'await floorSign({ algorithm: s.algorithm, kid: s.privateJwk.kid, issuer: s.issuer, audience: s.audience,',
+      '  subject: "floor", sessionId: "floor", issuedAt: floorIat, expiresAt: floorIat + s.accessTokenTtlSeconds },',
+      '  {}, floorSigningKey);',
     );
   }
   if (endpoint.argon2.length > 0) {

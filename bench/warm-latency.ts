@@ -4,11 +4,12 @@ import { performance } from 'node:perf_hooks';
 import * as argon2 from '@node-rs/argon2';
 import { Redis } from '@upstash/redis';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
+import { importJWK, type JWK, jwtVerify } from 'jose';
 import { httpEvent, lambdaContext } from '../dev/http-event';
 import { createAwsService, invokeFunction } from '../lib/aws';
 import type { Config } from '../lib/config';
 import type { HttpHandler } from '../lib/http';
+import { signAccessToken } from '../lib/tokens';
 import type { DatastoreProcess } from './datastore-process';
 import type { DatastoreClock, DatastoreTime } from './datastore-time';
 import type { Endpoint } from './endpoints';
@@ -108,15 +109,20 @@ async function floorOf(endpoint: Endpoint, roundTrips: number, settings: WarmSet
     if (endpoint.signs) {
       // The access token of the new session, as lib/tokens.ts signs it (the same claims).
       const issuedAt = Math.floor(Date.now() / 1000);
-      await new SignJWT({ sid: 'floor' })
-        .setProtectedHeader({ alg: config.jwt.algorithm, typ: 'at+jwt', kid: config.jwt.privateKey.kid })
-        .setIssuer(config.jwt.issuer)
-        .setAudience(config.jwt.audience)
-        .setSubject('floor')
-        .setJti('floor-jti')
-        .setIssuedAt(issuedAt)
-        .setExpirationTime(issuedAt + config.accessTokenTtlSeconds)
-        .sign(signingKey);
+      await signAccessToken(
+        {
+          algorithm: config.jwt.algorithm,
+          kid: config.jwt.privateKey.kid ?? 'floor',
+          issuer: config.jwt.issuer,
+          audience: config.jwt.audience,
+          subject: 'floor',
+          sessionId: 'floor',
+          issuedAt,
+          expiresAt: issuedAt + config.accessTokenTtlSeconds,
+        },
+        {},
+        signingKey,
+      );
     }
     for (const op of endpoint.argon2) {
       if (op === 'verify') {
