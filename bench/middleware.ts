@@ -6,6 +6,7 @@ import type { HttpHandler, HttpResult } from '../lib/http';
 import { createBaseServices } from '../lib/services';
 import { createSessionListStore } from '../lib/sessions/store';
 import { accessTier } from '../lib/tiers';
+import { verifyJws } from '../lib/tokens';
 import type { Fixtures } from './fixtures';
 import { type Summary, summarise } from './statistics';
 
@@ -34,7 +35,10 @@ export async function measureMiddlewareOverhead(
   const { createHandler } = await import('../functions/get-profile');
   const full = createHandler(services);
   const bare: HttpHandler = async (event) => {
-    const caller = await services.tokens.verifyAccessToken(event.headers.authorization?.slice(7) ?? '');
+    const caller = await services.tokens.verifyAccessToken(
+      event.headers.authorization?.slice(7) ?? '',
+      verifyJws,
+    );
     if (!caller) return { statusCode: 401 };
     return {
       statusCode: 200,
