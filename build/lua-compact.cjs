@@ -57,6 +57,7 @@ function luaTokens(lua) {
       continue;
     }
     let length;
+    const level = c === '[' ? longBracket(lua, at) : -1;
     if (c === '"' || c === "'") {
       let i = at + 1;
       while (i < lua.length && lua[i] !== c) {
@@ -65,8 +66,8 @@ function luaTokens(lua) {
       }
       if (i >= lua.length) throw new Error(`an unfinished string at ${at}`);
       length = i + 1 - at;
-    } else if (c === '[' && longBracket(lua, at) >= 0) {
-      length = longBracketEnd(lua, at, longBracket(lua, at)) - at;
+    } else if (level >= 0) {
+      length = longBracketEnd(lua, at, level) - at;
     } else {
       const match = NUMBER.exec(rest) ?? NAME.exec(rest) ?? OPERATOR.exec(rest);
       if (!match) throw new Error(`a character Lua does not read at ${at}: ${JSON.stringify(c)}`);
