@@ -17,8 +17,8 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import commonPasswords from './build/common-passwords.cjs';
 import {
   configTable,
   lambdaBundleOptions,
@@ -27,14 +27,14 @@ import {
   routeRowsOf,
 } from './build/lambda-bundle.mjs';
 
+const { COMMON_PASSWORDS_FILE, sortedCommonPasswords } = commonPasswords;
+
 const which = process.argv[2] ?? 'all';
 const root = new URL('.', import.meta.url).pathname;
 
 // The common-password list (lib/common-passwords.ts) ships beside the bundles that import it as
-// common-passwords.txt: only the entries that can pass the length rule (at least the lowest
-// allowed PASSWORD_MIN_LENGTH), lowercased, each between newlines. Plain bytes, read on first use:
-// the zip compresses them anyway, and reading 2 MB (≈8 ms) costs far less than unpacking them.
-const COMMON_PASSWORDS_FILE = 'common-passwords.txt';
+// common-passwords.txt, sorted (build/common-passwords.cjs), and those bundles search it in place
+// with lib/common-passwords-file.ts instead of reading it whole.
 const passwordFloor = Number(
   JSON.parse(readFileSync(join(root, 'lib/config-variables.json'), 'utf8')).PASSWORD_MIN_LENGTH?.min,
 );
@@ -46,19 +46,19 @@ const commonPasswordSource = () =>
 async function commonPasswordList() {
   const source = commonPasswordSource();
   if (!source) throw new Error('COMMON_PASSWORDS_SOURCE not found in lib/common-passwords.ts');
-  const entries = gunzipSync(await readFile(createRequire(import.meta.url).resolve(source)))
-    .toString('utf8')
-    .split('\n')
-    .map((line) => line.replace(/\r$/, '').toLowerCase())
-    .filter((line) => [...line].length >= passwordFloor);
-  return `\n${[...new Set(entries)].join('\n')}\n`;
+  return sortedCommonPasswords(await readFile(createRequire(import.meta.url).resolve(source)), passwordFloor);
 }
 const commonPasswordsReader = {
   name: 'common-passwords',
   setup(build) {
     build.onLoad({ filter: /[\\/]lib[\\/]common-passwords\.ts$/ }, () => ({
-      contents: `module.exports = { readCommonPasswords: () => require('node:fs').readFileSync(require('node:path').join(__dirname, ${JSON.stringify(COMMON_PASSWORDS_FILE)})) };`,
-      loader: 'js',
+      contents: [
+        "import { join } from 'node:path';",
+        "import { openSortedList } from './common-passwords-file';",
+        `export const isListedPassword = openSortedList(join(__dirname, ${JSON.stringify(COMMON_PASSWORDS_FILE)}));`,
+      ].join('\n'),
+      resolveDir: join(root, 'lib'),
+      loader: 'ts',
     }));
   },
 };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readCommonPasswords } from './common-passwords';
+import { isListedPassword } from './common-passwords';
 import type { Config } from './config';
 import { ValidationError } from './errors';
 import { codePointLength } from './validation';
@@ -18,15 +18,6 @@ export interface PasswordHasher {
   /** Burns the time of one verification, for unknown emails, so log-in timing does not reveal which emails exist. */
   verifyDummy(password: string): Promise<void>;
 }
-
-/** The common-password list (lib/common-passwords.ts): lowercased, each entry between newlines. */
-let commonPasswords: Buffer | undefined;
-// Read on first use, not at import: only the functions that set a password check the policy,
-// and the others that share this module should not pay for it at cold start.
-const commonPasswordList = (): Buffer => {
-  commonPasswords ??= readCommonPasswords();
-  return commonPasswords;
-};
 
 /** Passwords are NFKC-normalised before hashing so that visually identical input on any keyboard matches. */
 const normalise = (password: string): string => password.normalize('NFKC');
@@ -120,11 +111,7 @@ export interface PasswordContext {
 /** True when the password is on the bundled common-password list (case-insensitive). */
 export const isCommonPassword = (password: string): boolean => {
   const entry = normalise(password).toLowerCase();
-  return (
-    entry !== '' &&
-    !/[\r\n]/.test(entry) &&
-    commonPasswordList().includes(Buffer.from(`\n${entry}\n`, 'utf8'))
-  );
+  return entry !== '' && !/[\r\n]/.test(entry) && isListedPassword(entry);
 };
 
 /**

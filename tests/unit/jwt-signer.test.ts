@@ -6,20 +6,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import { decodeJwt, jwtVerify, SignJWT } from 'jose';
 import type { SigningAlgorithm } from '../../lib/config';
 import { type AccessTokenContents, signAccessToken } from '../../lib/tokens';
-
-/** A seeded generator (mulberry32): the same cases on every run. */
-function random(seed: number) {
-  let state = seed;
-  const next = () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
-  return { int, pick };
-}
+import { seededRandom as random } from '../support/seeded-random';
 
 const ALPHABET = ['a', 'Z', '0', ' ', '"', '\\', '/', '\n', '\u2028', 'é', '€', '😀', '<', '&', "'"];
 
