@@ -1,6 +1,6 @@
 import { endpoint, redirect } from '../lib/http';
 import { callbackParameters } from '../lib/oauth/callback-input';
-import { type OAuthServices, oauthCallbackServices } from '../lib/oauth/services';
+import { type OAuthServices, oauthCallbackServices, prefetchProviders } from '../lib/oauth/services';
 import { routeOf } from '../lib/routes';
 import { lambdaHandler } from '../lib/services';
 
@@ -11,3 +11,5 @@ export const createHandler = ({ http, oauth }: OAuthServices) =>
   );
 
 export const handler = lambdaHandler(oauthCallbackServices, createHandler);
+// The providers' discovery runs alongside the SSM read, in the init phase.
+prefetchProviders(process.env);

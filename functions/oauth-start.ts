@@ -1,5 +1,5 @@
 import { endpoint } from '../lib/http';
-import { type OAuthServices, oauthStartServices } from '../lib/oauth/services';
+import { type OAuthServices, oauthStartServices, prefetchProviders } from '../lib/oauth/services';
 import { routeOf } from '../lib/routes';
 import { lambdaHandler } from '../lib/services';
 import { withBearerAuth } from '../lib/tokens';
@@ -16,3 +16,5 @@ export const createHandler = ({ http, oauth }: OAuthServices) =>
   );
 
 export const handler = lambdaHandler(oauthStartServices, createHandler);
+// The providers' discovery runs alongside the SSM read, in the init phase.
+prefetchProviders(process.env);

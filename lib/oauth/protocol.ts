@@ -1,8 +1,8 @@
-import { createPrivateKey } from 'node:crypto';
+import { createHash, createPrivateKey } from 'node:crypto';
 import { SignJWT } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { canonicalEmail } from '../validation';
-import { isLoopbackHost, type ProviderConfig } from './config';
+import { isLoopbackHost, isSecureUrl, type ProviderConfig } from './config';
 import { ProviderRefusalError } from './protocol-errors';
 
 export { ProviderRefusalError };
@@ -74,15 +74,46 @@ interface Connection {
   server(): Promise<oauth.AuthorizationServer>;
 }
 
-function connect(provider: ProviderConfig, settings: ProtocolSettings): Connection {
+/** The HTTP options of a provider's requests (oauth4webapi's). */
+function httpOptions(provider: ProviderConfig, settings: Pick<ProtocolSettings, 'timeoutMs' | 'fetch'>) {
   // Plain http only towards a loopback host (the local identity provider, tests): the library
   // would otherwise allow it for any URL.
   const insecure = isLoopbackUrl(provider.issuer || provider.github?.webUrl || '');
-  const http = {
+  return {
     signal: () => AbortSignal.timeout(settings.timeoutMs),
     [oauth.allowInsecureRequests]: insecure,
     ...(settings.fetch ? { [oauth.customFetch]: settings.fetch } : {}),
   };
+}
+
+/** The authorization server's metadata, from its discovery document. */
+async function discover(issuer: string, http: Connection['http']): Promise<oauth.AuthorizationServer> {
+  const url = new URL(issuer);
+  return oauth.processDiscoveryResponse(url, await oauth.discoveryRequest(url, http));
+}
+
+/** Discoveries started at import (`prefetchDiscovery`), by issuer: each is taken once. */
+const prefetched = new Map<string, Promise<oauth.AuthorizationServer>>();
+
+/**
+ * Starts the discovery of each OpenID Connect provider in `providers` now, so that the first
+ * sign-in of a cold container does not wait for it after the SSM read: the functions that start
+ * and finish sign-ins call this at import, in the init phase (lib/oauth/services.ts
+ * `prefetchProviders`). The first connection to the provider takes it; one that failed is not
+ * kept: that request discovers again.
+ */
+export function prefetchDiscovery(providers: ProviderConfig[], timeoutMs: number): void {
+  for (const provider of providers) {
+    if (provider.protocol !== 'oidc' || !isSecureUrl(provider.issuer) || prefetched.has(provider.issuer))
+      continue;
+    const started = discover(provider.issuer, httpOptions(provider, { timeoutMs }));
+    started.catch(() => undefined);
+    prefetched.set(provider.issuer, started);
+  }
+}
+
+function connect(provider: ProviderConfig, settings: ProtocolSettings): Connection {
+  const http = httpOptions(provider, settings);
   let discovered: Promise<oauth.AuthorizationServer> | undefined;
   return {
     provider,
@@ -99,13 +130,16 @@ function connect(provider: ProviderConfig, settings: ProtocolSettings): Connecti
           token_endpoint: `${web}/login/oauth/access_token`,
         });
       }
-      discovered ??= (async () => {
-        const issuer = new URL(provider.issuer);
-        return oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, http));
-      })().catch((error: unknown) => {
-        discovered = undefined;
-        throw error;
-      });
+      if (!discovered) {
+        const early = prefetched.get(provider.issuer);
+        prefetched.delete(provider.issuer);
+        discovered = (
+          early?.catch(() => discover(provider.issuer, http)) ?? discover(provider.issuer, http)
+        ).catch((error: unknown) => {
+          discovered = undefined;
+          throw error;
+        });
+      }
       return discovered;
     },
   };
@@ -126,7 +160,8 @@ function authorizer(c: Connection): ProviderClient['authorizationUrl'] {
       response_type: 'code',
       scope: c.provider.scopes,
       state,
-      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      // RFC 7636 S256 with node:crypto: WebCrypto's digest would load at a cold start's first sign-in.
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
       code_challenge_method: 'S256',
       ...(c.provider.protocol === 'oidc' ? { nonce } : {}),
       ...(c.provider.responseMode ? { response_mode: c.provider.responseMode } : {}),

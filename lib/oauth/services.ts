@@ -1,6 +1,8 @@
 import { type Config, parseConfig } from '../config';
+import { reader } from '../config-reader';
 import { type BaseServices, createBaseServices, type ServiceOverrides, sessionIssuing } from '../services';
-import { createProviderClient, createStartClient } from './protocol';
+import { readOAuthConfig } from './config';
+import { createProviderClient, createStartClient, prefetchDiscovery } from './protocol';
 import { createOAuth, type OAuth, type OAuthDeps } from './service';
 import {
   createCallbackStore,
@@ -78,3 +80,20 @@ export const oauthCodeServices = (env: Env) =>
 /** The identities of a signed-in caller. */
 export const identityServices = (env: Env) =>
   built(env, (b) => ({ store: createIdentityStore(b.datastore, b.keys) }));
+
+/**
+ * In Lambda, at import (the functions that start and finish sign-ins): starts the discovery of the
+ * OpenID Connect providers that are on while the SSM parameters are read, so that a cold
+ * container's first sign-in does not wait for both in turn. It reads only social log-in's
+ * variables from the environment: the issuers and the timeout are never SSM parameters. With a
+ * problem in them it does nothing: building the services names it.
+ */
+export function prefetchProviders(env: Env): void {
+  if (!env.AWS_LAMBDA_FUNCTION_NAME) return;
+  const problems: string[] = [];
+  const { providers, timeoutMs } = readOAuthConfig(reader(env, problems), problems, {
+    appUrl: '',
+    corsAllowedOrigins: [],
+  });
+  if (problems.length === 0) prefetchDiscovery(providers, timeoutMs);
+}
