@@ -17,6 +17,7 @@ import {
   newTotpSecret,
   totpStep,
 } from '../lib/mfa/totp';
+import { deviceOfClient } from '../lib/notices/notices';
 import { createProviderClient } from '../lib/oauth/protocol';
 import { createOAuth } from '../lib/oauth/service';
 import { createOAuthStore } from '../lib/oauth/store';
@@ -180,7 +181,8 @@ export async function createFixtures(config: Config): Promise<Fixtures> {
       updatedAt: now,
     };
     const { refreshToken, record } = newSession(user.id);
-    if ((await users.register(user, record)) !== 'ok') throw new Error('fixture: email taken');
+    if ((await users.register(user, record, deviceOfClient({ userAgent: 'bench' }))) !== 'ok')
+      throw new Error('fixture: email taken');
     // Proved addresses, as the mail function's link would prove them: second factors and passkeys need one.
     if (verified) {
       const link = await links.issueVerification(user.id, now);

@@ -257,3 +257,15 @@ local function read_session(user_key, sessions_key, sid, now)
   return u, s
 end`,
 };
+/**
+ * The device of a registration (REGISTER): the account's first, remembered in the step that
+ * creates the account, as lib/notices' REMEMBER_DEVICE would — no other device to forget, never
+ * news. `device` is lib/notices/notices.ts `deviceOfClient`.
+ */
+export const FIRST_DEVICE_LUA: LuaHelper = {
+  uses: [FMT_LUA],
+  lua: `
+local function remember_first_device(devices_key, device, now)
+  redis.call('HSET', devices_key, device, fmt(now))
+end`,
+};

@@ -15,6 +15,7 @@ import {
   CLEAR_LOGIN_FAILURE_LUA,
   COUNT_FAILURE_LUA,
   CREATE_SESSION_LUA,
+  FIRST_DEVICE_LUA,
   FMT_LUA,
   HMAP_LUA,
   LOCKED_UNTIL_LUA,
@@ -24,7 +25,10 @@ import {
   TAKE_BACK_ATTEMPT_LUA,
 } from '../lua-helpers';
 
-/** Register (I1–I3): claim the email, create the user and its first session — all or nothing. */
+/**
+ * Register (I1–I3): claim the email, create the user and its first session — all or nothing. With a
+ * session, its device is the account's first (lib/notices): remembered here, not by a mail job.
+ */
 export const REGISTER = /* @__PURE__ */ script<
   {
     userId: string;
@@ -33,21 +37,32 @@ export const REGISTER = /* @__PURE__ */ script<
     passwordHash: string;
     now: number;
     session: SessionArgs | null;
+    /** The registering client's device (lib/notices `deviceOfClient`), remembered with a session. */
+    device: string;
   },
   { status: 'ok' } | { status: 'email_taken' }
 >(
-  ['email_key', 'user_key', 'sessions_key', 'events_key'],
-  (k, a) => [k.email(a.email), k.user(a.userId), k.sessions(a.userId), k.events(a.userId)],
+  ['email_key', 'user_key', 'sessions_key', 'events_key', 'devices_key'],
+  (k, a) => [
+    k.email(a.email),
+    k.user(a.userId),
+    k.sessions(a.userId),
+    k.events(a.userId),
+    k.devices(a.userId),
+  ],
   `
 if redis.call('EXISTS', email_key) == 1 then return reply({ status = 'email_taken' }) end
 redis.call('HSET', email_key, 'userId', A.userId, 'passwordHash', A.passwordHash)
 redis.call('HSET', user_key, 'id', A.userId, 'name', A.name, 'email', A.email, 'emailVerified', '0',
   'passwordHash', A.passwordHash, 'createdAt', fmt(A.now), 'updatedAt', fmt(A.now))
-if A.session ~= cjson.null then create_session(sessions_key, A.session, A.now) end
+if A.session ~= cjson.null then
+  create_session(sessions_key, A.session, A.now)
+  remember_first_device(devices_key, A.device, A.now)
+end
 append_event(events_key, { event = 'registered' }, A.now)
 return reply({ status = 'ok' })
 `,
-  [FMT_LUA, CREATE_SESSION_LUA, APPEND_EVENT_LUA],
+  [FMT_LUA, CREATE_SESSION_LUA, APPEND_EVENT_LUA, FIRST_DEVICE_LUA],
 );
 
 /**

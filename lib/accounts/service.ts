@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { MfaRequiredError, problem, RateLimitedError, UnauthorizedError } from '../errors';
 import type { ClientInfo } from '../http';
 import type { MailQueue } from '../mail/queue';
-import { noticeJob, signInJob } from '../notices/notices';
+import { deviceOfClient, noticeJob, signInJob } from '../notices/notices';
 import { type PasswordHasher, requirePasswordPolicy } from '../passwords';
 import {
   auditedLimit,
@@ -87,15 +87,14 @@ export function createAccounts(deps: AccountDeps) {
         updatedAt: at,
       };
       const opened = settings.requireVerifiedEmail ? null : sessions.open(user.id, client);
-      if ((await users.register(user, opened?.record ?? null)) === 'email_taken')
+      // With a session, the registering device is remembered in the same step (never news).
+      if ((await users.register(user, opened?.record ?? null, deviceOfClient(client))) === 'email_taken')
         throw problem('email_taken');
       audit.record('registered', { userId: user.id, sessionId: opened?.record.id, ip: client.ip });
       await mail.enqueue({ kind: 'verify-email', userId: user.id });
       audit.record('mail_requested', { userId: user.id, mail: 'verify-email' });
       const publicUser = toPublicUser(user);
       if (!opened) return { user: publicUser };
-      // The registering device is the account's first: remembered, never news.
-      await mail.enqueue(signInJob(user.id, client, false));
       return {
         user: publicUser,
         session: await opened.tokens({ method: 'register', user: publicUser }),
@@ -181,7 +180,7 @@ export function createAccounts(deps: AccountDeps) {
         throw new MfaRequiredError(mfa.token, opened.mfaRequired);
       }
       audit.record('logged_in', { userId: credential.userId, sessionId: session.record.id, ip: client.ip });
-      await mail.enqueue(signInJob(credential.userId, client, true));
+      await mail.enqueue(signInJob(credential.userId, client));
       return {
         user: opened,
         session: await session.tokens({ method: 'password', user: opened }),

@@ -36,8 +36,11 @@ export interface UserReader {
 
 /** User records in Redis. Every method is one round trip; every change is one atomic script. */
 export interface UserStore extends UserReader {
-  /** Creates the user, and its first session unless `session` is null, unless the email is taken. */
-  register(user: StoredUser, session: NewSession | null): Promise<'ok' | 'email_taken'>;
+  /**
+   * Creates the user, and its first session unless `session` is null (then `device`, the
+   * registering client's, is remembered too: lib/notices), unless the email is taken.
+   */
+  register(user: StoredUser, session: NewSession | null, device: string): Promise<'ok' | 'email_taken'>;
   /**
    * Starts a log-in: unless the back-off of this (email, client) or the email's ceiling is
    * running, counts the attempt on both (a success takes it back) and returns the credential of
@@ -161,7 +164,7 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
   return {
     ...createUserReader(datastore, keys),
     ...createReauthStore(datastore, keys),
-    async register(user, session) {
+    async register(user, session, device) {
       const reply = await register({
         userId: user.id,
         name: user.name,
@@ -169,6 +172,7 @@ export function createUserStore(datastore: Datastore, keys: Keys): UserStore {
         passwordHash: user.passwordHash,
         now: user.createdAt,
         session: session ? sessionArgs(session) : null,
+        device,
       });
       return reply.status === 'ok' ? 'ok' : 'email_taken';
     },

@@ -98,7 +98,7 @@ export function createMfaLogin(deps: MfaLoginDeps) {
       }
       audit.record('mfa_succeeded', { userId: login.userId, ip: client.ip, factor: result.used });
       audit.record('logged_in', { userId: login.userId, sessionId: opened.record.id, ip: client.ip });
-      await deps.mail.enqueue(signInJob(login.userId, client, true));
+      await deps.mail.enqueue(signInJob(login.userId, client));
       return {
         user: result.user,
         session: await opened.tokens({ method: 'mfa', user: result.user }),

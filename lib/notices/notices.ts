@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { MailJob } from '../mail/queue';
 
 /**
@@ -30,17 +31,26 @@ export const noticeJob = (
 
 /**
  * The mail job of a sign-in: the mail function remembers the device (a digest of the User-Agent)
- * and, when the account has signed in before but never from it, mails a new-device notice —
- * unless `notify` is false (the session of a registration: the first device, never news).
+ * and, when the account has signed in before but never from it, mails a new-device notice. A
+ * registration queues none: its device, the account's first and never news, is remembered by the
+ * REGISTER script itself (lib/lua-helpers.ts `FIRST_DEVICE_LUA`), so registering queues one job,
+ * not two. (A job with `notify: false` is an earlier version's registration.)
  */
-export const signInJob = (
-  userId: string,
-  client: { ip: string; userAgent: string },
-  notify: boolean,
-): MailJob => ({
+export const signInJob = (userId: string, client: { ip: string; userAgent: string }): MailJob => ({
   kind: 'signed-in',
   userId,
   ip: client.ip.slice(0, 64),
-  userAgent: client.userAgent.slice(0, 256),
-  notify,
+  userAgent: jobUserAgent(client.userAgent),
+  notify: true,
 });
+
+/** The User-Agent a sign-in job carries, whose digest names the device (`deviceOf`). */
+const jobUserAgent = (userAgent: string): string => userAgent.slice(0, 256);
+
+/** A device as the service knows it: a digest of its User-Agent (never the string itself at rest). */
+export const deviceOf = (userAgent: string): string =>
+  createHash('sha256').update(userAgent).digest('base64url').slice(0, 22);
+
+/** The device of a client as its sign-in job names it (and the registration's, `FIRST_DEVICE_LUA`). */
+export const deviceOfClient = (client: { userAgent: string }): string =>
+  deviceOf(jobUserAgent(client.userAgent));

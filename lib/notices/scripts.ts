@@ -1,4 +1,5 @@
-import { FMT_LUA, script } from '../scripts';
+import { script } from '../lua';
+import { FMT_LUA } from '../lua-helpers';
 
 /** Whom a notice goes to: the account's current address and name; 'gone' when it was deleted meanwhile. */
 export const NOTICE_CONTACT = /* @__PURE__ */ script<

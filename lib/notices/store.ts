@@ -1,15 +1,11 @@
-import { createHash } from 'node:crypto';
 import type { Datastore } from '../datastore';
 import type { Keys } from '../keys';
 import { scriptRunner } from '../script-runner';
+import { deviceOf } from './notices';
 import * as scripts from './scripts';
 
 /** Devices remembered per account (the least recent one is forgotten beyond this). */
 export const DEVICES_KEPT = 50;
-
-/** A device as the service knows it: a digest of its User-Agent (never the string itself at rest). */
-export const deviceOf = (userAgent: string): string =>
-  createHash('sha256').update(userAgent).digest('base64url').slice(0, 22);
 
 /** What the mail function reads for a notice. */
 export interface NoticeStore {

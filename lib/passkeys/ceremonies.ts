@@ -191,7 +191,7 @@ export function createPasskeyLogIn(deps: PasskeyCeremonyDeps) {
         factor: 'passkey',
       });
       const user = toPublicUser(reply.user);
-      await deps.mail.enqueue(signInJob(claims.userId, client, true));
+      await deps.mail.enqueue(signInJob(claims.userId, client));
       return {
         user,
         session: await opened.tokens({ method: 'passkey', user }),

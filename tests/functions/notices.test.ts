@@ -54,6 +54,38 @@ test('a sign-in from a device the account has not used mails the owner; a known 
   expect(notice?.body.html).toContain('reset your password');
 });
 
+test('the registering device is remembered with the account, not by a job: a log-in from another is news', async () => {
+  const config = testConfig({ APP_URL, APP_NAME: 'Acme' });
+  const delivering = deliveringMailQueue(config);
+  const kinds: string[] = [];
+  const services = createServices(config, {
+    mailQueue: {
+      enqueue: (job) => {
+        kinds.push(job.kind);
+        return delivering.enqueue(job);
+      },
+    },
+  });
+  const h = createHandlers(services);
+  // Longer than a sign-in job keeps (256): the digest must be of the same cut on both paths.
+  const desktop = `Chrome on the registering desktop ${'x'.repeat(300)}`;
+  const { email } = await signUp(h.register, { tag: 'notice', userAgent: desktop });
+  expect(kinds).toEqual(['verify-email']);
+
+  expect((await logIn(h, email, 'Safari on a phone')).status).toBe(200);
+  expect((await logIn(h, email, desktop)).status).toBe(200);
+
+  expect(await subjectsTo(email)).toEqual([
+    'Confirm your email address for Acme',
+    'Acme: new sign-in to your account',
+  ]);
+  const notice = (await mailbox().mails()).find(
+    (mail) => mail.destination.to.includes(email) && mail.subject.includes('new sign-in'),
+  );
+  expect(notice?.body.text).toContain('Safari on a phone');
+  expect(kinds).toEqual(['verify-email', 'signed-in', 'signed-in']);
+});
+
 test('NOTIFY_NEW_DEVICE=false: no new-device notice', async () => {
   const { h } = setUp({ NOTIFY_NEW_DEVICE: 'false' });
   const { email } = await signUp(h.register, { tag: 'notice' });
