@@ -37,8 +37,8 @@ export interface UserReader {
 /** User records in Redis. Every method is one round trip; every change is one atomic script. */
 export interface UserStore extends UserReader {
   /**
-   * Creates the user, and its first session unless `session` is null (then `device`, the
-   * registering client's, is remembered too: lib/notices), unless the email is taken.
+   * Creates the user and, unless `session` is null, its first session and its first device
+   * (`device`, the registering client's: lib/notices) — unless the email is taken.
    */
   register(user: StoredUser, session: NewSession | null, device: string): Promise<'ok' | 'email_taken'>;
   /**
