@@ -1,5 +1,4 @@
-import { script } from '../lua';
-import { FMT_LUA } from '../lua-helpers';
+import { FMT_LUA, script } from '../scripts';
 
 /** Whom a notice goes to: the account's current address and name; 'gone' when it was deleted meanwhile. */
 export const NOTICE_CONTACT = /* @__PURE__ */ script<
