@@ -1,7 +1,7 @@
 import type * as z from 'zod/mini';
 import type { Datastore } from '../datastore';
 import type { Keys } from '../keys';
-import { iso, toPublicUser } from '../records';
+import { byCodeUnits, iso, toPublicUser } from '../records';
 import type * as resources from '../resources';
 import { scriptRunner } from '../script-runner';
 import type { LuaList } from '../scripts';
@@ -43,7 +43,7 @@ function toAccountData(reply: scripts.AccountDataReply): AccountData {
         userAgent: s.userAgent ? String(s.userAgent) : null,
         current: false,
       }))
-      .sort((a, b) => b.lastUsedAt.localeCompare(a.lastUsedAt)),
+      .sort((a, b) => byCodeUnits(b.lastUsedAt, a.lastUsedAt)),
     identities: [],
     passkeys,
     security: {

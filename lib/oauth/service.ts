@@ -14,7 +14,7 @@ import {
   wired,
 } from '../errors';
 import type { ClientInfo } from '../http';
-import { type Caller, iso, type User } from '../records';
+import { byCodeUnits, type Caller, iso, type User } from '../records';
 import { createSessions } from '../sessions/service';
 import { hashRefreshToken, newId, newMfaToken, type SessionTokens, type TokenService } from '../tokens';
 import type { OAuthSignInBody, OAuthStartBody } from '../validation';
@@ -302,7 +302,7 @@ export function createOAuth(deps: OAuthDeps) {
       if (!list) throw new UnauthorizedError(true);
       return {
         identities: list.identities
-          .sort((a, b) => Number(a.createdAt) - Number(b.createdAt) || a.id.localeCompare(b.id))
+          .sort((a, b) => Number(a.createdAt) - Number(b.createdAt) || byCodeUnits(a.id, b.id))
           .map(toIdentity),
         hasPassword: list.hasPassword,
       };

@@ -11,7 +11,7 @@ import type { Keys } from '../keys';
 import type { MailQueue } from '../mail/queue';
 import { noticeJob } from '../notices/notices';
 import type { PasswordHasher } from '../passwords';
-import type { Caller } from '../records';
+import { byCodeUnits, type Caller } from '../records';
 import type * as resources from '../resources';
 import { scriptRunner } from '../script-runner';
 import * as scripts from '../scripts';
@@ -156,7 +156,7 @@ export function createPasskeys(deps: PasskeyDeps) {
       if (reply.status !== 'ok') throw new UnauthorizedError(true);
       const raw = Array.isArray(reply.passkeys) ? reply.passkeys : [];
       const passkeys = raw.map((text) => shown(parseStored(text)));
-      return { passkeys: passkeys.sort((a, b) => b.createdAt.localeCompare(a.createdAt)) };
+      return { passkeys: passkeys.sort((a, b) => byCodeUnits(b.createdAt, a.createdAt)) };
     },
 
     /** Deletes one of the caller's passkeys; the password is re-entered (throttled like log-in). */

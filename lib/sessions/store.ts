@@ -1,7 +1,7 @@
 import type * as z from 'zod/mini';
 import type { Datastore } from '../datastore';
 import type { Keys } from '../keys';
-import { type Caller, iso } from '../records';
+import { byCodeUnits, type Caller, iso } from '../records';
 import type * as resources from '../resources';
 import { scriptRunner } from '../script-runner';
 import * as scripts from '../scripts';
@@ -122,7 +122,7 @@ export function createSessionLister(datastore: Datastore, keys: Keys): Pick<Sess
           userAgent: s.userAgent ? s.userAgent : null,
           current: s.id === caller.sessionId,
         }))
-        .sort((a, b) => b.lastUsedAt.localeCompare(a.lastUsedAt));
+        .sort((a, b) => byCodeUnits(b.lastUsedAt, a.lastUsedAt));
     },
   };
 }
