@@ -257,6 +257,7 @@ local function read_session(user_key, sessions_key, sid, now)
   return u, s
 end`,
 };
+
 /**
  * The device of a registration (REGISTER): the account's first, remembered in the step that
  * creates the account, as lib/notices' REMEMBER_DEVICE would — no other device to forget, never
