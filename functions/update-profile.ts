@@ -1,6 +1,6 @@
 import { endpoint } from '../lib/http';
 import { routeOf } from '../lib/routes';
-import { type AccountServices, accountServices, lambdaHandler } from '../lib/services';
+import { type AccountServices, lambdaHandler, profileServices } from '../lib/services';
 import { withBearerAuth } from '../lib/tokens';
 import { UpdateProfileBody } from '../lib/validation';
 
@@ -13,4 +13,4 @@ export const createHandler = ({ http, accounts }: AccountServices) =>
     async ({ caller, body, client }) => accounts.updateProfile(caller, body, client),
   );
 
-export const handler = lambdaHandler(accountServices, createHandler);
+export const handler = lambdaHandler(profileServices, createHandler);

@@ -1,5 +1,7 @@
+import { reader } from './config-reader';
 import { ServiceUnavailableError } from './errors';
 import { type HttpHandler, problemResponse } from './http';
+import { makeLoggerEarly } from './logger';
 import { ParametersUnavailableError, parametersToFetch, resolveParameters } from './parameters';
 
 /**
@@ -77,5 +79,7 @@ function onceBuilt<S, H>(
   };
   // Begin at import, in the init phase; a failure here is reported by the request that awaits it.
   start().catch(() => undefined);
+  // While the read is under way, what needs no parameter: the logger (lib/logger.ts).
+  setImmediate(() => makeLoggerEarly(reader(process.env, []).logLevel('LOG_LEVEL'))).unref();
   return { later: start };
 }

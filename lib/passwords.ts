@@ -34,8 +34,11 @@ const loadArgon2 = (): Argon2 => {
   return argon2;
 };
 
-/** Builds the Argon2id hasher for the given cost parameters. */
-export function createPasswordHasher(params: Argon2Params): PasswordHasher {
+/**
+ * Builds the Argon2id hasher for the given cost parameters. `early`: load the addon while the
+ * first request waits (below) — false where most requests never hash (the profile's name change).
+ */
+export function createPasswordHasher(params: Argon2Params, early = true): PasswordHasher {
   // Argon2id is the library's default algorithm (its `Algorithm` export is a const enum, unusable here).
   const options = {
     memoryCost: params.memoryKib,
@@ -43,11 +46,11 @@ export function createPasswordHasher(params: Argon2Params): PasswordHasher {
     parallelism: params.parallelism,
   };
   let dummyHash: Promise<string> | undefined;
-  // Every function that builds a hasher hashes or verifies on most requests: inside Lambda (and
-  // serverless offline's workers), load the addon (a synchronous `dlopen`, ≈5 ms) as soon as the
-  // event loop is free — while the first request waits on the datastore — rather than in the
-  // middle of that request. Not in tests and tools, whose processes may be done by then.
-  if (process.env.AWS_LAMBDA_FUNCTION_NAME) {
+  // A function that hashes or verifies on most requests: inside Lambda (and serverless offline's
+  // workers), load the addon (a synchronous `dlopen`, ≈5 ms) as soon as the event loop is free —
+  // while the first request waits on the datastore — rather than in the middle of that request.
+  // Not in tests and tools, whose processes may be done by then.
+  if (early && process.env.AWS_LAMBDA_FUNCTION_NAME) {
     setImmediate(() => {
       try {
         loadArgon2();

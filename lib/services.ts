@@ -34,6 +34,7 @@ import {
   accessTier,
   accountsTier,
   loginLimit,
+  mailQueueOf,
   mfaLoginTier,
   passkeyLogInTier,
   passkeyTier,
@@ -48,9 +49,6 @@ import { buildTokenService, type JwsVerifier, type TokenService, verifyJws } fro
 
 export { lambdaHandler, lambdaWorker } from './lambda';
 export { createMailServices, type MailServices, mailServices } from './mail/services';
-
-import { mailQueueOf } from './tiers';
-
 export { mailQueueOf, type SessionIssuing, sessionIssuing };
 
 /**
@@ -311,6 +309,12 @@ export const accountServices = (env: Record<string, string | undefined>): Accoun
   return { ...base, ...accountsTier(base, {}) };
 };
 
+/** As `accountServices`, for the profile: it issues no session, and most of its requests never hash. */
+export const profileServices = (env: Record<string, string | undefined>): AccountServices => {
+  const base = createBaseServices(parseBaseConfig(env));
+  return { ...base, ...accountsTier(base, {}, false) };
+};
+
 /** As `baseServices`, with the completion of password resets. */
 export const resetServices = (env: Record<string, string | undefined>): ResetServices => {
   const base = createBaseServices(parseBaseConfig(env), {}, sessionIssuing);
@@ -345,10 +349,7 @@ export const passkeyRegistrationServices = (
   return { ...base, ...registrationTier(base) };
 };
 
-/**
- * As `baseServices`, with the passkey log-in's verification: with the per-IP log-in limit, and
- * the claims hook (it issues tokens).
- */
+/** As `baseServices`, with the passkey log-in's verification: the per-IP log-in limit, the claims hook. */
 export const passkeyLogInServices = (env: Record<string, string | undefined>): PasskeyLogInServices => {
   const base = createBaseServices(parseBaseConfig(env), {}, sessionIssuing);
   const rateLimits = createRateLimits(base.datastore, base.keys, base.config.rateLimits);

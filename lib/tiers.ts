@@ -157,13 +157,20 @@ export function mfaLoginTier(
   };
 }
 
-/** The account operations, on the first tier (log-in, register, profile and password changes). */
-export function accountsTier(base: BaseServices, overrides: ServiceOverrides): Pick<Services, 'accounts'> {
+/**
+ * The account operations, on the first tier (log-in, register, profile and password changes).
+ * `hashesOften`: most requests hash or verify a password (not the profile's: `createPasswordHasher`).
+ */
+export function accountsTier(
+  base: BaseServices,
+  overrides: ServiceOverrides,
+  hashesOften = true,
+): Pick<Services, 'accounts'> {
   const { config } = base;
   return {
     accounts: createAccounts({
       users: createUserStore(base.datastore, base.keys),
-      passwords: createPasswordHasher(config.argon2),
+      passwords: createPasswordHasher(config.argon2, hashesOften),
       tokens: base.tokens,
       rateLimits: createRateLimits(base.datastore, base.keys, config.rateLimits),
       mail: mailQueueOf(base, overrides),

@@ -262,7 +262,8 @@ describe('bundle sizes (minified, native addon excluded)', () => {
  * Lambda runs it, and built from a complete configuration. `node:net` (≈3.5 ms) and the stdio
  * streams are loaded only by code that needs them: lib/http.ts's CloudFront address check, and the
  * logger at its first printed line (lib/logger.ts). The Argon2 addon is loaded after the import,
- * never during it (lib/passwords.ts preloads it once the event loop is free).
+ * never during it (lib/passwords.ts preloads it once the event loop is free, in the functions
+ * that hash on most requests).
  */
 describe('cold import', () => {
   const { privateKey } = generateKeyPairSync('ed25519');
@@ -299,4 +300,27 @@ describe('cold import', () => {
     ).toEqual([]);
     expect(addons).toEqual([]);
   });
+
+  /** Functions that can hash but whose requests mostly do not (a name change): Argon2 loads when one does. */
+  const HASHES_RARELY = ['update-profile'];
+  const idle = [
+    'require(process.argv[1]);',
+    // After the preload's `setImmediate` (queued at import), as a first request's datastore wait would be.
+    'setImmediate(() => setImmediate(() => {',
+    '  const addons = Object.keys(require.cache).filter((path) => path.includes("argon2"));',
+    '  require("node:fs").writeSync(1, JSON.stringify(addons.length > 0));',
+    '}));',
+  ].join('\n');
+
+  test.each(functionNames)(
+    '%s loads Argon2 once the event loop is free in Lambda if most of its requests hash',
+    (name) => {
+      const output = execFileSync(process.execPath, ['-e', idle, bundlePath(name)], {
+        env: { ...env, AWS_LAMBDA_FUNCTION_NAME: name },
+        stdio: 'pipe',
+        encoding: 'utf8',
+      });
+      expect(JSON.parse(output)).toBe(loadsArgon2(name) && !HASHES_RARELY.includes(name));
+    },
+  );
 });

@@ -13,7 +13,7 @@ import * as revokeSession from '../../functions/revoke-session';
 import * as updateProfile from '../../functions/update-profile';
 import { createDatastore } from '../../lib/datastore';
 import { createKeys } from '../../lib/keys';
-import { accessServices, accountServices, type Services } from '../../lib/services';
+import { accessServices, profileServices, type Services } from '../../lib/services';
 import { noSessionStore } from '../../lib/sessions/store';
 import { touchIfStale } from '../../lib/sessions/touch';
 import { signUp } from '../support/accounts';
@@ -227,7 +227,7 @@ describe('as deployed', () => {
     const account = await signUp(register.createHandler(testServices(own)), { ip: newIp() });
     const token = account.session.accessToken;
     const me = getProfile.createHandler(accessServices(noSessionStore, touchIfStale)(env));
-    const patch = updateProfile.createHandler(accountServices(env));
+    const patch = updateProfile.createHandler(profileServices(env));
     await invoke(me, { method: 'GET', path: '/users/me', token });
     await invoke(patch, { method: 'PATCH', path: '/users/me', token, body: { name: '' } });
 
