@@ -1,6 +1,8 @@
 import { Console } from 'node:console';
+import { format } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Config } from './config';
+import { writeLine } from './stdio';
 
 /** The console methods Powertools' Logger prints with (`printLog`, buffered logs, `trace`). */
 const METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
@@ -9,10 +11,13 @@ const METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
  * Powertools' Logger makes its own `Console` over `process.stdout` and `process.stderr` when it is
  * constructed, and Node makes those streams on first access: for pipes (as in Lambda) that loads
  * `node:net` and two stream wrappers, ≈3–5 ms of every cold start (bench: a cold import with and
- * without), although most requests never log. This Logger is the same class with the same output
- * (a JSON line per entry on stdout, `trace` as `log`); only its console is made at the first line
- * printed. (`POWERTOOLS_DEV`, which would select the global console, is not
- * a setting of this service.)
+ * without), or ≈6 ms of the first request that logs if made at its first line (bench, CPU profile
+ * of `confirm-email-sign-in`, whose first request logs an audit line). This Logger is the
+ * same class with the same output (a JSON line per entry: on stdout, or on stderr for `warn` and
+ * `error`, as a Console writes them; `trace` as `log`). Inside Lambda (and serverless offline's
+ * workers) it writes each line to the descriptor (lib/stdio.ts), never making the streams;
+ * elsewhere (tests, tools) through a Console over them, made at the first line printed.
+ * (`POWERTOOLS_DEV`, which would select the global console, is not a setting of this service.)
  */
 class ServiceLogger extends Logger {}
 Object.defineProperty(ServiceLogger.prototype, 'setConsole', {
@@ -22,11 +27,15 @@ Object.defineProperty(ServiceLogger.prototype, 'setConsole', {
       made ??= new Console({ stdout: process.stdout, stderr: process.stderr });
       return made;
     };
+    const inLambda = Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
     const lazy = {} as Pick<Console, (typeof METHODS)[number]>;
     for (const method of METHODS) {
       // `trace` prints like `log`, without a stack trace, as Powertools patches it (aligned with Lambda).
       const target = method === 'trace' ? 'log' : method;
-      lazy[method] = (...args: unknown[]) => real()[target](...args);
+      const fd = target === 'warn' || target === 'error' ? 2 : 1;
+      lazy[method] = inLambda
+        ? (...args: unknown[]) => writeLine(fd, format(...args))
+        : (...args: unknown[]) => real()[target](...args);
     }
     this.console = lazy;
   },

@@ -5,6 +5,8 @@
 // (tests/budgets/bundle-size.test.ts); this writer is a few hundred bytes (docs/decisions.md).
 // serverless.yml's alarms read FailedSignIns and DatastoreErrors from this namespace.
 
+import { writeLine } from './stdio';
+
 /** The CloudWatch namespace (serverless.yml `custom.metricNamespace`; a test keeps them equal). */
 export const METRIC_NAMESPACE = 'AccountService';
 /** The `service` dimension every metric carries. */
@@ -22,7 +24,7 @@ export type MetricName =
 /** Where EMF lines go: stdout inside Lambda (and serverless offline's workers), nowhere elsewhere (tests, tools). */
 export const metricSink: { write: (line: string) => void } = {
   write: (line) => {
-    if (process.env.AWS_LAMBDA_FUNCTION_NAME) process.stdout.write(`${line}\n`);
+    if (process.env.AWS_LAMBDA_FUNCTION_NAME) writeLine(1, line);
   },
 };
 
